@@ -1,0 +1,37 @@
+using System.Text.Json;
+
+namespace TraceIde.Core.Spans;
+
+/// <summary>
+/// A span as decoded from any MLflow wire or storage format: IDs as lowercase hex, times in
+/// nanoseconds, attribute values JSON-decoded (once). Input to <see cref="SpanTreeBuilder"/>.
+/// </summary>
+public sealed record RawSpan
+{
+    /// <summary>16 lowercase hex chars.</summary>
+    public required string SpanId { get; init; }
+    /// <summary>16 lowercase hex chars, or null for a root.</summary>
+    public string? ParentSpanId { get; init; }
+    public required string Name { get; init; }
+    public long StartTimeNs { get; init; }
+    /// <summary>Null while running.</summary>
+    public long? EndTimeNs { get; init; }
+    /// <summary>"OK", "ERROR" or "UNSET".</summary>
+    public string Status { get; init; } = "UNSET";
+    public string? StatusMessage { get; init; }
+    /// <summary>JSON-decoded attribute values, including mlflow.spanInputs/Outputs/Type.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyList<RawSpanEvent> Events { get; init; } = [];
+
+    /// <summary>`mlflow.spanType`, or "UNKNOWN".</summary>
+    public string SpanType =>
+        Attributes.TryGetValue("mlflow.spanType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
+}
+
+public sealed record RawSpanEvent
+{
+    public required string Name { get; init; }
+    public long TimeNs { get; init; }
+    /// <summary>Event attributes are plain values in MLflow (not JSON-encoded).</summary>
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
+}
