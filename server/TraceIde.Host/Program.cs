@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using TraceIde.Host.Cli;
+
+return await CommandLine.RunAsync(args).ConfigureAwait(false);

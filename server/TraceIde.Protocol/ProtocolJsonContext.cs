@@ -26,3 +26,21 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(MarkdownRenderResult))]
 [JsonSerializable(typeof(RpcErrorData))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
+
+/// <summary>The one place that says how the contract is written on the wire.</summary>
+public static class ProtocolJson
+{
+    /// <summary>
+    /// Makes <paramref name="options"/> write the contract as declared: camelCase, nulls omitted,
+    /// metadata from <see cref="ProtocolJsonContext"/>. A context used as a resolver for foreign
+    /// options takes the naming policy from those options, hence the explicit settings here.
+    /// </summary>
+    public static void Configure(System.Text.Json.JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+        options.DictionaryKeyPolicy = null; // tag, metadata and attribute keys are data, kept as they are
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            ProtocolJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
+    }
+}

@@ -21,6 +21,10 @@ public static class Fixtures
 
     private static string FindRoot()
     {
+        var testsDir = typeof(Fixtures).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TestsDirectory")?.Value;
+        if (testsDir != null && Directory.Exists(Path.Combine(testsDir, "fixtures", "mlflow-3.11.2.dev0")))
+            return Path.Combine(testsDir, "fixtures", "mlflow-3.11.2.dev0");
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "mlflow-3.11.2.dev0");

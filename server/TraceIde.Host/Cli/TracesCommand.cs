@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text;
+using TraceIde.Core.Backends;
+using TraceIde.Host.Logging;
+using TraceIde.Host.Services;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Cli;
+
+/// <summary>
+/// `traceide traces`: the newest traces of an experiment and the span tree of one of them, printed
+/// as text. Goes through the same <see cref="HostSession"/> and <see cref="TraceService"/> as `serve`.
+/// </summary>
+public static class TracesCommand
+{
+    public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        using var log = new HostLog(stderr, null, LogLevel.Warn);
+        using var session = new HostSession(log);
+        try
+        {
+            var init = await session.InitializeAsync(ChooseBackend(options), CancellationToken.None).ConfigureAwait(false);
+            stdout.WriteLine($"{init.BackendKind} {init.BackendLocation}{(init.MlflowVersion is { } v ? $" (MLflow {v})" : "")}");
+
+            var experiments = await session.Backend.ListExperimentsAsync(null, CancellationToken.None).ConfigureAwait(false);
+            var experimentId = options.Get("--experiment") ?? experiments.FirstOrDefault(e => e.IsGenAi)?.ExperimentId ?? experiments.FirstOrDefault()?.ExperimentId;
+            if (experimentId is null)
+            {
+                stderr.WriteLine("This backend has no experiments.");
+                return CommandLine.Failed;
+            }
+            var experiment = experiments.FirstOrDefault(e => e.ExperimentId == experimentId);
+            stdout.WriteLine($"experiment {experimentId} {experiment?.Name}");
+            stdout.WriteLine();
+
+            var page = await session.Traces.SearchAsync(
+                new TracesSearchParams { ExperimentIds = [experimentId], PageSize = options.GetInt("--limit") ?? 10 },
+                CancellationToken.None).ConfigureAwait(false);
+            WriteTraceTable(stdout, page.Traces);
+
+            var traceId = options.Get("--trace") ?? page.Traces.FirstOrDefault()?.TraceId;
+            if (traceId is null) return CommandLine.Ok;
+            var trace = await session.Traces.GetAsync(new TracesGetParams { TraceId = traceId, IncludePayloads = false }, CancellationToken.None).ConfigureAwait(false);
+            stdout.WriteLine();
+            WriteSpanTree(stdout, trace);
+            return CommandLine.Ok;
+        }
+        catch (BackendException e)
+        {
+            stderr.WriteLine($"error: {HostLog.Redact(e.Message)}");
+            return CommandLine.BackendError;
+        }
+    }
+
+    /// <summary>--tracking-uri, --store, MLFLOW_TRACKING_URI, ./mlflow.db, then the sample store beside the executable.</summary>
+    public static InitializeParams ChooseBackend(Options options)
+    {
+        if (options.Get("--tracking-uri") is { } uri) return new InitializeParams { TrackingUri = uri, ClientName = "traceide traces" };
+        if (options.Get("--store") is { } store) return new InitializeParams { Store = store, ClientName = "traceide traces" };
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI")))
+            return new InitializeParams { ClientName = "traceide traces" };
+        var local = Path.Combine(Environment.CurrentDirectory, "mlflow.db");
+        return new InitializeParams { Store = File.Exists(local) ? local : SampleStorePath, ClientName = "traceide traces" };
+    }
+
+    /// <summary>The sample store copied next to the executable at build time.</summary>
+    public static string SampleStorePath => Path.Combine(AppContext.BaseDirectory, "sample-store", "mlflow.db");
+
+    private static void WriteTraceTable(TextWriter w, IReadOnlyList<TraceSummary> traces)
+    {
+        w.WriteLine($"{"request time (UTC)",-20} {"trace id",-35} {"name",-16} {"state",-6} {"duration",9} {"tokens",7}  session / user");
+        foreach (var t in traces)
+        {
+            var time = DateTimeOffset.FromUnixTimeMilliseconds(t.RequestTimeMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            var who = string.Join(" / ", new[] { t.Session, t.User }.Where(s => s != null));
+            w.WriteLine($"{time,-20} {t.TraceId,-35} {Clip(t.Name ?? "", 16),-16} {t.State,-6} {FormatMs(t.DurationMs),9} {t.Tokens?.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",7}  {who}");
+        }
+        w.WriteLine($"{traces.Count} traces");
+    }
+
+    private static void WriteSpanTree(TextWriter w, TracesGetResult trace)
+    {
+        var spans = trace.Spans;
+        w.WriteLine($"trace {trace.Info.TraceId} — {trace.Info.Name} — {spans.Count} spans, {trace.Assessments.Count} assessments");
+        var t0 = spans.Count > 0 ? spans.Min(s => s.StartMs) : 0;
+        var total = Math.Max(1, spans.Count > 0 ? spans.Max(s => s.StartMs + (s.DurationMs ?? 0)) - t0 : 1);
+        const int BarWidth = 24;
+        foreach (var s in spans.Take(60))
+        {
+            var label = new string(' ', 2 * s.Depth) + s.Name;
+            var from = (int)Math.Round((s.StartMs - t0) / total * BarWidth);
+            var len = Math.Max(1, (int)Math.Round((s.DurationMs ?? 0) / total * BarWidth));
+            var bar = new StringBuilder(new string(' ', BarWidth));
+            for (var i = from; i < Math.Min(BarWidth, from + len); i++) bar[i] = s.OnCriticalPath ? '█' : '▒';
+            var flags = (s.Status == "ERROR" ? " ERROR" : "") + (s.Orphaned ? " (orphan)" : "");
+            w.WriteLine($"{Clip(label, 44),-44} {s.SpanType,-11} {FormatMs(s.DurationMs),9} |{bar}|{flags}");
+        }
+        if (spans.Count > 60) w.WriteLine($"… {spans.Count - 60} more spans");
+        foreach (var warning in trace.Warnings) w.WriteLine($"warning: {warning}");
+    }
+
+    private static string FormatMs(double? ms) => ms switch
+    {
+        null => "running",
+        < 1000 => $"{ms:0} ms",
+        _ => $"{ms / 1000:0.00} s",
+    };
+
+    private static string FormatMs(long? ms) => FormatMs((double?)ms);
+
+    private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
+}

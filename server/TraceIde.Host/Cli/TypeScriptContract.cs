@@ -1,0 +1,131 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Cli;
+
+/// <summary>
+/// Generates webview/src/protocol.generated.ts from the C# contract. Property names and shapes come
+/// from the source-generated JSON metadata itself, so the TypeScript matches the wire exactly.
+/// </summary>
+public static class TypeScriptContract
+{
+    public static string Generate()
+    {
+        var sb = new StringBuilder();
+        sb.Append("""
+            // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
+            // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
+            // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
+
+            """);
+        sb.Append($"export const PROTOCOL_VERSION = \"{ProtocolInfo.Version}\";\n\n");
+        WriteConstants(sb, "RpcMethods", typeof(RpcMethods), quote: true);
+        WriteConstants(sb, "RpcErrorCodes", typeof(RpcErrorCodes), quote: false);
+        WriteConstants(sb, "BackendKinds", typeof(BackendKinds), quote: true);
+        WriteConstants(sb, "TraceLimits", typeof(TraceLimits), quote: false);
+        sb.Append("/** Methods a webview may call through an IDE relay. */\n");
+        sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
+        sb.Append("/** Any JSON value (span inputs, outputs, attributes, assessment values). */\n");
+        sb.Append("export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };\n\n");
+
+        var pending = new Queue<Type>();
+        var seen = new HashSet<Type>();
+        foreach (var m in RpcContract.Methods)
+        {
+            foreach (var t in new[] { m.ParamsType, m.ResultType })
+            {
+                if (t != null && seen.Add(t)) pending.Enqueue(t);
+            }
+        }
+        if (seen.Add(typeof(RpcErrorData))) pending.Enqueue(typeof(RpcErrorData));
+
+        var interfaces = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
+        {
+            var type = pending.Dequeue();
+            interfaces[type.Name] = WriteInterface(type, t =>
+            {
+                if (seen.Add(t)) pending.Enqueue(t);
+            });
+        }
+        foreach (var text in interfaces.Values) sb.Append(text);
+
+        sb.Append("/** Requests: method name → parameter and result types. */\n");
+        sb.Append("export interface RpcRequests {\n");
+        foreach (var m in RpcContract.Methods.Where(m => !m.IsNotification))
+        {
+            sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)}; result: {TypeName(m.ResultType)} }};\n");
+        }
+        sb.Append("}\n\n");
+        sb.Append("/** Notifications: method name → parameter type. */\n");
+        sb.Append("export interface RpcNotifications {\n");
+        foreach (var m in RpcContract.Methods.Where(m => m.IsNotification))
+        {
+            sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)} }};\n");
+        }
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    private static string TypeName(Type? t) => t?.Name ?? "null";
+
+    private static void WriteConstants(StringBuilder sb, string name, Type holder, bool quote)
+    {
+        sb.Append($"export const {name} = {{\n");
+        foreach (var f in holder.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+        {
+            var value = f.GetRawConstantValue();
+            sb.Append($"  {JsonNamingPolicy.CamelCase.ConvertName(f.Name)}: {(quote ? $"\"{value}\"" : value)},\n");
+        }
+        sb.Append("} as const;\n\n");
+    }
+
+    private static string WriteInterface(Type type, Action<Type> discovered)
+    {
+        var info = ProtocolJsonContext.Default.GetTypeInfo(type)
+                   ?? throw new InvalidOperationException($"{type.Name} is not in ProtocolJsonContext: add [JsonSerializable(typeof({type.Name}))].");
+        var nullability = new NullabilityInfoContext();
+        var sb = new StringBuilder();
+        sb.Append($"export interface {type.Name} {{\n");
+        foreach (var p in info.Properties)
+        {
+            var member = p.AttributeProvider as PropertyInfo;
+            var nullable = member != null
+                ? nullability.Create(member).ReadState == NullabilityState.Nullable
+                : Nullable.GetUnderlyingType(p.PropertyType) != null;
+            var ts = TsType(p.PropertyType, member != null ? nullability.Create(member) : null, discovered);
+            sb.Append(nullable ? $"  {p.Name}?: {ts} | null;\n" : $"  {p.Name}: {ts};\n");
+        }
+        sb.Append("}\n\n");
+        return sb.ToString();
+    }
+
+    private static string TsType(Type t, NullabilityInfo? n, Action<Type> discovered)
+    {
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        if (t == typeof(string)) return "string";
+        if (t == typeof(bool)) return "boolean";
+        if (t == typeof(int) || t == typeof(long) || t == typeof(double)) return "number";
+        if (t == typeof(JsonElement)) return "JsonValue";
+        if (t.IsGenericType)
+        {
+            var def = t.GetGenericTypeDefinition();
+            var args = t.GetGenericArguments();
+            if (def == typeof(IReadOnlyList<>))
+                return $"{Wrap(TsType(args[0], n?.GenericTypeArguments.ElementAtOrDefault(0), discovered))}[]";
+            if (def == typeof(IReadOnlyDictionary<,>) && args[0] == typeof(string))
+                return $"Record<string, {TsType(args[1], n?.GenericTypeArguments.ElementAtOrDefault(1), discovered)}>";
+        }
+        if (t.IsClass && t.Namespace == typeof(ProtocolInfo).Namespace)
+        {
+            discovered(t);
+            return t.Name;
+        }
+        throw new NotSupportedException($"No TypeScript mapping for {t} in the contract; use string, number, bool, JsonElement, IReadOnlyList<T>, IReadOnlyDictionary<string, T> or a contract record.");
+    }
+
+    private static string Wrap(string ts) => ts.Contains(' ') ? $"({ts})" : ts;
+}

@@ -1,0 +1,36 @@
+using StreamJsonRpc;
+using TraceIde.Host.Logging;
+using TraceIde.Host.Services;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Handlers;
+
+/// <summary>`initialize`, `shutdown` and `exit`, with LSP's semantics: exit after shutdown → code 0, without → 1.</summary>
+public sealed class LifecycleHandler(HostSession session, HostLog log)
+{
+    private readonly TaskCompletionSource _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _shutdownRequested;
+
+    /// <summary>Completes when the client sent `exit`.</summary>
+    public Task ExitRequested => _exit.Task;
+
+    public int ExitCode => !_exit.Task.IsCompleted || _shutdownRequested ? 0 : 1;
+
+    [JsonRpcMethod(RpcMethods.Initialize, UseSingleObjectParameterDeserialization = true)]
+    public Task<InitializeResult> InitializeAsync(InitializeParams? parameters, CancellationToken cancellationToken) =>
+        session.InitializeAsync(parameters ?? new InitializeParams(), cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.Shutdown)]
+    public void Shutdown()
+    {
+        log.Info("shutdown requested");
+        _shutdownRequested = true;
+    }
+
+    [JsonRpcMethod(RpcMethods.Exit)]
+    public void Exit()
+    {
+        log.Info("exit requested");
+        _exit.TrySetResult();
+    }
+}

@@ -1,0 +1,43 @@
+using StreamJsonRpc;
+using TraceIde.Core.Backends;
+using TraceIde.Host.Services;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Handlers;
+
+/// <summary>`traces/*` and `spans/get`: maps the contract onto <see cref="TraceService"/>.</summary>
+public sealed class TracesHandler(HostSession session)
+{
+    [JsonRpcMethod(RpcMethods.TracesSearch, UseSingleObjectParameterDeserialization = true)]
+    public Task<TracesSearchResult> SearchAsync(TracesSearchParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.SearchAsync(Require(parameters), cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.TracesGet, UseSingleObjectParameterDeserialization = true)]
+    public Task<TracesGetResult> GetAsync(TracesGetParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.GetAsync(Require(parameters), cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.SpansGet, UseSingleObjectParameterDeserialization = true)]
+    public Task<SpansGetResult> GetSpansAsync(SpansGetParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.GetSpanPayloadsAsync(Require(parameters), cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.TracesDelete, UseSingleObjectParameterDeserialization = true)]
+    public async Task<TracesDeleteResult> DeleteAsync(TracesDeleteParams parameters, CancellationToken cancellationToken) =>
+        new(await session.Traces.DeleteAsync(Require(parameters), cancellationToken).ConfigureAwait(false));
+
+    [JsonRpcMethod(RpcMethods.TracesSetTag, UseSingleObjectParameterDeserialization = true)]
+    public async Task<EmptyResult> SetTagAsync(TracesSetTagParams parameters, CancellationToken cancellationToken)
+    {
+        await session.Traces.SetTagAsync(Require(parameters), cancellationToken).ConfigureAwait(false);
+        return new EmptyResult();
+    }
+
+    [JsonRpcMethod(RpcMethods.TracesDeleteTag, UseSingleObjectParameterDeserialization = true)]
+    public async Task<EmptyResult> DeleteTagAsync(TracesDeleteTagParams parameters, CancellationToken cancellationToken)
+    {
+        await session.Traces.DeleteTagAsync(Require(parameters), cancellationToken).ConfigureAwait(false);
+        return new EmptyResult();
+    }
+
+    private static T Require<T>(T? parameters) where T : class =>
+        parameters ?? throw new BackendException(RpcErrorCodes.InvalidParams, "This method needs a parameter object.");
+}

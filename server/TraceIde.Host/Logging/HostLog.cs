@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+
+namespace TraceIde.Host.Logging;
+
+public enum LogLevel { Debug, Info, Warn, Error }
+
+/// <summary>
+/// The host's log: stderr (stdout is reserved for the protocol) and optionally a file. Every line
+/// passes through <see cref="Redact"/> so credentials that slip into a URL or message never land.
+/// </summary>
+public sealed class HostLog : IDisposable
+{
+    private readonly TextWriter _stderr;
+    private readonly StreamWriter? _file;
+    private readonly LogLevel _minimum;
+    private readonly Lock _gate = new();
+
+    public HostLog(TextWriter stderr, string? filePath = null, LogLevel minimum = LogLevel.Info)
+    {
+        _stderr = stderr;
+        _minimum = minimum;
+        if (!string.IsNullOrEmpty(filePath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(filePath))!);
+            _file = new StreamWriter(new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+    }
+
+    public static HostLog Null { get; } = new(TextWriter.Null, null, LogLevel.Error);
+
+    public void Debug(string message) => Write(LogLevel.Debug, message);
+    public void Info(string message) => Write(LogLevel.Info, message);
+    public void Warn(string message) => Write(LogLevel.Warn, message);
+    public void Error(string message) => Write(LogLevel.Error, message);
+
+    public void Write(LogLevel level, string message)
+    {
+        if (level < _minimum) return;
+        var line = $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {level.ToString().ToUpperInvariant(),-5} {Redact(message)}";
+        lock (_gate)
+        {
+            _stderr.WriteLine(line);
+            _stderr.Flush();
+            _file?.WriteLine(line);
+        }
+    }
+
+    // user:password@ in URLs, and Authorization header values.
+    private static readonly Regex UserInfo = new(@"(?<=://)[^/\s@]+@", RegexOptions.Compiled);
+    private static readonly Regex AuthHeader = new(@"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+\S+", RegexOptions.Compiled);
+
+    /// <summary>Removes credentials from a string: URL user-info, Authorization values, and the configured secrets.</summary>
+    public static string Redact(string text)
+    {
+        text = UserInfo.Replace(text, "***@");
+        text = AuthHeader.Replace(text, "$1$2 ***");
+        foreach (var secret in Secrets.Known)
+        {
+            if (secret.Length >= 4) text = text.Replace(secret, "***", StringComparison.Ordinal);
+        }
+        return text;
+    }
+
+    public void Dispose() => _file?.Dispose();
+}
+
+/// <summary>The credentials this process knows (from the environment), so the log can scrub them.</summary>
+public static class Secrets
+{
+    public static IReadOnlyList<string> Known { get; } =
+        new[] { "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN" }
+            .Select(Environment.GetEnvironmentVariable)
+            .Where(v => !string.IsNullOrEmpty(v))
+            .Select(v => v!)
+            .ToArray();
+}

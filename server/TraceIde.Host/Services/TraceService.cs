@@ -1,0 +1,256 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TraceIde.Core.Backends;
+using TraceIde.Core.Filtering;
+using TraceIde.Core.Spans;
+using TraceIde.Host.Logging;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Services;
+
+/// <summary>
+/// Orchestrates trace requests over one backend: validates and combines filters, builds span
+/// trees, decides what payload to ship, and keeps recently opened traces' spans for spans/get.
+/// </summary>
+public sealed partial class TraceService
+{
+    private const string InputsKey = "mlflow.spanInputs";
+    private const string OutputsKey = "mlflow.spanOutputs";
+
+    private readonly ITraceBackend _backend;
+    private readonly HostLog _log;
+    private readonly RecentSpans _recent = new(capacity: 8);
+
+    public TraceService(ITraceBackend backend, HostLog log)
+    {
+        _backend = backend;
+        _log = log;
+    }
+
+    public async Task<TracesSearchResult> SearchAsync(TracesSearchParams p, CancellationToken cancellationToken)
+    {
+        var query = BuildQuery(p);
+        var page = await _backend.SearchTracesAsync(query, cancellationToken).ConfigureAwait(false);
+        return new TracesSearchResult { Traces = page.Traces, NextPageToken = page.NextPageToken };
+    }
+
+    /// <summary>Validates a search request into a backend query; throws InvalidParams/InvalidFilter with the reason.</summary>
+    public static TraceQuery BuildQuery(TracesSearchParams p)
+    {
+        if (p.ExperimentIds is null || p.ExperimentIds.Count == 0 || p.ExperimentIds.Any(string.IsNullOrWhiteSpace))
+            throw new BackendException(RpcErrorCodes.InvalidParams, "experimentIds must name at least one experiment.");
+        var pageSize = p.PageSize ?? TraceLimits.DefaultPageSize;
+        if (pageSize is < 1 or > TraceLimits.MaxPageSize)
+            throw new BackendException(RpcErrorCodes.InvalidParams, $"pageSize must be between 1 and {TraceLimits.MaxPageSize} (was {pageSize}).");
+
+        var filter = TraceFilterBuilder.Combine(p.Filter, p.Filters);
+        var clauses = TraceFilterParser.Parse(filter);
+        var orderBy = (p.OrderBy ?? []).Select(ValidateOrderBy).ToArray();
+        return new TraceQuery
+        {
+            ExperimentIds = p.ExperimentIds,
+            Filter = filter,
+            Clauses = clauses,
+            OrderBy = orderBy,
+            PageSize = pageSize,
+            PageToken = string.IsNullOrEmpty(p.PageToken) ? null : p.PageToken,
+        };
+    }
+
+    [GeneratedRegex(@"^\s*(?<key>timestamp(_ms)?|execution_time(_ms)?|status|request_id|experiment_id|name|run_id|(tag|tags|request_metadata|metadata)\.(`[^`]+`|""[^""]+""|[\w.\-]+))\s*(?<dir>ASC|DESC)?\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex OrderByPattern();
+
+    private static string ValidateOrderBy(string clause)
+    {
+        var m = OrderByPattern().Match(clause ?? "");
+        if (!m.Success)
+        {
+            throw BackendException.InvalidFilter(
+                $"Invalid orderBy '{clause}': use a key (timestamp_ms, execution_time_ms, status, request_id, name, tag.<key>, request_metadata.<key>) optionally followed by ASC or DESC.");
+        }
+        var dir = m.Groups["dir"].Success ? m.Groups["dir"].Value.ToUpperInvariant() : "ASC";
+        return $"{m.Groups["key"].Value} {dir}";
+    }
+
+    public async Task<TracesGetResult> GetAsync(TracesGetParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        var info = await _backend.GetTraceInfoAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
+        var spans = await _backend.GetSpansAsync(info, cancellationToken).ConfigureAwait(false);
+        var tree = SpanTreeBuilder.Build(spans);
+        _recent.Put(p.TraceId, spans);
+
+        var includePayloads = p.IncludePayloads ?? spans.Count <= TraceLimits.InlinePayloadSpanLimit;
+        var warnings = tree.Warnings.ToList();
+        if (info.Metadata.TryGetValue("mlflow.trace.sizeStats", out var stats) && ExpectedSpanCount(stats) is { } expected && expected > spans.Count)
+        {
+            warnings.Add($"This trace is partial: {spans.Count} of {expected} spans have arrived.");
+        }
+
+        return new TracesGetResult
+        {
+            Info = info,
+            Spans = tree.Nodes.Select(n => ToDto(n, includePayloads)).ToArray(),
+            Assessments = info.Assessments,
+            PayloadsIncluded = includePayloads,
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>Payloads of some spans of a trace; uses the spans kept from the last traces/get when possible.</summary>
+    public async Task<SpansGetResult> GetSpanPayloadsAsync(SpansGetParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        if (!_recent.TryGet(p.TraceId, out var spans))
+        {
+            var info = await _backend.GetTraceInfoAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
+            spans = await _backend.GetSpansAsync(info, cancellationToken).ConfigureAwait(false);
+            _recent.Put(p.TraceId, spans);
+        }
+        var wanted = new HashSet<string>(p.SpanIds, StringComparer.OrdinalIgnoreCase);
+        var payloads = new Dictionary<string, SpanPayload>();
+        foreach (var span in spans)
+        {
+            if (wanted.Contains(span.SpanId)) payloads[span.SpanId] = ToPayload(span);
+        }
+        var missing = wanted.Where(id => !payloads.ContainsKey(id)).ToArray();
+        if (missing.Length > 0)
+            throw BackendException.NotFound($"Trace {p.TraceId} has no span {string.Join(", ", missing)}.");
+        return new SpansGetResult(payloads);
+    }
+
+    public Task<int> DeleteAsync(TracesDeleteParams p, CancellationToken cancellationToken)
+    {
+        if (p.TraceIds is null || p.TraceIds.Count == 0)
+            throw new BackendException(RpcErrorCodes.InvalidParams, "traceIds must name at least one trace.");
+        foreach (var id in p.TraceIds) RequireTraceId(id);
+        foreach (var id in p.TraceIds) _recent.Remove(id);
+        return _backend.DeleteTracesAsync(p.ExperimentId, p.TraceIds, cancellationToken);
+    }
+
+    public Task SetTagAsync(TracesSetTagParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        RequireTagKey(p.Key);
+        return _backend.SetTraceTagAsync(p.TraceId, p.Key, p.Value ?? "", cancellationToken);
+    }
+
+    public Task DeleteTagAsync(TracesDeleteTagParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        RequireTagKey(p.Key);
+        return _backend.DeleteTraceTagAsync(p.TraceId, p.Key, cancellationToken);
+    }
+
+    private static void RequireTraceId(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+            throw new BackendException(RpcErrorCodes.InvalidParams, "traceId is required.");
+    }
+
+    private static void RequireTagKey(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
+            throw new BackendException(RpcErrorCodes.InvalidParams, "A tag key must be 1 to 250 characters.");
+    }
+
+    private static int? ExpectedSpanCount(string sizeStatsJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(sizeStatsJson);
+            return doc.RootElement.TryGetProperty("num_spans", out var n) && n.TryGetInt32(out var v) ? v : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static Span ToDto(SpanNode node, bool includePayload) => new()
+    {
+        SpanId = node.Span.SpanId,
+        ParentSpanId = node.Span.ParentSpanId,
+        Name = node.Span.Name,
+        SpanType = node.Span.SpanType,
+        Status = node.Span.Status,
+        StatusMessage = string.IsNullOrEmpty(node.Span.StatusMessage) ? null : node.Span.StatusMessage,
+        StartMs = node.StartMs,
+        DurationMs = node.DurationMs,
+        Depth = node.Depth,
+        SelfTimeMs = node.SelfTimeMs,
+        OnCriticalPath = node.OnCriticalPath,
+        ChildCount = node.ChildCount,
+        Orphaned = node.Orphaned,
+        Payload = includePayload ? ToPayload(node.Span) : null,
+    };
+
+    public static SpanPayload ToPayload(RawSpan span)
+    {
+        var attributes = new Dictionary<string, JsonElement>(span.Attributes.Count);
+        foreach (var (key, value) in span.Attributes)
+        {
+            if (key is not (InputsKey or OutputsKey)) attributes[key] = value;
+        }
+        return new SpanPayload
+        {
+            Inputs = span.Attributes.TryGetValue(InputsKey, out var i) ? i : null,
+            Outputs = span.Attributes.TryGetValue(OutputsKey, out var o) ? o : null,
+            Attributes = attributes,
+            Events = span.Events.Select(e => new SpanEvent { Name = e.Name, TimeMs = e.TimeNs / 1e6, Attributes = e.Attributes }).ToArray(),
+        };
+    }
+}
+
+/// <summary>A tiny LRU of decoded spans of the last traces opened, so spans/get does not refetch.</summary>
+internal sealed class RecentSpans(int capacity)
+{
+    private readonly LinkedList<(string Id, IReadOnlyList<RawSpan> Spans)> _items = new();
+    private readonly Lock _gate = new();
+
+    public void Put(string traceId, IReadOnlyList<RawSpan> spans)
+    {
+        lock (_gate)
+        {
+            RemoveLocked(traceId);
+            _items.AddFirst((traceId, spans));
+            while (_items.Count > capacity) _items.RemoveLast();
+        }
+    }
+
+    public bool TryGet(string traceId, out IReadOnlyList<RawSpan> spans)
+    {
+        lock (_gate)
+        {
+            for (var n = _items.First; n != null; n = n.Next)
+            {
+                if (n.Value.Id == traceId)
+                {
+                    _items.Remove(n);
+                    _items.AddFirst(n);
+                    spans = n.Value.Spans;
+                    return true;
+                }
+            }
+        }
+        spans = [];
+        return false;
+    }
+
+    public void Remove(string traceId)
+    {
+        lock (_gate) RemoveLocked(traceId);
+    }
+
+    private void RemoveLocked(string traceId)
+    {
+        for (var n = _items.First; n != null; n = n.Next)
+        {
+            if (n.Value.Id == traceId)
+            {
+                _items.Remove(n);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.IO.Pipelines;
+using StreamJsonRpc;
+using TraceIde.Host.Handlers;
+using TraceIde.Host.Logging;
+using TraceIde.Host.Services;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Transport;
+
+/// <summary>
+/// Wires one JSON-RPC connection: Content-Length framing (LSP style) over a pair of streams,
+/// System.Text.Json with the source-generated contract metadata, and the handlers.
+/// </summary>
+public static class RpcServer
+{
+    /// <summary>Serves until the input ends, `exit` arrives, or <paramref name="cancellationToken"/> fires. Returns the exit code.</summary>
+    public static async Task<int> ServeAsync(Stream input, Stream output, HostLog log, CancellationToken cancellationToken)
+    {
+        var inbound = new Pipe();
+        var sanitizer = new FrameSanitizer(input, inbound.Writer, log);
+
+        var formatter = new SystemTextJsonFormatter();
+        ProtocolJson.Configure(formatter.JsonSerializerOptions);
+        var handler = new HeaderDelimitedMessageHandler(output, inbound.Reader.AsStream(), formatter);
+
+        using var session = new HostSession(log);
+        using var rpc = new TraceIdeJsonRpc(handler, log);
+        var lifecycle = new LifecycleHandler(session, log);
+        var options = new JsonRpcTargetOptions { DisposeOnDisconnect = false };
+        rpc.AddLocalRpcTarget(lifecycle, options);
+        rpc.AddLocalRpcTarget(new ExperimentsHandler(session), options);
+        rpc.AddLocalRpcTarget(new TracesHandler(session), options);
+        rpc.AddLocalRpcTarget(new MarkdownHandler(), options);
+        rpc.StartListening();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pump = sanitizer.RunAsync(stop.Token);
+        using (stop.Token.Register(() => rpc.Dispose()))
+        {
+            var exitRequested = lifecycle.ExitRequested;
+            var finished = await Task.WhenAny(rpc.Completion, exitRequested).ConfigureAwait(false);
+            if (finished == rpc.Completion)
+            {
+                try { await rpc.Completion.ConfigureAwait(false); }
+                catch (Exception ex) { log.Warn($"connection ended with an error: {ex.Message}"); }
+                log.Info("connection closed");
+            }
+        }
+        await stop.CancelAsync().ConfigureAwait(false);
+        // A blocked stdin read may not observe cancellation; do not wait long for it.
+        await Task.WhenAny(pump, Task.Delay(200, CancellationToken.None)).ConfigureAwait(false);
+        return lifecycle.ExitCode;
+    }
+}

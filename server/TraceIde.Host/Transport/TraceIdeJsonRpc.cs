@@ -1,0 +1,71 @@
+using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
+using TraceIde.Core.Backends;
+using TraceIde.Host.Logging;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Transport;
+
+/// <summary>
+/// StreamJsonRpc's JsonRpc with TraceIde's error mapping: a <see cref="BackendException"/> becomes
+/// a JSON-RPC error with its stable code and actionable message; anything unexpected becomes a
+/// generic internal error whose details go to the log only (never stack traces to the client).
+/// </summary>
+public sealed class TraceIdeJsonRpc : JsonRpc
+{
+    private readonly HostLog _log;
+
+    public TraceIdeJsonRpc(IJsonRpcMessageHandler handler, HostLog log) : base(handler)
+    {
+        _log = log;
+    }
+
+    protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
+    {
+        switch (Unwrap(exception))
+        {
+            case BackendException be:
+                _log.Info($"{request.Method} failed ({be.Code}): {be.Message}");
+                return new JsonRpcError.ErrorDetail
+                {
+                    Code = (JsonRpcErrorCode)be.Code,
+                    Message = HostLog.Redact(be.Message),
+                    Data = new RpcErrorData(KindOf(be.Code), be.HttpStatus, be.MlflowErrorCode),
+                };
+            case OperationCanceledException:
+                return new JsonRpcError.ErrorDetail { Code = (JsonRpcErrorCode)RpcErrorCodes.Cancelled, Message = "The request was cancelled." };
+            case LocalRpcException:
+                return base.CreateErrorDetails(request, exception);
+            case var other:
+                _log.Error($"{request.Method} failed unexpectedly: {other}");
+                return new JsonRpcError.ErrorDetail
+                {
+                    Code = JsonRpcErrorCode.InternalError,
+                    Message = $"Internal error in {request.Method}: {HostLog.Redact(other.Message)} (details in the TraceIde log)",
+                };
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerException: { } inner }) e = inner;
+        while (e is System.Reflection.TargetInvocationException { InnerException: { } inner2 }) e = inner2;
+        return e;
+    }
+
+    public static string KindOf(int code) => code switch
+    {
+        RpcErrorCodes.Unreachable => "unreachable",
+        RpcErrorCodes.Unauthorized => "unauthorized",
+        RpcErrorCodes.Forbidden => "forbidden",
+        RpcErrorCodes.NotFound => "notFound",
+        RpcErrorCodes.InvalidFilter => "invalidFilter",
+        RpcErrorCodes.Unsupported => "unsupported",
+        RpcErrorCodes.Cancelled => "cancelled",
+        RpcErrorCodes.BadResponse => "badResponse",
+        RpcErrorCodes.ServerError => "serverError",
+        RpcErrorCodes.NotInitialized => "notInitialized",
+        RpcErrorCodes.InvalidParams => "invalidParams",
+        _ => "error",
+    };
+}

@@ -1,0 +1,27 @@
+namespace TraceIde.Protocol;
+
+/// <summary>One method of the contract: its name and the types of its parameter object and result.</summary>
+/// <param name="IsNotification">True for notifications (no response), like `exit`.</param>
+public sealed record RpcMethodDescriptor(string Name, Type? ParamsType, Type? ResultType, bool IsNotification = false);
+
+/// <summary>
+/// The whole contract as data: the host's handlers are checked against it by a test, and the
+/// TypeScript declaration (webview/src/protocol.generated.ts) is generated from it.
+/// </summary>
+public static class RpcContract
+{
+    public static readonly IReadOnlyList<RpcMethodDescriptor> Methods =
+    [
+        new(RpcMethods.Initialize, typeof(InitializeParams), typeof(InitializeResult)),
+        new(RpcMethods.Shutdown, null, null),
+        new(RpcMethods.Exit, null, null, IsNotification: true),
+        new(RpcMethods.ExperimentsList, typeof(ExperimentsListParams), typeof(ExperimentsListResult)),
+        new(RpcMethods.TracesSearch, typeof(TracesSearchParams), typeof(TracesSearchResult)),
+        new(RpcMethods.TracesGet, typeof(TracesGetParams), typeof(TracesGetResult)),
+        new(RpcMethods.SpansGet, typeof(SpansGetParams), typeof(SpansGetResult)),
+        new(RpcMethods.TracesDelete, typeof(TracesDeleteParams), typeof(TracesDeleteResult)),
+        new(RpcMethods.TracesSetTag, typeof(TracesSetTagParams), typeof(EmptyResult)),
+        new(RpcMethods.TracesDeleteTag, typeof(TracesDeleteTagParams), typeof(EmptyResult)),
+        new(RpcMethods.MarkdownRender, typeof(MarkdownRenderParams), typeof(MarkdownRenderResult)),
+    ];
+}

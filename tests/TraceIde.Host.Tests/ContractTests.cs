@@ -1,0 +1,69 @@
+using System.Reflection;
+using StreamJsonRpc;
+using TraceIde.Host.Cli;
+using TraceIde.Host.Handlers;
+using TraceIde.Protocol;
+using TraceIde.Testing;
+
+namespace TraceIde.Host.Tests;
+
+/// <summary>The contract is declared once (C#); the handlers and the TypeScript side cannot drift from it.</summary>
+public sealed class ContractTests
+{
+    private static readonly Type[] HandlerTypes = [typeof(LifecycleHandler), typeof(ExperimentsHandler), typeof(TracesHandler), typeof(MarkdownHandler)];
+
+    [Fact]
+    public void The_committed_TypeScript_declaration_matches_the_CSharp_contract()
+    {
+        var committedPath = Path.Combine(Fixtures.RepoRoot, ContractCommand.DefaultOutput);
+        Assert.True(File.Exists(committedPath), $"{committedPath} is missing");
+        var committed = File.ReadAllText(committedPath).ReplaceLineEndings("\n");
+        var generated = TypeScriptContract.Generate().ReplaceLineEndings("\n");
+        Assert.True(committed == generated,
+            "webview/src/protocol.generated.ts differs from the C# contract. Regenerate it: " +
+            "dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts");
+    }
+
+    [Fact]
+    public void Every_contract_method_has_exactly_one_handler_with_the_declared_types()
+    {
+        var handlers = HandlerTypes
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance))
+            .Select(m => (Method: m, Attr: m.GetCustomAttribute<JsonRpcMethodAttribute>()))
+            .Where(x => x.Attr != null)
+            .ToList();
+
+        foreach (var descriptor in RpcContract.Methods)
+        {
+            var matches = handlers.Where(h => h.Attr!.Name == descriptor.Name).ToList();
+            Assert.True(matches.Count == 1, $"{descriptor.Name}: {matches.Count} handlers");
+            var method = matches[0].Method;
+            var parameters = method.GetParameters().Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
+            if (descriptor.ParamsType is null)
+            {
+                Assert.Empty(parameters);
+            }
+            else
+            {
+                Assert.Single(parameters);
+                Assert.Equal(descriptor.ParamsType, parameters[0].ParameterType);
+                Assert.True(matches[0].Attr!.UseSingleObjectParameterDeserialization, $"{descriptor.Name} must take its params as one object");
+            }
+            var returned = method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
+                ? method.ReturnType.GetGenericArguments()[0]
+                : method.ReturnType;
+            Assert.Equal(descriptor.ResultType ?? typeof(void), returned == typeof(Task) ? typeof(void) : returned);
+        }
+        var declared = RpcContract.Methods.Select(m => m.Name).ToHashSet();
+        Assert.All(handlers, h => Assert.Contains(h.Attr!.Name, declared));
+    }
+
+    [Fact]
+    public void Ui_callable_methods_exclude_lifecycle()
+    {
+        Assert.DoesNotContain(RpcMethods.Initialize, RpcMethods.UiCallable);
+        Assert.DoesNotContain(RpcMethods.Exit, RpcMethods.UiCallable);
+        Assert.DoesNotContain(RpcMethods.Shutdown, RpcMethods.UiCallable);
+        Assert.All(RpcMethods.UiCallable, m => Assert.Contains(RpcContract.Methods, d => d.Name == m));
+    }
+}

@@ -1,0 +1,275 @@
+// GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
+// change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
+// A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
+export const PROTOCOL_VERSION = "1.0";
+
+export const RpcMethods = {
+  initialize: "initialize",
+  shutdown: "shutdown",
+  exit: "exit",
+  experimentsList: "experiments/list",
+  tracesSearch: "traces/search",
+  tracesGet: "traces/get",
+  spansGet: "spans/get",
+  tracesDelete: "traces/delete",
+  tracesSetTag: "traces/setTag",
+  tracesDeleteTag: "traces/deleteTag",
+  markdownRender: "markdown/render",
+} as const;
+
+export const RpcErrorCodes = {
+  unreachable: -32001,
+  unauthorized: -32002,
+  forbidden: -32003,
+  notFound: -32004,
+  invalidFilter: -32005,
+  unsupported: -32006,
+  cancelled: -32800,
+  badResponse: -32007,
+  serverError: -32008,
+  notInitialized: -32009,
+  invalidParams: -32602,
+} as const;
+
+export const BackendKinds = {
+  mlflowServer: "mlflowServer",
+  localStore: "localStore",
+} as const;
+
+export const TraceLimits = {
+  inlinePayloadSpanLimit: 2000,
+  maxPageSize: 500,
+  defaultPageSize: 100,
+} as const;
+
+/** Methods a webview may call through an IDE relay. */
+export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render"] as const;
+
+/** Any JSON value (span inputs, outputs, attributes, assessment values). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Assessment {
+  assessmentId: string;
+  name: string;
+  kind: string;
+  value?: JsonValue | null;
+  error?: AssessmentError | null;
+  rationale?: string | null;
+  sourceType?: string | null;
+  sourceId?: string | null;
+  spanId?: string | null;
+  createTimeMs?: number | null;
+  lastUpdateTimeMs?: number | null;
+  overrides?: string | null;
+  valid: boolean;
+  metadata: Record<string, string>;
+}
+
+export interface AssessmentError {
+  code?: string | null;
+  message?: string | null;
+  stackTrace?: string | null;
+}
+
+export interface BackendCapabilities {
+  searchV3: boolean;
+  spanFilters: boolean;
+  assessments: boolean;
+  traceMetrics: boolean;
+  deleteTraces: boolean;
+  editTags: boolean;
+  storeType?: string | null;
+}
+
+export interface EmptyResult {
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  isGenAi: boolean;
+  creationTimeMs?: number | null;
+  lastUpdateTimeMs?: number | null;
+  lifecycleStage?: string | null;
+  tags: Record<string, string>;
+}
+
+export interface ExperimentsListParams {
+  query?: string | null;
+}
+
+export interface ExperimentsListResult {
+  experiments: Experiment[];
+}
+
+export interface InitializeParams {
+  trackingUri?: string | null;
+  store?: string | null;
+  workspaceFolders?: string[] | null;
+  clientName?: string | null;
+  workspace?: string | null;
+}
+
+export interface InitializeResult {
+  serverName: string;
+  serverVersion: string;
+  protocolVersion: string;
+  backendKind: string;
+  backendLocation: string;
+  mlflowVersion?: string | null;
+  capabilities: BackendCapabilities;
+}
+
+export interface MarkdownRenderParams {
+  text: string;
+}
+
+export interface MarkdownRenderResult {
+  html: string;
+}
+
+export interface RpcErrorData {
+  kind: string;
+  httpStatus?: number | null;
+  mlflowErrorCode?: string | null;
+}
+
+export interface Span {
+  spanId: string;
+  parentSpanId?: string | null;
+  name: string;
+  spanType: string;
+  status: string;
+  statusMessage?: string | null;
+  startMs: number;
+  durationMs?: number | null;
+  depth: number;
+  selfTimeMs: number;
+  onCriticalPath: boolean;
+  childCount: number;
+  orphaned: boolean;
+  payload?: SpanPayload | null;
+}
+
+export interface SpanEvent {
+  name: string;
+  timeMs: number;
+  attributes: Record<string, JsonValue>;
+}
+
+export interface SpanPayload {
+  inputs?: JsonValue | null;
+  outputs?: JsonValue | null;
+  attributes: Record<string, JsonValue>;
+  events: SpanEvent[];
+}
+
+export interface SpansGetParams {
+  traceId: string;
+  spanIds: string[];
+}
+
+export interface SpansGetResult {
+  payloads: Record<string, SpanPayload>;
+}
+
+export interface TokenUsage {
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  totalTokens?: number | null;
+  cacheReadInputTokens?: number | null;
+}
+
+export interface TraceFilters {
+  states?: string[] | null;
+  startTimeMs?: number | null;
+  endTimeMs?: number | null;
+  name?: string | null;
+  tags?: Record<string, string> | null;
+  session?: string | null;
+  user?: string | null;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  experimentId: string;
+  name?: string | null;
+  state: string;
+  requestTimeMs: number;
+  durationMs?: number | null;
+  requestPreview?: string | null;
+  responsePreview?: string | null;
+  clientRequestId?: string | null;
+  session?: string | null;
+  user?: string | null;
+  tokens?: TokenUsage | null;
+  tags: Record<string, string>;
+  metadata: Record<string, string>;
+  assessments: Assessment[];
+}
+
+export interface TracesDeleteParams {
+  experimentId: string;
+  traceIds: string[];
+}
+
+export interface TracesDeleteResult {
+  deleted: number;
+}
+
+export interface TracesDeleteTagParams {
+  traceId: string;
+  key: string;
+}
+
+export interface TracesGetParams {
+  traceId: string;
+  includePayloads?: boolean | null;
+}
+
+export interface TracesGetResult {
+  info: TraceSummary;
+  spans: Span[];
+  assessments: Assessment[];
+  payloadsIncluded: boolean;
+  warnings: string[];
+}
+
+export interface TracesSearchParams {
+  experimentIds: string[];
+  filter?: string | null;
+  filters?: TraceFilters | null;
+  orderBy?: string[] | null;
+  pageSize?: number | null;
+  pageToken?: string | null;
+}
+
+export interface TracesSearchResult {
+  traces: TraceSummary[];
+  nextPageToken?: string | null;
+}
+
+export interface TracesSetTagParams {
+  traceId: string;
+  key: string;
+  value: string;
+}
+
+/** Requests: method name → parameter and result types. */
+export interface RpcRequests {
+  "initialize": { params: InitializeParams; result: InitializeResult };
+  "shutdown": { params: null; result: null };
+  "experiments/list": { params: ExperimentsListParams; result: ExperimentsListResult };
+  "traces/search": { params: TracesSearchParams; result: TracesSearchResult };
+  "traces/get": { params: TracesGetParams; result: TracesGetResult };
+  "spans/get": { params: SpansGetParams; result: SpansGetResult };
+  "traces/delete": { params: TracesDeleteParams; result: TracesDeleteResult };
+  "traces/setTag": { params: TracesSetTagParams; result: EmptyResult };
+  "traces/deleteTag": { params: TracesDeleteTagParams; result: EmptyResult };
+  "markdown/render": { params: MarkdownRenderParams; result: MarkdownRenderResult };
+}
+
+/** Notifications: method name → parameter type. */
+export interface RpcNotifications {
+  "exit": { params: null };
+}
