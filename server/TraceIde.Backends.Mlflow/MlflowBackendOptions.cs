@@ -1,0 +1,34 @@
+namespace TraceIde.Backends.Mlflow;
+
+/// <summary>How to reach an MLflow tracking server.</summary>
+public sealed record MlflowBackendOptions
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tracking URI; a path is the server's static prefix (http://host:5000/p). User info, if any, is used as basic credentials and never shown.</summary>
+    public required Uri TrackingUri { get; init; }
+    /// <summary>Basic auth user (MLFLOW_TRACKING_USERNAME). Basic wins over <see cref="Token"/> when both are set.</summary>
+    public string? Username { get; init; }
+    public string? Password { get; init; }
+    /// <summary>Bearer token (MLFLOW_TRACKING_TOKEN).</summary>
+    public string? Token { get; init; }
+    /// <summary>Sent as X-MLFLOW-WORKSPACE on every request.</summary>
+    public string? Workspace { get; init; }
+    /// <summary>Per request (including reading the body). Default 30 s.</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>Credentials from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD / MLFLOW_TRACKING_TOKEN.</summary>
+    public static MlflowBackendOptions FromEnvironment(Uri trackingUri, string? workspace, Func<string, string?>? getEnv = null)
+    {
+        getEnv ??= Environment.GetEnvironmentVariable;
+        static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+        return new MlflowBackendOptions
+        {
+            TrackingUri = trackingUri,
+            Username = NullIfEmpty(getEnv("MLFLOW_TRACKING_USERNAME")),
+            Password = NullIfEmpty(getEnv("MLFLOW_TRACKING_PASSWORD")),
+            Token = NullIfEmpty(getEnv("MLFLOW_TRACKING_TOKEN")),
+            Workspace = NullIfEmpty(workspace),
+        };
+    }
+}

@@ -1,0 +1,578 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TraceIde.Core.Backends;
+using TraceIde.Core.Spans;
+using TraceIde.Protocol;
+
+namespace TraceIde.Backends.Mlflow;
+
+/// <summary>
+/// <see cref="ITraceBackend"/> over an MLflow tracking server's REST API (spec mlflow-tracing.md §1–§3).
+/// One HttpClient per backend; every call has its own timeout; the caller's cancellation propagates as
+/// <see cref="OperationCanceledException"/>; every other failure is a <see cref="BackendException"/>
+/// whose message never contains credentials.
+/// </summary>
+public sealed class MlflowRestBackend : ITraceBackend
+{
+    private const string V2 = "api/2.0/mlflow";
+    private const string V3 = "api/3.0/mlflow";
+    private const string SpansLocationTag = "mlflow.trace.spansLocation";
+    private const int ExperimentPageSize = 100;
+    private const int MaxErrorBodyChars = 500;
+
+    // Endpoints, with the first MLflow release that serves them (spec §9).
+    private static readonly Endpoint EpVersion = new("GET /version", "1.0.0");
+    private static readonly Endpoint EpServerInfo = new("GET /api/3.0/mlflow/server-info", "3.10.0");
+    private static readonly Endpoint EpExperimentsSearch = new("POST /api/2.0/mlflow/experiments/search", "1.28.0");
+    private static readonly Endpoint EpSearchV3 = new("POST /api/3.0/mlflow/traces/search", "3.2.0");
+    private static readonly Endpoint EpSearchV2 = new("GET /api/2.0/mlflow/traces", "2.13.0");
+    private static readonly Endpoint EpInfoV3 = new("GET /api/3.0/mlflow/traces/{trace_id}", "3.2.0");
+    private static readonly Endpoint EpInfoV2 = new("GET /api/2.0/mlflow/traces/{request_id}/info", "2.13.0");
+    private static readonly Endpoint EpTracesGet = new("GET /api/3.0/mlflow/traces/get", "3.7.0");
+    private static readonly Endpoint EpArtifactV3 = new("GET /ajax-api/3.0/mlflow/get-trace-artifact", "3.9.0");
+    private static readonly Endpoint EpArtifactV2 = new("GET /ajax-api/2.0/mlflow/get-trace-artifact", "2.14.0");
+    private static readonly Endpoint EpDeleteV3 = new("POST /api/3.0/mlflow/traces/delete-traces", "3.3.0");
+    private static readonly Endpoint EpDeleteV2 = new("POST /api/2.0/mlflow/traces/delete-traces", "2.13.0");
+    private static readonly Endpoint EpSetTagV3 = new("PATCH /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
+    private static readonly Endpoint EpSetTagV2 = new("PATCH /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
+    private static readonly Endpoint EpDeleteTagV3 = new("DELETE /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
+    private static readonly Endpoint EpDeleteTagV2 = new("DELETE /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
+
+    private readonly MlflowBackendOptions _options;
+    private readonly HttpClient _http;
+    private readonly Uri _base;
+    private readonly bool _sendsCredentials;
+
+    public MlflowRestBackend(MlflowBackendOptions options, HttpMessageHandler? handler = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        var uri = options.TrackingUri;
+        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ArgumentException("The tracking URI must be an absolute http(s) URI.", nameof(options));
+
+        var path = uri.GetComponents(UriComponents.Path, UriFormat.UriEscaped).Trim('/');
+        var server = uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+        DisplayLocation = path.Length == 0 ? server : server + "/" + path;
+        _base = new Uri(DisplayLocation + "/");
+
+        // Credentials: explicit options first, then user info in the URI; basic wins over bearer.
+        var user = options.Username;
+        var password = options.Password;
+        if (user == null && !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            user = Uri.UnescapeDataString(parts[0]);
+            password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : null;
+        }
+
+        handler ??= new SocketsHttpHandler
+        {
+            ConnectTimeout = options.Timeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = System.Net.DecompressionMethods.All,
+            UseCookies = false,
+        };
+        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        if (user != null)
+        {
+            var raw = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (password ?? "")));
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", raw);
+            _sendsCredentials = true;
+        }
+        else if (!string.IsNullOrEmpty(options.Token))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+            _sendsCredentials = true;
+        }
+        if (!string.IsNullOrEmpty(options.Workspace))
+            _http.DefaultRequestHeaders.TryAddWithoutValidation("X-MLFLOW-WORKSPACE", options.Workspace);
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("TraceIde/0.1");
+    }
+
+    /// <summary>A backend for <paramref name="trackingUri"/> with credentials from MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN.</summary>
+    public static MlflowRestBackend FromEnvironment(string trackingUri, string? workspace) =>
+        new(MlflowBackendOptions.FromEnvironment(new Uri(trackingUri, UriKind.Absolute), workspace));
+
+    public string Kind => BackendKinds.MlflowServer;
+
+    /// <summary>The tracking URI without user info, query or trailing slash.</summary>
+    public string DisplayLocation { get; }
+
+    // ------------------------------------------------------------------ connect
+
+    public async Task<BackendInfo> ConnectAsync(CancellationToken cancellationToken)
+    {
+        string? version = null;
+        try
+        {
+            var text = await SendAsync(HttpMethod.Get, "version", null, null, EpVersion, ReadTextAsync, cancellationToken).ConfigureAwait(false);
+            text = text.Trim();
+            if (text.Length is > 0 and < 64 && !text.StartsWith('<')) version = text;
+        }
+        catch (BackendException ex) when (ex.Code is RpcErrorCodes.Unsupported or RpcErrorCodes.NotFound)
+        {
+            // Very old or proxied server without /version: capabilities stay conservative.
+        }
+
+        string? storeType = null;
+        try
+        {
+            storeType = await SendJsonAsync(HttpMethod.Get, V3 + "/server-info", null, null, EpServerInfo,
+                root => MlflowJson.Str(root, "store_type"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
+        {
+            // Optional (≥ 3.10.0).
+        }
+
+        return new BackendInfo(version, CapabilitiesFor(version, storeType));
+    }
+
+    /// <summary>Capabilities by server version (spec §9). Unknown version: only what has a fallback.</summary>
+    public static BackendCapabilities CapabilitiesFor(string? version, string? storeType)
+    {
+        var v = ParseVersion(version);
+        bool AtLeast(int major, int minor) => v is { } x && (x.Major > major || (x.Major == major && x.Minor >= minor));
+        return new BackendCapabilities
+        {
+            SearchV3 = AtLeast(3, 2),
+            SpanFilters = AtLeast(3, 6),
+            Assessments = AtLeast(3, 2),
+            // server-info exists only from 3.10.0, so an unknown store type on 3.9 counts as SQL (spec §9).
+            TraceMetrics = AtLeast(3, 9) && !string.Equals(storeType, "FileStore", StringComparison.OrdinalIgnoreCase),
+            DeleteTraces = true,
+            EditTags = true,
+            StoreType = storeType,
+        };
+    }
+
+    internal static Version? ParseVersion(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var numbers = new List<int>();
+        foreach (var part in text.Trim().Split('.'))
+        {
+            var digits = new string(part.TakeWhile(char.IsAsciiDigit).ToArray());
+            if (digits.Length == 0) break;
+            numbers.Add(int.Parse(digits, CultureInfo.InvariantCulture));
+            if (digits.Length != part.Length || numbers.Count == 3) break;
+        }
+        return numbers.Count switch
+        {
+            0 => null,
+            1 => new Version(numbers[0], 0),
+            2 => new Version(numbers[0], numbers[1]),
+            _ => new Version(numbers[0], numbers[1], numbers[2]),
+        };
+    }
+
+    // ------------------------------------------------------------------ experiments
+
+    public async Task<IReadOnlyList<Experiment>> ListExperimentsAsync(string? nameQuery, CancellationToken cancellationToken)
+    {
+        var all = new List<Experiment>();
+        string? pageToken = null;
+        var seenTokens = new HashSet<string>(StringComparer.Ordinal);
+        do
+        {
+            var body = new JsonObject { ["max_results"] = ExperimentPageSize };
+            if (pageToken != null) body["page_token"] = pageToken;
+            var (experiments, next) = await SendJsonAsync(HttpMethod.Post, V2 + "/experiments/search", null, body, EpExperimentsSearch, root =>
+            {
+                var list = new List<Experiment>();
+                if (root.TryGetProperty("experiments", out var arr))
+                {
+                    if (arr.ValueKind != JsonValueKind.Array) throw new FormatException("experiments is not an array");
+                    foreach (var e in arr.EnumerateArray()) list.Add(MlflowJson.ParseExperiment(e));
+                }
+                return (list, MlflowJson.Str(root, "next_page_token"));
+            }, cancellationToken).ConfigureAwait(false);
+            all.AddRange(experiments);
+            pageToken = string.IsNullOrEmpty(next) || !seenTokens.Add(next) ? null : next;
+        }
+        while (pageToken != null);
+
+        IEnumerable<Experiment> result = all
+            .Where(e => e.LifecycleStage is null or "active")
+            .GroupBy(e => e.ExperimentId).Select(g => g.First());
+        if (!string.IsNullOrWhiteSpace(nameQuery))
+        {
+            var q = nameQuery.Trim();
+            result = result.Where(e => e.Name.Contains(q, StringComparison.OrdinalIgnoreCase));
+        }
+        return result
+            .OrderByDescending(e => e.IsGenAi)
+            .ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
+            .ThenBy(e => e.ExperimentId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    // ------------------------------------------------------------------ search
+
+    public async Task<TracePage> SearchTracesAsync(TraceQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var body = new JsonObject();
+        if (query.ExperimentIds.Count > 0) // an empty repeated field is omitted, as protobuf JSON does
+        {
+            body["locations"] = new JsonArray(query.ExperimentIds.Select(id => (JsonNode)new JsonObject
+            {
+                ["type"] = "MLFLOW_EXPERIMENT",
+                ["mlflow_experiment"] = new JsonObject { ["experiment_id"] = id },
+            }).ToArray());
+        }
+        if (!string.IsNullOrWhiteSpace(query.Filter)) body["filter"] = query.Filter;
+        body["max_results"] = query.PageSize;
+        if (query.OrderBy.Count > 0) body["order_by"] = new JsonArray(query.OrderBy.Select(o => (JsonNode)JsonValue.Create(o)!).ToArray());
+        if (!string.IsNullOrEmpty(query.PageToken)) body["page_token"] = query.PageToken;
+
+        try
+        {
+            return await SendJsonAsync(HttpMethod.Post, V3 + "/traces/search", null, body, EpSearchV3,
+                root => ParsePage(root, MlflowJson.ParseTraceInfoV3), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+            // Server < 3.2: the deprecated V2 search (same filter grammar, same cap).
+        }
+
+        var q = new List<KeyValuePair<string, string>>();
+        foreach (var id in query.ExperimentIds) q.Add(new("experiment_ids", id));
+        if (!string.IsNullOrWhiteSpace(query.Filter)) q.Add(new("filter", query.Filter));
+        q.Add(new("max_results", query.PageSize.ToString(CultureInfo.InvariantCulture)));
+        foreach (var o in query.OrderBy) q.Add(new("order_by", o));
+        if (!string.IsNullOrEmpty(query.PageToken)) q.Add(new("page_token", query.PageToken));
+        return await SendJsonAsync(HttpMethod.Get, V2 + "/traces", q, null, EpSearchV2,
+            root => ParsePage(root, MlflowJson.ParseTraceInfoV2), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static TracePage ParsePage(JsonElement root, Func<JsonElement, TraceSummary> parse)
+    {
+        var traces = new List<TraceSummary>();
+        if (root.TryGetProperty("traces", out var arr))
+        {
+            if (arr.ValueKind != JsonValueKind.Array) throw new FormatException("traces is not an array");
+            foreach (var t in arr.EnumerateArray()) traces.Add(parse(t));
+        }
+        var next = MlflowJson.Str(root, "next_page_token");
+        return new TracePage(traces, string.IsNullOrEmpty(next) ? null : next);
+    }
+
+    // ------------------------------------------------------------------ trace info
+
+    public async Task<TraceSummary> GetTraceInfoAsync(string traceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(traceId);
+        var id = Uri.EscapeDataString(traceId);
+        try
+        {
+            return await SendJsonAsync(HttpMethod.Get, $"{V3}/traces/{id}", null, null, EpInfoV3, root =>
+                MlflowJson.ParseTraceInfoV3(Required(Required(root, "trace"), "trace_info")), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+        }
+        return await SendJsonAsync(HttpMethod.Get, $"{V2}/traces/{id}/info", null, null, EpInfoV2, root =>
+            MlflowJson.ParseTraceInfoV2(Required(root, "trace_info")), cancellationToken).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ spans
+
+    public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var id = info.TraceId;
+
+        // Spans in the DB: traces/get is one round trip with OTel JSON. Complete traces are asked
+        // for in full (the server waits for late span batches); running ones with allow_partial.
+        if (info.Tags.TryGetValue(SpansLocationTag, out var where) && where == "TRACKING_STORE")
+        {
+            var q = new List<KeyValuePair<string, string>> { new("trace_id", id) };
+            if (info.State == "IN_PROGRESS") q.Add(new("allow_partial", "true"));
+            try
+            {
+                var spans = await SendJsonAsync(HttpMethod.Get, V3 + "/traces/get", q, null, EpTracesGet, root =>
+                {
+                    var trace = Required(root, "trace");
+                    var list = new List<RawSpan>();
+                    if (trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array)
+                        foreach (var s in arr.EnumerateArray()) list.Add(SpanDecoder.DecodeOtelSpan(s));
+                    return list;
+                }, cancellationToken).ConfigureAwait(false);
+                if (spans.Count > 0) return spans;
+            }
+            catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
+            {
+                // Not stored in the DB after all, not supported by this version, or not fully exported: use the artifact route.
+            }
+        }
+
+        var artifactQuery = new List<KeyValuePair<string, string>> { new("request_id", id) };
+        try
+        {
+            return await SendJsonAsync(HttpMethod.Get, "ajax-api/3.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV3,
+                SpanDecoder.DecodeTraceData, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+            // < 3.9.0: only the 2.0 form exists.
+        }
+        return await SendJsonAsync(HttpMethod.Get, "ajax-api/2.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV2,
+            SpanDecoder.DecodeTraceData, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ edits
+
+    public async Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(experimentId);
+        ArgumentNullException.ThrowIfNull(traceIds);
+        if (traceIds.Count == 0) return 0;
+        JsonObject Body() => new()
+        {
+            ["experiment_id"] = experimentId,
+            ["request_ids"] = new JsonArray(traceIds.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
+        };
+        static int Parse(JsonElement root) => (int)(MlflowJson.Long(root, "traces_deleted") ?? 0);
+        try
+        {
+            return await SendJsonAsync(HttpMethod.Post, V3 + "/traces/delete-traces", null, Body(), EpDeleteV3, Parse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+        }
+        return await SendJsonAsync(HttpMethod.Post, V2 + "/traces/delete-traces", null, Body(), EpDeleteV2, Parse, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(traceId);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var id = Uri.EscapeDataString(traceId);
+        JsonObject Body() => new() { ["key"] = key, ["value"] = value };
+        try
+        {
+            await SendJsonAsync(HttpMethod.Patch, $"{V3}/traces/{id}/tags", null, Body(), EpSetTagV3, _ => 0, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+        }
+        await SendJsonAsync(HttpMethod.Patch, $"{V2}/traces/{id}/tags", null, Body(), EpSetTagV2, _ => 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteTraceTagAsync(string traceId, string key, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(traceId);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var id = Uri.EscapeDataString(traceId);
+        // The key goes in a JSON body: MLflow ignores the query string of DELETE (spec §2.6).
+        JsonObject Body() => new() { ["key"] = key };
+        try
+        {
+            await SendJsonAsync(HttpMethod.Delete, $"{V3}/traces/{id}/tags", null, Body(), EpDeleteTagV3, _ => 0, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
+        {
+        }
+        await SendJsonAsync(HttpMethod.Delete, $"{V2}/traces/{id}/tags", null, Body(), EpDeleteTagV2, _ => 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // ------------------------------------------------------------------ transport
+
+    private sealed record Endpoint(string Name, string MinVersion);
+
+    private static JsonElement Required(JsonElement obj, string name) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object
+            ? v
+            : throw new FormatException($"'{name}' is missing");
+
+    private static async Task<string> ReadTextAsync(HttpResponseMessage response, Endpoint endpoint, CancellationToken ct) =>
+        await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+
+    private Task<T> SendJsonAsync<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
+        JsonNode? body, Endpoint endpoint, Func<JsonElement, T> parse, CancellationToken cancellationToken) =>
+        SendAsync(method, path, query, body, endpoint, async (response, ep, ct) =>
+        {
+            JsonDocument doc;
+            if (response.Content.Headers.ContentLength == 0)
+            {
+                doc = JsonDocument.Parse("{}"); // MLflow answers an empty message with {} — tolerate a bare empty body too
+            }
+            else
+            {
+                await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    doc = await JsonDocument.ParseAsync(stream, default, ct).ConfigureAwait(false);
+                }
+                catch (JsonException ex)
+                {
+                    throw new BackendException(RpcErrorCodes.BadResponse,
+                        $"The tracking server's answer to {ep.Name} was not valid JSON (truncated or not an MLflow server?): {ex.Message}",
+                        ex, (int)response.StatusCode);
+                }
+            }
+            try
+            {
+                try
+                {
+                    return parse(doc.RootElement);
+                }
+                catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
+                {
+                    throw new BackendException(RpcErrorCodes.BadResponse,
+                        $"The tracking server's answer to {ep.Name} was not in the form MLflow answers: {ex.Message}",
+                        ex, (int)response.StatusCode);
+                }
+            }
+            finally
+            {
+                doc.Dispose(); // parsers clone what they keep (SpanDecoder builds standalone documents)
+            }
+        }, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
+        JsonNode? body, Endpoint endpoint, Func<HttpResponseMessage, Endpoint, CancellationToken, Task<T>> onSuccess,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        var ct = timeout.Token;
+        var stage = "request";
+        try
+        {
+            using var request = new HttpRequestMessage(method, BuildUri(path, query));
+            if (body != null)
+                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            stage = "body";
+            if (!response.IsSuccessStatusCode)
+                throw await ErrorFromResponseAsync(response, endpoint, ct).ConfigureAwait(false);
+            return await onSuccess(response, endpoint, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // the caller's own cancellation, as is
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Our per-request timeout (or the handler's connect timeout): never a bare cancellation.
+            throw new BackendException(RpcErrorCodes.Unreachable,
+                $"The tracking server at {DisplayLocation} did not answer within {FormatSeconds(_options.Timeout)} s ({endpoint.Name}).", ex);
+        }
+        catch (HttpRequestException ex) when (stage == "request" && IsUnreachable(ex))
+        {
+            throw new BackendException(RpcErrorCodes.Unreachable,
+                $"Cannot reach the tracking server at {DisplayLocation} — is `mlflow server` running?", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new BackendException(RpcErrorCodes.BadResponse,
+                stage == "request"
+                    ? $"The tracking server at {DisplayLocation} closed the connection without a valid answer to {endpoint.Name}."
+                    : $"The tracking server's answer to {endpoint.Name} was cut off (connection closed mid-body); it was not valid JSON.",
+                ex);
+        }
+    }
+
+    private static bool IsUnreachable(HttpRequestException ex) =>
+        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
+        || ex.InnerException is SocketException;
+
+    private static string FormatSeconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private Uri BuildUri(string path, IReadOnlyList<KeyValuePair<string, string>>? query)
+    {
+        var sb = new StringBuilder(path);
+        if (query is { Count: > 0 })
+        {
+            sb.Append('?');
+            for (var i = 0; i < query.Count; i++)
+            {
+                if (i > 0) sb.Append('&');
+                sb.Append(Uri.EscapeDataString(query[i].Key)).Append('=').Append(Uri.EscapeDataString(query[i].Value));
+            }
+        }
+        return new Uri(_base, sb.ToString());
+    }
+
+    private async Task<BackendException> ErrorFromResponseAsync(HttpResponseMessage response, Endpoint endpoint, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            text = "";
+        }
+
+        string? errorCode = null;
+        string? message = null;
+        var trimmed = text.TrimStart();
+        if (trimmed.StartsWith('{'))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                errorCode = MlflowJson.Str(doc.RootElement, "error_code");
+                message = MlflowJson.Str(doc.RootElement, "message") ?? MlflowJson.Str(doc.RootElement, "detail");
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        var isHtml = trimmed.StartsWith('<');
+        var serverText = message ?? (isHtml ? null : Clip(text.Trim()));
+
+        BackendException Make(int code, string msg) => new(code, msg, null, status, errorCode);
+
+        switch (status)
+        {
+            case 401:
+                return Make(RpcErrorCodes.Unauthorized, _sendsCredentials
+                    ? $"The tracking server at {DisplayLocation} rejected the credentials (401 Unauthorized); check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."
+                    : $"The tracking server at {DisplayLocation} requires authentication (401 Unauthorized); set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN.");
+            case 403:
+                return Make(RpcErrorCodes.Forbidden,
+                    $"The tracking server at {DisplayLocation} denied access to {endpoint.Name} (403 Forbidden)" +
+                    (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
+            case 404 when errorCode is "RESOURCE_DOES_NOT_EXIST" or "NOT_FOUND" && message != null:
+                return Make(RpcErrorCodes.NotFound, message);
+            case 404 or 405:
+                return Make(RpcErrorCodes.Unsupported,
+                    $"The tracking server at {DisplayLocation} does not support {endpoint.Name}; MLflow ≥ {endpoint.MinVersion} needed.");
+            case 501:
+                return Make(RpcErrorCodes.Unsupported,
+                    $"The tracking server at {DisplayLocation} does not implement {endpoint.Name} for its store" +
+                    (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
+            case 400 or 409 or 422:
+                return Make(RpcErrorCodes.InvalidFilter, serverText is { Length: > 0 }
+                    ? serverText
+                    : $"The tracking server rejected the request to {endpoint.Name} (HTTP {status}).");
+            default:
+                return Make(RpcErrorCodes.ServerError,
+                    $"The tracking server at {DisplayLocation} failed on {endpoint.Name} (HTTP {status}{(errorCode != null ? " " + errorCode : "")})" +
+                    (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
+        }
+    }
+
+    private static string Clip(string s) => s.Length <= MaxErrorBodyChars ? s : s[..MaxErrorBodyChars] + "…";
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using TraceIde.Backends.Mlflow;
+using TraceIde.Core.Backends;
+using TraceIde.Testing;
+
+namespace TraceIde.Mlflow.Tests;
+
+internal static class TestSupport
+{
+    public const string ParisT1 = "tr-2a245dd281cf2b3dfcbbd1e7b6bcb6a4";
+    public const string BatchDigest500 = "tr-aa52338cda224408bebee3d66a76039d";
+    public const string DeepNesting = "tr-1495e917c0db785344c92add15a9235b";
+    public const string MultiTool = "tr-0911287f5ee3b86f1baabad9adaa3a83";
+    public const string UnknownTrace = "tr-00000000000000000000000000000000";
+
+    public static MlflowRestBackend Backend(MlflowReplayServer server, Func<MlflowBackendOptions, MlflowBackendOptions>? configure = null)
+    {
+        var options = new MlflowBackendOptions { TrackingUri = server.BaseUri, Timeout = TimeSpan.FromSeconds(20) };
+        return new MlflowRestBackend(configure?.Invoke(options) ?? options);
+    }
+
+    /// <summary>A loopback port nobody listens on.</summary>
+    public static int ClosedPort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>The recorded V3 search request turned back into a backend-neutral query.</summary>
+    public static TraceQuery QueryFromRecording(ReplayRecording rec)
+    {
+        var body = rec.RequestBody!.Value;
+        var ids = new List<string>();
+        if (body.TryGetProperty("locations", out var locs))
+            foreach (var l in locs.EnumerateArray())
+                ids.Add(l.GetProperty("mlflow_experiment").GetProperty("experiment_id").GetString()!);
+        return new TraceQuery
+        {
+            ExperimentIds = ids,
+            Filter = body.TryGetProperty("filter", out var f) ? f.GetString() : null,
+            OrderBy = body.TryGetProperty("order_by", out var o) ? o.EnumerateArray().Select(x => x.GetString()!).ToList() : [],
+            PageSize = body.TryGetProperty("max_results", out var m) ? m.GetInt32() : 100,
+            PageToken = body.TryGetProperty("page_token", out var p) ? p.GetString() : null,
+        };
+    }
+
+    public static IReadOnlyList<string> RecordedTraceIds(ReplayRecording rec, string idField = "trace_id")
+    {
+        var body = rec.ResponseBody!.Value;
+        return body.TryGetProperty("traces", out var arr)
+            ? arr.EnumerateArray().Select(t => t.GetProperty(idField).GetString()!).ToList()
+            : [];
+    }
+
+    public static string? RecordedNextPageToken(ReplayRecording rec) =>
+        rec.ResponseBody!.Value.TryGetProperty("next_page_token", out var t) ? t.GetString() : null;
+
+    public static JsonElement Json(string text)
+    {
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.Clone();
+    }
+}
