@@ -15,7 +15,7 @@ namespace TraceIde.Backends.LocalStore;
 /// file is never locked for writing nor modified. Spans come from the <c>spans</c> table or from
 /// traces.json in the artifact store (found relative to the store when the project moved).
 /// </summary>
-public sealed class LocalStoreBackend : ITraceBackend
+public sealed partial class LocalStoreBackend : ITraceBackend
 {
     private const string SpansLocationTag = "mlflow.trace.spansLocation";
     private const string ArtifactLocationTag = "mlflow.artifactLocation";
@@ -304,6 +304,12 @@ public sealed class LocalStoreBackend : ITraceBackend
                 throw BackendException.NotFound($"Trace '{traceId}' not found in the MLflow store '{_dbPath}'.");
             return BuildSummaries(connection, [row], ct)[0];
         }, cancellationToken);
+
+    public async Task<TraceData> GetTraceAsync(string traceId, CancellationToken cancellationToken)
+    {
+        var info = await GetTraceInfoAsync(traceId, cancellationToken).ConfigureAwait(false);
+        return new TraceData(info, await GetSpansAsync(info, cancellationToken).ConfigureAwait(false));
+    }
 
     public Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken)
     {

@@ -282,6 +282,35 @@ public sealed class MlflowRestBackend : ITraceBackend
 
     // ------------------------------------------------------------------ spans
 
+    /// <summary>
+    /// One round trip when the server can (traces/get, ≥ 3.7, spans in the DB: info and spans
+    /// together); otherwise, or when that fails for any reason but reachability or auth, info then
+    /// spans by the spec's algorithm (§2.4). Unknown IDs end as NotFound from the info call.
+    /// </summary>
+    public async Task<TraceData> GetTraceAsync(string traceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(traceId);
+        try
+        {
+            var whole = await SendJsonAsync(HttpMethod.Get, V3 + "/traces/get", [new("trace_id", traceId)], null, EpTracesGet, root =>
+            {
+                var trace = Required(root, "trace");
+                var info = MlflowJson.ParseTraceInfoV3(Required(trace, "trace_info"));
+                var spans = new List<RawSpan>();
+                if (trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array)
+                    foreach (var s in arr.EnumerateArray()) spans.Add(SpanDecoder.DecodeOtelSpan(s));
+                return new TraceData(info, spans);
+            }, cancellationToken).ConfigureAwait(false);
+            if (whole.Spans.Count > 0) return whole;
+        }
+        catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
+        {
+            // Older server, spans in the artifact store, or not fully exported yet: the long way.
+        }
+        var traceInfo = await GetTraceInfoAsync(traceId, cancellationToken).ConfigureAwait(false);
+        return new TraceData(traceInfo, await GetSpansAsync(traceInfo, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(info);

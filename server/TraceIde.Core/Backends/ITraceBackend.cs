@@ -31,6 +31,9 @@ public interface ITraceBackend : IAsyncDisposable
     /// <summary>All spans of the trace, decoded, in any order.</summary>
     Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken);
 
+    /// <summary>Info and spans together, in as few round trips as the backend allows. Throws NotFound when absent.</summary>
+    Task<TraceData> GetTraceAsync(string traceId, CancellationToken cancellationToken);
+
     Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken cancellationToken);
 
     Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken cancellationToken);
@@ -53,5 +56,8 @@ public sealed record TraceQuery
     public int PageSize { get; init; } = TraceLimits.DefaultPageSize;
     public string? PageToken { get; init; }
 }
+
+/// <summary>A whole trace as a backend delivers it: info (with assessments) and undecoded-tree spans.</summary>
+public sealed record TraceData(TraceSummary Info, IReadOnlyList<RawSpan> Spans);
 
 public sealed record TracePage(IReadOnlyList<TraceSummary> Traces, string? NextPageToken);

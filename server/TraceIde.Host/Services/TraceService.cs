@@ -75,8 +75,7 @@ public sealed partial class TraceService
     public async Task<TracesGetResult> GetAsync(TracesGetParams p, CancellationToken cancellationToken)
     {
         RequireTraceId(p.TraceId);
-        var info = await _backend.GetTraceInfoAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
-        var spans = await _backend.GetSpansAsync(info, cancellationToken).ConfigureAwait(false);
+        var (info, spans) = await _backend.GetTraceAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
         var tree = SpanTreeBuilder.Build(spans);
         _recent.Put(p.TraceId, spans);
 
@@ -103,8 +102,7 @@ public sealed partial class TraceService
         RequireTraceId(p.TraceId);
         if (!_recent.TryGet(p.TraceId, out var spans))
         {
-            var info = await _backend.GetTraceInfoAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
-            spans = await _backend.GetSpansAsync(info, cancellationToken).ConfigureAwait(false);
+            spans = (await _backend.GetTraceAsync(p.TraceId, cancellationToken).ConfigureAwait(false)).Spans;
             _recent.Put(p.TraceId, spans);
         }
         var wanted = new HashSet<string>(p.SpanIds, StringComparer.OrdinalIgnoreCase);
