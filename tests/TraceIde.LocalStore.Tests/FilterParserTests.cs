@@ -138,11 +138,12 @@ public class FilterParserTests
     }
 
     [Theory]
-    [InlineData("tag.k = 'it''s'", "it's")]
-    [InlineData(@"tag.k = 'it\'s'", "it's")]
-    [InlineData(@"tag.k = 'a\\b'", @"a\b")]
+    // As MLflow: escaped quotes do not end the string, but the value is the raw text between the quotes.
+    [InlineData("tag.k = 'it''s'", "it''s")]
+    [InlineData(@"tag.k = 'it\'s'", @"it\'s")]
+    [InlineData(@"tag.k = 'a\\b'", @"a\\b")]
     [InlineData(@"tag.k = 'a\nb'", @"a\nb")]
-    [InlineData("tag.k = \"say \"\"hi\"\"\"", "say \"hi\"")]
+    [InlineData("tag.k = \"say \"\"hi\"\"\"", "say \"\"hi\"\"")]
     [InlineData("tag.k = \"it's\"", "it's")]
     [InlineData("tag.`we``ird` = 'x'", "x")]
     public void StringEscapes(string filter, string expected)
@@ -164,6 +165,12 @@ public class FilterParserTests
     [MemberData(nameof(Nasty))]
     public void BuilderOutputParsesBackToTheSameValues(string nasty)
     {
+        if (!TraceFilterBuilder.CanQuote(nasty))
+        {
+            var e = Assert.Throws<BackendException>(() => TraceFilterBuilder.Quote(nasty));
+            Assert.Equal(RpcErrorCodes.InvalidParams, e.Code);
+            return;
+        }
         var filters = new TraceFilters
         {
             States = ["OK", "ERROR"],
@@ -201,6 +208,11 @@ public class FilterParserTests
             var chars = new List<char>();
             for (var j = 0; j < len; j++) chars.Add(alphabet[rng.Next(alphabet.Length)]);
             var s = new string(chars.ToArray());
+            if (!TraceFilterBuilder.CanQuote(s))
+            {
+                Assert.Throws<BackendException>(() => TraceFilterBuilder.Quote(s));
+                continue;
+            }
             var c = Assert.Single(TraceFilterParser.Parse("tag.k = " + TraceFilterBuilder.Quote(s)));
             Assert.Equal(s, c.Values[0].Text);
         }
@@ -216,7 +228,9 @@ public class FilterParserTests
             TraceFilterBuilder.Combine("span.type = 'TOOL'", new TraceFilters { States = ["OK", "ERROR"], StartTimeMs = 5 }));
         Assert.Equal("tag.`env` = 'prod' AND metadata.`mlflow.trace.session` = 's' AND metadata.`mlflow.trace.user` = 'u'",
             TraceFilterBuilder.Combine(null, new TraceFilters { Tags = new Dictionary<string, string> { ["env"] = "prod" }, Session = "s", User = "u" }));
-        Assert.Equal("trace.name = 'it''s'", TraceFilterBuilder.Combine(null, new TraceFilters { Name = "it's" }));
-        Assert.Equal(@"'a\\b'", TraceFilterBuilder.Quote(@"a\b"));
+        Assert.Equal("trace.name = \"it's\"", TraceFilterBuilder.Combine(null, new TraceFilters { Name = "it's" }));
+        Assert.Equal(@"'a\b'", TraceFilterBuilder.Quote(@"a\b"));
+        Assert.False(TraceFilterBuilder.CanQuote("both ' and \""));
+        Assert.False(TraceFilterBuilder.CanQuote(@"ends with \"));
     }
 }

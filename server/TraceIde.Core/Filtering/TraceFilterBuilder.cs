@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using TraceIde.Core.Backends;
 using TraceIde.Protocol;
 
 namespace TraceIde.Core.Filtering;
@@ -31,23 +32,22 @@ public static class TraceFilterBuilder
         return parts.Count == 0 ? null : string.Join(" AND ", parts);
     }
 
+    /// <summary>True when <see cref="Quote"/> can write <paramref name="value"/> exactly.</summary>
+    public static bool CanQuote(string value) =>
+        !value.EndsWith('\\') && !(value.Contains('\'') && value.Contains('"'));
+
     /// <summary>
-    /// A single-quoted MLflow string literal. Embedded single quotes are doubled and backslashes
-    /// doubled, the two escapes <see cref="TraceFilterParser"/> (and sqlparse's tokenizer) read back.
+    /// An MLflow string literal for <paramref name="value"/>. MLflow takes the text between the
+    /// quotes as is (no unescaping), so the only exact forms are 'value' for values without a single
+    /// quote and "value" for values without a double quote; values with both, or ending in a
+    /// backslash (which would escape the closing quote), cannot be written and are refused.
     /// </summary>
     public static string Quote(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var sb = new StringBuilder(value.Length + 2);
-        sb.Append('\'');
-        foreach (var c in value)
-        {
-            if (c == '\'') sb.Append("''");
-            else if (c == '\\') sb.Append(@"\\");
-            else sb.Append(c);
-        }
-        sb.Append('\'');
-        return sb.ToString();
+        if (CanQuote(value)) return value.Contains('\'') ? $"\"{value}\"" : $"'{value}'";
+        throw new BackendException(RpcErrorCodes.InvalidParams,
+            $"Cannot filter on the value {value}: MLflow's filter grammar has no way to write a value that holds both ' and \" or ends with a backslash.");
     }
 
     /// <summary>A backtick-quoted key (backticks doubled).</summary>

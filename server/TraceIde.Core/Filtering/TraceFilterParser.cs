@@ -19,10 +19,11 @@ namespace TraceIde.Core.Filtering;
 /// identifier := [entity '.'] key      -- only the FIRST dot splits; key may be `quoted` or "quoted"
 /// value      := 'string' | "string" | number
 /// </code>
-/// String escaping: inside a quoted string the quote character is escaped by doubling it
-/// (<c>'it''s'</c>) or with a backslash (<c>'it\'s'</c>), and <c>\\</c> is one backslash
-/// (these are the forms sqlparse, which MLflow uses, accepts as one string token). Any other
-/// backslash is kept as is. Backtick keys escape a backtick by doubling it.
+/// Strings: the end of a string is found as sqlparse (MLflow's tokenizer) finds it — a doubled
+/// quote (<c>'it''s'</c>) or a backslash-escaped one (<c>'it\'s'</c>) does not end it — but, like
+/// MLflow (<c>_strip_quotes</c>), the value is the raw text between the quotes: nothing is
+/// unescaped. So a value containing a single quote is written in double quotes. Backtick keys
+/// escape a backtick by doubling it.
 /// Positions in error messages are 1-based character columns.
 /// </remarks>
 public static class TraceFilterParser
@@ -294,24 +295,21 @@ public static class TraceFilterParser
             var quote = Cur;
             var start = _pos;
             _pos++;
-            var sb = new StringBuilder();
             while (true)
             {
                 if (AtEnd) throw Error(start, $"unterminated string starting with {quote}");
                 var c = Cur;
                 if (c == '\\' && _pos + 1 < text.Length && (text[_pos + 1] == quote || text[_pos + 1] == '\\'))
                 {
-                    sb.Append(text[_pos + 1]);
                     _pos += 2;
                     continue;
                 }
                 if (c == quote)
                 {
-                    if (_pos + 1 < text.Length && text[_pos + 1] == quote) { sb.Append(quote); _pos += 2; continue; }
+                    if (_pos + 1 < text.Length && text[_pos + 1] == quote) { _pos += 2; continue; }
                     _pos++;
-                    return sb.ToString();
+                    return text[(start + 1)..(_pos - 1)];
                 }
-                sb.Append(c);
                 _pos++;
             }
         }
