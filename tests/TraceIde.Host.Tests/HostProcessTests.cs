@@ -82,6 +82,30 @@ public sealed class HostProcessTests
     }
 
     [Fact]
+    public async Task A_trace_without_payloads_gets_them_per_span_on_demand()
+    {
+        await using var host = HostProcess.Start();
+        JsonRpcAssert.Result(await host.RequestAsync("initialize", InitLocal()));
+        var traceId = FixtureCases.ServerTraceId("s2-order-t1");
+
+        var trace = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId, includePayloads = false }));
+        Assert.False((bool)trace["payloadsIncluded"]!);
+        var spans = trace["spans"]!.AsArray();
+        Assert.All(spans, s => Assert.Null(s!["payload"]));
+        var failed = spans.First(s => (string)s!["status"]! == "ERROR")!;
+        var root = spans[0]!;
+
+        var ids = new[] { (string)root["spanId"]!, (string)failed["spanId"]! };
+        var payloads = JsonRpcAssert.Result(await host.RequestAsync("spans/get", new { traceId, spanIds = ids }))["payloads"]!;
+        Assert.NotNull(payloads[ids[0]]!["inputs"]!["messages"]);
+        var exception = payloads[ids[1]]!["events"]!.AsArray().Single(e => (string)e!["name"]! == "exception")!;
+        Assert.Contains("OrderNotFoundError", (string)exception["attributes"]!["exception.type"]!);
+
+        var (code, _) = JsonRpcAssert.Error(await host.RequestAsync("spans/get", new { traceId, spanIds = new[] { "0000000000000000" } }));
+        Assert.Equal(RpcErrorCodes.NotFound, code);
+    }
+
+    [Fact]
     public async Task Unknown_method_is_32601_and_the_host_lives_on()
     {
         await using var host = HostProcess.Start();

@@ -97,6 +97,49 @@ public sealed class ParityTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Structured filters become the grammar MLflow's own UI sends, so they hit the same recordings.</summary>
+    public static TheoryData<string, TraceFilters> StructuredFilters() => new()
+    {
+        { "traces_search_v3__filter_status_error.json", new TraceFilters { States = ["ERROR"] } },
+        { "traces_search_v3__filter_metadata_session.json", new TraceFilters { Session = "sess-paris-trip" } },
+        { "traces_search_v3__filter_name.json", new TraceFilters { Name = "rag_answer" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(StructuredFilters))]
+    public async Task Structured_filters_give_the_recorded_answer_on_both_backends(string recording, TraceFilters filters)
+    {
+        var recorded = ToSearchParams(recording);
+        var request = recorded with { Filter = null, Filters = filters };
+        var expected = RecordedTraceIds(recording);
+        Assert.Equal(expected, (await _overHttp.SearchAsync(request, CancellationToken.None)).Traces.Select(t => t.TraceId));
+        Assert.Equal(expected, (await _overStore.SearchAsync(request, CancellationToken.None)).Traces.Select(t => t.TraceId));
+    }
+
+    [Fact]
+    public async Task Structured_tag_user_and_time_filters_match_MLflows_answers_on_the_store()
+    {
+        async Task<IEnumerable<string>> Store(TraceFilters f) =>
+            (await _overStore.SearchAsync(new TracesSearchParams { ExperimentIds = ["1"], Filters = f, OrderBy = ["timestamp_ms ASC"] }, CancellationToken.None)).Traces.Select(t => t.TraceId);
+
+        Assert.Equal(RecordedTraceIds("traces_search_v3__filter_tag_environment.json"),
+            await Store(new TraceFilters { Tags = new Dictionary<string, string> { ["environment"] = "staging" } }));
+        Assert.Equal(RecordedTraceIds("traces_search_v3__filter_metadata_user.json"),
+            await Store(new TraceFilters { User = "alice@example.com" }));
+        // Recorded: timestamp_ms >= 1795298400000 AND timestamp_ms < 1795471200000 (the structured end is inclusive).
+        Assert.Equal(RecordedTraceIds("traces_search_v3__filter_timestamp_range.json"),
+            await Store(new TraceFilters { StartTimeMs = 1795298400000, EndTimeMs = 1795471200000 - 1 }));
+    }
+
+    private static IReadOnlyList<string> RecordedTraceIds(string recording)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Http, recording)));
+        var body = doc.RootElement.GetProperty("response").GetProperty("body");
+        return body.TryGetProperty("traces", out var traces)
+            ? traces.EnumerateArray().Select(t => t.GetProperty("trace_id").GetString()!).ToArray()
+            : [];
+    }
+
     public static TheoryData<string> RecordedTraces() => new() { "s1-paris-t1", "agent-deep-nesting", "error-rate-limit", "batch-digest-500", "live-stream-1", "s2-order-t1" };
 
     [Theory]
