@@ -38,7 +38,10 @@ public static class TracesCommand
                 CancellationToken.None).ConfigureAwait(false);
             WriteTraceTable(stdout, page.Traces);
 
-            var traceId = options.Get("--trace") ?? page.Traces.FirstOrDefault()?.TraceId;
+            // Without --trace, show the newest failed trace: that is the one a reader opens first.
+            var traceId = options.Get("--trace")
+                          ?? page.Traces.FirstOrDefault(t => t.State == "ERROR")?.TraceId
+                          ?? page.Traces.FirstOrDefault()?.TraceId;
             if (traceId is null) return CommandLine.Ok;
             var trace = await session.Traces.GetAsync(new TracesGetParams { TraceId = traceId, IncludePayloads = false }, CancellationToken.None).ConfigureAwait(false);
             stdout.WriteLine();
