@@ -84,7 +84,7 @@ public static class TracesCommand
     private static void WriteSpanTree(TextWriter w, TracesGetResult trace)
     {
         var spans = trace.Spans;
-        w.WriteLine($"trace {trace.Info.TraceId} — {trace.Info.Name} — {spans.Count} spans, {trace.Assessments.Count} assessments");
+        w.WriteLine($"trace {trace.Info.TraceId} — {trace.Info.Name} — {Plural(spans.Count, "span")}, {Plural(trace.Assessments.Count, "assessment")}");
         var t0 = spans.Count > 0 ? spans.Min(s => s.StartMs) : 0;
         var total = Math.Max(1, spans.Count > 0 ? spans.Max(s => s.StartMs + (s.DurationMs ?? 0)) - t0 : 1);
         const int BarWidth = 24;
@@ -110,6 +110,8 @@ public static class TracesCommand
     };
 
     private static string FormatMs(long? ms) => FormatMs((double?)ms);
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
 }
