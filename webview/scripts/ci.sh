@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The web UI's checks, from any directory: chromium (apt, as root) → npm ci → typecheck → build →
+# unit tests (vitest) → end to end against the real host (needs the host built in Release, which
+# .ci/test does first). Fails with a clear message when something it needs is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "webview: installing chromium (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: $CHROMIUM is missing; install Debian's chromium (sudo apt-get install -y chromium) or set CHROMIUM=/path/to/chromium" >&2
+    exit 1
+  fi
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "error: Node.js 20+ and npm are required for webview/ (node and npm are not on PATH)" >&2
+  exit 1
+fi
+
+export npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck
+npm run --silent build
+npm test --silent
+CHROMIUM="$CHROMIUM" npm run --silent e2e
+echo "webview: typecheck, build, unit tests and e2e passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,488 @@
+// Trace viewer: virtualized span tree with timeline bars (left) and the selected span's details (right).
+import type { Assessment, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
+import { RpcError, type Transport } from "./transport";
+import { clear, h } from "./dom";
+import { formatDuration, formatTime } from "./format";
+import { renderJson, jsonText } from "./json-tree";
+import { detectChat, type ChatMessage } from "./chat";
+import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
+import { VirtualList } from "./virtual";
+import { stateBadge } from "./traces-view";
+
+export const SPAN_ROW_HEIGHT = 24;
+
+const TYPE_LABELS: Record<string, string> = {
+  LLM: "LLM",
+  CHAT_MODEL: "CHAT",
+  TOOL: "TOOL",
+  RETRIEVER: "RETR",
+  CHAIN: "CHAIN",
+  AGENT: "AGENT",
+  EMBEDDING: "EMB",
+  PARSER: "PARSE",
+  RERANKER: "RANK",
+  MEMORY: "MEM",
+  UNKNOWN: "SPAN",
+};
+
+export function spanTypeLabel(type: string | null | undefined): string {
+  const t = (type ?? "UNKNOWN").toUpperCase();
+  return TYPE_LABELS[t] ?? t.slice(0, 5);
+}
+
+/** Span tree model: parent/children links over the host's pre-ordered list, with collapse state. */
+export class SpanTree {
+  readonly byId = new Map<string, Span>();
+  readonly children = new Map<string, Span[]>();
+  readonly roots: Span[] = [];
+  readonly collapsed = new Set<string>();
+
+  constructor(readonly spans: readonly Span[]) {
+    for (const s of spans) this.byId.set(s.spanId, s);
+    for (const s of spans) {
+      const parent = s.parentSpanId && this.byId.has(s.parentSpanId) ? s.parentSpanId : null;
+      if (parent === null) this.roots.push(s);
+      else {
+        let list = this.children.get(parent);
+        if (!list) this.children.set(parent, (list = []));
+        list.push(s);
+      }
+    }
+  }
+
+  hasChildren(id: string): boolean {
+    return (this.children.get(id)?.length ?? 0) > 0;
+  }
+
+  parentOf(id: string): Span | null {
+    const p = this.byId.get(id)?.parentSpanId;
+    return p ? this.byId.get(p) ?? null : null;
+  }
+
+  /** Rows currently visible: pre-order, skipping collapsed subtrees; with a query, matches and their ancestors. */
+  visible(query = ""): Span[] {
+    const q = query.trim().toLowerCase();
+    let keep: Set<string> | null = null;
+    if (q) {
+      keep = new Set();
+      for (const s of this.spans) {
+        if (s.name.toLowerCase().includes(q) || s.spanType.toLowerCase() === q) {
+          for (let cur: Span | null = s; cur && !keep.has(cur.spanId); cur = this.parentOf(cur.spanId)) keep.add(cur.spanId);
+        }
+      }
+    }
+    const out: Span[] = [];
+    const stack: Span[] = [...this.roots].reverse();
+    while (stack.length) {
+      const s = stack.pop()!;
+      if (keep && !keep.has(s.spanId)) continue;
+      out.push(s);
+      if (!keep && this.collapsed.has(s.spanId)) continue;
+      const kids = this.children.get(s.spanId);
+      if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    return out;
+  }
+
+  /** Depth relative to the displayed roots (orphans hang under the root in the host's tree). */
+  depth(s: Span): number {
+    return s.depth;
+  }
+}
+
+function isError(status: string | null | undefined): boolean {
+  return (status ?? "").toUpperCase().includes("ERROR");
+}
+
+/** A chat transcript: one block per message, text only. */
+export function renderChat(messages: ChatMessage[]): HTMLElement {
+  return h(
+    "div",
+    { class: "chat" },
+    messages.map((m) =>
+      h(
+        "div",
+        { class: `chat-msg chat-${m.role.replace(/[^a-z_-]/gi, "")}` },
+        h("div", { class: "chat-role" }, m.role),
+        m.content ? h("div", { class: "chat-content" }, m.content) : null,
+        m.toolCalls.map((c) => h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), h("pre", {}, c.arguments))),
+      ),
+    ),
+  );
+}
+
+/** Inputs/outputs: a transcript when it is chat-shaped (with the raw JSON collapsed below), else JSON. */
+export function renderValue(value: JsonValue | null | undefined): HTMLElement {
+  if (value === undefined || value === null) return h("div", { class: "muted" }, "(none)");
+  const chat = detectChat(value);
+  if (chat) {
+    const raw = h("details", { class: "raw-json" }, h("summary", {}, "JSON"), renderJson(value, { openDepth: 1 }));
+    return h("div", {}, renderChat(chat), raw);
+  }
+  return renderJson(value);
+}
+
+function section(title: string, ...content: (HTMLElement | null)[]): HTMLElement {
+  return h("details", { class: "section", open: true }, h("summary", { class: "section-title" }, title), ...content);
+}
+
+export function renderAttributes(attributes: Record<string, JsonValue>): HTMLElement {
+  const keys = Object.keys(attributes).sort();
+  if (keys.length === 0) return h("div", { class: "muted" }, "No attributes.");
+  return h(
+    "table",
+    { class: "kv" },
+    h(
+      "tbody",
+      {},
+      keys.map((k) => {
+        const v = attributes[k]!;
+        const cell = typeof v === "object" && v !== null ? renderJson(v, { openDepth: 0 }) : h("span", {}, jsonText(v));
+        return h("tr", {}, h("th", {}, k), h("td", {}, cell));
+      }),
+    ),
+  );
+}
+
+export function renderEvents(events: SpanEvent[]): HTMLElement {
+  if (events.length === 0) return h("div", { class: "muted" }, "No events.");
+  return h(
+    "div",
+    { class: "events" },
+    events.map((ev) => {
+      const attrs = { ...ev.attributes };
+      const isException = ev.name === "exception";
+      const type = isException ? jsonText(attrs["exception.type"]) : "";
+      const message = isException ? jsonText(attrs["exception.message"]) : "";
+      const stack = isException ? jsonText(attrs["exception.stacktrace"]) : "";
+      if (isException) {
+        delete attrs["exception.type"];
+        delete attrs["exception.message"];
+        delete attrs["exception.stacktrace"];
+      }
+      return h(
+        "div",
+        { class: `event${isException ? " event-exception" : ""}` },
+        h("div", { class: "event-head" }, h("span", { class: "event-name" }, ev.name), h("span", { class: "muted" }, formatTime(ev.timeMs))),
+        isException && (type || message) ? h("div", { class: "exception-message" }, type && message ? `${type}: ${message}` : type || message) : null,
+        stack ? h("pre", { class: "stacktrace" }, stack) : null,
+        Object.keys(attrs).length ? renderAttributes(attrs) : null,
+      );
+    }),
+  );
+}
+
+export function renderAssessments(assessments: Assessment[], spanId: string | null): HTMLElement {
+  if (assessments.length === 0) return h("div", { class: "muted" }, "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
+  return h(
+    "table",
+    { class: "assessments" },
+    h("thead", {}, h("tr", {}, ["Name", "Value", "Rationale", "Source"].map((t) => h("th", {}, t)))),
+    h(
+      "tbody",
+      {},
+      assessments.map((a) =>
+        h(
+          "tr",
+          { class: `${a.valid ? "" : "overridden"}${a.spanId && a.spanId === spanId ? " this-span" : ""}` },
+          h("td", {}, a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.spanId ? h("span", { class: "muted" }, ` · span ${a.spanId}`) : null),
+          h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
+          h("td", {}, a.rationale ?? ""),
+          h("td", {}, [a.sourceType, a.sourceId].filter(Boolean).join(" · ")),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Detail pane body for one span. */
+export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null): HTMLElement {
+  const head = h(
+    "div",
+    { class: "detail-head" },
+    h("div", { class: "detail-title" }, h("span", { class: `type-label type-${span.spanType.toLowerCase()}` }, spanTypeLabel(span.spanType)), " ", span.name),
+    h(
+      "div",
+      { class: "detail-meta muted" },
+      h("span", { class: isError(span.status) ? "badge badge-error" : "badge badge-ok" }, span.status || "UNSET"),
+      ` ${formatDuration(span.durationMs)} · starts at +${formatDuration(span.startMs - window.startMs)} · self ${formatDuration(span.selfTimeMs)} · span ${span.spanId}`,
+      span.onCriticalPath ? " · critical path" : "",
+    ),
+    span.statusMessage ? h("div", { class: "status-message" }, span.statusMessage) : null,
+  );
+  const body: HTMLElement[] = [head];
+  if (loadingPayload !== null) {
+    body.push(h("div", { class: loadingPayload ? "error-text" : "muted" }, loadingPayload || "Loading inputs and outputs…"));
+  } else if (payload) {
+    body.push(section("Inputs", renderValue(payload.inputs)));
+    body.push(section("Outputs", renderValue(payload.outputs)));
+    body.push(section("Attributes", renderAttributes(payload.attributes)));
+    body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events)));
+  }
+  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, span.spanId)));
+  return h("div", { class: "span-detail" }, body);
+}
+
+export class TraceViewer {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly findInput: HTMLInputElement;
+  private readonly treeScroller: HTMLElement;
+  private readonly detail: HTMLElement;
+  private readonly message: HTMLElement;
+  private readonly list: VirtualList;
+
+  private trace: TracesGetResult | null = null;
+  private tree: SpanTree | null = null;
+  private rows: Span[] = [];
+  private window: TraceWindow = { startMs: 0, totalMs: 0 };
+  private selected: string | null = null;
+  private readonly payloads = new Map<string, SpanPayload>();
+  private payloadAbort: AbortController | null = null;
+  private loadAbort: AbortController | null = null;
+  private payloadState: string | null = null;
+  onClose: (() => void) | null = null;
+
+  constructor(private readonly transport: Transport) {
+    this.title = h("div", { class: "viewer-title" });
+    const close = h("button", { type: "button", class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
+    close.addEventListener("click", () => this.close());
+    this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
+    this.findInput.addEventListener("input", () => this.refreshRows(true));
+    this.findInput.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === "ArrowDown") {
+        e.preventDefault();
+        this.treeScroller.focus();
+      }
+    });
+    this.treeScroller = h("div", { class: "span-scroller", role: "tree", tabindex: "0", "aria-label": "Spans" });
+    this.list = new VirtualList(this.treeScroller, { rowHeight: SPAN_ROW_HEIGHT, overscan: 10, renderRow: (i) => this.renderSpanRow(i) });
+    this.treeScroller.addEventListener("keydown", (e) => this.onTreeKey(e));
+    this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
+    this.message = h("div", { class: "viewer-message", hidden: true });
+
+    this.element = h(
+      "section",
+      { class: "trace-viewer", hidden: true, "aria-label": "Trace viewer" },
+      h("div", { class: "viewer-bar" }, this.title, this.findInput, close),
+      this.message,
+      h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller), this.detail),
+    );
+    this.element.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        if (e.target === this.findInput && this.findInput.value) {
+          this.findInput.value = "";
+          this.refreshRows(false);
+          return;
+        }
+        this.close();
+      } else if (e.key === "/" && e.target !== this.findInput) {
+        e.preventDefault();
+        this.findInput.focus();
+      }
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.element.hidden;
+  }
+
+  close(): void {
+    this.loadAbort?.abort();
+    this.payloadAbort?.abort();
+    this.element.hidden = true;
+    this.trace = null;
+    this.onClose?.();
+  }
+
+  /** Opens a trace: fetch, then paint the tree. Resolves once the tree is in the DOM. */
+  async open(summary: TraceSummary): Promise<void> {
+    this.loadAbort?.abort();
+    this.payloadAbort?.abort();
+    const abort = (this.loadAbort = new AbortController());
+    this.element.hidden = false;
+    this.payloads.clear();
+    this.selected = null;
+    this.findInput.value = "";
+    clear(this.title);
+    this.title.append(h("span", { class: "viewer-name" }, summary.name ?? summary.traceId), " ", stateBadge(summary.state), h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`));
+    this.setMessage("Loading trace…");
+    this.rows = [];
+    this.list.setRowCount(0);
+    clear(this.detail);
+    try {
+      const result = await this.transport.request("traces/get", { traceId: summary.traceId }, abort.signal);
+      if (abort.signal.aborted) return;
+      this.show(result);
+    } catch (err) {
+      const e = RpcError.from(err);
+      if (e.isCancelled) return;
+      this.setMessage(`Could not open the trace: ${e.message}`, true);
+    }
+  }
+
+  /** Shows an already-fetched trace (also used by tests). */
+  show(result: TracesGetResult): void {
+    this.element.hidden = false;
+    this.trace = result;
+    this.tree = new SpanTree(result.spans);
+    this.window = traceWindow(result.spans, result.info.durationMs);
+    for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
+    const warnings = result.warnings.length ? `Warnings: ${result.warnings.join("; ")}` : null;
+    if (result.spans.length === 0) this.setMessage("This trace has no spans (it may still be running). Close and refresh the list later.");
+    else this.setMessage(warnings);
+    this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
+    this.refreshRows(false);
+    const first = this.rows[0];
+    if (first) this.select(first.spanId);
+    this.treeScroller.focus({ preventScroll: true });
+  }
+
+  private setMessage(text: string | null, error = false): void {
+    this.message.textContent = text ?? "";
+    this.message.hidden = text === null;
+    this.message.classList.toggle("error-text", error);
+  }
+
+  private refreshRows(fromFind: boolean): void {
+    if (!this.tree) return;
+    this.rows = this.tree.visible(this.findInput.value);
+    this.list.setRowCount(this.rows.length);
+    if (fromFind && this.findInput.value.trim()) {
+      const q = this.findInput.value.trim().toLowerCase();
+      const match = this.rows.find((s) => s.name.toLowerCase().includes(q));
+      if (match) this.select(match.spanId, false);
+    }
+  }
+
+  private renderSpanRow(i: number): HTMLElement {
+    const s = this.rows[i]!;
+    const tree = this.tree!;
+    const hasKids = tree.hasChildren(s.spanId);
+    const collapsed = tree.collapsed.has(s.spanId);
+    const toggle = h("span", { class: "twisty" }, hasKids ? (collapsed ? "▸" : "▾") : "");
+    toggle.addEventListener("click", (e) => {
+      e.stopPropagation();
+      if (hasKids) this.toggle(s.spanId);
+    });
+    const bar = barGeometry(s.startMs, s.durationMs, this.window);
+    const barEl = h("div", { class: `bar${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}` });
+    barEl.style.left = `${bar.leftPct}%`;
+    barEl.style.width = `${bar.widthPct}%`;
+    const label = h(
+      "div",
+      { class: "span-label" },
+      toggle,
+      h("span", { class: `type-label type-${s.spanType.toLowerCase()}` }, spanTypeLabel(s.spanType)),
+      h("span", { class: "span-name" }, s.name),
+      isError(s.status) ? h("span", { class: "badge badge-error" }, "ERROR") : null,
+    );
+    label.style.paddingLeft = `${4 + Math.min(s.depth, 40) * 14}px`;
+    const row = h(
+      "div",
+      {
+        class: `span-row${s.spanId === this.selected ? " selected" : ""}${s.onCriticalPath ? " on-critical" : ""}`,
+        role: "treeitem",
+        "data-span-id": s.spanId,
+        "data-status": s.status,
+        "aria-level": s.depth + 1,
+        "aria-expanded": hasKids ? String(!collapsed) : null,
+        "aria-selected": String(s.spanId === this.selected),
+      },
+      label,
+      h("div", { class: "span-duration" }, formatDuration(s.durationMs)),
+      h("div", { class: "timeline" }, barEl),
+    );
+    row.title = `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${s.onCriticalPath ? " · critical path" : ""}`;
+    row.addEventListener("click", () => this.select(s.spanId));
+    return row;
+  }
+
+  private toggle(id: string, expand?: boolean): void {
+    const tree = this.tree!;
+    const collapse = expand === undefined ? !tree.collapsed.has(id) : !expand;
+    if (collapse) tree.collapsed.add(id);
+    else tree.collapsed.delete(id);
+    this.refreshRows(false);
+  }
+
+  private onTreeKey(e: KeyboardEvent): void {
+    if (!this.tree || this.rows.length === 0) return;
+    const index = Math.max(0, this.rows.findIndex((s) => s.spanId === this.selected));
+    const cur = this.rows[index]!;
+    switch (e.key) {
+      case "ArrowDown":
+        this.select(this.rows[Math.min(this.rows.length - 1, index + 1)]!.spanId);
+        break;
+      case "ArrowUp":
+        this.select(this.rows[Math.max(0, index - 1)]!.spanId);
+        break;
+      case "ArrowLeft":
+        if (this.tree.hasChildren(cur.spanId) && !this.tree.collapsed.has(cur.spanId)) this.toggle(cur.spanId, false);
+        else {
+          const parent = this.tree.parentOf(cur.spanId);
+          if (parent) this.select(parent.spanId);
+        }
+        break;
+      case "ArrowRight":
+        if (this.tree.hasChildren(cur.spanId)) {
+          if (this.tree.collapsed.has(cur.spanId)) this.toggle(cur.spanId, true);
+          else this.select(this.rows[Math.min(this.rows.length - 1, index + 1)]!.spanId);
+        }
+        break;
+      case "Home":
+        this.select(this.rows[0]!.spanId);
+        break;
+      case "End":
+        this.select(this.rows[this.rows.length - 1]!.spanId);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
+  select(spanId: string, reveal = true): void {
+    if (!this.trace || !this.tree) return;
+    const span = this.tree.byId.get(spanId);
+    if (!span) return;
+    this.selected = spanId;
+    const index = this.rows.findIndex((s) => s.spanId === spanId);
+    if (reveal && index >= 0) this.list.reveal(index);
+    else this.list.render();
+    this.payloadAbort?.abort();
+    this.payloadState = null;
+    const payload = this.payloads.get(spanId) ?? null;
+    if (!payload && !this.trace.payloadsIncluded) {
+      this.payloadState = "";
+      void this.fetchPayload(spanId);
+    }
+    this.paintDetail();
+  }
+
+  private async fetchPayload(spanId: string): Promise<void> {
+    const abort = (this.payloadAbort = new AbortController());
+    const traceId = this.trace!.info.traceId;
+    try {
+      const result = await this.transport.request("spans/get", { traceId, spanIds: [spanId] }, abort.signal);
+      if (abort.signal.aborted || this.selected !== spanId) return;
+      const p = result.payloads[spanId];
+      if (p) this.payloads.set(spanId, p);
+      this.payloadState = p ? null : "The host returned no inputs or outputs for this span.";
+    } catch (err) {
+      const e = RpcError.from(err);
+      if (e.isCancelled || this.selected !== spanId) return;
+      this.payloadState = `Could not load this span's inputs and outputs: ${e.message}`;
+    }
+    this.paintDetail();
+  }
+
+  private paintDetail(): void {
+    if (!this.trace || !this.tree || !this.selected) return;
+    const span = this.tree.byId.get(this.selected)!;
+    clear(this.detail);
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState));
+    this.detail.scrollTop = 0;
+  }
+}

@@ -1,0 +1,188 @@
+import { describe, expect, it, vi } from "vitest";
+import { CONNECTION_LOST, PostMessageTransport, RpcError, WebSocketTransport, startTransport, type WebSocketLike } from "../src/transport";
+import { RpcErrorCodes } from "../src/protocol.generated";
+
+class FakeSocket implements WebSocketLike {
+  readyState = 0;
+  sent: any[] = [];
+  private listeners = new Map<string, ((ev: any) => void)[]>();
+  addEventListener(type: string, l: (ev: any) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
+  }
+  emit(type: string, ev: any = {}) {
+    for (const l of this.listeners.get(type) ?? []) l(ev);
+  }
+  open() {
+    this.readyState = 1;
+    this.emit("open");
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  reply(msg: object) {
+    this.emit("message", { data: JSON.stringify({ jsonrpc: "2.0", ...msg }) });
+  }
+  close() {
+    this.readyState = 3;
+  }
+}
+
+describe("WebSocketTransport", () => {
+  it("queues until open, then matches responses to requests by id (out of order)", async () => {
+    const ws = new FakeSocket();
+    const t = new WebSocketTransport(ws);
+    const a = t.request("experiments/list", {});
+    const b = t.request("markdown/render", { text: "x" });
+    expect(ws.sent).toHaveLength(0);
+    ws.open();
+    expect(ws.sent.map((m) => m.method)).toEqual(["experiments/list", "markdown/render"]);
+    expect(ws.sent[0]).toMatchObject({ jsonrpc: "2.0", id: 1, params: {} });
+    ws.reply({ id: ws.sent[1].id, result: { html: "<p>x</p>" } });
+    ws.reply({ id: ws.sent[0].id, result: { experiments: [] } });
+    await expect(a).resolves.toEqual({ experiments: [] });
+    await expect(b).resolves.toEqual({ html: "<p>x</p>" });
+  });
+
+  it("maps JSON-RPC errors to RpcError with code, message and data", async () => {
+    const ws = new FakeSocket();
+    ws.open();
+    const t = new WebSocketTransport(ws);
+    const p = t.request("traces/search", { experimentIds: ["1"], filter: "bad =" });
+    ws.reply({ id: 1, error: { code: RpcErrorCodes.invalidFilter, message: "Invalid filter at 5", data: { kind: "invalidFilter" } } });
+    const err = await p.catch((e) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect(err.code).toBe(-32005);
+    expect(err.message).toBe("Invalid filter at 5");
+    expect(err.data).toEqual({ kind: "invalidFilter" });
+  });
+
+  it("cancels: rejects with cancelled, sends $/cancelRequest, ignores the late answer", async () => {
+    const ws = new FakeSocket();
+    ws.open();
+    const t = new WebSocketTransport(ws);
+    const ac = new AbortController();
+    const p = t.request("traces/get", { traceId: "tr-1" }, ac.signal);
+    ac.abort();
+    const err = await p.catch((e) => e);
+    expect(err.code).toBe(RpcErrorCodes.cancelled);
+    expect(err.isCancelled).toBe(true);
+    expect(ws.sent[1]).toEqual({ jsonrpc: "2.0", method: "$/cancelRequest", params: { id: 1 } });
+    expect(() => ws.reply({ id: 1, result: {} })).not.toThrow();
+  });
+
+  it("rejects an already-aborted signal without sending", async () => {
+    const ws = new FakeSocket();
+    ws.open();
+    const t = new WebSocketTransport(ws);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(t.request("experiments/list", {}, ac.signal)).rejects.toMatchObject({ code: RpcErrorCodes.cancelled });
+    expect(ws.sent).toHaveLength(0);
+  });
+
+  it("fails pending requests when the socket closes", async () => {
+    const ws = new FakeSocket();
+    ws.open();
+    const t = new WebSocketTransport(ws);
+    const onClose = vi.fn();
+    t.onClose = onClose;
+    const p = t.request("experiments/list", {});
+    ws.emit("close");
+    await expect(p).rejects.toMatchObject({ code: CONNECTION_LOST });
+    expect(onClose).toHaveBeenCalledOnce();
+    await expect(t.request("experiments/list", {})).rejects.toMatchObject({ code: CONNECTION_LOST });
+  });
+
+  it("ignores non-JSON frames and notifications", async () => {
+    const ws = new FakeSocket();
+    ws.open();
+    const t = new WebSocketTransport(ws);
+    const p = t.request("experiments/list", {});
+    ws.emit("message", { data: "not json" });
+    ws.reply({ method: "log", params: {} });
+    ws.reply({ id: 1, result: { experiments: [{ experimentId: "1" }] } });
+    await expect(p).resolves.toMatchObject({ experiments: [{ experimentId: "1" }] });
+  });
+});
+
+describe("PostMessageTransport", () => {
+  function setup() {
+    const posted: any[] = [];
+    const target = new EventTarget();
+    const t = new PostMessageTransport({ postMessage: (m) => posted.push(m) }, target);
+    const deliver = (data: unknown) => target.dispatchEvent(new MessageEvent("message", { data }));
+    return { t, posted, deliver };
+  }
+
+  it("sends {type:rpc} and resolves on the matching {type:rpc-result}", async () => {
+    const { t, posted, deliver } = setup();
+    const a = t.request("experiments/list", { query: "x" });
+    const b = t.request("traces/get", { traceId: "tr-2" });
+    expect(posted).toEqual([
+      { type: "rpc", id: 1, method: "experiments/list", params: { query: "x" } },
+      { type: "rpc", id: 2, method: "traces/get", params: { traceId: "tr-2" } },
+    ]);
+    deliver({ type: "something-else", id: 2 });
+    deliver({ type: "rpc-result", id: 2, result: { spans: [] } });
+    deliver({ type: "rpc-result", id: 1, result: { experiments: [] } });
+    await expect(a).resolves.toEqual({ experiments: [] });
+    await expect(b).resolves.toEqual({ spans: [] });
+  });
+
+  it("maps errors and cancels with {type:rpc-cancel}", async () => {
+    const { t, posted, deliver } = setup();
+    const p = t.request("traces/get", { traceId: "tr-x" });
+    deliver({ type: "rpc-result", id: 1, error: { code: -32004, message: "Trace not found", data: { kind: "notFound" } } });
+    await expect(p).rejects.toMatchObject({ code: -32004, message: "Trace not found", data: { kind: "notFound" } });
+
+    const ac = new AbortController();
+    const q = t.request("spans/get", { traceId: "tr-x", spanIds: ["a"] }, ac.signal);
+    ac.abort();
+    await expect(q).rejects.toMatchObject({ code: RpcErrorCodes.cancelled });
+    expect(posted.at(-1)).toEqual({ type: "rpc-cancel", id: 2 });
+  });
+});
+
+describe("startTransport", () => {
+  it("prefers postMessage when acquireVsCodeApi exists", () => {
+    const postMessage = vi.fn();
+    (globalThis as any).acquireVsCodeApi = () => ({ postMessage });
+    try {
+      const started = startTransport(window as any);
+      expect(started.mode).toBe("ide");
+      started.transport.request("experiments/list", {}).catch(() => {});
+      expect(postMessage).toHaveBeenCalledWith({ type: "rpc", id: 1, method: "experiments/list", params: {} });
+      started.transport.dispose();
+    } finally {
+      delete (globalThis as any).acquireVsCodeApi;
+    }
+  });
+
+  it("in a browser reads the token, strips it from the address bar and opens ws://host/rpc?token=", () => {
+    const replaceState = vi.fn();
+    const opened: string[] = [];
+    const FakeWs = class {
+      readyState = 0;
+      constructor(url: string) {
+        opened.push(url);
+      }
+      addEventListener() {}
+      send() {}
+      close() {}
+    };
+    const fakeWindow = {
+      location: { search: "?token=s3cr%2Bt&pageSize=20", host: "127.0.0.1:5123", pathname: "/", hash: "" },
+      history: { replaceState },
+    };
+    const saved = globalThis.WebSocket;
+    (globalThis as any).WebSocket = FakeWs;
+    try {
+      const started = startTransport(fakeWindow as any);
+      expect(started.mode).toBe("browser");
+      expect(opened).toEqual(["ws://127.0.0.1:5123/rpc?token=s3cr%2Bt"]);
+      expect(replaceState).toHaveBeenCalledWith(null, "", "/?pageSize=20");
+    } finally {
+      (globalThis as any).WebSocket = saved;
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { TracesView, searchParams } from "../src/traces-view";
+import { SpanTree, TraceViewer } from "../src/trace-viewer";
+import { App, connectionText, sortExperiments } from "../src/app";
+import { RpcError } from "../src/transport";
+import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
+
+afterEach(() => {
+  document.body.textContent = "";
+});
+
+describe("traces view", () => {
+  it("builds traces/search params from the query", () => {
+    expect(searchParams({ experimentIds: ["1"], filter: "  ", state: "ALL", orderBy: "timestamp_ms DESC", pageSize: 50 })).toEqual({ experimentIds: ["1"], orderBy: ["timestamp_ms DESC"], pageSize: 50 });
+    expect(searchParams({ experimentIds: ["1"], filter: "trace.status = 'OK'", state: "ERROR", orderBy: "execution_time_ms DESC", pageSize: 10 }, "tok")).toEqual({
+      experimentIds: ["1"], filter: "trace.status = 'OK'", filters: { states: ["ERROR"] }, orderBy: ["execution_time_ms DESC"], pageSize: 10, pageToken: "tok",
+    });
+  });
+
+  it("renders only the visible rows and pages in more when scrolled near the end", async () => {
+    const all = Array.from({ length: 120 }, (_, i) => summary(i));
+    const t = new FakeTransport({
+      "traces/search": (p) => {
+        const start = p.pageToken ? Number(p.pageToken) : 0;
+        const end = start + p.pageSize;
+        return { traces: all.slice(start, end), nextPageToken: end < all.length ? String(end) : undefined };
+      },
+    });
+    const view = new TracesView(t, () => {}, 50);
+    document.body.appendChild(view.element);
+    view.setExperiments(["1"]);
+    await flush();
+    expect(view.rows.length).toBe(50);
+    const rendered = view.element.querySelectorAll(".trace-row[data-trace-id]").length;
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered).toBeLessThan(50);
+    const scroller = view.element.querySelector(".trace-scroller") as HTMLElement;
+    scroller.scrollTop = 45 * 28;
+    scroller.dispatchEvent(new Event("scroll"));
+    await new Promise((r) => setTimeout(r, 50));
+    await flush();
+    expect(view.rows.length).toBe(100);
+    expect(t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.pageToken).toBe("50");
+  });
+
+  it("shows an invalid filter inline under the search box", async () => {
+    const t = new FakeTransport({
+      "traces/search": (p) => {
+        if (p.filter) throw new RpcError(-32005, "Invalid filter: unknown key 'foo' at position 0", { kind: "invalidFilter" });
+        return { traces: [] };
+      },
+    });
+    const view = new TracesView(t, () => {}, 50);
+    document.body.appendChild(view.element);
+    view.setExperiments(["1"]);
+    await flush();
+    expect(view.element.querySelector(".list-overlay")!.textContent).toContain("No traces in this experiment yet");
+    const input = view.element.querySelector("input.search") as HTMLInputElement;
+    input.value = "foo = 1";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    await flush();
+    const error = view.element.querySelector(".filter-error") as HTMLElement;
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toContain("unknown key 'foo'");
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("state quick filter sends filters.states and other errors offer a retry", async () => {
+    let fail = true;
+    const t = new FakeTransport({
+      "traces/search": () => {
+        if (fail) throw new RpcError(-32001, "Cannot reach the tracking server");
+        return { traces: [summary(5)] };
+      },
+    });
+    const view = new TracesView(t, () => {}, 50);
+    document.body.appendChild(view.element);
+    view.setExperiments(["1"]);
+    await flush();
+    const overlay = view.element.querySelector(".list-overlay")!;
+    expect(overlay.textContent).toContain("Cannot reach the tracking server");
+    fail = false;
+    (view.element.querySelector('[data-state="ERROR"]') as HTMLButtonElement).click();
+    await flush();
+    expect(t.calls.at(-1)!.params.filters).toEqual({ states: ["ERROR"] });
+    expect(view.rows.length).toBe(1);
+  });
+});
+
+describe("span tree", () => {
+  const spans = [
+    span("r", null, 0, 0, 100, { onCriticalPath: true }),
+    span("a", "r", 1, 0, 40),
+    span("a1", "a", 2, 5, 10, { name: "retrieve docs", spanType: "RETRIEVER" }),
+    span("b", "r", 1, 40, 60, { onCriticalPath: true, status: "ERROR" }),
+  ];
+  it("collapse hides descendants; find keeps ancestors", () => {
+    const tree = new SpanTree(spans);
+    expect(tree.visible().map((s) => s.spanId)).toEqual(["r", "a", "a1", "b"]);
+    tree.collapsed.add("a");
+    expect(tree.visible().map((s) => s.spanId)).toEqual(["r", "a", "b"]);
+    expect(tree.visible("retrieve").map((s) => s.spanId)).toEqual(["r", "a", "a1"]);
+  });
+
+  it("viewer paints rows with bars, highlights the critical path, and moves with the keyboard", () => {
+    const viewer = new TraceViewer(new FakeTransport({}));
+    document.body.appendChild(viewer.element);
+    viewer.show(traceResult(spans, { info: summary(1, { durationMs: 100 }) }));
+    const rows = [...viewer.element.querySelectorAll(".span-row")] as HTMLElement[];
+    expect(rows.map((r) => r.dataset.spanId)).toEqual(["r", "a", "a1", "b"]);
+    const barB = rows[3]!.querySelector(".bar") as HTMLElement;
+    expect(barB.style.left).toBe("40%");
+    expect(barB.style.width).toBe("60%");
+    expect(barB.classList.contains("critical")).toBe(true);
+    expect(rows[2]!.querySelector(".span-label")!.getAttribute("style")).toContain("padding-left: 32px");
+    const tree = viewer.element.querySelector(".span-scroller") as HTMLElement;
+    const key = (k: string) => tree.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    const selected = () => (viewer.element.querySelector(".span-row.selected") as HTMLElement | null)?.dataset.spanId;
+    expect(selected()).toBe("r");
+    key("ArrowDown");
+    expect(selected()).toBe("a");
+    key("ArrowLeft"); // collapse a
+    expect(viewer.element.querySelectorAll(".span-row").length).toBe(3);
+    key("ArrowRight"); // expand a
+    expect(viewer.element.querySelectorAll(".span-row").length).toBe(4);
+    key("ArrowLeft");
+    key("ArrowLeft"); // collapsed already → parent
+    expect(selected()).toBe("r");
+    key("/");
+    const find = viewer.element.querySelector(".span-find") as HTMLInputElement;
+    expect(document.activeElement).toBe(find);
+    find.value = "retrieve";
+    find.dispatchEvent(new Event("input"));
+    expect([...viewer.element.querySelectorAll(".span-row")].map((r) => (r as HTMLElement).dataset.spanId)).toEqual(["r", "a", "a1"]);
+    expect(selected()).toBe("a1");
+    find.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(find.value).toBe("");
+    expect(viewer.isOpen).toBe(true);
+    let closed = false;
+    viewer.onClose = () => (closed = true);
+    key("Escape");
+    expect(closed).toBe(true);
+    expect(viewer.isOpen).toBe(false);
+  });
+
+  it("fetches the selected span's payload with spans/get when the trace came without payloads", async () => {
+    const t = new FakeTransport({
+      "spans/get": (p) => ({ payloads: { [p.spanIds[0]]: { inputs: { q: "hello" }, outputs: null, attributes: {}, events: [{ name: "exception", timeMs: 0, attributes: { "exception.type": "ValueError", "exception.message": "bad", "exception.stacktrace": "Traceback (most recent call last):\n  File x" } }] } } }),
+    });
+    const viewer = new TraceViewer(t);
+    document.body.appendChild(viewer.element);
+    viewer.show(traceResult(spans, { payloadsIncluded: false }));
+    expect(viewer.element.querySelector(".detail-pane")!.textContent).toContain("Loading inputs and outputs");
+    await flush();
+    expect(t.calls[0]).toEqual({ method: "spans/get", params: { traceId: "tr-0001", spanIds: ["r"] } });
+    const detail = viewer.element.querySelector(".detail-pane")!;
+    expect(detail.textContent).toContain("hello");
+    expect(detail.querySelector("pre.stacktrace")!.textContent).toContain("Traceback");
+    expect(detail.querySelector(".exception-message")!.textContent).toBe("ValueError: bad");
+  });
+
+  it("shows assessments of the trace", () => {
+    const viewer = new TraceViewer(new FakeTransport({}));
+    document.body.appendChild(viewer.element);
+    viewer.show(traceResult(spans, { assessments: [{ assessmentId: "a1", name: "correctness", kind: "feedback", value: true, rationale: "matches the docs", sourceType: "LLM_JUDGE", sourceId: "gpt", valid: true, metadata: {} }] }));
+    const text = viewer.element.querySelector(".assessments")!.textContent!;
+    for (const s of ["correctness", "true", "matches the docs", "LLM_JUDGE"]) expect(text).toContain(s);
+  });
+});
+
+describe("app", () => {
+  it("sorts GenAI experiments first and describes the connection", () => {
+    const x = (id: string, name: string, isGenAi: boolean) => ({ experimentId: id, name, isGenAi, tags: {} });
+    expect(sortExperiments([x("0", "Default", false), x("2", "b", true), x("1", "a", true)]).map((e) => e.experimentId)).toEqual(["1", "2", "0"]);
+    expect(connectionText({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.0", backendKind: "localStore", backendLocation: "/x/mlflow.db", mlflowVersion: "3.11.2", capabilities: {} as any })).toBe("Local store · /x/mlflow.db · MLflow 3.11.2");
+  });
+
+  it("starts: session/info, experiments/list, first experiment's traces", async () => {
+    const t = new FakeTransport({
+      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.0", backendKind: "mlflowServer", backendLocation: "http://127.0.0.1:5000", mlflowVersion: "3.11.2", capabilities: {} }),
+      "experiments/list": () => ({ experiments: [{ experimentId: "0", name: "Default", isGenAi: false, tags: {} }, { experimentId: "7", name: "agent", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [summary(1)] }),
+    });
+    const app = new App(t);
+    document.body.appendChild(app.element);
+    await app.start();
+    await flush();
+    expect(app.element.querySelector(".connection")!.textContent).toBe("MLflow server · http://127.0.0.1:5000 · MLflow 3.11.2");
+    expect((app.element.querySelector("select.experiment") as HTMLSelectElement).value).toBe("7");
+    expect(t.calls.find((c) => c.method === "traces/search")!.params.experimentIds).toEqual(["7"]);
+  });
+});
