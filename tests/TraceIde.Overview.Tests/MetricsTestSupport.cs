@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TraceIde.Backends.LocalStore;
+using TraceIde.Backends.Mlflow;
+using TraceIde.Core.Overview;
+using TraceIde.Testing;
+
+namespace TraceIde.Overview.Tests;
+
+internal static class MetricsTestSupport
+{
+    public const string MetricsPath = "/api/3.0/mlflow/traces/metrics";
+
+    public static LocalStoreBackend ServerStore() => new(Fixtures.ServerStore);
+
+    public static MlflowRestBackend RestBackend(MlflowReplayServer server) =>
+        new(new MlflowBackendOptions { TrackingUri = server.BaseUri });
+
+    public static IEnumerable<ReplayRecording> MetricRecordings(bool errors) =>
+        ReplayRecording.All.Where(r => r.Path == MetricsPath && (r.Status != 200) == errors);
+
+    /// <summary>The recorded request body as a <see cref="MetricsQuery"/>.</summary>
+    public static MetricsQuery ToQuery(JsonElement body)
+    {
+        static IReadOnlyList<string> Strings(JsonElement b, string name) =>
+            b.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
+        static long? Long(JsonElement b, string name) => b.TryGetProperty(name, out var v) ? v.GetInt64() : null;
+        return new MetricsQuery
+        {
+            ExperimentIds = Strings(body, "experiment_ids"),
+            ViewType = body.GetProperty("view_type").GetString()!,
+            MetricName = body.GetProperty("metric_name").GetString()!,
+            Aggregations = body.GetProperty("aggregations").EnumerateArray().Select(a => new MetricsAggregation(
+                a.GetProperty("aggregation_type").GetString()!,
+                a.TryGetProperty("percentile_value", out var p) ? p.GetDouble() : null)).ToList(),
+            Dimensions = Strings(body, "dimensions"),
+            Filters = Strings(body, "filters"),
+            TimeIntervalSeconds = Long(body, "time_interval_seconds"),
+            StartTimeMs = Long(body, "start_time_ms"),
+            EndTimeMs = Long(body, "end_time_ms"),
+            MaxResults = body.TryGetProperty("max_results", out var m) ? m.GetInt32() : null,
+        };
+    }
+
+    /// <summary>The recorded response's data points, parsed independently of the backend's parser.</summary>
+    public static List<MetricsDataPoint> Expected(ReplayRecording r)
+    {
+        var list = new List<MetricsDataPoint>();
+        if (r.ResponseBody is not { } body || !body.TryGetProperty("data_points", out var arr)) return list;
+        foreach (var p in arr.EnumerateArray())
+        {
+            long? bucket = null;
+            var dims = new Dictionary<string, string>();
+            foreach (var d in p.TryGetProperty("dimensions", out var dd) ? dd.EnumerateObject() : default)
+            {
+                if (d.Name == "time_bucket") bucket = DateTimeOffset.Parse(d.Value.GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+                else dims[d.Name] = d.Value.GetString()!;
+            }
+            list.Add(new MetricsDataPoint
+            {
+                MetricName = p.GetProperty("metric_name").GetString()!,
+                TimeBucketMs = bucket,
+                Dimensions = dims,
+                Values = p.GetProperty("values").EnumerateObject().ToDictionary(v => v.Name, v => v.Value.GetDouble()),
+            });
+        }
+        return list;
+    }
+
+    private static string Key(MetricsDataPoint p) =>
+        (p.TimeBucketMs?.ToString(CultureInfo.InvariantCulture) ?? "-") + "|" +
+        string.Join(",", p.Dimensions.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => d.Key + "=" + d.Value));
+
+    public static bool Close(double a, double b) =>
+        a == b || Math.Abs(a - b) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(b));
+
+    /// <summary>Same data points (as a set): same dimensions, same value keys, values within 1e-9 relative.</summary>
+    public static void AssertSamePoints(IReadOnlyList<MetricsDataPoint> expected, IReadOnlyList<MetricsDataPoint> actual, string what)
+    {
+        var e = expected.ToDictionary(Key);
+        var a = actual.ToDictionary(Key);
+        Assert.True(e.Count == expected.Count && a.Count == actual.Count, what + ": duplicate data points");
+        Assert.True(e.Keys.Order().SequenceEqual(a.Keys.Order()),
+            $"{what}: data points differ.\nexpected: {string.Join("; ", e.Keys.Order())}\nactual:   {string.Join("; ", a.Keys.Order())}");
+        foreach (var (key, ep) in e)
+        {
+            var ap = a[key];
+            Assert.Equal(ep.MetricName, ap.MetricName);
+            Assert.True(ep.Values.Keys.Order().SequenceEqual(ap.Values.Keys.Order()), $"{what} {key}: value keys {string.Join(",", ep.Values.Keys)} vs {string.Join(",", ap.Values.Keys)}");
+            foreach (var (vk, ev) in ep.Values)
+                Assert.True(Close(ev, ap.Values[vk]), $"{what} {key} {vk}: expected {ev:R}, got {ap.Values[vk]:R}");
+        }
+    }
+
+    /// <summary>An MLflow-shaped JSON answer for data points (what a ≥ 3.9 server on the same store would send).</summary>
+    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points)
+    {
+        var arr = new JsonArray();
+        foreach (var p in points)
+        {
+            var dims = new JsonObject();
+            if (p.TimeBucketMs is { } b)
+                dims["time_bucket"] = DateTimeOffset.FromUnixTimeMilliseconds(b).ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+            foreach (var (k, v) in p.Dimensions) dims[k] = v;
+            var values = new JsonObject();
+            foreach (var (k, v) in p.Values) values[k] = v;
+            arr.Add(new JsonObject { ["metric_name"] = p.MetricName, ["dimensions"] = dims, ["values"] = values });
+        }
+        return new JsonObject { ["data_points"] = arr }.ToJsonString();
+    }
+
+    /// <summary>
+    /// Lets the replay server stand in for a ≥ 3.9 server on the fixture store for ranges that were not recorded:
+    /// recorded metric requests are answered from the recordings; others from the host engine over the same store.
+    /// </summary>
+    public static void SimulateMetricsEndpoint(MlflowReplayServer server, LocalStoreBackend store)
+    {
+        server.Override(MetricsPath, async ctx =>
+        {
+            if (ctx.Request.MatchedRecording != null)
+            {
+                await ctx.ReplayAsync();
+                return;
+            }
+            using var doc = JsonDocument.Parse(ctx.Request.Body);
+            var points = await store.QueryTraceMetricsAsync(ToQuery(doc.RootElement), CancellationToken.None);
+            await ReplayFaults.Respond(200, "application/json", ToMlflowJson(points))(ctx);
+        });
+    }
+}
