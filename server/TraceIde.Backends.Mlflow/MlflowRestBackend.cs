@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TraceIde.Core.Backends;
+using TraceIde.Core.Overview;
 using TraceIde.Core.Spans;
 using TraceIde.Protocol;
 
@@ -16,7 +17,7 @@ namespace TraceIde.Backends.Mlflow;
 /// <see cref="OperationCanceledException"/>; every other failure is a <see cref="BackendException"/>
 /// whose message never contains credentials.
 /// </summary>
-public sealed class MlflowRestBackend : ITraceBackend
+public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 {
     private const string V2 = "api/2.0/mlflow";
     private const string V3 = "api/3.0/mlflow";
@@ -41,6 +42,7 @@ public sealed class MlflowRestBackend : ITraceBackend
     private static readonly Endpoint EpSetTagV2 = new("PATCH /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
     private static readonly Endpoint EpDeleteTagV3 = new("DELETE /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
     private static readonly Endpoint EpDeleteTagV2 = new("DELETE /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
+    private static readonly Endpoint EpTraceMetrics = new("POST /api/3.0/mlflow/traces/metrics", "3.9.0");
 
     private readonly MlflowBackendOptions _options;
     private readonly HttpClient _http;
@@ -411,6 +413,107 @@ public sealed class MlflowRestBackend : ITraceBackend
         {
         }
         await SendJsonAsync(HttpMethod.Delete, $"{V2}/traces/{id}/tags", null, Body(), EpDeleteTagV2, _ => 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ metrics (spec §2.8)
+
+    public string MetricsEngine => "server";
+
+    /// <summary>
+    /// QueryTraceMetrics on the tracking server (MLflow ≥ 3.9, SQL store). The server computes; its
+    /// percentiles are its database's (SQLite: MLflow's linear-interpolation aggregate; PostgreSQL/MSSQL:
+    /// PERCENTILE_CONT; MySQL: a PERCENT_RANK approximation). Invalid queries → InvalidParams with the
+    /// server's message; no endpoint (older server) or FileStore (FEATURE_DISABLED) → Unsupported.
+    /// </summary>
+    public async Task<IReadOnlyList<MetricsDataPoint>> QueryTraceMetricsAsync(MetricsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var body = new JsonObject
+        {
+            ["experiment_ids"] = new JsonArray(query.ExperimentIds.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray()),
+            ["view_type"] = query.ViewType,
+            ["metric_name"] = query.MetricName,
+            ["aggregations"] = new JsonArray(query.Aggregations.Select(a =>
+            {
+                var o = new JsonObject { ["aggregation_type"] = a.AggregationType };
+                if (a.PercentileValue is { } p)
+                    o["percentile_value"] = p == Math.Floor(p) && Math.Abs(p) < 1e15 ? JsonValue.Create((long)p) : JsonValue.Create(p);
+                return (JsonNode)o;
+            }).ToArray()),
+        };
+        if (query.Dimensions.Count > 0) body["dimensions"] = new JsonArray(query.Dimensions.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray());
+        if (query.Filters.Count > 0) body["filters"] = new JsonArray(query.Filters.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray());
+        if (query.TimeIntervalSeconds is { } interval) body["time_interval_seconds"] = interval;
+        if (query.StartTimeMs is { } start) body["start_time_ms"] = start;
+        if (query.EndTimeMs is { } end) body["end_time_ms"] = end;
+        if (query.MaxResults is { } max) body["max_results"] = max;
+
+        try
+        {
+            return await SendJsonAsync(HttpMethod.Post, V3 + "/traces/metrics", null, body, EpTraceMetrics,
+                root => ParseMetrics(root, query.MetricName), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.MlflowErrorCode == "FEATURE_DISABLED")
+        {
+            throw new BackendException(RpcErrorCodes.Unsupported,
+                $"The tracking server at {DisplayLocation} cannot aggregate trace metrics for its store (FEATURE_DISABLED; a file store?): {ex.Message}",
+                ex, ex.HttpStatus, ex.MlflowErrorCode);
+        }
+        catch (BackendException ex) when (ex.Code == RpcErrorCodes.InvalidFilter)
+        {
+            throw new BackendException(RpcErrorCodes.InvalidParams, ex.Message, ex, ex.HttpStatus, ex.MlflowErrorCode);
+        }
+    }
+
+    private static List<MetricsDataPoint> ParseMetrics(JsonElement root, string metricName)
+    {
+        var list = new List<MetricsDataPoint>();
+        if (!root.TryGetProperty("data_points", out var arr)) return list;
+        if (arr.ValueKind != JsonValueKind.Array) throw new FormatException("data_points is not an array");
+        foreach (var p in arr.EnumerateArray())
+        {
+            if (p.ValueKind != JsonValueKind.Object) throw new FormatException("a data point is not an object");
+            long? bucket = null;
+            var dims = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (p.TryGetProperty("dimensions", out var d) && d.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var kv in d.EnumerateObject())
+                {
+                    var text = kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString()! : kv.Value.GetRawText();
+                    if (kv.Name == "time_bucket")
+                    {
+                        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
+                            throw new FormatException($"time_bucket '{text}' is not an ISO-8601 timestamp");
+                        bucket = ts.ToUnixTimeMilliseconds();
+                    }
+                    else
+                    {
+                        dims[kv.Name] = text;
+                    }
+                }
+            }
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (p.TryGetProperty("values", out var v) && v.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var kv in v.EnumerateObject())
+                {
+                    values[kv.Name] = kv.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number => kv.Value.GetDouble(),
+                        JsonValueKind.String when double.TryParse(kv.Value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) => x,
+                        _ => throw new FormatException($"value {kv.Name} is not a number"),
+                    };
+                }
+            }
+            list.Add(new MetricsDataPoint
+            {
+                MetricName = MlflowJson.Str(p, "metric_name") ?? metricName,
+                TimeBucketMs = bucket,
+                Dimensions = dims,
+                Values = values,
+            });
+        }
+        return list;
     }
 
     public ValueTask DisposeAsync()
