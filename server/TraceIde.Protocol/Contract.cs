@@ -28,11 +28,17 @@ public static class RpcMethods
     public const string TracesSetTag = "traces/setTag";
     public const string TracesDeleteTag = "traces/deleteTag";
     public const string MarkdownRender = "markdown/render";
+    public const string OverviewUsage = "overview/usage";
+    public const string OverviewQuality = "overview/quality";
+    public const string OverviewToolCalls = "overview/toolCalls";
+    /// <summary>The connection's <see cref="InitializeResult"/> (backend kind and location, MLflow version), for the UI to show.</summary>
+    public const string SessionInfo = "session/info";
 
     /// <summary>Methods a webview may call through an IDE relay (everything but lifecycle).</summary>
     public static readonly IReadOnlyList<string> UiCallable =
     [
         ExperimentsList, TracesSearch, TracesGet, SpansGet, TracesDelete, TracesSetTag, TracesDeleteTag, MarkdownRender,
+        OverviewUsage, OverviewQuality, OverviewToolCalls, SessionInfo,
     ];
 }
 

@@ -25,6 +25,10 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(MarkdownRenderParams))]
 [JsonSerializable(typeof(MarkdownRenderResult))]
 [JsonSerializable(typeof(RpcErrorData))]
+[JsonSerializable(typeof(OverviewParams))]
+[JsonSerializable(typeof(OverviewUsageResult))]
+[JsonSerializable(typeof(OverviewQualityResult))]
+[JsonSerializable(typeof(OverviewToolCallsResult))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The one place that says how the contract is written on the wire.</summary>

@@ -23,5 +23,9 @@ public static class RpcContract
         new(RpcMethods.TracesSetTag, typeof(TracesSetTagParams), typeof(EmptyResult)),
         new(RpcMethods.TracesDeleteTag, typeof(TracesDeleteTagParams), typeof(EmptyResult)),
         new(RpcMethods.MarkdownRender, typeof(MarkdownRenderParams), typeof(MarkdownRenderResult)),
+        new(RpcMethods.OverviewUsage, typeof(OverviewParams), typeof(OverviewUsageResult)),
+        new(RpcMethods.OverviewQuality, typeof(OverviewParams), typeof(OverviewQualityResult)),
+        new(RpcMethods.OverviewToolCalls, typeof(OverviewParams), typeof(OverviewToolCallsResult)),
+        new(RpcMethods.SessionInfo, null, typeof(InitializeResult)),
     ];
 }

@@ -15,6 +15,10 @@ export const RpcMethods = {
   tracesSetTag: "traces/setTag",
   tracesDeleteTag: "traces/deleteTag",
   markdownRender: "markdown/render",
+  overviewUsage: "overview/usage",
+  overviewQuality: "overview/quality",
+  overviewToolCalls: "overview/toolCalls",
+  sessionInfo: "session/info",
 } as const;
 
 export const RpcErrorCodes = {
@@ -43,7 +47,7 @@ export const TraceLimits = {
 } as const;
 
 /** Methods a webview may call through an IDE relay. */
-export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render"] as const;
+export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 
 /** Any JSON value (span inputs, outputs, attributes, assessment values). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -69,6 +73,27 @@ export interface AssessmentError {
   code?: string | null;
   message?: string | null;
   stackTrace?: string | null;
+}
+
+export interface AssessmentQuality {
+  name: string;
+  count: number;
+  valueKind: string;
+  nullValues: number;
+  averageValue?: number | null;
+  numericMean?: number | null;
+  p50Value?: number | null;
+  p90Value?: number | null;
+  p99Value?: number | null;
+  passRate?: number | null;
+  distribution: AssessmentValueCount[];
+  series: QualityBucket[];
+}
+
+export interface AssessmentValueCount {
+  rawValue: string;
+  label: string;
+  count: number;
 }
 
 export interface BackendCapabilities {
@@ -128,6 +153,50 @@ export interface MarkdownRenderResult {
   html: string;
 }
 
+export interface OverviewParams {
+  experimentIds: string[];
+  startTimeMs?: number | null;
+  endTimeMs?: number | null;
+  timeUnit?: string | null;
+  traceName?: string | null;
+  tags?: Record<string, string> | null;
+  user?: string | null;
+  session?: string | null;
+}
+
+export interface OverviewQualityResult {
+  axis: OverviewTimeAxis;
+  assessments: AssessmentQuality[];
+  hasAssessmentsOutsideRange: boolean;
+}
+
+export interface OverviewTimeAxis {
+  startTimeMs: number;
+  endTimeMs: number;
+  timeUnit: string;
+  intervalSeconds: number;
+  bucketsMs: number[];
+  engine: string;
+}
+
+export interface OverviewToolCallsResult {
+  axis: OverviewTimeAxis;
+  totals: ToolCallTotals;
+  tools: ToolSummary[];
+  series: ToolSeries[];
+}
+
+export interface OverviewUsageResult {
+  axis: OverviewTimeAxis;
+  totals: UsageTotals;
+  series: UsageBucket[];
+}
+
+export interface QualityBucket {
+  timeMs: number;
+  averageValue?: number | null;
+}
+
 export interface RpcErrorData {
   kind: string;
   httpStatus?: number | null;
@@ -178,6 +247,37 @@ export interface TokenUsage {
   outputTokens?: number | null;
   totalTokens?: number | null;
   cacheReadInputTokens?: number | null;
+}
+
+export interface ToolBucket {
+  timeMs: number;
+  calls: number;
+  failures: number;
+  errorRate: number;
+  avgLatencyMs?: number | null;
+}
+
+export interface ToolCallTotals {
+  calls: number;
+  failedCalls: number;
+  successRate?: number | null;
+  avgLatencyMs?: number | null;
+}
+
+export interface ToolSeries {
+  name: string;
+  points: ToolBucket[];
+}
+
+export interface ToolSummary {
+  name: string;
+  calls: number;
+  failures: number;
+  errorRate: number;
+  avgLatencyMs?: number | null;
+  p50LatencyMs?: number | null;
+  p90LatencyMs?: number | null;
+  p99LatencyMs?: number | null;
 }
 
 export interface TraceFilters {
@@ -255,6 +355,44 @@ export interface TracesSetTagParams {
   value: string;
 }
 
+export interface UsageBucket {
+  timeMs: number;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p50LatencyMs?: number | null;
+  p90LatencyMs?: number | null;
+  p99LatencyMs?: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  p50TokensPerTrace?: number | null;
+  p90TokensPerTrace?: number | null;
+  p99TokensPerTrace?: number | null;
+}
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  avgBucketErrorRate: number;
+  avgRequestsPerBucket: number;
+  avgLatencyMs?: number | null;
+  p50LatencyMs?: number | null;
+  p90LatencyMs?: number | null;
+  p99LatencyMs?: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  avgTokensPerTrace?: number | null;
+  p50TokensPerTrace?: number | null;
+  p90TokensPerTrace?: number | null;
+  p99TokensPerTrace?: number | null;
+}
+
 /** Requests: method name → parameter and result types. */
 export interface RpcRequests {
   "initialize": { params: InitializeParams; result: InitializeResult };
@@ -267,6 +405,10 @@ export interface RpcRequests {
   "traces/setTag": { params: TracesSetTagParams; result: EmptyResult };
   "traces/deleteTag": { params: TracesDeleteTagParams; result: EmptyResult };
   "markdown/render": { params: MarkdownRenderParams; result: MarkdownRenderResult };
+  "overview/usage": { params: OverviewParams; result: OverviewUsageResult };
+  "overview/quality": { params: OverviewParams; result: OverviewQualityResult };
+  "overview/toolCalls": { params: OverviewParams; result: OverviewToolCallsResult };
+  "session/info": { params: null; result: InitializeResult };
 }
 
 /** Notifications: method name → parameter type. */

@@ -22,6 +22,9 @@ public static class CommandLine
           traceide traces [--tracking-uri URL | --store PATH] [--experiment ID] [--limit N] [--trace ID]
               Print the newest traces and one span tree. Without a backend option: MLFLOW_TRACKING_URI,
               then ./mlflow.db, then the sample store shipped with TraceIde.
+          traceide ui [--tracking-uri URL | --store PATH] [--port N] [--no-open] [--webview-root DIR]
+              Browser mode: serve the UI and a JSON-RPC WebSocket on 127.0.0.1 (random port unless --port),
+              print the page's URL (with its secret token) and open it. Backend as for `traces`.
           traceide contract --typescript [--out FILE]
               Write the TypeScript declaration of the RPC contract.
           traceide --version
@@ -32,8 +35,8 @@ public static class CommandLine
         var options = Options.Parse(args);
         if (options.Error is { } error)
         {
-            Console.Error.WriteLine(error);
-            Console.Error.WriteLine(Help);
+            await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(Help).ConfigureAwait(false);
             return Usage;
         }
         switch (options.Command)
@@ -42,13 +45,15 @@ public static class CommandLine
                 return await ServeAsync(options).ConfigureAwait(false);
             case "traces":
                 return await TracesCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
+            case "ui":
+                return await UiCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "contract":
                 return ContractCommand.Run(options, Console.Out, Console.Error);
             case "version":
-                Console.Out.WriteLine(HostInfo.Version);
+                await Console.Out.WriteLineAsync(HostInfo.Version).ConfigureAwait(false);
                 return Ok;
             default:
-                Console.Out.WriteLine(Help);
+                await Console.Out.WriteLineAsync(Help).ConfigureAwait(false);
                 return options.Command == "help" ? Ok : Usage;
         }
     }
@@ -118,11 +123,12 @@ public sealed class Options
     {
         ["serve"] = ["--parent-pid", "--log-file", "--verbose"],
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
+        ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
         ["contract"] = ["--typescript", "--out"],
         ["version"] = [],
         ["help"] = [],
     };
-    private static readonly HashSet<string> Switches = ["--verbose", "--typescript"];
+    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open"];
 
     public static Options Parse(string[] args)
     {
@@ -161,11 +167,13 @@ public sealed class Options
                 return o;
             }
         }
-        foreach (var numeric in new[] { "--parent-pid", "--limit" })
+        foreach (var numeric in new[] { "--parent-pid", "--limit", "--port" })
         {
             if (o._flags.TryGetValue(numeric, out var v) && !int.TryParse(v, out _))
                 o.Error = $"Option '{numeric}' needs a number (was '{v}').";
         }
+        if (o.GetInt("--port") is { } port && port is < 0 or > 65535)
+            o.Error = $"Option '--port' needs a port number from 0 (any free port) to 65535 (was {port}).";
         return o;
     }
 

@@ -19,19 +19,19 @@ public static class TracesCommand
         using var session = new HostSession(log);
         try
         {
-            var init = await session.InitializeAsync(ChooseBackend(options), CancellationToken.None).ConfigureAwait(false);
-            stdout.WriteLine($"{init.BackendKind} {init.BackendLocation}{(init.MlflowVersion is { } v ? $" (MLflow {v})" : "")}");
+            var init = await session.InitializeAsync(CommandLineBackend.Choose(options, "traceide traces"), CancellationToken.None).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{init.BackendKind} {init.BackendLocation}{(init.MlflowVersion is { } v ? $" (MLflow {v})" : "")}").ConfigureAwait(false);
 
             var experiments = await session.Backend.ListExperimentsAsync(null, CancellationToken.None).ConfigureAwait(false);
             var experimentId = options.Get("--experiment") ?? experiments.FirstOrDefault(e => e.IsGenAi)?.ExperimentId ?? experiments.FirstOrDefault()?.ExperimentId;
             if (experimentId is null)
             {
-                stderr.WriteLine("This backend has no experiments.");
+                await stderr.WriteLineAsync("This backend has no experiments.").ConfigureAwait(false);
                 return CommandLine.Failed;
             }
             var experiment = experiments.FirstOrDefault(e => e.ExperimentId == experimentId);
-            stdout.WriteLine($"experiment {experimentId} {experiment?.Name}");
-            stdout.WriteLine();
+            await stdout.WriteLineAsync($"experiment {experimentId} {experiment?.Name}").ConfigureAwait(false);
+            await stdout.WriteLineAsync().ConfigureAwait(false);
 
             var page = await session.Traces.SearchAsync(
                 new TracesSearchParams { ExperimentIds = [experimentId], PageSize = options.GetInt("--limit") ?? 10 },
@@ -44,30 +44,16 @@ public static class TracesCommand
                           ?? page.Traces.FirstOrDefault()?.TraceId;
             if (traceId is null) return CommandLine.Ok;
             var trace = await session.Traces.GetAsync(new TracesGetParams { TraceId = traceId, IncludePayloads = false }, CancellationToken.None).ConfigureAwait(false);
-            stdout.WriteLine();
+            await stdout.WriteLineAsync().ConfigureAwait(false);
             WriteSpanTree(stdout, trace);
             return CommandLine.Ok;
         }
         catch (BackendException e)
         {
-            stderr.WriteLine($"error: {HostLog.Redact(e.Message)}");
+            await stderr.WriteLineAsync($"error: {HostLog.Redact(e.Message)}").ConfigureAwait(false);
             return CommandLine.BackendError;
         }
     }
-
-    /// <summary>--tracking-uri, --store, MLFLOW_TRACKING_URI, ./mlflow.db, then the sample store beside the executable.</summary>
-    public static InitializeParams ChooseBackend(Options options)
-    {
-        if (options.Get("--tracking-uri") is { } uri) return new InitializeParams { TrackingUri = uri, ClientName = "traceide traces" };
-        if (options.Get("--store") is { } store) return new InitializeParams { Store = store, ClientName = "traceide traces" };
-        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI")))
-            return new InitializeParams { ClientName = "traceide traces" };
-        var local = Path.Combine(Environment.CurrentDirectory, "mlflow.db");
-        return new InitializeParams { Store = File.Exists(local) ? local : SampleStorePath, ClientName = "traceide traces" };
-    }
-
-    /// <summary>The sample store copied next to the executable at build time.</summary>
-    public static string SampleStorePath => Path.Combine(AppContext.BaseDirectory, "sample-store", "mlflow.db");
 
     private static void WriteTraceTable(TextWriter w, IReadOnlyList<TraceSummary> traces)
     {

@@ -1,4 +1,5 @@
 using StreamJsonRpc;
+using TraceIde.Core.Backends;
 using TraceIde.Host.Logging;
 using TraceIde.Host.Services;
 using TraceIde.Protocol;
@@ -17,8 +18,20 @@ public sealed class LifecycleHandler(HostSession session, HostLog log)
     public int ExitCode => !_exit.Task.IsCompleted || _shutdownRequested ? 0 : 1;
 
     [JsonRpcMethod(RpcMethods.Initialize, UseSingleObjectParameterDeserialization = true)]
-    public Task<InitializeResult> InitializeAsync(InitializeParams? parameters, CancellationToken cancellationToken) =>
-        session.InitializeAsync(parameters ?? new InitializeParams(), cancellationToken);
+    public Task<InitializeResult> InitializeAsync(InitializeParams? parameters, CancellationToken cancellationToken)
+    {
+        if (session.BackendFixed)
+        {
+            // Browser mode: the backend is chosen on the command line; a page never names one.
+            throw new BackendException(RpcErrorCodes.InvalidParams,
+                "This connection's backend is chosen on the command line (traceide ui --tracking-uri/--store); call `session/info` instead.");
+        }
+        return session.InitializeAsync(parameters ?? new InitializeParams(), cancellationToken);
+    }
+
+    /// <summary>The connection's last <see cref="InitializeResult"/>; NotInitialized before `initialize`.</summary>
+    [JsonRpcMethod(RpcMethods.SessionInfo)]
+    public InitializeResult SessionInfo() => session.Info;
 
     [JsonRpcMethod(RpcMethods.Shutdown)]
     public void Shutdown()

@@ -13,6 +13,8 @@ public sealed class HostSession : IDisposable
     private readonly HostLog _log;
     private TraceService? _traces;
     private ITraceBackend? _backend;
+    private InitializeResult? _info;
+    private BackendException? _initFailure;
 
     public HostSession(HostLog log) => _log = log;
 
@@ -23,6 +25,15 @@ public sealed class HostSession : IDisposable
     public TraceService Traces => _traces ?? throw NotInitialized();
 
     public bool IsInitialized => _backend != null;
+
+    /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`).</summary>
+    public InitializeResult Info => _info ?? throw NotInitialized();
+
+    /// <summary>
+    /// True when the backend was chosen by the host itself (browser mode: on the command line), so a
+    /// client may not choose another one with `initialize`.
+    /// </summary>
+    public bool BackendFixed { get; init; }
 
     /// <summary>Chooses and connects the backend. A second call replaces the first backend.</summary>
     public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
@@ -44,8 +55,9 @@ public sealed class HostSession : IDisposable
         _traces = new TraceService(backend, _log);
         if (previous != null) await previous.DisposeAsync().ConfigureAwait(false);
 
+        _initFailure = null;
         _log.Info($"connected to {backend.Kind} at {backend.DisplayLocation} (MLflow {info.MlflowVersion ?? "n/a"}) for {parameters.ClientName ?? "unnamed client"}");
-        return new InitializeResult
+        _info = new InitializeResult
         {
             ServerName = "traceide",
             ServerVersion = HostInfo.Version,
@@ -55,10 +67,28 @@ public sealed class HostSession : IDisposable
             MlflowVersion = info.MlflowVersion,
             Capabilities = info.Capabilities,
         };
+        return _info;
     }
 
-    private static BackendException NotInitialized() =>
-        new(RpcErrorCodes.NotInitialized, "The host is not initialized: send `initialize` first.");
+    /// <summary>
+    /// Initializes like <see cref="InitializeAsync"/>, but a backend failure is remembered instead of
+    /// thrown: every later request answers with it (browser mode, where no client sends `initialize`).
+    /// </summary>
+    public async Task TryInitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeAsync(parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException e)
+        {
+            _log.Warn($"backend not available for this connection ({e.Code}): {e.Message}");
+            _initFailure = e;
+        }
+    }
+
+    private BackendException NotInitialized() =>
+        _initFailure ?? new(RpcErrorCodes.NotInitialized, "The host is not initialized: send `initialize` first.");
 
     public void Dispose()
     {

@@ -19,19 +19,11 @@ public static class RpcServer
         var inbound = new Pipe();
         var sanitizer = new FrameSanitizer(input, inbound.Writer, log);
 
-        var formatter = new SystemTextJsonFormatter();
-        ProtocolJson.Configure(formatter.JsonSerializerOptions);
-        var handler = new HeaderDelimitedMessageHandler(output, inbound.Reader.AsStream(), formatter);
+        var handler = new HeaderDelimitedMessageHandler(output, inbound.Reader.AsStream(), CreateFormatter());
 
         using var session = new HostSession(log);
-        using var rpc = new TraceIdeJsonRpc(handler, log);
-        var lifecycle = new LifecycleHandler(session, log);
-        var options = new JsonRpcTargetOptions { DisposeOnDisconnect = false };
-        rpc.AddLocalRpcTarget(lifecycle, options);
-        rpc.AddLocalRpcTarget(new ExperimentsHandler(session), options);
-        rpc.AddLocalRpcTarget(new TracesHandler(session), options);
-        rpc.AddLocalRpcTarget(new MarkdownHandler(), options);
-        rpc.StartListening();
+        var (rpc, lifecycle) = Listen(handler, session, log);
+        using var rpcScope = rpc;
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pump = sanitizer.RunAsync(stop.Token);
@@ -50,5 +42,31 @@ public static class RpcServer
         // A blocked stdin read may not observe cancellation; do not wait long for it.
         await Task.WhenAny(pump, Task.Delay(200, CancellationToken.None)).ConfigureAwait(false);
         return lifecycle.ExitCode;
+    }
+
+    /// <summary>The formatter every transport uses: System.Text.Json configured by <see cref="ProtocolJson.Configure"/>.</summary>
+    public static SystemTextJsonFormatter CreateFormatter()
+    {
+        var formatter = new SystemTextJsonFormatter();
+        ProtocolJson.Configure(formatter.JsonSerializerOptions);
+        return formatter;
+    }
+
+    /// <summary>
+    /// The one place that creates a connection over any transport (stdio, browser-mode WebSocket):
+    /// TraceIde's error mapping, every handler, then listening. The caller disposes the returned rpc.
+    /// </summary>
+    public static (TraceIdeJsonRpc Rpc, LifecycleHandler Lifecycle) Listen(IJsonRpcMessageHandler handler, HostSession session, HostLog log)
+    {
+        var rpc = new TraceIdeJsonRpc(handler, log);
+        var lifecycle = new LifecycleHandler(session, log);
+        var options = new JsonRpcTargetOptions { DisposeOnDisconnect = false };
+        rpc.AddLocalRpcTarget(lifecycle, options);
+        rpc.AddLocalRpcTarget(new ExperimentsHandler(session), options);
+        rpc.AddLocalRpcTarget(new TracesHandler(session), options);
+        rpc.AddLocalRpcTarget(new MarkdownHandler(), options);
+        rpc.AddLocalRpcTarget(new OverviewHandler(session), options);
+        rpc.StartListening();
+        return (rpc, lifecycle);
     }
 }
