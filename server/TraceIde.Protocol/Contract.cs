@@ -31,6 +31,8 @@ public static class RpcMethods
     public const string OverviewUsage = "overview/usage";
     public const string OverviewQuality = "overview/quality";
     public const string OverviewToolCalls = "overview/toolCalls";
+    /// <summary>Host → client notification: progress of a request that carried a progress token.</summary>
+    public const string Progress = "$/progress";
     /// <summary>The connection's <see cref="InitializeResult"/> (backend kind and location, MLflow version), for the UI to show.</summary>
     public const string SessionInfo = "session/info";
 
@@ -334,3 +336,13 @@ public sealed record MarkdownRenderParams
 }
 
 public sealed record MarkdownRenderResult(string Html);
+
+// ---------------------------------------------------------------- progress (host → client)
+
+/// <summary>`$/progress`: how far a long request has got. <see cref="Done"/> counts traces read.</summary>
+public sealed record ProgressParams
+{
+    public required string Token { get; init; }
+    public required string Message { get; init; }
+    public long Done { get; init; }
+}

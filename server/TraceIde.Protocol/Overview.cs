@@ -32,6 +32,11 @@ public sealed record OverviewParams
     public string? User { get; init; }
     /// <summary>Only traces of this session (metadata mlflow.trace.session).</summary>
     public string? Session { get; init; }
+    /// <summary>
+    /// When set, a slow computation (the host streaming a server's traces) reports through
+    /// `$/progress` notifications carrying this token.
+    /// </summary>
+    public string? ProgressToken { get; init; }
 }
 
 /// <summary>The resolved time axis of an answer: every bucket start, empty ones included.</summary>

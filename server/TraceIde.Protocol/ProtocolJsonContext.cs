@@ -26,6 +26,7 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(MarkdownRenderResult))]
 [JsonSerializable(typeof(RpcErrorData))]
 [JsonSerializable(typeof(OverviewParams))]
+[JsonSerializable(typeof(ProgressParams))]
 [JsonSerializable(typeof(OverviewUsageResult))]
 [JsonSerializable(typeof(OverviewQualityResult))]
 [JsonSerializable(typeof(OverviewToolCallsResult))]

@@ -2,7 +2,8 @@ namespace TraceIde.Protocol;
 
 /// <summary>One method of the contract: its name and the types of its parameter object and result.</summary>
 /// <param name="IsNotification">True for notifications (no response), like `exit`.</param>
-public sealed record RpcMethodDescriptor(string Name, Type? ParamsType, Type? ResultType, bool IsNotification = false);
+/// <param name="FromHost">True for what the host sends to the client (it has no handler in the host).</param>
+public sealed record RpcMethodDescriptor(string Name, Type? ParamsType, Type? ResultType, bool IsNotification = false, bool FromHost = false);
 
 /// <summary>
 /// The whole contract as data: the host's handlers are checked against it by a test, and the
@@ -26,6 +27,7 @@ public static class RpcContract
         new(RpcMethods.OverviewUsage, typeof(OverviewParams), typeof(OverviewUsageResult)),
         new(RpcMethods.OverviewQuality, typeof(OverviewParams), typeof(OverviewQualityResult)),
         new(RpcMethods.OverviewToolCalls, typeof(OverviewParams), typeof(OverviewToolCallsResult)),
+        new(RpcMethods.Progress, typeof(ProgressParams), null, IsNotification: true, FromHost: true),
         new(RpcMethods.SessionInfo, null, typeof(InitializeResult)),
     ];
 }

@@ -18,6 +18,7 @@ export const RpcMethods = {
   overviewUsage: "overview/usage",
   overviewQuality: "overview/quality",
   overviewToolCalls: "overview/toolCalls",
+  progress: "$/progress",
   sessionInfo: "session/info",
 } as const;
 
@@ -162,6 +163,7 @@ export interface OverviewParams {
   tags?: Record<string, string> | null;
   user?: string | null;
   session?: string | null;
+  progressToken?: string | null;
 }
 
 export interface OverviewQualityResult {
@@ -190,6 +192,12 @@ export interface OverviewUsageResult {
   axis: OverviewTimeAxis;
   totals: UsageTotals;
   series: UsageBucket[];
+}
+
+export interface ProgressParams {
+  token: string;
+  message: string;
+  done: number;
 }
 
 export interface QualityBucket {
@@ -414,4 +422,9 @@ export interface RpcRequests {
 /** Notifications: method name → parameter type. */
 export interface RpcNotifications {
   "exit": { params: null };
+}
+
+/** Notifications the host sends: method name → parameter type. */
+export interface RpcHostNotifications {
+  "$/progress": { params: ProgressParams };
 }

@@ -14,6 +14,7 @@ namespace TraceIde.Core.Overview;
 /// (percentile groups keep their values). Percentiles: linear interpolation between closest ranks
 /// (rank = p/100·(n−1)), the same definition as MLflow's SQLite aggregate and PERCENTILE_CONT.
 /// </summary>
+/// Progress (traces read) goes to the constructor's sink, else to <see cref="MetricsProgress.Current"/>.
 public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long>? progress = null) : ITraceMetricsSource
 {
     private const int PageSize = 500;
@@ -34,6 +35,7 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
         var wantsValues = q.Aggregations.Any(a => a.AggregationType == MetricsAggregationTypes.Percentile);
         var groups = new Dictionary<string, (long? Bucket, string[] Dims, Acc Acc)>(StringComparer.Ordinal);
         var intervalMs = q.TimeIntervalSeconds * 1000;
+        var report = progress ?? MetricsProgress.Current;
         long seen = 0;
 
         void Add(long timeMs, Func<string, string?> dim, double? value, bool isCountMetric)
@@ -84,7 +86,7 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
                         foreach (var a in t.Assessments) AddAssessment(a);
                         break;
                 }
-                progress?.Report(++seen);
+                report?.Report(++seen);
             }
             pageToken = page.NextPageToken;
         }

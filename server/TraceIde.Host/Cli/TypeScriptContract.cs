@@ -62,7 +62,14 @@ public static class TypeScriptContract
         sb.Append("}\n\n");
         sb.Append("/** Notifications: method name → parameter type. */\n");
         sb.Append("export interface RpcNotifications {\n");
-        foreach (var m in RpcContract.Methods.Where(m => m.IsNotification))
+        foreach (var m in RpcContract.Methods.Where(m => m.IsNotification && !m.FromHost))
+        {
+            sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)} }};\n");
+        }
+        sb.Append("}\n\n");
+        sb.Append("/** Notifications the host sends: method name → parameter type. */\n");
+        sb.Append("export interface RpcHostNotifications {\n");
+        foreach (var m in RpcContract.Methods.Where(m => m.FromHost))
         {
             sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)} }};\n");
         }

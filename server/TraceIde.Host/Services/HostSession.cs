@@ -36,9 +36,12 @@ public sealed class HostSession : IDisposable
     public bool BackendFixed { get; init; }
 
     /// <summary>Chooses and connects the backend. A second call replaces the first backend.</summary>
-    public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
+    public Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken) =>
+        InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken);
+
+    /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend.</summary>
+    public async Task<InitializeResult> InitializeAsync(ITraceBackend backend, string? clientName, CancellationToken cancellationToken)
     {
-        var backend = BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log);
         BackendInfo info;
         try
         {
@@ -56,7 +59,7 @@ public sealed class HostSession : IDisposable
         if (previous != null) await previous.DisposeAsync().ConfigureAwait(false);
 
         _initFailure = null;
-        _log.Info($"connected to {backend.Kind} at {backend.DisplayLocation} (MLflow {info.MlflowVersion ?? "n/a"}) for {parameters.ClientName ?? "unnamed client"}");
+        _log.Info($"connected to {backend.Kind} at {backend.DisplayLocation} (MLflow {info.MlflowVersion ?? "n/a"}) for {clientName ?? "unnamed client"}");
         _info = new InitializeResult
         {
             ServerName = "traceide",
