@@ -25,6 +25,8 @@ public static class CommandLine
           traceide ui [--tracking-uri URL | --store PATH] [--port N] [--no-open] [--webview-root DIR]
               Browser mode: serve the UI and a JSON-RPC WebSocket on 127.0.0.1 (random port unless --port),
               print the page's URL (with its secret token) and open it. Backend as for `traces`.
+          traceide bench [--quick] [--out FILE]
+              Benchmarks (from a clone: uses tests/fixtures): overview at 2k and 100k traces, the stdio host.
           traceide contract --typescript [--out FILE]
               Write the TypeScript declaration of the RPC contract.
           traceide --version
@@ -45,6 +47,10 @@ public static class CommandLine
                 return await ServeAsync(options).ConfigureAwait(false);
             case "traces":
                 return await TracesCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
+            case "bench":
+                return await Bench.BenchCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
+            case "bench-overview": // the child side of `bench` (one scenario per process, for honest peak memory)
+                return await Bench.BenchCommand.RunOverviewChildAsync(options, Console.Out).ConfigureAwait(false);
             case "ui":
                 return await UiCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "contract":
@@ -124,11 +130,13 @@ public sealed class Options
         ["serve"] = ["--parent-pid", "--log-file", "--verbose"],
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
+        ["bench"] = ["--quick", "--out"],
+        ["bench-overview"] = ["--store"],
         ["contract"] = ["--typescript", "--out"],
         ["version"] = [],
         ["help"] = [],
     };
-    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open"];
+    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open", "--quick"];
 
     public static Options Parse(string[] args)
     {

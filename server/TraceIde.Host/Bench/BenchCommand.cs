@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TraceIde.Backends.LocalStore;
+using TraceIde.Core.Overview;
+using TraceIde.Host.Cli;
+using TraceIde.Protocol;
+
+namespace TraceIde.Host.Bench;
+
+/// <summary>
+/// `traceide bench [--quick] [--out FILE]`: whole-path scenarios, each measured in a fresh child
+/// process so that time and peak memory are its own. Not a pass/fail test: it prints figures
+/// (docs/PERFORMANCE.md says what they are compared against). --quick keeps it under a minute.
+/// </summary>
+public static class BenchCommand
+{
+    private static readonly OverviewParams FixtureWindow = new()
+    {
+        ExperimentIds = [BenchStores.Experiment],
+        StartTimeMs = 1794787200000, // 2026-11-16T00:00Z: the fixtures' week, daily buckets
+        EndTimeMs = 1795478400000,   // 2026-11-24T00:00Z
+        TimeUnit = OverviewTimeUnits.Day,
+    };
+
+    public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var gz = BenchStores.FindStoreFullGz();
+        if (gz == null)
+        {
+            await stderr.WriteLineAsync("bench needs the repository's tests/fixtures (store-full/mlflow.db.gz); run it from a clone.").ConfigureAwait(false);
+            return CommandLine.Failed;
+        }
+        var quick = options.Has("--quick");
+        var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+        report.AppendLine();
+        try
+        {
+            report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | peak working set MB |");
+            report.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var copies in quick ? new[] { 1, 5 } : [1, 50])
+            {
+                var clock = Stopwatch.StartNew();
+                var db = BenchStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
+                await stderr.WriteLineAsync($"bench: store with {copies * BenchStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+                var child = await RunChildAsync(["bench-overview", "--store", db]).ConfigureAwait(false);
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | {(long)child["peakMb"]!} |");
+                File.Delete(db);
+            }
+            report.AppendLine();
+
+            var fixtureStore = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gz)!, "..", "store", "mlflow.db"));
+            var rpc = await RpcScenarioAsync(fixtureStore, quick ? 200 : 2000).ConfigureAwait(false);
+            report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
+            report.AppendLine("|---|---:|");
+            foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+
+        await stdout.WriteAsync(report.ToString()).ConfigureAwait(false);
+        if (options.Get("--out") is { } outPath) await File.WriteAllTextAsync(outPath, report.ToString()).ConfigureAwait(false);
+        return CommandLine.Ok;
+    }
+
+    /// <summary>The child side of the overview scenario: two rounds of the three tabs, as JSON on stdout.</summary>
+    public static async Task<int> RunOverviewChildAsync(Options options, TextWriter stdout)
+    {
+        await using var store = new LocalStoreBackend(options.Get("--store")!);
+        var service = new OverviewService(store);
+        long coldMs = 0, warmMs = 0, traces = 0;
+        for (var round = 0; round < 2; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            var usage = await service.UsageAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            await service.QualityAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            await service.ToolCallsAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            if (round == 0) coldMs = clock.ElapsedMilliseconds; else warmMs = clock.ElapsedMilliseconds;
+            traces = usage.Totals.Requests;
+        }
+        using var self = Process.GetCurrentProcess();
+        await stdout.WriteLineAsync(new JsonObject
+        {
+            ["traces"] = traces,
+            ["coldMs"] = coldMs,
+            ["warmMs"] = warmMs,
+            ["peakMb"] = self.PeakWorkingSet64 / (1024 * 1024),
+        }.ToJsonString()).ConfigureAwait(false);
+        return CommandLine.Ok;
+    }
+
+    private static async Task<JsonNode> RunChildAsync(IEnumerable<string> args)
+    {
+        using var child = Process.Start(HostStartInfo(args))!;
+        var output = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        if (child.ExitCode != 0) throw new InvalidOperationException($"bench child failed ({child.ExitCode}): {await child.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
+        return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+    }
+
+    private static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("MLFLOW_TRACKING_URI");
+        return psi;
+    }
+
+    /// <summary>Start → initialize answer, round trips, a 500-span traces/get, idle memory — over real pipes.</summary>
+    private static async Task<List<(string, string)>> RpcScenarioAsync(string store, int roundTrips)
+    {
+        var starts = new List<double>();
+        var results = new List<(string, string)>();
+        for (var run = 0; run < 5; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var host = Process.Start(HostStartInfo(["serve"]))!;
+            var rpc = new StdioClient(host);
+            await rpc.CallAsync("initialize", new JsonObject { ["store"] = store }).ConfigureAwait(false);
+            starts.Add(clock.Elapsed.TotalMilliseconds);
+            if (run < 4)
+            {
+                host.Kill();
+                await host.WaitForExitAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            var trips = new List<double>();
+            for (var i = 0; i < roundTrips; i++)
+            {
+                var t = Stopwatch.StartNew();
+                await rpc.CallAsync("markdown/render", new JsonObject { ["text"] = "x" }).ConfigureAwait(false);
+                trips.Add(t.Elapsed.TotalMilliseconds);
+            }
+            var page = await rpc.CallAsync("traces/search", new JsonObject { ["experimentIds"] = new JsonArray("1"), ["filter"] = "tags.fixture_case = 'batch-digest-500'" }).ConfigureAwait(false);
+            var bigTrace = (string)page["traces"]![0]!["traceId"]!;
+            var gets = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var t = Stopwatch.StartNew();
+                await rpc.CallAsync("traces/get", new JsonObject { ["traceId"] = bigTrace }).ConfigureAwait(false);
+                gets.Add(t.Elapsed.TotalMilliseconds);
+            }
+            await Task.Delay(2000).ConfigureAwait(false);
+            host.Refresh();
+            var idleMb = host.WorkingSet64 / (1024 * 1024);
+            host.Kill();
+            await host.WaitForExitAsync().ConfigureAwait(false);
+
+            results.Add(("start → `initialize` answer, median of 5", $"{Median(starts):0} ms"));
+            results.Add(($"JSON-RPC round trip p50 / p90 ({roundTrips} × `markdown/render`)", $"{Percentile(trips, 50):0.000} / {Percentile(trips, 90):0.000} ms"));
+            results.Add(("`traces/get` of the 500-span trace with payloads, p50 of 10", $"{Percentile(gets, 50):0.0} ms"));
+            results.Add(("resident memory after that, 2 s idle", $"{idleMb} MB"));
+        }
+        return results;
+    }
+
+    private static double Median(List<double> xs) => Percentile(xs, 50);
+
+    private static double Percentile(List<double> xs, double p)
+    {
+        var sorted = xs.Order().ToArray();
+        var rank = p / 100 * (sorted.Length - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+    }
+
+    /// <summary>Just enough of a JSON-RPC client over a child's pipes for the bench.</summary>
+    private sealed class StdioClient(Process host)
+    {
+        private long _id;
+
+        public async Task<JsonNode> CallAsync(string method, JsonObject parameters)
+        {
+            var id = ++_id;
+            var body = Encoding.UTF8.GetBytes(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString());
+            var stdin = host.StandardInput.BaseStream;
+            await stdin.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n")).ConfigureAwait(false);
+            await stdin.WriteAsync(body).ConfigureAwait(false);
+            await stdin.FlushAsync().ConfigureAwait(false);
+
+            var stdout = host.StandardOutput.BaseStream;
+            var header = new StringBuilder();
+            var one = new byte[1];
+            while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            {
+                if (await stdout.ReadAsync(one).ConfigureAwait(false) == 0) throw new EndOfStreamException("the host closed stdout");
+                header.Append((char)one[0]);
+            }
+            var length = int.Parse(header.ToString().Split(':')[1].Trim(), CultureInfo.InvariantCulture);
+            var buffer = new byte[length];
+            await stdout.ReadExactlyAsync(buffer).ConfigureAwait(false);
+            var response = JsonNode.Parse(buffer)!;
+            if (response["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
+            return response["result"]!;
+        }
+    }
+}
