@@ -51,9 +51,10 @@ public static class BenchStores
         Exec(connection, $"CREATE TEMP TABLE original AS SELECT request_id FROM trace_info WHERE experiment_id = {Experiment};");
         for (var k = 1; k < copies; k++)
         {
-            // New IDs keep MLflow's shapes: tr- + 32 hex, a- + 32 hex (the last 4 hex digits become the copy number).
-            var tid = $"substr({{0}}, 1, 31) || printf('%04x', {k})";
-            var aid = $"substr({{0}}, 1, 30) || printf('%04x', {k})";
+            // New IDs keep MLflow's shapes, tr- + 32 hex and a- + 32 hex: the copy number, then the first
+            // 28 hex digits of the original (replacing the last digits instead could recreate an original).
+            var tid = $"'tr-' || printf('%04x', {k}) || substr({{0}}, 4, 28)";
+            var aid = $"'a-' || printf('%04x', {k}) || substr({{0}}, 3, 28)";
             string T(string column) => string.Format(tid, column);
             string A(string column) => string.Format(aid, column);
             using var tx = connection.BeginTransaction();
