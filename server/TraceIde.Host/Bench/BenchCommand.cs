@@ -76,13 +76,24 @@ public static class BenchCommand
         await using var store = new LocalStoreBackend(options.Get("--store")!);
         var service = new OverviewService(store);
         long coldMs = 0, warmMs = 0, traces = 0;
+        var tabs = new JsonObject();
         for (var round = 0; round < 2; round++)
         {
             var clock = Stopwatch.StartNew();
             var usage = await service.UsageAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            var usageMs = clock.ElapsedMilliseconds;
             await service.QualityAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            var qualityMs = clock.ElapsedMilliseconds - usageMs;
             await service.ToolCallsAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
-            if (round == 0) coldMs = clock.ElapsedMilliseconds; else warmMs = clock.ElapsedMilliseconds;
+            if (round == 0)
+            {
+                coldMs = clock.ElapsedMilliseconds;
+                tabs = new JsonObject { ["usage"] = usageMs, ["quality"] = qualityMs, ["toolCalls"] = coldMs - usageMs - qualityMs };
+            }
+            else
+            {
+                warmMs = clock.ElapsedMilliseconds;
+            }
             traces = usage.Totals.Requests;
         }
         using var self = Process.GetCurrentProcess();
@@ -91,6 +102,7 @@ public static class BenchCommand
             ["traces"] = traces,
             ["coldMs"] = coldMs,
             ["warmMs"] = warmMs,
+            ["coldTabsMs"] = tabs,
             ["peakMb"] = self.PeakWorkingSet64 / (1024 * 1024),
         }.ToJsonString()).ConfigureAwait(false);
         return CommandLine.Ok;
