@@ -4,6 +4,9 @@ import { METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import { TracesView } from "./traces-view";
 import { TraceViewer } from "./trace-viewer";
+import { OverviewView, type OverviewOptions } from "./overview-view";
+import type { ChartFactory } from "./charts";
+import type { SettingsStore } from "./traces-logic";
 
 /** GenAI experiments first, then by name; the default is the first. */
 export function sortExperiments(experiments: Experiment[]): Experiment[] {
@@ -17,7 +20,15 @@ export function connectionText(info: InitializeResult): string {
 
 export interface AppOptions {
   pageSize?: number;
+  /** "ide" when running in a VS Code / Visual Studio webview (enables the jump-to-source hook). */
+  mode?: "ide" | "browser";
+  chart?: ChartFactory;
+  /** Where the column choice is kept: vscode getState/setState in a webview, localStorage in a browser. */
+  settings?: SettingsStore;
+  now?: OverviewOptions["now"];
 }
+
+export type MainTab = "traces" | "overview";
 
 export class App {
   readonly element: HTMLElement;
@@ -26,6 +37,9 @@ export class App {
   private readonly banner: HTMLElement;
   readonly traces: TracesView;
   readonly viewer: TraceViewer;
+  readonly overview: OverviewView;
+  private readonly tabButtons = new Map<MainTab, HTMLButtonElement>();
+  tab: MainTab = "traces";
 
   constructor(
     private readonly transport: Transport,
@@ -33,12 +47,13 @@ export class App {
   ) {
     this.connection = h("span", { class: "connection muted", title: "Connecting…" }, "Connecting…");
     this.experimentSelect = h("select", { class: "experiment", "aria-label": "Experiment", disabled: true });
-    this.experimentSelect.addEventListener("change", () => this.traces.setExperiments([this.experimentSelect.value]));
+    this.experimentSelect.addEventListener("change", () => this.setExperiments([this.experimentSelect.value]));
     const refresh = h("button", { type: "button", class: "refresh", title: "Reload experiments and traces" }, "Refresh");
     refresh.addEventListener("click", () => void this.refresh());
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 
-    this.viewer = new TraceViewer(transport);
+    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser" });
+    this.overview = new OverviewView(transport, { chart: options.chart, now: options.now });
     this.traces = new TracesView(
       transport,
       (t) => {
@@ -46,19 +61,61 @@ export class App {
         void this.viewer.open(t);
       },
       options.pageSize ?? 100,
+      { settings: options.settings },
     );
     this.viewer.onClose = () => {
-      this.traces.element.hidden = false;
+      this.traces.element.hidden = this.tab !== "traces";
       this.traces.setSelected(null);
     };
+    this.viewer.onNavigate = (delta) => this.openRelative(delta);
+
+    const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
+    for (const [key, label] of [["traces", "Traces"], ["overview", "Overview"]] as [MainTab, string][]) {
+      const b = h("button", { type: "button", role: "tab", "data-main-tab": key, "aria-selected": String(key === this.tab) }, label);
+      b.addEventListener("click", () => this.setTab(key));
+      this.tabButtons.set(key, b);
+      tabs.appendChild(b);
+    }
 
     this.element = h(
       "div",
       { class: "app" },
-      h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), this.connection, h("span", { class: "spacer" }), h("label", { class: "muted" }, "Experiment ", this.experimentSelect), refresh),
+      h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), tabs, this.connection, h("span", { class: "spacer" }), h("label", { class: "muted" }, "Experiment ", this.experimentSelect), refresh),
       this.banner,
-      h("main", { class: "app-main" }, this.traces.element, this.viewer.element),
+      h("main", { class: "app-main" }, this.traces.element, this.viewer.element, this.overview.element),
     );
+  }
+
+  setTab(tab: MainTab): void {
+    this.tab = tab;
+    for (const [k, b] of this.tabButtons) b.setAttribute("aria-selected", String(k === tab));
+    if (tab === "overview") {
+      if (this.viewer.isOpen) this.viewer.close();
+      this.traces.element.hidden = true;
+      this.overview.show();
+    } else {
+      this.overview.hide();
+      this.traces.element.hidden = this.viewer.isOpen;
+    }
+  }
+
+  /** `n` / `p` in the viewer: the next / previous trace of the list (loading the next page when needed). */
+  async openRelative(delta: 1 | -1): Promise<void> {
+    const current = this.viewer.traceId;
+    const rows = this.traces.rows;
+    const i = rows.findIndex((t) => t.traceId === current);
+    if (i < 0) return;
+    let target = rows[i + delta];
+    if (!target && delta === 1) {
+      await this.traces.loadMorePage();
+      target = this.traces.rows[i + 1];
+    }
+    if (!target) {
+      this.viewer.flash(delta === 1 ? "This is the last trace of the list." : "This is the first trace of the list.");
+      return;
+    }
+    this.traces.setSelected(target.traceId);
+    await this.viewer.open(target);
   }
 
   /** Escape closes the viewer even when focus is outside it (on the page body). */
@@ -78,6 +135,11 @@ export class App {
   async refresh(): Promise<void> {
     const current = this.experimentSelect.value;
     await this.loadExperiments(current);
+  }
+
+  private setExperiments(ids: string[]): void {
+    this.traces.setExperiments(ids);
+    this.overview.setExperiments(ids);
   }
 
   private showBanner(text: string | null): void {
@@ -110,12 +172,12 @@ export class App {
       this.showBanner(null);
       if (experiments.length === 0) {
         this.showBanner("No experiments found. Log a trace with MLflow (mlflow.set_experiment + @mlflow.trace), then press Refresh.");
-        this.traces.setExperiments([]);
+        this.setExperiments([]);
         return;
       }
       const chosen = experiments.find((x) => x.experimentId === keep) ?? experiments[0]!;
       this.experimentSelect.value = chosen.experimentId;
-      this.traces.setExperiments([chosen.experimentId]);
+      this.setExperiments([chosen.experimentId]);
     } catch (err) {
       const e = RpcError.from(err);
       this.showBanner(`Could not list experiments: ${e.message} — check the tracking server or store, then press Refresh.`);

@@ -2,10 +2,11 @@
 import "./styles.css";
 import { startTransport, WebSocketTransport } from "./transport";
 import { App } from "./app";
+import { localSettings, webviewSettings } from "./traces-logic";
 
-const { transport } = startTransport();
+const { transport, mode, vscode } = startTransport();
 const pageSize = Number(new URLSearchParams(location.search).get("pageSize")) || undefined;
-const app = new App(transport, { pageSize });
+const app = new App(transport, { pageSize, mode, settings: vscode ? webviewSettings(vscode) : localSettings() });
 document.body.appendChild(app.element);
 if (transport instanceof WebSocketTransport) {
   transport.onClose = (reason) => {

@@ -8,6 +8,8 @@ import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
 import { stateBadge } from "./traces-view";
+import { markdownRenderer, type MarkdownRenderer } from "./markdown";
+import { formatNumber } from "./format";
 
 export const SPAN_ROW_HEIGHT = 24;
 
@@ -95,7 +97,7 @@ function isError(status: string | null | undefined): boolean {
 }
 
 /** A chat transcript: one block per message, text only. */
-export function renderChat(messages: ChatMessage[]): HTMLElement {
+export function renderChat(messages: ChatMessage[], md?: MarkdownRenderer): HTMLElement {
   return h(
     "div",
     { class: "chat" },
@@ -104,7 +106,7 @@ export function renderChat(messages: ChatMessage[]): HTMLElement {
         "div",
         { class: `chat-msg chat-${m.role.replace(/[^a-z_-]/gi, "")}` },
         h("div", { class: "chat-role" }, m.role),
-        m.content ? h("div", { class: "chat-content" }, m.content) : null,
+        m.content ? h("div", { class: "chat-content" }, md ? md(m.content) : m.content) : null,
         m.toolCalls.map((c) => h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), h("pre", {}, c.arguments))),
       ),
     ),
@@ -112,12 +114,13 @@ export function renderChat(messages: ChatMessage[]): HTMLElement {
 }
 
 /** Inputs/outputs: a transcript when it is chat-shaped (with the raw JSON collapsed below), else JSON. */
-export function renderValue(value: JsonValue | null | undefined): HTMLElement {
+export function renderValue(value: JsonValue | null | undefined, md?: MarkdownRenderer): HTMLElement {
   if (value === undefined || value === null) return h("div", { class: "muted" }, "(none)");
+  if (typeof value === "string" && md) return h("div", { class: "string-value" }, md(value));
   const chat = detectChat(value);
   if (chat) {
     const raw = h("details", { class: "raw-json" }, h("summary", {}, "JSON"), renderJson(value, { openDepth: 1 }));
-    return h("div", {}, renderChat(chat), raw);
+    return h("div", {}, renderChat(chat, md), raw);
   }
   return renderJson(value);
 }
@@ -172,7 +175,7 @@ export function renderEvents(events: SpanEvent[]): HTMLElement {
   );
 }
 
-export function renderAssessments(assessments: Assessment[], spanId: string | null): HTMLElement {
+export function renderAssessments(assessments: Assessment[], spanId: string | null, md?: MarkdownRenderer): HTMLElement {
   if (assessments.length === 0) return h("div", { class: "muted" }, "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
   return h(
     "table",
@@ -187,7 +190,7 @@ export function renderAssessments(assessments: Assessment[], spanId: string | nu
           { class: `${a.valid ? "" : "overridden"}${a.spanId && a.spanId === spanId ? " this-span" : ""}` },
           h("td", {}, a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.spanId ? h("span", { class: "muted" }, ` · span ${a.spanId}`) : null),
           h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
-          h("td", {}, a.rationale ?? ""),
+          h("td", { class: "rationale" }, a.rationale ? (md ? md(a.rationale) : a.rationale) : ""),
           h("td", {}, [a.sourceType, a.sourceId].filter(Boolean).join(" · ")),
         ),
       ),
@@ -195,8 +198,78 @@ export function renderAssessments(assessments: Assessment[], spanId: string | nu
   );
 }
 
+function parsed(v: JsonValue | string | undefined | null): JsonValue | null {
+  if (typeof v !== "string") return v ?? null;
+  try {
+    return JSON.parse(v) as JsonValue;
+  } catch {
+    return v;
+  }
+}
+
+function num(o: JsonValue | null, key: string): number | null {
+  if (!o || typeof o !== "object" || Array.isArray(o)) return null;
+  const v = o[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+export interface UsageInfo {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  totalTokens: number | null;
+  cacheReadTokens: number | null;
+  inputCost: number | null;
+  outputCost: number | null;
+  totalCost: number | null;
+  model: string | null;
+  provider: string | null;
+}
+
+/** Tokens, cost and model of a span (mlflow.chat.tokenUsage, mlflow.llm.cost, mlflow.llm.model/provider) or a trace's metadata (mlflow.trace.tokenUsage/cost). */
+export function usageInfo(source: Record<string, JsonValue | string>, trace = false): UsageInfo | null {
+  const tokens = parsed(source[trace ? "mlflow.trace.tokenUsage" : "mlflow.chat.tokenUsage"]);
+  const cost = parsed(source[trace ? "mlflow.trace.cost" : "mlflow.llm.cost"]);
+  const str = (k: string) => {
+    const v = parsed(source[k]);
+    return typeof v === "string" && v ? v : null;
+  };
+  const info: UsageInfo = {
+    inputTokens: num(tokens, "input_tokens"),
+    outputTokens: num(tokens, "output_tokens"),
+    totalTokens: num(tokens, "total_tokens"),
+    cacheReadTokens: num(tokens, "cache_read_input_tokens"),
+    inputCost: num(cost, "input_cost"),
+    outputCost: num(cost, "output_cost"),
+    totalCost: num(cost, "total_cost"),
+    model: trace ? null : str("mlflow.llm.model"),
+    provider: trace ? null : str("mlflow.llm.provider"),
+  };
+  return Object.values(info).some((v) => v !== null) ? info : null;
+}
+
+/** USD with enough digits for sub-cent LLM costs. */
+export function formatCost(usd: number | null): string {
+  if (usd === null) return "-";
+  if (usd === 0) return "$0";
+  return usd >= 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toPrecision(3)}`;
+}
+
+export function usageText(u: UsageInfo): string {
+  const parts: string[] = [];
+  const tok = [
+    u.inputTokens !== null ? `${formatNumber(u.inputTokens)} in` : null,
+    u.outputTokens !== null ? `${formatNumber(u.outputTokens)} out` : null,
+    u.cacheReadTokens ? `${formatNumber(u.cacheReadTokens)} cache read` : null,
+    u.totalTokens !== null ? `${formatNumber(u.totalTokens)} total` : null,
+  ].filter(Boolean);
+  if (tok.length) parts.push(`Tokens ${tok.join(" · ")}`);
+  if (u.totalCost !== null || u.inputCost !== null) parts.push(`Cost ${formatCost(u.totalCost)}${u.inputCost !== null && u.outputCost !== null ? ` (${formatCost(u.inputCost)} in, ${formatCost(u.outputCost)} out)` : ""}`);
+  if (u.model || u.provider) parts.push(`Model ${[u.model, u.provider ? `(${u.provider})` : null].filter(Boolean).join(" ")}`);
+  return parts.join("  ·  ");
+}
+
 /** Detail pane body for one span. */
-export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null): HTMLElement {
+export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null, md?: MarkdownRenderer): HTMLElement {
   const head = h(
     "div",
     { class: "detail-head" },
@@ -214,12 +287,14 @@ export function renderSpanDetail(span: Span, payload: SpanPayload | null, assess
   if (loadingPayload !== null) {
     body.push(h("div", { class: loadingPayload ? "error-text" : "muted" }, loadingPayload || "Loading inputs and outputs…"));
   } else if (payload) {
-    body.push(section("Inputs", renderValue(payload.inputs)));
-    body.push(section("Outputs", renderValue(payload.outputs)));
+    const usage = usageInfo(payload.attributes);
+    if (usage) body.push(h("div", { class: "usage-info" }, usageText(usage)));
+    body.push(section("Inputs", renderValue(payload.inputs, md)));
+    body.push(section("Outputs", renderValue(payload.outputs, md)));
     body.push(section("Attributes", renderAttributes(payload.attributes)));
     body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events)));
   }
-  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, span.spanId)));
+  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, span.spanId, md)));
   return h("div", { class: "span-detail" }, body);
 }
 
@@ -242,8 +317,18 @@ export class TraceViewer {
   private loadAbort: AbortController | null = null;
   private payloadState: string | null = null;
   onClose: (() => void) | null = null;
+  /** `n` / `p`: open the next / previous trace of the list. */
+  onNavigate: ((delta: 1 | -1) => void) | null = null;
+  private readonly md: MarkdownRenderer;
+  private readonly mode: "ide" | "browser";
+  private flashTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly transport: Transport) {
+  constructor(
+    private readonly transport: Transport,
+    options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer } = {},
+  ) {
+    this.md = options.markdown ?? markdownRenderer(transport);
+    this.mode = options.mode ?? "browser";
     this.title = h("div", { class: "viewer-title" });
     const close = h("button", { type: "button", class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
     close.addEventListener("click", () => this.close());
@@ -280,8 +365,41 @@ export class TraceViewer {
       } else if (e.key === "/" && e.target !== this.findInput) {
         e.preventDefault();
         this.findInput.focus();
+      } else if ((e.key === "n" || e.key === "p") && !isTextInput(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        this.onNavigate?.(e.key === "n" ? 1 : -1);
+      } else if (e.key === "Enter" && e.target === this.treeScroller) {
+        e.preventDefault();
+        this.jumpToSource();
       }
     });
+  }
+
+  get traceId(): string | null {
+    return this.trace?.info.traceId ?? this.loadingId;
+  }
+  private loadingId: string | null = null;
+
+  /** A short message under the viewer bar that goes away by itself. */
+  flash(text: string): void {
+    this.setMessage(text);
+    if (this.flashTimer) clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => {
+      if (this.message.textContent === text) this.setMessage(null);
+    }, 4000);
+  }
+
+  /** Enter on a span: ask the IDE to open its source; a browser cannot. */
+  jumpToSource(): void {
+    if (!this.trace || !this.selected) return;
+    const span = this.tree!.byId.get(this.selected)!;
+    const hint = sourceHint(span, this.payloads.get(span.spanId) ?? null, this.trace.info);
+    if (this.mode === "ide" && this.transport.postToIde) {
+      this.transport.postToIde("ide/openFile", hint);
+      this.flash(`Asked the IDE to open the source of ${span.name}.`);
+    } else {
+      this.flash("Jump to source needs an IDE (open this trace in VS Code or Visual Studio).");
+    }
   }
 
   get isOpen(): boolean {
@@ -302,11 +420,20 @@ export class TraceViewer {
     this.payloadAbort?.abort();
     const abort = (this.loadAbort = new AbortController());
     this.element.hidden = false;
+    this.trace = null;
+    this.loadingId = summary.traceId;
     this.payloads.clear();
     this.selected = null;
     this.findInput.value = "";
     clear(this.title);
-    this.title.append(h("span", { class: "viewer-name" }, summary.name ?? summary.traceId), " ", stateBadge(summary.state), h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`));
+    const usage = usageInfo(summary.metadata, true);
+    this.title.append(
+      h("span", { class: "viewer-name" }, summary.name ?? summary.traceId),
+      " ",
+      stateBadge(summary.state),
+      h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`),
+    );
+    if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
     this.setMessage("Loading trace…");
     this.rows = [];
     this.list.setRowCount(0);
@@ -482,7 +609,48 @@ export class TraceViewer {
     if (!this.trace || !this.tree || !this.selected) return;
     const span = this.tree.byId.get(this.selected)!;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState, this.md));
     this.detail.scrollTop = 0;
   }
+}
+
+function isTextInput(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+}
+
+export interface SourceHint {
+  traceId: string;
+  spanId: string;
+  spanName: string;
+  functionName: string | null;
+  filePath: string | null;
+  line: number | null;
+  sourceName: string | null;
+}
+
+/**
+ * What an IDE needs to find a span's code (spec §3.9): OTel `code.file.path`/`code.line.number`/
+ * `code.function.name` or the older `code.filepath`/`code.lineno`/`code.function`, the decorator's
+ * `mlflow.spanFunctionName`, and the trace's entry script (`mlflow.source.name`).
+ */
+export function sourceHint(span: Span, payload: SpanPayload | null, info: TraceSummary): SourceHint {
+  const a = payload?.attributes ?? {};
+  const str = (...keys: string[]) => {
+    for (const k of keys) {
+      const v = parsed(a[k]);
+      if (typeof v === "string" && v) return v;
+    }
+    return null;
+  };
+  const lineValue = parsed(a["code.line.number"] ?? a["code.lineno"]);
+  const line = typeof lineValue === "number" ? lineValue : typeof lineValue === "string" && /^\d+$/.test(lineValue) ? Number(lineValue) : null;
+  return {
+    traceId: info.traceId,
+    spanId: span.spanId,
+    spanName: span.name,
+    functionName: str("code.function.name", "code.function", "mlflow.spanFunctionName"),
+    filePath: str("code.file.path", "code.filepath"),
+    line,
+    sourceName: info.metadata["mlflow.source.name"] || null,
+  };
 }

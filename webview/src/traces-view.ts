@@ -1,10 +1,16 @@
-// The traces table: search box (MLflow filter syntax), state quick filter, sort, virtualized rows,
-// endless paging through nextPageToken.
+// The traces table: search box (MLflow filter syntax, key completion), state and time quick filters,
+// sort, virtualized rows, endless paging through nextPageToken, column chooser, multi-select delete,
+// tag editing, grouping by session, live mode.
 import { RpcErrorCodes, type TraceSummary, type TracesSearchParams } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
+import { confirmDialog, openDialog } from "./dialog";
+import {
+  COLUMNS_KEY, TIME_FILTERS, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces,
+  timeFilterRange, toggleColumn, updateSelection, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
+} from "./traces-logic";
 
 export const TRACE_ROW_HEIGHT = 28;
 const HEADER_HEIGHT = 30;
@@ -33,8 +39,16 @@ const COLUMNS: Column[] = [
   { key: "tokens", title: "Tokens", width: "70px", cell: (t) => formatNumber(t.tokens?.totalTokens) },
   { key: "session", title: "Session", width: "minmax(80px, 0.8fr)", cell: (t) => t.session ?? "" },
   { key: "user", title: "User", width: "minmax(80px, 0.9fr)", cell: (t) => t.user ?? "" },
+  { key: "tags", title: "Tags", width: "minmax(120px, 1.2fr)", cell: (t) => userTags(t).map(([k, v]) => `${k}=${v}`).join(", ") },
 ];
-const GRID = COLUMNS.map((c) => c.width).join(" ");
+export const ALL_COLUMNS = COLUMNS.map((c) => c.key);
+export const DEFAULT_COLUMNS = ALL_COLUMNS.filter((k) => k !== "tags");
+const SELECT_WIDTH = "28px";
+
+/** Tags a user set (MLflow's own `mlflow.*` tags are not shown or edited). */
+export function userTags(t: TraceSummary): [string, string][] {
+  return Object.entries(t.tags).filter(([k]) => !k.startsWith("mlflow."));
+}
 
 export type StateFilter = "ALL" | "OK" | "ERROR";
 export type SortKey = "timestamp_ms DESC" | "execution_time_ms DESC";
@@ -45,6 +59,9 @@ export interface TracesQuery {
   state: StateFilter;
   orderBy: SortKey;
   pageSize: number;
+  /** Quick time filter, resolved against `nowMs` (filters.startTimeMs / endTimeMs). */
+  time?: TimeFilter;
+  nowMs?: number;
 }
 
 /** The traces/search parameters for a query (and a page token). */
@@ -52,51 +69,88 @@ export function searchParams(q: TracesQuery, pageToken?: string | null): TracesS
   const params: TracesSearchParams = { experimentIds: q.experimentIds, orderBy: [q.orderBy], pageSize: q.pageSize };
   const filter = q.filter.trim();
   if (filter) params.filter = filter;
-  if (q.state !== "ALL") params.filters = { states: [q.state] };
+  const filters: NonNullable<TracesSearchParams["filters"]> = {};
+  if (q.state !== "ALL") filters.states = [q.state];
+  const range = q.time ? timeFilterRange(q.time, q.nowMs ?? Date.now()) : null;
+  if (range) Object.assign(filters, range);
+  if (Object.keys(filters).length) params.filters = filters;
   if (pageToken) params.pageToken = pageToken;
   return params;
+}
+
+export interface TracesViewOptions {
+  settings?: SettingsStore;
+  now?: () => number;
+  /** Live mode poll interval (ms). */
+  livePollMs?: number;
 }
 
 export class TracesView {
   readonly element: HTMLElement;
   private readonly searchInput: HTMLInputElement;
+  private readonly suggestBox: HTMLElement;
   private readonly filterError: HTMLElement;
   private readonly stateButtons = new Map<StateFilter, HTMLButtonElement>();
   private readonly sortSelect: HTMLSelectElement;
+  private readonly timeSelect: HTMLSelectElement;
   private readonly status: HTMLElement;
+  private readonly actionMessage: HTMLElement;
   private readonly scroller: HTMLElement;
+  private readonly header: HTMLElement;
   private readonly overlay: HTMLElement;
   private readonly list: VirtualList;
+  private readonly columnMenu: HTMLElement;
+  private readonly deleteButton: HTMLButtonElement;
+  private readonly tagsButton: HTMLButtonElement;
+  private readonly groupButton: HTMLButtonElement;
+  private readonly liveButton: HTMLButtonElement;
+  private readonly settings: SettingsStore;
+  private readonly now: () => number;
+  private readonly livePollMs: number;
 
   private traces: TraceSummary[] = [];
+  private display: DisplayRow[] = [];
   private nextPageToken: string | null = null;
   private loading = false;
   private generation = 0;
   private abort: AbortController | null = null;
   private selectedId: string | null = null;
   private query: TracesQuery;
+  private columns: string[];
+  private grid = "";
+  private checked = new Set<string>();
+  private anchor: string | null = null;
+  private grouped = false;
+  private collapsedGroups = new Set<string>();
+  private liveTimer: ReturnType<typeof setInterval> | null = null;
+  private completion: Completion | null = null;
+  private completionIndex = 0;
 
   constructor(
     private readonly transport: Transport,
     private readonly onOpen: (trace: TraceSummary) => void,
     pageSize: number,
+    options: TracesViewOptions = {},
   ) {
-    this.query = { experimentIds: [], filter: "", state: "ALL", orderBy: "timestamp_ms DESC", pageSize };
+    this.settings = options.settings ?? localSettings();
+    this.now = options.now ?? Date.now;
+    this.livePollMs = options.livePollMs ?? 5000;
+    this.query = { experimentIds: [], filter: "", state: "ALL", orderBy: "timestamp_ms DESC", pageSize, time: "ALL" };
+    this.columns = loadColumns(this.settings, ALL_COLUMNS, DEFAULT_COLUMNS);
 
     this.searchInput = h("input", {
       class: "search",
       type: "search",
       placeholder: "Filter, e.g. trace.status = 'ERROR' AND tags.env = 'prod'  (Enter to search)",
       "aria-label": "Filter traces (MLflow filter syntax)",
+      "aria-autocomplete": "list",
+      autocomplete: "off",
       spellcheck: "false",
     });
-    this.searchInput.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        e.preventDefault();
-        this.query.filter = this.searchInput.value;
-        void this.reload();
-      }
-    });
+    this.suggestBox = h("ul", { class: "suggestions", role: "listbox", hidden: true });
+    this.searchInput.addEventListener("keydown", (e) => this.onSearchKey(e));
+    this.searchInput.addEventListener("input", () => this.updateCompletion());
+    this.searchInput.addEventListener("blur", () => setTimeout(() => this.hideCompletion(), 150));
     this.filterError = h("div", { class: "filter-error", role: "alert", hidden: true });
 
     const stateGroup = h("div", { class: "segmented", role: "group", "aria-label": "State" });
@@ -107,6 +161,12 @@ export class TracesView {
       stateGroup.appendChild(b);
     }
 
+    this.timeSelect = h("select", { class: "time-filter", "aria-label": "Time range" }, TIME_FILTERS.map((t) => h("option", { value: t.key }, t.label)));
+    this.timeSelect.addEventListener("change", () => {
+      this.query.time = this.timeSelect.value as TimeFilter;
+      void this.reload();
+    });
+
     this.sortSelect = h(
       "select",
       { "aria-label": "Sort", class: "sort" },
@@ -115,18 +175,31 @@ export class TracesView {
     );
     this.sortSelect.addEventListener("change", () => {
       this.query.orderBy = this.sortSelect.value as SortKey;
+      if (this.query.orderBy !== "timestamp_ms DESC") this.setLive(false);
       void this.reload();
     });
 
+    const columnsButton = h("button", { type: "button", class: "columns-button", "aria-haspopup": "true", "aria-expanded": "false" }, "Columns");
+    this.columnMenu = h("div", { class: "column-menu", role: "menu", hidden: true });
+    columnsButton.addEventListener("click", () => {
+      this.columnMenu.hidden = !this.columnMenu.hidden;
+      columnsButton.setAttribute("aria-expanded", String(!this.columnMenu.hidden));
+      if (!this.columnMenu.hidden) this.paintColumnMenu();
+    });
+    this.groupButton = h("button", { type: "button", class: "group-toggle", "aria-pressed": "false", title: "Group the loaded traces by session" }, "Group by session");
+    this.groupButton.addEventListener("click", () => this.setGrouped(!this.grouped));
+    this.liveButton = h("button", { type: "button", class: "live-toggle", "aria-pressed": "false", title: `Check for new traces every ${Math.round(this.livePollMs / 1000)} s` }, "Live");
+    this.liveButton.addEventListener("click", () => this.setLive(this.liveTimer === null));
+    this.deleteButton = h("button", { type: "button", class: "delete-selected", disabled: true }, "Delete…");
+    this.deleteButton.addEventListener("click", () => void this.deleteChecked());
+    this.tagsButton = h("button", { type: "button", class: "edit-tags", disabled: true, title: "Edit the tags of the one selected trace" }, "Tags…");
+    this.tagsButton.addEventListener("click", () => this.editTags());
+
     this.status = h("span", { class: "list-status muted", "aria-live": "polite" });
-    const header = h(
-      "div",
-      { class: "trace-row trace-header", role: "row" },
-      COLUMNS.map((c) => h("div", { class: `cell cell-${c.key}`, role: "columnheader" }, c.title)),
-    );
-    header.style.gridTemplateColumns = GRID;
-    header.style.height = `${HEADER_HEIGHT}px`;
-    this.scroller = h("div", { class: "trace-scroller", role: "grid", "aria-label": "Traces", tabindex: "0" }, header);
+    this.actionMessage = h("div", { class: "action-message", role: "alert", hidden: true });
+    this.header = h("div", { class: "trace-row trace-header", role: "row" });
+    this.header.style.height = `${HEADER_HEIGHT}px`;
+    this.scroller = h("div", { class: "trace-scroller", role: "grid", "aria-label": "Traces", "aria-multiselectable": "true", tabindex: "0" }, this.header);
     this.overlay = h("div", { class: "list-overlay", hidden: true });
     this.list = new VirtualList(this.scroller, {
       rowHeight: TRACE_ROW_HEIGHT,
@@ -137,17 +210,40 @@ export class TracesView {
         if (count > 0 && range.end >= count - PREFETCH_ROWS) void this.loadMore();
       },
     });
+    this.paintHeader();
 
     this.element = h(
       "section",
       { class: "traces-view" },
-      h("div", { class: "toolbar" }, h("div", { class: "search-box" }, this.searchInput, this.filterError), stateGroup, this.sortSelect, this.status),
+      h(
+        "div",
+        { class: "toolbar" },
+        h("div", { class: "search-box" }, this.searchInput, this.suggestBox, this.filterError),
+        stateGroup,
+        this.timeSelect,
+        this.sortSelect,
+        h("span", { class: "columns-wrap" }, columnsButton, this.columnMenu),
+        this.groupButton,
+        this.liveButton,
+        this.deleteButton,
+        this.tagsButton,
+        this.status,
+      ),
+      this.actionMessage,
       h("div", { class: "table-wrap" }, this.scroller, this.overlay),
     );
   }
 
   get rows(): readonly TraceSummary[] {
     return this.traces;
+  }
+
+  get visibleColumns(): readonly string[] {
+    return this.columns;
+  }
+
+  get selection(): ReadonlySet<string> {
+    return this.checked;
   }
 
   setExperiments(ids: string[]): void {
@@ -165,15 +261,124 @@ export class TracesView {
     this.searchInput.focus();
   }
 
+  // ---------------------------------------------------------------- columns
+
+  setColumns(keys: string[]): void {
+    this.columns = ALL_COLUMNS.filter((k) => keys.includes(k));
+    if (this.columns.length === 0) this.columns = [...DEFAULT_COLUMNS];
+    this.settings.set(COLUMNS_KEY, this.columns);
+    this.paintHeader();
+    this.list.render();
+    if (!this.columnMenu.hidden) this.paintColumnMenu();
+  }
+
+  private paintColumnMenu(): void {
+    clear(this.columnMenu);
+    for (const c of COLUMNS) {
+      const box = h("input", { type: "checkbox", "data-column": c.key, checked: this.columns.includes(c.key) });
+      box.addEventListener("change", () => this.setColumns(toggleColumn(this.columns, ALL_COLUMNS, c.key)));
+      this.columnMenu.appendChild(h("label", { class: "column-option", role: "menuitemcheckbox" }, box, ` ${c.title}`));
+    }
+  }
+
+  private paintHeader(): void {
+    const cols = COLUMNS.filter((c) => this.columns.includes(c.key));
+    this.grid = [SELECT_WIDTH, ...cols.map((c) => c.width)].join(" ");
+    clear(this.header);
+    const all = h("input", { type: "checkbox", class: "select-all", "aria-label": "Select all loaded traces" });
+    all.addEventListener("change", () => {
+      this.checked = all.checked ? new Set(this.traces.map((t) => t.traceId)) : new Set();
+      this.selectionChanged();
+    });
+    this.header.append(h("div", { class: "cell cell-select", role: "columnheader" }, all), ...cols.map((c) => h("div", { class: `cell cell-${c.key}`, role: "columnheader" }, c.title)));
+    this.header.style.gridTemplateColumns = this.grid;
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  private updateCompletion(): void {
+    const c = completions(this.searchInput.value, this.searchInput.selectionStart ?? this.searchInput.value.length, knownKeys(this.traces));
+    this.completion = c.items.length ? c : null;
+    this.completionIndex = 0;
+    this.paintCompletion();
+  }
+
+  private paintCompletion(): void {
+    clear(this.suggestBox);
+    const c = this.completion;
+    this.suggestBox.hidden = !c;
+    this.searchInput.setAttribute("aria-expanded", String(!!c));
+    if (!c) return;
+    c.items.forEach((item, i) => {
+      const li = h("li", { role: "option", class: `suggestion${i === this.completionIndex ? " active" : ""}`, "aria-selected": String(i === this.completionIndex) }, item);
+      li.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        this.acceptCompletion(i);
+      });
+      this.suggestBox.appendChild(li);
+    });
+  }
+
+  private hideCompletion(): void {
+    this.completion = null;
+    this.paintCompletion();
+  }
+
+  private acceptCompletion(i: number): void {
+    const c = this.completion;
+    if (!c) return;
+    const next = applyCompletion(this.searchInput.value, c, c.items[i]!);
+    this.searchInput.value = next.text;
+    this.searchInput.setSelectionRange(next.cursor, next.cursor);
+    this.hideCompletion();
+    this.searchInput.focus();
+  }
+
+  private onSearchKey(e: KeyboardEvent): void {
+    const c = this.completion;
+    if (c && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      this.completionIndex = (this.completionIndex + (e.key === "ArrowDown" ? 1 : c.items.length - 1)) % c.items.length;
+      this.paintCompletion();
+    } else if (c && (e.key === "Tab" || (e.key === "Enter" && this.suggestBox.querySelector(".active")))) {
+      if (e.key === "Enter" && !this.completionNavigated) {
+        this.hideCompletion();
+        this.search(e);
+        return;
+      }
+      e.preventDefault();
+      this.acceptCompletion(this.completionIndex);
+    } else if (c && e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      this.hideCompletion();
+    } else if (e.key === "Enter") {
+      this.search(e);
+    }
+    this.completionNavigated = c !== null && (e.key === "ArrowDown" || e.key === "ArrowUp");
+  }
+  private completionNavigated = false;
+
+  private search(e: KeyboardEvent): void {
+    e.preventDefault();
+    this.hideCompletion();
+    this.query.filter = this.searchInput.value;
+    void this.reload();
+  }
+
+  // ---------------------------------------------------------------- loading
+
   /** Starts over from the first page (new query, refresh). */
   async reload(): Promise<void> {
     this.abort?.abort();
     this.generation++;
     this.traces = [];
+    this.checked = new Set();
+    this.selectionChanged(false);
     this.nextPageToken = null;
     this.loading = false;
     this.setFilterError(null);
-    this.list.setRowCount(0);
+    this.setRows();
     this.scroller.scrollTop = 0;
     if (this.query.experimentIds.length === 0) {
       this.showOverlay("No experiment selected", "Pick an experiment in the header. If the list is empty, log a trace with mlflow.trace first.");
@@ -182,9 +387,18 @@ export class TracesView {
     await this.fetchPage(null);
   }
 
+  /** Loads the next page if there is one (used by `n` at the end of the loaded rows). */
+  async loadMorePage(): Promise<void> {
+    await this.loadMore();
+  }
+
   private async loadMore(): Promise<void> {
     if (this.loading || !this.nextPageToken) return;
     await this.fetchPage(this.nextPageToken);
+  }
+
+  private currentQuery(): TracesQuery {
+    return { ...this.query, nowMs: this.now() };
   }
 
   private async fetchPage(pageToken: string | null): Promise<void> {
@@ -194,22 +408,22 @@ export class TracesView {
     if (!pageToken) this.showOverlay("Loading traces…", null, "loading");
     this.setStatus(pageToken ? `${this.traces.length} traces · loading more…` : "loading…");
     try {
-      const result = await this.transport.request("traces/search", searchParams(this.query, pageToken), this.abort.signal);
+      const result = await this.transport.request("traces/search", searchParams(this.currentQuery(), pageToken), this.abort.signal);
       if (generation !== this.generation) return;
       this.traces = this.traces.concat(result.traces);
       this.nextPageToken = result.nextPageToken ?? null;
       this.loading = false;
       this.updateStatus();
       if (this.traces.length === 0) {
-        const filtered = this.query.filter.trim() !== "" || this.query.state !== "ALL";
+        const filtered = this.query.filter.trim() !== "" || this.query.state !== "ALL" || (this.query.time ?? "ALL") !== "ALL";
         this.showOverlay(
           filtered ? "No traces match" : "No traces in this experiment yet",
-          filtered ? "Change or clear the filter, or pick All states." : "Run your application with MLflow tracing enabled, then press Refresh.",
+          filtered ? "Change or clear the filter, pick All states or All time." : "Run your application with MLflow tracing enabled, then press Refresh.",
         );
       } else {
         this.hideOverlay();
       }
-      this.list.setRowCount(this.traces.length);
+      this.setRows();
     } catch (err) {
       if (generation !== this.generation) return;
       this.loading = false;
@@ -226,9 +440,184 @@ export class TracesView {
     }
   }
 
-  private updateStatus(): void {
+  /** Rebuilds the displayed rows (flat or grouped) from the loaded traces. */
+  private setRows(): void {
+    this.display = displayRows(this.traces, this.grouped, this.collapsedGroups);
+    this.list.setRowCount(this.display.length);
+  }
+
+  private keys(rows: readonly DisplayRow[]): string[] {
+    return rows.map((r) => (r.kind === "trace" ? r.trace.traceId : `group:${r.session ?? ""}`));
+  }
+
+  // ---------------------------------------------------------------- grouping, live mode
+
+  setGrouped(on: boolean): void {
+    this.grouped = on;
+    this.groupButton.setAttribute("aria-pressed", String(on));
+    this.setRows();
+  }
+
+  get isLive(): boolean {
+    return this.liveTimer !== null;
+  }
+
+  setLive(on: boolean): void {
+    if (this.liveTimer) clearInterval(this.liveTimer);
+    this.liveTimer = null;
+    if (on) {
+      if (this.query.orderBy !== "timestamp_ms DESC") {
+        this.query.orderBy = "timestamp_ms DESC";
+        this.sortSelect.value = this.query.orderBy;
+        void this.reload();
+      }
+      this.liveTimer = setInterval(() => void this.poll(), this.livePollMs);
+    }
+    this.liveButton.setAttribute("aria-pressed", String(on));
+  }
+
+  /** Live mode: fetch the first page again and put new traces on top, keeping the row under the reader. */
+  async poll(): Promise<number> {
+    if (this.loading || this.query.experimentIds.length === 0) return 0;
+    const generation = this.generation;
+    try {
+      const result = await this.transport.request("traces/search", searchParams(this.currentQuery(), null));
+      if (generation !== this.generation || this.loading) return 0;
+      const merged = mergeNewTraces(this.traces, result.traces);
+      if (merged.added === 0 && merged.updated === 0) return 0;
+      const before = this.keys(this.display);
+      const top = this.scroller.scrollTop;
+      this.traces = merged.rows;
+      this.display = displayRows(this.traces, this.grouped, this.collapsedGroups);
+      const next = keepAnchor(before, this.keys(this.display), top, TRACE_ROW_HEIGHT);
+      this.list.setRowCount(this.display.length);
+      this.scroller.scrollTop = next;
+      this.list.render();
+      if (this.traces.length) this.hideOverlay();
+      this.updateStatus(merged.added ? `+${merged.added} new` : undefined);
+      return merged.added;
+    } catch {
+      return 0;
+    }
+  }
+
+  dispose(): void {
+    this.setLive(false);
+  }
+
+  // ---------------------------------------------------------------- selection, delete, tags
+
+  private selectionChanged(render = true): void {
+    const n = this.checked.size;
+    this.deleteButton.disabled = n === 0;
+    this.deleteButton.textContent = n ? `Delete ${n}…` : "Delete…";
+    this.tagsButton.disabled = n !== 1;
+    const all = this.header.querySelector<HTMLInputElement>(".select-all");
+    if (all) all.checked = n > 0 && n === this.traces.length;
+    if (render) {
+      this.updateStatus();
+      this.list.render();
+    }
+  }
+
+  toggleChecked(traceId: string, range = false): void {
+    const order = this.display.filter((r): r is Extract<DisplayRow, { kind: "trace" }> => r.kind === "trace").map((r) => r.trace.traceId);
+    this.checked = updateSelection(this.checked, order, traceId, range ? "range" : "toggle", this.anchor);
+    this.anchor = traceId;
+    this.selectionChanged();
+  }
+
+  private showActionMessage(text: string | null, error = false): void {
+    this.actionMessage.textContent = text ?? "";
+    this.actionMessage.hidden = text === null;
+    this.actionMessage.classList.toggle("error-text", error);
+  }
+
+  /** Asks for confirmation, then traces/delete; the host's message (e.g. Unsupported on a local store) is shown. */
+  async deleteChecked(): Promise<void> {
+    const ids = [...this.checked];
+    if (ids.length === 0) return;
+    const ok = await confirmDialog(this.element, `Delete ${ids.length} trace${ids.length === 1 ? "" : "s"}?`, `This deletes ${ids.length === 1 ? ids[0] : `${ids.length} traces`} from the tracking server. It cannot be undone.`, "Delete");
+    if (!ok) return;
+    const byExperiment = new Map<string, string[]>();
+    for (const id of ids) {
+      const t = this.traces.find((x) => x.traceId === id);
+      const exp = t?.experimentId ?? this.query.experimentIds[0] ?? "";
+      byExperiment.set(exp, [...(byExperiment.get(exp) ?? []), id]);
+    }
+    let deleted = 0;
+    try {
+      for (const [experimentId, traceIds] of byExperiment) deleted += (await this.transport.request("traces/delete", { experimentId, traceIds })).deleted;
+    } catch (err) {
+      const e = RpcError.from(err);
+      this.showActionMessage(`Could not delete: ${e.message}`, true);
+      return;
+    }
+    const gone = new Set(ids);
+    this.traces = this.traces.filter((t) => !gone.has(t.traceId));
+    this.checked = new Set();
+    this.setRows();
+    this.selectionChanged();
+    this.showActionMessage(`Deleted ${deleted} trace${deleted === 1 ? "" : "s"}.`);
+  }
+
+  /** Tag editor for the one checked trace: remove a tag, or set key = value (traces/setTag, traces/deleteTag). */
+  editTags(): void {
+    const id = [...this.checked][0];
+    const trace = this.traces.find((t) => t.traceId === id);
+    if (!trace) return;
+    const list = h("ul", { class: "tag-list" });
+    const key = h("input", { class: "tag-key", placeholder: "key", "aria-label": "Tag key", spellcheck: "false" });
+    const value = h("input", { class: "tag-value", placeholder: "value", "aria-label": "Tag value", spellcheck: "false" });
+    const set = h("button", { type: "button", class: "tag-set" }, "Set tag");
+    const form = h("div", { class: "tag-form" }, key, " = ", value, set);
+    const dialog = openDialog(this.element, `Tags of ${trace.traceId}`, [list, form], []);
+    const paint = () => {
+      clear(list);
+      const tags = userTags(trace);
+      if (tags.length === 0) list.appendChild(h("li", { class: "muted" }, "No tags yet."));
+      for (const [k, v] of tags) {
+        const remove = h("button", { type: "button", class: "tag-remove", "aria-label": `Remove tag ${k}` }, "Remove");
+        remove.addEventListener("click", () => void run(() => this.transport.request("traces/deleteTag", { traceId: trace.traceId, key: k }), () => delete trace.tags[k]));
+        list.appendChild(h("li", { "data-tag": k }, h("span", { class: "tag-text" }, `${k} = ${v}`), " ", remove));
+      }
+    };
+    const run = async (call: () => Promise<unknown>, apply: () => void) => {
+      dialog.setError(null);
+      try {
+        await call();
+        apply();
+        paint();
+        this.list.render();
+      } catch (err) {
+        dialog.setError(RpcError.from(err).message);
+      }
+    };
+    set.addEventListener("click", () => {
+      const k = key.value.trim();
+      if (!k) {
+        dialog.setError("Enter a tag key.");
+        return;
+      }
+      void run(() => this.transport.request("traces/setTag", { traceId: trace.traceId, key: k, value: value.value }), () => {
+        trace.tags[k] = value.value;
+        key.value = "";
+        value.value = "";
+      });
+    });
+    paint();
+    key.focus();
+  }
+
+  // ---------------------------------------------------------------- painting
+
+  private updateStatus(extra?: string): void {
     const n = this.traces.length;
-    this.setStatus(`${n} trace${n === 1 ? "" : "s"}${this.nextPageToken ? " · scroll for more" : ""}`);
+    const parts = [`${n} trace${n === 1 ? "" : "s"}`];
+    if (this.checked.size) parts.push(`${this.checked.size} selected`);
+    if (extra) parts.push(extra);
+    if (this.nextPageToken) parts.push("scroll for more");
+    this.setStatus(parts.join(" · "));
   }
 
   private setStatus(text: string): void {
@@ -264,24 +653,52 @@ export class TracesView {
   }
 
   private renderRow(i: number): HTMLElement {
-    const t = this.traces[i]!;
+    const d = this.display[i]!;
+    if (d.kind === "group") {
+      const label = d.session ?? "(no session)";
+      const row = h(
+        "div",
+        { class: "trace-row group-row", role: "row", "data-session": d.session ?? "", "aria-expanded": String(!d.collapsed) },
+        h("div", { class: "cell group-cell", role: "gridcell" }, `${d.collapsed ? "▸" : "▾"} Session ${label} · ${d.count} trace${d.count === 1 ? "" : "s"}`),
+      );
+      row.addEventListener("click", () => {
+        const key = d.session ?? "";
+        if (this.collapsedGroups.has(key)) this.collapsedGroups.delete(key);
+        else this.collapsedGroups.add(key);
+        this.setRows();
+      });
+      return row;
+    }
+    const t = d.trace;
+    const checked = this.checked.has(t.traceId);
+    const box = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${t.traceId}`, checked });
+    box.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this.toggleChecked(t.traceId, (e as MouseEvent).shiftKey);
+    });
     const row = h(
       "div",
       {
-        class: `trace-row${t.traceId === this.selectedId ? " selected" : ""}`,
+        class: `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}`,
         role: "row",
+        "aria-selected": String(checked),
         "data-trace-id": t.traceId,
-        "data-index": i,
+        "data-index": d.index,
       },
-      COLUMNS.map((c) => {
+      h("div", { class: "cell cell-select", role: "gridcell" }, box),
+      COLUMNS.filter((c) => this.columns.includes(c.key)).map((c) => {
         const v = c.cell(t);
         const cell = h("div", { class: `cell cell-${c.key}`, role: "gridcell" }, v);
         if (typeof v === "string") cell.title = v;
         return cell;
       }),
     );
-    row.style.gridTemplateColumns = GRID;
-    row.addEventListener("click", () => {
+    row.style.gridTemplateColumns = this.grid;
+    row.addEventListener("click", (e) => {
+      if (e.ctrlKey || e.metaKey || e.shiftKey) {
+        this.toggleChecked(t.traceId, e.shiftKey);
+        return;
+      }
       this.setSelected(t.traceId);
       this.onOpen(t);
     });

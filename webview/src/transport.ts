@@ -44,6 +44,11 @@ export class RpcError extends Error {
 export interface Transport {
   request<M extends Method>(method: M, params: ParamsOf<M>, signal?: AbortSignal): Promise<ResultOf<M>>;
   dispose(): void;
+  /**
+   * IDE-only requests the host never sees (the extension handles them), e.g. `ide/openFile`:
+   * `{type:"ide", method, params}`, fire and forget. Absent in browser mode.
+   */
+  postToIde?(method: string, params: unknown): void;
 }
 
 function cancelledError(): RpcError {
@@ -212,6 +217,10 @@ export class PostMessageTransport extends PendingTransport {
 
   protected sendCancel(id: number): void {
     this.api.postMessage({ type: "rpc-cancel", id });
+  }
+
+  postToIde(method: string, params: unknown): void {
+    this.api.postMessage({ type: "ide", method, params });
   }
 
   dispose(): void {

@@ -1,0 +1,243 @@
+// Overview time range and time unit (spec mlflow-tracing.md §5.1) and the shaping of overview answers
+// into chart series. Pure functions: tested in test/overview.test.ts.
+import type { OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult, AssessmentQuality, UsageBucket, ToolBucket } from "./protocol.generated";
+
+export type RangeKey = "LAST_HOUR" | "LAST_24_HOURS" | "LAST_7_DAYS" | "LAST_30_DAYS" | "LAST_YEAR" | "CUSTOM";
+export type TimeUnit = "second" | "minute" | "hour" | "day" | "month" | "year";
+
+export const RANGES: { key: RangeKey; label: string; seconds: number | null }[] = [
+  { key: "LAST_HOUR", label: "Last hour", seconds: 3600 },
+  { key: "LAST_24_HOURS", label: "Last 24 hours", seconds: 86_400 },
+  { key: "LAST_7_DAYS", label: "Last 7 days", seconds: 7 * 86_400 },
+  { key: "LAST_30_DAYS", label: "Last 30 days", seconds: 30 * 86_400 },
+  { key: "LAST_YEAR", label: "Last year", seconds: 365 * 86_400 },
+  { key: "CUSTOM", label: "Custom", seconds: null },
+];
+export const DEFAULT_RANGE: RangeKey = "LAST_7_DAYS";
+
+export const UNITS: { key: TimeUnit; label: string; seconds: number }[] = [
+  { key: "second", label: "Second", seconds: 1 },
+  { key: "minute", label: "Minute", seconds: 60 },
+  { key: "hour", label: "Hour", seconds: 3600 },
+  { key: "day", label: "Day", seconds: 86_400 },
+  { key: "month", label: "Month", seconds: 2_592_000 },
+  { key: "year", label: "Year", seconds: 31_536_000 },
+];
+export const MAX_BUCKETS = 1000;
+
+export interface TimeRange {
+  startMs: number;
+  endMs: number;
+}
+
+/** The [start, end] of a preset ending now; CUSTOM keeps the given range. */
+export function resolveRange(key: RangeKey, nowMs: number, custom?: TimeRange): TimeRange {
+  const preset = RANGES.find((r) => r.key === key);
+  if (!preset || preset.seconds === null) return custom ?? { startMs: nowMs - 7 * 86_400_000, endMs: nowMs };
+  return { startMs: nowMs - preset.seconds * 1000, endMs: nowMs };
+}
+
+/** Units giving at most 1000 buckets for the range: ceil(range_seconds / unit) ≤ 1000. */
+export function validUnits(range: TimeRange): TimeUnit[] {
+  const seconds = Math.max(0, (range.endMs - range.startMs) / 1000);
+  return UNITS.filter((u) => Math.ceil(seconds / u.seconds) <= MAX_BUCKETS).map((u) => u.key);
+}
+
+/** ≤ 1 h → minute; ≤ 24 h → hour; ≤ 30 d → day; ≤ 365 d → month; else year. */
+export function defaultUnit(range: TimeRange): TimeUnit {
+  const s = (range.endMs - range.startMs) / 1000;
+  if (s <= 3600) return "minute";
+  if (s <= 86_400) return "hour";
+  if (s <= 30 * 86_400) return "day";
+  if (s <= 365 * 86_400) return "month";
+  return "year";
+}
+
+/** Keeps a manual unit while it stays valid for the range, else the default. */
+export function chooseUnit(range: TimeRange, manual: TimeUnit | null): TimeUnit {
+  return manual && validUnits(range).includes(manual) ? manual : defaultUnit(range);
+}
+
+/** Client buckets: aligned = floor(start/interval)·interval, then every interval while ≤ end. */
+export function bucketStarts(range: TimeRange, unit: TimeUnit): number[] {
+  const interval = UNITS.find((u) => u.key === unit)!.seconds * 1000;
+  const out: number[] = [];
+  for (let t = Math.floor(range.startMs / interval) * interval; t <= range.endMs; t += interval) out.push(t);
+  return out;
+}
+
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  return ms < 1000 ? `${ms.toFixed(2)}ms` : `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** Axis ticks: 250ms, 1.5s, 75s. */
+export function latencyTick(ms: number): string {
+  if (ms === 0) return "0";
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`;
+  return `${Math.round((ms / 1000) * 10) / 10}s`;
+}
+
+/** Avg Value of the quality summary: only when every value parses as a number (spec §5.3; booleans and "yes" → none). */
+export function isNumericAssessment(a: AssessmentQuality): boolean {
+  return a.distribution.length > 0 && a.distribution.every((d) => Number.isFinite(parseFloat(d.rawValue)));
+}
+
+export function formatCompact(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${(n / 1e6).toFixed(2).replace(/\.?0+$/, "")}M`;
+  if (a >= 1e3) return `${(n / 1e3).toFixed(2).replace(/\.?0+$/, "")}K`;
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+export function formatPercent(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? "-" : `${n.toFixed(2)}%`;
+}
+
+/** One chart's data: x in seconds (uPlot's time scale), one array per series (null = gap). */
+export interface ChartData {
+  x: number[];
+  series: { label: string; values: (number | null)[]; kind?: "bar" | "line" | "area"; colour?: string }[];
+  reference?: { label: string; value: number };
+}
+
+const xs = (times: number[]) => times.map((t) => Math.floor(t / 1000));
+const zero = (v: number | null | undefined) => v ?? 0;
+
+export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency" | "errors" | "tokens" | "tokensPerTrace", ChartData> {
+  // Every bucket of the axis, empty ones as 0 (the host normally sends them all already).
+  const byTime = new Map(r.series.map((b) => [b.timeMs, b]));
+  const empty = (timeMs: number): UsageBucket => ({ timeMs, requests: 0, errors: 0, errorRate: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
+  const series = r.axis.bucketsMs.map((t) => byTime.get(t) ?? empty(t));
+  r = { ...r, series };
+  const x = xs(r.axis.bucketsMs);
+  const t = r.totals;
+  const cacheRead = r.series.some((b) => b.cacheReadInputTokens > 0);
+  const cacheWrite = r.series.some((b) => b.cacheCreationInputTokens > 0);
+  return {
+    traces: { x, series: [{ label: "Traces", values: r.series.map((b) => b.requests), kind: "bar" }], reference: { label: `AVG (${formatCompact(t.avgRequestsPerBucket)})`, value: t.avgRequestsPerBucket } },
+    latency: {
+      x,
+      series: [
+        { label: "p50", values: r.series.map((b) => zero(b.p50LatencyMs)) },
+        { label: "p90", values: r.series.map((b) => zero(b.p90LatencyMs)) },
+        { label: "p99", values: r.series.map((b) => zero(b.p99LatencyMs)) },
+      ],
+      reference: t.avgLatencyMs != null ? { label: `AVG (${formatLatency(t.avgLatencyMs)})`, value: t.avgLatencyMs } : undefined,
+    },
+    errors: {
+      x,
+      series: [
+        { label: "Errors", values: r.series.map((b) => b.errors), kind: "bar", colour: "error" },
+        { label: "Error rate %", values: r.series.map((b) => Math.round(b.errorRate * 100) / 100) },
+      ],
+      reference: { label: `AVG (${formatPercent(t.avgBucketErrorRate)})`, value: t.avgBucketErrorRate },
+    },
+    tokens: {
+      x,
+      series: [
+        { label: "Input", values: r.series.map((b) => b.inputTokens), kind: "area" },
+        { label: "Output", values: r.series.map((b) => b.outputTokens), kind: "area" },
+        ...(cacheRead ? [{ label: "Cache read", values: r.series.map((b) => b.cacheReadInputTokens), kind: "area" as const }] : []),
+        ...(cacheWrite ? [{ label: "Cache write", values: r.series.map((b) => b.cacheCreationInputTokens), kind: "area" as const }] : []),
+      ],
+    },
+    tokensPerTrace: {
+      x,
+      series: [
+        { label: "p50", values: r.series.map((b) => zero(b.p50TokensPerTrace)) },
+        { label: "p90", values: r.series.map((b) => zero(b.p90TokensPerTrace)) },
+        { label: "p99", values: r.series.map((b) => zero(b.p99TokensPerTrace)) },
+      ],
+      reference: t.avgTokensPerTrace != null ? { label: `AVG (${formatCompact(t.avgTokensPerTrace)})`, value: t.avgTokensPerTrace } : undefined,
+    },
+  };
+}
+
+/** "(X input, Y output[, Z cache read][, W cache write])" */
+export function tokenSubtitle(r: OverviewUsageResult): string {
+  const t = r.totals;
+  const parts = [`${formatCompact(t.inputTokens)} input`, `${formatCompact(t.outputTokens)} output`];
+  if (t.cacheReadInputTokens > 0) parts.push(`${formatCompact(t.cacheReadInputTokens)} cache read`);
+  if (t.cacheCreationInputTokens > 0) parts.push(`${formatCompact(t.cacheCreationInputTokens)} cache write`);
+  return `(${parts.join(", ")})`;
+}
+
+/** Stacked areas: each series is the running sum of the ones before it (uPlot draws them back to front). */
+export function stack(values: (number | null)[][]): number[][] {
+  const out: number[][] = [];
+  values.forEach((v, i) => out.push(v.map((n, j) => (n ?? 0) + (i > 0 ? out[i - 1]![j]! : 0))));
+  return out;
+}
+
+export function toolCharts(r: OverviewToolCallsResult): { usage: ChartData; latency: ChartData; errorRate: (tool: string) => ChartData } {
+  const x = xs(r.axis.bucketsMs);
+  const names = [...r.series].sort((a, b) => a.name.localeCompare(b.name));
+  const at = (points: ToolBucket[]) => {
+    const m = new Map(points.map((p) => [p.timeMs, p]));
+    return (t: number) => m.get(t);
+  };
+  return {
+    usage: { x, series: names.map((s) => ({ label: s.name, values: r.axis.bucketsMs.map((t) => at(s.points)(t)?.calls ?? 0) })) },
+    latency: { x, series: names.map((s) => ({ label: s.name, values: r.axis.bucketsMs.map((t) => at(s.points)(t)?.avgLatencyMs ?? null) })) },
+    errorRate: (tool) => {
+      const s = r.series.find((x) => x.name === tool);
+      const summary = r.tools.find((x) => x.name === tool);
+      return {
+        x,
+        series: [{ label: `${tool} error rate %`, values: r.axis.bucketsMs.map((t) => (s ? at(s.points)(t)?.errorRate ?? 0 : 0)), colour: "error" }],
+        reference: summary ? { label: `overall ${formatPercent(summary.errorRate)}`, value: summary.errorRate } : undefined,
+      };
+    },
+  };
+}
+
+export type SortDir = "asc" | "desc";
+export function sortRows<T>(rows: readonly T[], key: (r: T) => number | string | null | undefined, dir: SortDir): T[] {
+  const f = dir === "asc" ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === y) return 0;
+    if (x === null || x === undefined) return 1;
+    if (y === null || y === undefined) return -1;
+    return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * f;
+  });
+}
+
+/** Quality summary row: Avg Value only when the assessment is numeric (host's numericMean). */
+export function qualityAverage(a: AssessmentQuality): number | null {
+  if (!isNumericAssessment(a)) return null;
+  if (a.numericMean != null) return a.numericMean;
+  const n = a.distribution.reduce((s, d) => s + d.count, 0);
+  return n ? a.distribution.reduce((s, d) => s + parseFloat(d.rawValue) * d.count, 0) / n : null;
+}
+
+/** Bars of "Total aggregate scores": numeric with non-integers or > 5 distinct values → 5 equal-width buckets, else one bar per value. */
+export function scoreBars(a: AssessmentQuality): { label: string; count: number; tone: "good" | "bad" | "neutral" }[] {
+  const numeric = isNumericAssessment(a);
+  if (numeric) {
+    const values = a.distribution.map((d) => ({ v: parseFloat(d.rawValue), n: d.count }));
+    const distinct = new Set(values.map((v) => v.v));
+    if (values.some((v) => !Number.isInteger(v.v)) || distinct.size > 5) {
+      const min = Math.min(...values.map((v) => v.v));
+      const max = Math.max(...values.map((v) => v.v));
+      const width = (max - min) / 5 || 1;
+      const bars = Array.from({ length: 5 }, (_, i) => ({ label: `${(min + i * width).toFixed(2)}-${(min + (i + 1) * width).toFixed(2)}`, count: 0, tone: "neutral" as const }));
+      for (const v of values) bars[Math.min(4, Math.floor((v.v - min) / width))]!.count += v.n;
+      return bars;
+    }
+  }
+  return [...a.distribution]
+    .sort((x, y) => x.label.localeCompare(y.label, undefined, { numeric: true }))
+    .map((d) => {
+      const raw = d.rawValue.toLowerCase();
+      return { label: d.label, count: d.count, tone: raw === "yes" || raw === "true" ? "good" : raw === "no" || raw === "false" ? "bad" : "neutral" };
+    });
+}
+
+export function qualityTrend(r: OverviewQualityResult, a: AssessmentQuality): ChartData {
+  const m = new Map(a.series.map((p) => [p.timeMs, p.averageValue ?? null]));
+  return { x: xs(r.axis.bucketsMs), series: [{ label: a.name, values: r.axis.bucketsMs.map((t) => m.get(t) ?? null) }], reference: qualityAverage(a) != null ? { label: `AVG (${qualityAverage(a)!.toFixed(2)})`, value: qualityAverage(a)! } : undefined };
+}
