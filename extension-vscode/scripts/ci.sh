@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The VS Code extension's checks, from any directory: npm ci → typecheck → build (bundle + web UI copy)
+# → unit tests (vitest: relay, host lifecycle against the real Release host) → publish the host into
+# host/ → package the .vsix → end to end in code-server 4.100.3 (installed once into
+# ~/.cache/traceide/code-server-4.100.3, or $TRACEIDE_CACHE) with Debian chromium.
+# Needs: node 20 + npm, dotnet, the host built in Release and webview/dist (.ci/test does both first),
+# chromium, ripgrep and a C toolchain (apt; installed here when running as root). Skips nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+repo="$(cd .. && pwd)"
+
+fail() { echo "error: $*" >&2; exit 1; }
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || fail "Node.js 20+ and npm are required for extension-vscode/"
+command -v dotnet >/dev/null 2>&1 || fail "the .NET 10 SDK is required (dotnet is not on PATH)"
+[ -f "$repo/server/TraceIde.Host/bin/Release/net10.0/traceide.dll" ] || fail "the host is not built: dotnet build TraceIde.sln -c Release"
+[ -f "$repo/webview/dist/main.js" ] || fail "webview/dist is missing: webview/scripts/ci.sh (or npm --prefix webview ci && npm --prefix webview run build)"
+
+# apt prerequisites of the e2e (chromium) and of the code-server install (ripgrep, native module builds).
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+[ -x /usr/bin/rg ] || missing+=(ripgrep)
+command -v g++ >/dev/null 2>&1 || missing+=(build-essential)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -f /usr/include/krb5.h ] || [ -f /usr/include/krb5/krb5.h ] || missing+=(libkrb5-dev)
+pkg-config --exists libsecret-1 2>/dev/null || missing+=(libsecret-1-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "extension: installing ${missing[*]} (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    fail "missing system packages: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
+  fi
+fi
+
+export npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck
+npm run --silent build
+npm test --silent
+
+# The published host goes inside the .vsix (framework-dependent; no .pdb). --no-build: publishes the
+# Release build that .ci/test (or `dotnet build TraceIde.sln -c Release`) just made.
+rm -rf host
+dotnet publish "$repo/server/TraceIde.Host" -c Release --no-build -o host --nologo -v q
+rm -f host/*.pdb
+rm -f traceide.vsix
+npx --no-install vsce package --no-dependencies --skip-license -o traceide.vsix >/dev/null
+[ -f traceide.vsix ] || fail "vsce did not produce traceide.vsix"
+listing="$(unzip -l traceide.vsix)"
+for need in extension/dist/extension.js extension/host/traceide.dll extension/media/main.js extension/media/main.css extension/resources/trace-panel.js; do
+  grep -q " $need\$" <<<"$listing" || fail "the .vsix lacks $need"
+done
+if grep -qE " extension/(node_modules|test|src)/" <<<"$listing"; then fail "the .vsix contains node_modules, tests or sources"; fi
+echo "extension: traceide.vsix $(du -h traceide.vsix | cut -f1)"
+
+cache="${TRACEIDE_CACHE:-$HOME/.cache/traceide}/code-server-4.100.3"
+scripts/install-code-server.sh "$cache"
+CODE_SERVER="$cache/node_modules/.bin/code-server" CHROMIUM="$CHROMIUM" node scripts/e2e.mjs
+echo "extension: typecheck, build, unit tests, package and e2e passed in $(( $(date +%s) - start )) s"

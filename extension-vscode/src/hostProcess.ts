@@ -1,0 +1,246 @@
+// The TraceIde host as a child process: `dotnet <ext>/host/traceide.dll serve --parent-pid <pid>`,
+// JSON-RPC over stdio (vscode-jsonrpc ⇄ StreamJsonRpc), `initialize` first, restarted with
+// exponential backoff when it dies, stopped on dispose. No `vscode` import: unit-tested with a real host.
+import * as cp from "node:child_process";
+import {
+  CancellationToken,
+  Emitter,
+  ResponseError,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createMessageConnection,
+  type Event,
+  type MessageConnection,
+} from "vscode-jsonrpc/node";
+import type { InitializeParams, InitializeResult } from "../../webview/src/protocol.generated";
+
+export type HostState = "stopped" | "starting" | "running" | "failed";
+
+/** Client-side code for "the host is not there" (same value as the web UI's CONNECTION_LOST). */
+export const CONNECTION_LOST = -32099;
+
+export interface HostOptions {
+  /** `dotnet` executable (setting `traceide.dotnetPath` or plain `dotnet` from PATH). */
+  dotnet: string;
+  /** Path to traceide.dll. */
+  dll: string;
+  /** Called before every (re)start: the initialize params and the extra environment (secrets live only here). */
+  configure(): Promise<{ init: InitializeParams; env: Record<string, string | undefined> }>;
+  /** Host stderr and lifecycle lines. */
+  log(line: string): void;
+  /** First restart delay; doubles per consecutive crash up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A host that ran at least this long resets the backoff. */
+  stableAfterMs?: number;
+  /** How long a request waits for a (re)starting host. */
+  readyTimeoutMs?: number;
+}
+
+export interface HostStatus {
+  state: HostState;
+  info?: InitializeResult;
+  error?: string;
+  pid?: number;
+  restarts: number;
+  nextRetryMs?: number;
+}
+
+export class HostProcess {
+  private child: cp.ChildProcess | undefined;
+  private connection: MessageConnection | undefined;
+  private status: HostStatus = { state: "stopped", restarts: 0 };
+  private crashes = 0;
+  private startedAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private generation = 0;
+  private waiters: Array<() => void> = [];
+  private readonly changed = new Emitter<HostStatus>();
+  /** Fires on every state change; `restarted` runs carry restarts > 0. */
+  readonly onDidChange: Event<HostStatus> = this.changed.event;
+
+  constructor(private readonly options: HostOptions) {}
+
+  get current(): HostStatus {
+    return this.status;
+  }
+
+  private set(status: Partial<HostStatus>): void {
+    this.status = { ...this.status, ...status };
+    if (this.status.state === "running" || this.status.state === "failed") {
+      for (const w of this.waiters.splice(0)) w();
+    }
+    this.changed.fire(this.status);
+  }
+
+  /** Starts (or restarts) the host now; resolves when `initialize` answered (or failed). */
+  async start(): Promise<HostStatus> {
+    if (this.disposed) throw new Error("host disposed");
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.kill();
+    const gen = ++this.generation;
+    this.set({ state: "starting", error: undefined, info: undefined, nextRetryMs: undefined });
+    let config: Awaited<ReturnType<HostOptions["configure"]>>;
+    try {
+      config = await this.options.configure();
+    } catch (err) {
+      this.set({ state: "failed", error: `Configuration error: ${errorMessage(err)}` });
+      return this.status;
+    }
+    if (gen !== this.generation || this.disposed) return this.status;
+    const args = [this.options.dll, "serve", "--parent-pid", String(process.pid)];
+    this.options.log(`starting: ${this.options.dotnet} ${args.join(" ")}`);
+    let child: cp.ChildProcess;
+    try {
+      child = cp.spawn(this.options.dotnet, args, {
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { ...process.env, ...config.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" },
+        windowsHide: true,
+      });
+    } catch (err) {
+      this.set({ state: "failed", error: spawnError(this.options.dotnet, err) });
+      return this.status;
+    }
+    this.child = child;
+    this.startedAt = Date.now();
+    child.stderr?.setEncoding("utf8");
+    let partial = "";
+    child.stderr?.on("data", (chunk: string) => {
+      const lines = (partial + chunk).split(/\r?\n/);
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line) this.options.log(line);
+    });
+    const exited = new Promise<void>((resolve) => {
+      child.once("error", (err) => {
+        // Could not spawn (dotnet missing, not executable): a configuration problem, no restart loop.
+        if (gen === this.generation) {
+          this.connection?.dispose();
+          this.connection = undefined;
+          this.child = undefined;
+          const message = spawnError(this.options.dotnet, err);
+          this.options.log(message);
+          this.set({ state: "failed", error: message, pid: undefined });
+        }
+        resolve();
+      });
+      child.once("exit", (code, signal) => {
+        if (gen === this.generation) this.onExit(gen, `The TraceIde host exited (${signal ?? `code ${code}`}).`);
+        resolve();
+      });
+    });
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.onError(() => undefined);
+    connection.listen();
+    this.connection = connection;
+    this.set({ pid: child.pid });
+    try {
+      const info = await Promise.race([
+        connection.sendRequest<InitializeResult>("initialize", config.init),
+        exited.then(() => {
+          throw new Error(this.status.error ?? "The TraceIde host exited during start-up.");
+        }),
+      ]);
+      if (gen !== this.generation) return this.status;
+      this.options.log(`initialized: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
+      this.set({ state: "running", info, error: undefined });
+    } catch (err) {
+      if (gen !== this.generation) return this.status;
+      // The process is alive but could not connect to the backend: a configuration problem, no restart loop.
+      if (this.child === child && child.exitCode === null) this.set({ state: "failed", error: errorMessage(err) });
+    }
+    return this.status;
+  }
+
+  private onExit(gen: number, reason: string): void {
+    this.connection?.dispose();
+    this.connection = undefined;
+    this.child = undefined;
+    if (this.disposed || gen !== this.generation) return;
+    this.options.log(reason);
+    if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.crashes = 0;
+    const delay = Math.min((this.options.initialBackoffMs ?? 500) * 2 ** this.crashes, this.options.maxBackoffMs ?? 30_000);
+    this.crashes++;
+    this.options.log(`restarting in ${delay} ms`);
+    this.set({ state: "starting", error: reason, info: undefined, pid: undefined, nextRetryMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.set({ restarts: this.status.restarts + 1 });
+      void this.start();
+    }, delay);
+  }
+
+  /** Waits until the host is running (or failed / timed out). */
+  private async ready(): Promise<MessageConnection> {
+    if (this.status.state === "stopped" && !this.disposed) void this.start();
+    if (this.status.state === "starting") {
+      const timeout = this.options.readyTimeoutMs ?? 30_000;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeout);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (this.status.state === "running" && this.connection) return this.connection;
+    throw new ResponseError(CONNECTION_LOST, this.status.error ?? "The TraceIde host is not running.", { retryable: true });
+  }
+
+  /** Sends a request to the host; a cancelled token sends `$/cancelRequest`. */
+  async request<R = unknown>(method: string, params: unknown, token?: CancellationToken): Promise<R> {
+    const connection = await this.ready();
+    return connection.sendRequest<R>(method, params ?? null, token ?? CancellationToken.None);
+  }
+
+  private kill(): void {
+    const child = this.child;
+    this.child = undefined;
+    this.generation++;
+    this.connection?.dispose();
+    this.connection = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end(); // the host exits when stdin closes
+      const force = setTimeout(() => child.kill("SIGKILL"), 2000);
+      force.unref?.();
+      child.once("exit", () => clearTimeout(force));
+      child.kill("SIGTERM");
+    }
+  }
+
+  /** Restart on demand (settings changed, the user asked); resets the backoff. */
+  restart(): Promise<HostStatus> {
+    this.crashes = 0;
+    return this.start();
+  }
+
+  stop(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.kill();
+    this.set({ state: "stopped", info: undefined, pid: undefined });
+  }
+
+  dispose(): void {
+    this.stop();
+    this.disposed = true;
+    for (const w of this.waiters.splice(0)) w();
+    this.changed.dispose();
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err && typeof err === "object" && "message" in err && typeof (err as { message: unknown }).message === "string") {
+    return (err as { message: string }).message;
+  }
+  return String(err);
+}
+
+function spawnError(dotnet: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOENT") {
+    return `Could not start '${dotnet}': not found. Install the .NET 10 runtime (https://dot.net) or set traceide.dotnetPath.`;
+  }
+  return `Could not start the TraceIde host with '${dotnet}': ${errorMessage(err)}`;
+}

@@ -1,0 +1,223 @@
+// The web UI (webview/dist copied to media/) inside VS Code: the side panel (webview view) and
+// editor-area panels (one per trace, plus the overview), each with its own Relay to the host.
+// Our own HTML: strict CSP with a nonce, asWebviewUri for main.js / main.css.
+import * as vscode from "vscode";
+import { Relay, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
+
+export const SIDE_VIEW_ID = "traceide.traces";
+export const TRACE_PANEL_TYPE = "traceide.trace";
+export const OVERVIEW_PANEL_TYPE = "traceide.overview";
+const TRACE_ID = /\btr-[0-9a-f]{8,64}\b/i;
+
+function nonce(): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let s = "";
+  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export interface HtmlOptions {
+  view: "list" | "trace" | "overview";
+  traceId?: string;
+  /** Bumped on every reload so VS Code really replaces the document. */
+  generation: number;
+}
+
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, options: HtmlOptions): string {
+  const n = nonce();
+  const media = vscode.Uri.joinPath(extensionUri, "media");
+  const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.js"));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.css"));
+  const boot = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "resources", "trace-panel.js"));
+  const src = webview.cspSource;
+  const csp = [
+    "default-src 'none'",
+    `img-src ${src} data:`,
+    `font-src ${src}`,
+    `style-src ${src}`,
+    `script-src 'nonce-${n}'`,
+  ].join("; ");
+  const traceAttr = options.traceId ? ` data-trace-id="${escapeAttr(options.traceId)}"` : "";
+  const bootScript = options.view === "trace" ? `\n  <script nonce="${n}" src="${boot}" defer></script>` : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>TraceIde</title>
+  <link rel="stylesheet" href="${css}">
+  <script nonce="${n}" src="${js}" defer></script>${bootScript}
+</head>
+<body data-traceide-view="${options.view}" data-generation="${options.generation}"${traceAttr}>
+  <noscript>TraceIde needs JavaScript.</noscript>
+</body>
+</html>`;
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media"), vscode.Uri.joinPath(extensionUri, "resources")],
+  };
+}
+
+/** One webview (view or panel) with its relay; reload() re-creates the UI (after a host restart). */
+class HostedWebview {
+  private relay: Relay;
+  private generation = 0;
+  constructor(
+    readonly webview: vscode.Webview,
+    private readonly extensionUri: vscode.Uri,
+    private readonly html: Omit<HtmlOptions, "generation">,
+    host: RelayHost,
+    ide: Record<string, IdeHandler>,
+    hooks: RelayHooks,
+  ) {
+    webview.options = webviewOptions(extensionUri);
+    this.relay = new Relay(webview, host, ide, hooks);
+    this.reload();
+  }
+  reload(): void {
+    this.relay.cancelAll();
+    this.webview.html = renderHtml(this.webview, this.extensionUri, { ...this.html, generation: ++this.generation });
+  }
+  dispose(): void {
+    this.relay.dispose();
+  }
+}
+
+export interface WebviewDeps {
+  extensionUri: vscode.Uri;
+  host: RelayHost;
+  ide: Record<string, IdeHandler>;
+  /** Hooks for the side panel and the overview (page size, pinned experiment, live mode's last search). */
+  listHooks: RelayHooks;
+  /** Hooks for a trace panel (narrow the list to this trace). */
+  traceHooks(traceId: string): RelayHooks;
+}
+
+export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
+  private side: HostedWebview | undefined;
+  private sideView: vscode.WebviewView | undefined;
+  private readonly traces = new Map<string, { panel: vscode.WebviewPanel; hosted: HostedWebview }>();
+  private overview: { panel: vscode.WebviewPanel; hosted: HostedWebview } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: WebviewDeps) {
+    this.disposables.push(
+      vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, this, { webviewOptions: { retainContextWhenHidden: true } }),
+      vscode.window.registerWebviewPanelSerializer(TRACE_PANEL_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const id = traceIdFromState(state) ?? panel.title.match(TRACE_ID)?.[0];
+          if (id) this.adoptTracePanel(panel, id);
+          else panel.dispose();
+        },
+      }),
+      vscode.window.registerWebviewPanelSerializer(OVERVIEW_PANEL_TYPE, {
+        deserializeWebviewPanel: async (panel) => this.adoptOverview(panel),
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.side?.dispose();
+    this.sideView = view;
+    this.side = new HostedWebview(view.webview, this.deps.extensionUri, { view: "list" }, this.deps.host, this.deps.ide, this.deps.listHooks);
+    view.onDidDispose(() => {
+      this.side?.dispose();
+      this.side = undefined;
+      this.sideView = undefined;
+    });
+  }
+
+  get sideVisible(): boolean {
+    return !!this.sideView?.visible;
+  }
+
+  openTrace(traceId: string, beside = false): vscode.WebviewPanel {
+    const existing = this.traces.get(traceId);
+    if (existing) {
+      existing.panel.reveal();
+      return existing.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      TRACE_PANEL_TYPE,
+      `Trace ${traceId}`,
+      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus: false },
+      { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
+    );
+    this.adoptTracePanel(panel, traceId);
+    return panel;
+  }
+
+  private adoptTracePanel(panel: vscode.WebviewPanel, traceId: string): void {
+    panel.title = `Trace ${traceId}`;
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "trace", traceId }, this.deps.host, this.deps.ide, this.deps.traceHooks(traceId));
+    this.traces.set(traceId, { panel, hosted });
+    panel.onDidDispose(() => {
+      hosted.dispose();
+      if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
+    });
+  }
+
+  openOverview(): vscode.WebviewPanel {
+    if (this.overview) {
+      this.overview.panel.reveal();
+      return this.overview.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(OVERVIEW_PANEL_TYPE, "TraceIde", vscode.ViewColumn.Active, {
+      ...webviewOptions(this.deps.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    this.adoptOverview(panel);
+    return panel;
+  }
+
+  private adoptOverview(panel: vscode.WebviewPanel): void {
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "overview" }, this.deps.host, this.deps.ide, this.deps.listHooks);
+    this.overview = { panel, hosted };
+    panel.onDidDispose(() => {
+      hosted.dispose();
+      if (this.overview?.panel === panel) this.overview = undefined;
+    });
+  }
+
+  get openTraceIds(): string[] {
+    return [...this.traces.keys()];
+  }
+
+  reloadSide(): void {
+    this.side?.reload();
+  }
+
+  /** Every webview re-requests its state (after a host restart or a settings change). */
+  reloadAll(): void {
+    this.side?.reload();
+    this.overview?.hosted.reload();
+    for (const t of this.traces.values()) t.hosted.reload();
+  }
+
+  dispose(): void {
+    this.side?.dispose();
+    this.overview?.hosted.dispose();
+    for (const t of this.traces.values()) t.hosted.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function traceIdFromState(state: unknown): string | undefined {
+  if (state && typeof state === "object" && typeof (state as { traceId?: unknown }).traceId === "string") {
+    return (state as { traceId: string }).traceId;
+  }
+  return undefined;
+}
+
+/** A `tr-…` trace ID in a piece of text (an editor selection), if any. */
+export function findTraceId(text: string | undefined): string | undefined {
+  return text?.match(TRACE_ID)?.[0];
+}

@@ -1,0 +1,103 @@
+// A small fake of the `vscode` module for unit tests (aliased in vitest.config.ts). Records calls.
+export const calls: Array<{ api: string; args: unknown[] }> = [];
+export function resetCalls(): void {
+  calls.length = 0;
+}
+
+export class Uri {
+  private constructor(readonly scheme: string, readonly fsPath: string) {}
+  static file(p: string): Uri {
+    return new Uri("file", p);
+  }
+  static parse(s: string): Uri {
+    return new Uri(s.split(":")[0]!, s.replace(/^file:\/\//, ""));
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri(base.scheme, [base.fsPath.replace(/\/$/, ""), ...parts].join("/"));
+  }
+  toString(): string {
+    return `${this.scheme}://${this.fsPath}`;
+  }
+}
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+}
+export class Range {
+  constructor(readonly start: Position, readonly end: Position) {}
+}
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+}
+export enum SymbolKind {
+  File = 0,
+  Class = 4,
+  Method = 5,
+  Constructor = 8,
+  Function = 11,
+  Variable = 12,
+}
+
+export const files = new Map<string, string>();
+export let workspaceFolders: Array<{ uri: Uri; name: string; index: number }> = [];
+export function setWorkspace(folder: string | undefined): void {
+  workspaceFolders = folder ? [{ uri: Uri.file(folder), name: "ws", index: 0 }] : [];
+}
+
+export const workspace = {
+  get workspaceFolders() {
+    return workspaceFolders;
+  },
+  fs: {
+    async stat(uri: Uri) {
+      if (!files.has(uri.fsPath)) throw new Error(`ENOENT ${uri.fsPath}`);
+      return { size: files.get(uri.fsPath)!.length };
+    },
+    async readFile(uri: Uri) {
+      const t = files.get(uri.fsPath);
+      if (t === undefined) throw new Error(`ENOENT ${uri.fsPath}`);
+      return new TextEncoder().encode(t);
+    },
+  },
+  async openTextDocument(uri: Uri) {
+    calls.push({ api: "openTextDocument", args: [uri.fsPath] });
+    const text = files.get(uri.fsPath);
+    if (text === undefined) throw new Error(`cannot open ${uri.fsPath}`);
+    return { uri, lineCount: text.split("\n").length };
+  },
+  async findFiles() {
+    return [...files.keys()].map((p) => Uri.file(p));
+  },
+  asRelativePath(uri: Uri) {
+    return uri.fsPath;
+  },
+};
+
+export const window = {
+  async showTextDocument(doc: { uri: Uri }, options: { selection: Range }) {
+    calls.push({ api: "showTextDocument", args: [doc.uri.fsPath, options.selection.start.line] });
+    return { document: doc, selection: { active: options.selection.start } };
+  },
+};
+
+export let clipboardText = "";
+export const env = {
+  clipboard: {
+    async writeText(t: string) {
+      clipboardText = t;
+    },
+  },
+};
+
+export let workspaceSymbols: Array<{ name: string; kind: SymbolKind; location: { uri: Uri; range: Range } }> = [];
+export function setSymbols(s: typeof workspaceSymbols): void {
+  workspaceSymbols = s;
+}
+export const commands = {
+  async executeCommand(id: string, ...args: unknown[]) {
+    calls.push({ api: `command:${id}`, args });
+    if (id === "vscode.executeWorkspaceSymbolProvider") return workspaceSymbols;
+    return undefined;
+  },
+};

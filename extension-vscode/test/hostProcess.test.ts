@@ -1,0 +1,136 @@
+// The host lifecycle against a REAL host process: the Release build of server/TraceIde.Host with the
+// fixture store. Crash (SIGKILL) → restart with backoff → answering again; stop → no orphan.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { HostProcess, type HostStatus } from "../src/hostProcess";
+import { sortedSearchable } from "./util";
+
+const repo = join(__dirname, "..", "..");
+const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
+const STORE = process.env.TRACEIDE_STORE ?? join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0", "store", "mlflow.db");
+
+if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let hosts: HostProcess[] = [];
+afterEach(() => {
+  for (const h of hosts) h.dispose();
+  hosts = [];
+});
+
+function makeHost(overrides: Partial<ConstructorParameters<typeof HostProcess>[0]> = {}) {
+  const log: string[] = [];
+  const states: HostStatus[] = [];
+  const h = new HostProcess({
+    dotnet: "dotnet",
+    dll: DLL,
+    log: (l) => log.push(l),
+    configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { MLFLOW_TRACKING_TOKEN: "secret-token-xyz" } }),
+    initialBackoffMs: 200,
+    maxBackoffMs: 1000,
+    stableAfterMs: 60_000,
+    ...overrides,
+  });
+  h.onDidChange((s) => states.push({ ...s }));
+  hosts.push(h);
+  return { h, log, states };
+}
+
+describe("host lifecycle (real host)", () => {
+  it("starts, initializes against the fixture store and answers requests", async () => {
+    const { h, log } = makeHost();
+    const s = await h.start();
+    expect(s.state).toBe("running");
+    expect(s.info?.backendKind).toBe("localStore");
+    expect(s.info?.backendLocation).toContain("mlflow.db");
+    expect(alive(s.pid)).toBe(true);
+    const list = await h.request<{ experiments: Array<{ experimentId: string; isGenAi: boolean }> }>("experiments/list", {});
+    expect(list.experiments.length).toBeGreaterThan(0);
+    const traces = await h.request<{ traces: unknown[] }>("traces/search", { experimentIds: sortedSearchable(list.experiments), pageSize: 500 });
+    expect(traces.traces.length).toBeGreaterThan(0);
+    expect(log.join("\n")).not.toContain("secret-token-xyz");
+  });
+
+  it("restarts a crashed host with exponential backoff and answers again", async () => {
+    const { h, states } = makeHost();
+    await h.start();
+    const firstPid = h.current.pid!;
+    process.kill(firstPid, "SIGKILL");
+    await until("restart scheduled", () => h.current.state === "starting" && h.current.nextRetryMs === 200);
+    // A request made while the host is down waits for the new host.
+    const pending = h.request<{ experiments: unknown[] }>("experiments/list", {});
+    await until("running again", () => h.current.state === "running" && h.current.pid !== firstPid);
+    expect((await pending).experiments.length).toBeGreaterThan(0);
+    expect(h.current.restarts).toBe(1);
+    expect(alive(firstPid)).toBe(false);
+
+    // A second crash soon after: the delay doubles.
+    const secondPid = h.current.pid!;
+    process.kill(secondPid, "SIGKILL");
+    await until("second restart scheduled", () => h.current.state === "starting" && h.current.nextRetryMs !== undefined);
+    expect(h.current.nextRetryMs).toBe(400);
+    await until("running a third time", () => h.current.state === "running" && h.current.pid !== secondPid);
+    expect(h.current.restarts).toBe(2);
+    const again = await h.request<{ experiments: unknown[] }>("experiments/list", {});
+    expect(again.experiments.length).toBeGreaterThan(0);
+    expect(states.some((s) => s.state === "starting" && s.error?.includes("SIGKILL"))).toBe(true);
+  });
+
+  it("caps the backoff", async () => {
+    const { h } = makeHost({ initialBackoffMs: 400, maxBackoffMs: 500 });
+    await h.start();
+    for (const expected of [400, 500]) {
+      const pid = h.current.pid!;
+      process.kill(pid, "SIGKILL");
+      await until(`restart in ${expected}`, () => h.current.state === "starting" && h.current.nextRetryMs !== undefined);
+      expect(h.current.nextRetryMs).toBe(expected);
+      await until("running", () => h.current.state === "running" && h.current.pid !== pid);
+    }
+  });
+
+  it("stop() ends the host process (no orphan) and does not restart it", async () => {
+    const { h } = makeHost();
+    await h.start();
+    const pid = h.current.pid!;
+    h.stop();
+    await until("host process gone", () => !alive(pid), 5000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.current.state).toBe("stopped");
+    expect(h.current.pid).toBeUndefined();
+  });
+
+  it("a missing dotnet fails with a fix-it message instead of a restart loop", async () => {
+    const { h } = makeHost({ dotnet: "/nonexistent/dotnet" });
+    const s = await h.start();
+    expect(s.state).toBe("failed");
+    expect(s.error).toContain("traceide.dotnetPath");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.current.state).toBe("failed");
+    await expect(h.request("experiments/list", {})).rejects.toMatchObject({ code: -32099 });
+  });
+
+  it("a bad store keeps the host up but reports the initialize error", async () => {
+    const { h } = makeHost({ configure: async () => ({ init: { store: "/nonexistent/mlflow.db", clientName: "vitest" }, env: {} }) });
+    const s = await h.start();
+    expect(s.state).toBe("failed");
+    expect(s.error).toBeTruthy();
+  });
+});
