@@ -1,0 +1,29 @@
+using TraceIde.VisualStudio.Core.Options;
+
+namespace TraceIde.VisualStudio.Core.Hosting;
+
+/// <summary>Builds a <see cref="HostStartInfo"/> from the options and the credential store, at every (re)start.</summary>
+public static class HostStartInfoFactory
+{
+    public static HostStartInfo Create(
+        TraceIdeOptions options,
+        ICredentialStore credentials,
+        string hostDllPath,
+        int parentPid,
+        IReadOnlyList<string>? workspaceFolders,
+        string dotnetPath = "dotnet",
+        string? logFile = null)
+    {
+        var initialize = options.ToInitializeParams(workspaceFolders);
+        var credential = initialize.TrackingUri != null ? credentials.Read(CredentialTargets.For(initialize.TrackingUri)) : null;
+        return new HostStartInfo
+        {
+            DotnetPath = dotnetPath,
+            HostDllPath = hostDllPath,
+            ParentPid = parentPid,
+            LogFile = logFile,
+            Initialize = initialize,
+            Environment = HostEnvironment.For(credential),
+        };
+    }
+}

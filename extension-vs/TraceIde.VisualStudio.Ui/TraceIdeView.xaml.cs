@@ -1,0 +1,113 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Windows;
+using System.Windows.Controls;
+using Microsoft.Web.WebView2.Core;
+using TraceIde.VisualStudio.Core.Relay;
+using TraceIde.VisualStudio.Core.Rpc;
+using TraceIde.VisualStudio.Core.Theming;
+using TraceIde.VisualStudio.Core.Webview;
+
+namespace TraceIde.VisualStudio.Ui
+{
+    /// <summary>
+    /// WebView2 showing the webview/ bundle from a virtual host, with a document-created script that gives the
+    /// page `acquireVsCodeApi()` (so webview/src/transport.ts uses its PostMessageTransport), and the bridge
+    /// WebMessageReceived → <see cref="WebviewRelay"/> → PostWebMessageAsJson. No logic beyond wiring.
+    /// </summary>
+    public partial class TraceIdeView : UserControl, IDisposable
+    {
+        private WebviewRelay? _relay;
+        private bool _disposed;
+
+        public TraceIdeView()
+        {
+            InitializeComponent();
+        }
+
+        /// <param name="host">The host (HostProcessManager), shared by the package.</param>
+        /// <param name="navigator">Opens a document at a line (the shell's implementation).</param>
+        /// <param name="bundleFolder">The folder holding index.html, main.js, main.css (webview/dist, shipped in the VSIX).</param>
+        /// <param name="userDataFolder">WebView2's profile folder (per user, e.g. %LocalAppData%\TraceIde\WebView2).</param>
+        /// <param name="theme">The initial theme (ThemeMapper.Map over VS colours).</param>
+        public async Task InitializeAsync(IHostRpc host, INavigator navigator, string bundleFolder, string userDataFolder, ThemeCss theme)
+        {
+            if (!File.Exists(Path.Combine(bundleFolder, "index.html")))
+            {
+                ShowStatus($"The TraceIde UI bundle is missing ({bundleFolder}\\index.html). Rebuild the extension (webview: npm run build).");
+                return;
+            }
+            CoreWebView2Environment environment;
+            try
+            {
+                environment = await CoreWebView2Environment.CreateAsync(null, userDataFolder);
+                await WebView.EnsureCoreWebView2Async(environment);
+            }
+            catch (WebView2RuntimeNotFoundException)
+            {
+                ShowStatus("TraceIde needs the Microsoft Edge WebView2 Runtime (https://developer.microsoft.com/microsoft-edge/webview2/).");
+                return;
+            }
+
+            var core = WebView.CoreWebView2;
+            core.Settings.AreDefaultContextMenusEnabled = false;
+            core.Settings.IsStatusBarEnabled = false;
+            core.Settings.IsZoomControlEnabled = true;
+#if !DEBUG
+            core.Settings.AreDevToolsEnabled = false;
+#endif
+            core.SetVirtualHostNameToFolderMapping(WebviewBootstrap.VirtualHost, bundleFolder, CoreWebView2HostResourceAccessKind.Deny);
+            core.NavigationStarting += OnNavigationStarting;
+            core.NewWindowRequested += (_, e) => e.Handled = true; // no pop-ups
+            await core.AddScriptToExecuteOnDocumentCreatedAsync(WebviewBootstrap.Script(theme));
+
+            _relay = new WebviewRelay(host, navigator, new WpfClipboard(Dispatcher), PostAsync);
+            core.WebMessageReceived += OnWebMessageReceived;
+            core.Navigate(WebviewBootstrap.EntryUrl);
+        }
+
+        /// <summary>VS theme changed (VSColorTheme.ThemeChanged): re-apply the variables without reloading.</summary>
+        public async Task ApplyThemeAsync(ThemeCss theme)
+        {
+            if (WebView.CoreWebView2 == null) return;
+            await WebView.CoreWebView2.ExecuteScriptAsync(WebviewBootstrap.ApplyThemeScript(theme));
+        }
+
+        private void OnNavigationStarting(object? sender, CoreWebView2NavigationStartingEventArgs e)
+        {
+            if (!WebviewBootstrap.IsTrustedSource(e.Uri)) e.Cancel = true;
+        }
+
+        private void OnWebMessageReceived(object? sender, CoreWebView2WebMessageReceivedEventArgs e)
+        {
+            if (_relay == null || !WebviewBootstrap.IsTrustedSource(e.Source)) return;
+            var json = e.WebMessageAsJson;
+            _ = Task.Run(() => _relay.HandleMessageAsync(json));
+        }
+
+        private Task PostAsync(string json)
+        {
+            return Dispatcher.InvokeAsync(() =>
+            {
+                if (!_disposed && WebView.CoreWebView2 != null) WebView.CoreWebView2.PostWebMessageAsJson(json);
+            }).Task;
+        }
+
+        private void ShowStatus(string message)
+        {
+            Status.Text = message;
+            Status.Visibility = Visibility.Visible;
+            WebView.Visibility = Visibility.Collapsed;
+        }
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _relay?.Dispose();
+            WebView.Dispose();
+        }
+    }
+}

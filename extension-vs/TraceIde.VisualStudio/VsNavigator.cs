@@ -1,0 +1,32 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.VisualStudio.Shell;
+using Microsoft.VisualStudio.TextManager.Interop;
+using TraceIde.VisualStudio.Core.Relay;
+
+namespace TraceIde.VisualStudio
+{
+    /// <summary>`ide/openFile`: opens the document and puts the caret on the line (1-based in, 0-based for VS).</summary>
+    internal sealed class VsNavigator : INavigator
+    {
+        private readonly AsyncPackage _package;
+
+        public VsNavigator(AsyncPackage package) => _package = package;
+
+        public async Task<bool> OpenFileAsync(string path, int line, int? column, CancellationToken cancellationToken)
+        {
+            if (!File.Exists(path)) return false;
+            await _package.JoinableTaskFactory.SwitchToMainThreadAsync(cancellationToken);
+            VsShellUtilities.OpenDocument(_package, path, Guid.Empty, out _, out _, out _, out IVsTextView view);
+            if (view != null)
+            {
+                var zeroLine = Math.Max(0, line - 1);
+                view.SetCaretPos(zeroLine, Math.Max(0, (column ?? 1) - 1));
+                view.CenterLines(zeroLine, 1);
+            }
+            return true;
+        }
+    }
+}
