@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The web UI's checks, from any directory: chromium (apt, as root) → npm ci → typecheck → build →
-# unit tests (vitest) → end to end against the real host (needs the host built in Release, which
-# .ci/test does first). Fails with a clear message when something it needs is missing.
+# unit tests (vitest) → end to end against the real host (needs the host built in Release, which .ci/test does
+# first): e2e.mjs on the fixture store, then e2e-stress.mjs on a temp copy with a 20,000-span trace and an XSS
+# probe trace (written by make-stress-store.py with python3). Fails with a clear message when something it
+# needs is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -17,6 +19,10 @@ if [ ! -x "$CHROMIUM" ]; then
     exit 1
   fi
 fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "error: python3 is required for webview/scripts/make-stress-store.py (the e2e stress store)" >&2
+  exit 1
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "error: Node.js 20+ and npm are required for webview/ (node and npm are not on PATH)" >&2
   exit 1
@@ -28,4 +34,5 @@ npm run --silent typecheck
 npm run --silent build
 npm test --silent
 CHROMIUM="$CHROMIUM" npm run --silent e2e
+CHROMIUM="$CHROMIUM" npm run --silent e2e:stress
 echo "webview: typecheck, build, unit tests and e2e passed in $(( $(date +%s) - start )) s"

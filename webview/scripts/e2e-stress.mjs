@@ -1,0 +1,356 @@
+// End to end, second pass (issue 3 § Tests): a temp copy of the fixture store (never the original) gets a
+// generated 20,000-span trace and an XSS probe trace (scripts/make-stress-store.py, python3's sqlite3), then
+// the real host in browser mode + Debian's chromium check:
+//   1. the 20k-span trace opens (click → tree painted, timed), only visible rows are in the DOM, scrolling to
+//      the end shows the last span, long tasks while scrolling (PerformanceObserver 'longtask') stay < 200 ms;
+//   2. payloads in outputs, a span name, an attribute, an exception message, a tag value, the previews and an
+//      assessment rationale stay text: window.__xss undefined, no dialog, no CSP violation;
+//   3. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
+// Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
+// CHROMIUM, PYTHON (default python3).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repo = resolve(root, "..");
+const out = join(root, "test-output");
+mkdirSync(out, { recursive: true });
+
+const dll = resolve(process.env.TRACEIDE_DLL ?? join(repo, "server/TraceIde.Host/bin/Release/net10.0/traceide.dll"));
+const fixture = resolve(process.env.TRACEIDE_STORE ?? join(repo, "tests/fixtures/mlflow-3.11.2.dev0/store/mlflow.db"));
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const python = process.env.PYTHON ?? "python3";
+const SPANS = 20_000;
+const LONG_TASK_LIMIT_MS = 200;
+const PAYLOADS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>", "[x](javascript:window.__xss=1)", "<svg onload=window.__xss=1>"];
+
+/** The payload as text, raw or JSON-escaped (previews and JSON views show the JSON string). */
+const showsText = (text, p) => text.includes(p) || text.includes(JSON.stringify(p).slice(1, -1));
+
+function fail(message) {
+  console.error(`e2e-stress: FAIL: ${message}`);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+for (const [what, path, hint] of [
+  ["host", dll, "build it: dotnet build TraceIde.sln -c Release (or set TRACEIDE_DLL)"],
+  ["fixture store", fixture, "set TRACEIDE_STORE"],
+  ["bundle", join(root, "dist/index.html"), "run: npm run build"],
+  ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
+]) {
+  if (!existsSync(path)) {
+    console.error(`e2e-stress: FAIL: the ${what} is missing at ${path} — ${hint}`);
+    process.exit(1);
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "traceide-stress-"));
+const store = join(tmp, "mlflow.db");
+const gen = spawnSync(python, [join(root, "scripts/make-stress-store.py"), fixture, store], { encoding: "utf8" });
+if (gen.status !== 0) {
+  console.error(`e2e-stress: FAIL: make-stress-store.py (${python}) exited ${gen.status ?? gen.error}\n${gen.stderr ?? ""}`);
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(1);
+}
+console.log(`e2e-stress: ${gen.stdout.trim()}`);
+
+function startHost() {
+  const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", join(root, "dist")];
+  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = new Promise((resolveUrl, reject) => {
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`no "TraceIde UI:" line within 30 s. stderr:\n${stderr}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const m = /TraceIde UI: (\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`));
+    });
+  });
+  return { child, url };
+}
+
+const step = async (name, fn) => {
+  const t0 = performance.now();
+  await fn();
+  console.log(`e2e-stress: ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
+};
+
+const host = startHost();
+let browser;
+const started = Date.now();
+const figures = {};
+try {
+  const url = await host.url.catch((e) => fail(e.message));
+  browser = await chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
+  const pageErrors = [];
+  const dialogs = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
+  });
+  page.on("dialog", (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(() => {
+    window.__xss = undefined;
+    window.__csp = [];
+    window.__longTasks = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: "longtask", buffered: true });
+    } catch {
+      window.__longTasks = null; // no Long Tasks API
+    }
+  });
+  const rowSel = ".trace-row[data-trace-id]";
+  const search = async (filter, expected) => {
+    await page.fill("input.search", filter);
+    await page.press("input.search", "Enter");
+    await page.waitForFunction((t) => document.querySelector(".list-status")?.textContent === t, expected, { timeout: 15_000 });
+  };
+
+  await step("page loads on the temp store", async () => {
+    const sep = url.includes("?") ? "&" : "?";
+    await page.goto(`${url}${sep}pageSize=50`);
+    await page.waitForSelector(rowSel, { timeout: 15_000 });
+  });
+
+  await step(`open the generated ${SPANS}-span trace, scroll to its end, long tasks < ${LONG_TASK_LIMIT_MS} ms`, async () => {
+    await search("trace.name = 'stress_20k'", "1 trace");
+    await page.locator(rowSel).first().waitFor();
+    figures.firstPaintMs = await page.evaluate(async (sel) => {
+      const t0 = performance.now();
+      document.querySelector(sel).click();
+      await new Promise((done, reject) => {
+        const poll = () => {
+          if (document.querySelector(".span-row")) requestAnimationFrame(() => done());
+          else if (performance.now() - t0 > 60_000) reject(new Error("tree never painted"));
+          else requestAnimationFrame(poll);
+        };
+        poll();
+      });
+      return performance.now() - t0;
+    }, rowSel);
+    const count = Number(await page.locator(".span-scroller").getAttribute("data-span-count"));
+    if (count !== SPANS) fail(`span count ${count}, expected ${SPANS}`);
+    const inDom = await page.locator(".span-row").count();
+    const viewport = await page.locator(".span-scroller").evaluate((el) => el.clientHeight);
+    // Only the viewport's rows plus overscan (10 each side) may be in the DOM.
+    figures.maxRows = Math.ceil(viewport / 24) + 1 + 2 * 10;
+    if (inDom > figures.maxRows) fail(`span tree not virtualized: ${inDom} rows in the DOM for a ${viewport}px viewport`);
+    figures.rowsInDom = inDom;
+    console.log(`e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px)`);
+    await page.screenshot({ path: join(out, "stress-01-20k-open.png") });
+
+    // Long tasks while scrolling only: forget those of the opening.
+    figures.longestOpenTaskMs = await page.evaluate(() => (window.__longTasks ?? []).reduce((m, t) => Math.max(m, t.duration), 0));
+    await page.waitForTimeout(300);
+    const scroll = await page.evaluate(async () => {
+      window.__longTasks = window.__longTasks && [];
+      const el = document.querySelector(".span-scroller");
+      const t0 = performance.now();
+      let frames = 0;
+      let worstFrame = 0;
+      let last = t0;
+      let maxRows = 0;
+      // ~ a fast fling: 3000 px per frame from top to bottom (20k rows × 24 px = 480,000 px).
+      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+        el.scrollTop += 3000;
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        const now = performance.now();
+        worstFrame = Math.max(worstFrame, now - last);
+        last = now;
+        frames++;
+        maxRows = Math.max(maxRows, document.querySelectorAll(".span-row").length);
+      }
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+      return { ms: performance.now() - t0, frames, worstFrame, maxRows };
+    });
+    await page.waitForTimeout(200); // let the observer deliver the last entries
+    const tasks = await page.evaluate(() => window.__longTasks);
+    if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
+    figures.longTasks = tasks.length;
+    figures.longestScrollTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
+    figures.scroll = scroll;
+    console.log(`e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${tasks.length}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`);
+    if (scroll.maxRows > figures.maxRows) fail(`rows in the DOM grew to ${scroll.maxRows} while scrolling`);
+    if (figures.longestScrollTaskMs > LONG_TASK_LIMIT_MS) fail(`a long task of ${Math.round(figures.longestScrollTaskMs)} ms while scrolling (limit ${LONG_TASK_LIMIT_MS} ms)`);
+    const lastRow = page.locator(".span-row", { has: page.locator(".span-name", { hasText: /^leaf-last$/ }) });
+    await lastRow.waitFor({ timeout: 5_000 });
+    if (!(await lastRow.isVisible())) fail("the last span's row is in the DOM but not visible");
+    const lastIsLast = await page.evaluate(() => {
+      const rows = Array.from(document.querySelectorAll(".span-row"));
+      const bottom = rows.reduce((b, r) => (r.getBoundingClientRect().top > b.getBoundingClientRect().top ? r : b));
+      return bottom.querySelector(".span-name")?.textContent;
+    });
+    if (lastIsLast !== "leaf-last") fail(`the bottom row is "${lastIsLast}", expected leaf-last`);
+    await lastRow.click();
+    await page.waitForFunction(() => /leaf-last/.test(document.querySelector(".detail-pane")?.textContent ?? ""), null, { timeout: 5_000 });
+    await page.screenshot({ path: join(out, "stress-02-20k-end.png") });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+  });
+
+  await step("XSS payloads in outputs, span name, attribute, exception, tag, previews and rationale stay text", async () => {
+    // Tags column on, so the tag value is on screen.
+    await page.click(".columns-button");
+    await page.check('.column-menu input[data-column="tags"]');
+    await page.click(".columns-button");
+    await search("trace.name = 'xss_probe'", "1 trace");
+    const row = page.locator(rowSel).first();
+    await row.locator(".cell-tags").waitFor();
+    const tagsText = (await row.locator(".cell-tags").textContent()) ?? "";
+    const requestText = (await row.locator(".cell-request").textContent()) ?? "";
+    for (const p of PAYLOADS) {
+      if (!showsText(tagsText, p)) fail(`tag column does not show ${p} as text: ${tagsText}`);
+      if (!showsText(requestText, p)) fail(`request column does not show ${p} as text: ${requestText}`);
+    }
+    await page.screenshot({ path: join(out, "stress-03-xss-row.png") });
+    await row.click();
+    await page.waitForSelector(".span-row");
+    const names = await page.locator(".span-row .span-name").allTextContents();
+    if (!names.includes(PAYLOADS[0])) fail(`span names: ${names.join(" | ")}`);
+    const seen = [];
+    for (let i = 0; i < names.length; i++) {
+      await page.locator(".span-row").nth(i).click();
+      await page.waitForFunction((n) => document.querySelector(".detail-pane")?.textContent?.includes(n), names[i], { timeout: 5_000 });
+      await page.waitForTimeout(300); // host-rendered Markdown arrives asynchronously
+      const text = (await page.locator(".detail-pane").textContent()) ?? "";
+      seen.push(text);
+      const bad = await page.evaluate(() => {
+        const app = document.querySelector(".detail-pane");
+        return [
+          ...Array.from(app.querySelectorAll("img, script, svg, iframe, object, embed")).map((e) => e.outerHTML.slice(0, 80)),
+          ...Array.from(app.querySelectorAll("*")).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName} ${a.name}`)),
+          ...Array.from(app.querySelectorAll("a[href]")).filter((a) => /^\s*javascript:/i.test(a.getAttribute("href"))).map((a) => `a href=${a.getAttribute("href")}`),
+        ];
+      });
+      if (bad.length) fail(`live markup from a payload in span "${names[i]}": ${bad.join(" | ")}`);
+      await page.screenshot({ path: join(out, `stress-04-xss-span-${i}.png`) });
+    }
+    const all = seen.join("\n");
+    for (const p of PAYLOADS) if (!showsText(all, p)) fail(`payload ${p} is not visible as text in any span's detail`);
+    if (!/ProbeError/.test(all) || !all.includes("Rationale:")) fail("exception or assessment rationale missing from the detail pane");
+    const liveAnywhere = await page.evaluate(() => document.querySelectorAll('img[src="x"], [onerror], [onload], body script:not([src]), a[href^="javascript:" i]').length);
+    if (liveAnywhere) fail(`${liveAnywhere} live payload elements in the page`);
+    if (await page.evaluate(() => window.__xss !== undefined)) fail("window.__xss was set");
+    if (dialogs.length) fail(`a dialog opened: ${dialogs.join(" | ")}`);
+    const csp = await page.evaluate(() => window.__csp);
+    if (csp.length) fail(`CSP violations: ${csp.join(" | ")}`);
+    console.log(`e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, tag column, span name and details`);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    await page.click(".columns-button");
+    await page.uncheck('.column-menu input[data-column="tags"]');
+    await page.click(".columns-button");
+  });
+
+  await step("high contrast: borders from --vscode-contrastBorder, focus from --vscode-focusBorder", async () => {
+    await page.evaluate(() => {
+      // What VS Code does in a webview for a high-contrast theme: body class + theme kind + --vscode-* on <html>.
+      document.body.classList.add("vscode-high-contrast");
+      document.body.setAttribute("data-vscode-theme-kind", "vscode-high-contrast");
+      const vars = {
+        "--vscode-editor-background": "#000000",
+        "--vscode-foreground": "#ffffff",
+        "--vscode-contrastBorder": "#6fc3df",
+        "--vscode-contrastActiveBorder": "#f38518",
+        "--vscode-focusBorder": "#f38518",
+        "--vscode-list-activeSelectionBackground": "#000000",
+        "--vscode-input-background": "#000000",
+        "--vscode-input-foreground": "#ffffff",
+      };
+      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+    });
+    await search("", "45 traces").catch(() => page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? "")));
+    const contrast = "rgb(111, 195, 223)";
+    const focus = "rgb(243, 133, 24)";
+    const borders = await page.evaluate(() => {
+      const q = (s) => document.querySelector(s);
+      return {
+        body: getComputedStyle(document.body).backgroundColor,
+        header: getComputedStyle(q(".app-header")).borderBottomColor,
+        toolbar: getComputedStyle(q(".toolbar")).borderBottomColor,
+        row: getComputedStyle(q(".trace-row[data-trace-id]")).borderBottomColor,
+        input: getComputedStyle(q("input.search")).borderTopColor,
+        button: getComputedStyle(q(".columns-button")).borderTopColor,
+      };
+    });
+    if (borders.body !== "rgb(0, 0, 0)") fail(`HC background is ${borders.body}`);
+    for (const [k, v] of Object.entries(borders)) if (k !== "body" && v !== contrast) fail(`HC ${k} border is ${v}, expected --vscode-contrastBorder ${contrast}`);
+    await page.focus("input.search");
+    const inputOutline = await page.evaluate(() => { const s = getComputedStyle(document.activeElement); return `${s.outlineStyle} ${s.outlineColor}`; });
+    if (inputOutline !== `solid ${focus}`) fail(`focused input outline ${inputOutline}, expected solid ${focus}`);
+    await page.locator(rowSel).first().click();
+    await page.waitForSelector(".span-row");
+    await page.locator(".span-scroller").focus();
+    await page.keyboard.press("ArrowDown");
+    const tree = await page.evaluate(() => {
+      const sc = getComputedStyle(document.querySelector(".span-scroller"));
+      const sel = getComputedStyle(document.querySelector(".span-row.selected"));
+      const bar = getComputedStyle(document.querySelector(".viewer-bar"));
+      return { scroller: `${sc.outlineStyle} ${sc.outlineColor}`, selected: `${sel.outlineStyle} ${sel.outlineColor}`, bar: bar.borderBottomColor };
+    });
+    if (tree.scroller !== `solid ${focus}`) fail(`focused span tree outline ${tree.scroller}, expected solid ${focus}`);
+    if (tree.selected !== `solid ${focus}`) fail(`selected span outline ${tree.selected}, expected solid --vscode-contrastActiveBorder ${focus}`);
+    if (tree.bar !== contrast) fail(`viewer bar border ${tree.bar}`);
+    console.log(`e2e-stress:      HC borders ${contrast} (header, toolbar, row, input, button, viewer bar); focus outline solid ${focus}; selected span outline ${tree.selected}`);
+    await page.screenshot({ path: join(out, "stress-05-high-contrast.png") });
+    await page.keyboard.press("Escape");
+  });
+
+  await step("no script injection, no CSP violations, no dialogs, no page errors", async () => {
+    if (await page.evaluate(() => window.__xss !== undefined)) fail("window.__xss was set");
+    const csp = await page.evaluate(() => window.__csp);
+    if (csp.length) fail(`CSP violations: ${csp.join(" | ")}`);
+    if (dialogs.length) fail(`dialogs: ${dialogs.join(" | ")}`);
+    if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
+  });
+
+  console.log(`e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks)`);
+} catch (e) {
+  if (!process.exitCode) console.error(`e2e-stress: FAIL: ${e?.stack ?? e}`);
+  process.exitCode = 1;
+  if (browser) {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages[0]) await pages[0].screenshot({ path: join(out, "stress-failure.png") }).catch(() => {});
+  }
+} finally {
+  await browser?.close().catch(() => {});
+  if (host.child.exitCode === null) {
+    host.child.kill("SIGTERM");
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        host.child.kill("SIGKILL");
+        r();
+      }, 5000);
+      host.child.once("exit", () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}

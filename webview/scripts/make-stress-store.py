@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Copies the fixture MLflow store and adds two traces for e2e-stress.mjs (the original is never written):
+
+  * `stress_20k`  — 20,000 spans, a tree 4 levels deep with wide fan-out (1 → 25 → 625 → 19,349 leaves);
+                    the last span in tree order is named `leaf-last`.
+  * `xss_probe`   — payloads (`<img onerror>`, `<script>`, `[x](javascript:…)`, `<svg onload>`) in the root
+                    span's outputs, a span name, an attribute, an exception message, a tag value, the
+                    request/response previews and an assessment rationale.
+
+Rows follow MLflow 3.x's schema exactly like the fixture's own: `spans.content` is the span JSON in
+traces.json format (ids base64, attribute values JSON-encoded strings).
+
+usage: make-stress-store.py <fixture mlflow.db> <output mlflow.db>
+"""
+import base64
+import json
+import shutil
+import sqlite3
+import sys
+
+SRC, DST = sys.argv[1], sys.argv[2]
+shutil.copyfile(SRC, DST)
+db = sqlite3.connect(DST)
+EXP = 1
+BASE_NS = 1795200000000000000  # 2026-11-19, after the fixture's traces: the new traces list first
+
+PAYLOADS = [
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=1</script>",
+    "[x](javascript:window.__xss=1)",
+    "<svg onload=window.__xss=1>",
+]
+ALL = " ".join(PAYLOADS)
+
+
+def b64(hexid):
+    return base64.b64encode(bytes.fromhex(hexid)).decode()
+
+
+def span_json(trace_hex, rid, sid, parent, name, stype, start, end, inputs=None, outputs=None, status="OK",
+              extra_attrs=None, events=None, status_message=""):
+    attrs = {
+        "mlflow.traceRequestId": json.dumps(rid),
+        "mlflow.spanStartTimeNs": str(start),
+        "mlflow.spanType": json.dumps(stype),
+    }
+    if parent is None:
+        attrs["mlflow.experimentId"] = json.dumps(str(EXP))
+    if inputs is not None:
+        attrs["mlflow.spanInputs"] = json.dumps(inputs)
+    if outputs is not None:
+        attrs["mlflow.spanOutputs"] = json.dumps(outputs)
+    for k, v in (extra_attrs or {}).items():
+        attrs[k] = json.dumps(v)
+    return json.dumps({
+        "trace_id": b64(trace_hex),
+        "span_id": b64(sid),
+        "parent_span_id": b64(parent) if parent else None,
+        "name": name,
+        "start_time_unix_nano": start,
+        "end_time_unix_nano": end,
+        "events": events or [],
+        "status": {"code": "STATUS_CODE_ERROR" if status == "ERROR" else "STATUS_CODE_OK", "message": status_message},
+        "attributes": attrs,
+    })
+
+
+def add_trace(trace_hex, name, start_ns, end_ns, status, request_preview, response_preview, tags, spans,
+              n_spans):
+    rid = f"tr-{trace_hex}"
+    db.execute(
+        "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id,"
+        " request_preview, response_preview) VALUES (?,?,?,?,?,?,?,?)",
+        (rid, EXP, start_ns // 1_000_000, (end_ns - start_ns) // 1_000_000, status, None, request_preview,
+         response_preview))
+    all_tags = {
+        "mlflow.traceName": name,
+        "mlflow.trace.spansLocation": "TRACKING_STORE",
+        "mlflow.artifactLocation": f"/srv/mlflow/artifacts/{EXP}/traces/{rid}/artifacts",
+        "environment": "stress",
+        **tags,
+    }
+    db.executemany("INSERT INTO trace_tags (key, value, request_id) VALUES (?,?,?)",
+                   [(k, v, rid) for k, v in all_tags.items()])
+    meta = {
+        "mlflow.trace_schema.version": "3",
+        "mlflow.traceInputs": request_preview,
+        "mlflow.traceOutputs": response_preview,
+        "mlflow.source.name": "make-stress-store.py",
+        "mlflow.source.type": "LOCAL",
+        "mlflow.user": "e2e",
+        "mlflow.trace.sizeStats": json.dumps({"num_spans": n_spans}),
+    }
+    db.executemany("INSERT INTO trace_request_metadata (key, value, request_id) VALUES (?,?,?)",
+                   [(k, v, rid) for k, v in meta.items()])
+    db.executemany(
+        "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status,"
+        " start_time_unix_nano, end_time_unix_nano, content) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(rid, EXP, *s) for s in spans])
+    return rid
+
+
+# ---- 20,000 spans ------------------------------------------------------------------------------------------
+TOTAL = 20_000
+L1, L2 = 25, 25
+trace_hex = "5e" * 16
+rid = f"tr-{trace_hex}"
+counter = [0]
+
+
+def new_id():
+    counter[0] += 1
+    return f"{counter[0]:016x}"
+
+
+rows = []
+start0 = BASE_NS
+end0 = BASE_NS + 60_000_000_000  # 60 s
+root = new_id()
+rows.append((root, None, "stress_20k", "CHAIN", "OK", start0, end0,
+             span_json(trace_hex, rid, root, None, "stress_20k", "CHAIN", start0, end0,
+                       inputs={"job": "stress", "spans": TOTAL}, outputs={"ok": True})))
+leaves = TOTAL - 1 - L1 - L1 * L2
+per_l2 = [leaves // (L1 * L2) + (1 if i < leaves % (L1 * L2) else 0) for i in range(L1 * L2)]
+slot1 = (end0 - start0) // L1
+k = 0
+for i in range(L1):
+    s1 = start0 + i * slot1
+    e1 = s1 + slot1 - 1000
+    a = new_id()
+    rows.append((a, root, f"stage-{i}", "CHAIN", "OK", s1, e1,
+                 span_json(trace_hex, rid, a, root, f"stage-{i}", "CHAIN", s1, e1, inputs={"stage": i})))
+    slot2 = (e1 - s1) // L2
+    for j in range(L2):
+        s2 = s1 + j * slot2
+        e2 = s2 + slot2 - 1000
+        b = new_id()
+        rows.append((b, a, f"batch-{i}-{j}", "RETRIEVER", "OK", s2, e2,
+                     span_json(trace_hex, rid, b, a, f"batch-{i}-{j}", "RETRIEVER", s2, e2, inputs={"batch": j})))
+        n = per_l2[k]
+        k += 1
+        slot3 = (e2 - s2) // n
+        for m in range(n):
+            s3 = s2 + m * slot3
+            e3 = s3 + slot3 - 500
+            c = new_id()
+            last = i == L1 - 1 and j == L2 - 1 and m == n - 1
+            name = "leaf-last" if last else f"leaf-{i}-{j}-{m}"
+            stype = "LLM" if m % 7 == 0 else "TOOL"
+            rows.append((c, b, name, stype, "OK", s3, e3,
+                         span_json(trace_hex, rid, c, b, name, stype, s3, e3, inputs={"item": m},
+                                   outputs={"result": f"item {m} done"})))
+assert len(rows) == TOTAL, len(rows)
+add_trace(trace_hex, "stress_20k", start0, end0, "OK", json.dumps({"job": "stress", "spans": TOTAL}),
+          json.dumps({"ok": True}), {"fixture_case": "stress-20k"}, rows, TOTAL)
+
+# ---- XSS probe ---------------------------------------------------------------------------------------------
+x_hex = "7a" * 16
+xrid = f"tr-{x_hex}"
+xs = BASE_NS - 10_000_000_000
+xe = xs + 3_000_000_000
+xroot, xname, xerr = "00000000000a0001", "00000000000a0002", "00000000000a0003"
+root_outputs = {"answer": "# Report\n\n" + "\n\n".join(PAYLOADS), "html": ALL}
+xrows = [
+    (xroot, None, "xss_probe", "AGENT", "OK", xs, xe,
+     span_json(x_hex, xrid, xroot, None, "xss_probe", "AGENT", xs, xe,
+               inputs={"question": ALL}, outputs=root_outputs, extra_attrs={"probe.attr": ALL})),
+    (xname, xroot, PAYLOADS[0], "TOOL", "OK", xs + 100, xs + 1_000_000_000,
+     span_json(x_hex, xrid, xname, xroot, PAYLOADS[0], "TOOL", xs + 100, xs + 1_000_000_000,
+               inputs={"q": PAYLOADS[3]}, outputs=PAYLOADS[2] + " " + PAYLOADS[1],
+               extra_attrs={"probe.attr": PAYLOADS[3], "probe.markdown": PAYLOADS[2]})),
+    (xerr, xroot, "failing_tool", "TOOL", "ERROR", xs + 1_000_000_100, xs + 2_000_000_000,
+     span_json(x_hex, xrid, xerr, xroot, "failing_tool", "TOOL", xs + 1_000_000_100, xs + 2_000_000_000,
+               inputs={"q": "x"}, status="ERROR", status_message="ProbeError: " + ALL,
+               events=[{"name": "exception", "time_unix_nano": xs + 2_000_000_000, "attributes": {
+                   "exception.type": "ProbeError", "exception.message": ALL,
+                   "exception.stacktrace": "Traceback (most recent call last):\n  File \"probe.py\", line 1, in x\nProbeError: " + ALL,
+                   "exception.escaped": "False"}}])),
+]
+add_trace(x_hex, "xss_probe", xs, xe, "OK", json.dumps({"question": ALL}), json.dumps(root_outputs),
+          {"fixture_case": "xss-probe", "probe": ALL}, xrows, len(xrows))
+db.execute(
+    "INSERT INTO assessments (assessment_id, trace_id, name, assessment_type, value, error, created_timestamp,"
+    " last_updated_timestamp, source_type, source_id, run_id, span_id, rationale, overrides, valid,"
+    " assessment_metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    ("a-" + "7a" * 16, xrid, "probe_judge", "feedback", json.dumps("yes"), None, xs // 1_000_000, xs // 1_000_000,
+     "LLM_JUDGE", "openai:/gpt-4o-mini", None, None, "Rationale: " + "\n\n".join(PAYLOADS), None, 1, "{}"))
+db.commit()
+db.close()
+print(f"wrote {DST}: {TOTAL}-span trace {rid}, XSS trace {xrid}")
