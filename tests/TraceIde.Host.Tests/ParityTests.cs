@@ -185,21 +185,5 @@ public sealed class ParityTests : IAsyncLifetime
         };
     }
 
-    /// <summary>JSON equality where 5 and 5.0 are the same number (the server stores doubles; spec §1.3).</summary>
-    private static bool JsonValuesEqual(JsonElement? a, JsonElement? b)
-    {
-        if (a is null || b is null) return a is null && b is null;
-        var x = a.Value;
-        var y = b.Value;
-        if (x.ValueKind == JsonValueKind.Number && y.ValueKind == JsonValueKind.Number) return x.GetDouble() == y.GetDouble();
-        if (x.ValueKind != y.ValueKind) return false;
-        return x.ValueKind switch
-        {
-            JsonValueKind.Object => x.EnumerateObject().Count() == y.EnumerateObject().Count()
-                                    && x.EnumerateObject().All(p => y.TryGetProperty(p.Name, out var q) && JsonValuesEqual(p.Value, q)),
-            JsonValueKind.Array => x.GetArrayLength() == y.GetArrayLength()
-                                   && x.EnumerateArray().Zip(y.EnumerateArray()).All(t => JsonValuesEqual(t.First, t.Second)),
-            _ => JsonElement.DeepEquals(x, y),
-        };
-    }
+    private static bool JsonValuesEqual(JsonElement? a, JsonElement? b) => JsonCanonical.Of(a) == JsonCanonical.Of(b);
 }

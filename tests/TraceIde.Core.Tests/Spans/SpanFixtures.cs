@@ -46,39 +46,6 @@ internal static class SpanFixtures
         return spans.EnumerateArray().Select(SpanDecoder.DecodeOtelSpan).ToList();
     }
 
-    /// <summary>JSON text with object keys sorted recursively, numbers as written, for comparing two decodings.</summary>
-    public static string Canonical(JsonElement e)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms)) Write(w, e);
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    private static void Write(Utf8JsonWriter w, JsonElement e)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                w.WriteStartObject();
-                foreach (var p in e.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-                {
-                    w.WritePropertyName(p.Name);
-                    Write(w, p.Value);
-                }
-                w.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                w.WriteStartArray();
-                foreach (var x in e.EnumerateArray()) Write(w, x);
-                w.WriteEndArray();
-                break;
-            case JsonValueKind.Number:
-                // 1.0 vs 1: compare numerically
-                w.WriteNumberValue(e.GetDouble());
-                break;
-            default:
-                e.WriteTo(w);
-                break;
-        }
-    }
+    /// <summary>JSON text with object keys sorted recursively, numbers as doubles, for comparing two decodings.</summary>
+    public static string Canonical(JsonElement e) => JsonCanonical.Of(e);
 }
