@@ -103,9 +103,6 @@ internal static class MetricsSql
         }
 
         var where = new List<string> { $"t.experiment_id IN ({string.Join(", ", ids)})" };
-        // Spans carry their experiment too: saying so lets SQLite use (experiment_id, type, status)
-        // instead of scanning every span row (whose JSON content makes the table large).
-        if (q.ViewType == MetricsViewTypes.Spans) where.Add($"s.experiment_id IN ({string.Join(", ", ids)})");
         if (q.StartTimeMs is { } start) where.Add("t.timestamp_ms >= " + P(start));
         if (q.EndTimeMs is { } end) where.Add("t.timestamp_ms <= " + P(end));
         foreach (var f in filters)
