@@ -187,6 +187,9 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#717171",
         ["--vscode-errorForeground"] = "#a1260d",
         ["--vscode-focusBorder"] = "#0090f1",
+        // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
+        ["--vscode-contrastBorder"] = "transparent",
+        ["--vscode-contrastActiveBorder"] = "transparent",
         ["--vscode-panel-border"] = "#80808059",
         ["--vscode-input-background"] = "#ffffff",
         ["--vscode-input-foreground"] = "#616161",
@@ -221,6 +224,9 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#ccccccb3",
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#007fd4",
+        // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
+        ["--vscode-contrastBorder"] = "transparent",
+        ["--vscode-contrastActiveBorder"] = "transparent",
         ["--vscode-panel-border"] = "#80808059",
         ["--vscode-input-background"] = "#3c3c3c",
         ["--vscode-input-foreground"] = "#cccccc",
@@ -255,6 +261,8 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#ffffff",
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#f38518",
+        ["--vscode-contrastBorder"] = "#6fc3df",
+        ["--vscode-contrastActiveBorder"] = "#f38518",
         ["--vscode-panel-border"] = "#6fc3df",
         ["--vscode-input-background"] = "#000000",
         ["--vscode-input-foreground"] = "#ffffff",
