@@ -8,12 +8,12 @@
 //   3. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
 // Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
 // CHROMIUM, PYTHON (default python3).
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { failer, launchChromium, requirePaths, startHost, stepper } from "./e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -31,23 +31,13 @@ const PAYLOADS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=
 /** The payload as text, raw or JSON-escaped (previews and JSON views show the JSON string). */
 const showsText = (text, p) => text.includes(p) || text.includes(JSON.stringify(p).slice(1, -1));
 
-function fail(message) {
-  console.error(`e2e-stress: FAIL: ${message}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-for (const [what, path, hint] of [
+const fail = failer("e2e-stress");
+requirePaths("e2e-stress", [
   ["host", dll, "build it: dotnet build TraceIde.sln -c Release (or set TRACEIDE_DLL)"],
   ["fixture store", fixture, "set TRACEIDE_STORE"],
   ["bundle", join(root, "dist/index.html"), "run: npm run build"],
   ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
-]) {
-  if (!existsSync(path)) {
-    console.error(`e2e-stress: FAIL: the ${what} is missing at ${path} — ${hint}`);
-    process.exit(1);
-  }
-}
+]);
 
 const tmp = mkdtempSync(join(tmpdir(), "traceide-stress-"));
 const store = join(tmp, "mlflow.db");
@@ -59,47 +49,15 @@ if (gen.status !== 0) {
 }
 console.log(`e2e-stress: ${gen.stdout.trim()}`);
 
-function startHost() {
-  const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", join(root, "dist")];
-  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const url = new Promise((resolveUrl, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`no "TraceIde UI:" line within 30 s. stderr:\n${stderr}`)), 30_000);
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      const m = /TraceIde UI: (\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolveUrl(m[1]);
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`));
-    });
-  });
-  return { child, url };
-}
+const step = stepper("e2e-stress");
 
-const step = async (name, fn) => {
-  const t0 = performance.now();
-  await fn();
-  console.log(`e2e-stress: ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
-};
-
-const host = startHost();
+const host = startHost({ dll, store, root, webviewRoot: join(root, "dist") });
 let browser;
 const started = Date.now();
 const figures = {};
 try {
   const url = await host.url.catch((e) => fail(e.message));
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium(browserPath);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
   const pageErrors = [];
   const dialogs = [];

@@ -4,11 +4,10 @@
 //   → Overview usage/quality/tool calls → no XSS, no CSP violation, no page error.
 // Screenshots go to webview/test-output/. Env: TRACEIDE_DLL (host dll), TRACEIDE_STORE (mlflow.db),
 // CHROMIUM (browser path), E2E_PAGE_SIZE (default 20, so that scrolling must page the list in).
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { failer, launchChromium, requirePaths, startHost, stepper } from "./e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -23,71 +22,23 @@ const EXPECTED_TRACES = 43;
 const EXPECTED_ERRORS = 5;
 const BIG_TRACE_SPANS = 500;
 
-function fail(message) {
-  console.error(`e2e: FAIL: ${message}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-for (const [what, path, hint] of [
+const fail = failer("e2e");
+requirePaths("e2e", [
   ["host", dll, "build it: dotnet build TraceIde.sln -c Release (or set TRACEIDE_DLL)"],
   ["fixture store", store, "set TRACEIDE_STORE"],
   ["bundle", join(root, "dist/index.html"), "run: npm run build"],
   ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
-]) {
-  if (!existsSync(path)) {
-    console.error(`e2e: FAIL: the ${what} is missing at ${path} — ${hint}`);
-    process.exit(1);
-  }
-}
-
-/** Starts `traceide ui` and resolves with the URL from its `TraceIde UI: <url>` line. */
-function startHost() {
-  const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", join(root, "dist")];
-  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const url = new Promise((resolveUrl, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => reject(new Error(`no "TraceIde UI:" line within 30 s. stderr:\n${stderr}`)), 30_000);
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      const m = /TraceIde UI: (\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolveUrl(m[1]);
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const noUi = /unknown command|usage:/i.test(stderr + stdout) && !/TraceIde UI:/.test(stdout);
-      reject(new Error(noUi
-        ? `this host has no \`traceide ui\` command yet (exit ${code}). Build the host with browser mode, or set TRACEIDE_DLL.\n${stderr}${stdout}`
-        : `the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`));
-    });
-  });
-  return { child, url, stderr: () => stderr };
-}
+]);
 
 const results = [];
-const step = async (name, fn) => {
-  const t0 = performance.now();
-  await fn();
-  const ms = Math.round(performance.now() - t0);
-  results.push(`ok   ${name} (${ms} ms)`);
-  console.log(`e2e: ok   ${name} (${ms} ms)`);
-};
+const step = stepper("e2e", results);
 
-const host = startHost();
+const host = startHost({ dll, store, root, webviewRoot: join(root, "dist") });
 let browser;
 const started = Date.now();
 try {
   const url = await host.url.catch((e) => fail(e.message));
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium(browserPath);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));

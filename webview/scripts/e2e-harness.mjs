@@ -1,0 +1,71 @@
+// What both end-to-end scripts share: prerequisites, the real host in browser mode, chromium, steps.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+/** Exits with a clear message when something the run needs is missing. `checks`: [what, path, hint][]. */
+export function requirePaths(prefix, checks) {
+  for (const [what, path, hint] of checks) {
+    if (!existsSync(path)) {
+      console.error(`${prefix}: FAIL: the ${what} is missing at ${path} — ${hint}`);
+      process.exit(1);
+    }
+  }
+}
+
+/** A failure that marks the run failed and stops the current step. */
+export function failer(prefix) {
+  return (message) => {
+    console.error(`${prefix}: FAIL: ${message}`);
+    process.exitCode = 1;
+    throw new Error(message);
+  };
+}
+
+/** Starts `traceide ui` on `store`; `url` resolves with the address from its `TraceIde UI: <url>` line. */
+export function startHost({ dll, store, root, webviewRoot }) {
+  const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", webviewRoot];
+  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = new Promise((resolveUrl, reject) => {
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`no "TraceIde UI:" line within 30 s. stderr:\n${stderr}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const m = /TraceIde UI: (\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const noUi = /unknown command|usage:/i.test(stderr + stdout) && !/TraceIde UI:/.test(stdout);
+      reject(new Error(noUi
+        ? `this host has no \`traceide ui\` command yet (exit ${code}). Build the host with browser mode, or set TRACEIDE_DLL.\n${stderr}${stdout}`
+        : `the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`));
+    });
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+/** Debian's chromium, headless, with the flags this closed network needs (no background connections). */
+export function launchChromium(executablePath) {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/** A timed, named step; `results` collects the "ok" lines. */
+export function stepper(prefix, results = []) {
+  return async (name, fn) => {
+    const t0 = performance.now();
+    await fn();
+    const ms = Math.round(performance.now() - t0);
+    results.push(`ok   ${name} (${ms} ms)`);
+    console.log(`${prefix}: ok   ${name} (${ms} ms)`);
+  };
+}
