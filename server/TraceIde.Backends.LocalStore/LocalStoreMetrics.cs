@@ -77,7 +77,13 @@ internal static class MetricsSql
                 dimExpr["trace_status"] = "t.status";
                 break;
             case MetricsViewTypes.Spans:
-                from.Append("spans s JOIN trace_info t ON t.request_id = s.trace_id");
+                // With a span type (the tool-calls tab) the few matching spans are found through MLflow's
+                // (experiment_id, type, status) index and their traces by key: CROSS JOIN pins that order.
+                // Without one, every span in range is read anyway and trace-first is the faster order;
+                // left to itself SQLite may pick a per-span rescan of trace_info on un-analysed stores.
+                from.Append(SpanTypeFiltered(filters)
+                    ? "spans s CROSS JOIN trace_info t ON t.request_id = s.trace_id"
+                    : "spans s JOIN trace_info t ON t.request_id = s.trace_id");
                 timeSource = "(s.start_time_unix_nano / 1000000)";
                 valueExpr = q.MetricName switch
                 {
@@ -103,6 +109,7 @@ internal static class MetricsSql
         }
 
         var where = new List<string> { $"t.experiment_id IN ({string.Join(", ", ids)})" };
+        if (q.ViewType == MetricsViewTypes.Spans && SpanTypeFiltered(filters)) where.Add($"s.experiment_id IN ({string.Join(", ", ids)})");
         if (q.StartTimeMs is { } start) where.Add("t.timestamp_ms >= " + P(start));
         if (q.EndTimeMs is { } end) where.Add("t.timestamp_ms <= " + P(end));
         foreach (var f in filters)
@@ -160,6 +167,9 @@ internal static class MetricsSql
         }
         return new Plan(sql.ToString(), parameters, bucketed, q.Dimensions, keys);
     }
+
+    private static bool SpanTypeFiltered(IReadOnlyList<MetricsFilter> filters) =>
+        filters.Any(f => f.Entity == "span" && f.Field == "type");
 
     public static IReadOnlyList<MetricsDataPoint> Execute(SqliteConnection connection, Plan plan, MetricsQuery q, CancellationToken ct)
     {
