@@ -69,3 +69,26 @@ export function stepper(prefix, results = []) {
     console.log(`${prefix}: ok   ${name} (${ms} ms)`);
   };
 }
+
+/** After a failure: a screenshot of the first open page, if there is one. */
+export async function screenshotOnFailure(browser, path) {
+  const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];
+  if (pages[0]) await pages[0].screenshot({ path }).catch(() => {});
+}
+
+/** Closes the browser and stops the host: SIGTERM, then SIGKILL after 5 s. */
+export async function shutDown(browser, host) {
+  await browser?.close().catch(() => {});
+  if (host.child.exitCode !== null) return;
+  host.child.kill("SIGTERM");
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      host.child.kill("SIGKILL");
+      r();
+    }, 5000);
+    host.child.once("exit", () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}

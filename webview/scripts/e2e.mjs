@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { failer, launchChromium, requirePaths, startHost, stepper } from "./e2e-harness.mjs";
+import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -367,23 +367,7 @@ try {
 } catch (e) {
   if (!process.exitCode) console.error(`e2e: FAIL: ${e?.stack ?? e}`);
   process.exitCode = 1;
-  if (browser) {
-    const pages = browser.contexts().flatMap((c) => c.pages());
-    if (pages[0]) await pages[0].screenshot({ path: join(out, "failure.png") }).catch(() => {});
-  }
+  await screenshotOnFailure(browser, join(out, "failure.png"));
 } finally {
-  await browser?.close().catch(() => {});
-  if (host.child.exitCode === null) {
-    host.child.kill("SIGTERM");
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        host.child.kill("SIGKILL");
-        r();
-      }, 5000);
-      host.child.once("exit", () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
+  await shutDown(browser, host);
 }
