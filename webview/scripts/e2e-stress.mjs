@@ -253,7 +253,8 @@ try {
         toolbar: getComputedStyle(q(".toolbar")).borderBottomColor,
         row: getComputedStyle(q(".trace-row[data-trace-id]")).borderBottomColor,
         input: getComputedStyle(q("input.search")).borderTopColor,
-        button: getComputedStyle(q(".columns-button")).borderTopColor,
+        // vscode-button draws its border on its inner .base, from --vscode-button-border (set from the contrast border in HC).
+        button: getComputedStyle(q(".columns-button").shadowRoot.querySelector(".base")).borderTopColor,
       };
     });
     if (borders.body !== "rgb(0, 0, 0)") fail(`HC background is ${borders.body}`);

@@ -289,8 +289,8 @@ try {
     console.log(`e2e:      delete on the local store: ${message}`);
     await page.locator(`${rowSel} .row-select`).nth(1).click();
     await page.click(".edit-tags");
-    await page.fill(".dialog .tag-key", "reviewed");
-    await page.fill(".dialog .tag-value", "yes");
+    await page.fill(".dialog .tag-key input", "reviewed");
+    await page.fill(".dialog .tag-value input", "yes");
     await page.click(".dialog .tag-set");
     await page.waitForSelector(".dialog .dialog-error:not([hidden])", { timeout: 10_000 });
     console.log(`e2e:      set tag on the local store: ${(await page.locator(".dialog .dialog-error").textContent())?.trim()}`);

@@ -2,6 +2,7 @@
 import type { Experiment, InitializeResult } from "./protocol.generated";
 import { METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
+import "./controls";
 import { TracesView } from "./traces-view";
 import { TraceViewer } from "./trace-viewer";
 import { OverviewView, type OverviewOptions } from "./overview-view";
@@ -48,7 +49,7 @@ export class App {
     this.connection = h("span", { class: "connection muted", title: "Connecting…" }, "Connecting…");
     this.experimentSelect = h("select", { class: "experiment", "aria-label": "Experiment", disabled: true });
     this.experimentSelect.addEventListener("change", () => this.setExperiments([this.experimentSelect.value]));
-    const refresh = h("button", { type: "button", class: "refresh", title: "Reload experiments and traces" }, "Refresh");
+    const refresh = h("vscode-button", { secondary: true, class: "refresh", title: "Reload experiments and traces" }, "Refresh");
     refresh.addEventListener("click", () => void this.refresh());
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 

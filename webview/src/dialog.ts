@@ -1,5 +1,6 @@
 // A small modal dialog (no <dialog>: it behaves the same in every webview and in happy-dom).
 import { h } from "./dom";
+import type { VscodeButton } from "./controls";
 
 export interface DialogHandle {
   element: HTMLElement;
@@ -10,10 +11,10 @@ export interface DialogHandle {
 }
 
 /** Opens a dialog over `parent`; Escape or the Cancel button closes it. */
-export function openDialog(parent: HTMLElement, title: string, body: (HTMLElement | string)[], buttons: HTMLButtonElement[], onClose?: () => void): DialogHandle {
+export function openDialog(parent: HTMLElement, title: string, body: (HTMLElement | string)[], buttons: VscodeButton[], onClose?: () => void): DialogHandle {
   const error = h("div", { class: "dialog-error", role: "alert", hidden: true });
   const bodyEl = h("div", { class: "dialog-body" }, body);
-  const cancel = h("button", { type: "button", class: "dialog-cancel" }, "Cancel");
+  const cancel = h("vscode-button", { secondary: true, class: "dialog-cancel" }, "Cancel");
   const box = h("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title }, h("div", { class: "dialog-title" }, title), bodyEl, error, h("div", { class: "dialog-buttons" }, buttons, cancel));
   const backdrop = h("div", { class: "dialog-backdrop" }, box);
   const previous = document.activeElement as HTMLElement | null;
@@ -48,7 +49,7 @@ export function openDialog(parent: HTMLElement, title: string, body: (HTMLElemen
 export function confirmDialog(parent: HTMLElement, title: string, message: string, confirmLabel: string): Promise<boolean> {
   return new Promise((resolve) => {
     let answered = false;
-    const ok = h("button", { type: "button", class: "dialog-confirm danger" }, confirmLabel);
+    const ok = h("vscode-button", { class: "dialog-confirm danger" }, confirmLabel);
     const d = openDialog(parent, title, [h("p", {}, message)], [ok], () => {
       if (!answered) resolve(false);
     });

@@ -3,6 +3,7 @@
 import type { AssessmentQuality, OverviewParams, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
+import "./controls";
 import { formatNumber } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
@@ -211,7 +212,7 @@ export class OverviewView {
       if (generation !== this.generation) return;
       const e = RpcError.from(err);
       if (e.isCancelled) return;
-      const retry = h("button", { type: "button" }, "Retry");
+      const retry = h("vscode-button", { class: "retry" }, "Retry");
       retry.addEventListener("click", () => void this.load());
       this.state(`Could not load the ${label.toLowerCase()} overview`, e.message, "error", retry);
     } finally {
@@ -233,7 +234,7 @@ export class OverviewView {
       }
       const week = weekEnding(t.requestTimeMs);
       if (week.startMs <= this.range.startMs && week.endMs >= this.range.endMs) return;
-      const button = h("button", { type: "button", class: "show-week" }, `Show ${utcDate(week.startMs)} – ${utcDate(week.endMs)}`);
+      const button = h("vscode-button", { secondary: true, class: "show-week" }, `Show ${utcDate(week.startMs)} – ${utcDate(week.endMs)}`);
       button.addEventListener("click", () => this.setRange("CUSTOM", week));
       clear(this.notice);
       this.notice.append(`No ${what} in ${rangeLabel} — newest trace ${utcDate(t.requestTimeMs)}. `, button);

@@ -2,6 +2,7 @@
 import type { Assessment, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
+import "./controls";
 import { formatDuration, formatTime } from "./format";
 import { renderJson, jsonText } from "./json-tree";
 import { detectChat, type ChatMessage } from "./chat";
@@ -330,7 +331,7 @@ export class TraceViewer {
     this.md = options.markdown ?? markdownRenderer(transport);
     this.mode = options.mode ?? "browser";
     this.title = h("div", { class: "viewer-title" });
-    const close = h("button", { type: "button", class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
+    const close = h("vscode-button", { secondary: true, class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
     close.addEventListener("click", () => this.close());
     this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
     this.findInput.addEventListener("input", () => this.refreshRows(true));

@@ -4,6 +4,7 @@
 import { RpcErrorCodes, type TraceSummary, type TracesSearchParams } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
+import { setPressed, type VscodeButton } from "./controls";
 import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
 import { confirmDialog, openDialog } from "./dialog";
@@ -90,7 +91,7 @@ export class TracesView {
   private readonly searchInput: HTMLInputElement;
   private readonly suggestBox: HTMLElement;
   private readonly filterError: HTMLElement;
-  private readonly stateButtons = new Map<StateFilter, HTMLButtonElement>();
+  private readonly stateButtons = new Map<StateFilter, VscodeButton>();
   private readonly sortSelect: HTMLSelectElement;
   private readonly timeSelect: HTMLSelectElement;
   private readonly status: HTMLElement;
@@ -100,10 +101,10 @@ export class TracesView {
   private readonly overlay: HTMLElement;
   private readonly list: VirtualList;
   private readonly columnMenu: HTMLElement;
-  private readonly deleteButton: HTMLButtonElement;
-  private readonly tagsButton: HTMLButtonElement;
-  private readonly groupButton: HTMLButtonElement;
-  private readonly liveButton: HTMLButtonElement;
+  private readonly deleteButton: VscodeButton;
+  private readonly tagsButton: VscodeButton;
+  private readonly groupButton: VscodeButton;
+  private readonly liveButton: VscodeButton;
   private readonly settings: SettingsStore;
   private readonly now: () => number;
   private readonly livePollMs: number;
@@ -153,9 +154,10 @@ export class TracesView {
     this.searchInput.addEventListener("blur", () => setTimeout(() => this.hideCompletion(), 150));
     this.filterError = h("div", { class: "filter-error", role: "alert", hidden: true });
 
-    const stateGroup = h("div", { class: "segmented", role: "group", "aria-label": "State" });
+    const stateGroup = h("vscode-button-group", { class: "state-filter", role: "group", "aria-label": "State" });
     for (const [value, label] of [["ALL", "All"], ["OK", "OK"], ["ERROR", "Error"]] as [StateFilter, string][]) {
-      const b = h("button", { type: "button", "data-state": value, "aria-pressed": String(value === "ALL") }, label);
+      const b = h("vscode-button", { "data-state": value }, label);
+      setPressed(b, value === "ALL");
       b.addEventListener("click", () => this.setState(value));
       this.stateButtons.set(value, b);
       stateGroup.appendChild(b);
@@ -179,20 +181,20 @@ export class TracesView {
       void this.reload();
     });
 
-    const columnsButton = h("button", { type: "button", class: "columns-button", "aria-haspopup": "true", "aria-expanded": "false" }, "Columns");
+    const columnsButton = h("vscode-button", { secondary: true, class: "columns-button", "aria-haspopup": "true", "aria-expanded": "false" }, "Columns");
     this.columnMenu = h("div", { class: "column-menu", role: "menu", hidden: true });
     columnsButton.addEventListener("click", () => {
       this.columnMenu.hidden = !this.columnMenu.hidden;
       columnsButton.setAttribute("aria-expanded", String(!this.columnMenu.hidden));
       if (!this.columnMenu.hidden) this.paintColumnMenu();
     });
-    this.groupButton = h("button", { type: "button", class: "group-toggle", "aria-pressed": "false", title: "Group the loaded traces by session" }, "Group by session");
+    this.groupButton = h("vscode-button", { secondary: true, class: "group-toggle", "aria-pressed": "false", title: "Group the loaded traces by session" }, "Group by session");
     this.groupButton.addEventListener("click", () => this.setGrouped(!this.grouped));
-    this.liveButton = h("button", { type: "button", class: "live-toggle", "aria-pressed": "false", title: `Check for new traces every ${Math.round(this.livePollMs / 1000)} s` }, "Live");
+    this.liveButton = h("vscode-button", { secondary: true, class: "live-toggle", "aria-pressed": "false", title: `Check for new traces every ${Math.round(this.livePollMs / 1000)} s` }, "Live");
     this.liveButton.addEventListener("click", () => this.setLive(this.liveTimer === null));
-    this.deleteButton = h("button", { type: "button", class: "delete-selected", disabled: true }, "Delete…");
+    this.deleteButton = h("vscode-button", { secondary: true, class: "delete-selected", disabled: true }, "Delete…");
     this.deleteButton.addEventListener("click", () => void this.deleteChecked());
-    this.tagsButton = h("button", { type: "button", class: "edit-tags", disabled: true, title: "Edit the tags of the one selected trace" }, "Tags…");
+    this.tagsButton = h("vscode-button", { secondary: true, class: "edit-tags", disabled: true, title: "Edit the tags of the one selected trace" }, "Tags…");
     this.tagsButton.addEventListener("click", () => this.editTags());
 
     this.status = h("span", { class: "list-status muted", "aria-live": "polite" });
@@ -253,7 +255,7 @@ export class TracesView {
 
   setState(state: StateFilter): void {
     this.query.state = state;
-    for (const [value, b] of this.stateButtons) b.setAttribute("aria-pressed", String(value === state));
+    for (const [value, b] of this.stateButtons) setPressed(b, value === state);
     void this.reload();
   }
 
@@ -454,7 +456,7 @@ export class TracesView {
 
   setGrouped(on: boolean): void {
     this.grouped = on;
-    this.groupButton.setAttribute("aria-pressed", String(on));
+    setPressed(this.groupButton, on);
     this.setRows();
   }
 
@@ -473,7 +475,7 @@ export class TracesView {
       }
       this.liveTimer = setInterval(() => void this.poll(), this.livePollMs);
     }
-    this.liveButton.setAttribute("aria-pressed", String(on));
+    setPressed(this.liveButton, on);
   }
 
   /** Live mode: fetch the first page again and put new traces on top, keeping the row under the reader. */
@@ -567,9 +569,9 @@ export class TracesView {
     const trace = this.traces.find((t) => t.traceId === id);
     if (!trace) return;
     const list = h("ul", { class: "tag-list" });
-    const key = h("input", { class: "tag-key", placeholder: "key", "aria-label": "Tag key", spellcheck: "false" });
-    const value = h("input", { class: "tag-value", placeholder: "value", "aria-label": "Tag value", spellcheck: "false" });
-    const set = h("button", { type: "button", class: "tag-set" }, "Set tag");
+    const key = h("vscode-textfield", { class: "tag-key", placeholder: "key", "aria-label": "Tag key", spellcheck: "false" });
+    const value = h("vscode-textfield", { class: "tag-value", placeholder: "value", "aria-label": "Tag value", spellcheck: "false" });
+    const set = h("vscode-button", { class: "tag-set" }, "Set tag");
     const form = h("div", { class: "tag-form" }, key, " = ", value, set);
     const dialog = openDialog(this.element, `Tags of ${trace.traceId}`, [list, form], []);
     const paint = () => {
@@ -577,7 +579,7 @@ export class TracesView {
       const tags = userTags(trace);
       if (tags.length === 0) list.appendChild(h("li", { class: "muted" }, "No tags yet."));
       for (const [k, v] of tags) {
-        const remove = h("button", { type: "button", class: "tag-remove", "aria-label": `Remove tag ${k}` }, "Remove");
+        const remove = h("vscode-button", { secondary: true, class: "tag-remove", "aria-label": `Remove tag ${k}` }, "Remove");
         remove.addEventListener("click", () => void run(() => this.transport.request("traces/deleteTag", { traceId: trace.traceId, key: k }), () => delete trace.tags[k]));
         list.appendChild(h("li", { "data-tag": k }, h("span", { class: "tag-text" }, `${k} = ${v}`), " ", remove));
       }
@@ -636,7 +638,7 @@ export class TracesView {
     this.overlay.appendChild(h("div", { class: "overlay-title" }, title));
     if (hint) this.overlay.appendChild(h("div", { class: "overlay-hint" }, hint));
     if (kind === "error") {
-      const retry = h("button", { type: "button" }, "Retry");
+      const retry = h("vscode-button", { class: "retry" }, "Retry");
       retry.addEventListener("click", () => void this.reload());
       this.overlay.appendChild(retry);
     }

@@ -241,7 +241,7 @@ describe("overview view", () => {
     await flush();
     expect(v.element.querySelector(".overview-state")?.textContent).toContain("The tracking server is unreachable");
     fail = false;
-    Array.from(v.element.querySelectorAll("button")).find((b) => b.textContent === "Retry")!.click();
+    v.element.querySelector<HTMLElement>("vscode-button.retry")!.click();
     await flush();
     expect(v.element.querySelector(".overview-state")?.textContent).toContain("Loading tool calls");
     release();

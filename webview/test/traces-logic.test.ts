@@ -6,6 +6,7 @@ import {
 import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, searchParams } from "../src/traces-view";
 import { App } from "../src/app";
 import { RpcError } from "../src/transport";
+import type { VscodeButton } from "../src/controls";
 import { FakeTransport, flush, summary, traceResult, span } from "./fixtures";
 
 afterEach(() => {
@@ -192,7 +193,11 @@ describe("grouping by session", () => {
     document.body.appendChild(view.element);
     view.setExperiments(["1"]);
     await flush();
-    view.element.querySelector<HTMLButtonElement>(".group-toggle")!.click();
+    const toggle = view.element.querySelector<VscodeButton>("vscode-button.group-toggle")!;
+    expect([toggle.getAttribute("aria-pressed"), toggle.secondary]).toEqual(["false", true]);
+    toggle.click();
+    // Pressed toggles take VS Code's primary button look.
+    expect([toggle.getAttribute("aria-pressed"), toggle.secondary]).toEqual(["true", false]);
     const group = view.element.querySelector<HTMLElement>('.group-row[data-session="s"]')!;
     expect(group.textContent).toContain("Session s · 2 traces");
     group.click();
