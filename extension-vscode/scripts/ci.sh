@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VS Code extension's checks, from any directory: npm ci → typecheck → build (bundle + web UI copy)
 # → unit tests (vitest: relay, host lifecycle against the real Release host) → publish the host into
-# host/ → package the .vsix → end to end in code-server 4.100.3 (installed once into
+# host/ → package the .vsix → end to end in code-server 4.100.3 against the MLflow replay server (installed once into
 # ~/.cache/traceide/code-server-4.100.3, or $TRACEIDE_CACHE) with Debian chromium.
 # Needs: node 20 + npm, dotnet, the host built in Release and webview/dist (.ci/test does both first),
 # chromium, ripgrep and a C toolchain (apt; installed here when running as root). Skips nothing.
@@ -14,6 +14,7 @@ fail() { echo "error: $*" >&2; exit 1; }
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || fail "Node.js 20+ and npm are required for extension-vscode/"
 command -v dotnet >/dev/null 2>&1 || fail "the .NET 10 SDK is required (dotnet is not on PATH)"
 [ -f "$repo/server/TraceIde.Host/bin/Release/net10.0/traceide.dll" ] || fail "the host is not built: dotnet build TraceIde.sln -c Release"
+[ -f "$repo/tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll" ] || fail "the MLflow replay server is not built: dotnet build TraceIde.sln -c Release"
 [ -f "$repo/webview/dist/main.js" ] || fail "webview/dist is missing: webview/scripts/ci.sh (or npm --prefix webview ci && npm --prefix webview run build)"
 
 # apt prerequisites of the e2e (chromium) and of the code-server install (ripgrep, native module builds).

@@ -1,12 +1,13 @@
 // End to end in a real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the built .vsix installed,
-// driven by playwright-core + Debian chromium. Workspace = a copy of the fixture app; `traceide.store`
-// = the fixture store (the MLflow server's own store: the same traces the recordings show). Not the
-// replay server: it answers only recorded requests, and the UI's trace search is not among them.
+// driven by playwright-core + Debian chromium. Workspace = a copy of the fixture app; `traceide.trackingUri`
+// = the MLflow replay server (tests/TraceIde.ReplayServer: a loopback server answering exactly as the
+// recorded MLflow 3.11.2 exchanges, Flask's 404 for anything else); `traceide.pageSize` = 10, the page
+// size of the recorded paged search, so the side panel pages through the recorded pages 1..5.
 // Steps: side panel lists the fixture traces → open a trace by ID (editor panel
 // shows its span tree) → jump to source (self-test command: the editor opens gen_traces.py at
 // `def get_weather`, also from Enter on the span) → kill the host (SIGKILL) → it comes back and the
 // panels reload → window reload: the trace panel is restored. Then no orphan host process.
-// Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, TRACEIDE_STORE, VSIX.
+// Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, REPLAY_DLL, VSIX.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,18 +22,18 @@ const out = join(root, "test-output");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const fixture = join(repo, "tests/fixtures/mlflow-3.11.2.dev0");
-const store = resolve(process.env.TRACEIDE_STORE ?? join(fixture, "store/mlflow.db"));
+const replayDll = resolve(process.env.REPLAY_DLL ?? join(repo, "tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll"));
 const codeServer = process.env.CODE_SERVER ?? join(process.env.HOME ?? "/root", ".cache/traceide/code-server-4.100.3/node_modules/.bin/code-server");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const vsix = resolve(process.env.VSIX ?? join(root, "traceide.vsix"));
-const TRACE = "tr-2a245dd281cf2b3dfcbbd1e7b6bcb6a4"; // has a span `get_weather` (def at gen_traces.py:712)
+const TRACE = "tr-2a245dd281cf2b3dfcbbd1e7b6bcb6a4"; // recorded traces/get (s1-paris-t1); span `get_weather` (def at gen_traces.py:712)
 const SPAN = "get_weather";
 const EXPECTED_LINE = 712;
 
 for (const [what, p, hint] of [
   ["code-server", codeServer, "run scripts/install-code-server.sh ~/.cache/traceide/code-server-4.100.3 (or set CODE_SERVER)"],
   ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
-  ["fixture store", store, "set TRACEIDE_STORE"],
+  ["replay server", replayDll, "dotnet build TraceIde.sln -c Release (or set REPLAY_DLL)"],
   [".vsix", vsix, "run: npm run package"],
 ]) {
   if (!existsSync(p)) {
@@ -71,9 +72,27 @@ writeFileSync(
     "chat.commandCenter.enabled": false,
   }),
 );
-const STATUS = /TraceIde: mlflow\.db/;
-const CONNECTION = /Local store · .*mlflow\.db/;
-writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store }));
+// The replay server: one line `replay: <url>` on stdout, then `unmatched: …` per request no recording answers.
+const replay = spawn("dotnet", [replayDll], { stdio: ["pipe", "pipe", "pipe"] });
+const replayOut = [];
+const replayUrl = await new Promise((res, rej) => {
+  const timer = setTimeout(() => rej(new Error("the replay server did not start in 30 s")), 30_000);
+  replay.stdout.on("data", (d) => {
+    replayOut.push(...String(d).split("\n").filter(Boolean));
+    const m = replayOut.map((l) => /^replay: (http\S+?)\/?$/.exec(l)).find(Boolean);
+    if (m) {
+      clearTimeout(timer);
+      res(m[1]);
+    }
+  });
+  replay.on("exit", (code) => rej(new Error(`the replay server exited (${code})`)));
+}).catch((e) => {
+  console.error(`e2e: FAIL: ${e.message}`);
+  process.exit(1);
+});
+const STATUS = /TraceIde: http:\/\/127\.0\.0\.1:\d+ · MLflow 3\.11\.2/;
+const CONNECTION = /MLflow server · http:\/\/127\.0\.0\.1:\d+.* · MLflow 3\.11\.2/;
+writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10 }));
 const configYaml = join(tmp, "config.yaml");
 writeFileSync(configYaml, "auth: none\ncert: false\n");
 const selfTestOut = join(tmp, "selftest.json");
@@ -176,12 +195,14 @@ try {
   // 1. The side panel (activity bar container) lists the fixture traces.
   await runCommand("TraceIde: Focus on Traces View");
   const side = await frameWith("side panel with trace rows", ".trace-row", async (f) => (await viewOf(f)) === "list", 45_000);
-  const rows = await until("20+ rows", async () => {
-    const n = await side.locator(".trace-row").count();
-    return n >= 20 ? n : undefined;
-  }, 15_000);
-  const countText = await side.getByText(/\d+ traces/).first().innerText().catch(() => "");
-  check(rows >= 20 && /43 traces/.test(countText), `side panel lists the fixture traces ("${countText}", ${rows} rows rendered)`);
+  // Pages of 10 (the recorded paged search): scrolling to the end loads the recorded pages 2..5.
+  const countText = await until("all 43 traces paged in", async () => {
+    await side.locator(".trace-scroller").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    const t = await side.locator(".list-status").innerText();
+    return /^43 traces$/.test(t.trim()) ? t : undefined;
+  }, 45_000);
+  const rows = await side.locator(".trace-row[data-trace-id]").count();
+  check(rows >= 10, `side panel lists the fixture traces from the replayed MLflow server ("${countText}", ${rows} rows rendered)`);
   const connection = await until("connection text", async () => {
     const t = await side.locator(".connection").innerText();
     return /Connecting/.test(t) ? undefined : t;
@@ -227,7 +248,7 @@ try {
   const r1 = await selfTest();
   log(`self-test: ${JSON.stringify(r1)}`);
   check(r1.vscodeVersion === "1.100.3", "runs inside VS Code 1.100.3 (code-server)");
-  check(r1.host?.state === "running" && r1.host.backendKind === "localStore", "host running on the local store");
+  check(r1.host?.state === "running" && r1.host.backendKind === "mlflowServer", "host running against the (replayed) MLflow server");
   check(r1.experiments > 0 && r1.traces > 0, `host answers through the extension (${r1.experiments} experiments, ${r1.traces} traces)`);
   check(r1.goToSource && String(r1.goToSource.path).endsWith("app/gen_traces.py") && r1.goToSource.line === EXPECTED_LINE,
     `jump to source opened app/gen_traces.py:${r1.goToSource?.line}`);
@@ -263,6 +284,10 @@ try {
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
   const text = serverLog.join("");
   check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");
+  // Every MLflow request the extension caused was one the recordings answer (server-info is not
+  // recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10).
+  const unmatched = replayOut.filter((l) => l.startsWith("unmatched:") && !l.includes("/server-info"));
+  check(unmatched.length === 0, `every request to the tracking server matched a recording${unmatched.length ? `: ${unmatched.join(" | ")}` : ""}`);
   writeFileSync(join(out, "selftest-after-restart.json"), JSON.stringify(r2, null, 2));
   globalThis.__lastHostPid = r2.host.pid;
 } catch (err) {
@@ -275,6 +300,8 @@ try {
   console.error(serverLog.join("").split("\n").slice(-40).join("\n"));
 } finally {
   await browser?.close().catch(() => {});
+  replay.stdin.end();
+  replay.kill("SIGTERM");
   // code-server was started with setsid: its PID is the process-group ID; end the whole group.
   try {
     process.kill(-server.pid, "SIGTERM");

@@ -1,0 +1,32 @@
+// traceide-replay: serves the recorded MLflow 3.11.2.dev0 exchanges (tests/fixtures/.../http) on
+// 127.0.0.1 until stdin closes or SIGTERM/Ctrl+C. Prints one line, `replay: http://127.0.0.1:<port>`,
+// then a line per request it could not match (those get Flask's 404, as an unknown URL would).
+using TraceIde.Testing;
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+await using var server = MlflowReplayServer.Start();
+Console.WriteLine($"replay: {server.BaseUri}");
+Console.Out.Flush();
+
+// The parent (a test script) holds our stdin: when it goes away, so do we.
+_ = Task.Run(async () =>
+{
+    var buffer = new char[256];
+    while (await Console.In.ReadAsync(buffer, stop.Token) > 0) { }
+    await stop.CancelAsync();
+});
+
+var reported = 0;
+while (!stop.IsCancellationRequested)
+{
+    try { await Task.Delay(200, stop.Token); } catch (OperationCanceledException) { }
+    var requests = server.Requests;
+    for (; reported < requests.Count; reported++)
+    {
+        var r = requests[reported];
+        if (r.MatchedRecording is null) Console.WriteLine($"unmatched: {r.Method} {r.Url} {r.Body}");
+    }
+}
