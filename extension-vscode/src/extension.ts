@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Experiment, InitializeParams, InitializeResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
+import type { Experiment, InitializeParams, InitializeResult, SourceLocateResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
 import { HostProcess, errorMessage, type HostStatus } from "./hostProcess";
 import { defaultIdeHandlers, openFileAt, redact, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
 import { FileChangeBatcher, SpanLensProvider, clearWinner, locateSpan, pickItems } from "./codeLinks";
@@ -213,15 +213,40 @@ export function activate(context: vscode.ExtensionContext): void {
     const editor = await openFileAt(pick.uri, pick.line);
     return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
   };
+  const openMapped = async (deployedPath: string, line?: number) => {
+    if (fs.existsSync(deployedPath) && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(deployedPath))) {
+      const editor = await openFileAt(vscode.Uri.file(deployedPath), line);
+      return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+    }
+    const { locations } = await h.request<SourceLocateResult>("source/mapPath", { path: deployedPath, line: line ?? null });
+    let chosen = clearWinner(locations);
+    if (!chosen && locations.length > 1) {
+      chosen = (await vscode.window.showQuickPick(pickItems(locations), { placeHolder: `Several workspace files may be ${deployedPath}` }))?.location;
+      if (!chosen) return { opened: false };
+    }
+    if (!chosen) throw { code: -32004, message: `${deployedPath} is not in the workspace (no file with that name and path ending).` };
+    const editor = await openFileAt(vscode.Uri.file(chosen.path), chosen.line);
+    return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+  };
   const base = defaultIdeHandlers();
   const ide: Record<string, IdeHandler> = {
     ...base,
     // The UI sends {path, line} or, from a span (Enter in the trace viewer), a SourceHint
     // {traceId, spanId, spanName, functionName, filePath, line}: a file path wins, else the function name.
     "ide/openFile": async (p) => {
-      if (typeof p?.path === "string" && p.path) return base["ide/openFile"]!(p);
+      const line = typeof p?.line === "number" ? p.line : undefined;
+      // A path that is not on this machine (a stack frame's, a deployed `code.filepath`) is mapped to the
+      // workspace by the host (longest matching path suffix).
+      if (typeof p?.path === "string" && p.path) {
+        return fs.existsSync(p.path) && !p.mapToWorkspace ? base["ide/openFile"]!(p) : openMapped(p.path, line);
+      }
+      // A span: the host weighs code attributes, stack frames, definitions and the entry script.
+      if (typeof p?.traceId === "string" && typeof p?.spanId === "string" && p.traceId && p.spanId) {
+        const r = await goToSource({ traceId: p.traceId, spanId: p.spanId });
+        return r ? { opened: true, ...r } : { opened: false };
+      }
       if (typeof p?.filePath === "string" && p.filePath) {
-        return base["ide/openFile"]!({ path: p.filePath, line: typeof p.line === "number" ? p.line : undefined });
+        return fs.existsSync(p.filePath) ? base["ide/openFile"]!({ path: p.filePath, line }) : openMapped(p.filePath, line);
       }
       const name = typeof p?.functionName === "string" && p.functionName ? p.functionName : undefined;
       if (!name && !(typeof p?.traceId === "string" && typeof p?.spanId === "string") && typeof p?.spanName !== "string") {
