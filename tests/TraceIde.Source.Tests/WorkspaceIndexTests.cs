@@ -46,6 +46,11 @@ public sealed class WorkspaceIndexTests(ITestOutputHelper output)
         view = await index.GetViewAsync(CancellationToken.None);
         Assert.Empty(view.ByName("refund_order"));
         Assert.Equal(1, view.FileCount); // app/gen_traces.py
+
+        // A new root .gitignore applies to files reported after it.
+        await index.ApplyChangesAsync([ws.Write(".gitignore", "scratch/\n")], [], CancellationToken.None);
+        await index.ApplyChangesAsync([ws.Write("scratch/tmp.py", "def refund_order():\n    pass\n")], [], CancellationToken.None);
+        Assert.Empty((await index.GetViewAsync(CancellationToken.None)).ByName("refund_order"));
     }
 
     [Fact]

@@ -73,6 +73,9 @@ public sealed class WorkspaceIndex
         {
             var path = Normalize(raw);
             if (path == null || RootOf(path) is not { } root || IsIgnored(root, path)) continue;
+            // A changed root .gitignore applies to what is scanned from now on (already indexed files stay
+            // until their own notifications; a new `initialize` rebuilds everything).
+            if (Path.GetFileName(path) == ".gitignore" && PathComparer.Equals(Path.GetDirectoryName(path), root)) _gitIgnores.TryRemove(root, out _);
             if (Directory.Exists(path))
             {
                 foreach (var file in EnumerateFiles(root, path)) _files[file] = ScanFile(file);
