@@ -240,12 +240,12 @@ try {
   //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
   const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
   await lens.waitFor({ timeout: 30_000 });
-  const lensText = (await lens.innerText()).trim();
+  const lensTitle = (await lens.innerText()).trim();
   await lens.click();
   const placeholder = page.locator(".quick-input-widget input");
   await until("the trace list of the lens's span", async () => /spans named \w+: \d+ trace/.test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 30_000);
-  const rows = await page.locator(".quick-input-list .monaco-list-row").count();
-  check(rows > 0, `CodeLens "${lensText}" → ${await placeholder.getAttribute("placeholder")} (${rows} rows)`);
+  const lensRows = await page.locator(".quick-input-list .monaco-list-row").count();
+  check(lensRows > 0, `CodeLens "${lensTitle}" → ${await placeholder.getAttribute("placeholder")} (${lensRows} rows)`);
   await page.screenshot({ path: join(out, "03c-codelens-trace-list.png") });
   await page.keyboard.press("Escape");
 

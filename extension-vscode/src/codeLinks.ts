@@ -160,6 +160,12 @@ export function brief(value: unknown, max = 160): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
+/** The trace-time range the numbers cover (ms since epoch). */
+export interface LensRange {
+  startTimeMs: number;
+  endTimeMs: number;
+}
+
 export interface SpanLensOptions {
   experimentIds: () => Promise<string[]>;
   /** How far back the numbers go. */
@@ -171,7 +177,7 @@ export interface SpanLensOptions {
 export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
-  private cache = new Map<string, { at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[] }>();
+  private cache = new Map<string, { at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[]; range: LensRange }>();
   static readonly TTL_MS = 30_000;
   static readonly MAX_NAMES = 50;
 
@@ -187,10 +193,10 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     return this.options.now?.() ?? Date.now();
   }
 
-  private async stats(doc: vscode.TextDocument, targets: LensTarget[], token?: vscode.CancellationToken): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[] }> {
+  private async stats(doc: vscode.TextDocument, targets: LensTarget[], token?: vscode.CancellationToken): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
     const key = `${doc.uri.toString()}@${doc.version}`;
     const hit = this.cache.get(key);
-    if (hit && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds };
+    if (hit && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
     const experimentIds = await this.options.experimentIds();
     const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
     const end = this.now();
@@ -199,9 +205,9 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       : this.host
           .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end, spanNames }, token)
           .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
-    this.cache.set(key, { at: this.now(), stats, experimentIds });
+    this.cache.set(key, { at: this.now(), stats, experimentIds, range: { startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end } });
     stats.catch(() => this.cache.delete(key)); // a failed request is asked again next time
-    return { stats: await stats, experimentIds };
+    return { stats: await stats, experimentIds, range: this.cache.get(key)!.range };
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
@@ -209,8 +215,9 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (targets.length === 0) return [];
     let stats: Map<string, SpanNameStats>;
     let experimentIds: string[];
+    let range: LensRange;
     try {
-      ({ stats, experimentIds } = await this.stats(doc, targets, token));
+      ({ stats, experimentIds, range } = await this.stats(doc, targets, token));
     } catch {
       return []; // no host, no numbers: the status bar says why
     }
@@ -218,12 +225,12 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       .filter((t) => t.traced || (stats.get(t.spanName)?.calls ?? 0) > 0)
       .map((t) => {
         const s = stats.get(t.spanName);
-        const range = new vscode.Range(new vscode.Position(t.line, t.character), new vscode.Position(t.line, t.character + t.spanName.length));
-        return new vscode.CodeLens(range, {
+        const where = new vscode.Range(new vscode.Position(t.line, t.character), new vscode.Position(t.line, t.character + t.spanName.length));
+        return new vscode.CodeLens(where, {
           title: lensText(s),
           tooltip: `Spans named '${t.spanName}' in the last ${this.options.days()} days — click for their traces`,
           command: "traceide.showSpanTraces",
-          arguments: [{ spanName: t.spanName, experimentIds }],
+          arguments: [{ spanName: t.spanName, experimentIds, ...range }], // the list covers the lens's range
         });
       });
   }

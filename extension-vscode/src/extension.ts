@@ -379,8 +379,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     if (id) webviews.openTrace(id, !!editor);
   });
-  const traceList = async (experimentIds: string[], filter: string | null, title?: string) => {
-    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, pageSize: 100 });
+  const traceList = async (experimentIds: string[], filter: string | null, title?: string, filters?: { startTimeMs?: number; endTimeMs?: number }) => {
+    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, filters: filters ?? null, pageSize: 100 });
     if (!r.traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
     const pick = await vscode.window.showQuickPick(
       r.traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
@@ -394,11 +394,12 @@ export function activate(context: vscode.ExtensionContext): void {
     await traceList(await currentExperimentIds(), filter.trim() || null);
   });
   // A CodeLens click: the traces holding a span of that name, newest first.
-  reg("traceide.showSpanTraces", async (args?: { spanName?: string; experimentIds?: string[] }) => {
+  reg("traceide.showSpanTraces", async (args?: { spanName?: string; experimentIds?: string[]; startTimeMs?: number; endTimeMs?: number }) => {
     const name = args?.spanName;
     if (!name) return;
     const quoted = name.includes("'") ? `"${name}"` : `'${name}'`;
-    await traceList(args.experimentIds?.length ? args.experimentIds : await currentExperimentIds(), `span.name = ${quoted}`, `spans named ${name}`);
+    const range = typeof args.startTimeMs === "number" ? { startTimeMs: args.startTimeMs, endTimeMs: args.endTimeMs } : undefined;
+    await traceList(args.experimentIds?.length ? args.experimentIds : await currentExperimentIds(), `span.name = ${quoted}`, `spans named ${name}`, range);
   });
   reg("traceide.refresh", async () => webviews.reloadAll());
   reg("traceide.openOverview", async () => webviews.openOverview());

@@ -112,7 +112,7 @@ describe("code links against the real host", () => {
       const tool = truth.tool_calls[name];
       if (tool) expect(lens.command!.title).toContain(`· ${tool.ERROR ?? 0} error`);
       expect(lens.command!.command).toBe("traceide.showSpanTraces");
-      expect(lens.command!.arguments).toEqual([{ spanName: name, experimentIds: ["1"] }]);
+      expect(lens.command!.arguments).toEqual([{ spanName: name, experimentIds: ["1"], startTimeMs: truth.last_request_time_ms + 1 - 8 * 86_400_000, endTimeMs: truth.last_request_time_ms + 1 }]);
       expect(lens.range.start.line).toBe(traced[i]!.line);
     }
 
