@@ -257,6 +257,19 @@ try {
   check(true, "the editor shows gen_traces.py with def get_weather in view");
   await page.screenshot({ path: join(out, "03-jump-to-source.png") });
 
+  // 3c. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
+  //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
+  const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  const lensTitle = (await lens.innerText()).trim();
+  await lens.click();
+  const placeholder = page.locator(".quick-input-widget input");
+  await until("the trace list of the lens's span", async () => /spans named \w+: \d+ trace/.test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 30_000);
+  const lensRows = await page.locator(".quick-input-list .monaco-list-row").count();
+  check(lensRows > 0, `CodeLens "${lensTitle}" → ${await placeholder.getAttribute("placeholder")} (${lensRows} rows)`);
+  await page.screenshot({ path: join(out, "03c-codelens-trace-list.png") });
+  await page.keyboard.press("Escape");
+
   // 4. Kill the host: it comes back (backoff) and the panels reload their state.
   const oldPid = r1.host.pid;
   check(alive(oldPid), `host process ${oldPid} is alive`);

@@ -2,9 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Experiment, InitializeParams, InitializeResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
+import type { Experiment, InitializeParams, InitializeResult, SourceLocateResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
 import { HostProcess, errorMessage, type HostStatus } from "./hostProcess";
 import { defaultIdeHandlers, openFileAt, redact, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
+import { FileChangeBatcher, SpanLensProvider, clearWinner, locateSpan, pickItems } from "./codeLinks";
 import { functionNameOf, resolveByFunctionName } from "./sourceResolver";
 import { Webviews, findTraceId } from "./webviews";
 
@@ -166,6 +167,22 @@ export function activate(context: vscode.ExtensionContext): void {
   const goToSource = async (args?: { traceId?: string; spanId?: string; name?: string }): Promise<{ path: string; line: number } | undefined> => {
     let name = args?.name;
     if (!name && args?.traceId && args.spanId) {
+      // The host ranks the evidence (code attributes, stack frames, definitions, entry script); this
+      // extension's own resolver below is the fallback when it finds nothing (or is an older host).
+      const located = await locateSpan(h, args.traceId, args.spanId).catch((err) => {
+        log(`source/locate failed, falling back to the name resolver: ${errorMessage(err)}`);
+        return [];
+      });
+      if (located.length > 0) {
+        let chosen = clearWinner(located);
+        if (!chosen) {
+          const item = await vscode.window.showQuickPick(pickItems(located), { placeHolder: "Several places may be this span's code", matchOnDetail: true });
+          if (!item) return undefined;
+          chosen = item.location;
+        }
+        const editor = await openFileAt(vscode.Uri.file(chosen.path), chosen.line, chosen.column ?? undefined);
+        return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+      }
       const trace = await h.request<TracesGetResult>("traces/get", { traceId: args.traceId, includePayloads: true });
       let span: Span | undefined = trace.spans.find((s) => s.spanId === args.spanId);
       if (span && !span.payload) {
@@ -196,15 +213,40 @@ export function activate(context: vscode.ExtensionContext): void {
     const editor = await openFileAt(pick.uri, pick.line);
     return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
   };
+  const openMapped = async (deployedPath: string, line?: number) => {
+    if (fs.existsSync(deployedPath) && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(deployedPath))) {
+      const editor = await openFileAt(vscode.Uri.file(deployedPath), line);
+      return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+    }
+    const { locations } = await h.request<SourceLocateResult>("source/mapPath", { path: deployedPath, line: line ?? null });
+    let chosen = clearWinner(locations);
+    if (!chosen && locations.length > 1) {
+      chosen = (await vscode.window.showQuickPick(pickItems(locations), { placeHolder: `Several workspace files may be ${deployedPath}` }))?.location;
+      if (!chosen) return { opened: false };
+    }
+    if (!chosen) throw { code: -32004, message: `${deployedPath} is not in the workspace (no file with that name and path ending).` };
+    const editor = await openFileAt(vscode.Uri.file(chosen.path), chosen.line);
+    return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+  };
   const base = defaultIdeHandlers();
   const ide: Record<string, IdeHandler> = {
     ...base,
     // The UI sends {path, line} or, from a span (Enter in the trace viewer), a SourceHint
     // {traceId, spanId, spanName, functionName, filePath, line}: a file path wins, else the function name.
     "ide/openFile": async (p) => {
-      if (typeof p?.path === "string" && p.path) return base["ide/openFile"]!(p);
+      const line = typeof p?.line === "number" ? p.line : undefined;
+      // A path that is not on this machine (a stack frame's, a deployed `code.filepath`) is mapped to the
+      // workspace by the host (longest matching path suffix).
+      if (typeof p?.path === "string" && p.path) {
+        return fs.existsSync(p.path) && !p.mapToWorkspace ? base["ide/openFile"]!(p) : openMapped(p.path, line);
+      }
+      // A span: the host weighs code attributes, stack frames, definitions and the entry script.
+      if (typeof p?.traceId === "string" && typeof p?.spanId === "string" && p.traceId && p.spanId) {
+        const r = await goToSource({ traceId: p.traceId, spanId: p.spanId });
+        return r ? { opened: true, ...r } : { opened: false };
+      }
       if (typeof p?.filePath === "string" && p.filePath) {
-        return base["ide/openFile"]!({ path: p.filePath, line: typeof p.line === "number" ? p.line : undefined });
+        return fs.existsSync(p.filePath) ? base["ide/openFile"]!({ path: p.filePath, line }) : openMapped(p.filePath, line);
       }
       const name = typeof p?.functionName === "string" && p.functionName ? p.functionName : undefined;
       if (!name && !(typeof p?.traceId === "string" && typeof p?.spanId === "string") && typeof p?.spanName !== "string") {
@@ -337,17 +379,27 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     if (id) webviews.openTrace(id, !!editor);
   });
-  reg("traceide.searchTraces", async () => {
-    const filter = await vscode.window.showInputBox({ prompt: "MLflow trace filter (empty: newest traces)", placeHolder: "e.g. trace.status = 'ERROR'  or  span.name = 'get_weather'" });
-    if (filter === undefined) return;
-    const experimentIds = await currentExperimentIds();
-    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter: filter.trim() || null, pageSize: 100 });
+  const traceList = async (experimentIds: string[], filter: string | null, title?: string, filters?: { startTimeMs?: number; endTimeMs?: number }) => {
+    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, filters: filters ?? null, pageSize: 100 });
     if (!r.traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
     const pick = await vscode.window.showQuickPick(
       r.traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
-      { placeHolder: `${r.traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
+      { placeHolder: `${title ? `${title}: ` : ""}${r.traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
     );
     if (pick) webviews.openTrace(pick.id);
+  };
+  reg("traceide.searchTraces", async () => {
+    const filter = await vscode.window.showInputBox({ prompt: "MLflow trace filter (empty: newest traces)", placeHolder: "e.g. trace.status = 'ERROR'  or  span.name = 'get_weather'" });
+    if (filter === undefined) return;
+    await traceList(await currentExperimentIds(), filter.trim() || null);
+  });
+  // A CodeLens click: the traces holding a span of that name, newest first.
+  reg("traceide.showSpanTraces", async (args?: { spanName?: string; experimentIds?: string[]; startTimeMs?: number; endTimeMs?: number }) => {
+    const name = args?.spanName;
+    if (!name) return;
+    const quoted = name.includes("'") ? `"${name}"` : `'${name}'`;
+    const range = typeof args.startTimeMs === "number" ? { startTimeMs: args.startTimeMs, endTimeMs: args.endTimeMs } : undefined;
+    await traceList(args.experimentIds?.length ? args.experimentIds : await currentExperimentIds(), `span.name = ${quoted}`, `spans named ${name}`, range);
   });
   reg("traceide.refresh", async () => webviews.reloadAll());
   reg("traceide.openOverview", async () => webviews.openOverview());
@@ -407,6 +459,26 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
   );
+
+  // ---- code ↔ spans: file changes for the host's workspace index, CodeLens + hover ---------------
+  const batcher = new FileChangeBatcher((params) => h.notify("workspace/didChangeFiles", params));
+  const watcher = vscode.workspace.createFileSystemWatcher("**/*");
+  context.subscriptions.push(
+    batcher,
+    watcher,
+    watcher.onDidChange((u) => u.scheme === "file" && batcher.add("changed", u.fsPath)),
+    watcher.onDidCreate((u) => u.scheme === "file" && batcher.add("created", u.fsPath)),
+    watcher.onDidDelete((u) => u.scheme === "file" && batcher.add("deleted", u.fsPath)),
+  );
+  const lenses = new SpanLensProvider(h, {
+    experimentIds: currentExperimentIds,
+    days: () => Math.max(1, config().get<number>("codeLens.days") ?? 7),
+  });
+  const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({ language, scheme: "file" }));
+  context.subscriptions.push(lenses, h.onDidChange((s) => s.state === "running" && lenses.refresh()));
+  if (config().get<boolean>("codeLens.enabled") ?? true) {
+    context.subscriptions.push(vscode.languages.registerCodeLensProvider(lensLanguages, lenses), vscode.languages.registerHoverProvider(lensLanguages, lenses));
+  }
 
   // ---- test-only self-test (the e2e sets TRACEIDE_SELFTEST_OUT in code-server's environment) ----
   const selfTestOut = process.env.TRACEIDE_SELFTEST_OUT;

@@ -194,6 +194,12 @@ export class HostProcess {
     return connection.sendRequest<R>(method, params ?? null, token ?? CancellationToken.None);
   }
 
+  /** Sends a notification when the host runs; dropped otherwise (a restarted host starts from `initialize` anyway). */
+  notify(method: string, params: unknown): void {
+    if (this.status.state !== "running" || !this.connection) return;
+    void this.connection.sendNotification(method, params ?? null).catch(() => undefined);
+  }
+
   private kill(): void {
     const child = this.child;
     this.child = undefined;

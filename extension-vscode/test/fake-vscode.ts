@@ -101,3 +101,43 @@ export const commands = {
     return undefined;
   },
 };
+
+// ---- CodeLens / hover (codeLinks.ts)
+export class EventEmitter<T> {
+  private listeners: Array<(e: T) => void> = [];
+  fired = 0;
+  readonly event = (l: (e: T) => void) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    this.fired++;
+    for (const l of this.listeners) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+export class CodeLens {
+  constructor(readonly range: Range, readonly command?: { title: string; command: string; tooltip?: string; arguments?: unknown[] }) {}
+}
+export class MarkdownString {
+  value = "";
+  isTrusted = false;
+  supportHtml = false;
+  appendMarkdown(s: string): this {
+    this.value += s;
+    return this;
+  }
+  appendCodeblock(code: string, language = ""): this {
+    this.value += `\n\`\`\`${language}\n${code}\n\`\`\`\n`;
+    return this;
+  }
+}
+export class Hover {
+  constructor(readonly contents: MarkdownString) {}
+}
+/** A text document as the providers see it. */
+export function document(path: string, languageId: string, text: string, version = 1) {
+  return { uri: Uri.file(path), languageId, version, getText: () => text };
+}

@@ -36,6 +36,16 @@ public static class RpcMethods
     /// <summary>The connection's <see cref="InitializeResult"/> (backend kind and location, MLflow version), for the UI to show.</summary>
     public const string SessionInfo = "session/info";
 
+    // ---- jumping between code and spans (records in Source.cs); IDE-side, not UI-callable
+    /// <summary>Ranked workspace locations of a span's code (<see cref="SourceLocateParams"/>).</summary>
+    public const string SourceLocate = "source/locate";
+    /// <summary>A deployed path (stack frame) → workspace files (<see cref="SourceMapPathParams"/>).</summary>
+    public const string SourceMapPath = "source/mapPath";
+    /// <summary>CodeLens/hover numbers per span name (<see cref="SourceSpanStatsParams"/>).</summary>
+    public const string SourceSpanStats = "source/spanStats";
+    /// <summary>Client → host notification: files changed on disk (<see cref="WorkspaceDidChangeFilesParams"/>).</summary>
+    public const string WorkspaceDidChangeFiles = "workspace/didChangeFiles";
+
     /// <summary>Methods a webview may call through an IDE relay (everything but lifecycle).</summary>
     public static readonly IReadOnlyList<string> UiCallable =
     [

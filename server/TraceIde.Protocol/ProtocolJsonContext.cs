@@ -30,6 +30,13 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(OverviewUsageResult))]
 [JsonSerializable(typeof(OverviewQualityResult))]
 [JsonSerializable(typeof(OverviewToolCallsResult))]
+// ---- source/* (Source.cs)
+[JsonSerializable(typeof(SourceLocateParams))]
+[JsonSerializable(typeof(SourceLocateResult))]
+[JsonSerializable(typeof(SourceMapPathParams))]
+[JsonSerializable(typeof(SourceSpanStatsParams))]
+[JsonSerializable(typeof(SourceSpanStatsResult))]
+[JsonSerializable(typeof(WorkspaceDidChangeFilesParams))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The one place that says how the contract is written on the wire.</summary>

@@ -29,5 +29,10 @@ public static class RpcContract
         new(RpcMethods.OverviewToolCalls, typeof(OverviewParams), typeof(OverviewToolCallsResult)),
         new(RpcMethods.Progress, typeof(ProgressParams), null, IsNotification: true, FromHost: true),
         new(RpcMethods.SessionInfo, null, typeof(InitializeResult)),
+        // ---- source/* (Source.cs)
+        new(RpcMethods.SourceLocate, typeof(SourceLocateParams), typeof(SourceLocateResult)),
+        new(RpcMethods.SourceMapPath, typeof(SourceMapPathParams), typeof(SourceLocateResult)),
+        new(RpcMethods.SourceSpanStats, typeof(SourceSpanStatsParams), typeof(SourceSpanStatsResult)),
+        new(RpcMethods.WorkspaceDidChangeFiles, typeof(WorkspaceDidChangeFilesParams), null, IsNotification: true),
     ];
 }

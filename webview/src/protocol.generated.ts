@@ -20,6 +20,10 @@ export const RpcMethods = {
   overviewToolCalls: "overview/toolCalls",
   progress: "$/progress",
   sessionInfo: "session/info",
+  sourceLocate: "source/locate",
+  sourceMapPath: "source/mapPath",
+  sourceSpanStats: "source/spanStats",
+  workspaceDidChangeFiles: "workspace/didChangeFiles",
 } as const;
 
 export const RpcErrorCodes = {
@@ -211,6 +215,43 @@ export interface RpcErrorData {
   mlflowErrorCode?: string | null;
 }
 
+export interface SourceLocateParams {
+  traceId: string;
+  spanId: string;
+}
+
+export interface SourceLocateResult {
+  locations: SourceLocation[];
+}
+
+export interface SourceLocation {
+  path: string;
+  line: number;
+  column?: number | null;
+  confidence: number;
+  reason: string;
+  kind: string;
+}
+
+export interface SourceMapPathParams {
+  path: string;
+  line?: number | null;
+}
+
+export interface SourceSpanStatsParams {
+  experimentIds: string[];
+  startTimeMs?: number | null;
+  endTimeMs?: number | null;
+  spanNames?: string[] | null;
+}
+
+export interface SourceSpanStatsResult {
+  spans: SpanNameStats[];
+  startTimeMs: number;
+  endTimeMs: number;
+  engine: string;
+}
+
 export interface Span {
   spanId: string;
   parentSpanId?: string | null;
@@ -232,6 +273,14 @@ export interface SpanEvent {
   name: string;
   timeMs: number;
   attributes: Record<string, JsonValue>;
+}
+
+export interface SpanNameStats {
+  spanName: string;
+  calls: number;
+  errors: number;
+  p50LatencyMs?: number | null;
+  latestTraceId?: string | null;
 }
 
 export interface SpanPayload {
@@ -401,6 +450,12 @@ export interface UsageTotals {
   p99TokensPerTrace?: number | null;
 }
 
+export interface WorkspaceDidChangeFilesParams {
+  changed?: string[] | null;
+  created?: string[] | null;
+  deleted?: string[] | null;
+}
+
 /** Requests: method name → parameter and result types. */
 export interface RpcRequests {
   "initialize": { params: InitializeParams; result: InitializeResult };
@@ -417,11 +472,15 @@ export interface RpcRequests {
   "overview/quality": { params: OverviewParams; result: OverviewQualityResult };
   "overview/toolCalls": { params: OverviewParams; result: OverviewToolCallsResult };
   "session/info": { params: null; result: InitializeResult };
+  "source/locate": { params: SourceLocateParams; result: SourceLocateResult };
+  "source/mapPath": { params: SourceMapPathParams; result: SourceLocateResult };
+  "source/spanStats": { params: SourceSpanStatsParams; result: SourceSpanStatsResult };
 }
 
 /** Notifications: method name → parameter type. */
 export interface RpcNotifications {
   "exit": { params: null };
+  "workspace/didChangeFiles": { params: WorkspaceDidChangeFilesParams };
 }
 
 /** Notifications the host sends: method name → parameter type. */

@@ -148,7 +148,45 @@ export function renderAttributes(attributes: Record<string, JsonValue>): HTMLEle
   );
 }
 
-export function renderEvents(events: SpanEvent[]): HTMLElement {
+/** Opens a stack frame's file in the IDE (which maps the deployed path to the workspace). */
+export type FrameOpener = (path: string, line: number) => void;
+
+const FRAME_PATTERNS = [
+  /^\s*File "(?<path>[^"]+)", line (?<line>\d+)/, // Python
+  /^\s*at (?:[^\s(]+ \()?(?<path>[^()\s]+?):(?<line>\d+):\d+\)?\s*$/, // JavaScript
+  /^\s*at [^\s(]+\(.*\) in (?<path>.+):line (?<line>\d+)\s*$/, // .NET
+];
+const LIBRARY_PATH = /(?:^|[\\/])(?:site-packages|dist-packages|node_modules)[\\/]|^<|^node:|[\\/]lib[\\/]python\d/;
+
+/** The file and line a stack-trace line names, unless it is library code (which is not the workspace's). */
+export function stackFrameOf(line: string): { path: string; line: number } | null {
+  for (const re of FRAME_PATTERNS) {
+    const m = re.exec(line);
+    if (m?.groups) return LIBRARY_PATH.test(m.groups.path!) ? null : { path: m.groups.path!, line: Number(m.groups.line) };
+  }
+  return null;
+}
+
+/** A stack trace as text, its app frames as links when an IDE can open them. */
+function renderStack(stack: string, openFrame?: FrameOpener): HTMLElement {
+  if (!openFrame) return h("pre", { class: "stacktrace" }, stack);
+  return h(
+    "pre",
+    { class: "stacktrace" },
+    stack.split("\n").flatMap((text, i): Array<string | HTMLElement> => {
+      const frame = stackFrameOf(text);
+      const nl = i > 0 ? "\n" : "";
+      if (!frame) return [nl + text];
+      const open = (e: Event) => {
+        e.preventDefault();
+        openFrame(frame.path, frame.line);
+      };
+      return [nl, h("a", { class: "frame-link", href: "#", title: `Open ${frame.path}:${frame.line} in the IDE`, onclick: open }, text)];
+    }),
+  );
+}
+
+export function renderEvents(events: SpanEvent[], openFrame?: FrameOpener): HTMLElement {
   if (events.length === 0) return h("div", { class: "muted" }, "No events.");
   return h(
     "div",
@@ -169,7 +207,7 @@ export function renderEvents(events: SpanEvent[]): HTMLElement {
         { class: `event${isException ? " event-exception" : ""}` },
         h("div", { class: "event-head" }, h("span", { class: "event-name" }, ev.name), h("span", { class: "muted" }, formatTime(ev.timeMs))),
         isException && (type || message) ? h("div", { class: "exception-message" }, type && message ? `${type}: ${message}` : type || message) : null,
-        stack ? h("pre", { class: "stacktrace" }, stack) : null,
+        stack ? renderStack(stack, openFrame) : null,
         Object.keys(attrs).length ? renderAttributes(attrs) : null,
       );
     }),
@@ -270,7 +308,7 @@ export function usageText(u: UsageInfo): string {
 }
 
 /** Detail pane body for one span. */
-export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null, md?: MarkdownRenderer): HTMLElement {
+export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null, md?: MarkdownRenderer, openFrame?: FrameOpener): HTMLElement {
   const head = h(
     "div",
     { class: "detail-head" },
@@ -293,7 +331,7 @@ export function renderSpanDetail(span: Span, payload: SpanPayload | null, assess
     body.push(section("Inputs", renderValue(payload.inputs, md)));
     body.push(section("Outputs", renderValue(payload.outputs, md)));
     body.push(section("Attributes", renderAttributes(payload.attributes)));
-    body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events)));
+    body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events, openFrame)));
   }
   body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, span.spanId, md)));
   return h("div", { class: "span-detail" }, body);
@@ -401,6 +439,16 @@ export class TraceViewer {
     } else {
       this.flash("Jump to source needs an IDE (open this trace in VS Code or Visual Studio).");
     }
+  }
+
+  /** Stack frames are links in an IDE: it maps the deployed path to the workspace (host `source/mapPath`). */
+  private frameOpener(): FrameOpener | undefined {
+    const post = this.mode === "ide" ? this.transport.postToIde?.bind(this.transport) : undefined;
+    if (!post) return undefined;
+    return (path, line) => {
+      post("ide/openFile", { path, line, mapToWorkspace: true });
+      this.flash(`Asked the IDE to open ${path}:${line}.`);
+    };
   }
 
   get isOpen(): boolean {
@@ -610,7 +658,7 @@ export class TraceViewer {
     if (!this.trace || !this.tree || !this.selected) return;
     const span = this.tree.byId.get(this.selected)!;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState, this.md));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState, this.md, this.frameOpener()));
     this.detail.scrollTop = 0;
   }
 }

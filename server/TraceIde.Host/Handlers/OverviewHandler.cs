@@ -55,31 +55,8 @@ public sealed class OverviewHandler(HostSession session, Func<string, object, Ta
         }
     }
 
-    private readonly Lock _lock = new();
-    private (ITraceBackend Backend, ITraceMetricsSource Source)? _engine;
-
-    /// <summary>
-    /// The engine for the session's backend, kept per backend: a local store answers in SQL; a tracking
-    /// server is asked (≥ 3.9, SQL store) and, when it cannot aggregate, the host streams its traces instead.
-    /// </summary>
-    private OverviewService Service()
-    {
-        var backend = session.Backend;
-        lock (_lock)
-        {
-            if (_engine is not { } e || !ReferenceEquals(e.Backend, backend))
-            {
-                ITraceMetricsSource source = backend switch
-                {
-                    ITraceMetricsSource own when backend.Kind == BackendKinds.MlflowServer => new FallbackMetricsSource(own, new StreamingMetricsEngine(backend)),
-                    ITraceMetricsSource own => own,
-                    _ => new StreamingMetricsEngine(backend),
-                };
-                _engine = e = (backend, source);
-            }
-            return new OverviewService(e.Source);
-        }
-    }
+    /// <summary>The Overview service over the session's metrics engine (<see cref="HostSession.MetricsSource"/>).</summary>
+    private OverviewService Service() => new(session.MetricsSource);
 
     private static T Require<T>(T? parameters) where T : class =>
         parameters ?? throw new BackendException(RpcErrorCodes.InvalidParams, "This method needs a parameter object.");

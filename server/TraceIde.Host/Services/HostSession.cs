@@ -1,4 +1,6 @@
 using TraceIde.Core.Backends;
+using TraceIde.Core.Overview;
+using TraceIde.Core.Source;
 using TraceIde.Host.Logging;
 using TraceIde.Protocol;
 
@@ -24,6 +26,42 @@ public sealed class HostSession : IDisposable
 
     public TraceService Traces => _traces ?? throw NotInitialized();
 
+    /// <summary>
+    /// The workspace folders' index for `source/*`, built in the background from `initialize` on (empty
+    /// until a client names workspace folders).
+    /// </summary>
+    public WorkspaceIndex Workspace { get; private set; } = new([]);
+
+    private readonly Lock _metricsLock = new();
+    private (ITraceBackend Backend, ITraceMetricsSource Source)? _metrics;
+
+    /// <summary>
+    /// The metrics engine for the session's backend, kept per backend: a local store answers in SQL; a
+    /// tracking server is asked (≥ 3.9, SQL store) and, when it cannot aggregate, the host streams its
+    /// traces instead. Shared by the Overview tab and the CodeLens numbers.
+    /// </summary>
+    public ITraceMetricsSource MetricsSource
+    {
+        get
+        {
+            var backend = Backend;
+            lock (_metricsLock)
+            {
+                if (_metrics is not { } e || !ReferenceEquals(e.Backend, backend))
+                {
+                    ITraceMetricsSource source = backend switch
+                    {
+                        ITraceMetricsSource own when backend.Kind == BackendKinds.MlflowServer => new FallbackMetricsSource(own, new StreamingMetricsEngine(backend)),
+                        ITraceMetricsSource own => own,
+                        _ => new StreamingMetricsEngine(backend),
+                    };
+                    _metrics = e = (backend, source);
+                }
+                return e.Source;
+            }
+        }
+    }
+
     public bool IsInitialized => _backend != null;
 
     /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`).</summary>
@@ -36,8 +74,25 @@ public sealed class HostSession : IDisposable
     public bool BackendFixed { get; init; }
 
     /// <summary>Chooses and connects the backend. A second call replaces the first backend.</summary>
-    public Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken) =>
-        InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken);
+    public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
+    {
+        var result = await InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken).ConfigureAwait(false);
+        UseWorkspaceFolders(parameters.WorkspaceFolders ?? []);
+        return result;
+    }
+
+    /// <summary>Starts indexing <paramref name="folders"/> in the background (replacing the previous index).</summary>
+    public void UseWorkspaceFolders(IReadOnlyList<string> folders)
+    {
+        var index = new WorkspaceIndex(folders.Where(Path.IsPathFullyQualified));
+        Workspace = index;
+        index.StartBuilding();
+        _ = index.BuildAsync(CancellationToken.None).ContinueWith(
+            t => _log.Info(t.IsCompletedSuccessfully
+                ? $"workspace index: {t.Result.Files:N0} files, {t.Result.Definitions:N0} definitions in {t.Result.Elapsed.TotalMilliseconds:N0} ms"
+                : $"workspace index failed: {t.Exception?.GetBaseException().Message}"),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
 
     /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend.</summary>
     public async Task<InitializeResult> InitializeAsync(ITraceBackend backend, string? clientName, CancellationToken cancellationToken)

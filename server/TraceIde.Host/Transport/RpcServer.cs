@@ -65,6 +65,7 @@ public static class RpcServer
         rpc.AddLocalRpcTarget(new ExperimentsHandler(session), options);
         rpc.AddLocalRpcTarget(new TracesHandler(session), options);
         rpc.AddLocalRpcTarget(new MarkdownHandler(), options);
+        rpc.AddLocalRpcTarget(new SourceHandler(session), options);
         rpc.AddLocalRpcTarget(new OverviewHandler(session, (method, argument) => rpc.NotifyWithParameterObjectAsync(method, argument)), options);
         rpc.StartListening();
         return (rpc, lifecycle);

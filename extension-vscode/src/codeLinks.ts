@@ -1,0 +1,269 @@
+// Code ↔ spans on the VS Code side, over the host's source/* methods (the host does the ranking, so
+// Visual Studio gets the same answers): jump from a span to its code with `source/locate` (a pick list
+// when the host reports ambiguity), tell the host about file changes (`workspace/didChangeFiles`), and
+// put "N calls · p50 X ms · E errors" above traced functions (CodeLens + hover, from `source/spanStats`).
+import * as vscode from "vscode";
+import type {
+  SourceLocateResult,
+  SourceLocation,
+  SourceSpanStatsResult,
+  SpanNameStats,
+  TracesGetResult,
+  WorkspaceDidChangeFilesParams,
+} from "../../webview/src/protocol.generated";
+
+export interface HostRequester {
+  request<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R>;
+}
+
+// ---------------------------------------------------------------- span → source
+
+/** The host's locations for a span; empty when it found nothing (the caller falls back to its own resolver). */
+export async function locateSpan(host: HostRequester, traceId: string, spanId: string, token?: vscode.CancellationToken): Promise<SourceLocation[]> {
+  const r = await host.request<SourceLocateResult>("source/locate", { traceId, spanId }, token);
+  return r.locations ?? [];
+}
+
+/** Below this confidence gap between the best two, the user chooses (the host said it is ambiguous). */
+export const CLEAR_WINNER_GAP = 0.15;
+
+/** The location to open without asking, or undefined when the user should pick. */
+export function clearWinner(locations: readonly SourceLocation[]): SourceLocation | undefined {
+  if (locations.length === 0) return undefined;
+  if (locations.length === 1) return locations[0];
+  return locations[0]!.confidence - locations[1]!.confidence >= CLEAR_WINNER_GAP ? locations[0] : undefined;
+}
+
+/** Quick-pick items for ambiguous locations, best first, with the host's reason and confidence. */
+export function pickItems(locations: readonly SourceLocation[]): Array<vscode.QuickPickItem & { location: SourceLocation }> {
+  return locations.map((l) => ({
+    label: `${vscode.workspace.asRelativePath(vscode.Uri.file(l.path))}:${l.line}`,
+    description: `${Math.round(l.confidence * 100)}%`,
+    detail: l.reason,
+    location: l,
+  }));
+}
+
+// ---------------------------------------------------------------- file changes → host
+
+/** Collects file events for a short while and sends them as one `workspace/didChangeFiles` notification. */
+export class FileChangeBatcher {
+  private pending: { changed: Set<string>; created: Set<string>; deleted: Set<string> } = { changed: new Set(), created: new Set(), deleted: new Set() };
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly send: (params: WorkspaceDidChangeFilesParams) => void, private readonly delayMs = 300) {}
+
+  add(kind: "changed" | "created" | "deleted", path: string): void {
+    // The last event for a path wins: created-then-deleted is deleted, deleted-then-created is created.
+    for (const set of Object.values(this.pending)) set.delete(path);
+    this.pending[kind].add(path);
+    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const { changed, created, deleted } = this.pending;
+    if (changed.size + created.size + deleted.size === 0) return;
+    this.pending = { changed: new Set(), created: new Set(), deleted: new Set() };
+    this.send({ changed: [...changed], created: [...created], deleted: [...deleted] });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+// ---------------------------------------------------------------- CodeLens + hover
+
+/** A function in an editor that may make spans: the span name it makes and the (0-based) line of its name. */
+export interface LensTarget {
+  spanName: string;
+  line: number;
+  character: number;
+  /** Decorated with `@mlflow.trace`: it makes spans for sure, so it gets a lens even without calls. */
+  traced: boolean;
+}
+
+const PY_DEF = /^([ \t]*)(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(/;
+const PY_TRACE = /^@[ \t]*(?:mlflow\.(?:tracing\.)?)?trace[ \t]*(?:\(|$)/;
+const PY_NAME_ARG = /\bname[ \t]*=[ \t]*(?:"([^"\\]*)"|'([^'\\]*)')/;
+const JS_DEF = [
+  /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*[<(]/,
+  /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)/,
+  /^\s+(?:(?:public|private|protected|static|async|override)\s+)*([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?::\s*[^{;]+)?\{\s*$/,
+];
+const CS_DEF = /^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract)\s+)+[\w.<>,\[\]? ]+?\s+([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\((?!.*;\s*$)/;
+const NOT_NAMES = new Set(["if", "for", "while", "switch", "catch", "return", "function", "constructor"]);
+
+/**
+ * Where lenses go. Python: every `def`, with the span name its `@mlflow.trace(name=…)` gives (else the
+ * function's name); TypeScript/JavaScript/C#: functions and methods by name (they get a lens only when
+ * spans of that name exist, since nothing in the code says they are traced).
+ */
+export function lensTargets(languageId: string, text: string): LensTarget[] {
+  const lines = text.split(/\r?\n/);
+  const out: LensTarget[] = [];
+  if (languageId === "python") {
+    let decorators: string[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const t = line.trim();
+      if (t.startsWith("@")) {
+        // A decorator may span lines until its parentheses close.
+        let text = t;
+        let depth = (t.match(/\(/g) ?? []).length - (t.match(/\)/g) ?? []).length;
+        while (depth > 0 && i + 1 < lines.length) {
+          const next = lines[++i]!.trim();
+          text += " " + next;
+          depth += (next.match(/\(/g) ?? []).length - (next.match(/\)/g) ?? []).length;
+        }
+        decorators.push(text);
+        continue;
+      }
+      const m = PY_DEF.exec(line);
+      if (m) {
+        const trace = decorators.find((d) => PY_TRACE.test(d));
+        const named = trace ? PY_NAME_ARG.exec(trace) : null;
+        out.push({ spanName: named ? (named[1] ?? named[2])! : m[2]!, line: i, character: line.indexOf(m[2]!, m[1]!.length), traced: !!trace });
+      }
+      if (t && !t.startsWith("#")) decorators = [];
+    }
+    return out;
+  }
+  const rules = languageId === "csharp" ? [CS_DEF] : ["typescript", "javascript", "typescriptreact", "javascriptreact"].includes(languageId) ? JS_DEF : [];
+  for (let i = 0; i < lines.length && rules.length; i++) {
+    const line = lines[i]!;
+    for (const re of rules) {
+      const m = re.exec(line);
+      if (m && !NOT_NAMES.has(m[1]!)) {
+        out.push({ spanName: m[1]!, line: i, character: line.indexOf(m[1]!), traced: false });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** "12 calls · p50 340 ms · 2 errors" */
+export function lensText(s: SpanNameStats | undefined): string {
+  if (!s || s.calls === 0) return "no calls in range";
+  const p50 = s.p50LatencyMs == null ? "n/a" : `${Math.round(s.p50LatencyMs).toLocaleString("en-US")} ms`;
+  return `${s.calls} ${s.calls === 1 ? "call" : "calls"} · p50 ${p50} · ${s.errors} ${s.errors === 1 ? "error" : "errors"}`;
+}
+
+/** A short, single-line preview of a span input or output for the hover (hostile text stays text: it goes in a code block). */
+export function brief(value: unknown, max = 160): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** The trace-time range the numbers cover (ms since epoch). */
+export interface LensRange {
+  startTimeMs: number;
+  endTimeMs: number;
+}
+
+export interface SpanLensOptions {
+  experimentIds: () => Promise<string[]>;
+  /** How far back the numbers go. */
+  days: () => number;
+  now?: () => number;
+}
+
+/** CodeLens and hover with the host's numbers per span name; one `source/spanStats` per document version. */
+export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private cache = new Map<string, { at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[]; range: LensRange }>();
+  static readonly TTL_MS = 30_000;
+  static readonly MAX_NAMES = 50;
+
+  constructor(private readonly host: HostRequester, private readonly options: SpanLensOptions) {}
+
+  /** Forget the numbers (new host, new experiment, live mode tick) and ask the editor to re-render. */
+  refresh(): void {
+    this.cache.clear();
+    this.changed.fire();
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private async stats(doc: vscode.TextDocument, targets: LensTarget[], token?: vscode.CancellationToken): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
+    const key = `${doc.uri.toString()}@${doc.version}`;
+    const hit = this.cache.get(key);
+    if (hit && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
+    const experimentIds = await this.options.experimentIds();
+    const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
+    const end = this.now();
+    const stats = experimentIds.length === 0
+      ? Promise.resolve(new Map<string, SpanNameStats>())
+      : this.host
+          .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end, spanNames }, token)
+          .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
+    this.cache.set(key, { at: this.now(), stats, experimentIds, range: { startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end } });
+    stats.catch(() => this.cache.delete(key)); // a failed request is asked again next time
+    return { stats: await stats, experimentIds, range: this.cache.get(key)!.range };
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const targets = lensTargets(doc.languageId, doc.getText());
+    if (targets.length === 0) return [];
+    let stats: Map<string, SpanNameStats>;
+    let experimentIds: string[];
+    let range: LensRange;
+    try {
+      ({ stats, experimentIds, range } = await this.stats(doc, targets, token));
+    } catch {
+      return []; // no host, no numbers: the status bar says why
+    }
+    return targets
+      .filter((t) => t.traced || (stats.get(t.spanName)?.calls ?? 0) > 0)
+      .map((t) => {
+        const s = stats.get(t.spanName);
+        const where = new vscode.Range(new vscode.Position(t.line, t.character), new vscode.Position(t.line, t.character + t.spanName.length));
+        return new vscode.CodeLens(where, {
+          title: lensText(s),
+          tooltip: `Spans named '${t.spanName}' in the last ${this.options.days()} days — click for their traces`,
+          command: "traceide.showSpanTraces",
+          arguments: [{ spanName: t.spanName, experimentIds, ...range }], // the list covers the lens's range
+        });
+      });
+  }
+
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position, token?: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const targets = lensTargets(doc.languageId, doc.getText());
+    const target = targets.find((t) => t.line === position.line);
+    if (!target) return undefined;
+    let s: SpanNameStats | undefined;
+    try {
+      s = (await this.stats(doc, targets, token)).stats.get(target.spanName);
+    } catch {
+      return undefined;
+    }
+    if (!s && !target.traced) return undefined;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s)} (last ${this.options.days()} days)\n\n`);
+    if (s?.latestTraceId) {
+      try {
+        const trace = await this.host.request<TracesGetResult>("traces/get", { traceId: s.latestTraceId, includePayloads: true }, token);
+        const span = [...trace.spans].reverse().find((x) => x.name === target.spanName);
+        if (span) {
+          md.appendMarkdown(`Latest call (${span.status}, ${span.durationMs == null ? "running" : `${Math.round(span.durationMs)} ms`}):\n\n`);
+          md.appendCodeblock(`in:  ${brief(span.payload?.inputs)}\nout: ${brief(span.payload?.outputs)}`, "text");
+        }
+      } catch {
+        /* the numbers alone are still worth showing */
+      }
+    }
+    return new vscode.Hover(md);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,127 @@
+// Code ↔ spans in VS Code: the pure parts, and the CodeLens/hover/jump against the REAL host
+// (Release build) with the fixture store and the fixture's app (gen_traces.py) as the workspace.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileChangeBatcher, SpanLensProvider, clearWinner, lensTargets, lensText, locateSpan, pickItems } from "../src/codeLinks";
+import { HostProcess } from "../src/hostProcess";
+import type { SourceLocation, TracesGetResult } from "../../webview/src/protocol.generated";
+import * as fake from "./fake-vscode";
+
+const repo = join(__dirname, "..", "..");
+const FIXTURES = join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0");
+const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
+const APP = readFileSync(join(FIXTURES, "app", "gen_traces.py"), "utf8");
+const APP_LINES = APP.split("\n");
+const truth = JSON.parse(readFileSync(join(FIXTURES, "ground_truth_small.json"), "utf8"));
+const cases = JSON.parse(readFileSync(join(FIXTURES, "store", "cases.json"), "utf8")).cases as Record<string, string>;
+
+if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
+
+const loc = (path: string, line: number, confidence: number): SourceLocation => ({ path, line, confidence, reason: `r${line}`, kind: "definition" });
+
+describe("code links: pure parts", () => {
+  it("finds a lens target for every def of the fixture app, with the span name @mlflow.trace(name=…) gives", () => {
+    const targets = lensTargets("python", APP);
+    const defs = APP_LINES.flatMap((l, i) => (/^\s*(async\s+)?def\s+\w+\s*\(/.test(l) ? [i] : []));
+    expect(targets.map((t) => t.line)).toEqual(defs);
+    const traced = targets.filter((t) => t.traced);
+    const named = APP_LINES.flatMap((l) => /^\s*@mlflow\.trace\(name="([^"]+)"/.exec(l)?.[1] ?? []);
+    expect(traced.map((t) => t.spanName)).toEqual(named);
+    expect(traced.length).toBeGreaterThan(0);
+  });
+
+  it("finds TypeScript/JavaScript functions and C# methods, not calls or control flow", () => {
+    expect(lensTargets("typescript", "export async function lookupOrder(id: string) {\n  if (id) {\n    return get(id);\n  }\n}\nconst f = (x: number) => x;\nclass A {\n  run(x: string): void {\n  }\n}\n").map((t) => [t.spanName, t.line])).toEqual([["lookupOrder", 0], ["f", 5], ["run", 7]]);
+    expect(lensTargets("csharp", "public class S\n{\n    public async Task<int> LookupAsync(string id)\n    {\n        return await Get(id);\n    }\n    Task<int> Get(string id);\n}\n").map((t) => [t.spanName, t.line])).toEqual([["LookupAsync", 2]]);
+    expect(lensTargets("plaintext", "def x():\n  pass")).toEqual([]);
+  });
+
+  it("writes the lens line", () => {
+    expect(lensText({ spanName: "a", calls: 12, errors: 2, p50LatencyMs: 340.4 })).toBe("12 calls · p50 340 ms · 2 errors");
+    expect(lensText({ spanName: "a", calls: 1, errors: 1, p50LatencyMs: 1234.6 })).toBe("1 call · p50 1,235 ms · 1 error");
+    expect(lensText(undefined)).toBe("no calls in range");
+  });
+
+  it("opens a clear winner directly and offers a pick list when the host reports ambiguity", () => {
+    expect(clearWinner([loc("/a", 1, 0.9)])?.line).toBe(1);
+    expect(clearWinner([loc("/a", 1, 0.9), loc("/b", 2, 0.5)])?.line).toBe(1);
+    expect(clearWinner([loc("/a", 1, 0.76), loc("/b", 2, 0.68)])).toBeUndefined();
+    expect(clearWinner([])).toBeUndefined();
+    const items = pickItems([loc("/a", 1, 0.76), loc("/b", 2, 0.68)]);
+    expect(items.map((i) => [i.label, i.description, i.detail])).toEqual([["/a:1", "76%", "r1"], ["/b:2", "68%", "r2"]]);
+  });
+
+  it("batches file events into one notification, the last event per path winning", async () => {
+    const sent: unknown[] = [];
+    const b = new FileChangeBatcher((p) => sent.push(p), 20);
+    b.add("created", "/w/a.py");
+    b.add("changed", "/w/b.py");
+    b.add("deleted", "/w/a.py");
+    b.add("created", "/w/c.py");
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toEqual([{ changed: ["/w/b.py"], created: ["/w/c.py"], deleted: ["/w/a.py"] }]);
+    b.flush();
+    expect(sent.length).toBe(1);
+  });
+});
+
+describe("code links against the real host", () => {
+  let h: HostProcess;
+  let ws: string;
+  let appPath: string;
+  beforeAll(async () => {
+    ws = mkdtempSync(join(tmpdir(), "traceide-lens-"));
+    mkdirSync(join(ws, "app"));
+    appPath = join(ws, "app", "gen_traces.py");
+    copyFileSync(join(FIXTURES, "app", "gen_traces.py"), appPath);
+    h = new HostProcess({
+      dotnet: "dotnet",
+      dll: DLL,
+      log: () => undefined,
+      configure: async () => ({ init: { store: join(FIXTURES, "store", "mlflow.db"), clientName: "vitest", workspaceFolders: [ws] }, env: {} }),
+    });
+    expect((await h.start()).state).toBe("running");
+  });
+  afterAll(() => {
+    h?.dispose();
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it("jumps from a decorated span to its def through source/locate", async () => {
+    const traceId = cases["live-s5-t1"]!;
+    const trace = await h.request<TracesGetResult>("traces/get", { traceId });
+    const span = trace.spans.find((s) => s.name === "get_weather")!;
+    const located = await locateSpan(h, traceId, span.spanId);
+    const defLine = APP_LINES.findIndex((l) => /^\s*def get_weather\(/.test(l)) + 1;
+    expect(clearWinner(located)).toMatchObject({ path: appPath, line: defLine, kind: "definition" });
+  });
+
+  it("puts the ground truth's numbers above the traced functions", async () => {
+    // The whole fixture week: `now` is just after the last trace, 8 days back.
+    const lenses = new SpanLensProvider(h, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1 });
+    const doc = fake.document(appPath, "python", APP);
+    const result = await lenses.provideCodeLenses(doc as never);
+    const traced = lensTargets("python", APP).filter((t) => t.traced);
+    expect(result.length).toBe(traced.length);
+    for (const [i, lens] of result.entries()) {
+      const name = traced[i]!.spanName;
+      const calls = truth.span_names[name] as number;
+      expect(lens.command!.title).toMatch(new RegExp(`^${calls} calls? · p50 \\d[\\d,]* ms · \\d+ errors?$`));
+      const tool = truth.tool_calls[name];
+      if (tool) expect(lens.command!.title).toContain(`· ${tool.ERROR ?? 0} error`);
+      expect(lens.command!.command).toBe("traceide.showSpanTraces");
+      expect(lens.command!.arguments).toEqual([{ spanName: name, experimentIds: ["1"], startTimeMs: truth.last_request_time_ms + 1 - 8 * 86_400_000, endTimeMs: truth.last_request_time_ms + 1 }]);
+      expect(lens.range.start.line).toBe(traced[i]!.line);
+    }
+
+    // Hover: the numbers and the latest call's inputs/outputs, as text in a code block.
+    const weather = traced.find((t) => t.spanName === "get_weather")!;
+    const hover = await lenses.provideHover(doc as never, new fake.Position(weather.line, 10) as never);
+    const md = (hover as unknown as { contents: fake.MarkdownString }).contents;
+    expect(md.value).toContain(`${truth.span_names.get_weather} calls`);
+    expect(md.value).toMatch(/```text\nin: {2}\{"city": ?"Lisbon"/);
+    expect(md.isTrusted).toBe(false);
+  });
+});
