@@ -15,7 +15,7 @@ public static class ProtocolInfo
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
-public static class RpcMethods
+public static partial class RpcMethods
 {
     public const string Initialize = "initialize";
     public const string Shutdown = "shutdown";

@@ -29,5 +29,11 @@ public static class RpcContract
         new(RpcMethods.OverviewToolCalls, typeof(OverviewParams), typeof(OverviewToolCallsResult)),
         new(RpcMethods.Progress, typeof(ProgressParams), null, IsNotification: true, FromHost: true),
         new(RpcMethods.SessionInfo, null, typeof(InitializeResult)),
+
+        // Live traces (Live.cs): time windows and subscriptions.
+        new(RpcMethods.TracesWindow, typeof(TracesWindowParams), typeof(TracesWindowResult)),
+        new(RpcMethods.TracesSubscribe, typeof(TracesSubscribeParams), typeof(TracesSubscribeResult)),
+        new(RpcMethods.TracesUnsubscribe, typeof(TracesUnsubscribeParams), typeof(EmptyResult)),
+        new(RpcMethods.TracesChanged, typeof(TracesChangedParams), null, IsNotification: true, FromHost: true),
     ];
 }

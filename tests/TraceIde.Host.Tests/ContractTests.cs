@@ -10,7 +10,7 @@ namespace TraceIde.Host.Tests;
 /// <summary>The contract is declared once (C#); the handlers and the TypeScript side cannot drift from it.</summary>
 public sealed class ContractTests
 {
-    private static readonly Type[] HandlerTypes = [typeof(LifecycleHandler), typeof(ExperimentsHandler), typeof(TracesHandler), typeof(MarkdownHandler), typeof(OverviewHandler)];
+    private static readonly Type[] HandlerTypes = [typeof(LifecycleHandler), typeof(ExperimentsHandler), typeof(TracesHandler), typeof(MarkdownHandler), typeof(OverviewHandler), typeof(LiveTracesHandler)];
 
     [Fact]
     public void The_committed_TypeScript_declaration_matches_the_CSharp_contract()

@@ -20,6 +20,10 @@ export const RpcMethods = {
   overviewToolCalls: "overview/toolCalls",
   progress: "$/progress",
   sessionInfo: "session/info",
+  tracesWindow: "traces/window",
+  tracesSubscribe: "traces/subscribe",
+  tracesUnsubscribe: "traces/unsubscribe",
+  tracesChanged: "traces/changed",
 } as const;
 
 export const RpcErrorCodes = {
@@ -144,6 +148,11 @@ export interface InitializeResult {
   backendLocation: string;
   mlflowVersion?: string | null;
   capabilities: BackendCapabilities;
+}
+
+export interface LiveError {
+  code: number;
+  message: string;
 }
 
 export interface MarkdownRenderParams {
@@ -316,6 +325,12 @@ export interface TraceSummary {
   assessments: Assessment[];
 }
 
+export interface TracesChangedParams {
+  subscriptionId: string;
+  traces: TraceSummary[];
+  error?: LiveError | null;
+}
+
 export interface TracesDeleteParams {
   experimentId: string;
   traceIds: string[];
@@ -361,6 +376,36 @@ export interface TracesSetTagParams {
   traceId: string;
   key: string;
   value: string;
+}
+
+export interface TracesSubscribeParams {
+  experimentIds: string[];
+  filter?: string | null;
+  sinceMs?: number | null;
+  pollIntervalMs?: number | null;
+  latenessMs?: number | null;
+}
+
+export interface TracesSubscribeResult {
+  subscriptionId: string;
+}
+
+export interface TracesUnsubscribeParams {
+  subscriptionId: string;
+}
+
+export interface TracesWindowParams {
+  experimentIds: string[];
+  startTimeMs: number;
+  endTimeMs: number;
+  filter?: string | null;
+}
+
+export interface TracesWindowResult {
+  traces: TraceSummary[];
+  errorCount: number;
+  inProgressCount: number;
+  truncated: boolean;
 }
 
 export interface UsageBucket {
@@ -417,6 +462,9 @@ export interface RpcRequests {
   "overview/quality": { params: OverviewParams; result: OverviewQualityResult };
   "overview/toolCalls": { params: OverviewParams; result: OverviewToolCallsResult };
   "session/info": { params: null; result: InitializeResult };
+  "traces/window": { params: TracesWindowParams; result: TracesWindowResult };
+  "traces/subscribe": { params: TracesSubscribeParams; result: TracesSubscribeResult };
+  "traces/unsubscribe": { params: TracesUnsubscribeParams; result: EmptyResult };
 }
 
 /** Notifications: method name → parameter type. */
@@ -427,4 +475,5 @@ export interface RpcNotifications {
 /** Notifications the host sends: method name → parameter type. */
 export interface RpcHostNotifications {
   "$/progress": { params: ProgressParams };
+  "traces/changed": { params: TracesChangedParams };
 }
