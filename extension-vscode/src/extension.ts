@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import type { Experiment, InitializeParams, InitializeResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
 import { HostProcess, errorMessage, type HostStatus } from "./hostProcess";
 import { defaultIdeHandlers, openFileAt, redact, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
+import { RunTraces, registerRunTraces } from "./runTraces";
 import { functionNameOf, resolveByFunctionName } from "./sourceResolver";
 import { Webviews, findTraceId } from "./webviews";
 
@@ -377,6 +378,27 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   };
   context.subscriptions.push({ dispose: () => live && clearInterval(live) });
+
+  // ---- the traces a notebook cell, debug session or terminal command just made ------------------
+  const runTraces = new RunTraces({
+    host: { request: (method, params) => h.request(method, params), onNotification: (l) => h.onNotification(l) },
+    ui: {
+      openTrace: (id) => webviews.openTrace(id, true),
+      openList: (title, traces) => webviews.openTraceList(title, traces),
+      announce: async (message) => (await vscode.window.showInformationMessage(`TraceIde: ${message}`, "Open")) === "Open",
+      log,
+    },
+    experimentIds: async () => {
+      const configured = (config().get<string[]>("runTraces.experimentIds") ?? []).map((x) => String(x).trim()).filter(Boolean);
+      return configured.length ? configured : currentExperimentIds();
+    },
+    state: context.workspaceState,
+    pollIntervalMs: () => Math.max(200, config().get<number>("runTraces.pollIntervalMs") ?? 1000),
+  });
+  registerRunTraces(context, runTraces, {
+    debug: () => config().get<boolean>("runTraces.debugSessions") ?? true,
+    terminal: () => config().get<boolean>("runTraces.terminalCommands") ?? true,
+  });
   reg("traceide.restartHost", async () => h.restart());
   reg("traceide.showLog", async () => output.show(true));
   reg("traceide.goToSource", async (args?: { traceId?: string; spanId?: string; name?: string }) => goToSource(args));
@@ -434,6 +456,8 @@ export function activate(context: vscode.ExtensionContext): void {
         const s = h.current;
         result.host = { state: s.state, pid: s.pid, restarts: s.restarts, backendKind: s.info?.backendKind, backendLocation: s.info?.backendLocation, mlflowVersion: s.info?.mlflowVersion };
         result.openTraces = webviews.openTraceIds;
+        result.runListTraces = webviews.runListTraceIds;
+        result.notebookDisplay = runTraces.notebookDisplay;
         result.activeEditor = vscode.window.activeTextEditor?.document.uri.fsPath;
         await fs.promises.writeFile(selfTestOut, JSON.stringify(result, null, 2));
       }),

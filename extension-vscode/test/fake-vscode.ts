@@ -101,3 +101,17 @@ export const commands = {
     return undefined;
   },
 };
+
+export class EventEmitter<T> {
+  private listeners: Array<(e: T) => unknown> = [];
+  readonly event = (listener: (e: T) => unknown) => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
