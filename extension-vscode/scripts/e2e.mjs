@@ -5,7 +5,9 @@
 // Steps: side panel lists the fixture traces → open a trace by ID (editor panel
 // shows its span tree) → jump to source (self-test command: the editor opens gen_traces.py at
 // `def get_weather`, also from Enter on the span) → kill the host (SIGKILL) → it comes back and the
-// panels reload → window reload: the trace panel is restored. Then no orphan host process.
+// panels reload → window reload: the trace panel is restored → a notebook run by a test kernel over
+// fixture traces' times: cell status bar counts, panels, click to open, Disable Notebook Display.
+// Then no orphan host process.
 // Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, TRACEIDE_STORE, VSIX.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,6 +60,19 @@ mkdirSync(join(ws, ".vscode"), { recursive: true });
 mkdirSync(join(ws, "app"), { recursive: true });
 cpSync(join(fixture, "app/gen_traces.py"), join(ws, "app/gen_traces.py"));
 writeFileSync(join(ws, "notes.txt"), `The slow one was ${TRACE} yesterday.\n`);
+// A notebook whose cells the test kernel (extension, TRACEIDE_SELFTEST_OUT only) "runs" over the request
+// times of fixture traces (ground truth): cell 1 over exactly TRACE, cell 2 over several, cell 3 over another one.
+const truth = JSON.parse(readFileSync(join(fixture, "ground_truth_small.json"), "utf8")).traces.sort((a, b) => a.request_time_ms - b.request_time_ms);
+const inWindow = (s, e) => truth.filter((t) => t.request_time_ms >= s && t.request_time_ms <= e).map((t) => t.trace_id).sort();
+const traceTime = truth.find((t) => t.trace_id === TRACE).request_time_ms;
+const CELL_WINDOWS = [[traceTime - 5, traceTime + 5], [truth[20].request_time_ms, truth[25].request_time_ms], [truth[30].request_time_ms - 5, truth[30].request_time_ms + 5]];
+const CELL_EXPECTED = CELL_WINDOWS.map(([s, e]) => inWindow(s, e));
+writeFileSync(join(ws, "cells.ipynb"), JSON.stringify({
+  cells: CELL_WINDOWS.map(([s, e]) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: [`# traceide-test-window ${s} ${e}`] })),
+  metadata: { language_info: { name: "python" } },
+  nbformat: 4,
+  nbformat_minor: 5,
+}));
 writeFileSync(
   join(ud, "User/settings.json"),
   JSON.stringify({
@@ -73,7 +88,7 @@ writeFileSync(
 );
 const STATUS = /TraceIde: mlflow\.db/;
 const CONNECTION = /Local store · .*mlflow\.db/;
-writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store }));
+writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"] }));
 const configYaml = join(tmp, "config.yaml");
 writeFileSync(configYaml, "auth: none\ncert: false\n");
 const selfTestOut = join(tmp, "selftest.json");
@@ -151,6 +166,7 @@ try {
       const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
       await row.waitFor({ state: "visible", timeout: 3000 });
       await page.keyboard.press("Enter");
+      await page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 5000 });
       return true;
     }, 45_000);
   }
@@ -261,6 +277,70 @@ try {
   check((await restored.locator(".span-row").count()) === spans && (await page.locator(".tabs-container .tab", { hasText: TRACE }).count()) === 1,
     "after a window reload the trace panel is restored with its spans");
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
+
+  // 6. Notebook: the test kernel runs cells over fixture traces' request times; each cell's status bar
+  //    counts its traces, one trace opens in a trace panel, several in the run list; a click on the
+  //    count opens them; Disable Notebook Display stops all of it.
+  await runCommand("View: Close All Editors"); // so that every trace panel below was opened by a cell
+  await until("no editors open", async () => (await page.locator(".tabs-container .tab").count()) === 0, 10_000);
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill("cells.ipynb");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "cells.ipynb" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".notebook-editor .cell-list-container").first().waitFor({ timeout: 30_000 });
+  await runCommand("TraceIde: Select Test Kernel (tests only)");
+  await runCommand("Notebook: Run All");
+  const cellStatus = page.locator(".cell-statusbar-container .cell-status-item").filter({ hasText: /\d+ traces?$/ });
+  const label = (ids) => (ids.length === 1 ? "1 trace" : `${ids.length} traces`);
+  const wanted = CELL_EXPECTED.filter((ids) => ids.length).map(label).sort();
+  const shown = await until(`cell status bar items ${wanted.join(", ")}`, async () => {
+    const texts = (await cellStatus.allInnerTexts()).map((t) => t.trim().match(/\d+ traces?$/)?.[0] ?? t).sort();
+    return JSON.stringify(texts) === JSON.stringify(wanted) ? texts : undefined;
+  }, 45_000);
+  check(CELL_EXPECTED[0].length === 1 && CELL_EXPECTED[1].length > 1, `ground truth: cell 1 covers 1 trace, cell 2 ${CELL_EXPECTED[1].length}`);
+  check(true, `the cells' status bars count their traces (${shown.join(", ")})`);
+  // The self-test also jumps to source (gen_traces.py opens over the notebook): bring the notebook back.
+  const showNotebook = async () => {
+    await page.locator(".tabs-container .tab", { hasText: "cells.ipynb" }).first().click();
+    await page.locator(".notebook-editor .cell-list-container").first().waitFor({ state: "visible", timeout: 15_000 });
+  };
+  const notebookSelfTest = async () => {
+    const r = await selfTest();
+    await showNotebook();
+    return r;
+  };
+  const r3 = await notebookSelfTest();
+  check(JSON.stringify(r3.cellTraces?.map((ids) => [...ids].sort())) === JSON.stringify(CELL_EXPECTED), `each cell holds exactly its ground-truth traces (${JSON.stringify(r3.cellTraces?.map((x) => x.length))})`);
+  check(JSON.stringify([...r3.runListTraces].sort()) === JSON.stringify(CELL_EXPECTED.find((ids) => ids.length > 1)),
+    "several traces opened in the run list panel: exactly cell 2's (cell 3's single trace opened on its own)");
+  check(CELL_EXPECTED.filter((ids) => ids.length === 1).every(([id]) => r3.openTraces.includes(id)), "a cell's single trace opened in a trace panel");
+  await page.screenshot({ path: join(out, "06-notebook-cells.png") });
+
+  const traceTab = page.locator(".tabs-container .tab", { hasText: TRACE });
+  await traceTab.first().locator(".codicon-close").click({ force: true });
+  await until("trace tab closed", async () => (await traceTab.count()) === 0, 10_000);
+  await cellStatus.filter({ hasText: /1 trace$/ }).first().click();
+  await until("the trace panel opened from the cell's status bar", async () => (await traceTab.count()) === 1, 15_000);
+  const fromCell = await notebookSelfTest();
+  check(fromCell.openTraces.includes(TRACE), "clicking a cell's \"1 trace\" opened that trace");
+
+  await runCommand("TraceIde: Disable Notebook Display");
+  await until("status bar items gone", async () => (await cellStatus.count()) === 0, 15_000);
+  await traceTab.first().locator(".codicon-close").click({ force: true });
+  await until("trace tab closed", async () => (await traceTab.count()) === 0, 10_000);
+  await page.locator(".notebook-editor .cell-list-container").first().click();
+  await runCommand("Notebook: Run All");
+  const ordersBefore = r3.cellExecutionOrders ?? [];
+  const rerun = await until("the cells ran again", async () => {
+    const r = await notebookSelfTest();
+    return r.cellExecutionOrders?.every((o, i) => typeof o === "number" && o > (ordersBefore[i] ?? 0)) ? r : undefined;
+  }, 30_000);
+  await sleep(2000); // the window queries a cell end triggers would have answered by now
+  const after = await notebookSelfTest();
+  check(rerun.notebookDisplay === false && (await cellStatus.count()) === 0 && (await traceTab.count()) === 0 && after.cellTraces.every((ids) => ids.length === 0),
+    "with the notebook display disabled, re-running the cells shows no counts and opens nothing");
+  await page.screenshot({ path: join(out, "07-notebook-display-disabled.png") });
+
   const text = serverLog.join("");
   check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");
   writeFileSync(join(out, "selftest-after-restart.json"), JSON.stringify(r2, null, 2));

@@ -142,16 +142,17 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return !!this.sideView?.visible;
   }
 
-  openTrace(traceId: string, beside = false): vscode.WebviewPanel {
+  /** @param preserveFocus keep the focus where it is (a notebook whose cell just made this trace). */
+  openTrace(traceId: string, beside = false, preserveFocus = false): vscode.WebviewPanel {
     const existing = this.traces.get(traceId);
     if (existing) {
-      existing.panel.reveal();
+      existing.panel.reveal(undefined, preserveFocus);
       return existing.panel;
     }
     const panel = vscode.window.createWebviewPanel(
       TRACE_PANEL_TYPE,
       `Trace ${traceId}`,
-      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus: false },
+      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
       { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
     );
     this.adoptTracePanel(panel, traceId);
