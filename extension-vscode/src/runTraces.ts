@@ -41,7 +41,11 @@ export interface RunTracesDeps {
   state: { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> };
   pollIntervalMs?(): number;
   now?(): number;
+  /** A run's live tail stops after this long even without an end (a cell whose end VS Code never reports). */
+  maxLiveMs?: number;
 }
+
+export const DEFAULT_MAX_LIVE_MS = 30 * 60_000;
 
 /** "1 trace", "3 traces". */
 export function countLabel(n: number): string {
@@ -60,6 +64,7 @@ export function describeRun(r: Pick<TracesWindowResult, "traces" | "errorCount" 
 interface Run {
   startMs: number;
   subscriptionId?: Promise<string | undefined>;
+  timer?: ReturnType<typeof setTimeout>;
   /** Traces seen live so far, updated in place by `traces/changed`. */
   live: Map<string, TraceSummary>;
 }
@@ -109,7 +114,20 @@ export class RunTraces implements vscode.Disposable {
     const run: Run = { startMs, live: new Map() };
     this.runs.set(key, run);
     run.subscriptionId = this.subscribe(run);
+    // A cleared cell also reports a summary without timing, and then never ends: bound the host's polling.
+    run.timer = setTimeout(() => void this.unsubscribe(run), this.deps.maxLiveMs ?? DEFAULT_MAX_LIVE_MS);
+    run.timer.unref?.();
     await run.subscriptionId;
+  }
+
+  private async unsubscribe(run: Run): Promise<void> {
+    clearTimeout(run.timer);
+    const id = await run.subscriptionId;
+    run.subscriptionId = undefined;
+    if (id) {
+      this.bySubscription.delete(id);
+      await this.deps.host.request("traces/unsubscribe", { subscriptionId: id }).catch(() => undefined);
+    }
   }
 
   private async subscribe(run: Run): Promise<string | undefined> {
@@ -133,11 +151,7 @@ export class RunTraces implements vscode.Disposable {
     const run = this.runs.get(key);
     if (!run) return undefined;
     this.runs.delete(key);
-    const id = await run.subscriptionId;
-    if (id) {
-      this.bySubscription.delete(id);
-      await this.deps.host.request("traces/unsubscribe", { subscriptionId: id }).catch(() => undefined);
-    }
+    await this.unsubscribe(run);
     return run;
   }
 

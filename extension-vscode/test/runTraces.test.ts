@@ -36,7 +36,7 @@ afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
 
-async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memento()) {
+async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memento(), maxLiveMs?: number) {
   const host = new HostProcess({
     dotnet: "dotnet",
     dll: DLL,
@@ -60,12 +60,16 @@ async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memen
     state,
     pollIntervalMs: () => 200,
     now: () => now,
+    maxLiveMs,
   });
   cleanup.push(() => {
     runs.dispose();
     host.dispose();
   });
-  return { host, runs, seen, state, setNow: (t: number) => (now = t), setClick: (c: boolean) => (clickOpen = c) };
+  const requests: string[] = [];
+  const request = host.request.bind(host);
+  host.request = (<R>(method: string, params: unknown) => (requests.push(method), request<R>(method, params))) as typeof host.request;
+  return { host, runs, seen, state, requests, setNow: (t: number) => (now = t), setClick: (c: boolean) => (clickOpen = c) };
 }
 
 async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -134,6 +138,21 @@ describe("notebook cells (real host, fixture store)", () => {
     await second.runs.setNotebookDisplay(true);
     await second.runs.onCellExecution("cell", { timing: { startTime: t.request_time_ms, endTime: t.request_time_ms } });
     expect(second.seen.opened).toEqual([t.trace_id]);
+  });
+});
+
+describe("live tail bounds", () => {
+  it("a run that never reports its end stops polling after maxLiveMs, and its window still answers", async () => {
+    const { runs, requests, setNow } = await setup(undefined, memento(), 300);
+    const t = truth[3]!;
+    setNow(t.request_time_ms - 1);
+    await runs.start("debug:forever");
+    expect(requests).toContain("traces/subscribe");
+    await until("the live tail's unsubscribe", () => requests.includes("traces/unsubscribe"), 5000);
+    setNow(t.request_time_ms + 1);
+    const r = await runs.finish("debug:forever", undefined);
+    expect(r!.traces.map((x) => x.traceId)).toEqual([t.trace_id]);
+    expect(requests.filter((m) => m === "traces/unsubscribe")).toHaveLength(1); // not twice
   });
 });
 
