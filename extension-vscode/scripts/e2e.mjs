@@ -6,8 +6,11 @@
 // Steps: side panel lists the fixture traces → open a trace by ID (editor panel
 // shows its span tree) → jump to source (self-test command: the editor opens gen_traces.py at
 // `def get_weather`, also from Enter on the span) → kill the host (SIGKILL) → it comes back and the
-// panels reload → window reload: the trace panel is restored. Then no orphan host process.
-// Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, REPLAY_DLL, VSIX.
+// panels reload → window reload: the trace panel is restored. Then, on the fixture store (the
+// recording server's own store: requests the recordings do not hold need a real backend), the CodeLens
+// and a notebook run by a test kernel over fixture traces' times: cell status bar counts, panels, click
+// to open, Disable Notebook Display. Then no orphan host process.
+// Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, REPLAY_DLL, TRACEIDE_STORE, VSIX.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,6 +25,7 @@ const out = join(root, "test-output");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const fixture = join(repo, "tests/fixtures/mlflow-3.11.2.dev0");
+const store = resolve(process.env.TRACEIDE_STORE ?? join(fixture, "store/mlflow.db"));
 const replayDll = resolve(process.env.REPLAY_DLL ?? join(repo, "tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll"));
 const codeServer = process.env.CODE_SERVER ?? join(process.env.HOME ?? "/root", ".cache/traceide/code-server-4.100.3/node_modules/.bin/code-server");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -33,6 +37,7 @@ const EXPECTED_LINE = 712;
 for (const [what, p, hint] of [
   ["code-server", codeServer, "run scripts/install-code-server.sh ~/.cache/traceide/code-server-4.100.3 (or set CODE_SERVER)"],
   ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
+  ["fixture store", store, "set TRACEIDE_STORE"],
   ["replay server", replayDll, "dotnet build TraceIde.sln -c Release (or set REPLAY_DLL)"],
   [".vsix", vsix, "run: npm run package"],
 ]) {
@@ -59,6 +64,19 @@ mkdirSync(join(ws, ".vscode"), { recursive: true });
 mkdirSync(join(ws, "app"), { recursive: true });
 cpSync(join(fixture, "app/gen_traces.py"), join(ws, "app/gen_traces.py"));
 writeFileSync(join(ws, "notes.txt"), `The slow one was ${TRACE} yesterday.\n`);
+// A notebook whose cells the test kernel (extension, TRACEIDE_SELFTEST_OUT only) "runs" over the request
+// times of fixture traces (ground truth): cell 1 over exactly TRACE, cell 2 over several, cell 3 over another one.
+const truth = JSON.parse(readFileSync(join(fixture, "ground_truth_small.json"), "utf8")).traces.sort((a, b) => a.request_time_ms - b.request_time_ms);
+const inWindow = (s, e) => truth.filter((t) => t.request_time_ms >= s && t.request_time_ms <= e).map((t) => t.trace_id).sort();
+const traceTime = truth.find((t) => t.trace_id === TRACE).request_time_ms;
+const CELL_WINDOWS = [[traceTime - 5, traceTime + 5], [truth[20].request_time_ms, truth[25].request_time_ms], [truth[30].request_time_ms - 5, truth[30].request_time_ms + 5]];
+const CELL_EXPECTED = CELL_WINDOWS.map(([s, e]) => inWindow(s, e));
+writeFileSync(join(ws, "cells.ipynb"), JSON.stringify({
+  cells: CELL_WINDOWS.map(([s, e]) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: [`# traceide-test-window ${s} ${e}`] })),
+  metadata: { language_info: { name: "python" } },
+  nbformat: 4,
+  nbformat_minor: 5,
+}));
 writeFileSync(
   join(ud, "User/settings.json"),
   JSON.stringify({
@@ -92,7 +110,7 @@ const replayUrl = await new Promise((res, rej) => {
 });
 const STATUS = /TraceIde: http:\/\/127\.0\.0\.1:\d+ · MLflow 3\.11\.2/;
 const CONNECTION = /MLflow server · http:\/\/127\.0\.0\.1:\d+.* · MLflow 3\.11\.2/;
-writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10 }));
+writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10, "traceide.runTraces.experimentIds": ["1"] }));
 const configYaml = join(tmp, "config.yaml");
 writeFileSync(configYaml, "auth: none\ncert: false\n");
 const selfTestOut = join(tmp, "selftest.json");
@@ -152,7 +170,7 @@ try {
   await page.waitForSelector(".monaco-workbench .part.statusbar", { timeout: 60_000 });
 
   const statusText = () => page.locator(".statusbar-item").filter({ hasText: "TraceIde" }).first().innerText();
-  const status = await until("status bar: TraceIde connected to the fixture store", async () => {
+  const status = await until("status bar: TraceIde connected to the replay server", async () => {
     const t = await statusText();
     return STATUS.test(t) ? t : undefined;
   }, 60_000);
@@ -170,6 +188,7 @@ try {
       const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
       await row.waitFor({ state: "visible", timeout: 3000 });
       await page.keyboard.press("Enter");
+      await page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 5000 });
       return true;
     }, 45_000);
   }
@@ -257,19 +276,6 @@ try {
   check(true, "the editor shows gen_traces.py with def get_weather in view");
   await page.screenshot({ path: join(out, "03-jump-to-source.png") });
 
-  // 3c. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
-  //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
-  const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
-  await lens.waitFor({ timeout: 30_000 });
-  const lensTitle = (await lens.innerText()).trim();
-  await lens.click();
-  const placeholder = page.locator(".quick-input-widget input");
-  await until("the trace list of the lens's span", async () => /spans named \w+: \d+ trace/.test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 30_000);
-  const lensRows = await page.locator(".quick-input-list .monaco-list-row").count();
-  check(lensRows > 0, `CodeLens "${lensTitle}" → ${await placeholder.getAttribute("placeholder")} (${lensRows} rows)`);
-  await page.screenshot({ path: join(out, "03c-codelens-trace-list.png") });
-  await page.keyboard.press("Escape");
-
   // 4. Kill the host: it comes back (backoff) and the panels reload their state.
   const oldPid = r1.host.pid;
   check(alive(oldPid), `host process ${oldPid} is alive`);
@@ -295,12 +301,103 @@ try {
   check((await restored.locator(".span-row").count()) === spans && (await page.locator(".tabs-container .tab", { hasText: TRACE }).count()) === 1,
     "after a window reload the trace panel is restored with its spans");
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
-  const text = serverLog.join("");
-  check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");
-  // Every MLflow request the extension caused was one the recordings answer (server-info is not
-  // recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10).
+
+  // 6a. Up to here every request went to the replay server, and each matched a recording (server-info is
+  //     not recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10). What
+  //     follows (CodeLens metrics, notebook time windows) asks what no recording holds: switch the
+  //     workspace to the fixture store, the recording server's own store (the same traces).
   const unmatched = replayOut.filter((l) => l.startsWith("unmatched:") && !l.includes("/server-info"));
   check(unmatched.length === 0, `every request to the tracking server matched a recording${unmatched.length ? `: ${unmatched.join(" | ")}` : ""}`);
+  writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"] }));
+  const storeStatus = await until("status bar: connected to the fixture store", async () => {
+    const t = await statusText();
+    return /TraceIde: mlflow\.db/.test(t) ? t : undefined;
+  }, 60_000);
+  check(true, `changing traceide.* settings reconnects the host ("${storeStatus.trim()}")`);
+
+  // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
+  //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill("gen_traces.py");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "gen_traces.py" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".tabs-container .tab", { hasText: "gen_traces.py" }).first().waitFor();
+  const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  const lensTitle = (await lens.innerText()).trim();
+  await lens.click();
+  const placeholder = page.locator(".quick-input-widget input");
+  await until("the trace list of the lens's span", async () => /spans named \w+: \d+ trace/.test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 30_000);
+  const lensRows = await page.locator(".quick-input-list .monaco-list-row").count();
+  check(lensRows > 0, `CodeLens "${lensTitle}" → ${await placeholder.getAttribute("placeholder")} (${lensRows} rows)`);
+  await page.screenshot({ path: join(out, "06b-codelens-trace-list.png") });
+  await page.keyboard.press("Escape");
+
+  // 7. Notebook: the test kernel runs cells over fixture traces' request times; each cell's status bar
+  //    counts its traces, one trace opens in a trace panel, several in the run list; a click on the
+  //    count opens them; Disable Notebook Display stops all of it.
+  await runCommand("View: Close All Editors"); // so that every trace panel below was opened by a cell
+  await until("no editors open", async () => (await page.locator(".tabs-container .tab").count()) === 0, 10_000);
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill("cells.ipynb");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "cells.ipynb" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".notebook-editor .cell-list-container").first().waitFor({ timeout: 30_000 });
+  await runCommand("TraceIde: Select Test Kernel (tests only)");
+  await runCommand("Notebook: Run All");
+  const cellStatus = page.locator(".cell-statusbar-container .cell-status-item").filter({ hasText: /\d+ traces?$/ });
+  const label = (ids) => (ids.length === 1 ? "1 trace" : `${ids.length} traces`);
+  const wanted = CELL_EXPECTED.filter((ids) => ids.length).map(label).sort();
+  const shown = await until(`cell status bar items ${wanted.join(", ")}`, async () => {
+    const texts = (await cellStatus.allInnerTexts()).map((t) => t.trim().match(/\d+ traces?$/)?.[0] ?? t).sort();
+    return JSON.stringify(texts) === JSON.stringify(wanted) ? texts : undefined;
+  }, 45_000);
+  check(CELL_EXPECTED[0].length === 1 && CELL_EXPECTED[1].length > 1, `ground truth: cell 1 covers 1 trace, cell 2 ${CELL_EXPECTED[1].length}`);
+  check(true, `the cells' status bars count their traces (${shown.join(", ")})`);
+  // The self-test also jumps to source (gen_traces.py opens over the notebook): bring the notebook back.
+  const showNotebook = async () => {
+    await page.locator(".tabs-container .tab", { hasText: "cells.ipynb" }).first().click();
+    await page.locator(".notebook-editor .cell-list-container").first().waitFor({ state: "visible", timeout: 15_000 });
+  };
+  const notebookSelfTest = async () => {
+    const r = await selfTest();
+    await showNotebook();
+    return r;
+  };
+  const r3 = await notebookSelfTest();
+  check(JSON.stringify(r3.cellTraces?.map((ids) => [...ids].sort())) === JSON.stringify(CELL_EXPECTED), `each cell holds exactly its ground-truth traces (${JSON.stringify(r3.cellTraces?.map((x) => x.length))})`);
+  check(JSON.stringify([...r3.runListTraces].sort()) === JSON.stringify(CELL_EXPECTED.find((ids) => ids.length > 1)),
+    "several traces opened in the run list panel: exactly cell 2's (cell 3's single trace opened on its own)");
+  check(CELL_EXPECTED.filter((ids) => ids.length === 1).every(([id]) => r3.openTraces.includes(id)), "a cell's single trace opened in a trace panel");
+  await page.screenshot({ path: join(out, "06-notebook-cells.png") });
+
+  const traceTab = page.locator(".tabs-container .tab", { hasText: TRACE });
+  await traceTab.first().locator(".codicon-close").click({ force: true });
+  await until("trace tab closed", async () => (await traceTab.count()) === 0, 10_000);
+  await cellStatus.filter({ hasText: /1 trace$/ }).first().click();
+  await until("the trace panel opened from the cell's status bar", async () => (await traceTab.count()) === 1, 15_000);
+  const fromCell = await notebookSelfTest();
+  check(fromCell.openTraces.includes(TRACE), "clicking a cell's \"1 trace\" opened that trace");
+
+  await runCommand("TraceIde: Disable Notebook Display");
+  await until("status bar items gone", async () => (await cellStatus.count()) === 0, 15_000);
+  await traceTab.first().locator(".codicon-close").click({ force: true });
+  await until("trace tab closed", async () => (await traceTab.count()) === 0, 10_000);
+  await page.locator(".notebook-editor .cell-list-container").first().click();
+  await runCommand("Notebook: Run All");
+  const ordersBefore = r3.cellExecutionOrders ?? [];
+  const rerun = await until("the cells ran again", async () => {
+    const r = await notebookSelfTest();
+    return r.cellExecutionOrders?.every((o, i) => typeof o === "number" && o > (ordersBefore[i] ?? 0)) ? r : undefined;
+  }, 30_000);
+  await sleep(2000); // the window queries a cell end triggers would have answered by now
+  const after = await notebookSelfTest();
+  check(rerun.notebookDisplay === false && (await cellStatus.count()) === 0 && (await traceTab.count()) === 0 && after.cellTraces.every((ids) => ids.length === 0),
+    "with the notebook display disabled, re-running the cells shows no counts and opens nothing");
+  await page.screenshot({ path: join(out, "07-notebook-display-disabled.png") });
+
+  const text = serverLog.join("");
+  check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");
   writeFileSync(join(out, "selftest-after-restart.json"), JSON.stringify(r2, null, 2));
   globalThis.__lastHostPid = r2.host.pid;
 } catch (err) {

@@ -6,7 +6,9 @@ import type { Experiment, InitializeParams, InitializeResult, SourceLocateResult
 import { HostProcess, errorMessage, type HostStatus } from "./hostProcess";
 import { defaultIdeHandlers, openFileAt, redact, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
 import { FileChangeBatcher, SpanLensProvider, clearWinner, locateSpan, pickItems } from "./codeLinks";
+import { RunTraces, registerRunTraces } from "./runTraces";
 import { functionNameOf, resolveByFunctionName } from "./sourceResolver";
+import { TEST_CONTROLLER_ID, registerTestNotebookController } from "./testNotebookController";
 import { Webviews, findTraceId } from "./webviews";
 
 const SECRET_PASSWORD = "traceide.trackingPassword";
@@ -429,6 +431,27 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   };
   context.subscriptions.push({ dispose: () => live && clearInterval(live) });
+
+  // ---- the traces a notebook cell, debug session or terminal command just made ------------------
+  const runTraces = new RunTraces({
+    host: { request: (method, params) => h.request(method, params), onNotification: (l) => h.onNotification(l) },
+    ui: {
+      openTrace: (id) => webviews.openTrace(id, true, true),
+      openList: (title, traces) => webviews.openTraceList(title, traces),
+      announce: async (message) => (await vscode.window.showInformationMessage(`TraceIde: ${message}`, "Open")) === "Open",
+      log,
+    },
+    experimentIds: async () => {
+      const configured = (config().get<string[]>("runTraces.experimentIds") ?? []).map((x) => String(x).trim()).filter(Boolean);
+      return configured.length ? configured : currentExperimentIds();
+    },
+    state: context.workspaceState,
+    pollIntervalMs: () => Math.max(200, config().get<number>("runTraces.pollIntervalMs") ?? 1000),
+  });
+  registerRunTraces(context, runTraces, {
+    debug: () => config().get<boolean>("runTraces.debugSessions") ?? true,
+    terminal: () => config().get<boolean>("runTraces.terminalCommands") ?? true,
+  });
   reg("traceide.restartHost", async () => h.restart());
   reg("traceide.showLog", async () => output.show(true));
   reg("traceide.goToSource", async (args?: { traceId?: string; spanId?: string; name?: string }) => goToSource(args));
@@ -484,6 +507,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const selfTestOut = process.env.TRACEIDE_SELFTEST_OUT;
   if (selfTestOut) {
     void vscode.commands.executeCommand("setContext", "traceide.selfTest", true);
+    registerTestNotebookController(context);
+    context.subscriptions.push(
+      // Selects the test kernel for the active notebook (what a user does in the kernel picker).
+      vscode.commands.registerCommand("traceide._selectTestKernel", () =>
+        vscode.commands.executeCommand("notebook.selectKernel", { id: TEST_CONTROLLER_ID, extension: context.extension.id }),
+      ),
+    );
     context.subscriptions.push(
       vscode.commands.registerCommand("traceide._selfTest", async () => {
         const result: Record<string, unknown> = { vscodeVersion: vscode.version, at: Date.now() };
@@ -498,7 +528,9 @@ export function activate(context: vscode.ExtensionContext): void {
             const [traceId, spanName] = target.split("/");
             const trace = await h.request<TracesGetResult>("traces/get", { traceId, includePayloads: true });
             const span = trace.spans.find((s) => s.name === spanName);
-            result.goToSource = span ? await goToSource({ traceId, spanId: span.spanId }) : `span ${spanName} not found`;
+            // Bounded: a hang here (a picker waiting for a person) must show in the result, not stall the test.
+            const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("timed out after 10 s"), 10_000));
+            result.goToSource = span ? await Promise.race([goToSource({ traceId, spanId: span.spanId }), timeout]) : `span ${spanName} not found`;
           }
         } catch (err) {
           result.error = errorMessage(err);
@@ -506,6 +538,14 @@ export function activate(context: vscode.ExtensionContext): void {
         const s = h.current;
         result.host = { state: s.state, pid: s.pid, restarts: s.restarts, backendKind: s.info?.backendKind, backendLocation: s.info?.backendLocation, mlflowVersion: s.info?.mlflowVersion };
         result.openTraces = webviews.openTraceIds;
+        result.runListTraces = webviews.runListTraceIds;
+        result.notebookDisplay = runTraces.notebookDisplay;
+        // Not the active editor: a cell's trace panel may have taken the focus.
+        const nb = vscode.window.activeNotebookEditor?.notebook ?? vscode.workspace.notebookDocuments.find((d) => d.notebookType === "jupyter-notebook");
+        if (nb) {
+          result.cellTraces = nb.getCells().map((c) => (runTraces.cellTraces(c.document.uri.toString()) ?? []).map((t) => t.traceId));
+          result.cellExecutionOrders = nb.getCells().map((c) => c.executionSummary?.executionOrder ?? null);
+        }
         result.activeEditor = vscode.window.activeTextEditor?.document.uri.fsPath;
         await fs.promises.writeFile(selfTestOut, JSON.stringify(result, null, 2));
       }),

@@ -59,6 +59,9 @@ export class HostProcess {
   private readonly changed = new Emitter<HostStatus>();
   /** Fires on every state change; `restarted` runs carry restarts > 0. */
   readonly onDidChange: Event<HostStatus> = this.changed.event;
+  private readonly notified = new Emitter<{ method: string; params: unknown }>();
+  /** Host → client notifications (`traces/changed`, `$/progress`) from whichever host process is current. */
+  readonly onNotification: Event<{ method: string; params: unknown }> = this.notified.event;
 
   constructor(private readonly options: HostOptions) {}
 
@@ -132,6 +135,9 @@ export class HostProcess {
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.onError(() => undefined);
+    connection.onNotification((method: string, params: unknown) => {
+      if (gen === this.generation) this.notified.fire({ method, params });
+    });
     connection.listen();
     this.connection = connection;
     this.set({ pid: child.pid });
@@ -233,6 +239,7 @@ export class HostProcess {
     this.disposed = true;
     for (const w of this.waiters.splice(0)) w();
     this.changed.dispose();
+    this.notified.dispose();
   }
 }
 

@@ -2,11 +2,13 @@
 // editor-area panels (one per trace, plus the overview), each with its own Relay to the host.
 // Our own HTML: strict CSP with a nonce, asWebviewUri for main.js / main.css.
 import * as vscode from "vscode";
+import type { Experiment, TraceSummary } from "../../webview/src/protocol.generated";
 import { Relay, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
 
 export const SIDE_VIEW_ID = "traceide.traces";
 export const TRACE_PANEL_TYPE = "traceide.trace";
 export const OVERVIEW_PANEL_TYPE = "traceide.overview";
+export const RUN_LIST_PANEL_TYPE = "traceide.runTraces";
 const TRACE_ID = /\btr-[0-9a-f]{8,64}\b/i;
 
 function nonce(): string {
@@ -106,6 +108,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   private sideView: vscode.WebviewView | undefined;
   private readonly traces = new Map<string, { panel: vscode.WebviewPanel; hosted: HostedWebview }>();
   private overview: { panel: vscode.WebviewPanel; hosted: HostedWebview } | undefined;
+  private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: WebviewDeps) {
@@ -139,16 +142,17 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return !!this.sideView?.visible;
   }
 
-  openTrace(traceId: string, beside = false): vscode.WebviewPanel {
+  /** @param preserveFocus keep the focus where it is (a notebook whose cell just made this trace). */
+  openTrace(traceId: string, beside = false, preserveFocus = false): vscode.WebviewPanel {
     const existing = this.traces.get(traceId);
     if (existing) {
-      existing.panel.reveal();
+      existing.panel.reveal(undefined, preserveFocus);
       return existing.panel;
     }
     const panel = vscode.window.createWebviewPanel(
       TRACE_PANEL_TYPE,
       `Trace ${traceId}`,
-      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus: false },
+      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
       { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
     );
     this.adoptTracePanel(panel, traceId);
@@ -187,6 +191,51 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     });
   }
 
+  /**
+   * The traces a run made (a notebook cell, a debug session, a command), in the web UI's list, beside
+   * the editor. One panel, reused: its relay answers `traces/search` with exactly these traces.
+   */
+  openTraceList(title: string, traces: TraceSummary[]): vscode.WebviewPanel {
+    if (this.runList) {
+      this.runList.traces = traces;
+      this.runList.panel.title = title;
+      this.runList.hosted.reload();
+      this.runList.panel.reveal(undefined, true);
+      return this.runList.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(RUN_LIST_PANEL_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      ...webviewOptions(this.deps.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    const state = { traces };
+    const hooks: RelayHooks = {
+      ideError: this.deps.listHooks.ideError,
+      intercept: (method, params) => {
+        if (method !== "traces/search") return undefined;
+        if ((params as { pageToken?: string } | null)?.pageToken) return Promise.resolve({ traces: [], nextPageToken: null });
+        return Promise.resolve({ traces: this.runList?.traces ?? state.traces, nextPageToken: null });
+      },
+      result: (method, _params, result) => {
+        if (method !== "experiments/list" || !result || typeof result !== "object") return result;
+        const wanted = new Set((this.runList?.traces ?? state.traces).map((t) => t.experimentId));
+        const only = ((result as { experiments: Experiment[] }).experiments ?? []).filter((x) => wanted.has(x.experimentId));
+        return only.length ? { ...(result as object), experiments: only } : result;
+      },
+    };
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "list" }, this.deps.host, this.deps.ide, hooks);
+    this.runList = { panel, hosted, traces };
+    panel.onDidDispose(() => {
+      hosted.dispose();
+      if (this.runList?.panel === panel) this.runList = undefined;
+    });
+    return panel;
+  }
+
+  /** The trace IDs the run list panel shows (tests). */
+  get runListTraceIds(): string[] {
+    return this.runList?.traces.map((t) => t.traceId) ?? [];
+  }
+
   get openTraceIds(): string[] {
     return [...this.traces.keys()];
   }
@@ -199,12 +248,14 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   reloadAll(): void {
     this.side?.reload();
     this.overview?.hosted.reload();
+    this.runList?.hosted.reload();
     for (const t of this.traces.values()) t.hosted.reload();
   }
 
   dispose(): void {
     this.side?.dispose();
     this.overview?.hosted.dispose();
+    this.runList?.hosted.dispose();
     for (const t of this.traces.values()) t.hosted.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -102,17 +102,17 @@ export const commands = {
   },
 };
 
-// ---- CodeLens / hover (codeLinks.ts)
+// ---- events, CodeLens / hover (codeLinks.ts, runTraces.ts)
 export class EventEmitter<T> {
-  private listeners: Array<(e: T) => void> = [];
+  private listeners: Array<(e: T) => unknown> = [];
   fired = 0;
-  readonly event = (l: (e: T) => void) => {
-    this.listeners.push(l);
-    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  readonly event = (listener: (e: T) => unknown) => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
   };
   fire(e: T): void {
     this.fired++;
-    for (const l of this.listeners) l(e);
+    for (const l of [...this.listeners]) l(e);
   }
   dispose(): void {
     this.listeners = [];

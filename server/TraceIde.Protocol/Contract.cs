@@ -11,11 +11,11 @@ namespace TraceIde.Protocol;
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.0";
+    public const string Version = "1.1";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
-public static class RpcMethods
+public static partial class RpcMethods
 {
     public const string Initialize = "initialize";
     public const string Shutdown = "shutdown";

@@ -37,6 +37,13 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(SourceSpanStatsParams))]
 [JsonSerializable(typeof(SourceSpanStatsResult))]
 [JsonSerializable(typeof(WorkspaceDidChangeFilesParams))]
+// Live traces (Live.cs)
+[JsonSerializable(typeof(TracesWindowParams))]
+[JsonSerializable(typeof(TracesWindowResult))]
+[JsonSerializable(typeof(TracesSubscribeParams))]
+[JsonSerializable(typeof(TracesSubscribeResult))]
+[JsonSerializable(typeof(TracesUnsubscribeParams))]
+[JsonSerializable(typeof(TracesChangedParams))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The one place that says how the contract is written on the wire.</summary>

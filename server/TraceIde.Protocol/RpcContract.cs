@@ -34,5 +34,11 @@ public static class RpcContract
         new(RpcMethods.SourceMapPath, typeof(SourceMapPathParams), typeof(SourceLocateResult)),
         new(RpcMethods.SourceSpanStats, typeof(SourceSpanStatsParams), typeof(SourceSpanStatsResult)),
         new(RpcMethods.WorkspaceDidChangeFiles, typeof(WorkspaceDidChangeFilesParams), null, IsNotification: true),
+
+        // Live traces (Live.cs): time windows and subscriptions.
+        new(RpcMethods.TracesWindow, typeof(TracesWindowParams), typeof(TracesWindowResult)),
+        new(RpcMethods.TracesSubscribe, typeof(TracesSubscribeParams), typeof(TracesSubscribeResult)),
+        new(RpcMethods.TracesUnsubscribe, typeof(TracesUnsubscribeParams), typeof(EmptyResult)),
+        new(RpcMethods.TracesChanged, typeof(TracesChangedParams), null, IsNotification: true, FromHost: true),
     ];
 }

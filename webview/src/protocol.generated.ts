@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.0";
+export const PROTOCOL_VERSION = "1.1";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -24,6 +24,10 @@ export const RpcMethods = {
   sourceMapPath: "source/mapPath",
   sourceSpanStats: "source/spanStats",
   workspaceDidChangeFiles: "workspace/didChangeFiles",
+  tracesWindow: "traces/window",
+  tracesSubscribe: "traces/subscribe",
+  tracesUnsubscribe: "traces/unsubscribe",
+  tracesChanged: "traces/changed",
 } as const;
 
 export const RpcErrorCodes = {
@@ -148,6 +152,11 @@ export interface InitializeResult {
   backendLocation: string;
   mlflowVersion?: string | null;
   capabilities: BackendCapabilities;
+}
+
+export interface LiveError {
+  code: number;
+  message: string;
 }
 
 export interface MarkdownRenderParams {
@@ -365,6 +374,12 @@ export interface TraceSummary {
   assessments: Assessment[];
 }
 
+export interface TracesChangedParams {
+  subscriptionId: string;
+  traces: TraceSummary[];
+  error?: LiveError | null;
+}
+
 export interface TracesDeleteParams {
   experimentId: string;
   traceIds: string[];
@@ -410,6 +425,36 @@ export interface TracesSetTagParams {
   traceId: string;
   key: string;
   value: string;
+}
+
+export interface TracesSubscribeParams {
+  experimentIds: string[];
+  filter?: string | null;
+  sinceMs?: number | null;
+  pollIntervalMs?: number | null;
+  latenessMs?: number | null;
+}
+
+export interface TracesSubscribeResult {
+  subscriptionId: string;
+}
+
+export interface TracesUnsubscribeParams {
+  subscriptionId: string;
+}
+
+export interface TracesWindowParams {
+  experimentIds: string[];
+  startTimeMs: number;
+  endTimeMs: number;
+  filter?: string | null;
+}
+
+export interface TracesWindowResult {
+  traces: TraceSummary[];
+  errorCount: number;
+  inProgressCount: number;
+  truncated: boolean;
 }
 
 export interface UsageBucket {
@@ -475,6 +520,9 @@ export interface RpcRequests {
   "source/locate": { params: SourceLocateParams; result: SourceLocateResult };
   "source/mapPath": { params: SourceMapPathParams; result: SourceLocateResult };
   "source/spanStats": { params: SourceSpanStatsParams; result: SourceSpanStatsResult };
+  "traces/window": { params: TracesWindowParams; result: TracesWindowResult };
+  "traces/subscribe": { params: TracesSubscribeParams; result: TracesSubscribeResult };
+  "traces/unsubscribe": { params: TracesUnsubscribeParams; result: EmptyResult };
 }
 
 /** Notifications: method name → parameter type. */
@@ -486,4 +534,5 @@ export interface RpcNotifications {
 /** Notifications the host sends: method name → parameter type. */
 export interface RpcHostNotifications {
   "$/progress": { params: ProgressParams };
+  "traces/changed": { params: TracesChangedParams };
 }

@@ -38,6 +38,7 @@ public sealed class LifecycleHandler(HostSession session, HostLog log)
     {
         log.Info("shutdown requested");
         _shutdownRequested = true;
+        session.StopLive();
     }
 
     [JsonRpcMethod(RpcMethods.Exit)]

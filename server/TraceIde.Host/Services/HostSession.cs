@@ -64,6 +64,21 @@ public sealed class HostSession : IDisposable
 
     public bool IsInitialized => _backend != null;
 
+    /// <summary>
+    /// The connection's trace subscriptions (set by <c>RpcServer.Listen</c>, which owns the notification
+    /// channel); stopped on shutdown, on a new backend and at the connection's end.
+    /// </summary>
+    public TraceSubscriptions Live
+    {
+        get => _live ?? throw new BackendException(RpcErrorCodes.Unsupported, "This connection cannot send notifications, so it cannot subscribe.");
+        set => _live = value;
+    }
+
+    private TraceSubscriptions? _live;
+
+    /// <summary>Stops every subscription (shutdown).</summary>
+    public void StopLive() => _live?.StopAll();
+
     /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`).</summary>
     public InitializeResult Info => _info ?? throw NotInitialized();
 
@@ -109,6 +124,7 @@ public sealed class HostSession : IDisposable
         }
 
         var previous = _backend;
+        _live?.StopAll(); // their pollers read the backend being replaced
         _backend = backend;
         _traces = new TraceService(backend, _log);
         if (previous != null) await previous.DisposeAsync().ConfigureAwait(false);
@@ -150,6 +166,7 @@ public sealed class HostSession : IDisposable
 
     public void Dispose()
     {
+        _live?.Dispose();
         if (_backend != null)
         {
 #pragma warning disable VSTHRD002 // disposal at connection end; the backend's dispose is synchronous in practice
