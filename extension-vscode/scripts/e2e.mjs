@@ -110,7 +110,7 @@ const replayUrl = await new Promise((res, rej) => {
 });
 const STATUS = /TraceIde: http:\/\/127\.0\.0\.1:\d+ · MLflow 3\.11\.2/;
 const CONNECTION = /MLflow server · http:\/\/127\.0\.0\.1:\d+.* · MLflow 3\.11\.2/;
-writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10, "traceide.runTraces.experimentIds": ["1"] }));
+writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10, "traceide.codeLens.enabled": false }));
 const configYaml = join(tmp, "config.yaml");
 writeFileSync(configYaml, "auth: none\ncert: false\n");
 const selfTestOut = join(tmp, "selftest.json");
@@ -303,9 +303,9 @@ try {
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
 
   // 6a. Up to here every request went to the replay server, and each matched a recording (server-info is
-  //     not recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10). What
-  //     follows (CodeLens metrics, notebook time windows) asks what no recording holds: switch the
-  //     workspace to the fixture store, the recording server's own store (the same traces).
+  //     not recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10; CodeLens
+  //     was off). What follows (CodeLens metrics, notebook time windows) asks what no recording holds:
+  //     switch the workspace to the fixture store, the recording server's own store (the same traces).
   const unmatched = replayOut.filter((l) => l.startsWith("unmatched:") && !l.includes("/server-info"));
   check(unmatched.length === 0, `every request to the tracking server matched a recording${unmatched.length ? `: ${unmatched.join(" | ")}` : ""}`);
   writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"] }));

@@ -170,6 +170,8 @@ export interface SpanLensOptions {
   experimentIds: () => Promise<string[]>;
   /** How far back the numbers go. */
   days: () => number;
+  /** `traceide.codeLens.enabled`, read on every request so that the setting applies without a reload. */
+  enabled?: () => boolean;
   now?: () => number;
 }
 
@@ -211,6 +213,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    if (this.options.enabled?.() === false) return [];
     const targets = lensTargets(doc.languageId, doc.getText());
     if (targets.length === 0) return [];
     let stats: Map<string, SpanNameStats>;
@@ -236,6 +239,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   async provideHover(doc: vscode.TextDocument, position: vscode.Position, token?: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    if (this.options.enabled?.() === false) return undefined;
     const targets = lensTargets(doc.languageId, doc.getText());
     const target = targets.find((t) => t.line === position.line);
     if (!target) return undefined;

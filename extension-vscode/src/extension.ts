@@ -496,12 +496,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const lenses = new SpanLensProvider(h, {
     experimentIds: currentExperimentIds,
     days: () => Math.max(1, config().get<number>("codeLens.days") ?? 7),
+    enabled: () => config().get<boolean>("codeLens.enabled") ?? true,
   });
   const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({ language, scheme: "file" }));
-  context.subscriptions.push(lenses, h.onDidChange((s) => s.state === "running" && lenses.refresh()));
-  if (config().get<boolean>("codeLens.enabled") ?? true) {
-    context.subscriptions.push(vscode.languages.registerCodeLensProvider(lensLanguages, lenses), vscode.languages.registerHoverProvider(lensLanguages, lenses));
-  }
+  context.subscriptions.push(
+    lenses,
+    h.onDidChange((s) => s.state === "running" && lenses.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration("traceide.codeLens") && lenses.refresh()),
+    vscode.languages.registerCodeLensProvider(lensLanguages, lenses),
+    vscode.languages.registerHoverProvider(lensLanguages, lenses),
+  );
 
   // ---- test-only self-test (the e2e sets TRACEIDE_SELFTEST_OUT in code-server's environment) ----
   const selfTestOut = process.env.TRACEIDE_SELFTEST_OUT;

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileChangeBatcher, SpanLensProvider, clearWinner, lensTargets, lensText, locateSpan, pickItems } from "../src/codeLinks";
+import { FileChangeBatcher, SpanLensProvider, clearWinner, lensTargets, lensText, locateSpan, pickItems, type HostRequester } from "../src/codeLinks";
 import { HostProcess } from "../src/hostProcess";
 import type { SourceLocation, TracesGetResult } from "../../webview/src/protocol.generated";
 import * as fake from "./fake-vscode";
@@ -123,5 +123,20 @@ describe("code links against the real host", () => {
     expect(md.value).toContain(`${truth.span_names.get_weather} calls`);
     expect(md.value).toMatch(/```text\nin: {2}\{"city": ?"Lisbon"/);
     expect(md.isTrusted).toBe(false);
+  });
+
+  it("traceide.codeLens.enabled = false: no lenses, no hover, and no request to the host", async () => {
+    let enabled = false;
+    const calls: string[] = [];
+    const counting: HostRequester = { request: <R>(method: string, params: unknown) => (calls.push(method), h.request<R>(method, params)) };
+    const lenses = new SpanLensProvider(counting, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1, enabled: () => enabled });
+    const doc = fake.document(appPath, "python", APP);
+    const weather = lensTargets("python", APP).find((t) => t.spanName === "get_weather")!;
+    expect(await lenses.provideCodeLenses(doc as never)).toEqual([]);
+    expect(await lenses.provideHover(doc as never, new fake.Position(weather.line, 10) as never)).toBeUndefined();
+    expect(calls).toEqual([]);
+    enabled = true; // the setting applies on the next request, without a reload
+    expect((await lenses.provideCodeLenses(doc as never)).length).toBeGreaterThan(0);
+    expect(calls).toContain("source/spanStats");
   });
 });
