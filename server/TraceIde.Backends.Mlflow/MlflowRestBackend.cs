@@ -555,6 +555,12 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 {
                     doc = await JsonDocument.ParseAsync(stream, default, ct).ConfigureAwait(false);
                 }
+                catch (JsonException ex) when (IsHtml(response))
+                {
+                    throw new BackendException(RpcErrorCodes.BadResponse,
+                        $"The tracking server's answer to {ep.Name} was an HTML page, not valid JSON (a proxy or login page? check the tracking URI).",
+                        ex, (int)response.StatusCode);
+                }
                 catch (JsonException ex)
                 {
                     throw new BackendException(RpcErrorCodes.BadResponse,
@@ -761,8 +767,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             }
         }
         // An HTML error page (a proxy's 502, Flask's 500) is never shown: it is markup, not a message.
-        var isHtml = trimmed.StartsWith('<')
-            || (response.Content.Headers.ContentType?.MediaType?.Contains("html", StringComparison.OrdinalIgnoreCase) ?? false);
+        var isHtml = trimmed.StartsWith('<') || IsHtml(response);
         var serverText = message ?? (isHtml ? null : Clip(text.Trim()));
 
         BackendException Make(int code, string msg) => new(code, msg, null, status, errorCode);
@@ -800,6 +805,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                     (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
         }
     }
+
+    private static bool IsHtml(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType?.Contains("html", StringComparison.OrdinalIgnoreCase) ?? false;
 
     private static string Clip(string s) => s.Length <= MaxErrorBodyChars ? s : s[..MaxErrorBodyChars] + "…";
 }
