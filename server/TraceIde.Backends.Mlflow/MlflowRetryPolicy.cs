@@ -27,7 +27,7 @@ public sealed record MlflowRetryPolicy
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(4);
     /// <summary>A Retry-After longer than this is not waited for: the request fails with the server's wait in the message. Default 10 s.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>No retry starts when it would end later than this after the first attempt began. Default 20 s.</summary>
+    /// <summary>No retry is sent later than this after the first attempt began (each attempt still has its own timeout). Default 20 s.</summary>
     public TimeSpan MaxTotal { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
