@@ -14,10 +14,16 @@ public sealed record MlflowBackendOptions
     public string? Token { get; init; }
     /// <summary>Sent as X-MLFLOW-WORKSPACE on every request.</summary>
     public string? Workspace { get; init; }
-    /// <summary>Per request (including reading the body). Default 30 s.</summary>
+    /// <summary>Per attempt (including reading the body). Default 30 s; MLFLOW_HTTP_REQUEST_TIMEOUT (seconds) in the environment.</summary>
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
+    /// <summary>Which failures are sent again, how often and how long apart.</summary>
+    public MlflowRetryPolicy Retry { get; init; } = MlflowRetryPolicy.Default;
 
-    /// <summary>Credentials from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD / MLFLOW_TRACKING_TOKEN.</summary>
+    /// <summary>
+    /// Credentials from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD / MLFLOW_TRACKING_TOKEN; the
+    /// timeout and retries from MLflow's own client variables MLFLOW_HTTP_REQUEST_TIMEOUT (seconds) and
+    /// MLFLOW_HTTP_REQUEST_MAX_RETRIES (our defaults stay 30 s and 2 retries when they are unset).
+    /// </summary>
     public static MlflowBackendOptions FromEnvironment(Uri trackingUri, string? workspace, Func<string, string?>? getEnv = null)
     {
         getEnv ??= Environment.GetEnvironmentVariable;
@@ -29,6 +35,11 @@ public sealed record MlflowBackendOptions
             Password = NullIfEmpty(getEnv("MLFLOW_TRACKING_PASSWORD")),
             Token = NullIfEmpty(getEnv("MLFLOW_TRACKING_TOKEN")),
             Workspace = NullIfEmpty(workspace),
+            Timeout = double.TryParse(getEnv("MLFLOW_HTTP_REQUEST_TIMEOUT"), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
+                ? TimeSpan.FromSeconds(seconds)
+                : DefaultTimeout,
+            Retry = MlflowRetryPolicy.Default.WithEnvironment(getEnv),
         };
     }
 }

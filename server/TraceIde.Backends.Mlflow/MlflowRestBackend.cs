@@ -28,8 +28,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     // Endpoints, with the first MLflow release that serves them (spec §9).
     private static readonly Endpoint EpVersion = new("GET /version", "1.0.0");
     private static readonly Endpoint EpServerInfo = new("GET /api/3.0/mlflow/server-info", "3.10.0");
-    private static readonly Endpoint EpExperimentsSearch = new("POST /api/2.0/mlflow/experiments/search", "1.28.0");
-    private static readonly Endpoint EpSearchV3 = new("POST /api/3.0/mlflow/traces/search", "3.2.0");
+    private static readonly Endpoint EpExperimentsSearch = new("POST /api/2.0/mlflow/experiments/search", "1.28.0", ReadOnlyPost: true);
+    private static readonly Endpoint EpSearchV3 = new("POST /api/3.0/mlflow/traces/search", "3.2.0", ReadOnlyPost: true);
     private static readonly Endpoint EpSearchV2 = new("GET /api/2.0/mlflow/traces", "2.13.0");
     private static readonly Endpoint EpInfoV3 = new("GET /api/3.0/mlflow/traces/{trace_id}", "3.2.0");
     private static readonly Endpoint EpInfoV2 = new("GET /api/2.0/mlflow/traces/{request_id}/info", "2.13.0");
@@ -42,7 +42,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     private static readonly Endpoint EpSetTagV2 = new("PATCH /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
     private static readonly Endpoint EpDeleteTagV3 = new("DELETE /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
     private static readonly Endpoint EpDeleteTagV2 = new("DELETE /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
-    private static readonly Endpoint EpTraceMetrics = new("POST /api/3.0/mlflow/traces/metrics", "3.9.0");
+    private static readonly Endpoint EpTraceMetrics = new("POST /api/3.0/mlflow/traces/metrics", "3.9.0", ReadOnlyPost: true);
 
     private readonly MlflowBackendOptions _options;
     private readonly HttpClient _http;
@@ -524,7 +524,12 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
     // ------------------------------------------------------------------ transport
 
-    private sealed record Endpoint(string Name, string MinVersion);
+    /// <summary>An endpoint; <paramref name="ReadOnlyPost"/> marks a POST that only reads (a search), which is retried like a GET.</summary>
+    private sealed record Endpoint(string Name, string MinVersion, bool ReadOnlyPost = false)
+    {
+        /// <summary>Sending it twice changes nothing on the server (GET, or a read-only POST).</summary>
+        public bool Idempotent => ReadOnlyPost || Name.StartsWith("GET ", StringComparison.Ordinal);
+    }
 
     private static JsonElement Required(JsonElement obj, string name) =>
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object
@@ -549,6 +554,12 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 try
                 {
                     doc = await JsonDocument.ParseAsync(stream, default, ct).ConfigureAwait(false);
+                }
+                catch (JsonException ex) when (IsHtml(response))
+                {
+                    throw new BackendException(RpcErrorCodes.BadResponse,
+                        $"The tracking server's answer to {ep.Name} was an HTML page, not valid JSON (a proxy or login page? check the tracking URI).",
+                        ex, (int)response.StatusCode);
                 }
                 catch (JsonException ex)
                 {
@@ -576,9 +587,70 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             }
         }, cancellationToken);
 
+    /// <summary>
+    /// One request with the retry policy (<see cref="MlflowRetryPolicy"/>; the one place that decides
+    /// whether a failure is sent again). Each attempt has its own timeout; the caller's cancellation
+    /// also ends a backoff wait.
+    /// </summary>
     private async Task<T> SendAsync<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
         JsonNode? body, Endpoint endpoint, Func<HttpResponseMessage, Endpoint, CancellationToken, Task<T>> onSuccess,
         CancellationToken cancellationToken)
+    {
+        var policy = _options.Retry;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            var failure = new AttemptFailure();
+            try
+            {
+                return await SendOnceAsync(method, path, query, body, endpoint, onSuccess, failure, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendException ex) when (failure.Transient)
+            {
+                var wait = RetryWait(policy, endpoint, failure, attempt, clock.Elapsed);
+                if (wait is not { } delay)
+                {
+                    if (attempt == 1) throw;
+                    throw new BackendException(ex.Code, $"{ex.Message} (gave up after {attempt} attempts)", ex.InnerException, ex.HttpStatus, ex.MlflowErrorCode);
+                }
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How long to wait before sending again, or null when this failure is final.</summary>
+    private static TimeSpan? RetryWait(MlflowRetryPolicy policy, Endpoint endpoint, AttemptFailure failure, int attempt, TimeSpan elapsed)
+    {
+        if (attempt >= policy.MaxAttempts) return null;
+        // A write is sent again only when it certainly never reached the server.
+        if (!endpoint.Idempotent && !failure.Refused) return null;
+        TimeSpan delay;
+        if (failure.RetryAfter is { } asked)
+        {
+            if (asked > policy.MaxRetryAfter) return null; // honoured by not coming back sooner than asked
+            delay = asked;
+        }
+        else
+        {
+            delay = policy.Backoff(attempt, Random.Shared.NextDouble());
+        }
+        return elapsed + delay > policy.MaxTotal ? null : delay;
+    }
+
+    /// <summary>What one failed attempt says about sending again.</summary>
+    private sealed class AttemptFailure
+    {
+        /// <summary>429, 500, 502, 503, 504 or a refused connection.</summary>
+        public bool Transient;
+        /// <summary>The connection was refused: the request never reached the server.</summary>
+        public bool Refused;
+        /// <summary>The server's Retry-After (429/503), from now.</summary>
+        public TimeSpan? RetryAfter;
+    }
+
+    private async Task<T> SendOnceAsync<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
+        JsonNode? body, Endpoint endpoint, Func<HttpResponseMessage, Endpoint, CancellationToken, Task<T>> onSuccess,
+        AttemptFailure failure, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -593,7 +665,12 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             stage = "body";
             if (!response.IsSuccessStatusCode)
-                throw await ErrorFromResponseAsync(response, endpoint, ct).ConfigureAwait(false);
+            {
+                var status = (int)response.StatusCode;
+                failure.Transient = status is 429 or 500 or 502 or 503 or 504;
+                failure.RetryAfter = RetryAfter(response);
+                throw await ErrorFromResponseAsync(response, endpoint, failure.RetryAfter, ct).ConfigureAwait(false);
+            }
             return await onSuccess(response, endpoint, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -608,6 +685,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         }
         catch (HttpRequestException ex) when (stage == "request" && IsUnreachable(ex))
         {
+            failure.Refused = IsRefused(ex);
+            failure.Transient = failure.Refused;
             throw new BackendException(RpcErrorCodes.Unreachable,
                 $"Cannot reach the tracking server at {DisplayLocation} — is `mlflow server` running?", ex);
         }
@@ -620,6 +699,22 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 ex);
         }
     }
+
+    /// <summary>Retry-After in either form (delta seconds or an HTTP date), as a wait from now; null when absent.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        if (header?.Date is { } date)
+        {
+            var wait = date - DateTimeOffset.UtcNow;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+        return null;
+    }
+
+    private static bool IsRefused(HttpRequestException ex) =>
+        ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 
     private static bool IsUnreachable(HttpRequestException ex) =>
         ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
@@ -643,7 +738,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         return new Uri(_base, sb.ToString());
     }
 
-    private async Task<BackendException> ErrorFromResponseAsync(HttpResponseMessage response, Endpoint endpoint, CancellationToken ct)
+    private async Task<BackendException> ErrorFromResponseAsync(HttpResponseMessage response, Endpoint endpoint, TimeSpan? retryAfter, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         string text;
@@ -671,7 +766,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             {
             }
         }
-        var isHtml = trimmed.StartsWith('<');
+        // An HTML error page (a proxy's 502, Flask's 500) is never shown: it is markup, not a message.
+        var isHtml = trimmed.StartsWith('<') || IsHtml(response);
         var serverText = message ?? (isHtml ? null : Clip(text.Trim()));
 
         BackendException Make(int code, string msg) => new(code, msg, null, status, errorCode);
@@ -699,12 +795,19 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 return Make(RpcErrorCodes.InvalidFilter, serverText is { Length: > 0 }
                     ? serverText
                     : $"The tracking server rejected the request to {endpoint.Name} (HTTP {status}).");
+            case 429:
+                return Make(RpcErrorCodes.ServerError,
+                    $"The tracking server at {DisplayLocation} is rate limiting requests (HTTP 429 Too Many Requests on {endpoint.Name})" +
+                    (retryAfter is { } wait ? $"; it asks to wait {Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s." : "; try again shortly."));
             default:
                 return Make(RpcErrorCodes.ServerError,
                     $"The tracking server at {DisplayLocation} failed on {endpoint.Name} (HTTP {status}{(errorCode != null ? " " + errorCode : "")})" +
                     (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
         }
     }
+
+    private static bool IsHtml(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType?.Contains("html", StringComparison.OrdinalIgnoreCase) ?? false;
 
     private static string Clip(string s) => s.Length <= MaxErrorBodyChars ? s : s[..MaxErrorBodyChars] + "…";
 }

@@ -174,6 +174,8 @@ public sealed class BrowserModeTests : IAsyncLifetime
             await ws.SendAsync(Encoding.UTF8.GetBytes("{this is not json"), WebSocketMessageType.Text, true, cts.Token);
             await ws.SendAsync(Encoding.UTF8.GetBytes("\u0000\u0001garbage]]"), WebSocketMessageType.Text, true, cts.Token);
             await ws.SendAsync(Encoding.UTF8.GetBytes("{\"no\":\"method\"}"), WebSocketMessageType.Text, true, cts.Token);
+            // A stray response (the host never asks the client anything): StreamJsonRpc would end the connection on it.
+            await ws.SendAsync(Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":1}"), WebSocketMessageType.Text, true, cts.Token);
             await ws.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, true, cts.Token);
             await ws.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, cts.Token);
 
@@ -181,7 +183,7 @@ public sealed class BrowserModeTests : IAsyncLifetime
             var info = await new WsRpc(ws).ResultAsync("session/info");
             Assert.Equal("localStore", (string)info["backendKind"]!);
         }
-        Assert.Contains("dropped a malformed WebSocket message", _ui.Stderr);
+        Assert.Contains("dropped a WebSocket message that is not JSON-RPC (Text, 17 bytes)", _ui.Stderr);
         Assert.False(_ui.HasExited, "the host died on malformed JSON:\n" + _ui.Stderr);
 
         using var next = await _ui.ConnectAsync(origin: null);

@@ -106,8 +106,32 @@ public sealed class HostProcess : IAsyncDisposable
 
     public async Task SendRawAsync(byte[] bytes)
     {
-        await _stdin.WriteAsync(bytes);
-        await _stdin.FlushAsync();
+        await _writeGate.WaitAsync(); // concurrent callers (load tests) must not interleave frames
+        try
+        {
+            await _stdin.WriteAsync(bytes);
+            await _stdin.FlushAsync();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>The host's resident set size (VmRSS from /proc), in bytes; null where /proc is missing.</summary>
+    public long? ResidentBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
     }
 
     public static byte[] Frame(byte[] body) =>

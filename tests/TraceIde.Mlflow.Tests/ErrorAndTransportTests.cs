@@ -82,7 +82,7 @@ public sealed class ErrorAndTransportTests
         await using var backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = new Uri($"http://127.0.0.1:{port}") });
         var ex = await Assert.ThrowsAsync<BackendException>(() => backend.ConnectAsync(CancellationToken.None));
         Assert.Equal(RpcErrorCodes.Unreachable, ex.Code);
-        Assert.Equal($"Cannot reach the tracking server at http://127.0.0.1:{port} — is `mlflow server` running?", ex.Message);
+        Assert.Equal($"Cannot reach the tracking server at http://127.0.0.1:{port} — is `mlflow server` running? (gave up after 3 attempts)", ex.Message);
     }
 
     [Fact]

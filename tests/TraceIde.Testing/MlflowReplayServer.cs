@@ -17,6 +17,8 @@ public sealed record MlflowReplayOptions
     public string? BearerToken { get; init; }
     /// <summary>Recordings to answer from; default: all of them.</summary>
     public IReadOnlyList<ReplayRecording>? Recordings { get; init; }
+    /// <summary>Listen on this loopback port (to restart a server where clients expect it); default: a free one.</summary>
+    public int? Port { get; init; }
 }
 
 /// <summary>
@@ -105,6 +107,16 @@ public static class ReplayFaults
         ctx.Response.Close();
     };
 
+    /// <summary>A proxy's or Flask's HTML error page with <paramref name="status"/> (502 Bad Gateway, 500, 503).</summary>
+    public static ReplayHandler HtmlError(int status) => Respond(status, "text/html; charset=utf-8",
+        $"<!DOCTYPE html>\n<html><head><title>{status} Error</title><script>alert('x')</script></head>" +
+        $"<body><h1>{status} Error</h1><p>The upstream server <b>mlflow</b> failed.</p></body></html>\n");
+
+    /// <summary>429 Too Many Requests with a Retry-After header (delta seconds or an HTTP date, as given).</summary>
+    public static ReplayHandler TooManyRequests(string retryAfter) => Respond(429, "application/json",
+        "{\"error_code\": \"REQUEST_LIMIT_EXCEEDED\", \"message\": \"Too many requests\"}",
+        new Dictionary<string, string> { ["Retry-After"] = retryAfter });
+
     /// <summary>An MLflow JSON error body.</summary>
     public static ReplayHandler MlflowError(int status, string errorCode, string message) =>
         Respond(status, "application/json", JsonSerializer.Serialize(new Dictionary<string, string> { ["error_code"] = errorCode, ["message"] = message }));
@@ -152,7 +164,7 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 20; attempt++)
         {
-            var port = FreePort();
+            var port = options?.Port ?? FreePort();
             var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
@@ -164,6 +176,7 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
             {
                 last = ex;
                 listener.Close();
+                if (options?.Port != null) Thread.Sleep(100); // the same port: give the old socket a moment
             }
         }
         throw new InvalidOperationException("Could not start the replay server on a free loopback port", last);

@@ -34,8 +34,11 @@ public static class MarkdownRenderer
 
     private static void Sanitize(MarkdownDocument document)
     {
-        // Collect first: the AST is modified while fixing it.
+        // Collect both kinds first: the AST is modified while fixing it, and after a link is unwrapped
+        // Markdig's Descendants() no longer reaches the siblings before it (an autolink in front of an
+        // unsafe link was skipped and survived — found by MarkdownSanitiserProperties).
         var links = document.Descendants<LinkInline>().ToList();
+        var autolinks = document.Descendants<AutolinkInline>().ToList();
         foreach (var link in links)
         {
             link.GetDynamicUrl = null;
@@ -43,7 +46,6 @@ public static class MarkdownRenderer
             Unwrap(link);
         }
 
-        var autolinks = document.Descendants<AutolinkInline>().ToList();
         foreach (var auto in autolinks)
         {
             if (IsSafeUrl(auto.IsEmail ? "mailto:" + auto.Url : auto.Url)) continue;

@@ -67,10 +67,22 @@ public sealed class HostLog : IDisposable
 /// <summary>The credentials this process knows (from the environment), so the log can scrub them.</summary>
 public static class Secrets
 {
-    public static IReadOnlyList<string> Known { get; } =
-        new[] { "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN" }
-            .Select(Environment.GetEnvironmentVariable)
+    public static IReadOnlyList<string> Known { get; } = FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// The password and token, and the basic-auth header value they travel as (base64 of user:password),
+    /// which a misbehaving server or proxy may echo without the word "Authorization" in front.
+    /// </summary>
+    public static IReadOnlyList<string> FromEnvironment(Func<string, string?> getEnv)
+    {
+        var known = new[] { "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN" }
+            .Select(getEnv)
             .Where(v => !string.IsNullOrEmpty(v))
             .Select(v => v!)
-            .ToArray();
+            .ToList();
+        var user = getEnv("MLFLOW_TRACKING_USERNAME");
+        if (!string.IsNullOrEmpty(user))
+            known.Add(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user + ":" + (getEnv("MLFLOW_TRACKING_PASSWORD") ?? ""))));
+        return known;
+    }
 }

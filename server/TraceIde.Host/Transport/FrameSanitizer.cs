@@ -8,7 +8,7 @@ namespace TraceIde.Host.Transport;
 
 /// <summary>
 /// Sits between stdin and StreamJsonRpc. It forwards well-formed `Content-Length` frames whose body
-/// is a JSON object or array and drops everything else (garbage bytes, bad headers, invalid JSON),
+/// is a JSON-RPC 2.0 message (see <see cref="IsJsonMessage"/>) and drops everything else (garbage bytes, bad headers, invalid JSON),
 /// logging what it dropped and resynchronising on the next `Content-Length:` header. StreamJsonRpc
 /// tears the connection down on a framing error; this keeps one bad message from killing the host.
 /// </summary>
@@ -58,6 +58,11 @@ public sealed class FrameSanitizer
         catch (IOException ex)
         {
             _log.Info($"stdin closed: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            _log.Error($"reading stdin failed: {ex}");
+            throw;
         }
         finally
         {
@@ -157,16 +162,31 @@ public sealed class FrameSanitizer
         return null;
     }
 
-    private static bool IsJsonMessage(ReadOnlySequence<byte> body)
+    /// <summary>
+    /// A JSON-RPC 2.0 request or notification in the shape StreamJsonRpc takes without ending the
+    /// connection: an object with "jsonrpc": "2.0", a string "method", params (when present) an object
+    /// or array, and an id (when present) a string, an integer or null. Responses are dropped too: the
+    /// host never sends the client a request (only notifications), so any response is stray, and
+    /// StreamJsonRpc ends the connection on one. `{}`, batches and a number as method ended it as well
+    /// ("Expected a request, result, or error message") — all found by HostFuzzTests.
+    /// </summary>
+    internal static bool IsJsonMessage(ReadOnlySequence<byte> body)
     {
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 512 });
-            if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return false;
-            reader.Skip();
-            return !reader.Read(); // nothing after the value
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (reader.Read()) return false; // something after the value
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return false;
+            if (!root.TryGetProperty("jsonrpc", out var version) || !version.ValueEquals("2.0")) return false;
+            if (!root.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String) return false;
+            if (root.TryGetProperty("params", out var p) && p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)) return false;
+            return !root.TryGetProperty("id", out var id)
+                || id.ValueKind is JsonValueKind.String or JsonValueKind.Null
+                || (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out _));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             return false;
         }

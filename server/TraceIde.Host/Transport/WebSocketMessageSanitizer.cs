@@ -67,7 +67,8 @@ public sealed class WebSocketMessageSanitizer : MessageHandlerBase, IJsonRpcMess
             }
             while (!result.EndOfMessage);
 
-            if (result.MessageType != WebSocketMessageType.Text || _content.WrittenCount == 0)
+            if (result.MessageType != WebSocketMessageType.Text || _content.WrittenCount == 0
+                || !FrameSanitizer.IsJsonMessage(new ReadOnlySequence<byte>(_content.WrittenMemory))) // the stdio rule: requests and notifications only
             {
                 _log.Warn($"dropped a WebSocket message that is not JSON-RPC ({result.MessageType}, {_content.WrittenCount} bytes)");
                 _content.ResetWrittenCount();

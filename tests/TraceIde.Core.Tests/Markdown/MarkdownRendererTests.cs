@@ -137,4 +137,15 @@ public class MarkdownRendererTests
         Assert.DoesNotContain("src=\"data:", lower);
         Assert.DoesNotContain("href=\"data:", lower);
     }
+
+    [Theory]
+    [InlineData("<DATA:fetch('//x')>[click](javascript:alert(1))")]
+    [InlineData("<javascript:alert(1)>[a](vbscript:x)")]
+    [InlineData("<data:text/html,x> [a](javascript:x) <javascript:y>")]
+    public void An_autolink_before_an_unsafe_link_is_removed_too(string markdown)
+    {
+        // Found by the property test: unwrapping the link used to hide the autolink in front of it.
+        var html = MarkdownRenderer.Render(markdown);
+        Assert.DoesNotContain("href", html);
+    }
 }
