@@ -59,6 +59,14 @@ public static class BenchCommand
             report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
             report.AppendLine("|---|---:|");
             foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+            report.AppendLine();
+
+            // The server side computes metrics over store-full (2,000 traces), unpacked once more here.
+            var serverStore = BenchStores.Create(gz, Path.Combine(work, "server"), 1);
+            var overhead = await HostOverheadScenario.RunAsync(Path.GetDirectoryName(Path.GetDirectoryName(gz))!, serverStore, quick).ConfigureAwait(false);
+            report.AppendLine("| host overhead over the raw HTTP call (loopback MLflow stand-in) | p50 |");
+            report.AppendLine("|---|---|");
+            foreach (var (name, value) in overhead) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
         }
         finally
         {
@@ -159,7 +167,7 @@ public static class BenchCommand
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
-    private static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
+    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
@@ -219,7 +227,7 @@ public static class BenchCommand
 
     private static double Median(List<double> xs) => Percentile(xs, 50);
 
-    private static double Percentile(List<double> xs, double p)
+    internal static double Percentile(List<double> xs, double p)
     {
         var sorted = xs.Order().ToArray();
         var rank = p / 100 * (sorted.Length - 1);
@@ -229,11 +237,22 @@ public static class BenchCommand
     }
 
     /// <summary>Just enough of a JSON-RPC client over a child's pipes for the bench.</summary>
-    private sealed class StdioClient(Process host)
+    internal sealed class StdioClient(Process host)
     {
         private long _id;
 
         public async Task<JsonNode> CallAsync(string method, JsonObject parameters)
+        {
+            var response = JsonNode.Parse(await CallRawAsync(method, parameters).ConfigureAwait(false))!;
+            if (response["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
+            return response["result"]!;
+        }
+
+        /// <summary>
+        /// The whole response message, unparsed — what timed calls use, so the figure is the host's and
+        /// not this client's DOM building — after checking it is not an error answer.
+        /// </summary>
+        public async Task<byte[]> CallRawAsync(string method, JsonObject parameters)
         {
             var id = ++_id;
             var body = Encoding.UTF8.GetBytes(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString());
@@ -253,9 +272,21 @@ public static class BenchCommand
             var length = int.Parse(header.ToString().Split(':')[1].Trim(), CultureInfo.InvariantCulture);
             var buffer = new byte[length];
             await stdout.ReadExactlyAsync(buffer).ConfigureAwait(false);
-            var response = JsonNode.Parse(buffer)!;
-            if (response["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
-            return response["result"]!;
+            if (IsError(buffer)) throw new InvalidOperationException($"{method} failed: {Encoding.UTF8.GetString(buffer)}");
+            return buffer;
+        }
+
+        private static bool IsError(byte[] message)
+        {
+            var reader = new Utf8JsonReader(message);
+            reader.Read(); // the message object
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("error")) return true;
+                reader.Read();
+                reader.Skip(); // the value, unread
+            }
+            return false;
         }
     }
 }
