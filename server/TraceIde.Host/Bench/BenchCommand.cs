@@ -34,39 +34,51 @@ public static class BenchCommand
             return CommandLine.Failed;
         }
         var quick = options.Has("--quick");
+        var only = options.Get("--only"); // overview | stdio | overhead: one scenario, e.g. to profile it
+        bool Runs(string scenario) => only == null || only == scenario;
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
         report.AppendLine();
         try
         {
-            report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | peak working set MB |");
-            report.AppendLine("|---|---:|---:|---:|---:|");
-            foreach (var copies in quick ? new[] { 1, 5 } : [1, 50])
+            report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | cold CPU ms (usage / quality / tool calls) | peak working set MB | load average |");
+            report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var copies in !Runs("overview") ? [] : quick ? new[] { 1, 5 } : [1, 50])
             {
                 var clock = Stopwatch.StartNew();
                 var db = BenchStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
                 await stderr.WriteLineAsync($"bench: store with {copies * BenchStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
                 var child = await RunChildAsync(["bench-overview", "--store", db]).ConfigureAwait(false);
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | {(long)child["peakMb"]!} |");
+                    $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | " +
+                    $"{(long)child["coldTabsCpuMs"]!["usage"]!:N0} / {(long)child["coldTabsCpuMs"]!["quality"]!:N0} / {(long)child["coldTabsCpuMs"]!["toolCalls"]!:N0} | " +
+                    $"{(long)child["peakMb"]!} | {child["loadAverage"]} |");
                 File.Delete(db);
             }
             report.AppendLine();
 
-            var fixtureStore = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gz)!, "..", "store", "mlflow.db"));
-            var rpc = await RpcScenarioAsync(fixtureStore, quick ? 200 : 2000).ConfigureAwait(false);
-            report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
-            report.AppendLine("|---|---:|");
-            foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
-            report.AppendLine();
+            if (Runs("stdio"))
+            {
+                var fixtureStore = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gz)!, "..", "store", "mlflow.db"));
+                var rpc = await RpcScenarioAsync(fixtureStore, quick ? 200 : 2000).ConfigureAwait(false);
+                report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
+                report.AppendLine("|---|---:|");
+                foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+                report.AppendLine();
+            }
 
-            // The server side computes metrics over store-full (2,000 traces), unpacked once more here.
-            var serverStore = BenchStores.Create(gz, Path.Combine(work, "server"), 1);
-            var overhead = await HostOverheadScenario.RunAsync(Path.GetDirectoryName(Path.GetDirectoryName(gz))!, serverStore, quick).ConfigureAwait(false);
-            report.AppendLine("| host overhead over the raw HTTP call (loopback MLflow stand-in) | p50 |");
-            report.AppendLine("|---|---|");
-            foreach (var (name, value) in overhead) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+            if (Runs("overhead"))
+            {
+                // The server side computes metrics over store-full (2,000 traces), unpacked once more here.
+                var serverStore = BenchStores.Create(gz, Path.Combine(work, "server"), 1);
+                var overhead = await HostOverheadScenario.RunAsync(Path.GetDirectoryName(Path.GetDirectoryName(gz))!, serverStore, quick).ConfigureAwait(false);
+                report.AppendLine("| host overhead over the raw HTTP call (loopback MLflow stand-in) | p50 |");
+                report.AppendLine("|---|---|");
+                foreach (var (name, value) in overhead) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+            }
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"load average at the end: {LoadAverage()}");
         }
         finally
         {
