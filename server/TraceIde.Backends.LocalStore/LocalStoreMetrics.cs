@@ -99,8 +99,11 @@ internal static class MetricsSql
     /// <param name="Sql">The GROUP BY query for COUNT/SUM/AVG; null when only percentiles are asked.</param>
     /// <param name="SortedValuesSql">Group columns and the value, non-null values only, ordered by group then value; null without percentiles.</param>
     /// <param name="Percentiles">Value key and p (0..100) of each percentile asked.</param>
+    /// <param name="Averages">Value keys of the AVG aggregations when those are the only non-percentile
+    /// ones: the ordered pass can then compute them too (see <see cref="Execute"/>).</param>
     internal sealed record Plan(string? Sql, string? SortedValuesSql, IReadOnlyList<(string Name, object Value)> Parameters, bool Bucketed,
-        IReadOnlyList<string> Dimensions, IReadOnlyList<string> ValueKeys, IReadOnlyList<(string Key, double P)> Percentiles);
+        IReadOnlyList<string> Dimensions, IReadOnlyList<string> ValueKeys, IReadOnlyList<(string Key, double P)> Percentiles,
+        IReadOnlyList<string>? Averages = null);
 
     private const string AssessmentNumericValue =
         "CASE WHEN a.value IN ('true', '\"yes\"') THEN 1.0 " +
@@ -244,6 +247,7 @@ internal static class MetricsSql
         var keys = new List<string>();
         var percentiles = new List<(string, double)>();
         var aggregates = 0;
+        var averages = new List<string>();
         foreach (var a in q.Aggregations)
         {
             if (keys.Contains(a.ValueKey)) continue;
@@ -255,6 +259,7 @@ internal static class MetricsSql
                 continue;
             }
             aggregates++;
+            if (a.AggregationType == MetricsAggregationTypes.Avg) averages.Add(a.ValueKey);
             select.Add(a.AggregationType switch
             {
                 MetricsAggregationTypes.Count => valueExpr == null ? "COUNT(*)" : $"COUNT({valueExpr})",
@@ -289,16 +294,29 @@ internal static class MetricsSql
                 .Append(" ORDER BY ").Append(string.Join(", ", order))
                 .ToString();
         }
-        return new Plan(sql, sortedSql, parameters, bucketed, q.Dimensions, keys, percentiles);
+        return new Plan(sql, sortedSql, parameters, bucketed, q.Dimensions, keys, percentiles,
+            aggregates > 0 && averages.Count == aggregates ? averages : null);
     }
 
     private static bool SpanTypeFiltered(IReadOnlyList<MetricsFilter> filters) =>
         filters.Any(f => f.Entity == "span" && f.Field == "type");
 
+    /// <remarks>
+    /// AVG asked beside percentiles (the tool-calls tab's per-tool latency) comes from the ordered pass as
+    /// well when every value is an SQLite INTEGER (span latency in whole ms): SQLite then sums exactly in
+    /// 64 bits and answers (double)sum / count, which the host reproduces bit for bit, so one read of the
+    /// rows serves both. A REAL value, or a sum that would overflow, falls back to the SQL aggregate
+    /// (SQLite's compensated float summation is its own).
+    /// </remarks>
     public static IReadOnlyList<MetricsDataPoint> Execute(SqliteConnection connection, Plan plan, MetricsQuery q, CancellationToken ct)
     {
         var rows = new List<GroupRow>();
         var byGroup = new Dictionary<string, GroupRow>(StringComparer.Ordinal);
+        if (plan.Averages != null && plan.SortedValuesSql != null)
+        {
+            if (AddPercentiles(connection, plan, rows, byGroup, plan.Averages, ct)) return Limit(rows, q);
+            rows.Clear();
+        }
         if (plan.Sql != null)
         {
             using var cmd = Command(connection, plan.Sql, plan);
@@ -320,9 +338,13 @@ internal static class MetricsSql
                 byGroup[GroupKey(bucket, dims, plan.Dimensions)] = row;
             }
         }
-        if (plan.SortedValuesSql != null) AddPercentiles(connection, plan, rows, byGroup, ct);
+        if (plan.SortedValuesSql != null) AddPercentiles(connection, plan, rows, byGroup, null, ct);
+        return Limit(rows, q);
+    }
 
-        // MLflow drops rows whose aggregations are all null, then limits.
+    /// <summary>MLflow drops rows whose aggregations are all null, then limits.</summary>
+    private static List<MetricsDataPoint> Limit(List<GroupRow> rows, MetricsQuery q)
+    {
         return rows.Where(r => r.Values.Count > 0)
             .Take(q.MaxResults ?? MetricsQueryValidator.DefaultMaxResults)
             .Select(r => new MetricsDataPoint { MetricName = q.MetricName, TimeBucketMs = r.Bucket, Dimensions = r.Dims, Values = r.Values })
@@ -331,10 +353,16 @@ internal static class MetricsSql
 
     private sealed record GroupRow(long? Bucket, Dictionary<string, string> Dims, Dictionary<string, double> Values);
 
-    /// <summary>Walks the ordered (group, value) rows and sets each group's percentiles; percentile-only plans create their rows here.</summary>
-    private static void AddPercentiles(SqliteConnection connection, Plan plan, List<GroupRow> rows,
-        Dictionary<string, GroupRow> byGroup, CancellationToken ct)
+    /// <summary>
+    /// Walks the ordered (group, value) rows and sets each group's percentiles; percentile-only plans (and
+    /// <paramref name="averages"/>) create their rows here. False when averages were asked but a value was
+    /// not an integer or the sum overflowed: the caller then asks SQL for them.
+    /// </summary>
+    private static bool AddPercentiles(SqliteConnection connection, Plan plan, List<GroupRow> rows,
+        Dictionary<string, GroupRow> byGroup, IReadOnlyList<string>? averages, CancellationToken ct)
     {
+        var createRows = plan.Sql == null || averages != null;
+        long sum = 0;
         using var cmd = Command(connection, plan.SortedValuesSql!, plan);
         using var reader = cmd.ExecuteReader();
         var valueCol = (plan.Bucketed ? 1 : 0) + plan.Dimensions.Count;
@@ -346,7 +374,7 @@ internal static class MetricsSql
         {
             if (dims == null || values.Count == 0) return;
             GroupRow? row;
-            if (plan.Sql == null)
+            if (createRows)
             {
                 row = new GroupRow(bucket, dims.Count == 0 ? new(StringComparer.Ordinal) : dims, new Dictionary<string, double>(StringComparer.Ordinal));
                 rows.Add(row);
@@ -357,7 +385,9 @@ internal static class MetricsSql
                 return; // cannot happen: both queries read the same rows
             }
             foreach (var (key, p) in plan.Percentiles) row.Values[key] = SqlFunctions.PercentileOfSorted(values, p);
+            foreach (var key in averages ?? []) row.Values[key] = (double)sum / values.Count;
             values.Clear();
+            sum = 0;
         }
 
         while (reader.Read())
@@ -370,9 +400,21 @@ internal static class MetricsSql
                 bucket = rowBucket;
                 dims = rowDims;
             }
-            values.Add(reader.GetDouble(valueCol));
+            if (averages != null)
+            {
+                if (reader.GetFieldType(valueCol) != typeof(long)) return false;
+                var v = reader.GetInt64(valueCol);
+                if (long.MaxValue - Math.Abs(v) < Math.Abs(sum)) return false; // SQLite would switch to approximate sums
+                sum += v;
+                values.Add(v);
+            }
+            else
+            {
+                values.Add(reader.GetDouble(valueCol));
+            }
         }
         Flush();
+        return true;
     }
 
     /// <summary>The bucket and dimensions of the current row; false when any is null (MLflow drops such rows).</summary>
