@@ -108,37 +108,44 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         return connection;
     }
 
-    /// <summary>Runs blocking SQLite work on the thread pool; cancellation interrupts the running statement.</summary>
+    /// <summary>Runs blocking SQLite work on the thread pool on a connection of its own; cancellation interrupts the running statement.</summary>
     internal Task<T> RunAsync<T>(Func<SqliteConnection, CancellationToken, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.Run(() =>
         {
             using var connection = Open();
-            using var registration = cancellationToken.Register(static state =>
-            {
-                try
-                {
-                    var c = (SqliteConnection)state!;
-                    if (c.Handle != null) SQLitePCL.raw.sqlite3_interrupt(c.Handle);
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-            }, connection);
+            return Run(connection, work, cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on <paramref name="connection"/>: interrupt on cancel, SQLite errors as backend errors.</summary>
+    private T Run<T>(SqliteConnection connection, Func<SqliteConnection, CancellationToken, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var registration = cancellationToken.Register(static state =>
+        {
             try
             {
-                return work(connection, cancellationToken);
+                var c = (SqliteConnection)state!;
+                if (c.Handle != null) SQLitePCL.raw.sqlite3_interrupt(c.Handle);
             }
-            catch (SqliteException) when (cancellationToken.IsCancellationRequested)
+            catch (ObjectDisposedException)
             {
-                throw new OperationCanceledException(cancellationToken);
             }
-            catch (SqliteException ex)
-            {
-                throw BackendException.BadResponse($"Reading the MLflow store '{_dbPath}' failed: {ex.Message}", ex);
-            }
-        }, cancellationToken);
+        }, connection);
+        try
+        {
+            return work(connection, cancellationToken);
+        }
+        catch (SqliteException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (SqliteException ex)
+        {
+            throw BackendException.BadResponse($"Reading the MLflow store '{_dbPath}' failed: {ex.Message}", ex);
+        }
     }
 
     private static SqliteCommand Command(SqliteConnection connection, string sql, IEnumerable<SqliteParameter>? parameters = null)

@@ -17,7 +17,6 @@ internal static class SqlFunctions
     public const string LikeCi = "traceide_ilike";
     public const string Regexp = "regexp"; // makes `x REGEXP y` work
     public const string SpanAttr = "traceide_span_attr";
-    public const string Percentile = "traceide_percentile";
 
     private static readonly ConcurrentDictionary<(string, bool), Regex> LikeCache = new();
     private static readonly ConcurrentDictionary<string, Regex> RegexCache = new();
@@ -29,15 +28,6 @@ internal static class SqlFunctions
         // SQLite calls regexp(pattern, value) for `value REGEXP pattern`.
         connection.CreateFunction<string?, string?, bool>(Regexp, (pattern, value) => Rlike(value, pattern), isDeterministic: true);
         connection.CreateFunction<string?, string?, string?>(SpanAttr, SpanAttribute, isDeterministic: true);
-        // percentile(value, p) aggregate; seed null so every group starts with its own state.
-        connection.CreateAggregate<double?, double, PercentileState?, double?>(Percentile, null,
-            static (acc, value, p) =>
-            {
-                acc ??= new PercentileState(p);
-                if (value is { } v) acc.Values.Add(v);
-                return acc;
-            },
-            static acc => acc == null ? null : LinearPercentile(acc.Values, acc.P), isDeterministic: true);
     }
 
     public static bool Like(string? value, string? pattern, bool ignoreCase)
@@ -103,24 +93,16 @@ internal static class SqlFunctions
         }
     }
 
-    internal sealed class PercentileState(double p)
-    {
-        public double P { get; } = p;
-        public List<double> Values { get; } = [];
-    }
-
     /// <summary>
-    /// The p-th percentile (0..100) by linear interpolation between closest ranks: rank = p/100·(n−1),
-    /// value = x[floor] + (x[ceil] − x[floor])·frac — numpy's default, PostgreSQL's PERCENTILE_CONT, and the
-    /// answers of MLflow's SQLite percentile aggregate. Null for no values.
+    /// The p-th percentile (0..100) of ascending <paramref name="sorted"/> (not empty) by linear interpolation
+    /// between closest ranks: rank = p/100·(n−1), value = x[floor] + (x[ceil] − x[floor])·frac — numpy's
+    /// default, PostgreSQL's PERCENTILE_CONT, and the answers of MLflow's SQLite percentile aggregate.
     /// </summary>
-    public static double? LinearPercentile(List<double> values, double p)
+    public static double PercentileOfSorted(List<double> sorted, double p)
     {
-        if (values.Count == 0) return null;
-        values.Sort();
-        var rank = p / 100 * (values.Count - 1);
+        var rank = p / 100 * (sorted.Count - 1);
         var lo = (int)Math.Floor(rank);
-        var hi = Math.Min(lo + 1, values.Count - 1);
-        return values[lo] + (values[hi] - values[lo]) * (rank - lo);
+        var hi = Math.Min(lo + 1, sorted.Count - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
 }

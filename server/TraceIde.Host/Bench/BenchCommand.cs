@@ -34,31 +34,51 @@ public static class BenchCommand
             return CommandLine.Failed;
         }
         var quick = options.Has("--quick");
+        var only = options.Get("--only"); // overview | stdio | overhead: one scenario, e.g. to profile it
+        bool Runs(string scenario) => only == null || only == scenario;
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
         report.AppendLine();
         try
         {
-            report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | peak working set MB |");
-            report.AppendLine("|---|---:|---:|---:|---:|");
-            foreach (var copies in quick ? new[] { 1, 5 } : [1, 50])
+            report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | cold CPU ms (usage / quality / tool calls) | peak working set MB | load average |");
+            report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var copies in !Runs("overview") ? [] : quick ? new[] { 1, 5 } : [1, 50])
             {
                 var clock = Stopwatch.StartNew();
                 var db = BenchStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
                 await stderr.WriteLineAsync($"bench: store with {copies * BenchStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
                 var child = await RunChildAsync(["bench-overview", "--store", db]).ConfigureAwait(false);
                 report.AppendLine(CultureInfo.InvariantCulture,
-                    $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | {(long)child["peakMb"]!} |");
+                    $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | " +
+                    $"{(long)child["coldTabsCpuMs"]!["usage"]!:N0} / {(long)child["coldTabsCpuMs"]!["quality"]!:N0} / {(long)child["coldTabsCpuMs"]!["toolCalls"]!:N0} | " +
+                    $"{(long)child["peakMb"]!} | {child["loadAverage"]} |");
                 File.Delete(db);
             }
             report.AppendLine();
 
-            var fixtureStore = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gz)!, "..", "store", "mlflow.db"));
-            var rpc = await RpcScenarioAsync(fixtureStore, quick ? 200 : 2000).ConfigureAwait(false);
-            report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
-            report.AppendLine("|---|---:|");
-            foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+            if (Runs("stdio"))
+            {
+                var fixtureStore = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gz)!, "..", "store", "mlflow.db"));
+                var rpc = await RpcScenarioAsync(fixtureStore, quick ? 200 : 2000).ConfigureAwait(false);
+                report.AppendLine("| host over stdio (`traceide serve`, fixture store) | figure |");
+                report.AppendLine("|---|---:|");
+                foreach (var (name, value) in rpc) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+                report.AppendLine();
+            }
+
+            if (Runs("overhead"))
+            {
+                // The server side computes metrics over store-full (2,000 traces), unpacked once more here.
+                var serverStore = BenchStores.Create(gz, Path.Combine(work, "server"), 1);
+                var overhead = await HostOverheadScenario.RunAsync(Path.GetDirectoryName(Path.GetDirectoryName(gz))!, serverStore, quick).ConfigureAwait(false);
+                report.AppendLine("| host overhead over the raw HTTP call (loopback MLflow stand-in) | p50 |");
+                report.AppendLine("|---|---|");
+                foreach (var (name, value) in overhead) report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+            }
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"load average at the end: {LoadAverage()}");
         }
         finally
         {
@@ -70,6 +90,20 @@ public static class BenchCommand
         return CommandLine.Ok;
     }
 
+    /// <summary>`bench-store`: the overview scenario's generated store, kept, for profiling and EXPLAIN QUERY PLAN.</summary>
+    public static async Task<int> RunStoreAsync(Options options, TextWriter stdout, TextWriter stderr)
+    {
+        var gz = BenchStores.FindStoreFullGz();
+        if (gz == null || options.GetInt("--copies") is not ({ } copies and > 0) || options.Get("--out") is not { } folder)
+        {
+            await stderr.WriteLineAsync("bench-store needs --copies N (≥ 1), --out DIR and the repository's tests/fixtures.").ConfigureAwait(false);
+            return CommandLine.Usage;
+        }
+        var db = BenchStores.Create(gz, folder, copies);
+        await stdout.WriteLineAsync(db).ConfigureAwait(false);
+        return CommandLine.Ok;
+    }
+
     /// <summary>The child side of the overview scenario: two rounds of the three tabs, as JSON on stdout.</summary>
     public static async Task<int> RunOverviewChildAsync(Options options, TextWriter stdout)
     {
@@ -77,18 +111,31 @@ public static class BenchCommand
         var service = new OverviewService(store);
         long coldMs = 0, warmMs = 0, traces = 0;
         var tabs = new JsonObject();
+        var cpu = new JsonObject();
+        using var self = Process.GetCurrentProcess();
+        // CPU time beside wall time: on a shared machine wall time measures the neighbours too.
+        double CpuMs()
+        {
+            self.Refresh();
+            return self.TotalProcessorTime.TotalMilliseconds;
+        }
         for (var round = 0; round < 2; round++)
         {
             var clock = Stopwatch.StartNew();
+            var cpu0 = CpuMs();
             var usage = await service.UsageAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
             var usageMs = clock.ElapsedMilliseconds;
+            var cpu1 = CpuMs();
             await service.QualityAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
             var qualityMs = clock.ElapsedMilliseconds - usageMs;
+            var cpu2 = CpuMs();
             await service.ToolCallsAsync(FixtureWindow, CancellationToken.None).ConfigureAwait(false);
+            var cpu3 = CpuMs();
             if (round == 0)
             {
                 coldMs = clock.ElapsedMilliseconds;
                 tabs = new JsonObject { ["usage"] = usageMs, ["quality"] = qualityMs, ["toolCalls"] = coldMs - usageMs - qualityMs };
+                cpu = new JsonObject { ["usage"] = (long)(cpu1 - cpu0), ["quality"] = (long)(cpu2 - cpu1), ["toolCalls"] = (long)(cpu3 - cpu2) };
             }
             else
             {
@@ -96,16 +143,31 @@ public static class BenchCommand
             }
             traces = usage.Totals.Requests;
         }
-        using var self = Process.GetCurrentProcess();
+        self.Refresh();
         await stdout.WriteLineAsync(new JsonObject
         {
             ["traces"] = traces,
             ["coldMs"] = coldMs,
             ["warmMs"] = warmMs,
             ["coldTabsMs"] = tabs,
+            ["coldTabsCpuMs"] = cpu,
+            ["loadAverage"] = LoadAverage(),
             ["peakMb"] = self.PeakWorkingSet64 / (1024 * 1024),
         }.ToJsonString()).ConfigureAwait(false);
         return CommandLine.Ok;
+    }
+
+    /// <summary>The 1-minute load average (Linux), to say how shared the machine was; null elsewhere.</summary>
+    internal static double? LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
     }
 
     private static async Task<JsonNode> RunChildAsync(IEnumerable<string> args)
@@ -117,7 +179,7 @@ public static class BenchCommand
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
-    private static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
+    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
@@ -177,7 +239,7 @@ public static class BenchCommand
 
     private static double Median(List<double> xs) => Percentile(xs, 50);
 
-    private static double Percentile(List<double> xs, double p)
+    internal static double Percentile(List<double> xs, double p)
     {
         var sorted = xs.Order().ToArray();
         var rank = p / 100 * (sorted.Length - 1);
@@ -187,11 +249,22 @@ public static class BenchCommand
     }
 
     /// <summary>Just enough of a JSON-RPC client over a child's pipes for the bench.</summary>
-    private sealed class StdioClient(Process host)
+    internal sealed class StdioClient(Process host)
     {
         private long _id;
 
         public async Task<JsonNode> CallAsync(string method, JsonObject parameters)
+        {
+            var response = JsonNode.Parse(await CallRawAsync(method, parameters).ConfigureAwait(false))!;
+            if (response["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
+            return response["result"]!;
+        }
+
+        /// <summary>
+        /// The whole response message, unparsed — what timed calls use, so the figure is the host's and
+        /// not this client's DOM building — after checking it is not an error answer.
+        /// </summary>
+        public async Task<byte[]> CallRawAsync(string method, JsonObject parameters)
         {
             var id = ++_id;
             var body = Encoding.UTF8.GetBytes(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString());
@@ -211,9 +284,21 @@ public static class BenchCommand
             var length = int.Parse(header.ToString().Split(':')[1].Trim(), CultureInfo.InvariantCulture);
             var buffer = new byte[length];
             await stdout.ReadExactlyAsync(buffer).ConfigureAwait(false);
-            var response = JsonNode.Parse(buffer)!;
-            if (response["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
-            return response["result"]!;
+            if (IsError(buffer)) throw new InvalidOperationException($"{method} failed: {Encoding.UTF8.GetString(buffer)}");
+            return buffer;
+        }
+
+        private static bool IsError(byte[] message)
+        {
+            var reader = new Utf8JsonReader(message);
+            reader.Read(); // the message object
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("error")) return true;
+                reader.Read();
+                reader.Skip(); // the value, unread
+            }
+            return false;
         }
     }
 }

@@ -25,8 +25,10 @@ public static class CommandLine
           traceide ui [--tracking-uri URL | --store PATH] [--port N] [--no-open] [--webview-root DIR]
               Browser mode: serve the UI and a JSON-RPC WebSocket on 127.0.0.1 (random port unless --port),
               print the page's URL (with its secret token) and open it. Backend as for `traces`.
-          traceide bench [--quick] [--out FILE]
+          traceide bench [--quick] [--out FILE] [--only overview|stdio|overhead]
               Benchmarks (from a clone: uses tests/fixtures): overview at 2k and 100k traces, the stdio host.
+          traceide bench-store --copies N --out DIR
+              Write the bench's generated store (store-full × N, N × 2,000 traces) to DIR/mlflow.db.
           traceide contract --typescript [--out FILE]
               Write the TypeScript declaration of the RPC contract.
           traceide --version
@@ -49,6 +51,8 @@ public static class CommandLine
                 return await TracesCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "bench":
                 return await Bench.BenchCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
+            case "bench-store":
+                return await Bench.BenchCommand.RunStoreAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "bench-overview": // the child side of `bench` (one scenario per process, for honest peak memory)
                 return await Bench.BenchCommand.RunOverviewChildAsync(options, Console.Out).ConfigureAwait(false);
             case "ui":
@@ -130,8 +134,9 @@ public sealed class Options
         ["serve"] = ["--parent-pid", "--log-file", "--verbose"],
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
-        ["bench"] = ["--quick", "--out"],
+        ["bench"] = ["--quick", "--out", "--only"],
         ["bench-overview"] = ["--store"],
+        ["bench-store"] = ["--copies", "--out"],
         ["contract"] = ["--typescript", "--out"],
         ["version"] = [],
         ["help"] = [],

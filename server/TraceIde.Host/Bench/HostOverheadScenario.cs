@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using TraceIde.Backends.LocalStore;
+
+namespace TraceIde.Host.Bench;
+
+/// <summary>
+/// Issue 7 / issue 10: what the host adds over the raw HTTP call. A <see cref="BenchMlflowServer"/> on
+/// loopback; (a) an HttpClient sends exactly the request bodies the host sent and reads the answers,
+/// (b) the same through the real host (`traceide serve` over stdio JSON-RPC). Interleaved rounds, p50 of
+/// each, overhead = (b − a) / a. Two paths: a 100-row `traces/search` page, and `overview/usage` against
+/// the server's `traces/metrics` (the server computes every answer over store-full with the SQL engine).
+/// </summary>
+internal static class HostOverheadScenario
+{
+    public static async Task<List<(string, string)>> RunAsync(string fixturesRoot, string metricsStore, bool quick)
+    {
+        await using var store = new LocalStoreBackend(metricsStore);
+        await using var server = await BenchMlflowServer.StartAsync(fixturesRoot, store, rows: 100).ConfigureAwait(false);
+        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"]))!;
+        var rpc = new BenchCommand.StdioClient(host);
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.All });
+        var results = new List<(string, string)>();
+        try
+        {
+            await rpc.CallAsync("initialize", new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }).ConfigureAwait(false);
+
+            var search = new JsonObject { ["experimentIds"] = new JsonArray("1"), ["pageSize"] = 100 };
+            var (searchRaw, searchHost, searchCalls) = await MeasureAsync(server, http, quick ? 30 : 300,
+                () => rpc.CallRawAsync("traces/search", (JsonObject)search.DeepClone())).ConfigureAwait(false);
+            results.Add(Row($"`traces/search`, 100 rows ({searchCalls} HTTP request per call)", searchRaw, searchHost));
+
+            var usage = new JsonObject
+            {
+                ["experimentIds"] = new JsonArray(BenchStores.Experiment),
+                ["startTimeMs"] = 1794787200000,
+                ["endTimeMs"] = 1795478400000,
+                ["timeUnit"] = "day",
+            };
+            var (metricsRaw, metricsHost, metricsCalls) = await MeasureAsync(server, http, quick ? 5 : 30,
+                () => rpc.CallRawAsync("overview/usage", (JsonObject)usage.DeepClone())).ConfigureAwait(false);
+            results.Add(Row($"`overview/usage` over the server's `traces/metrics` (store-full, {metricsCalls} requests per call, sent concurrently by both)", metricsRaw, metricsHost));
+        }
+        finally
+        {
+            host.Kill();
+            await host.WaitForExitAsync().ConfigureAwait(false);
+        }
+        return results;
+    }
+
+    private static (string, string) Row(string what, List<double> raw, List<double> host)
+    {
+        var r = BenchCommand.Percentile(raw, 50);
+        var h = BenchCommand.Percentile(host, 50);
+        return (what, string.Create(CultureInfo.InvariantCulture, $"raw HTTP {r:0.00} ms, host {h:0.00} ms: **{(h - r) / r * 100:+0;-0}%** (p50 of {raw.Count})"));
+    }
+
+    /// <summary>
+    /// Learns the HTTP requests one host call makes (the server records their bodies), then alternates a
+    /// host call and a raw replay of those requests, after warming both up.
+    /// </summary>
+    private static async Task<(List<double> Raw, List<double> Host, int Requests)> MeasureAsync(
+        BenchMlflowServer server, HttpClient http, int rounds, Func<Task<byte[]>> hostCall)
+    {
+        server.Received.Clear();
+        server.Recording = true;
+        await hostCall().ConfigureAwait(false);
+        server.Recording = false;
+        var requests = server.Received.ToArray();
+        if (requests.Length == 0) throw new InvalidOperationException("the host sent no request to the bench server");
+
+        async Task RawAsync() => await Task.WhenAll(requests.Select(async r =>
+        {
+            using var content = new StringContent(r.Body, Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(new Uri(server.BaseUri, r.Path), content).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        })).ConfigureAwait(false);
+
+        for (var i = 0; i < Math.Max(3, rounds / 10); i++)
+        {
+            await RawAsync().ConfigureAwait(false);
+            await hostCall().ConfigureAwait(false);
+        }
+        var raw = new List<double>();
+        var host = new List<double>();
+        for (var i = 0; i < rounds; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await RawAsync().ConfigureAwait(false);
+            raw.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await hostCall().ConfigureAwait(false);
+            host.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return (raw, host, requests.Length);
+    }
+}
