@@ -101,6 +101,24 @@ public sealed class ThemeMapperTests
         Assert.False(WebviewBootstrap.IsTrustedSource(null));
     }
 
+    [Fact]
+    public void The_page_WebView2_loads_has_a_CSP_the_theme_script_does_not_need_to_break()
+    {
+        // WebView2 serves the bundle's index.html as it is, so the page's own meta policy is the only one.
+        var html = File.ReadAllText(Path.Combine(TraceIde.Testing.Fixtures.RepoRoot, "webview", "index.html"));
+        var csp = System.Text.RegularExpressions.Regex.Match(html, "http-equiv=\"Content-Security-Policy\" content=\"([^\"]+)\"").Groups[1].Value;
+        var directives = csp.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(d => d.Split(' ')[0], d => d.Split(' ').Skip(1).ToArray());
+        Assert.Equal(["'none'"], directives["default-src"]);
+        Assert.Equal(["'self'"], directives["script-src"]);
+        Assert.Equal(["'self'"], directives["style-src"]);
+        Assert.DoesNotContain("unsafe", csp);
+        // So the theme goes in as a constructed stylesheet (allowed), never as an inline <style> (refused).
+        var script = WebviewBootstrap.Script(ThemeMapper.Map(Dark(), false));
+        Assert.Contains("document.adoptedStyleSheets", script);
+        Assert.DoesNotContain("createElement(\"style\")", script);
+    }
+
     /// <summary>The `--vscode-*` names used by webview/src (CSS and TS).</summary>
     private static HashSet<string> UsedVariables()
     {

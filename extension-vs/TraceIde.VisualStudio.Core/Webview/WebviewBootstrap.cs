@@ -35,15 +35,12 @@ public static class WebviewBootstrap
           });
           window.acquireVsCodeApi = () => api;
           wv.addEventListener("message", (e) => window.dispatchEvent(new MessageEvent("message", { data: e.data })));
+          // A constructed stylesheet, not a <style> element: the page's CSP (style-src 'self') refuses inline styles.
+          const sheet = new CSSStyleSheet();
           window.__traceIdeApplyTheme = (css, bodyClass) => {
             const apply = () => {
-              let style = document.getElementById("traceide-theme");
-              if (!style) {
-                style = document.createElement("style");
-                style.id = "traceide-theme";
-                document.head.appendChild(style);
-              }
-              style.textContent = css;
+              sheet.replaceSync(css);
+              if (!document.adoptedStyleSheets.includes(sheet)) document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
               document.body.classList.remove("vscode-light", "vscode-dark", "vscode-high-contrast");
               document.body.classList.add(bodyClass);
             };
