@@ -34,7 +34,7 @@ public sealed class CredentialLeakTests
                 ["MLFLOW_TRACKING_USERNAME"] = User,
                 ["MLFLOW_TRACKING_PASSWORD"] = Password,
                 ["MLFLOW_TRACKING_TOKEN"] = Token,
-                ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "1",
+                ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "4", // short for the slow-server case, not so short that a cold start on a busy machine trips it
                 ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "1",
             }, "--log-file", logFile, "--verbose");
 
@@ -63,7 +63,7 @@ public sealed class CredentialLeakTests
             Assert.Equal(RpcErrorCodes.ServerError, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.Override(SearchPath, ReplayFaults.TruncatedJson(echo));
             Assert.Equal(RpcErrorCodes.BadResponse, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
-            server.Override(SearchPath, ReplayFaults.Delay(TimeSpan.FromSeconds(3)));
+            server.Override(SearchPath, ReplayFaults.Delay(TimeSpan.FromSeconds(10)));
             Assert.Equal(RpcErrorCodes.Unreachable, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.RemoveOverride(SearchPath);
             Assert.Equal(RpcErrorCodes.NotFound, JsonRpcAssert.Error(await Send("traces/get", new { traceId = "tr-00000000000000000000000000000000" })).Code);

@@ -16,7 +16,7 @@ public sealed class HostFaultTests
 
     private static readonly Dictionary<string, string?> FastClient = new()
     {
-        ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "1",
+        ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "4", // short for the slow-server case, not so short that a cold start on a busy machine trips it
         ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "2",
     };
 
@@ -47,7 +47,7 @@ public sealed class HostFaultTests
     {
         { "html502", RpcErrorCodes.ServerError, "failed on POST /api/3.0/mlflow/traces/search (HTTP 502). (gave up after 3 attempts)" },
         { "429", RpcErrorCodes.ServerError, "is rate limiting requests (HTTP 429 Too Many Requests on POST /api/3.0/mlflow/traces/search); it asks to wait 120 s." },
-        { "slow", RpcErrorCodes.Unreachable, "did not answer within 1 s (POST /api/3.0/mlflow/traces/search)." },
+        { "slow", RpcErrorCodes.Unreachable, "did not answer within 4 s (POST /api/3.0/mlflow/traces/search)." },
         { "midbody", RpcErrorCodes.BadResponse, "was cut off (connection closed mid-body); it was not valid JSON." },
         { "truncated", RpcErrorCodes.BadResponse, "The tracking server's answer to POST /api/3.0/mlflow/traces/search was not valid JSON" },
         { "notjson", RpcErrorCodes.BadResponse, "The tracking server's answer to POST /api/3.0/mlflow/traces/search was an HTML page, not valid JSON (a proxy or login page? check the tracking URI)." },
@@ -63,7 +63,7 @@ public sealed class HostFaultTests
         {
             "html502" => ReplayFaults.HtmlError(502),
             "429" => ReplayFaults.TooManyRequests("120"),
-            "slow" => ReplayFaults.Delay(TimeSpan.FromSeconds(5)),
+            "slow" => ReplayFaults.Delay(TimeSpan.FromSeconds(10)),
             "midbody" => ReplayFaults.CloseMidBody(),
             "truncated" => ReplayFaults.TruncatedJson(),
             _ => ReplayFaults.NotJson(),
