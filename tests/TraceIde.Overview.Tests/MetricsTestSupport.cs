@@ -21,27 +21,7 @@ internal static class MetricsTestSupport
         ReplayRecording.All.Where(r => r.Path == MetricsPath && (r.Status != 200) == errors);
 
     /// <summary>The recorded request body as a <see cref="MetricsQuery"/>.</summary>
-    public static MetricsQuery ToQuery(JsonElement body)
-    {
-        static IReadOnlyList<string> Strings(JsonElement b, string name) =>
-            b.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
-        static long? Long(JsonElement b, string name) => b.TryGetProperty(name, out var v) ? v.GetInt64() : null;
-        return new MetricsQuery
-        {
-            ExperimentIds = Strings(body, "experiment_ids"),
-            ViewType = body.GetProperty("view_type").GetString()!,
-            MetricName = body.GetProperty("metric_name").GetString()!,
-            Aggregations = body.GetProperty("aggregations").EnumerateArray().Select(a => new MetricsAggregation(
-                a.GetProperty("aggregation_type").GetString()!,
-                a.TryGetProperty("percentile_value", out var p) ? p.GetDouble() : null)).ToList(),
-            Dimensions = Strings(body, "dimensions"),
-            Filters = Strings(body, "filters"),
-            TimeIntervalSeconds = Long(body, "time_interval_seconds"),
-            StartTimeMs = Long(body, "start_time_ms"),
-            EndTimeMs = Long(body, "end_time_ms"),
-            MaxResults = body.TryGetProperty("max_results", out var m) ? m.GetInt32() : null,
-        };
-    }
+    public static MetricsQuery ToQuery(JsonElement body) => TraceIde.Host.Bench.BenchMlflowServer.ToQuery(body);
 
     /// <summary>The recorded response's data points, parsed independently of the backend's parser.</summary>
     public static List<MetricsDataPoint> Expected(ReplayRecording r)

@@ -113,8 +113,11 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         return body;
     }
 
-    /// <summary>A QueryTraceMetrics request body (MLflow's snake_case JSON) as a <see cref="MetricsQuery"/>.</summary>
-    private static MetricsQuery ToQuery(JsonElement body)
+    /// <summary>
+    /// A QueryTraceMetrics request body (MLflow's snake_case JSON) as a <see cref="MetricsQuery"/>: what a
+    /// server reads. The stand-in and the Overview tests (recorded requests → queries) share it.
+    /// </summary>
+    public static MetricsQuery ToQuery(JsonElement body)
     {
         static IReadOnlyList<string> Strings(JsonElement b, string name) =>
             b.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
