@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Backends.Mlflow;
 using TraceIde.Core.Overview;
@@ -74,21 +73,7 @@ internal static class MetricsTestSupport
     }
 
     /// <summary>An MLflow-shaped JSON answer for data points (what a ≥ 3.9 server on the same store would send).</summary>
-    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points)
-    {
-        var arr = new JsonArray();
-        foreach (var p in points)
-        {
-            var dims = new JsonObject();
-            if (p.TimeBucketMs is { } b)
-                dims["time_bucket"] = DateTimeOffset.FromUnixTimeMilliseconds(b).ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
-            foreach (var (k, v) in p.Dimensions) dims[k] = v;
-            var values = new JsonObject();
-            foreach (var (k, v) in p.Values) values[k] = v;
-            arr.Add(new JsonObject { ["metric_name"] = p.MetricName, ["dimensions"] = dims, ["values"] = values });
-        }
-        return new JsonObject { ["data_points"] = arr }.ToJsonString();
-    }
+    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points) => TraceIde.Host.Bench.BenchMlflowServer.ToMlflowJson(points);
 
     /// <summary>
     /// Lets the replay server stand in for a ≥ 3.9 server on the fixture store for ranges that were not recorded:

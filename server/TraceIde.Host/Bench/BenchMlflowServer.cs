@@ -140,8 +140,11 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         };
     }
 
-    /// <summary>Data points in MLflow's answer shape ({"data_points": [{metric_name, dimensions{time_bucket…}, values}]}).</summary>
-    private static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points)
+    /// <summary>
+    /// Data points in MLflow's answer shape ({"data_points": [{metric_name, dimensions{time_bucket…}, values}]}):
+    /// what a ≥ 3.9 server on the same store would send. The stand-in and the Overview tests share it.
+    /// </summary>
+    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points)
     {
         var arr = new JsonArray();
         foreach (var p in points)
