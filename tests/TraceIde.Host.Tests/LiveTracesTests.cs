@@ -268,23 +268,12 @@ public sealed class LiveTracesTests
     }
 
     /// <summary>The real store behind a backend that is unreachable for its first searches.</summary>
-    private sealed class FlakyBackend(ITraceBackend inner) : ITraceBackend
+    private sealed class FlakyBackend(ITraceBackend inner) : DelegatingBackend(inner)
     {
         public int FailuresLeft;
-        public string Kind => inner.Kind;
-        public string DisplayLocation => inner.DisplayLocation;
-        public Task<BackendInfo> ConnectAsync(CancellationToken ct) => inner.ConnectAsync(ct);
-        public Task<IReadOnlyList<Experiment>> ListExperimentsAsync(string? q, CancellationToken ct) => inner.ListExperimentsAsync(q, ct);
-        public Task<TracePage> SearchTracesAsync(TraceQuery q, CancellationToken ct) =>
+        public override Task<TracePage> SearchTracesAsync(TraceQuery q, CancellationToken ct) =>
             Interlocked.Decrement(ref FailuresLeft) >= 0
                 ? throw new BackendException(RpcErrorCodes.Unreachable, "Cannot reach the tracking server: is `mlflow server` running?")
-                : inner.SearchTracesAsync(q, ct);
-        public Task<TraceSummary> GetTraceInfoAsync(string id, CancellationToken ct) => inner.GetTraceInfoAsync(id, ct);
-        public Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken ct) => inner.GetSpansAsync(info, ct);
-        public Task<TraceData> GetTraceAsync(string id, CancellationToken ct) => inner.GetTraceAsync(id, ct);
-        public Task<int> DeleteTracesAsync(string e, IReadOnlyList<string> ids, CancellationToken ct) => inner.DeleteTracesAsync(e, ids, ct);
-        public Task SetTraceTagAsync(string id, string k, string v, CancellationToken ct) => inner.SetTraceTagAsync(id, k, v, ct);
-        public Task DeleteTraceTagAsync(string id, string k, CancellationToken ct) => inner.DeleteTraceTagAsync(id, k, ct);
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+                : base.SearchTracesAsync(q, ct);
     }
 }

@@ -66,19 +66,5 @@ public sealed class OverviewProgressTests
     }
 
     /// <summary>A backend that lists and reads traces but cannot aggregate (like an MLflow server before 3.9).</summary>
-    private sealed class WithoutMetrics(ITraceBackend inner) : ITraceBackend
-    {
-        public string Kind => inner.Kind;
-        public string DisplayLocation => inner.DisplayLocation;
-        public Task<BackendInfo> ConnectAsync(CancellationToken ct) => inner.ConnectAsync(ct);
-        public Task<IReadOnlyList<Experiment>> ListExperimentsAsync(string? q, CancellationToken ct) => inner.ListExperimentsAsync(q, ct);
-        public Task<TracePage> SearchTracesAsync(TraceQuery q, CancellationToken ct) => inner.SearchTracesAsync(q, ct);
-        public Task<TraceSummary> GetTraceInfoAsync(string id, CancellationToken ct) => inner.GetTraceInfoAsync(id, ct);
-        public Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken ct) => inner.GetSpansAsync(info, ct);
-        public Task<TraceData> GetTraceAsync(string id, CancellationToken ct) => inner.GetTraceAsync(id, ct);
-        public Task<int> DeleteTracesAsync(string e, IReadOnlyList<string> ids, CancellationToken ct) => inner.DeleteTracesAsync(e, ids, ct);
-        public Task SetTraceTagAsync(string id, string k, string v, CancellationToken ct) => inner.SetTraceTagAsync(id, k, v, ct);
-        public Task DeleteTraceTagAsync(string id, string k, CancellationToken ct) => inner.DeleteTraceTagAsync(id, k, ct);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
+    private sealed class WithoutMetrics(ITraceBackend inner) : DelegatingBackend(inner);
 }
