@@ -65,6 +65,12 @@ def span_json(trace_hex, rid, sid, parent, name, stype, start, end, inputs=None,
     })
 
 
+def span_row(trace_hex, rid, sid, parent, name, stype, start, end, status="OK", **span):
+    """A row of the spans table: its columns, and the span JSON MLflow stores in `content`."""
+    return (sid, parent, name, stype, status, start, end,
+            span_json(trace_hex, rid, sid, parent, name, stype, start, end, status=status, **span))
+
+
 def add_trace(trace_hex, name, start_ns, end_ns, status, request_preview, response_preview, tags, spans,
               n_spans):
     rid = f"tr-{trace_hex}"
@@ -117,9 +123,8 @@ rows = []
 start0 = BASE_NS
 end0 = BASE_NS + 60_000_000_000  # 60 s
 root = new_id()
-rows.append((root, None, "stress_20k", "CHAIN", "OK", start0, end0,
-             span_json(trace_hex, rid, root, None, "stress_20k", "CHAIN", start0, end0,
-                       inputs={"job": "stress", "spans": TOTAL}, outputs={"ok": True})))
+rows.append(span_row(trace_hex, rid, root, None, "stress_20k", "CHAIN", start0, end0,
+                     inputs={"job": "stress", "spans": TOTAL}, outputs={"ok": True}))
 leaves = TOTAL - 1 - L1 - L1 * L2
 per_l2 = [leaves // (L1 * L2) + (1 if i < leaves % (L1 * L2) else 0) for i in range(L1 * L2)]
 slot1 = (end0 - start0) // L1
@@ -128,15 +133,13 @@ for i in range(L1):
     s1 = start0 + i * slot1
     e1 = s1 + slot1 - 1000
     a = new_id()
-    rows.append((a, root, f"stage-{i}", "CHAIN", "OK", s1, e1,
-                 span_json(trace_hex, rid, a, root, f"stage-{i}", "CHAIN", s1, e1, inputs={"stage": i})))
+    rows.append(span_row(trace_hex, rid, a, root, f"stage-{i}", "CHAIN", s1, e1, inputs={"stage": i}))
     slot2 = (e1 - s1) // L2
     for j in range(L2):
         s2 = s1 + j * slot2
         e2 = s2 + slot2 - 1000
         b = new_id()
-        rows.append((b, a, f"batch-{i}-{j}", "RETRIEVER", "OK", s2, e2,
-                     span_json(trace_hex, rid, b, a, f"batch-{i}-{j}", "RETRIEVER", s2, e2, inputs={"batch": j})))
+        rows.append(span_row(trace_hex, rid, b, a, f"batch-{i}-{j}", "RETRIEVER", s2, e2, inputs={"batch": j}))
         n = per_l2[k]
         k += 1
         slot3 = (e2 - s2) // n
@@ -147,9 +150,8 @@ for i in range(L1):
             last = i == L1 - 1 and j == L2 - 1 and m == n - 1
             name = "leaf-last" if last else f"leaf-{i}-{j}-{m}"
             stype = "LLM" if m % 7 == 0 else "TOOL"
-            rows.append((c, b, name, stype, "OK", s3, e3,
-                         span_json(trace_hex, rid, c, b, name, stype, s3, e3, inputs={"item": m},
-                                   outputs={"result": f"item {m} done"})))
+            rows.append(span_row(trace_hex, rid, c, b, name, stype, s3, e3, inputs={"item": m},
+                                 outputs={"result": f"item {m} done"}))
 assert len(rows) == TOTAL, len(rows)
 add_trace(trace_hex, "stress_20k", start0, end0, "OK", json.dumps({"job": "stress", "spans": TOTAL}),
           json.dumps({"ok": True}), {"fixture_case": "stress-20k"}, rows, TOTAL)
@@ -162,20 +164,17 @@ xe = xs + 3_000_000_000
 xroot, xname, xerr = "00000000000a0001", "00000000000a0002", "00000000000a0003"
 root_outputs = {"answer": "# Report\n\n" + "\n\n".join(PAYLOADS), "html": ALL}
 xrows = [
-    (xroot, None, "xss_probe", "AGENT", "OK", xs, xe,
-     span_json(x_hex, xrid, xroot, None, "xss_probe", "AGENT", xs, xe,
-               inputs={"question": ALL}, outputs=root_outputs, extra_attrs={"probe.attr": ALL})),
-    (xname, xroot, PAYLOADS[0], "TOOL", "OK", xs + 100, xs + 1_000_000_000,
-     span_json(x_hex, xrid, xname, xroot, PAYLOADS[0], "TOOL", xs + 100, xs + 1_000_000_000,
-               inputs={"q": PAYLOADS[3]}, outputs=PAYLOADS[2] + " " + PAYLOADS[1],
-               extra_attrs={"probe.attr": PAYLOADS[3], "probe.markdown": PAYLOADS[2]})),
-    (xerr, xroot, "failing_tool", "TOOL", "ERROR", xs + 1_000_000_100, xs + 2_000_000_000,
-     span_json(x_hex, xrid, xerr, xroot, "failing_tool", "TOOL", xs + 1_000_000_100, xs + 2_000_000_000,
-               inputs={"q": "x"}, status="ERROR", status_message="ProbeError: " + ALL,
-               events=[{"name": "exception", "time_unix_nano": xs + 2_000_000_000, "attributes": {
-                   "exception.type": "ProbeError", "exception.message": ALL,
-                   "exception.stacktrace": "Traceback (most recent call last):\n  File \"probe.py\", line 1, in x\nProbeError: " + ALL,
-                   "exception.escaped": "False"}}])),
+    span_row(x_hex, xrid, xroot, None, "xss_probe", "AGENT", xs, xe,
+             inputs={"question": ALL}, outputs=root_outputs, extra_attrs={"probe.attr": ALL}),
+    span_row(x_hex, xrid, xname, xroot, PAYLOADS[0], "TOOL", xs + 100, xs + 1_000_000_000,
+             inputs={"q": PAYLOADS[3]}, outputs=PAYLOADS[2] + " " + PAYLOADS[1],
+             extra_attrs={"probe.attr": PAYLOADS[3], "probe.markdown": PAYLOADS[2]}),
+    span_row(x_hex, xrid, xerr, xroot, "failing_tool", "TOOL", xs + 1_000_000_100, xs + 2_000_000_000,
+             inputs={"q": "x"}, status="ERROR", status_message="ProbeError: " + ALL,
+             events=[{"name": "exception", "time_unix_nano": xs + 2_000_000_000, "attributes": {
+                 "exception.type": "ProbeError", "exception.message": ALL,
+                 "exception.stacktrace": "Traceback (most recent call last):\n  File \"probe.py\", line 1, in x\nProbeError: " + ALL,
+                 "exception.escaped": "False"}}]),
 ]
 add_trace(x_hex, "xss_probe", xs, xe, "OK", json.dumps({"question": ALL}), json.dumps(root_outputs),
           {"fixture_case": "xss-probe", "probe": ALL}, xrows, len(xrows))
