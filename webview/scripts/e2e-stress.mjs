@@ -1,11 +1,12 @@
 // End to end, second pass (issue 3 § Tests): a temp copy of the fixture store (never the original) gets a
-// generated 20,000-span trace and an XSS probe trace (scripts/make-stress-store.py, python3's sqlite3), then
+// generated 20,000-span trace, an XSS probe trace and a 10,000-trace experiment (scripts/make-stress-store.py, python3's sqlite3), then
 // the real host in browser mode + Debian's chromium check:
 //   1. the 20k-span trace opens (click → tree painted, timed), only visible rows are in the DOM, scrolling to
 //      the end shows the last span, long tasks while scrolling (PerformanceObserver 'longtask') stay < 200 ms;
 //   2. payloads in outputs, a span name, an attribute, an exception message, a tag value, the previews and an
 //      assessment rationale stay text: window.__xss undefined, no dialog, no CSP violation;
-//   3. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
+//   3. the 10,000-trace experiment: first page painted (timed), endless paging to the end, scrolling long tasks;
+//   4. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
 // Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
 // CHROMIUM, PYTHON (default python3).
 import { spawnSync } from "node:child_process";
@@ -25,6 +26,7 @@ const fixture = resolve(process.env.TRACEIDE_STORE ?? join(repo, "tests/fixtures
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const python = process.env.PYTHON ?? "python3";
 const SPANS = 20_000;
+const LIST_TRACES = 10_000; // make-stress-store.py's experiment stress-10k
 const LONG_TASK_LIMIT_MS = 200;
 const PAYLOADS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>", "[x](javascript:window.__xss=1)", "<svg onload=window.__xss=1>"];
 
@@ -225,6 +227,82 @@ try {
     await page.click(".columns-button");
   });
 
+  await step(`a ${LIST_TRACES}-trace experiment: first page painted, all rows paged in, scrolled to the end, long tasks < ${LONG_TASK_LIMIT_MS} ms`, async () => {
+    // A page of its own at the UI's default page size (100), so the other steps keep their experiment.
+    const listPage = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
+    listPage.on("pageerror", (e) => pageErrors.push(String(e)));
+    await listPage.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: "longtask", buffered: true });
+    });
+    await listPage.goto(url);
+    await listPage.waitForSelector(rowSel, { timeout: 15_000 });
+    const listExp = await listPage.evaluate(() => Array.from(document.querySelectorAll("select.experiment option")).find((o) => o.textContent === "stress-10k")?.value);
+    if (!listExp) fail("experiment stress-10k is not in the picker");
+    figures.listFirstPaintMs = await listPage.evaluate(async ({ sel, value }) => {
+      const select = document.querySelector("select.experiment");
+      const before = document.querySelector(sel)?.getAttribute("data-trace-id");
+      const t0 = performance.now();
+      select.value = value;
+      select.dispatchEvent(new Event("change"));
+      await new Promise((done, reject) => {
+        const poll = () => {
+          const first = document.querySelector(sel);
+          if (first && first.getAttribute("data-trace-id") !== before) requestAnimationFrame(() => done());
+          else if (performance.now() - t0 > 60_000) reject(new Error("the list never painted"));
+          else requestAnimationFrame(poll);
+        };
+        poll();
+      });
+      return performance.now() - t0;
+    }, { sel: rowSel, value: listExp });
+    const newest = await listPage.locator(rowSel).first().getAttribute("data-trace-id");
+    if (newest !== `tr-${(0x10000000 + LIST_TRACES - 1).toString(16).padStart(32, "0")}`) fail(`the newest trace should list first, got ${newest}`);
+    // Endless paging: scroll to the bottom until every page is in.
+    const paging = await listPage.evaluate(async (total) => {
+      const el = document.querySelector(".trace-scroller");
+      const status = () => document.querySelector(".list-status")?.textContent ?? "";
+      const t0 = performance.now();
+      while (!status().startsWith(`${total} traces`) || status().includes("more")) {
+        el.scrollTop = el.scrollHeight;
+        await new Promise((r) => setTimeout(r, 16));
+        if (performance.now() - t0 > 120_000) throw new Error(`paging stalled at: ${status()}`);
+      }
+      return { ms: performance.now() - t0, status: status() };
+    }, LIST_TRACES);
+    if (paging.status !== `${LIST_TRACES} traces`) fail(`status after paging: ${paging.status}`);
+    figures.listPagingMs = paging.ms;
+    const scroll = await listPage.evaluate(async () => {
+      window.__longTasks = [];
+      const el = document.querySelector(".trace-scroller");
+      el.scrollTop = 0;
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      let maxRows = 0;
+      let frames = 0;
+      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+        el.scrollTop += 3000;
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        frames++;
+        maxRows = Math.max(maxRows, document.querySelectorAll(".trace-row[data-trace-id]").length);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      return { frames, maxRows, longest: window.__longTasks.reduce((m, d) => Math.max(m, d), 0), tasks: window.__longTasks.length };
+    });
+    figures.listLongestScrollTaskMs = scroll.longest;
+    const oldest = await listPage.evaluate((sel) => {
+      const rows = Array.from(document.querySelectorAll(sel));
+      return rows.reduce((b, r) => (r.getBoundingClientRect().top > b.getBoundingClientRect().top ? r : b)).getAttribute("data-trace-id");
+    }, rowSel);
+    if (oldest !== `tr-${(0x10000000).toString(16).padStart(32, "0")}`) fail(`the bottom row is ${oldest}, expected the oldest trace`);
+    console.log(`e2e-stress:      ${LIST_TRACES}-trace list: first page painted ${Math.round(figures.listFirstPaintMs)} ms after choosing the experiment; all ${LIST_TRACES} rows paged in ${Math.round(paging.ms)} ms; scrolled ${scroll.frames} frames with at most ${scroll.maxRows} rows in the DOM; long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(scroll.longest)} ms`);
+    if (scroll.maxRows > 200) fail(`trace list not virtualized: ${scroll.maxRows} rows in the DOM`);
+    if (scroll.longest > LONG_TASK_LIMIT_MS) fail(`a long task of ${Math.round(scroll.longest)} ms while scrolling the list (limit ${LONG_TASK_LIMIT_MS} ms)`);
+    await listPage.screenshot({ path: join(out, "stress-06-10k-list-end.png") });
+    await listPage.close();
+  });
+
   await step("high contrast: borders from --vscode-contrastBorder, focus from --vscode-focusBorder", async () => {
     await page.evaluate(() => {
       // What VS Code does in a webview for a high-contrast theme: body class + theme kind + --vscode-* on <html>.
@@ -288,7 +366,7 @@ try {
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
   });
 
-  console.log(`e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks)`);
+  console.log(`e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks); ${LIST_TRACES}-trace list first paint ${Math.round(figures.listFirstPaintMs)} ms, longest task scrolling it ${Math.round(figures.listLongestScrollTaskMs)} ms`);
 } catch (e) {
   if (!process.exitCode) console.error(`e2e-stress: FAIL: ${e?.stack ?? e}`);
   process.exitCode = 1;

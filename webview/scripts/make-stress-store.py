@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copies the fixture MLflow store and adds two traces for e2e-stress.mjs (the original is never written):
+"""Copies the fixture MLflow store and adds traces for e2e-stress.mjs (the original is never written):
 
   * `stress_20k`  — 20,000 spans, a tree 4 levels deep with wide fan-out (1 → 25 → 625 → 19,349 leaves);
                     the last span in tree order is named `leaf-last`.
@@ -72,17 +72,17 @@ def span_row(trace_hex, rid, sid, parent, name, stype, start, end, status="OK", 
 
 
 def add_trace(trace_hex, name, start_ns, end_ns, status, request_preview, response_preview, tags, spans,
-              n_spans):
+              n_spans, exp=EXP, extra_meta=None):
     rid = f"tr-{trace_hex}"
     db.execute(
         "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id,"
         " request_preview, response_preview) VALUES (?,?,?,?,?,?,?,?)",
-        (rid, EXP, start_ns // 1_000_000, (end_ns - start_ns) // 1_000_000, status, None, request_preview,
+        (rid, exp, start_ns // 1_000_000, (end_ns - start_ns) // 1_000_000, status, None, request_preview,
          response_preview))
     all_tags = {
         "mlflow.traceName": name,
         "mlflow.trace.spansLocation": "TRACKING_STORE",
-        "mlflow.artifactLocation": f"/srv/mlflow/artifacts/{EXP}/traces/{rid}/artifacts",
+        "mlflow.artifactLocation": f"/srv/mlflow/artifacts/{exp}/traces/{rid}/artifacts",
         "environment": "stress",
         **tags,
     }
@@ -96,13 +96,14 @@ def add_trace(trace_hex, name, start_ns, end_ns, status, request_preview, respon
         "mlflow.source.type": "LOCAL",
         "mlflow.user": "e2e",
         "mlflow.trace.sizeStats": json.dumps({"num_spans": n_spans}),
+        **(extra_meta or {}),
     }
     db.executemany("INSERT INTO trace_request_metadata (key, value, request_id) VALUES (?,?,?)",
                    [(k, v, rid) for k, v in meta.items()])
     db.executemany(
         "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status,"
         " start_time_unix_nano, end_time_unix_nano, content) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [(rid, EXP, *s) for s in spans])
+        [(rid, exp, *s) for s in spans])
     return rid
 
 
@@ -184,6 +185,30 @@ db.execute(
     " assessment_metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     ("a-" + "7a" * 16, xrid, "probe_judge", "feedback", json.dumps("yes"), None, xs // 1_000_000, xs // 1_000_000,
      "LLM_JUDGE", "openai:/gpt-4o-mini", None, None, "Rationale: " + "\n\n".join(PAYLOADS), None, 1, "{}"))
+
+# ---- 10,000 traces in their own experiment -----------------------------------------------------------------
+LIST_EXP, LIST_TRACES = 2, 10_000
+db.execute("INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time,"
+           " last_update_time, workspace) VALUES (?,?,?,?,?,?,?)",
+           (LIST_EXP, "stress-10k", f"/srv/mlflow/artifacts/{LIST_EXP}", "active", BASE_NS // 1_000_000,
+            BASE_NS // 1_000_000, "default"))
+db.execute("INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?,?,?)",
+           ("mlflow.experimentKind", "genai_development", LIST_EXP))
+for n in range(LIST_TRACES):
+    t_hex = f"{0x10000000 + n:032x}"
+    t_rid = f"tr-{t_hex}"
+    s = BASE_NS - (LIST_TRACES - n) * 1_000_000_000
+    e = s + (50 + n % 400) * 1_000_000
+    status = "ERROR" if n % 13 == 0 else "OK"
+    question = {"question": f"question {n}: what is the weather in city {n % 97}?"}
+    answer = {"answer": f"answer {n}"}
+    usage = {"input_tokens": 100 + n % 50, "output_tokens": 20 + n % 10, "total_tokens": 120 + n % 50 + n % 10}
+    span = span_row(t_hex, t_rid, f"{n + 1:016x}", None, f"list_{n % 5}", "AGENT", s, e, status=status,
+                    inputs=question, outputs=answer)
+    add_trace(t_hex, f"list_{n % 5}", s, e, status, json.dumps(question), json.dumps(answer), {}, [span], 1,
+              exp=LIST_EXP, extra_meta={"mlflow.trace.tokenUsage": json.dumps(usage),
+                                        "mlflow.trace.session": f"session-{n // 10}",
+                                        "mlflow.trace.user": f"user-{n % 7}"})
 db.commit()
 db.close()
-print(f"wrote {DST}: {TOTAL}-span trace {rid}, XSS trace {xrid}")
+print(f"wrote {DST}: {TOTAL}-span trace {rid}, XSS trace {xrid}, {LIST_TRACES} traces in experiment stress-10k")

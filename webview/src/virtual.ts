@@ -50,6 +50,8 @@ export class VirtualList {
   private count = 0;
   private frame = 0;
   private rendered: Range = { start: 0, end: 0 };
+  /** The rows in the DOM by index; a scroll keeps those still in range (see `render`). */
+  private rows = new Map<number, HTMLElement>();
 
   constructor(
     readonly scroller: HTMLElement,
@@ -82,7 +84,7 @@ export class VirtualList {
     const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (cb: () => void) => setTimeout(cb, 0);
     this.frame = raf(() => {
       this.frame = 0;
-      this.render();
+      this.render(true);
     }) as unknown as number;
   }
 
@@ -90,23 +92,45 @@ export class VirtualList {
     return this.scroller.clientHeight || 600;
   }
 
-  render(): void {
+  /**
+   * Puts the rows of the visible range in the DOM. A caller's render (data, selection or columns
+   * changed) rebuilds every row; a scroll or resize (`keepRows`) only adds the rows that came into
+   * range and drops those that left, so a wheel step re-renders a few rows, not the whole viewport.
+   */
+  render(keepRows = false): void {
     const { rowHeight, overscan } = this.options;
     const header = this.options.headerHeight ?? 0;
     const range = visibleRange(Math.max(0, this.scroller.scrollTop - header), this.viewportHeight(), rowHeight, this.count, overscan ?? 4);
     this.rendered = range;
-    clear(this.body);
-    const fragment = document.createDocumentFragment();
+    if (!keepRows) {
+      clear(this.body);
+      this.rows.clear();
+    }
+    for (const [i, row] of this.rows) {
+      if (i < range.start || i >= range.end) {
+        row.remove();
+        this.rows.delete(i);
+      }
+    }
+    // The kept rows are one contiguous run; new rows go before or after it, so DOM order stays row
+    // order (screen readers and Tab follow it).
+    let firstKept = Infinity;
+    for (const i of this.rows.keys()) firstKept = Math.min(firstKept, i);
+    const before = document.createDocumentFragment();
+    const after = document.createDocumentFragment();
     for (let i = range.start; i < range.end; i++) {
+      if (this.rows.has(i)) continue;
       const row = this.options.renderRow(i);
       row.style.position = "absolute";
       row.style.top = `${i * rowHeight}px`;
       row.style.height = `${rowHeight}px`;
       row.style.left = "0";
       row.style.right = "0";
-      fragment.appendChild(row);
+      (i < firstKept ? before : after).appendChild(row);
+      this.rows.set(i, row);
     }
-    this.body.appendChild(fragment);
+    this.body.insertBefore(before, this.body.firstChild);
+    this.body.appendChild(after);
     this.options.onRange?.(range, this.count);
   }
 
