@@ -412,7 +412,8 @@ export class TracesView {
     try {
       const result = await this.transport.request("traces/search", searchParams(this.currentQuery(), pageToken), this.abort.signal);
       if (generation !== this.generation) return;
-      this.traces = this.traces.concat(result.traces);
+      const appendedFrom = this.traces.length;
+      for (const t of result.traces) this.traces.push(t); // in place: concat per page made O(n²) garbage over 10k rows
       this.nextPageToken = result.nextPageToken ?? null;
       this.loading = false;
       this.updateStatus();
@@ -425,7 +426,7 @@ export class TracesView {
       } else {
         this.hideOverlay();
       }
-      this.setRows();
+      this.setRows(pageToken ? appendedFrom : undefined);
     } catch (err) {
       if (generation !== this.generation) return;
       this.loading = false;
@@ -443,8 +444,13 @@ export class TracesView {
   }
 
   /** Rebuilds the displayed rows (flat or grouped) from the loaded traces. */
-  private setRows(): void {
-    this.display = displayRows(this.traces, this.grouped, this.collapsedGroups);
+  /** Rebuilds the display rows; a page appended to an ungrouped list (`appendedFrom`) only adds its own. */
+  private setRows(appendedFrom?: number): void {
+    if (appendedFrom !== undefined && !this.grouped && this.display.length === appendedFrom) {
+      for (let index = appendedFrom; index < this.traces.length; index++) this.display.push({ kind: "trace", trace: this.traces[index]!, index });
+    } else {
+      this.display = displayRows(this.traces, this.grouped, this.collapsedGroups);
+    }
     this.list.setRowCount(this.display.length);
   }
 

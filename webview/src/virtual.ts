@@ -102,7 +102,9 @@ export class VirtualList {
     const header = this.options.headerHeight ?? 0;
     const range = visibleRange(Math.max(0, this.scroller.scrollTop - header), this.viewportHeight(), rowHeight, this.count, overscan ?? 4);
     this.rendered = range;
-    if (!keepRows) {
+    // A jump past the viewport (or a caller's render) keeps nothing: empty the body in one mutation.
+    const keepsAny = keepRows && [...this.rows.keys()].some((i) => i >= range.start && i < range.end);
+    if (!keepsAny) {
       clear(this.body);
       this.rows.clear();
     }
