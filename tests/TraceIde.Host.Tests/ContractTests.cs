@@ -56,7 +56,7 @@ public sealed class ContractTests
                 : method.ReturnType;
             Assert.Equal(descriptor.ResultType ?? typeof(void), returned == typeof(Task) ? typeof(void) : returned);
         }
-        var declared = RpcContract.Methods.Where(m => !m.FromHost).Select(m => m.Name).ToHashSet();
+        var declared = RpcContract.Methods.Where(m => !m.FromHost).Select(m => (string?)m.Name).ToHashSet();
         Assert.All(handlers, h => Assert.Contains(h.Attr!.Name, declared));
     }
 

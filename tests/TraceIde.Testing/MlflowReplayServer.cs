@@ -282,16 +282,16 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
             return;
         }
 
-        Task Replay() => match == null
+        Task ReplayAsync() => match == null
             ? WriteAsync(ctx.Response, 404, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(FlaskNotFoundHtml))
             : WriteAsync(ctx.Response, match.Status, match.ResponseContentType, match.ResponseBytes());
 
         if (TakeOverride(path) is { } handler)
         {
-            await handler(new ReplayContext(ctx, received, Replay, _stopping.Token)).ConfigureAwait(false);
+            await handler(new ReplayContext(ctx, received, ReplayAsync, _stopping.Token)).ConfigureAwait(false);
             return;
         }
-        await Replay().ConfigureAwait(false);
+        await ReplayAsync().ConfigureAwait(false);
     }
 
     private ReplayHandler? TakeOverride(string path)
@@ -404,13 +404,17 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _stopping.Cancel();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         try { _listener.Stop(); } catch { }
+#pragma warning disable VSTHRD003 // the accept loop is this server's own task, started in its constructor
         try { await _acceptLoop.ConfigureAwait(false); } catch { }
+#pragma warning restore VSTHRD003
         try { await Task.WhenAll(_inFlight.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); } catch { }
         try { _listener.Close(); } catch { }
         _stopping.Dispose();
     }
 
+#pragma warning disable VSTHRD002 // `using var` in synchronous tests; no synchronization context to deadlock on here
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
 }

@@ -69,9 +69,9 @@ public sealed class ThemeMapperTests
         Assert.NotEmpty(used);
         var defaults = ThemeMapper.Defaults(kind);
         // A variable the UI starts using needs a default here (ThemeMapper.Defaults) and, if VS has a matching colour, a Table row.
-        Assert.Empty(used.Where(v => !defaults.ContainsKey(v)));
+        Assert.DoesNotContain(used, v => !defaults.ContainsKey(v));
         // And every variable the table sets is one the UI uses.
-        Assert.Empty(ThemeMapper.Table.SelectMany(e => e.CssVariables).Where(v => !used.Contains(v) && v != "--vscode-textLink-foreground"));
+        Assert.DoesNotContain(ThemeMapper.Table.SelectMany(e => e.CssVariables), v => !used.Contains(v) && v != "--vscode-textLink-foreground");
     }
 
     [Fact]
