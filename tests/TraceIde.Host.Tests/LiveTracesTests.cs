@@ -123,6 +123,44 @@ public sealed class LiveTracesTests
         Assert.Equal([within], (await poller.PollAsync(CancellationToken.None)).Select(t => t.TraceId));
     }
 
+    /// <summary>
+    /// A running trace followed below the floor is re-read with the subscription's filter: it is reported when
+    /// it finishes only if it still matches, as the search would decide.
+    /// </summary>
+    [Fact]
+    public async Task A_followed_running_trace_is_reported_on_finishing_only_while_it_matches_the_filter()
+    {
+        using var store = new AppendableStore();
+        var clock = new ManualClock(store.Timestamps()[^1] + 60_000);
+        await using var backend = new LocalStoreBackend(store.DbPath);
+        var since = clock.NowMs - 1000;
+        var runningOnly = new TraceWatermarkPoller(backend, ["1"], "trace.status = 'IN_PROGRESS'", since, latenessMs: 5_000, clock);
+        var byName = new TraceWatermarkPoller(backend, ["1"], "trace.name = 'watched'", since, latenessMs: 5_000, clock);
+        var unfiltered = new TraceWatermarkPoller(backend, ["1"], null, since, latenessMs: 5_000, clock);
+
+        var id = AppendableStore.NewTraceId();
+        store.Insert(id, clock.NowMs, Running, null, name: "watched");
+        foreach (var poller in new[] { runningOnly, byName, unfiltered })
+            Assert.Equal([(id, Running)], (await poller.PollAsync(CancellationToken.None)).Select(t => (t.TraceId, t.State)));
+
+        // Newer traces each poller sees move every floor past the running one; then it finishes.
+        clock.Advance(20_000);
+        store.Insert(AppendableStore.NewTraceId(), clock.NowMs, Ok, 5, name: "watched");
+        store.Insert(AppendableStore.NewTraceId(), clock.NowMs, Running, null, name: "other");
+        foreach (var poller in new[] { runningOnly, byName, unfiltered })
+        {
+            await poller.PollAsync(CancellationToken.None);
+            Assert.True(poller.FloorMs > store.Rows(since)[id].TimestampMs);
+        }
+        Assert.Equal(2, runningOnly.InProgressCount);
+        store.Finish(id, Ok, 1234);
+
+        Assert.DoesNotContain(id, (await runningOnly.PollAsync(CancellationToken.None)).Select(t => t.TraceId));
+        Assert.Equal(1, runningOnly.InProgressCount); // no longer matching: no longer followed (the "other" one still is)
+        Assert.Equal([(id, Ok)], (await byName.PollAsync(CancellationToken.None)).Select(t => (t.TraceId, t.State)));
+        Assert.Equal([(id, Ok)], (await unfiltered.PollAsync(CancellationToken.None)).Select(t => (t.TraceId, t.State)));
+    }
+
     [Fact]
     public async Task The_window_returns_exactly_the_stored_traces_in_range_oldest_first_with_counts()
     {

@@ -9,7 +9,8 @@ namespace TraceIde.Core.Live;
 /// Each <see cref="PollAsync"/> searches for traces whose request time is ≥ the <em>floor</em> =
 /// max(since, min(newest request time seen, now) − lateness), oldest first, and reports a trace when its
 /// ID is new or its state/duration differs from what was last reported. In-progress traces are kept and,
-/// once they fall below the floor (where the search no longer sees them), re-read by ID until they finish.
+/// once they fall below the floor (where the search no longer sees them), re-read until they finish — by ID,
+/// or with a filter by a search at their own request time, so the filter still decides what is reported.
 /// Finished traces below the floor are forgotten, so memory holds only the lateness window plus the
 /// running traces (at most <see cref="MaxInProgress"/>).
 /// </para>
@@ -86,22 +87,37 @@ public sealed class TraceWatermarkPoller
         // Running traces under the floor are invisible to the search: ask for each by ID.
         foreach (var id in _inProgress.Where(id => _seen[id].RequestTimeMs < floor).ToArray())
         {
-            TraceSummary info;
-            try
-            {
-                info = await _backend.GetTraceInfoAsync(id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BackendException e) when (e.Code == RpcErrorCodes.NotFound)
-            {
-                Forget(id); // deleted while running
-                continue;
-            }
-            Observe(info, changed);
+            var info = await RereadAsync(id, _seen[id].RequestTimeMs, cancellationToken).ConfigureAwait(false);
+            if (info is null) Forget(id); // deleted while running, or (with a filter) no longer matching it
+            else Observe(info, changed);
         }
 
         ForgetBelow(FloorMs);
         changed.Sort((a, b) => a.RequestTimeMs != b.RequestTimeMs ? a.RequestTimeMs.CompareTo(b.RequestTimeMs) : string.CompareOrdinal(a.TraceId, b.TraceId));
         return changed;
+    }
+
+    /// <summary>
+    /// The trace now, or null when it is gone. With a filter the trace is searched for at its own request
+    /// time with the filter applied, so a trace that no longer matches (a tag changed, or the filter was on
+    /// its state) is dropped like the search drops it, not reported because it was once followed.
+    /// </summary>
+    private async Task<TraceSummary?> RereadAsync(string id, long requestTimeMs, CancellationToken cancellationToken)
+    {
+        if (_filter is null)
+        {
+            try
+            {
+                return await _backend.GetTraceInfoAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendException e) when (e.Code == RpcErrorCodes.NotFound)
+            {
+                return null;
+            }
+        }
+        var query = TraceWindow.Query(_experimentIds, _filter, requestTimeMs, requestTimeMs);
+        var (atThatTime, _) = await TraceWindow.ReadAllAsync(_backend, query, _maxPerPoll, cancellationToken).ConfigureAwait(false);
+        return atThatTime.FirstOrDefault(t => t.TraceId == id);
     }
 
     private void Observe(TraceSummary t, List<TraceSummary> changed)
