@@ -29,6 +29,8 @@ public static class LiveLimits
     /// </summary>
     public const int DefaultLatenessMs = 300_000;
     public const int MaxLatenessMs = 3_600_000;
+    /// <summary>traces/changed carries at most this many traces; more found by one poll go in several messages.</summary>
+    public const int MaxTracesPerNotification = 500;
     /// <summary>Subscriptions one connection may hold at once.</summary>
     public const int MaxSubscriptions = 32;
 }

@@ -229,6 +229,27 @@ public sealed class LiveTracesTests
     }
 
     [Fact]
+    public async Task A_first_poll_that_finds_thousands_is_sent_as_bounded_messages_oldest_first()
+    {
+        using var store = new AppendableStore();
+        var t0 = store.Timestamps()[^1] + 1000;
+        const int count = 2 * LiveLimits.MaxTracesPerNotification + 7;
+        for (var i = 0; i < count; i++) store.Insert(AppendableStore.NewTraceId(), t0 + i, Ok, 1);
+        await using var backend = new LocalStoreBackend(store.DbPath);
+        var sent = new ConcurrentQueue<TracesChangedParams>();
+        using var subscriptions = new TraceSubscriptions((_, a) => { sent.Enqueue((TracesChangedParams)a); return Task.CompletedTask; }, HostLog.Null);
+
+        var id = subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = t0, PollIntervalMs = LiveLimits.MinPollIntervalMs });
+        await WaitUntilAsync(() => sent.Sum(m => m.Traces.Count) >= count);
+        subscriptions.Unsubscribe(id);
+
+        var messages = sent.ToArray();
+        Assert.Equal([LiveLimits.MaxTracesPerNotification, LiveLimits.MaxTracesPerNotification, 7], messages.Select(m => m.Traces.Count));
+        var times = messages.SelectMany(m => m.Traces).Select(t => t.RequestTimeMs).ToList();
+        Assert.Equal(Enumerable.Range(0, count).Select(i => t0 + i), times);
+    }
+
+    [Fact]
     public void Bad_subscriptions_are_refused_with_the_reason()
     {
         using var subscriptions = new TraceSubscriptions((_, _) => Task.CompletedTask, HostLog.Null);

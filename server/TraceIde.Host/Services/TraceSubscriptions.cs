@@ -79,11 +79,13 @@ public sealed class TraceSubscriptions : IDisposable
         var delay = s.Interval;
         while (!ct.IsCancellationRequested)
         {
-            TracesChangedParams? message;
+            List<TracesChangedParams> messages = [];
             try
             {
+                // A first poll from far back can find thousands: several bounded messages, oldest first.
                 var changed = await s.Poller.PollAsync(ct).ConfigureAwait(false);
-                message = changed.Count > 0 ? new TracesChangedParams { SubscriptionId = s.Id, Traces = changed } : null;
+                foreach (var chunk in changed.Chunk(LiveLimits.MaxTracesPerNotification))
+                    messages.Add(new TracesChangedParams { SubscriptionId = s.Id, Traces = chunk });
                 delay = s.Interval;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -97,14 +99,14 @@ public sealed class TraceSubscriptions : IDisposable
                 if (e is not BackendException) _log.Warn($"subscription {s.Id}: {e}");
                 delay = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, delay.Ticks * 2));
                 _log.Warn($"subscription {s.Id}: poll failed ({error.Code}), next try in {delay.TotalMilliseconds:0} ms: {error.Message}");
-                message = new TracesChangedParams { SubscriptionId = s.Id, Error = error };
+                messages.Add(new TracesChangedParams { SubscriptionId = s.Id, Error = error });
             }
 
-            if (message != null && !ct.IsCancellationRequested)
+            if (messages.Count > 0 && !ct.IsCancellationRequested)
             {
                 try
                 {
-                    await _notify(RpcMethods.TracesChanged, message).ConfigureAwait(false);
+                    foreach (var message in messages) await _notify(RpcMethods.TracesChanged, message).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
