@@ -53,5 +53,53 @@ public sealed class BenchMlflowServerTests
         }
     }
 
+    /// <summary>
+    /// The big-trace bench opens one generated trace from store rows and from the stand-in's traces/get;
+    /// both must be the same trace, as the recorded traces are on both backends.
+    /// </summary>
+    [Fact]
+    public async Task A_generated_big_trace_reads_the_same_from_store_rows_and_from_traces_get()
+    {
+        const string id = "tr-0000000000000000000000000000b16e";
+        var facts = BigTrace.Generate(300);
+        var db = Path.Combine(Path.GetTempPath(), $"traceide-bigtrace-{Guid.NewGuid():N}.db");
+        File.Copy(Path.Combine(Fixtures.ServerStore, "mlflow.db"), db);
+        try
+        {
+            Assert.True(BigTrace.AddToStore(db, id, facts) > 300 * 200);
+            await using var local = new LocalStoreBackend(db);
+            await local.ConnectAsync(CancellationToken.None);
+            var fromStore = await local.GetTraceAsync(id, CancellationToken.None);
+
+            await using var server = await BenchMlflowServer.StartAsync(Fixtures.Root, metricsStore: null, rows: 0);
+            server.ServeTrace(id, BigTrace.TraceGetAnswer(id, facts));
+            await using var rest = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = server.BaseUri });
+            await rest.ConnectAsync(CancellationToken.None);
+            var fromHttp = await rest.GetTraceAsync(id, CancellationToken.None);
+
+            Assert.Equal(300, fromStore.Spans.Count);
+            Assert.Equal(300, fromHttp.Spans.Count);
+            Assert.Equal(5, fromStore.Spans.Count(s => s.Status == "ERROR")); // spans 53, 106, 159, 212 and 265
+            var storeById = fromStore.Spans.ToDictionary(x => x.SpanId);
+            var httpById = fromHttp.Spans.ToDictionary(x => x.SpanId);
+            foreach (var fact in facts)
+            {
+                var (a, b) = (storeById[Convert.ToHexStringLower(fact.Id)], httpById[Convert.ToHexStringLower(fact.Id)]);
+                Assert.Equal(fact.Parent is null ? null : Convert.ToHexStringLower(fact.Parent), a.ParentSpanId);
+                Assert.Equal((a.SpanId, a.ParentSpanId, a.Name, a.StartTimeNs, a.EndTimeNs, a.Status, a.SpanType), (b.SpanId, b.ParentSpanId, b.Name, b.StartTimeNs, b.EndTimeNs, b.Status, b.SpanType));
+                Assert.Equal(JsonCanonical.Of(a.Attributes["mlflow.spanInputs"]), JsonCanonical.Of(b.Attributes["mlflow.spanInputs"]));
+                Assert.Equal(JsonCanonical.Of(a.Attributes["mlflow.spanOutputs"]), JsonCanonical.Of(b.Attributes["mlflow.spanOutputs"]));
+                Assert.Equal(a.Events.Select(e => (e.Name, e.TimeNs)), b.Events.Select(e => (e.Name, e.TimeNs)));
+            }
+            Assert.Equal("AGENT", storeById[Convert.ToHexStringLower(facts[0].Id)].SpanType);
+            await Assert.ThrowsAsync<BackendException>(() => rest.GetTraceAsync("tr-00000000000000000000000000000000", CancellationToken.None));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(db);
+        }
+    }
+
     private static string Keys(JsonElement row) => string.Join(",", row.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 }

@@ -28,24 +28,27 @@ public sealed class BenchMlflowServer : IAsyncDisposable
 {
     public const string SearchPath = "/api/3.0/mlflow/traces/search";
     public const string MetricsPath = "/api/3.0/mlflow/traces/metrics";
+    public const string TracesGetPath = "/api/3.0/mlflow/traces/get";
 
     private readonly WebApplication _app;
     private readonly byte[] _searchPage;
-    private readonly LocalStoreBackend _metricsStore;
+    private readonly LocalStoreBackend? _metricsStore;
+    private readonly ConcurrentDictionary<string, byte[]> _traces = new(StringComparer.Ordinal);
 
     /// <summary>Request bodies by path, in arrival order, while <see cref="Recording"/> is on.</summary>
     public ConcurrentQueue<(string Path, string Body)> Received { get; } = new();
     public bool Recording { get; set; }
     public Uri BaseUri { get; private set; } = null!;
 
-    private BenchMlflowServer(WebApplication app, byte[] searchPage, LocalStoreBackend metricsStore)
+    private BenchMlflowServer(WebApplication app, byte[] searchPage, LocalStoreBackend? metricsStore)
     {
         _app = app;
         _searchPage = searchPage;
         _metricsStore = metricsStore;
     }
 
-    public static async Task<BenchMlflowServer> StartAsync(string fixturesRoot, LocalStoreBackend metricsStore, int rows)
+    /// <param name="metricsStore">Where traces/metrics answers are computed; null: that route answers 404.</param>
+    public static async Task<BenchMlflowServer> StartAsync(string fixturesRoot, LocalStoreBackend? metricsStore, int rows)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -60,6 +63,7 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         app.MapGet("/api/3.0/mlflow/server-info", () => Results.Text("{\"store_type\": \"SqlStore\"}", "application/json"));
         app.MapPost(SearchPath, server.SearchAsync);
         app.MapPost(MetricsPath, server.MetricsAsync);
+        app.MapGet(TracesGetPath, server.TracesGetAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUri = new Uri(address);
@@ -96,8 +100,37 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         await context.Response.Body.WriteAsync(_searchPage).ConfigureAwait(false);
     }
 
+    /// <summary>Answers `GET traces/get?trace_id=` with <paramref name="answer"/> (a whole traces/get body).</summary>
+    public void ServeTrace(string traceId, byte[] answer) => _traces[traceId] = answer;
+
+    private async Task TracesGetAsync(HttpContext context)
+    {
+        if (!_traces.TryGetValue(context.Request.Query["trace_id"].ToString(), out var answer))
+        {
+            // As MLflow answers an unknown ID (error__traces_get_unknown_id.json).
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "application/json";
+            var id = context.Request.Query["trace_id"].ToString();
+            await context.Response.WriteAsync(new JsonObject
+            {
+                ["error_code"] = "RESOURCE_DOES_NOT_EXIST",
+                ["message"] = $"Trace with ID {id} is not found.",
+                ["sqlstate"] = "KAM00",
+                ["error_class"] = "RESOURCE_NOT_FOUND",
+            }.ToJsonString()).ConfigureAwait(false);
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(answer).ConfigureAwait(false);
+    }
+
     private async Task MetricsAsync(HttpContext context)
     {
+        if (_metricsStore is null)
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
         var body = await RecordAsync(context).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(body);
         var points = await _metricsStore.QueryTraceMetricsAsync(ToQuery(doc.RootElement), context.RequestAborted).ConfigureAwait(false);

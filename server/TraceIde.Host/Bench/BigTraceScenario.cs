@@ -1,0 +1,323 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace TraceIde.Host.Bench;
+
+/// <summary>
+/// Issue 7: one trace of 10k (and 100k) spans opened through the real host, end to end — from a local
+/// store (spans rows, as MLflow's SQL store keeps them) and from a loopback MLflow stand-in answering
+/// `GET traces/get` in the recorded OTel shape. Reports the host's `traces/get` time beside the raw HTTP
+/// fetch of the same answer, and the host's peak resident memory beside the span JSON's size.
+/// </summary>
+internal static class BigTraceScenario
+{
+    public static async Task<List<(string, string)>> RunAsync(string fixturesRoot, string work, bool quick)
+    {
+        var results = new List<(string, string)>();
+        foreach (var spans in quick ? new[] { 10_000 } : [10_000, 100_000])
+        {
+            var rounds = spans >= 100_000 ? 3 : quick ? 3 : 10;
+            var traceId = "tr-" + spans.ToString("x32", CultureInfo.InvariantCulture);
+            var facts = BigTrace.Generate(spans);
+
+            // Local store: a copy of the fixture store with the trace's spans rows added.
+            var db = Path.Combine(work, $"big-{spans}.db");
+            File.Copy(Path.Combine(fixturesRoot, "store", "mlflow.db"), db, overwrite: true);
+            var contentBytes = BigTrace.AddToStore(db, traceId, facts);
+            var (storeMs, storePeak, storeGrowth) = await TimeHostAsync(new JsonObject { ["store"] = db }, traceId, rounds).ConfigureAwait(false);
+            results.Add(($"`traces/get` of a {spans:N0}-span trace, local store ({contentBytes / 1e6:0.0} MB of span JSON), p50 of {rounds}",
+                string.Create(CultureInfo.InvariantCulture, $"{storeMs:0} ms; host peak RSS {storePeak} MB, +{storeGrowth} MB over its idle RSS = {storeGrowth * 1e6 / contentBytes:0.0}× the JSON")));
+            File.Delete(db);
+
+            // Loopback HTTP: the stand-in answers traces/get with the trace in OTel JSON.
+            var answer = BigTrace.TraceGetAnswer(traceId, facts);
+            await using var server = await BenchMlflowServer.StartAsync(fixturesRoot, metricsStore: null, rows: 0).ConfigureAwait(false);
+            server.ServeTrace(traceId, answer);
+            using var http = new HttpClient();
+            var raw = new List<double>();
+            for (var i = 0; i < rounds + 1; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                var bytes = await http.GetByteArrayAsync(new Uri(server.BaseUri, $"api/3.0/mlflow/traces/get?trace_id={traceId}")).ConfigureAwait(false);
+                if (i > 0) raw.Add(clock.Elapsed.TotalMilliseconds); // the first warms the connection up
+                if (bytes.Length != answer.Length) throw new InvalidOperationException("the stand-in answered a different body");
+            }
+            var (httpMs, httpPeak, httpGrowth) = await TimeHostAsync(new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }, traceId, rounds).ConfigureAwait(false);
+            results.Add(($"`traces/get` of a {spans:N0}-span trace over loopback HTTP ({answer.Length / 1e6:0.0} MB answer), p50 of {rounds}",
+                string.Create(CultureInfo.InvariantCulture, $"{httpMs:0} ms (raw HTTP fetch {BenchCommand.Percentile(raw, 50):0} ms); host peak RSS {httpPeak} MB, +{httpGrowth} MB over its idle RSS = {httpGrowth * 1e6 / answer.Length:0.0}× the answer")));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// p50 of `traces/get` through a fresh `traceide serve` (after one warm-up call), its peak RSS and the
+    /// peak's growth over its RSS after `initialize`, in MB.
+    /// </summary>
+    private static async Task<(double P50Ms, long PeakMb, long GrowthMb)> TimeHostAsync(JsonObject initialize, string traceId, int rounds)
+    {
+        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"]))!;
+        try
+        {
+            var rpc = new BenchCommand.StdioClient(host);
+            await rpc.CallAsync("initialize", initialize).ConfigureAwait(false);
+            var idle = ProcStatusMb(host.Id, "VmRSS:");
+            var times = new List<double>();
+            for (var i = 0; i < rounds + 1; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                var answer = await rpc.CallRawAsync("traces/get", new JsonObject { ["traceId"] = traceId }).ConfigureAwait(false);
+                if (i > 0) times.Add(clock.Elapsed.TotalMilliseconds);
+                if (answer.Length < 1000) throw new InvalidOperationException($"traces/get answered {answer.Length} bytes");
+            }
+            var peak = ProcStatusMb(host.Id, "VmHWM:");
+            return (BenchCommand.Percentile(times, 50), peak, peak - idle);
+        }
+        finally
+        {
+            host.Kill();
+            await host.WaitForExitAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A memory line of /proc/PID/status (VmRSS: now, VmHWM: peak) in MB; 0 where /proc is missing (not Linux).</summary>
+    private static long ProcStatusMb(int pid, string field)
+    {
+        var status = $"/proc/{pid}/status";
+        if (!File.Exists(status)) return 0;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+}
+
+/// <summary>
+/// A deterministic MLflow-shaped trace of any size, written the two ways MLflow keeps and serves spans:
+/// rows of the SQL store's spans table (content in the traces.json span format: base64 IDs, JSON-encoded
+/// attribute values) and the OTel JSON of `GET /api/3.0/mlflow/traces/get` (typed attribute values), as the
+/// fixtures' recordings show. A mix of depth and fan-out, inputs and outputs on every span, an error with
+/// an exception event on every 53rd.
+/// </summary>
+public static class BigTrace
+{
+    private static readonly string[] Types = ["AGENT", "CHAIN", "LLM", "TOOL", "RETRIEVER", "PARSER"];
+    private const long TraceStartNs = 1_794_890_884_528_000_000;
+
+    public readonly record struct Span(byte[] Id, byte[]? Parent, string Name, string Type, long StartNs, long EndNs, bool Failed, int Item)
+    {
+        public double Score => Item % 100 / 100.0;
+    }
+
+    public static Span[] Generate(int count, int seed = 11)
+    {
+        var random = new Random(seed);
+        var spans = new Span[count];
+        for (var i = 0; i < count; i++)
+        {
+            var id = new byte[8];
+            random.NextBytes(id);
+            var type = i == 0 ? Types[0] : Types[1 + random.Next(Types.Length - 1)];
+            var start = TraceStartNs + i * 1_000_000L + random.Next(1_000_000);
+            var parent = i == 0 ? null : spans[Math.Max(0, i - 1 - random.Next(8))].Id;
+            spans[i] = new Span(id, parent, $"{type.ToLowerInvariant()}_{i % 97}", type, start, start + 50_000 + random.Next(400_000_000), i > 0 && i % 53 == 0, i);
+        }
+        return spans;
+    }
+
+    /// <summary>Adds the trace to an MLflow SQL store (experiment 1); returns the bytes of span JSON written.</summary>
+    public static long AddToStore(string db, string traceId, Span[] spans)
+    {
+        using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        connection.Open();
+        using var tx = connection.BeginTransaction();
+        Exec(connection, tx, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)",
+            ("$id", traceId), ("$e", ExperimentId), ("$t", TraceStartNs / 1_000_000), ("$d", (spans.Max(s => s.EndNs) - TraceStartNs) / 1_000_000),
+            ("$req", "{\"question\": \"big\"}"), ("$res", "{\"answer\": \"done\"}"));
+        foreach (var (key, value) in new[] { ("mlflow.traceName", spans[0].Name), ("mlflow.trace.spansLocation", "TRACKING_STORE"), ("fixture_case", "bench-big") })
+            Exec(connection, tx, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", ("$k", key), ("$v", value), ("$id", traceId));
+        Exec(connection, tx, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", ("$id", traceId));
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content) VALUES ($t, $e, $s, $p, $n, $ty, $st, $b, $f, $c)";
+        var p = new[] { "$t", "$e", "$s", "$p", "$n", "$ty", "$st", "$b", "$f", "$c" }.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        var traceB64 = Convert.ToBase64String(Convert.FromHexString(traceId[3..]));
+        long bytes = 0;
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (var s in spans)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer)) WriteStoredSpan(w, traceB64, traceId, s);
+            var content = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            bytes += buffer.WrittenCount;
+            object?[] values = [traceId, ExperimentId, Convert.ToHexStringLower(s.Id), s.Parent is null ? DBNull.Value : Convert.ToHexStringLower(s.Parent), s.Name, s.Type, s.Failed ? "ERROR" : "OK", s.StartNs, s.EndNs, content];
+            for (var i = 0; i < p.Length; i++) p[i].Value = values[i];
+            insert.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return bytes;
+    }
+
+    /// <summary>The body of `GET /api/3.0/mlflow/traces/get` for the trace, in the recorded shape.</summary>
+    public static byte[] TraceGetAnswer(string traceId, Span[] spans)
+    {
+        var buffer = new ArrayBufferWriter<byte>(spans.Length * 900);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("trace");
+            w.WriteStartObject("trace_info");
+            w.WriteString("trace_id", traceId);
+            w.WriteStartObject("trace_location");
+            w.WriteString("type", "MLFLOW_EXPERIMENT");
+            w.WriteStartObject("mlflow_experiment");
+            w.WriteString("experiment_id", ExperimentId);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteString("request_time", DateTimeOffset.FromUnixTimeMilliseconds(TraceStartNs / 1_000_000).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{(spans.Max(s => s.EndNs) - TraceStartNs) / 1e9:0.000}s"));
+            w.WriteString("state", "OK");
+            w.WriteStartObject("trace_metadata");
+            w.WriteString("mlflow.trace_schema.version", "3");
+            w.WriteEndObject();
+            w.WriteStartObject("tags");
+            w.WriteString("mlflow.traceName", spans[0].Name);
+            w.WriteString("mlflow.trace.spansLocation", "TRACKING_STORE");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartArray("spans");
+            var traceB64 = Convert.ToBase64String(Convert.FromHexString(traceId[3..]));
+            foreach (var s in spans) WriteOtelSpan(w, traceB64, traceId, s);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // traces.json span (spans.content): attribute values are JSON-encoded strings.
+    private static void WriteStoredSpan(Utf8JsonWriter w, string traceB64, string traceId, Span s)
+    {
+        WriteSpanHead(w, traceB64, s);
+        w.WriteStartObject("attributes");
+        w.WriteString("mlflow.traceRequestId", JsonString(traceId));
+        w.WriteString("mlflow.spanType", JsonString(s.Type));
+        w.WriteString("mlflow.spanInputs", $"{{\"query\": \"item {s.Item}\", \"top_k\": 5}}");
+        w.WriteString("mlflow.spanOutputs", string.Create(CultureInfo.InvariantCulture, $"{{\"result\": \"item {s.Item} done\", \"score\": {s.Score}}}"));
+        w.WriteEndObject();
+        WriteEvents(w, s, otel: false);
+        w.WriteEndObject();
+    }
+
+    // OTel JSON span (traces/get): typed attribute values, inputs/outputs as kvlists.
+    private static void WriteOtelSpan(Utf8JsonWriter w, string traceB64, string traceId, Span s)
+    {
+        WriteSpanHead(w, traceB64, s);
+        w.WriteStartArray("attributes");
+        OtelString(w, "mlflow.traceRequestId", traceId);
+        OtelString(w, "mlflow.spanType", s.Type);
+        w.WriteStartObject();
+        w.WriteString("key", "mlflow.spanInputs");
+        w.WriteStartObject("value");
+        w.WriteStartObject("kvlist_value");
+        w.WriteStartArray("values");
+        OtelString(w, "query", $"item {s.Item}");
+        w.WriteStartObject();
+        w.WriteString("key", "top_k");
+        w.WriteStartObject("value");
+        w.WriteNumber("int_value", 5);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteStartObject();
+        w.WriteString("key", "mlflow.spanOutputs");
+        w.WriteStartObject("value");
+        w.WriteStartObject("kvlist_value");
+        w.WriteStartArray("values");
+        OtelString(w, "result", $"item {s.Item} done");
+        w.WriteStartObject();
+        w.WriteString("key", "score");
+        w.WriteStartObject("value");
+        w.WriteNumber("double_value", s.Score);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        WriteEvents(w, s, otel: true);
+        w.WriteEndObject();
+    }
+
+    private static void WriteSpanHead(Utf8JsonWriter w, string traceB64, Span s)
+    {
+        w.WriteStartObject();
+        w.WriteString("trace_id", traceB64);
+        w.WriteString("span_id", Convert.ToBase64String(s.Id));
+        if (s.Parent is null) w.WriteNull("parent_span_id");
+        else w.WriteString("parent_span_id", Convert.ToBase64String(s.Parent));
+        w.WriteString("name", s.Name);
+        w.WriteNumber("start_time_unix_nano", s.StartNs);
+        w.WriteNumber("end_time_unix_nano", s.EndNs);
+        w.WriteStartObject("status");
+        w.WriteString("code", s.Failed ? "STATUS_CODE_ERROR" : "STATUS_CODE_OK");
+        if (s.Failed) w.WriteString("message", "TimeoutError: upstream did not answer within 30 s");
+        w.WriteEndObject();
+    }
+
+    private static void WriteEvents(Utf8JsonWriter w, Span s, bool otel)
+    {
+        w.WriteStartArray("events");
+        if (s.Failed)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", "exception");
+            w.WriteNumber("time_unix_nano", s.EndNs);
+            if (otel)
+            {
+                w.WriteStartArray("attributes");
+                OtelString(w, "exception.type", "TimeoutError");
+                OtelString(w, "exception.message", "upstream did not answer within 30 s");
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteStartObject("attributes");
+                w.WriteString("exception.type", "TimeoutError");
+                w.WriteString("exception.message", "upstream did not answer within 30 s");
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void OtelString(Utf8JsonWriter w, string key, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("key", key);
+        w.WriteStartObject("value");
+        w.WriteString("string_value", value);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private const string ExperimentId = "1";
+
+    private static string JsonString(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
+
+    private static void Exec(SqliteConnection c, SqliteTransaction tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        cmd.ExecuteNonQuery();
+    }
+}
