@@ -369,6 +369,8 @@ try {
   check(JSON.stringify([...r3.runListTraces].sort()) === JSON.stringify(CELL_EXPECTED.find((ids) => ids.length > 1)),
     "several traces opened in the run list panel: exactly cell 2's (cell 3's single trace opened on its own)");
   check(CELL_EXPECTED.filter((ids) => ids.length === 1).every(([id]) => r3.openTraces.includes(id)), "a cell's single trace opened in a trace panel");
+  const groups = await page.locator(".editor-group-container").count();
+  check(groups === 2, `the run list and the trace panel share one group beside the notebook (${groups} editor groups)`);
   await page.screenshot({ path: join(out, "06-notebook-cells.png") });
 
   const traceTab = page.locator(".tabs-container .tab", { hasText: TRACE });

@@ -152,11 +152,25 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(
       TRACE_PANEL_TYPE,
       `Trace ${traceId}`,
-      { viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, preserveFocus },
+      { viewColumn: beside ? this.besideColumn() : vscode.ViewColumn.Active, preserveFocus },
       { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
     );
     this.adoptTracePanel(panel, traceId);
     return panel;
+  }
+
+  /**
+   * "Beside the editor": the group TraceIde's panels already use when it is not the active one, else a
+   * new group beside it — so traces opened from a notebook or a run gather in one group instead of each
+   * `Beside` (relative to whatever is active, maybe a TraceIde panel) opening a third group.
+   */
+  private besideColumn(): vscode.ViewColumn {
+    const active = vscode.window.tabGroups.activeTabGroup.viewColumn;
+    const ours = [this.runList?.panel, ...[...this.traces.values()].map((t) => t.panel)];
+    for (const panel of ours) {
+      if (panel?.viewColumn !== undefined && panel.viewColumn !== active) return panel.viewColumn;
+    }
+    return vscode.ViewColumn.Beside;
   }
 
   private adoptTracePanel(panel: vscode.WebviewPanel, traceId: string): void {
@@ -203,7 +217,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
       this.runList.panel.reveal(undefined, true);
       return this.runList.panel;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_LIST_PANEL_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    const panel = vscode.window.createWebviewPanel(RUN_LIST_PANEL_TYPE, title, { viewColumn: this.besideColumn(), preserveFocus: true }, {
       ...webviewOptions(this.deps.extensionUri),
       retainContextWhenHidden: true,
     });
