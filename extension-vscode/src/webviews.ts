@@ -160,17 +160,18 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   /**
-   * "Beside the editor": the group TraceIde's panels already use when it is not the active one, else a
-   * new group beside it — so traces opened from a notebook or a run gather in one group instead of each
-   * `Beside` (relative to whatever is active, maybe a TraceIde panel) opening a third group.
+   * "Beside the editor" as an explicit group: the group TraceIde's panels already use, unless that is the
+   * editor's own (the notebook or file the user works in); else the group right of the editor. `Beside`
+   * is relative to the active group, which after a panel opened with preserveFocus can be that panel's,
+   * so each trace a run opened went one group further right.
    */
   private besideColumn(): vscode.ViewColumn {
-    const active = vscode.window.tabGroups.activeTabGroup.viewColumn;
+    const editor = vscode.window.activeNotebookEditor?.viewColumn ?? vscode.window.activeTextEditor?.viewColumn;
     const ours = [this.runList?.panel, ...[...this.traces.values()].map((t) => t.panel)];
     for (const panel of ours) {
-      if (panel?.viewColumn !== undefined && panel.viewColumn !== active) return panel.viewColumn;
+      if (panel?.viewColumn !== undefined && panel.viewColumn !== editor) return panel.viewColumn;
     }
-    return vscode.ViewColumn.Beside;
+    return ((editor ?? vscode.window.tabGroups.activeTabGroup.viewColumn) + 1) as vscode.ViewColumn;
   }
 
   private adoptTracePanel(panel: vscode.WebviewPanel, traceId: string): void {
