@@ -12,10 +12,12 @@ namespace TraceIde.Core.Spans;
 /// Throws <see cref="Backends.BackendException"/> (BadResponse) on JSON that is not a span.
 /// </summary>
 /// <remarks>
-/// Speed: for each span all attribute values (and all event attribute values) are written once into one
-/// UTF-8 buffer — JSON-encoded string values are unescaped and copied in as raw JSON after a validation
-/// pass, OTel AnyValues are converted — and that buffer is parsed once into a standalone (non-pooled)
-/// document, so the resulting <see cref="JsonElement"/>s stay valid after the caller disposes its input.
+/// Speed: the span's skeleton (IDs, parent, name, times, status, events' names and times) is decoded
+/// eagerly; attribute values are decoded when first read (<see cref="SpanAttributes"/>), because opening a
+/// big trace shows only the skeleton and the span type. The input is copied once per call into a
+/// standalone document (free when it already is one), so the spans stay valid after the caller disposes
+/// its input; the shape of the attributes (what can fail) is still checked here, so a malformed span
+/// fails the decode as before, never a later read.
 /// </remarks>
 public static class SpanDecoder
 {
@@ -32,18 +34,30 @@ public static class SpanDecoder
         if (traceData.ValueKind == JsonValueKind.Array) spans = traceData;
         else if (traceData.ValueKind != JsonValueKind.Object || !traceData.TryGetProperty("spans", out spans) || spans.ValueKind != JsonValueKind.Array)
             throw BackendException.BadResponse("Trace data is not a traces.json document: expected an object with a \"spans\" array.");
-
-        var result = new List<RawSpan>(spans.GetArrayLength());
-        foreach (var s in spans.EnumerateArray())
-            result.Add(Decode(s, otelDefault: false));
-        return result;
+        return DecodeArray(spans);
     }
 
+    /// <summary>traces/get's trace.spans: an array of spans in OTel proto JSON (one copy for the whole array).</summary>
+    public static IReadOnlyList<RawSpan> DecodeOtelSpans(JsonElement spans) =>
+        spans.ValueKind == JsonValueKind.Array
+            ? DecodeArray(spans)
+            : throw BackendException.BadResponse($"Spans must be a JSON array, got {spans.ValueKind}.");
+
     /// <summary>One span in traces.json format (attribute values are JSON-encoded strings).</summary>
-    public static RawSpan DecodeMlflowSpan(JsonElement span) => Decode(span, otelDefault: false);
+    public static RawSpan DecodeMlflowSpan(JsonElement span) => Decode(span.Clone());
 
     /// <summary>One span in OTel proto JSON (attributes as [{key, value:{string_value|...}}]).</summary>
-    public static RawSpan DecodeOtelSpan(JsonElement span) => Decode(span, otelDefault: true);
+    public static RawSpan DecodeOtelSpan(JsonElement span) => Decode(span.Clone());
+
+    // The format of a span is told by its shape (attributes object vs. array), so one decoder serves both.
+    private static RawSpan[] DecodeArray(JsonElement spans)
+    {
+        spans = spans.Clone(); // one standalone copy per trace, not per span
+        var result = new RawSpan[spans.GetArrayLength()];
+        var i = 0;
+        foreach (var s in spans.EnumerateArray()) result[i++] = Decode(s);
+        return result;
+    }
 
     // ---------------------------------------------------------------------------------------------
 
@@ -51,7 +65,6 @@ public static class SpanDecoder
     {
         public string? SpanId;
         public string? ParentId;
-        public bool HasParentKey;
         public string? Name;
         public long? Start;
         public long? End;
@@ -65,7 +78,11 @@ public static class SpanDecoder
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
     [ThreadStatic] private static byte[]? t_scratch;
 
-    private static RawSpan Decode(JsonElement span, bool otelDefault)
+    // Decoded values may nest as deep as IsSingleJsonValue accepts, inside the [ { ... } ] of DecodeAll.
+    private static readonly JsonReaderOptions ValueReaderOptions = new() { MaxDepth = 260 };
+
+    /// <param name="span">An element of a standalone document: the result keeps references into it.</param>
+    private static RawSpan Decode(JsonElement span)
     {
         if (span.ValueKind != JsonValueKind.Object)
             throw BackendException.BadResponse($"A span must be a JSON object, got {span.ValueKind}.");
@@ -75,11 +92,7 @@ public static class SpanDecoder
         {
             var v = p.Value;
             if (p.NameEquals("span_id") || p.NameEquals("spanId")) f.SpanId = IdText(v, "span_id");
-            else if (p.NameEquals("parent_span_id") || p.NameEquals("parent_id") || p.NameEquals("parentSpanId"))
-            {
-                f.HasParentKey = true;
-                f.ParentId = IdText(v, "parent_span_id");
-            }
+            else if (p.NameEquals("parent_span_id") || p.NameEquals("parent_id") || p.NameEquals("parentSpanId")) f.ParentId = IdText(v, "parent_span_id");
             else if (p.NameEquals("name")) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             else if (p.NameEquals("start_time_unix_nano") || p.NameEquals("start_time") || p.NameEquals("startTimeUnixNano")) f.Start = ReadNs(v, "start time");
             else if (p.NameEquals("end_time_unix_nano") || p.NameEquals("end_time") || p.NameEquals("endTimeUnixNano")) f.End = ReadNs(v, "end time");
@@ -99,26 +112,15 @@ public static class SpanDecoder
             ?? throw BackendException.BadResponse($"A span{(f.Name is null ? "" : $" named '{f.Name}'")} has no span_id.");
         var parentId = IdCodec.NormalizeSpanId(f.ParentId);
 
-        var events = f.Events.ValueKind == JsonValueKind.Array ? f.Events : default;
-        var eventCount = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 0;
         var attrKind = f.Attributes.ValueKind;
         if (attrKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Undefined or JsonValueKind.Null))
             throw BackendException.BadResponse($"Span {spanId}: \"attributes\" must be an object or an array, got {attrKind}.");
+        // traces.json: an object of JSON-encoded values; OTel: a [{key, value}] list.
+        var attributes = Attributes(f.Attributes, SpanAttributes.Kind.JsonEncoded, spanId);
 
-        // One buffer per span: [ {span attributes}, {event 0 attributes}, {event 1 attributes}, ... ]
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        var w = t_writer;
-        if (w is null) t_writer = w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        else w.Reset(buffer);
-
-        var attrKeys = new List<string>();
-        w.WriteStartArray();
-        WriteAttributes(w, f.Attributes, attrKeys, jsonEncodedValues: !otelDefault || attrKind == JsonValueKind.Object, spanId);
-
-        string[] eventNames = eventCount == 0 ? [] : new string[eventCount];
-        long[] eventTimes = eventCount == 0 ? [] : new long[eventCount];
-        List<string>[] eventKeys = eventCount == 0 ? [] : new List<string>[eventCount];
+        var events = f.Events.ValueKind == JsonValueKind.Array ? f.Events : default;
+        var eventCount = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 0;
+        RawSpanEvent[] rawEvents = eventCount == 0 ? [] : new RawSpanEvent[eventCount];
         if (eventCount > 0)
         {
             var i = 0;
@@ -135,34 +137,9 @@ public static class SpanDecoder
                     else if (p.NameEquals("time_unix_nano") || p.NameEquals("timestamp") || p.NameEquals("timeUnixNano")) time = ReadNs(p.Value, "event time") ?? 0;
                     else if (p.NameEquals("attributes")) eattrs = p.Value;
                 }
-                eventNames[i] = name;
-                eventTimes[i] = time;
-                eventKeys[i] = new List<string>();
                 // Event attributes are plain values (never JSON-encoded) in both formats.
-                WriteAttributes(w, eattrs, eventKeys[i], jsonEncodedValues: false, spanId);
-                i++;
+                rawEvents[i++] = new RawSpanEvent { Name = name, TimeNs = time, Attributes = Attributes(eattrs, SpanAttributes.Kind.Plain, spanId) };
             }
-        }
-        w.WriteEndArray();
-        w.Flush();
-
-        var reader = new Utf8JsonReader(buffer.WrittenSpan);
-        var root = JsonElement.ParseValue(ref reader); // standalone, non-pooled copy
-        if (buffer.Capacity > 1 << 20) { t_buffer = null; t_writer = null; } // don't pin a huge buffer to the thread
-
-        var rootEnum = root.EnumerateArray();
-        rootEnum.MoveNext();
-        var attributes = ToDictionary(rootEnum.Current, attrKeys);
-        RawSpanEvent[] rawEvents = eventCount == 0 ? [] : new RawSpanEvent[eventCount];
-        for (var i = 0; i < eventCount; i++)
-        {
-            rootEnum.MoveNext();
-            rawEvents[i] = new RawSpanEvent
-            {
-                Name = eventNames[i],
-                TimeNs = eventTimes[i],
-                Attributes = ToDictionary(rootEnum.Current, eventKeys[i]),
-            };
         }
 
         return new RawSpan
@@ -179,17 +156,96 @@ public static class SpanDecoder
         };
     }
 
-    private static Dictionary<string, JsonElement> ToDictionary(JsonElement obj, List<string> keys)
+    /// <summary>Checks the shape of one attribute list (what decoding it later could trip over) and wraps it.</summary>
+    private static SpanAttributes Attributes(JsonElement attrs, SpanAttributes.Kind objectKind, string spanId)
     {
+        switch (attrs.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return attrs.GetPropertyCount() == 0 ? SpanAttributes.Empty : new SpanAttributes(attrs, objectKind);
+            case JsonValueKind.Array:
+                foreach (var kv in attrs.EnumerateArray())
+                {
+                    var k = OtelKey(kv, spanId);
+                    if (kv.TryGetProperty("value", out var v)) WriteAnyValue(null, v, 0); // validate only
+                }
+                return attrs.GetArrayLength() == 0 ? SpanAttributes.Empty : new SpanAttributes(attrs, SpanAttributes.Kind.Otel);
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return SpanAttributes.Empty;
+            default:
+                throw BackendException.BadResponse($"Span {spanId}: attributes must be an object or an array, got {attrs.ValueKind}.");
+        }
+    }
+
+    private static JsonElement OtelKey(JsonElement kv, string spanId) =>
+        kv.ValueKind == JsonValueKind.Object && kv.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String
+            ? k
+            : throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
+
+    // ---------------------------------------------------------------------------------------------
+    // Lazy attribute decoding (called by SpanAttributes on elements Decode has checked).
+
+    /// <summary>All values of one attribute list, written into one buffer and parsed once (one document per list).</summary>
+    internal static Dictionary<string, JsonElement> DecodeAll(JsonElement attrs, SpanAttributes.Kind kind)
+    {
+        if (attrs.ValueKind == JsonValueKind.Undefined) return new Dictionary<string, JsonElement>(0, StringComparer.Ordinal);
+        if (kind == SpanAttributes.Kind.Plain)
+        {
+            // Plain values are used as they are: no copy.
+            var plain = new Dictionary<string, JsonElement>(attrs.GetPropertyCount(), StringComparer.Ordinal);
+            foreach (var p in attrs.EnumerateObject()) plain[p.Name] = p.Value;
+            return plain;
+        }
+
+        var keys = new List<string>();
+        var root = WriteAndParse(w => WriteAttributes(w, attrs, keys, jsonEncodedValues: true));
         var dict = new Dictionary<string, JsonElement>(keys.Count, StringComparer.Ordinal);
         var i = 0;
-        foreach (var p in obj.EnumerateObject())
-            dict[keys[i++]] = p.Value;
+        foreach (var p in root.EnumerateObject()) dict[keys[i++]] = p.Value;
         return dict;
     }
 
+    /// <summary>One traces.json span attribute value: the JSON its string holds, or the value itself.</summary>
+    internal static JsonElement DecodeJsonEncodedValue(JsonElement raw) =>
+        raw.ValueKind == JsonValueKind.String ? WriteAndParse(w => WriteDecodedJsonString(w, raw)) : raw;
+
+    /// <summary>One OTel AnyValue as a plain JSON value (Undefined: the entry had no value, null).</summary>
+    internal static JsonElement DecodeAnyValue(JsonElement any) =>
+        WriteAndParse(w => { if (any.ValueKind == JsonValueKind.Undefined) w.WriteNullValue(); else WriteAnyValue(w, any, 0); });
+
+    /// <summary>
+    /// A traces.json attribute value read as a string, without building a document: the JSON string it
+    /// holds, or (not JSON) the text itself; null when it holds some other JSON value or is no string.
+    /// Same result as <see cref="DecodeJsonEncodedValue"/> followed by GetString.
+    /// </summary>
+    internal static string? JsonEncodedString(JsonElement raw)
+    {
+        if (raw.ValueKind != JsonValueKind.String) return null;
+        var content = Unescaped(JsonMarshal.GetRawUtf8Value(raw), out _);
+        if (!IsSingleJsonValue(content)) return raw.GetString();
+        if (content[0] != (byte)'"') return null;
+        var r = new Utf8JsonReader(content);
+        r.Read();
+        return r.GetString();
+    }
+
+    private static JsonElement WriteAndParse(Action<Utf8JsonWriter> write)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var w = t_writer;
+        if (w is null) t_writer = w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        else w.Reset(buffer);
+        write(w);
+        w.Flush();
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, ValueReaderOptions);
+        var value = JsonElement.ParseValue(ref reader); // standalone, non-pooled copy
+        if (buffer.Capacity > 1 << 20) { t_buffer = null; t_writer = null; } // don't pin a huge buffer to the thread
+        return value;
+    }
+
     /// <summary>Writes one JSON object of attribute values; records the keys in order (property i ↔ keys[i]).</summary>
-    private static void WriteAttributes(Utf8JsonWriter w, JsonElement attrs, List<string> keys, bool jsonEncodedValues, string spanId)
+    private static void WriteAttributes(Utf8JsonWriter w, JsonElement attrs, List<string> keys, bool jsonEncodedValues)
     {
         w.WriteStartObject();
         if (attrs.ValueKind == JsonValueKind.Object)
@@ -205,21 +261,15 @@ public static class SpanDecoder
         }
         else if (attrs.ValueKind == JsonValueKind.Array)
         {
-            // OTel: [{"key": "...", "value": {AnyValue}}]
+            // OTel: [{"key": "...", "value": {AnyValue}}]; shape checked by Decode.
             foreach (var kv in attrs.EnumerateArray())
             {
-                if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String)
-                    throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
-                var key = k.GetString()!;
+                var key = kv.GetProperty("key").GetString()!;
                 keys.Add(key);
                 w.WritePropertyName(key);
                 if (kv.TryGetProperty("value", out var v)) WriteAnyValue(w, v, 0);
                 else w.WriteNullValue();
             }
-        }
-        else if (attrs.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
-        {
-            throw BackendException.BadResponse($"Span {spanId}: attributes must be an object or an array, got {attrs.ValueKind}.");
         }
         w.WriteEndObject();
     }
@@ -231,21 +281,23 @@ public static class SpanDecoder
     private static void WriteDecodedJsonString(Utf8JsonWriter w, JsonElement value)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value); // the quoted, escaped literal
-        var r = new Utf8JsonReader(raw);
-        r.Read();
-        ReadOnlySpan<byte> content;
-        if (!r.ValueIsEscaped) content = r.ValueSpan;
-        else
-        {
-            var max = r.ValueSpan.Length;
-            var scratch = t_scratch;
-            if (scratch is null || scratch.Length < max) t_scratch = scratch = new byte[Math.Max(max, 4096)];
-            var n = r.CopyString(scratch);
-            content = scratch.AsSpan(0, n);
-        }
-
+        var content = Unescaped(raw, out _);
         if (IsSingleJsonValue(content)) w.WriteRawValue(content, skipInputValidation: true);
         else w.WriteRawValue(raw, skipInputValidation: true); // not JSON: keep it as the string it was
+    }
+
+    /// <summary>The content of a quoted JSON string literal, unescaped (into a per-thread scratch buffer if needed).</summary>
+    private static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> literal, out bool wasEscaped)
+    {
+        var r = new Utf8JsonReader(literal);
+        r.Read();
+        wasEscaped = r.ValueIsEscaped;
+        if (!wasEscaped) return r.ValueSpan;
+        var max = r.ValueSpan.Length;
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < max) t_scratch = scratch = new byte[Math.Max(max, 4096)];
+        var n = r.CopyString(scratch);
+        return scratch.AsSpan(0, n);
     }
 
     private static bool IsSingleJsonValue(ReadOnlySpan<byte> utf8)
@@ -272,14 +324,17 @@ public static class SpanDecoder
         }
     }
 
-    /// <summary>OTel AnyValue (snake_case or camelCase proto JSON) to a plain JSON value.</summary>
-    private static void WriteAnyValue(Utf8JsonWriter w, JsonElement any, int depth)
+    /// <summary>
+    /// OTel AnyValue (snake_case or camelCase proto JSON) to a plain JSON value. With no writer it only
+    /// checks what would fail, so Decode can reject a malformed span before any value is read.
+    /// </summary>
+    private static void WriteAnyValue(Utf8JsonWriter? w, JsonElement any, int depth)
     {
         if (depth > 200) throw BackendException.BadResponse("OTel attribute value is nested too deeply.");
         if (any.ValueKind != JsonValueKind.Object)
         {
             // Not an AnyValue wrapper: keep whatever it is.
-            any.WriteTo(w);
+            if (w != null) any.WriteTo(w);
             return;
         }
         foreach (var p in any.EnumerateObject())
@@ -287,12 +342,14 @@ public static class SpanDecoder
             var v = p.Value;
             if (p.NameEquals("string_value") || p.NameEquals("stringValue") || p.NameEquals("bytes_value") || p.NameEquals("bytesValue"))
             {
+                if (w is null) return; // leaves cannot fail
                 if (v.ValueKind == JsonValueKind.String) w.WriteRawValue(JsonMarshal.GetRawUtf8Value(v), skipInputValidation: true);
                 else v.WriteTo(w);
                 return;
             }
             if (p.NameEquals("int_value") || p.NameEquals("intValue"))
             {
+                if (w is null) return;
                 // proto3 JSON may encode int64 as a string
                 if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) w.WriteNumberValue(l);
                 else v.WriteTo(w);
@@ -300,44 +357,46 @@ public static class SpanDecoder
             }
             if (p.NameEquals("double_value") || p.NameEquals("doubleValue"))
             {
+                if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) w.WriteNumberValue(d);
                 else v.WriteTo(w); // numbers, or "NaN"/"Infinity" kept as strings
                 return;
             }
             if (p.NameEquals("bool_value") || p.NameEquals("boolValue"))
             {
+                if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String) w.WriteBooleanValue(string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase));
                 else v.WriteTo(w);
                 return;
             }
             if (p.NameEquals("array_value") || p.NameEquals("arrayValue"))
             {
-                w.WriteStartArray();
+                w?.WriteStartArray();
                 if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var items) && items.ValueKind == JsonValueKind.Array)
                     foreach (var item in items.EnumerateArray()) WriteAnyValue(w, item, depth + 1);
-                w.WriteEndArray();
+                w?.WriteEndArray();
                 return;
             }
             if (p.NameEquals("kvlist_value") || p.NameEquals("kvlistValue"))
             {
-                w.WriteStartObject();
+                w?.WriteStartObject();
                 if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var kvs) && kvs.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var kv in kvs.EnumerateArray())
                     {
                         if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String)
                             throw BackendException.BadResponse("OTel kvlist entry must be {\"key\":…, \"value\":…}.");
-                        w.WritePropertyName(k.GetString()!);
+                        w?.WritePropertyName(k.GetString()!);
                         if (kv.TryGetProperty("value", out var kvv)) WriteAnyValue(w, kvv, depth + 1);
-                        else w.WriteNullValue();
+                        else w?.WriteNullValue();
                     }
                 }
-                w.WriteEndObject();
+                w?.WriteEndObject();
                 return;
             }
         }
         // {} (an empty AnyValue) or an unknown kind
-        w.WriteNullValue();
+        w?.WriteNullValue();
     }
 
     private static void ReadStatusObject(JsonElement v, ref Fields f)
