@@ -94,9 +94,9 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
         {
             foreach (var kv in _raw.EnumerateArray())
             {
-                if (kv.GetProperty("key").ValueEquals(key))
+                if (kv.GetProperty("key"u8).ValueEquals(key))
                 {
-                    raw = kv.TryGetProperty("value", out var v) ? v : default;
+                    raw = kv.TryGetProperty("value"u8, out var v) ? v : default;
                     found = true;
                 }
             }

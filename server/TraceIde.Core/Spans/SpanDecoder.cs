@@ -32,7 +32,7 @@ public static class SpanDecoder
         }
         JsonElement spans;
         if (traceData.ValueKind == JsonValueKind.Array) spans = traceData;
-        else if (traceData.ValueKind != JsonValueKind.Object || !traceData.TryGetProperty("spans", out spans) || spans.ValueKind != JsonValueKind.Array)
+        else if (traceData.ValueKind != JsonValueKind.Object || !traceData.TryGetProperty("spans"u8, out spans) || spans.ValueKind != JsonValueKind.Array)
             throw BackendException.BadResponse("Trace data is not a traces.json document: expected an object with a \"spans\" array.");
         return DecodeArray(spans);
     }
@@ -50,9 +50,11 @@ public static class SpanDecoder
     public static RawSpan DecodeOtelSpan(JsonElement span) => Decode(span.Clone());
 
     // The format of a span is told by its shape (attributes object vs. array), so one decoder serves both.
-    private static RawSpan[] DecodeArray(JsonElement spans)
+    private static RawSpan[] DecodeArray(JsonElement spans) => DecodeKeptArray(spans.Clone()); // one standalone copy per trace, not per span
+
+    /// <summary>An array of spans whose document is never disposed (so no copy is needed).</summary>
+    internal static RawSpan[] DecodeKeptArray(JsonElement spans)
     {
-        spans = spans.Clone(); // one standalone copy per trace, not per span
         var result = new RawSpan[spans.GetArrayLength()];
         var i = 0;
         foreach (var s in spans.EnumerateArray()) result[i++] = Decode(s);
@@ -91,20 +93,20 @@ public static class SpanDecoder
         foreach (var p in span.EnumerateObject())
         {
             var v = p.Value;
-            if (p.NameEquals("span_id") || p.NameEquals("spanId")) f.SpanId = IdText(v, "span_id");
-            else if (p.NameEquals("parent_span_id") || p.NameEquals("parent_id") || p.NameEquals("parentSpanId")) f.ParentId = IdText(v, "parent_span_id");
-            else if (p.NameEquals("name")) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("start_time_unix_nano") || p.NameEquals("start_time") || p.NameEquals("startTimeUnixNano")) f.Start = ReadNs(v, "start time");
-            else if (p.NameEquals("end_time_unix_nano") || p.NameEquals("end_time") || p.NameEquals("endTimeUnixNano")) f.End = ReadNs(v, "end time");
-            else if (p.NameEquals("status")) ReadStatusObject(v, ref f);
-            else if (p.NameEquals("status_code")) f.Status = MapStatus(v);
-            else if (p.NameEquals("status_message")) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("attributes")) f.Attributes = v;
-            else if (p.NameEquals("events")) f.Events = v;
-            else if (p.NameEquals("context") && v.ValueKind == JsonValueKind.Object)
+            if (p.NameEquals("span_id"u8) || p.NameEquals("spanId"u8)) f.SpanId = IdText(v, "span_id");
+            else if (p.NameEquals("parent_span_id"u8) || p.NameEquals("parent_id"u8) || p.NameEquals("parentSpanId"u8)) f.ParentId = IdText(v, "parent_span_id");
+            else if (p.NameEquals("name"u8)) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (p.NameEquals("start_time_unix_nano"u8) || p.NameEquals("start_time"u8) || p.NameEquals("startTimeUnixNano"u8)) f.Start = ReadNs(v, "start time");
+            else if (p.NameEquals("end_time_unix_nano"u8) || p.NameEquals("end_time"u8) || p.NameEquals("endTimeUnixNano"u8)) f.End = ReadNs(v, "end time");
+            else if (p.NameEquals("status"u8)) ReadStatusObject(v, ref f);
+            else if (p.NameEquals("status_code"u8)) f.Status = MapStatus(v);
+            else if (p.NameEquals("status_message"u8)) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (p.NameEquals("attributes"u8)) f.Attributes = v;
+            else if (p.NameEquals("events"u8)) f.Events = v;
+            else if (p.NameEquals("context"u8) && v.ValueKind == JsonValueKind.Object)
             {
                 // MLflow 2.x: {"context":{"trace_id","span_id"}, "parent_id", ...}
-                if (v.TryGetProperty("span_id", out var sid)) f.SpanId = IdText(sid, "context.span_id");
+                if (v.TryGetProperty("span_id"u8, out var sid)) f.SpanId = IdText(sid, "context.span_id");
             }
         }
 
@@ -133,9 +135,9 @@ public static class SpanDecoder
                 JsonElement eattrs = default;
                 foreach (var p in e.EnumerateObject())
                 {
-                    if (p.NameEquals("name")) name = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
-                    else if (p.NameEquals("time_unix_nano") || p.NameEquals("timestamp") || p.NameEquals("timeUnixNano")) time = ReadNs(p.Value, "event time") ?? 0;
-                    else if (p.NameEquals("attributes")) eattrs = p.Value;
+                    if (p.NameEquals("name"u8)) name = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
+                    else if (p.NameEquals("time_unix_nano"u8) || p.NameEquals("timestamp"u8) || p.NameEquals("timeUnixNano"u8)) time = ReadNs(p.Value, "event time") ?? 0;
+                    else if (p.NameEquals("attributes"u8)) eattrs = p.Value;
                 }
                 // Event attributes are plain values (never JSON-encoded) in both formats.
                 rawEvents[i++] = new RawSpanEvent { Name = name, TimeNs = time, Attributes = Attributes(eattrs, SpanAttributes.Kind.Plain, spanId) };
@@ -167,7 +169,7 @@ public static class SpanDecoder
                 foreach (var kv in attrs.EnumerateArray())
                 {
                     var k = OtelKey(kv, spanId);
-                    if (kv.TryGetProperty("value", out var v)) WriteAnyValue(null, v, 0); // validate only
+                    if (kv.TryGetProperty("value"u8, out var v)) WriteAnyValue(null, v, 0); // validate only
                 }
                 return attrs.GetArrayLength() == 0 ? SpanAttributes.Empty : new SpanAttributes(attrs, SpanAttributes.Kind.Otel);
             case JsonValueKind.Undefined or JsonValueKind.Null:
@@ -178,7 +180,7 @@ public static class SpanDecoder
     }
 
     private static JsonElement OtelKey(JsonElement kv, string spanId) =>
-        kv.ValueKind == JsonValueKind.Object && kv.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String
+        kv.ValueKind == JsonValueKind.Object && kv.TryGetProperty("key"u8, out var k) && k.ValueKind == JsonValueKind.String
             ? k
             : throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
 
@@ -264,10 +266,10 @@ public static class SpanDecoder
             // OTel: [{"key": "...", "value": {AnyValue}}]; shape checked by Decode.
             foreach (var kv in attrs.EnumerateArray())
             {
-                var key = kv.GetProperty("key").GetString()!;
+                var key = kv.GetProperty("key"u8).GetString()!;
                 keys.Add(key);
                 w.WritePropertyName(key);
-                if (kv.TryGetProperty("value", out var v)) WriteAnyValue(w, v, 0);
+                if (kv.TryGetProperty("value"u8, out var v)) WriteAnyValue(w, v, 0);
                 else w.WriteNullValue();
             }
         }
@@ -340,14 +342,14 @@ public static class SpanDecoder
         foreach (var p in any.EnumerateObject())
         {
             var v = p.Value;
-            if (p.NameEquals("string_value") || p.NameEquals("stringValue") || p.NameEquals("bytes_value") || p.NameEquals("bytesValue"))
+            if (p.NameEquals("string_value"u8) || p.NameEquals("stringValue"u8) || p.NameEquals("bytes_value"u8) || p.NameEquals("bytesValue"u8))
             {
                 if (w is null) return; // leaves cannot fail
                 if (v.ValueKind == JsonValueKind.String) w.WriteRawValue(JsonMarshal.GetRawUtf8Value(v), skipInputValidation: true);
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("int_value") || p.NameEquals("intValue"))
+            if (p.NameEquals("int_value"u8) || p.NameEquals("intValue"u8))
             {
                 if (w is null) return;
                 // proto3 JSON may encode int64 as a string
@@ -355,39 +357,39 @@ public static class SpanDecoder
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("double_value") || p.NameEquals("doubleValue"))
+            if (p.NameEquals("double_value"u8) || p.NameEquals("doubleValue"u8))
             {
                 if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) w.WriteNumberValue(d);
                 else v.WriteTo(w); // numbers, or "NaN"/"Infinity" kept as strings
                 return;
             }
-            if (p.NameEquals("bool_value") || p.NameEquals("boolValue"))
+            if (p.NameEquals("bool_value"u8) || p.NameEquals("boolValue"u8))
             {
                 if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String) w.WriteBooleanValue(string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase));
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("array_value") || p.NameEquals("arrayValue"))
+            if (p.NameEquals("array_value"u8) || p.NameEquals("arrayValue"u8))
             {
                 w?.WriteStartArray();
-                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var items) && items.ValueKind == JsonValueKind.Array)
+                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values"u8, out var items) && items.ValueKind == JsonValueKind.Array)
                     foreach (var item in items.EnumerateArray()) WriteAnyValue(w, item, depth + 1);
                 w?.WriteEndArray();
                 return;
             }
-            if (p.NameEquals("kvlist_value") || p.NameEquals("kvlistValue"))
+            if (p.NameEquals("kvlist_value"u8) || p.NameEquals("kvlistValue"u8))
             {
                 w?.WriteStartObject();
-                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var kvs) && kvs.ValueKind == JsonValueKind.Array)
+                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values"u8, out var kvs) && kvs.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var kv in kvs.EnumerateArray())
                     {
-                        if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String)
+                        if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key"u8, out var k) || k.ValueKind != JsonValueKind.String)
                             throw BackendException.BadResponse("OTel kvlist entry must be {\"key\":…, \"value\":…}.");
                         w?.WritePropertyName(k.GetString()!);
-                        if (kv.TryGetProperty("value", out var kvv)) WriteAnyValue(w, kvv, depth + 1);
+                        if (kv.TryGetProperty("value"u8, out var kvv)) WriteAnyValue(w, kvv, depth + 1);
                         else w?.WriteNullValue();
                     }
                 }
@@ -405,8 +407,8 @@ public static class SpanDecoder
         if (v.ValueKind != JsonValueKind.Object) return;
         foreach (var p in v.EnumerateObject())
         {
-            if (p.NameEquals("code") || p.NameEquals("status_code")) f.Status = MapStatus(p.Value);
-            else if (p.NameEquals("message") || p.NameEquals("description"))
+            if (p.NameEquals("code"u8) || p.NameEquals("status_code"u8)) f.Status = MapStatus(p.Value);
+            else if (p.NameEquals("message"u8) || p.NameEquals("description"u8))
                 f.StatusMessage = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
         }
     }
@@ -416,8 +418,8 @@ public static class SpanDecoder
         if (code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var n))
             return n switch { 1 => "OK", 2 => "ERROR", _ => "UNSET" };
         if (code.ValueKind != JsonValueKind.String) return "UNSET";
-        if (code.ValueEquals("STATUS_CODE_OK") || code.ValueEquals("OK")) return "OK";
-        if (code.ValueEquals("STATUS_CODE_ERROR") || code.ValueEquals("ERROR")) return "ERROR";
+        if (code.ValueEquals("STATUS_CODE_OK"u8) || code.ValueEquals("OK"u8)) return "OK";
+        if (code.ValueEquals("STATUS_CODE_ERROR"u8) || code.ValueEquals("ERROR"u8)) return "ERROR";
         return "UNSET";
     }
 
