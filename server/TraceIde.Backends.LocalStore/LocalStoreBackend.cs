@@ -393,8 +393,12 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         {
             ct.ThrowIfCancellationRequested();
             if (!File.Exists(path)) continue;
-            var json = File.ReadAllText(path);
-            return SpanDecoder.DecodeTraceData(ParseJson(json, path));
+            var bytes = File.ReadAllBytes(path);
+            var utf8 = bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
+            // Valid UTF-8 (always, from MLflow) is parsed as it is; otherwise as text, which replaces bad bytes as before.
+            return System.Text.Unicode.Utf8.IsValid(utf8.Span)
+                ? SpanDecoder.DecodeTraceData(utf8, path)
+                : SpanDecoder.DecodeTraceData(ParseJson(File.ReadAllText(path), path));
         }
         if (allowMissing) return [];
         throw BackendException.NotFound(

@@ -48,10 +48,9 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
 
     private string DecodeSpanType()
     {
-        const string key = "mlflow.spanType";
-        if (_all is null && _kind == Kind.JsonEncoded && FindRaw(key, out var raw))
+        if (_all is null && _kind == Kind.JsonEncoded && FindRaw("mlflow.spanType"u8, out var raw))
             return SpanDecoder.JsonEncodedString(raw) ?? "UNKNOWN";
-        return TryGetValue(key, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
+        return TryGetValue("mlflow.spanType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
     }
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out JsonElement value)
@@ -80,15 +79,17 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
 
     private Dictionary<string, JsonElement> All => _all ??= SpanDecoder.DecodeAll(_raw, _kind);
 
+    private bool FindRaw(string key, out JsonElement raw) => FindRaw(System.Text.Encoding.UTF8.GetBytes(key), out raw);
+
     /// <summary>The raw value of the last entry named <paramref name="key"/> (for Otel: the AnyValue, or Undefined).</summary>
-    private bool FindRaw(string key, out JsonElement raw)
+    private bool FindRaw(ReadOnlySpan<byte> key, out JsonElement raw)
     {
         raw = default;
         var found = false;
         if (_raw.ValueKind == JsonValueKind.Object)
         {
             foreach (var p in _raw.EnumerateObject())
-                if (p.NameEquals(key)) { raw = p.Value; found = true; }
+                if (SpanDecoder.NameIs(p, key)) { raw = p.Value; found = true; }
         }
         else if (_raw.ValueKind == JsonValueKind.Array)
         {

@@ -37,6 +37,30 @@ public static class SpanDecoder
         return DecodeArray(spans);
     }
 
+    /// <summary>
+    /// A whole traces.json document from its UTF-8 bytes (a file, a stored row): parsed once into a document
+    /// the spans keep, with no copy — the fastest way in. The bytes must not change afterwards.
+    /// </summary>
+    public static IReadOnlyList<RawSpan> DecodeTraceData(ReadOnlyMemory<byte> utf8, string what)
+    {
+        JsonDocument doc;
+        try
+        {
+            // Never disposed: the spans reference it; its pooled metadata goes to the garbage collector with them.
+            doc = JsonDocument.Parse(utf8);
+        }
+        catch (JsonException ex)
+        {
+            throw BackendException.BadResponse($"Unreadable JSON in {what}: {ex.Message}", ex);
+        }
+        var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("spans"u8, out var spans) && spans.ValueKind == JsonValueKind.Array)
+            return DecodeKeptArray(spans);
+        var result = DecodeTraceData(root); // the other shapes (a JSON string, a bare array, errors) as for an element
+        doc.Dispose();
+        return result;
+    }
+
     /// <summary>traces/get's trace.spans: an array of spans in OTel proto JSON (one copy for the whole array).</summary>
     public static IReadOnlyList<RawSpan> DecodeOtelSpans(JsonElement spans) =>
         spans.ValueKind == JsonValueKind.Array
@@ -65,8 +89,8 @@ public static class SpanDecoder
 
     private ref struct Fields
     {
-        public string? SpanId;
-        public string? ParentId;
+        public JsonElement SpanId;   // a string, a number or null; normalised after the loop
+        public JsonElement ParentId;
         public string? Name;
         public long? Start;
         public long? End;
@@ -93,26 +117,27 @@ public static class SpanDecoder
         foreach (var p in span.EnumerateObject())
         {
             var v = p.Value;
-            if (p.NameEquals("span_id"u8) || p.NameEquals("spanId"u8)) f.SpanId = IdText(v, "span_id");
-            else if (p.NameEquals("parent_span_id"u8) || p.NameEquals("parent_id"u8) || p.NameEquals("parentSpanId"u8)) f.ParentId = IdText(v, "parent_span_id");
-            else if (p.NameEquals("name"u8)) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("start_time_unix_nano"u8) || p.NameEquals("start_time"u8) || p.NameEquals("startTimeUnixNano"u8)) f.Start = ReadNs(v, "start time");
-            else if (p.NameEquals("end_time_unix_nano"u8) || p.NameEquals("end_time"u8) || p.NameEquals("endTimeUnixNano"u8)) f.End = ReadNs(v, "end time");
-            else if (p.NameEquals("status"u8)) ReadStatusObject(v, ref f);
-            else if (p.NameEquals("status_code"u8)) f.Status = MapStatus(v);
-            else if (p.NameEquals("status_message"u8)) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("attributes"u8)) f.Attributes = v;
-            else if (p.NameEquals("events"u8)) f.Events = v;
-            else if (p.NameEquals("context"u8) && v.ValueKind == JsonValueKind.Object)
+            if (NameIs(p, "span_id"u8) || NameIs(p, "spanId"u8)) f.SpanId = IdElement(v, "span_id");
+            else if (NameIs(p, "parent_span_id"u8) || NameIs(p, "parent_id"u8) || NameIs(p, "parentSpanId"u8)) f.ParentId = IdElement(v, "parent_span_id");
+            else if (NameIs(p, "name"u8)) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (NameIs(p, "start_time_unix_nano"u8) || NameIs(p, "start_time"u8) || NameIs(p, "startTimeUnixNano"u8)) f.Start = ReadNs(v, "start time");
+            else if (NameIs(p, "end_time_unix_nano"u8) || NameIs(p, "end_time"u8) || NameIs(p, "endTimeUnixNano"u8)) f.End = ReadNs(v, "end time");
+            else if (NameIs(p, "status"u8)) ReadStatusObject(v, ref f);
+            else if (NameIs(p, "status_code"u8)) f.Status = MapStatus(v);
+            else if (NameIs(p, "status_message"u8)) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (NameIs(p, "attributes"u8)) f.Attributes = v;
+            else if (NameIs(p, "events"u8)) f.Events = v;
+            else if (NameIs(p, "context"u8) && v.ValueKind == JsonValueKind.Object)
             {
                 // MLflow 2.x: {"context":{"trace_id","span_id"}, "parent_id", ...}
-                if (v.TryGetProperty("span_id"u8, out var sid)) f.SpanId = IdText(sid, "context.span_id");
+                if (v.TryGetProperty("span_id"u8, out var sid)) f.SpanId = IdElement(sid, "context.span_id");
             }
         }
 
-        var spanId = IdCodec.NormalizeSpanId(f.SpanId)
-            ?? throw BackendException.BadResponse($"A span{(f.Name is null ? "" : $" named '{f.Name}'")} has no span_id.");
-        var parentId = IdCodec.NormalizeSpanId(f.ParentId);
+        var name = f.Name;
+        var spanId = SpanIdOf(f.SpanId)
+            ?? throw BackendException.BadResponse($"A span{(name is null ? "" : $" named '{name}'")} has no span_id.");
+        var parentId = SpanIdOf(f.ParentId);
 
         var attrKind = f.Attributes.ValueKind;
         if (attrKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Undefined or JsonValueKind.Null))
@@ -130,17 +155,17 @@ public static class SpanDecoder
             {
                 if (e.ValueKind != JsonValueKind.Object)
                     throw BackendException.BadResponse($"Span {spanId}: an event must be a JSON object, got {e.ValueKind}.");
-                string name = "";
+                string eventName = "";
                 long time = 0;
                 JsonElement eattrs = default;
                 foreach (var p in e.EnumerateObject())
                 {
-                    if (p.NameEquals("name"u8)) name = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
-                    else if (p.NameEquals("time_unix_nano"u8) || p.NameEquals("timestamp"u8) || p.NameEquals("timeUnixNano"u8)) time = ReadNs(p.Value, "event time") ?? 0;
-                    else if (p.NameEquals("attributes"u8)) eattrs = p.Value;
+                            if (NameIs(p, "name"u8)) eventName = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
+                    else if (NameIs(p, "time_unix_nano"u8) || NameIs(p, "timestamp"u8) || NameIs(p, "timeUnixNano"u8)) time = ReadNs(p.Value, "event time") ?? 0;
+                    else if (NameIs(p, "attributes"u8)) eattrs = p.Value;
                 }
                 // Event attributes are plain values (never JSON-encoded) in both formats.
-                rawEvents[i++] = new RawSpanEvent { Name = name, TimeNs = time, Attributes = Attributes(eattrs, SpanAttributes.Kind.Plain, spanId) };
+                rawEvents[i++] = new RawSpanEvent { Name = eventName, TimeNs = time, Attributes = Attributes(eattrs, SpanAttributes.Kind.Plain, spanId) };
             }
         }
 
@@ -148,7 +173,7 @@ public static class SpanDecoder
         {
             SpanId = spanId,
             ParentSpanId = parentId,
-            Name = f.Name ?? "",
+            Name = name ?? "",
             StartTimeNs = f.Start ?? 0,
             EndTimeNs = f.End is null or 0 ? null : f.End,
             Status = f.Status,
@@ -407,8 +432,8 @@ public static class SpanDecoder
         if (v.ValueKind != JsonValueKind.Object) return;
         foreach (var p in v.EnumerateObject())
         {
-            if (p.NameEquals("code"u8) || p.NameEquals("status_code"u8)) f.Status = MapStatus(p.Value);
-            else if (p.NameEquals("message"u8) || p.NameEquals("description"u8))
+            if (NameIs(p, "code"u8) || NameIs(p, "status_code"u8)) f.Status = MapStatus(p.Value);
+            else if (NameIs(p, "message"u8) || NameIs(p, "description"u8))
                 f.StatusMessage = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
         }
     }
@@ -423,13 +448,39 @@ public static class SpanDecoder
         return "UNSET";
     }
 
-    private static string? IdText(JsonElement v, string what) => v.ValueKind switch
+    /// <summary>
+    /// Whether a property is named <paramref name="name"/> (UTF-8, no escapes), comparing the raw name
+    /// first: an escaped name is longer than its text, so only then is it unescaped.
+    /// </summary>
+    internal static bool NameIs(JsonProperty p, ReadOnlySpan<byte> name)
     {
-        JsonValueKind.String => v.GetString(),
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.Number when v.TryGetUInt64(out var u) => u.ToString("x16", CultureInfo.InvariantCulture),
+        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.Length <= name.Length) return raw.SequenceEqual(name);
+        return raw.IndexOf((byte)'\\') >= 0 && p.NameEquals(name);
+    }
+
+    /// <summary>An ID property's value, checked for its kind (string, number or null) where it is read.</summary>
+    private static JsonElement IdElement(JsonElement v, string what) => v.ValueKind switch
+    {
+        JsonValueKind.String or JsonValueKind.Null or JsonValueKind.Undefined => v,
+        JsonValueKind.Number when v.TryGetUInt64(out _) => v,
         _ => throw BackendException.BadResponse($"Span {what} must be a string, got {v.ValueKind}."),
     };
+
+    /// <summary>16 lowercase hex chars, or null for a missing/empty ID.</summary>
+    private static string? SpanIdOf(JsonElement v)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.String:
+                var raw = JsonMarshal.GetRawUtf8Value(v);
+                return IdCodec.TryNormalizeCommonSpanId(raw[1..^1]) ?? IdCodec.NormalizeSpanId(v.GetString());
+            case JsonValueKind.Number:
+                return IdCodec.NormalizeSpanId(v.GetUInt64().ToString("x16", CultureInfo.InvariantCulture));
+            default:
+                return null;
+        }
+    }
 
     private static long? ReadNs(JsonElement v, string what)
     {

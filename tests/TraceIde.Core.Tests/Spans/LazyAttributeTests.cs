@@ -59,6 +59,30 @@ public class LazyAttributeTests
     }
 
     [Fact]
+    public void TraceDataFromBytes_DecodesLikeTheElement()
+    {
+        var body = SpanFixtures.Body("get_trace_artifact_v3__batch-digest-500");
+        var fromElement = SpanDecoder.DecodeTraceData(body);
+        var fromBytes = SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(body.GetRawText()), "test");
+        Assert.Equal(fromElement.Count, fromBytes.Count);
+        for (var i = 0; i < fromElement.Count; i++)
+        {
+            Assert.Equal(fromElement[i].SpanId, fromBytes[i].SpanId);
+            Assert.Equal(fromElement[i].SpanType, fromBytes[i].SpanType);
+            Assert.Equal(fromElement[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))), fromBytes[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
+        }
+        Assert.Equal(BackendExceptionCode("{\"spans\":["), TraceIde.Protocol.RpcErrorCodes.BadResponse);
+        Assert.Equal(BackendExceptionCode("{\"span\":[]}"), TraceIde.Protocol.RpcErrorCodes.BadResponse);
+        Assert.Equal(BackendExceptionCode("{\"spans\":[{\"name\":\"no id\"}]}"), TraceIde.Protocol.RpcErrorCodes.BadResponse);
+        // A bare array and a JSON string holding the document are accepted as for an element.
+        Assert.Single(SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes("[{\"span_id\":\"q83vEjRWeJA=\"}]"), "test"));
+        Assert.Single(SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize("{\"spans\":[{\"span_id\":\"q83vEjRWeJA=\"}]}")), "test"));
+    }
+
+    private static int BackendExceptionCode(string json) =>
+        Assert.Throws<BackendException>(() => SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(json), "test")).Code;
+
+    [Fact]
     public void ValuesStayValid_AfterTheInputDocumentIsDisposed()
     {
         var json = File.ReadAllBytes(Path.Combine(SpanFixtures.Http, "get_trace_artifact_v3__s1-paris-t1.json"));
@@ -110,6 +134,25 @@ public class LazyAttributeTests
         Assert.Equal(expected, SpanDecoder.DecodeMlflowSpan(doc.RootElement).SpanType);
         var decoded = SpanDecoder.DecodeMlflowSpan(doc.RootElement).Attributes.Single().Value;
         Assert.Equal(expected, decoded.ValueKind == JsonValueKind.String ? decoded.GetString() : "UNKNOWN");
+    }
+
+    /// <summary>Property names may be escaped in JSON; the decoder compares raw names first and must still see these.</summary>
+    [Fact]
+    public void EscapedPropertyNames_AreRecognised()
+    {
+        const string json = """
+        {"span\u005fid":"q83vEjRWeJA=","n\u0061me":"esc","status":{"c\u006fde":"STATUS_CODE_ERROR"},
+         "attributes":{"mlflow.span\u0054ype":"\"TOOL\"","k\\ey":"1"},"events":[{"n\u0061me":"ev","attributes":{"\u00e9":2}}]}
+        """;
+        using var doc = JsonDocument.Parse(json);
+        var s = SpanDecoder.DecodeMlflowSpan(doc.RootElement);
+        Assert.Equal("abcdef1234567890", s.SpanId);
+        Assert.Equal("esc", s.Name);
+        Assert.Equal("ERROR", s.Status);
+        Assert.Equal("TOOL", s.SpanType);
+        Assert.Equal(1, s.Attributes["k\\ey"].GetInt32());
+        Assert.Equal("ev", s.Events[0].Name);
+        Assert.Equal(2, s.Events[0].Attributes["é"].GetInt32());
     }
 
     [Fact]
