@@ -329,15 +329,7 @@ public sealed partial class LocalStoreBackend : ITraceBackend
 
             if (tags.GetValueOrDefault(SpansLocationTag) == "TRACKING_STORE" && TableExists(connection, "spans"))
             {
-                var spans = new List<RawSpan>();
-                using var cmd = Command(connection, "SELECT content FROM spans WHERE trace_id = $id");
-                cmd.Parameters.AddWithValue("$id", info.TraceId);
-                using var r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    ct.ThrowIfCancellationRequested();
-                    spans.Add(SpanDecoder.DecodeMlflowSpan(ParseJson(r.GetString(0), $"span of trace '{info.TraceId}'")));
-                }
+                var spans = ReadSpanRows(connection, info.TraceId, ct);
                 if (spans.Count > 0) return spans;
             }
             var inTrackingStore = tags.GetValueOrDefault(SpansLocationTag) == "TRACKING_STORE";
@@ -345,6 +337,40 @@ public sealed partial class LocalStoreBackend : ITraceBackend
             // unless a traces.json happens to exist.
             return ReadTracesJson(info.TraceId, tags.GetValueOrDefault(ArtifactLocationTag), ct, allowMissing: inTrackingStore);
         }, cancellationToken);
+    }
+
+    /// <summary>The spans table's rows of one trace: parsed as one document (see <see cref="SpanRows"/>), else row by row.</summary>
+    private static IReadOnlyList<RawSpan> ReadSpanRows(SqliteConnection connection, string traceId, CancellationToken ct)
+    {
+        const string sql = "SELECT content FROM spans WHERE trace_id = $id";
+        using (var rows = new SpanRows())
+        {
+            var nullRow = false;
+            using (var cmd = Command(connection, sql))
+            {
+                cmd.Parameters.AddWithValue("$id", traceId);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (nullRow = r.IsDBNull(0)) break; // the row-by-row read reports it
+                    rows.Add(r.GetFieldValue<byte[]>(0)); // TEXT as its UTF-8 bytes
+                }
+            }
+            if (!nullRow && rows.TryDecode(out var joined)) return joined;
+        }
+
+        // Some row is not exactly one JSON document: read them one by one, which names the problem.
+        var spans = new List<RawSpan>();
+        using var cmd2 = Command(connection, sql);
+        cmd2.Parameters.AddWithValue("$id", traceId);
+        using var r2 = cmd2.ExecuteReader();
+        while (r2.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            spans.Add(SpanDecoder.DecodeMlflowSpan(ParseJson(r2.GetString(0), $"span of trace '{traceId}'")));
+        }
+        return spans;
     }
 
     public Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken cancellationToken) =>
@@ -367,8 +393,12 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         {
             ct.ThrowIfCancellationRequested();
             if (!File.Exists(path)) continue;
-            var json = File.ReadAllText(path);
-            return SpanDecoder.DecodeTraceData(ParseJson(json, path));
+            var bytes = File.ReadAllBytes(path);
+            var utf8 = bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
+            // Valid UTF-8 (always, from MLflow) is parsed as it is; otherwise as text, which replaces bad bytes as before.
+            return System.Text.Unicode.Utf8.IsValid(utf8.Span)
+                ? SpanDecoder.DecodeTraceData(utf8, path)
+                : SpanDecoder.DecodeTraceData(ParseJson(File.ReadAllText(path), path));
         }
         if (allowMissing) return [];
         throw BackendException.NotFound(

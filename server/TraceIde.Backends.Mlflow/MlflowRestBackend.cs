@@ -298,9 +298,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             {
                 var trace = Required(root, "trace");
                 var info = MlflowJson.ParseTraceInfoV3(Required(trace, "trace_info"));
-                var spans = new List<RawSpan>();
-                if (trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array)
-                    foreach (var s in arr.EnumerateArray()) spans.Add(SpanDecoder.DecodeOtelSpan(s));
+                var spans = trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array
+                    ? SpanDecoder.DecodeOtelSpans(arr)
+                    : [];
                 return new TraceData(info, spans);
             }, cancellationToken).ConfigureAwait(false);
             if (whole.Spans.Count > 0) return whole;
@@ -329,10 +329,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 var spans = await SendJsonAsync(HttpMethod.Get, V3 + "/traces/get", q, null, EpTracesGet, root =>
                 {
                     var trace = Required(root, "trace");
-                    var list = new List<RawSpan>();
-                    if (trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array)
-                        foreach (var s in arr.EnumerateArray()) list.Add(SpanDecoder.DecodeOtelSpan(s));
-                    return list;
+                    return trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array
+                        ? SpanDecoder.DecodeOtelSpans(arr)
+                        : [];
                 }, cancellationToken).ConfigureAwait(false);
                 if (spans.Count > 0) return spans;
             }

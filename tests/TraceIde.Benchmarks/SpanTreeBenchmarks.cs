@@ -61,4 +61,24 @@ public class SpanTreeBenchmarks
         var spans = SpanDecoder.DecodeTraceData(doc.RootElement);
         return SpanTreeBuilder.Build(spans).Nodes.Count;
     }
+
+    /// <summary>What traces/get reads for a big trace: the tree plus every span's type (attributes stay undecoded).</summary>
+    [Benchmark(Description = "decode + span tree + span types")]
+    public int DecodeBuildTreeAndTypes()
+    {
+        using var doc = JsonDocument.Parse(Trace.Utf8);
+        return TreeAndTypes(SpanDecoder.DecodeTraceData(doc.RootElement));
+    }
+
+    /// <summary>The same from the UTF-8 bytes (the local store's traces.json and spans rows): no copy of the document.</summary>
+    [Benchmark(Description = "decode from bytes + span tree + span types")]
+    public int DecodeFromBytesBuildTreeAndTypes() => TreeAndTypes(SpanDecoder.DecodeTraceData(Trace.Utf8, "the benchmark trace"));
+
+    private static int TreeAndTypes(IReadOnlyList<RawSpan> spans)
+    {
+        var tree = SpanTreeBuilder.Build(spans);
+        var n = 0;
+        foreach (var node in tree.Nodes) n += node.Span.SpanType.Length;
+        return n;
+    }
 }

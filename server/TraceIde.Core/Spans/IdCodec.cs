@@ -32,6 +32,26 @@ public static class IdCodec
         throw Bad(id, "span", "expected 16 hex characters or 12 base64 characters");
     }
 
+    /// <summary>
+    /// The two shapes nearly every span ID has — 12-char padded base64 and 16 lowercase hex chars — from
+    /// the raw UTF-8 of a JSON string, without the intermediate string; null for anything else (use
+    /// <see cref="NormalizeSpanId"/>, which gives the same result for these shapes).
+    /// </summary>
+    internal static string? TryNormalizeCommonSpanId(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length == 12 && utf8[^1] == (byte)'=')
+        {
+            Span<byte> raw = stackalloc byte[9];
+            return System.Buffers.Text.Base64.DecodeFromUtf8(utf8, raw, out var consumed, out var written) == System.Buffers.OperationStatus.Done
+                && consumed == 12 && written == SpanBytes
+                ? Convert.ToHexStringLower(raw[..SpanBytes])
+                : null;
+        }
+        if (utf8.Length == SpanBytes * 2 && !utf8.ContainsAnyExcept("0123456789abcdef"u8))
+            return System.Text.Encoding.ASCII.GetString(utf8);
+        return null;
+    }
+
     /// <summary>A 16-byte trace ID in any MLflow encoding to `tr-` + 32 lowercase hex.</summary>
     public static string? NormalizeTraceId(string? id)
     {

@@ -4,7 +4,7 @@ namespace TraceIde.Core.Spans;
 
 /// <summary>
 /// A span as decoded from any MLflow wire or storage format: IDs as lowercase hex, times in
-/// nanoseconds, attribute values JSON-decoded (once). Input to <see cref="SpanTreeBuilder"/>.
+/// nanoseconds, attribute values JSON-decoded (by <see cref="SpanDecoder"/>: on first read). Input to <see cref="SpanTreeBuilder"/>.
 /// </summary>
 public sealed record RawSpan
 {
@@ -24,8 +24,9 @@ public sealed record RawSpan
     public IReadOnlyList<RawSpanEvent> Events { get; init; } = [];
 
     /// <summary>`mlflow.spanType`, or "UNKNOWN".</summary>
-    public string SpanType =>
-        Attributes.TryGetValue("mlflow.spanType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
+    public string SpanType => Attributes is SpanAttributes lazy
+        ? lazy.SpanType // decoded once, without decoding the other attributes
+        : Attributes.TryGetValue("mlflow.spanType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
 }
 
 public sealed record RawSpanEvent

@@ -12,10 +12,12 @@ namespace TraceIde.Core.Spans;
 /// Throws <see cref="Backends.BackendException"/> (BadResponse) on JSON that is not a span.
 /// </summary>
 /// <remarks>
-/// Speed: for each span all attribute values (and all event attribute values) are written once into one
-/// UTF-8 buffer — JSON-encoded string values are unescaped and copied in as raw JSON after a validation
-/// pass, OTel AnyValues are converted — and that buffer is parsed once into a standalone (non-pooled)
-/// document, so the resulting <see cref="JsonElement"/>s stay valid after the caller disposes its input.
+/// Speed: the span's skeleton (IDs, parent, name, times, status, events' names and times) is decoded
+/// eagerly; attribute values are decoded when first read (<see cref="SpanAttributes"/>), because opening a
+/// big trace shows only the skeleton and the span type. The input is copied once per call into a
+/// standalone document (free when it already is one), so the spans stay valid after the caller disposes
+/// its input; the shape of the attributes (what can fail) is still checked here, so a malformed span
+/// fails the decode as before, never a later read.
 /// </remarks>
 public static class SpanDecoder
 {
@@ -30,28 +32,65 @@ public static class SpanDecoder
         }
         JsonElement spans;
         if (traceData.ValueKind == JsonValueKind.Array) spans = traceData;
-        else if (traceData.ValueKind != JsonValueKind.Object || !traceData.TryGetProperty("spans", out spans) || spans.ValueKind != JsonValueKind.Array)
+        else if (traceData.ValueKind != JsonValueKind.Object || !traceData.TryGetProperty("spans"u8, out spans) || spans.ValueKind != JsonValueKind.Array)
             throw BackendException.BadResponse("Trace data is not a traces.json document: expected an object with a \"spans\" array.");
+        return DecodeArray(spans);
+    }
 
-        var result = new List<RawSpan>(spans.GetArrayLength());
-        foreach (var s in spans.EnumerateArray())
-            result.Add(Decode(s, otelDefault: false));
+    /// <summary>
+    /// A whole traces.json document from its UTF-8 bytes (a file, a stored row): parsed once into a document
+    /// the spans keep, with no copy — the fastest way in. The bytes must not change afterwards.
+    /// </summary>
+    public static IReadOnlyList<RawSpan> DecodeTraceData(ReadOnlyMemory<byte> utf8, string what)
+    {
+        JsonDocument doc;
+        try
+        {
+            // Never disposed: the spans reference it; its pooled metadata goes to the garbage collector with them.
+            doc = JsonDocument.Parse(utf8);
+        }
+        catch (JsonException ex)
+        {
+            throw BackendException.BadResponse($"Unreadable JSON in {what}: {ex.Message}", ex);
+        }
+        var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("spans"u8, out var spans) && spans.ValueKind == JsonValueKind.Array)
+            return DecodeKeptArray(spans);
+        var result = DecodeTraceData(root); // the other shapes (a JSON string, a bare array, errors) as for an element
+        doc.Dispose();
         return result;
     }
 
+    /// <summary>traces/get's trace.spans: an array of spans in OTel proto JSON (one copy for the whole array).</summary>
+    public static IReadOnlyList<RawSpan> DecodeOtelSpans(JsonElement spans) =>
+        spans.ValueKind == JsonValueKind.Array
+            ? DecodeArray(spans)
+            : throw BackendException.BadResponse($"Spans must be a JSON array, got {spans.ValueKind}.");
+
     /// <summary>One span in traces.json format (attribute values are JSON-encoded strings).</summary>
-    public static RawSpan DecodeMlflowSpan(JsonElement span) => Decode(span, otelDefault: false);
+    public static RawSpan DecodeMlflowSpan(JsonElement span) => Decode(span.Clone());
 
     /// <summary>One span in OTel proto JSON (attributes as [{key, value:{string_value|...}}]).</summary>
-    public static RawSpan DecodeOtelSpan(JsonElement span) => Decode(span, otelDefault: true);
+    public static RawSpan DecodeOtelSpan(JsonElement span) => Decode(span.Clone());
+
+    // The format of a span is told by its shape (attributes object vs. array), so one decoder serves both.
+    private static RawSpan[] DecodeArray(JsonElement spans) => DecodeKeptArray(spans.Clone()); // one standalone copy per trace, not per span
+
+    /// <summary>An array of spans whose document is never disposed (so no copy is needed).</summary>
+    internal static RawSpan[] DecodeKeptArray(JsonElement spans)
+    {
+        var result = new RawSpan[spans.GetArrayLength()];
+        var i = 0;
+        foreach (var s in spans.EnumerateArray()) result[i++] = Decode(s);
+        return result;
+    }
 
     // ---------------------------------------------------------------------------------------------
 
     private ref struct Fields
     {
-        public string? SpanId;
-        public string? ParentId;
-        public bool HasParentKey;
+        public JsonElement SpanId;   // a string, a number or null; normalised after the loop
+        public JsonElement ParentId;
         public string? Name;
         public long? Start;
         public long? End;
@@ -65,7 +104,11 @@ public static class SpanDecoder
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
     [ThreadStatic] private static byte[]? t_scratch;
 
-    private static RawSpan Decode(JsonElement span, bool otelDefault)
+    // Decoded values may nest as deep as IsSingleJsonValue accepts, inside the [ { ... } ] of DecodeAll.
+    private static readonly JsonReaderOptions ValueReaderOptions = new() { MaxDepth = 260 };
+
+    /// <param name="span">An element of a standalone document: the result keeps references into it.</param>
+    private static RawSpan Decode(JsonElement span)
     {
         if (span.ValueKind != JsonValueKind.Object)
             throw BackendException.BadResponse($"A span must be a JSON object, got {span.ValueKind}.");
@@ -74,51 +117,37 @@ public static class SpanDecoder
         foreach (var p in span.EnumerateObject())
         {
             var v = p.Value;
-            if (p.NameEquals("span_id") || p.NameEquals("spanId")) f.SpanId = IdText(v, "span_id");
-            else if (p.NameEquals("parent_span_id") || p.NameEquals("parent_id") || p.NameEquals("parentSpanId"))
-            {
-                f.HasParentKey = true;
-                f.ParentId = IdText(v, "parent_span_id");
-            }
-            else if (p.NameEquals("name")) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("start_time_unix_nano") || p.NameEquals("start_time") || p.NameEquals("startTimeUnixNano")) f.Start = ReadNs(v, "start time");
-            else if (p.NameEquals("end_time_unix_nano") || p.NameEquals("end_time") || p.NameEquals("endTimeUnixNano")) f.End = ReadNs(v, "end time");
-            else if (p.NameEquals("status")) ReadStatusObject(v, ref f);
-            else if (p.NameEquals("status_code")) f.Status = MapStatus(v);
-            else if (p.NameEquals("status_message")) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            else if (p.NameEquals("attributes")) f.Attributes = v;
-            else if (p.NameEquals("events")) f.Events = v;
-            else if (p.NameEquals("context") && v.ValueKind == JsonValueKind.Object)
+            if (NameIs(p, "span_id"u8) || NameIs(p, "spanId"u8)) f.SpanId = IdElement(v, "span_id");
+            else if (NameIs(p, "parent_span_id"u8) || NameIs(p, "parent_id"u8) || NameIs(p, "parentSpanId"u8)) f.ParentId = IdElement(v, "parent_span_id");
+            else if (NameIs(p, "name"u8)) f.Name = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (NameIs(p, "start_time_unix_nano"u8) || NameIs(p, "start_time"u8) || NameIs(p, "startTimeUnixNano"u8)) f.Start = ReadNs(v, "start time");
+            else if (NameIs(p, "end_time_unix_nano"u8) || NameIs(p, "end_time"u8) || NameIs(p, "endTimeUnixNano"u8)) f.End = ReadNs(v, "end time");
+            else if (NameIs(p, "status"u8)) ReadStatusObject(v, ref f);
+            else if (NameIs(p, "status_code"u8)) f.Status = MapStatus(v);
+            else if (NameIs(p, "status_message"u8)) f.StatusMessage = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            else if (NameIs(p, "attributes"u8)) f.Attributes = v;
+            else if (NameIs(p, "events"u8)) f.Events = v;
+            else if (NameIs(p, "context"u8) && v.ValueKind == JsonValueKind.Object)
             {
                 // MLflow 2.x: {"context":{"trace_id","span_id"}, "parent_id", ...}
-                if (v.TryGetProperty("span_id", out var sid)) f.SpanId = IdText(sid, "context.span_id");
+                if (v.TryGetProperty("span_id"u8, out var sid)) f.SpanId = IdElement(sid, "context.span_id");
             }
         }
 
-        var spanId = IdCodec.NormalizeSpanId(f.SpanId)
-            ?? throw BackendException.BadResponse($"A span{(f.Name is null ? "" : $" named '{f.Name}'")} has no span_id.");
-        var parentId = IdCodec.NormalizeSpanId(f.ParentId);
+        var name = f.Name;
+        var spanId = SpanIdOf(f.SpanId)
+            ?? throw BackendException.BadResponse($"A span{(name is null ? "" : $" named '{name}'")} has no span_id.");
+        var parentId = SpanIdOf(f.ParentId);
 
-        var events = f.Events.ValueKind == JsonValueKind.Array ? f.Events : default;
-        var eventCount = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 0;
         var attrKind = f.Attributes.ValueKind;
         if (attrKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Undefined or JsonValueKind.Null))
             throw BackendException.BadResponse($"Span {spanId}: \"attributes\" must be an object or an array, got {attrKind}.");
+        // traces.json: an object of JSON-encoded values; OTel: a [{key, value}] list.
+        var attributes = Attributes(f.Attributes, SpanAttributes.Kind.JsonEncoded, spanId);
 
-        // One buffer per span: [ {span attributes}, {event 0 attributes}, {event 1 attributes}, ... ]
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        var w = t_writer;
-        if (w is null) t_writer = w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        else w.Reset(buffer);
-
-        var attrKeys = new List<string>();
-        w.WriteStartArray();
-        WriteAttributes(w, f.Attributes, attrKeys, jsonEncodedValues: !otelDefault || attrKind == JsonValueKind.Object, spanId);
-
-        string[] eventNames = eventCount == 0 ? [] : new string[eventCount];
-        long[] eventTimes = eventCount == 0 ? [] : new long[eventCount];
-        List<string>[] eventKeys = eventCount == 0 ? [] : new List<string>[eventCount];
+        var events = f.Events.ValueKind == JsonValueKind.Array ? f.Events : default;
+        var eventCount = events.ValueKind == JsonValueKind.Array ? events.GetArrayLength() : 0;
+        RawSpanEvent[] rawEvents = eventCount == 0 ? [] : new RawSpanEvent[eventCount];
         if (eventCount > 0)
         {
             var i = 0;
@@ -126,50 +155,25 @@ public static class SpanDecoder
             {
                 if (e.ValueKind != JsonValueKind.Object)
                     throw BackendException.BadResponse($"Span {spanId}: an event must be a JSON object, got {e.ValueKind}.");
-                string name = "";
+                string eventName = "";
                 long time = 0;
                 JsonElement eattrs = default;
                 foreach (var p in e.EnumerateObject())
                 {
-                    if (p.NameEquals("name")) name = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
-                    else if (p.NameEquals("time_unix_nano") || p.NameEquals("timestamp") || p.NameEquals("timeUnixNano")) time = ReadNs(p.Value, "event time") ?? 0;
-                    else if (p.NameEquals("attributes")) eattrs = p.Value;
+                            if (NameIs(p, "name"u8)) eventName = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
+                    else if (NameIs(p, "time_unix_nano"u8) || NameIs(p, "timestamp"u8) || NameIs(p, "timeUnixNano"u8)) time = ReadNs(p.Value, "event time") ?? 0;
+                    else if (NameIs(p, "attributes"u8)) eattrs = p.Value;
                 }
-                eventNames[i] = name;
-                eventTimes[i] = time;
-                eventKeys[i] = new List<string>();
                 // Event attributes are plain values (never JSON-encoded) in both formats.
-                WriteAttributes(w, eattrs, eventKeys[i], jsonEncodedValues: false, spanId);
-                i++;
+                rawEvents[i++] = new RawSpanEvent { Name = eventName, TimeNs = time, Attributes = Attributes(eattrs, SpanAttributes.Kind.Plain, spanId) };
             }
-        }
-        w.WriteEndArray();
-        w.Flush();
-
-        var reader = new Utf8JsonReader(buffer.WrittenSpan);
-        var root = JsonElement.ParseValue(ref reader); // standalone, non-pooled copy
-        if (buffer.Capacity > 1 << 20) { t_buffer = null; t_writer = null; } // don't pin a huge buffer to the thread
-
-        var rootEnum = root.EnumerateArray();
-        rootEnum.MoveNext();
-        var attributes = ToDictionary(rootEnum.Current, attrKeys);
-        RawSpanEvent[] rawEvents = eventCount == 0 ? [] : new RawSpanEvent[eventCount];
-        for (var i = 0; i < eventCount; i++)
-        {
-            rootEnum.MoveNext();
-            rawEvents[i] = new RawSpanEvent
-            {
-                Name = eventNames[i],
-                TimeNs = eventTimes[i],
-                Attributes = ToDictionary(rootEnum.Current, eventKeys[i]),
-            };
         }
 
         return new RawSpan
         {
             SpanId = spanId,
             ParentSpanId = parentId,
-            Name = f.Name ?? "",
+            Name = name ?? "",
             StartTimeNs = f.Start ?? 0,
             EndTimeNs = f.End is null or 0 ? null : f.End,
             Status = f.Status,
@@ -179,17 +183,96 @@ public static class SpanDecoder
         };
     }
 
-    private static Dictionary<string, JsonElement> ToDictionary(JsonElement obj, List<string> keys)
+    /// <summary>Checks the shape of one attribute list (what decoding it later could trip over) and wraps it.</summary>
+    private static SpanAttributes Attributes(JsonElement attrs, SpanAttributes.Kind objectKind, string spanId)
     {
+        switch (attrs.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return attrs.GetPropertyCount() == 0 ? SpanAttributes.Empty : new SpanAttributes(attrs, objectKind);
+            case JsonValueKind.Array:
+                foreach (var kv in attrs.EnumerateArray())
+                {
+                    var k = OtelKey(kv, spanId);
+                    if (kv.TryGetProperty("value"u8, out var v)) WriteAnyValue(null, v, 0); // validate only
+                }
+                return attrs.GetArrayLength() == 0 ? SpanAttributes.Empty : new SpanAttributes(attrs, SpanAttributes.Kind.Otel);
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return SpanAttributes.Empty;
+            default:
+                throw BackendException.BadResponse($"Span {spanId}: attributes must be an object or an array, got {attrs.ValueKind}.");
+        }
+    }
+
+    private static JsonElement OtelKey(JsonElement kv, string spanId) =>
+        kv.ValueKind == JsonValueKind.Object && kv.TryGetProperty("key"u8, out var k) && k.ValueKind == JsonValueKind.String
+            ? k
+            : throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
+
+    // ---------------------------------------------------------------------------------------------
+    // Lazy attribute decoding (called by SpanAttributes on elements Decode has checked).
+
+    /// <summary>All values of one attribute list, written into one buffer and parsed once (one document per list).</summary>
+    internal static Dictionary<string, JsonElement> DecodeAll(JsonElement attrs, SpanAttributes.Kind kind)
+    {
+        if (attrs.ValueKind == JsonValueKind.Undefined) return new Dictionary<string, JsonElement>(0, StringComparer.Ordinal);
+        if (kind == SpanAttributes.Kind.Plain)
+        {
+            // Plain values are used as they are: no copy.
+            var plain = new Dictionary<string, JsonElement>(attrs.GetPropertyCount(), StringComparer.Ordinal);
+            foreach (var p in attrs.EnumerateObject()) plain[p.Name] = p.Value;
+            return plain;
+        }
+
+        var keys = new List<string>();
+        var root = WriteAndParse(w => WriteAttributes(w, attrs, keys, jsonEncodedValues: true));
         var dict = new Dictionary<string, JsonElement>(keys.Count, StringComparer.Ordinal);
         var i = 0;
-        foreach (var p in obj.EnumerateObject())
-            dict[keys[i++]] = p.Value;
+        foreach (var p in root.EnumerateObject()) dict[keys[i++]] = p.Value;
         return dict;
     }
 
+    /// <summary>One traces.json span attribute value: the JSON its string holds, or the value itself.</summary>
+    internal static JsonElement DecodeJsonEncodedValue(JsonElement raw) =>
+        raw.ValueKind == JsonValueKind.String ? WriteAndParse(w => WriteDecodedJsonString(w, raw)) : raw;
+
+    /// <summary>One OTel AnyValue as a plain JSON value (Undefined: the entry had no value, null).</summary>
+    internal static JsonElement DecodeAnyValue(JsonElement any) =>
+        WriteAndParse(w => { if (any.ValueKind == JsonValueKind.Undefined) w.WriteNullValue(); else WriteAnyValue(w, any, 0); });
+
+    /// <summary>
+    /// A traces.json attribute value read as a string, without building a document: the JSON string it
+    /// holds, or (not JSON) the text itself; null when it holds some other JSON value or is no string.
+    /// Same result as <see cref="DecodeJsonEncodedValue"/> followed by GetString.
+    /// </summary>
+    internal static string? JsonEncodedString(JsonElement raw)
+    {
+        if (raw.ValueKind != JsonValueKind.String) return null;
+        var content = Unescaped(JsonMarshal.GetRawUtf8Value(raw), out _);
+        if (!IsSingleJsonValue(content)) return raw.GetString();
+        if (content[0] != (byte)'"') return null;
+        var r = new Utf8JsonReader(content);
+        r.Read();
+        return r.GetString();
+    }
+
+    private static JsonElement WriteAndParse(Action<Utf8JsonWriter> write)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var w = t_writer;
+        if (w is null) t_writer = w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        else w.Reset(buffer);
+        write(w);
+        w.Flush();
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, ValueReaderOptions);
+        var value = JsonElement.ParseValue(ref reader); // standalone, non-pooled copy
+        if (buffer.Capacity > 1 << 20) { t_buffer = null; t_writer = null; } // don't pin a huge buffer to the thread
+        return value;
+    }
+
     /// <summary>Writes one JSON object of attribute values; records the keys in order (property i ↔ keys[i]).</summary>
-    private static void WriteAttributes(Utf8JsonWriter w, JsonElement attrs, List<string> keys, bool jsonEncodedValues, string spanId)
+    private static void WriteAttributes(Utf8JsonWriter w, JsonElement attrs, List<string> keys, bool jsonEncodedValues)
     {
         w.WriteStartObject();
         if (attrs.ValueKind == JsonValueKind.Object)
@@ -205,21 +288,15 @@ public static class SpanDecoder
         }
         else if (attrs.ValueKind == JsonValueKind.Array)
         {
-            // OTel: [{"key": "...", "value": {AnyValue}}]
+            // OTel: [{"key": "...", "value": {AnyValue}}]; shape checked by Decode.
             foreach (var kv in attrs.EnumerateArray())
             {
-                if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String)
-                    throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
-                var key = k.GetString()!;
+                var key = kv.GetProperty("key"u8).GetString()!;
                 keys.Add(key);
                 w.WritePropertyName(key);
-                if (kv.TryGetProperty("value", out var v)) WriteAnyValue(w, v, 0);
+                if (kv.TryGetProperty("value"u8, out var v)) WriteAnyValue(w, v, 0);
                 else w.WriteNullValue();
             }
-        }
-        else if (attrs.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
-        {
-            throw BackendException.BadResponse($"Span {spanId}: attributes must be an object or an array, got {attrs.ValueKind}.");
         }
         w.WriteEndObject();
     }
@@ -231,21 +308,23 @@ public static class SpanDecoder
     private static void WriteDecodedJsonString(Utf8JsonWriter w, JsonElement value)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value); // the quoted, escaped literal
-        var r = new Utf8JsonReader(raw);
-        r.Read();
-        ReadOnlySpan<byte> content;
-        if (!r.ValueIsEscaped) content = r.ValueSpan;
-        else
-        {
-            var max = r.ValueSpan.Length;
-            var scratch = t_scratch;
-            if (scratch is null || scratch.Length < max) t_scratch = scratch = new byte[Math.Max(max, 4096)];
-            var n = r.CopyString(scratch);
-            content = scratch.AsSpan(0, n);
-        }
-
+        var content = Unescaped(raw, out _);
         if (IsSingleJsonValue(content)) w.WriteRawValue(content, skipInputValidation: true);
         else w.WriteRawValue(raw, skipInputValidation: true); // not JSON: keep it as the string it was
+    }
+
+    /// <summary>The content of a quoted JSON string literal, unescaped (into a per-thread scratch buffer if needed).</summary>
+    private static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> literal, out bool wasEscaped)
+    {
+        var r = new Utf8JsonReader(literal);
+        r.Read();
+        wasEscaped = r.ValueIsEscaped;
+        if (!wasEscaped) return r.ValueSpan;
+        var max = r.ValueSpan.Length;
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < max) t_scratch = scratch = new byte[Math.Max(max, 4096)];
+        var n = r.CopyString(scratch);
+        return scratch.AsSpan(0, n);
     }
 
     private static bool IsSingleJsonValue(ReadOnlySpan<byte> utf8)
@@ -272,72 +351,79 @@ public static class SpanDecoder
         }
     }
 
-    /// <summary>OTel AnyValue (snake_case or camelCase proto JSON) to a plain JSON value.</summary>
-    private static void WriteAnyValue(Utf8JsonWriter w, JsonElement any, int depth)
+    /// <summary>
+    /// OTel AnyValue (snake_case or camelCase proto JSON) to a plain JSON value. With no writer it only
+    /// checks what would fail, so Decode can reject a malformed span before any value is read.
+    /// </summary>
+    private static void WriteAnyValue(Utf8JsonWriter? w, JsonElement any, int depth)
     {
         if (depth > 200) throw BackendException.BadResponse("OTel attribute value is nested too deeply.");
         if (any.ValueKind != JsonValueKind.Object)
         {
             // Not an AnyValue wrapper: keep whatever it is.
-            any.WriteTo(w);
+            if (w != null) any.WriteTo(w);
             return;
         }
         foreach (var p in any.EnumerateObject())
         {
             var v = p.Value;
-            if (p.NameEquals("string_value") || p.NameEquals("stringValue") || p.NameEquals("bytes_value") || p.NameEquals("bytesValue"))
+            if (p.NameEquals("string_value"u8) || p.NameEquals("stringValue"u8) || p.NameEquals("bytes_value"u8) || p.NameEquals("bytesValue"u8))
             {
+                if (w is null) return; // leaves cannot fail
                 if (v.ValueKind == JsonValueKind.String) w.WriteRawValue(JsonMarshal.GetRawUtf8Value(v), skipInputValidation: true);
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("int_value") || p.NameEquals("intValue"))
+            if (p.NameEquals("int_value"u8) || p.NameEquals("intValue"u8))
             {
+                if (w is null) return;
                 // proto3 JSON may encode int64 as a string
                 if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) w.WriteNumberValue(l);
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("double_value") || p.NameEquals("doubleValue"))
+            if (p.NameEquals("double_value"u8) || p.NameEquals("doubleValue"u8))
             {
+                if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) w.WriteNumberValue(d);
                 else v.WriteTo(w); // numbers, or "NaN"/"Infinity" kept as strings
                 return;
             }
-            if (p.NameEquals("bool_value") || p.NameEquals("boolValue"))
+            if (p.NameEquals("bool_value"u8) || p.NameEquals("boolValue"u8))
             {
+                if (w is null) return;
                 if (v.ValueKind == JsonValueKind.String) w.WriteBooleanValue(string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase));
                 else v.WriteTo(w);
                 return;
             }
-            if (p.NameEquals("array_value") || p.NameEquals("arrayValue"))
+            if (p.NameEquals("array_value"u8) || p.NameEquals("arrayValue"u8))
             {
-                w.WriteStartArray();
-                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var items) && items.ValueKind == JsonValueKind.Array)
+                w?.WriteStartArray();
+                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values"u8, out var items) && items.ValueKind == JsonValueKind.Array)
                     foreach (var item in items.EnumerateArray()) WriteAnyValue(w, item, depth + 1);
-                w.WriteEndArray();
+                w?.WriteEndArray();
                 return;
             }
-            if (p.NameEquals("kvlist_value") || p.NameEquals("kvlistValue"))
+            if (p.NameEquals("kvlist_value"u8) || p.NameEquals("kvlistValue"u8))
             {
-                w.WriteStartObject();
-                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values", out var kvs) && kvs.ValueKind == JsonValueKind.Array)
+                w?.WriteStartObject();
+                if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("values"u8, out var kvs) && kvs.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var kv in kvs.EnumerateArray())
                     {
-                        if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key", out var k) || k.ValueKind != JsonValueKind.String)
+                        if (kv.ValueKind != JsonValueKind.Object || !kv.TryGetProperty("key"u8, out var k) || k.ValueKind != JsonValueKind.String)
                             throw BackendException.BadResponse("OTel kvlist entry must be {\"key\":…, \"value\":…}.");
-                        w.WritePropertyName(k.GetString()!);
-                        if (kv.TryGetProperty("value", out var kvv)) WriteAnyValue(w, kvv, depth + 1);
-                        else w.WriteNullValue();
+                        w?.WritePropertyName(k.GetString()!);
+                        if (kv.TryGetProperty("value"u8, out var kvv)) WriteAnyValue(w, kvv, depth + 1);
+                        else w?.WriteNullValue();
                     }
                 }
-                w.WriteEndObject();
+                w?.WriteEndObject();
                 return;
             }
         }
         // {} (an empty AnyValue) or an unknown kind
-        w.WriteNullValue();
+        w?.WriteNullValue();
     }
 
     private static void ReadStatusObject(JsonElement v, ref Fields f)
@@ -346,8 +432,8 @@ public static class SpanDecoder
         if (v.ValueKind != JsonValueKind.Object) return;
         foreach (var p in v.EnumerateObject())
         {
-            if (p.NameEquals("code") || p.NameEquals("status_code")) f.Status = MapStatus(p.Value);
-            else if (p.NameEquals("message") || p.NameEquals("description"))
+            if (NameIs(p, "code"u8) || NameIs(p, "status_code"u8)) f.Status = MapStatus(p.Value);
+            else if (NameIs(p, "message"u8) || NameIs(p, "description"u8))
                 f.StatusMessage = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
         }
     }
@@ -357,18 +443,44 @@ public static class SpanDecoder
         if (code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var n))
             return n switch { 1 => "OK", 2 => "ERROR", _ => "UNSET" };
         if (code.ValueKind != JsonValueKind.String) return "UNSET";
-        if (code.ValueEquals("STATUS_CODE_OK") || code.ValueEquals("OK")) return "OK";
-        if (code.ValueEquals("STATUS_CODE_ERROR") || code.ValueEquals("ERROR")) return "ERROR";
+        if (code.ValueEquals("STATUS_CODE_OK"u8) || code.ValueEquals("OK"u8)) return "OK";
+        if (code.ValueEquals("STATUS_CODE_ERROR"u8) || code.ValueEquals("ERROR"u8)) return "ERROR";
         return "UNSET";
     }
 
-    private static string? IdText(JsonElement v, string what) => v.ValueKind switch
+    /// <summary>
+    /// Whether a property is named <paramref name="name"/> (UTF-8, no escapes), comparing the raw name
+    /// first: an escaped name is longer than its text, so only then is it unescaped.
+    /// </summary>
+    internal static bool NameIs(JsonProperty p, ReadOnlySpan<byte> name)
     {
-        JsonValueKind.String => v.GetString(),
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.Number when v.TryGetUInt64(out var u) => u.ToString("x16", CultureInfo.InvariantCulture),
+        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.Length <= name.Length) return raw.SequenceEqual(name);
+        return raw.IndexOf((byte)'\\') >= 0 && p.NameEquals(name);
+    }
+
+    /// <summary>An ID property's value, checked for its kind (string, number or null) where it is read.</summary>
+    private static JsonElement IdElement(JsonElement v, string what) => v.ValueKind switch
+    {
+        JsonValueKind.String or JsonValueKind.Null or JsonValueKind.Undefined => v,
+        JsonValueKind.Number when v.TryGetUInt64(out _) => v,
         _ => throw BackendException.BadResponse($"Span {what} must be a string, got {v.ValueKind}."),
     };
+
+    /// <summary>16 lowercase hex chars, or null for a missing/empty ID.</summary>
+    private static string? SpanIdOf(JsonElement v)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.String:
+                var raw = JsonMarshal.GetRawUtf8Value(v);
+                return IdCodec.TryNormalizeCommonSpanId(raw[1..^1]) ?? IdCodec.NormalizeSpanId(v.GetString());
+            case JsonValueKind.Number:
+                return IdCodec.NormalizeSpanId(v.GetUInt64().ToString("x16", CultureInfo.InvariantCulture));
+            default:
+                return null;
+        }
+    }
 
     private static long? ReadNs(JsonElement v, string what)
     {

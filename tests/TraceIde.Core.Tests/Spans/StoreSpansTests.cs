@@ -11,9 +11,9 @@ namespace TraceIde.Core.Tests.Spans;
 /// </summary>
 public class StoreSpansTests
 {
-    private sealed record Row(string TraceId, string SpanId, string? ParentId, string Name, string? Type, string Status, long Start, long? End, string Content);
+    internal sealed record Row(string TraceId, string SpanId, string? ParentId, string Name, string? Type, string Status, long Start, long? End, string Content);
 
-    private static List<Row> ReadRows()
+    internal static List<Row> ReadRows()
     {
         // Work on a copy: the fixture must never be touched, and other tests may read it concurrently.
         var copy = Path.Combine(Path.GetTempPath(), $"traceide-core-spans-{Guid.NewGuid():N}.db");
