@@ -20,7 +20,7 @@ internal static class HostOverheadScenario
     {
         await using var store = new LocalStoreBackend(metricsStore);
         await using var server = await BenchMlflowServer.StartAsync(fixturesRoot, store, rows: 100).ConfigureAwait(false);
-        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"]))!;
+        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"], BenchCommand.ServedHost))!;
         var rpc = new BenchCommand.StdioClient(host);
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.All });
         var results = new List<(string, string)>();
