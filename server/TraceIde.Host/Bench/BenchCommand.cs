@@ -42,6 +42,7 @@ public static class BenchCommand
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+        if (ServedHost != typeof(BenchCommand).Assembly.Location) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
         report.AppendLine();
         try
         {
