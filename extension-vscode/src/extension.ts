@@ -29,11 +29,20 @@ function resolveStore(store: string): string {
   return folder ? path.join(folder.uri.fsPath, expanded) : path.resolve(expanded);
 }
 
+/**
+ * The host to start: the one published ahead of time for this platform (host/linux-x64: ReadyToRun,
+ * it starts with less JIT work) when the .vsix has it, else the portable one (any OS with .NET 10).
+ */
+export function hostDll(extensionRoot: string): string {
+  const native = path.join(extensionRoot, "host", `${process.platform}-${process.arch}`, "traceide.dll");
+  return fs.existsSync(native) ? native : path.join(extensionRoot, "host", "traceide.dll");
+}
+
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("TraceIde");
   const log = (line: string) => output.appendLine(redact(line));
   const secrets = context.secrets;
-  const dll = vscode.Uri.joinPath(context.extensionUri, "host", "traceide.dll").fsPath;
+  const dll = hostDll(context.extensionUri.fsPath);
 
   const h = new HostProcess({
     dotnet: config().get<string>("dotnetPath")?.trim() || "dotnet",

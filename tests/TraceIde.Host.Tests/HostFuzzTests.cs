@@ -113,6 +113,8 @@ public sealed class StrayMessageTests
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"session/info\"}")]
     [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"session/info\"}")]
     [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"session/info\",\"params\":7}")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"\\u0000\\ud800\",\"params\":{}}")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":\"\\udc00\",\"method\":\"session/info\"}")]
     public async Task A_message_that_is_not_a_request_is_dropped_and_the_host_answers_the_next(string body)
     {
         await using var host = HostProcess.Start();

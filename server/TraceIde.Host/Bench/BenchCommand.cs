@@ -35,10 +35,14 @@ public static class BenchCommand
         }
         var quick = options.Has("--quick");
         var only = options.Get("--only"); // overview | stdio | bigtrace | overhead: one scenario, e.g. to profile it
+        // --host DLL: the `traceide serve` measured by the stdio, bigtrace and overhead scenarios, e.g. the published
+        // host the VS Code extension ships (extension-vscode/host/linux-x64/traceide.dll); default: this one.
+        if (options.Get("--host") is { } hostDll) ServedHost = Path.GetFullPath(hostDll);
         bool Runs(string scenario) => only == null || only == scenario;
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+        if (ServedHost != typeof(BenchCommand).Assembly.Location) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
         report.AppendLine();
         try
         {
@@ -191,10 +195,13 @@ public static class BenchCommand
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
-    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args)
+    /// <summary>The host that `serve` scenarios start (--host); the bench's own assembly unless told.</summary>
+    internal static string ServedHost { get; private set; } = typeof(BenchCommand).Assembly.Location;
+
+    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string? dll = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        psi.ArgumentList.Add(dll ?? typeof(BenchCommand).Assembly.Location);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLFLOW_TRACKING_URI");
         return psi;
@@ -208,7 +215,7 @@ public static class BenchCommand
         for (var run = 0; run < 5; run++)
         {
             var clock = Stopwatch.StartNew();
-            using var host = Process.Start(HostStartInfo(["serve"]))!;
+            using var host = Process.Start(HostStartInfo(["serve"], ServedHost))!;
             var rpc = new StdioClient(host);
             await rpc.CallAsync("initialize", new JsonObject { ["store"] = store }).ConfigureAwait(false);
             starts.Add(clock.Elapsed.TotalMilliseconds);

@@ -59,7 +59,7 @@ internal static class BigTraceScenario
     /// </summary>
     private static async Task<(double P50Ms, long PeakMb, long GrowthMb)> TimeHostAsync(JsonObject initialize, string traceId, int rounds)
     {
-        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"]))!;
+        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"], BenchCommand.ServedHost))!;
         try
         {
             var rpc = new BenchCommand.StdioClient(host);

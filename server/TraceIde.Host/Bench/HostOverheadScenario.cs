@@ -20,7 +20,7 @@ internal static class HostOverheadScenario
     {
         await using var store = new LocalStoreBackend(metricsStore);
         await using var server = await BenchMlflowServer.StartAsync(fixturesRoot, store, rows: 100).ConfigureAwait(false);
-        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"]))!;
+        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"], BenchCommand.ServedHost))!;
         var rpc = new BenchCommand.StdioClient(host);
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.All });
         var results = new List<(string, string)>();
@@ -29,9 +29,10 @@ internal static class HostOverheadScenario
             await rpc.CallAsync("initialize", new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }).ConfigureAwait(false);
 
             var search = new JsonObject { ["experimentIds"] = new JsonArray("1"), ["pageSize"] = 100 };
-            var (searchRaw, searchHost, searchCalls) = await MeasureAsync(server, http, quick ? 30 : 300,
+            var (searchRaw, searchHost, searchCalls, searchCpu) = await MeasureAsync(server, http, host, quick ? 30 : 300,
                 () => rpc.CallRawAsync("traces/search", (JsonObject)search.DeepClone())).ConfigureAwait(false);
             results.Add(Row($"`traces/search`, 100 rows ({searchCalls} HTTP request per call)", searchRaw, searchHost));
+            results.Add(CpuRow("`traces/search`", searchCpu));
 
             var usage = new JsonObject
             {
@@ -40,9 +41,10 @@ internal static class HostOverheadScenario
                 ["endTimeMs"] = 1795478400000,
                 ["timeUnit"] = "day",
             };
-            var (metricsRaw, metricsHost, metricsCalls) = await MeasureAsync(server, http, quick ? 5 : 30,
+            var (metricsRaw, metricsHost, metricsCalls, metricsCpu) = await MeasureAsync(server, http, host, quick ? 5 : 60,
                 () => rpc.CallRawAsync("overview/usage", (JsonObject)usage.DeepClone())).ConfigureAwait(false);
             results.Add(Row($"`overview/usage` over the server's `traces/metrics` (store-full, {metricsCalls} requests per call, sent concurrently by both)", metricsRaw, metricsHost));
+            results.Add(CpuRow("`overview/usage`", metricsCpu));
         }
         finally
         {
@@ -60,11 +62,21 @@ internal static class HostOverheadScenario
     }
 
     /// <summary>
+    /// CPU per call, steadier than wall time on a shared machine: the bench process (stand-in server +
+    /// the raw client, or + the stdio client) and the host process, each summed over the measured rounds.
+    /// </summary>
+    private static (string, string) CpuRow(string what, CpuPerCall c) =>
+        ($"{what}: CPU per call (bench process = stand-in server + client; host process)", string.Create(CultureInfo.InvariantCulture,
+            $"raw: bench {c.BenchRawMs:0.00} ms; via the host: bench {c.BenchHostMs:0.00} ms + host {c.HostMs:0.00} ms"));
+
+    internal readonly record struct CpuPerCall(double BenchRawMs, double BenchHostMs, double HostMs);
+
+    /// <summary>
     /// Learns the HTTP requests one host call makes (the server records their bodies), then alternates a
     /// host call and a raw replay of those requests, after warming both up.
     /// </summary>
-    private static async Task<(List<double> Raw, List<double> Host, int Requests)> MeasureAsync(
-        BenchMlflowServer server, HttpClient http, int rounds, Func<Task<byte[]>> hostCall)
+    private static async Task<(List<double> Raw, List<double> Host, int Requests, CpuPerCall Cpu)> MeasureAsync(
+        BenchMlflowServer server, HttpClient http, Process hostProcess, int rounds, Func<Task<byte[]>> hostCall)
     {
         server.Received.Clear();
         server.Recording = true;
@@ -82,22 +94,37 @@ internal static class HostOverheadScenario
             await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
         })).ConfigureAwait(false);
 
-        for (var i = 0; i < Math.Max(3, rounds / 10); i++)
+        // Warm-up long enough for tiered compilation to settle in both processes (a method is re-compiled
+        // after 30 calls): with 3 rounds the host's background compiler was most of its CPU while measured.
+        for (var i = 0; i < Math.Max(3, rounds / 2); i++)
         {
             await RawAsync().ConfigureAwait(false);
             await hostCall().ConfigureAwait(false);
         }
         var raw = new List<double>();
         var host = new List<double>();
+        using var bench = Process.GetCurrentProcess();
+        double Cpu(Process p)
+        {
+            p.Refresh();
+            return p.TotalProcessorTime.TotalMilliseconds;
+        }
+        double benchRaw = 0, benchHost = 0, hostCpu = 0;
         for (var i = 0; i < rounds; i++)
         {
+            var b0 = Cpu(bench);
             var clock = Stopwatch.StartNew();
             await RawAsync().ConfigureAwait(false);
             raw.Add(clock.Elapsed.TotalMilliseconds);
+            var b1 = Cpu(bench);
+            var h1 = Cpu(hostProcess);
             clock.Restart();
             await hostCall().ConfigureAwait(false);
             host.Add(clock.Elapsed.TotalMilliseconds);
+            benchRaw += b1 - b0;
+            benchHost += Cpu(bench) - b1;
+            hostCpu += Cpu(hostProcess) - h1;
         }
-        return (raw, host, requests.Length);
+        return (raw, host, requests.Length, new CpuPerCall(benchRaw / rounds, benchHost / rounds, hostCpu / rounds));
     }
 }

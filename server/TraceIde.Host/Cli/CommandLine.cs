@@ -25,7 +25,7 @@ public static class CommandLine
           traceide ui [--tracking-uri URL | --store PATH] [--port N] [--no-open] [--webview-root DIR]
               Browser mode: serve the UI and a JSON-RPC WebSocket on 127.0.0.1 (random port unless --port),
               print the page's URL (with its secret token) and open it. Backend as for `traces`.
-          traceide bench [--quick] [--out FILE] [--only overview|stdio|overhead]
+          traceide bench [--quick] [--out FILE] [--only overview|stdio|overhead] [--host TRACEIDE_DLL]
               Benchmarks (from a clone: uses tests/fixtures): overview at 2k and 100k traces, the stdio host.
           traceide bench-store --copies N --out DIR
               Write the bench's generated store (store-full × N, N × 2,000 traces) to DIR/mlflow.db.
@@ -134,7 +134,7 @@ public sealed class Options
         ["serve"] = ["--parent-pid", "--log-file", "--verbose"],
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
-        ["bench"] = ["--quick", "--out", "--only"],
+        ["bench"] = ["--quick", "--out", "--only", "--host"],
         ["bench-overview"] = ["--store"],
         ["bench-store"] = ["--copies", "--out"],
         ["contract"] = ["--typescript", "--out"],

@@ -8,7 +8,7 @@ public enum LogLevel { Debug, Info, Warn, Error }
 /// The host's log: stderr (stdout is reserved for the protocol) and optionally a file. Every line
 /// passes through <see cref="Redact"/> so credentials that slip into a URL or message never land.
 /// </summary>
-public sealed class HostLog : IDisposable
+public sealed partial class HostLog : IDisposable
 {
     private readonly TextWriter _stderr;
     private readonly StreamWriter? _file;
@@ -45,15 +45,19 @@ public sealed class HostLog : IDisposable
         }
     }
 
-    // user:password@ in URLs, and Authorization header values.
-    private static readonly Regex UserInfo = new(@"(?<=://)[^/\s@]+@", RegexOptions.Compiled);
-    private static readonly Regex AuthHeader = new(@"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+\S+", RegexOptions.Compiled);
+    // user:password@ in URLs, and Authorization header values. Source-generated, not RegexOptions.Compiled:
+    // the first log line is written before the `initialize` answer, and compiling two regexes with
+    // Reflection.Emit there cost start-up time.
+    [GeneratedRegex(@"(?<=://)[^/\s@]+@")]
+    private static partial Regex UserInfo();
+    [GeneratedRegex(@"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+\S+")]
+    private static partial Regex AuthHeader();
 
     /// <summary>Removes credentials from a string: URL user-info, Authorization values, and the configured secrets.</summary>
     public static string Redact(string text)
     {
-        text = UserInfo.Replace(text, "***@");
-        text = AuthHeader.Replace(text, "$1$2 ***");
+        text = UserInfo().Replace(text, "***@");
+        text = AuthHeader().Replace(text, "$1$2 ***");
         foreach (var secret in Secrets.Known)
         {
             if (secret.Length >= 4) text = text.Replace(secret, "***", StringComparison.Ordinal);

@@ -168,7 +168,8 @@ public sealed class FrameSanitizer
     /// or array, and an id (when present) a string, an integer or null. Responses are dropped too: the
     /// host never sends the client a request (only notifications), so any response is stray, and
     /// StreamJsonRpc ends the connection on one. `{}`, batches and a number as method ended it as well
-    /// ("Expected a request, result, or error message") — all found by HostFuzzTests.
+    /// ("Expected a request, result, or error message"), and so did a method or id string with a lone
+    /// surrogate escape — all found by HostFuzzTests.
     /// </summary>
     internal static bool IsJsonMessage(ReadOnlySequence<byte> body)
     {
@@ -181,9 +182,11 @@ public sealed class FrameSanitizer
             if (root.ValueKind != JsonValueKind.Object) return false;
             if (!root.TryGetProperty("jsonrpc", out var version) || !version.ValueEquals("2.0")) return false;
             if (!root.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String) return false;
+            _ = method.GetString(); // throws on a lone surrogate ("\ud800"), which StreamJsonRpc cannot read either
             if (root.TryGetProperty("params", out var p) && p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)) return false;
-            return !root.TryGetProperty("id", out var id)
-                || id.ValueKind is JsonValueKind.String or JsonValueKind.Null
+            if (!root.TryGetProperty("id", out var id)) return true;
+            if (id.ValueKind == JsonValueKind.String) _ = id.GetString(); // the same for a string id
+            return id.ValueKind is JsonValueKind.String or JsonValueKind.Null
                 || (id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out _));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)

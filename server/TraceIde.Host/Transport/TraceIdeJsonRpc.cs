@@ -14,10 +14,31 @@ namespace TraceIde.Host.Transport;
 public sealed class TraceIdeJsonRpc : JsonRpc
 {
     private readonly HostLog _log;
+    private readonly IdleTrimmer _idle = new();
 
     public TraceIdeJsonRpc(IJsonRpcMessageHandler handler, HostLog log) : base(handler)
     {
         _log = log;
+    }
+
+    /// <summary>Every request passes here: the idle trimmer counts the running ones.</summary>
+    protected override async ValueTask<JsonRpcMessage> DispatchRequestAsync(JsonRpcRequest request, TargetMethod targetMethod, CancellationToken cancellationToken)
+    {
+        _idle.RequestStarted();
+        try
+        {
+            return await base.DispatchRequestAsync(request, targetMethod, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _idle.RequestEnded();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _idle.Dispose();
+        base.Dispose(disposing);
     }
 
     protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
