@@ -605,6 +605,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
             T Parse(ReadOnlyMemory<byte> json)
             {
+                if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..]; // a UTF-8 BOM, which JsonDocument skips too
                 try
                 {
                     return parse(json);

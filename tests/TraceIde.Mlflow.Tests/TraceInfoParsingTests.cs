@@ -237,6 +237,14 @@ public sealed class TraceInfoParsingTests
     }
 
     [Fact]
+    public async Task A_byte_order_mark_before_the_page_is_skipped_as_a_dom_parse_skips_it()
+    {
+        await using var backend = BackendAnswering([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("""{"traces": [{"trace_id": "tr-1"}]}""")]);
+        var page = await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"] }, CancellationToken.None);
+        Assert.Equal("tr-1", Assert.Single(page.Traces).TraceId);
+    }
+
+    [Fact]
     public async Task An_empty_body_is_an_empty_page_and_the_token_is_read_wherever_it_stands()
     {
         await using (var empty = BackendAnswering([]))
