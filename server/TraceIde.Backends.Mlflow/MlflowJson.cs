@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using TraceIde.Core.Traces;
 using TraceIde.Protocol;
@@ -8,34 +10,430 @@ namespace TraceIde.Backends.Mlflow;
 /// <summary>Parses MLflow REST JSON (TraceInfo V3/V2, assessments, experiments) into contract types.</summary>
 internal static class MlflowJson
 {
-    /// <summary>TraceInfoV3 (spec §3.2).</summary>
+    /// <summary>
+    /// A V3 traces/search answer ({"traces": [TraceInfoV3…], "next_page_token"}) read in one pass over its
+    /// UTF-8 bytes, without a DOM: a 100-row page is ~340 KB, and building a JsonDocument and then looking
+    /// every field up in it cost more than the rest of the host's work on the page. Invalid JSON is a
+    /// <see cref="JsonException"/> even when the shape was wrong earlier (as with a DOM, which validates
+    /// everything first); a wrong shape is a <see cref="FormatException"/>.
+    /// </summary>
+    public static (List<TraceSummary> Traces, string? NextPageToken) ReadSearchPageV3(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException("the answer is not a JSON object");
+            var traces = new List<TraceSummary>();
+            string? next = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("traces"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartArray) throw new FormatException("traces is not an array");
+                    traces = [];
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                        traces.Add(ReadTraceInfoV3(ref reader, json));
+                }
+                else if (reader.ValueTextEquals("next_page_token"u8))
+                {
+                    next = ReadStr(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            reader.Read(); // throws on text after the object, which a DOM parse refuses too
+            return (traces, next);
+        }
+        catch (FormatException)
+        {
+            ThrowIfNotJson(json);
+            throw;
+        }
+    }
+
+    /// <summary>TraceInfoV3 (spec §3.2) of a DOM answer (trace info, traces/get): the same reader as a search row.</summary>
     public static TraceSummary ParseTraceInfoV3(JsonElement info)
     {
         if (info.ValueKind != JsonValueKind.Object) throw new FormatException("trace_info is not an object");
-        var traceId = Str(info, "trace_id") ?? throw new FormatException("trace_info has no trace_id");
-        var experimentId =
-            (info.TryGetProperty("trace_location", out var loc) && loc.ValueKind == JsonValueKind.Object
-             && loc.TryGetProperty("mlflow_experiment", out var exp) && exp.ValueKind == JsonValueKind.Object
-                ? Str(exp, "experiment_id") : null)
-            ?? Str(info, "experiment_id") ?? "";
-        var requestTime = Str(info, "request_time");
-        var duration = Str(info, "execution_duration");
-        var assessments = new List<Assessment>();
-        if (info.TryGetProperty("assessments", out var arr) && arr.ValueKind == JsonValueKind.Array)
-            foreach (var a in arr.EnumerateArray())
-                assessments.Add(ParseAssessment(a));
+        var json = JsonMarshal.GetRawUtf8Value(info);
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return ReadTraceInfoV3(ref reader, json);
+    }
+
+    /// <summary>
+    /// TraceInfoV3 (spec §3.2) from <paramref name="reader"/> on its first token, leaving it on the last.
+    /// <paramref name="json"/> is what the reader reads (for the raw text of non-string map values). As
+    /// with a DOM lookup, the last of duplicate keys wins.
+    /// </summary>
+    private static TraceSummary ReadTraceInfoV3(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException("trace_info is not an object");
+        string? traceId = null, locationExperimentId = null, experimentId = null, state = null, requestTime = null, duration = null;
+        string? requestPreview = null, responsePreview = null, clientRequestId = null;
+        IReadOnlyDictionary<string, string>? tags = null, metadata = null;
+        List<Assessment> assessments = [];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("trace_id"u8)) traceId = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("trace_location"u8)) locationExperimentId = ReadLocationExperimentId(ref reader);
+            else if (reader.ValueTextEquals("experiment_id"u8)) experimentId = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("request_time"u8)) requestTime = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("execution_duration"u8)) duration = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("state"u8)) state = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("request_preview"u8)) requestPreview = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("response_preview"u8)) responsePreview = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("client_request_id"u8)) clientRequestId = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("tags"u8)) tags = ReadStringMap(ref reader, json);
+            else if (reader.ValueTextEquals("trace_metadata"u8)) metadata = ReadStringMap(ref reader, json);
+            else if (reader.ValueTextEquals("assessments"u8))
+            {
+                reader.Read();
+                assessments = [];
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip(); // not a list: no assessments
+                    continue;
+                }
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    assessments.Add(ReadAssessment(ref reader, json));
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        if (traceId == null) throw new FormatException("trace_info has no trace_id");
         return TraceSummaries.Create(
             traceId,
-            experimentId,
-            Str(info, "state") ?? "STATE_UNSPECIFIED",
+            locationExperimentId ?? experimentId ?? "",
+            state ?? "STATE_UNSPECIFIED",
             requestTime == null ? 0 : ParseTimestampMs(requestTime),
             duration == null ? null : ParseDurationMs(duration),
-            Str(info, "request_preview"),
-            Str(info, "response_preview"),
-            Str(info, "client_request_id"),
-            StringMap(info, "tags"),
-            StringMap(info, "trace_metadata"),
+            requestPreview,
+            responsePreview,
+            clientRequestId,
+            tags ?? new Dictionary<string, string>(StringComparer.Ordinal),
+            metadata ?? new Dictionary<string, string>(StringComparer.Ordinal),
             assessments);
+    }
+
+    /// <summary>trace_location.mlflow_experiment.experiment_id, or null (either level not an object, or no id).</summary>
+    private static string? ReadLocationExperimentId(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        string? id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("mlflow_experiment"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+            reader.Read();
+            id = null;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("experiment_id"u8))
+                {
+                    id = ReadStr(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        return id;
+    }
+
+    /// <summary>Assessment JSON (spec §3.8), from <paramref name="reader"/> on its first token.</summary>
+    private static Assessment ReadAssessment(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException("an assessment is not an object");
+        string? id = null, name = null, rationale = null, sourceType = null, sourceId = null, spanId = null;
+        string? create = null, update = null, overrides = null;
+        var valid = true;
+        IReadOnlyDictionary<string, string>? metadata = null;
+        // The kind is the first of feedback, expectation, issue that is an object, wherever it stands.
+        AssessmentPart? feedback = null, expectation = null, issue = null;
+        AssessmentError? topError = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("assessment_id"u8)) id = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("assessment_name"u8)) name = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("feedback"u8)) feedback = ReadPart(ref reader);
+            else if (reader.ValueTextEquals("expectation"u8)) expectation = ReadPart(ref reader);
+            else if (reader.ValueTextEquals("issue"u8)) issue = ReadPart(ref reader);
+            else if (reader.ValueTextEquals("error"u8)) topError = ReadError(ref reader);
+            else if (reader.ValueTextEquals("source"u8)) (sourceType, sourceId) = ReadSource(ref reader);
+            else if (reader.ValueTextEquals("create_time"u8)) create = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("last_update_time"u8)) update = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("rationale"u8)) rationale = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("span_id"u8)) spanId = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("overrides"u8)) overrides = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("valid"u8))
+            {
+                reader.Read();
+                valid = reader.TokenType != JsonTokenType.False;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("metadata"u8))
+            {
+                metadata = ReadStringMap(ref reader, json);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        string kind;
+        JsonElement? value = null;
+        AssessmentError? error = null;
+        if (feedback is { } fb)
+        {
+            kind = "feedback";
+            value = fb.Value;
+            error = fb.Error;
+        }
+        else if (expectation is { } ex)
+        {
+            kind = "expectation";
+            value = ex.Value ?? (ex.SerializedValue is { } text ? ParseSerializedValue(text) : null);
+        }
+        else if (issue is { } iss)
+        {
+            kind = "issue";
+            if (iss.IssueName is { } issueName) value = JsonSerializer.SerializeToElement(issueName);
+        }
+        else
+        {
+            kind = "feedback";
+        }
+        error ??= topError; // the deprecated top-level error
+
+        return new Assessment
+        {
+            AssessmentId = id ?? "",
+            Name = name ?? "",
+            Kind = kind,
+            Value = value,
+            Error = error,
+            Rationale = rationale,
+            SourceType = sourceType == "AI_JUDGE" ? "LLM_JUDGE" : sourceType,
+            SourceId = sourceId,
+            SpanId = string.IsNullOrEmpty(spanId) ? null : spanId,
+            CreateTimeMs = create == null ? null : ParseTimestampMs(create),
+            LastUpdateTimeMs = update == null ? null : ParseTimestampMs(update),
+            Overrides = string.IsNullOrEmpty(overrides) ? null : overrides,
+            Valid = valid,
+            Metadata = metadata ?? new Dictionary<string, string>(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>The object under feedback/expectation/issue: what each kind reads of it.</summary>
+    private sealed record AssessmentPart(JsonElement? Value, AssessmentError? Error, string? SerializedValue, string? IssueName);
+
+    /// <summary>The part, or null when it is not an object (then it does not decide the kind).</summary>
+    private static AssessmentPart? ReadPart(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        JsonElement? value = null;
+        AssessmentError? error = null;
+        string? serialized = null, issueName = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("value"u8))
+            {
+                reader.Read();
+                value = reader.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref reader);
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                error = ReadError(ref reader);
+            }
+            else if (reader.ValueTextEquals("serialized_value"u8))
+            {
+                serialized = null;
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("value"u8))
+                    {
+                        serialized = ReadStr(ref reader);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("issue_name"u8))
+            {
+                issueName = ReadStr(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return new AssessmentPart(value, error, serialized, issueName);
+    }
+
+    /// <summary>An expectation's serialized_value.value: its JSON, or the text itself when it is not JSON.</summary>
+    private static JsonElement ParseSerializedValue(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(text); // keep what we have, as a string
+        }
+    }
+
+    /// <summary>source.source_type and source.source_id; both null when source is not an object.</summary>
+    private static (string? Type, string? Id) ReadSource(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return (null, null);
+        }
+        string? type = null, id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("source_type"u8)) type = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("source_id"u8)) id = ReadStr(ref reader);
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return (type, id);
+    }
+
+    /// <summary>{error_code, error_message, stack_trace}, or null when the value is not an object.</summary>
+    private static AssessmentError? ReadError(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+        string? code = null, message = null, stack = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("error_code"u8)) code = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("error_message"u8)) message = ReadStr(ref reader);
+            else if (reader.ValueTextEquals("stack_trace"u8)) stack = ReadStr(ref reader);
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return new AssessmentError(code, message, stack);
+    }
+
+    /// <summary>
+    /// The value after the property name the reader is on, as <see cref="Str"/> reads it: a string, a
+    /// number's text, otherwise null (the value skipped).
+    /// </summary>
+    private static string? ReadStr(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Number:
+                return Encoding.UTF8.GetString(reader.ValueSpan);
+            default:
+                reader.Skip();
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The object after the property name the reader is on, as <see cref="StringMap"/> reads it: string
+    /// values as strings, any other value as its JSON text; empty when the value is not an object.
+    /// </summary>
+    private static Dictionary<string, string> ReadStringMap(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        reader.Read();
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return result;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    result[key] = reader.GetString()!;
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    var start = checked((int)reader.TokenStartIndex);
+                    reader.Skip();
+                    result[key] = Encoding.UTF8.GetString(json[start..checked((int)reader.BytesConsumed)]);
+                    break;
+                default: // number, true, false, null: the literal's text
+                    result[key] = Encoding.UTF8.GetString(reader.ValueSpan);
+                    break;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Throws the <see cref="JsonException"/> a DOM parse of <paramref name="json"/> would have thrown, if any.</summary>
+    private static void ThrowIfNotJson(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        while (reader.Read())
+        {
+        }
     }
 
     /// <summary>TraceInfoV2 (spec §3.3): key/value arrays, ms numbers, status.</summary>
@@ -63,79 +461,6 @@ internal static class MlflowJson
             []);
     }
 
-    /// <summary>Assessment JSON (spec §3.8).</summary>
-    public static Assessment ParseAssessment(JsonElement a)
-    {
-        string kind;
-        JsonElement? value = null;
-        AssessmentError? error = null;
-        if (a.TryGetProperty("feedback", out var fb) && fb.ValueKind == JsonValueKind.Object)
-        {
-            kind = "feedback";
-            if (fb.TryGetProperty("value", out var v) && v.ValueKind != JsonValueKind.Null) value = v.Clone();
-            if (fb.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object) error = ParseError(e);
-        }
-        else if (a.TryGetProperty("expectation", out var ex) && ex.ValueKind == JsonValueKind.Object)
-        {
-            kind = "expectation";
-            if (ex.TryGetProperty("value", out var v) && v.ValueKind != JsonValueKind.Null) value = v.Clone();
-            else if (ex.TryGetProperty("serialized_value", out var sv) && sv.ValueKind == JsonValueKind.Object
-                     && Str(sv, "value") is { } text)
-            {
-                try
-                {
-                    using var doc = JsonDocument.Parse(text);
-                    value = doc.RootElement.Clone();
-                }
-                catch (JsonException)
-                {
-                    value = JsonSerializer.SerializeToElement(text); // keep what we have, as a string
-                }
-            }
-        }
-        else if (a.TryGetProperty("issue", out var issue) && issue.ValueKind == JsonValueKind.Object)
-        {
-            kind = "issue";
-            if (Str(issue, "issue_name") is { } name) value = JsonSerializer.SerializeToElement(name);
-        }
-        else
-        {
-            kind = "feedback";
-        }
-        if (error == null && a.TryGetProperty("error", out var topError) && topError.ValueKind == JsonValueKind.Object)
-            error = ParseError(topError); // deprecated top-level error
-
-        string? sourceType = null, sourceId = null;
-        if (a.TryGetProperty("source", out var src) && src.ValueKind == JsonValueKind.Object)
-        {
-            sourceType = Str(src, "source_type");
-            if (sourceType == "AI_JUDGE") sourceType = "LLM_JUDGE";
-            sourceId = Str(src, "source_id");
-        }
-        var create = Str(a, "create_time");
-        var update = Str(a, "last_update_time");
-        return new Assessment
-        {
-            AssessmentId = Str(a, "assessment_id") ?? "",
-            Name = Str(a, "assessment_name") ?? "",
-            Kind = kind,
-            Value = value,
-            Error = error,
-            Rationale = Str(a, "rationale"),
-            SourceType = sourceType,
-            SourceId = sourceId,
-            SpanId = string.IsNullOrEmpty(Str(a, "span_id")) ? null : Str(a, "span_id"),
-            CreateTimeMs = create == null ? null : ParseTimestampMs(create),
-            LastUpdateTimeMs = update == null ? null : ParseTimestampMs(update),
-            Overrides = string.IsNullOrEmpty(Str(a, "overrides")) ? null : Str(a, "overrides"),
-            Valid = !(a.TryGetProperty("valid", out var valid) && valid.ValueKind == JsonValueKind.False),
-            Metadata = StringMap(a, "metadata"),
-        };
-    }
-
-    private static AssessmentError ParseError(JsonElement e) =>
-        new(Str(e, "error_code"), Str(e, "error_message"), Str(e, "stack_trace"));
-
     public static Experiment ParseExperiment(JsonElement e)
     {
         var tags = KeyValueArray(e, "tags");
@@ -154,6 +479,7 @@ internal static class MlflowJson
     /// <summary>RFC 3339 (protobuf Timestamp JSON, 0–9 fractional digits) to Unix ms.</summary>
     public static long ParseTimestampMs(string text)
     {
+        if (TryParseProtobufTimestampMs(text.AsSpan().Trim(), out var fast)) return fast;
         var s = text.Trim();
         // .NET parses at most 7 fractional digits; protobuf may send 9.
         var dot = s.IndexOf('.');
@@ -166,6 +492,61 @@ internal static class MlflowJson
         if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto))
             throw new FormatException($"Not an RFC 3339 timestamp: '{text}'");
         return dto.ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>
+    /// The form protobuf writes, "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)", read directly: a search page
+    /// has several hundred timestamps and DateTimeOffset's general parser was a visible part of reading one.
+    /// Same answer as the general path (first 7 fractional digits, ms rounded down); false for anything
+    /// else (other forms, out-of-range fields), which the general path then decides.
+    /// </summary>
+    private static bool TryParseProtobufTimestampMs(ReadOnlySpan<char> s, out long ms)
+    {
+        ms = 0;
+        if (s.Length < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return false;
+        if (!Digits(s.Slice(0, 4), out var year) || !Digits(s.Slice(5, 2), out var month) || !Digits(s.Slice(8, 2), out var day)
+            || !Digits(s.Slice(11, 2), out var hour) || !Digits(s.Slice(14, 2), out var minute) || !Digits(s.Slice(17, 2), out var second))
+            return false;
+        var i = 19;
+        long fraction = 0; // in ticks (7 digits)
+        if (s[i] == '.')
+        {
+            var start = ++i;
+            while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
+            if (i == start) return false;
+            for (var k = 0; k < 7; k++) fraction = fraction * 10 + (start + k < i ? s[start + k] - '0' : 0);
+        }
+        int offsetMinutes;
+        if (i == s.Length - 1 && s[i] == 'Z')
+        {
+            offsetMinutes = 0;
+        }
+        else if (i == s.Length - 6 && s[i] is '+' or '-' && s[i + 3] == ':'
+                 && Digits(s.Slice(i + 1, 2), out var oh) && Digits(s.Slice(i + 4, 2), out var om) && om < 60 && oh * 60 + om <= 14 * 60)
+        {
+            offsetMinutes = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
+        }
+        else
+        {
+            return false;
+        }
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        var utcTicks = new DateTime(year, month, day, hour, minute, second).Ticks + fraction - offsetMinutes * TimeSpan.TicksPerMinute;
+        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks) return false;
+        ms = utcTicks / TimeSpan.TicksPerMillisecond - DateTimeOffset.UnixEpoch.Ticks / TimeSpan.TicksPerMillisecond;
+        return true;
+
+        static bool Digits(ReadOnlySpan<char> d, out int value)
+        {
+            value = 0;
+            foreach (var c in d)
+            {
+                if (!char.IsAsciiDigit(c)) return false;
+                value = value * 10 + (c - '0');
+            }
+            return true;
+        }
     }
 
     /// <summary>protobuf Duration JSON ("2.210s", "2s") to ms (rounded).</summary>

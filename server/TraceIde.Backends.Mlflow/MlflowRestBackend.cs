@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -234,8 +235,11 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
         try
         {
-            return await SendJsonAsync(HttpMethod.Post, V3 + "/traces/search", null, body, EpSearchV3,
-                root => ParsePage(root, MlflowJson.ParseTraceInfoV3), cancellationToken).ConfigureAwait(false);
+            return await SendUtf8Async(HttpMethod.Post, V3 + "/traces/search", null, body, EpSearchV3, json =>
+            {
+                var (traces, next) = MlflowJson.ReadSearchPageV3(json.Span);
+                return new TracePage(traces, string.IsNullOrEmpty(next) ? null : next);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
         {
@@ -538,6 +542,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     private static async Task<string> ReadTextAsync(HttpResponseMessage response, Endpoint endpoint, CancellationToken ct) =>
         await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
 
+    /// <summary>A JSON answer as a DOM, handed to <paramref name="parse"/> (every answer but search pages).</summary>
     private Task<T> SendJsonAsync<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
         JsonNode? body, Endpoint endpoint, Func<JsonElement, T> parse, CancellationToken cancellationToken) =>
         SendAsync(method, path, query, body, endpoint, async (response, ep, ct) =>
@@ -554,17 +559,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 {
                     doc = await JsonDocument.ParseAsync(stream, default, ct).ConfigureAwait(false);
                 }
-                catch (JsonException ex) when (IsHtml(response))
-                {
-                    throw new BackendException(RpcErrorCodes.BadResponse,
-                        $"The tracking server's answer to {ep.Name} was an HTML page, not valid JSON (a proxy or login page? check the tracking URI).",
-                        ex, (int)response.StatusCode);
-                }
                 catch (JsonException ex)
                 {
-                    throw new BackendException(RpcErrorCodes.BadResponse,
-                        $"The tracking server's answer to {ep.Name} was not valid JSON (truncated or not an MLflow server?): {ex.Message}",
-                        ex, (int)response.StatusCode);
+                    throw NotJson(response, ep, ex);
                 }
             }
             try
@@ -575,9 +572,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 }
                 catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
                 {
-                    throw new BackendException(RpcErrorCodes.BadResponse,
-                        $"The tracking server's answer to {ep.Name} was not in the form MLflow answers: {ex.Message}",
-                        ex, (int)response.StatusCode);
+                    throw NotMlflowShape(response, ep, ex);
                 }
             }
             finally
@@ -585,6 +580,87 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 doc.Dispose(); // parsers clone what they keep (SpanDecoder builds standalone documents)
             }
         }, cancellationToken);
+
+    /// <summary>
+    /// A JSON answer as its UTF-8 bytes (one pooled buffer, returned after <paramref name="parse"/>), for
+    /// parsers that read in one pass without a DOM (search pages). Invalid JSON and a shape MLflow does
+    /// not answer fail as with <see cref="SendJsonAsync"/>.
+    /// </summary>
+    private Task<T> SendUtf8Async<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
+        JsonNode? body, Endpoint endpoint, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken) =>
+        SendAsync(method, path, query, body, endpoint, async (response, ep, ct) =>
+        {
+            if (response.Content.Headers.ContentLength == 0)
+                return Parse("{}"u8.ToArray()); // MLflow answers an empty message with {} — tolerate a bare empty body too
+            var (buffer, length) = await ReadBodyAsync(response, ct).ConfigureAwait(false);
+            try
+            {
+                return Parse(buffer.AsMemory(0, length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            T Parse(ReadOnlyMemory<byte> json)
+            {
+                if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..]; // a UTF-8 BOM, which JsonDocument skips too
+                try
+                {
+                    return parse(json);
+                }
+                catch (JsonException ex)
+                {
+                    throw NotJson(response, ep, ex);
+                }
+                catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
+                {
+                    throw NotMlflowShape(response, ep, ex);
+                }
+            }
+        }, cancellationToken);
+
+    /// <summary>The whole body in a buffer rented from the shared pool (the caller returns it).</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        // One byte more than announced, so a body of the announced length ends in one read.
+        var buffer = ArrayPool<byte>.Shared.Rent(response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024);
+        var length = 0;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length < buffer.Length) continue;
+                var larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static BackendException NotJson(HttpResponseMessage response, Endpoint endpoint, JsonException ex) =>
+        IsHtml(response)
+            ? new BackendException(RpcErrorCodes.BadResponse,
+                $"The tracking server's answer to {endpoint.Name} was an HTML page, not valid JSON (a proxy or login page? check the tracking URI).",
+                ex, (int)response.StatusCode)
+            : new BackendException(RpcErrorCodes.BadResponse,
+                $"The tracking server's answer to {endpoint.Name} was not valid JSON (truncated or not an MLflow server?): {ex.Message}",
+                ex, (int)response.StatusCode);
+
+    private static BackendException NotMlflowShape(HttpResponseMessage response, Endpoint endpoint, Exception ex) =>
+        new(RpcErrorCodes.BadResponse,
+            $"The tracking server's answer to {endpoint.Name} was not in the form MLflow answers: {ex.Message}",
+            ex, (int)response.StatusCode);
 
     /// <summary>
     /// One request with the retry policy (<see cref="MlflowRetryPolicy"/>; the one place that decides
