@@ -218,38 +218,16 @@ public static class BigTrace
         w.WriteStartArray("attributes");
         OtelString(w, "mlflow.traceRequestId", traceId);
         OtelString(w, "mlflow.spanType", s.Type);
-        w.WriteStartObject();
-        w.WriteString("key", "mlflow.spanInputs");
-        w.WriteStartObject("value");
-        w.WriteStartObject("kvlist_value");
-        w.WriteStartArray("values");
-        OtelString(w, "query", $"item {s.Item}");
-        w.WriteStartObject();
-        w.WriteString("key", "top_k");
-        w.WriteStartObject("value");
-        w.WriteNumber("int_value", 5);
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteStartObject();
-        w.WriteString("key", "mlflow.spanOutputs");
-        w.WriteStartObject("value");
-        w.WriteStartObject("kvlist_value");
-        w.WriteStartArray("values");
-        OtelString(w, "result", $"item {s.Item} done");
-        w.WriteStartObject();
-        w.WriteString("key", "score");
-        w.WriteStartObject("value");
-        w.WriteNumber("double_value", s.Score);
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndObject();
+        OtelKvList(w, "mlflow.spanInputs", () =>
+        {
+            OtelString(w, "query", $"item {s.Item}");
+            OtelNumber(w, "top_k", "int_value", 5);
+        });
+        OtelKvList(w, "mlflow.spanOutputs", () =>
+        {
+            OtelString(w, "result", $"item {s.Item} done");
+            OtelNumber(w, "score", "double_value", s.Score);
+        });
         w.WriteEndArray();
         WriteEvents(w, s, otel: true);
         w.WriteEndObject();
@@ -298,12 +276,26 @@ public static class BigTrace
         w.WriteEndArray();
     }
 
-    private static void OtelString(Utf8JsonWriter w, string key, string value)
+    // {"key": k, "value": {<kind>: v}}: one OTel attribute (AnyValue) of each shape the generator needs.
+    private static void OtelString(Utf8JsonWriter w, string key, string value) => OtelAttribute(w, key, () => w.WriteString("string_value", value));
+
+    private static void OtelNumber(Utf8JsonWriter w, string key, string kind, double value) => OtelAttribute(w, key, () => w.WriteNumber(kind, value));
+
+    private static void OtelKvList(Utf8JsonWriter w, string key, Action writeValues) => OtelAttribute(w, key, () =>
+    {
+        w.WriteStartObject("kvlist_value");
+        w.WriteStartArray("values");
+        writeValues();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static void OtelAttribute(Utf8JsonWriter w, string key, Action writeValue)
     {
         w.WriteStartObject();
         w.WriteString("key", key);
         w.WriteStartObject("value");
-        w.WriteString("string_value", value);
+        writeValue();
         w.WriteEndObject();
         w.WriteEndObject();
     }
