@@ -71,9 +71,9 @@ public class LazyAttributeTests
             Assert.Equal(fromElement[i].SpanType, fromBytes[i].SpanType);
             Assert.Equal(fromElement[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))), fromBytes[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
         }
-        Assert.Equal(BackendExceptionCode("{\"spans\":["), TraceIde.Protocol.RpcErrorCodes.BadResponse);
-        Assert.Equal(BackendExceptionCode("{\"span\":[]}"), TraceIde.Protocol.RpcErrorCodes.BadResponse);
-        Assert.Equal(BackendExceptionCode("{\"spans\":[{\"name\":\"no id\"}]}"), TraceIde.Protocol.RpcErrorCodes.BadResponse);
+        Assert.Equal(TraceIde.Protocol.RpcErrorCodes.BadResponse, BackendExceptionCode("{\"spans\":["));
+        Assert.Equal(TraceIde.Protocol.RpcErrorCodes.BadResponse, BackendExceptionCode("{\"span\":[]}"));
+        Assert.Equal(TraceIde.Protocol.RpcErrorCodes.BadResponse, BackendExceptionCode("{\"spans\":[{\"name\":\"no id\"}]}"));
         // A bare array and a JSON string holding the document are accepted as for an element.
         Assert.Single(SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes("[{\"span_id\":\"q83vEjRWeJA=\"}]"), "test"));
         Assert.Single(SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize("{\"spans\":[{\"span_id\":\"q83vEjRWeJA=\"}]}")), "test"));
@@ -116,7 +116,7 @@ public class LazyAttributeTests
         Assert.Equal(2, enumerated.Attributes["k"].GetInt32());
         Assert.Equal("LLM", enumerated.SpanType);
         Assert.Equal(2, byKey.Events[0].Attributes["a"].GetInt32());
-        Assert.Equal(1, enumerated.Events[0].Attributes.Count);
+        Assert.Single(enumerated.Events[0].Attributes);
     }
 
     [Theory]
