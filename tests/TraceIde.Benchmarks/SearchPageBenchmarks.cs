@@ -40,7 +40,9 @@ public class SearchPageBenchmarks
         _page = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["traces"] = traces, ["next_page_token"] = "eyJvZmZzZXQiOiAxMDB9" });
         _backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = new Uri("http://127.0.0.1:9/") }, new FixedAnswer(_page));
         ProtocolJson.Configure(_wire);
-        _result = new TracesSearchResult { Traces = ReadRows().GetAwaiter().GetResult().Traces };
+#pragma warning disable VSTHRD002 // BenchmarkDotNet's GlobalSetup is synchronous; no synchronization context here
+        _result = new TracesSearchResult { Traces = ReadRowsAsync().GetAwaiter().GetResult().Traces };
+#pragma warning restore VSTHRD002
     }
 
     [Benchmark(Baseline = true)]
@@ -51,7 +53,7 @@ public class SearchPageBenchmarks
     }
 
     [Benchmark]
-    public Task<TracePage> ReadRows() => _backend.SearchTracesAsync(_query, CancellationToken.None);
+    public Task<TracePage> ReadRowsAsync() => _backend.SearchTracesAsync(_query, CancellationToken.None);
 
     [Benchmark]
     public int SerialiseRows() => JsonSerializer.SerializeToUtf8Bytes(_result, _wire).Length;
