@@ -40,11 +40,7 @@ internal static class MlflowJson
                 {
                     next = ReadStr(ref reader);
                 }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
+                else SkipValue(ref reader);
             }
             reader.Read(); // throws on text after the object, which a DOM parse refuses too
             return (traces, next);
@@ -103,11 +99,7 @@ internal static class MlflowJson
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     assessments.Add(ReadAssessment(ref reader, json));
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
         if (traceId == null) throw new FormatException("trace_info has no trace_id");
         return TraceSummaries.Create(
@@ -127,39 +119,24 @@ internal static class MlflowJson
     /// <summary>trace_location.mlflow_experiment.experiment_id, or null (either level not an object, or no id).</summary>
     private static string? ReadLocationExperimentId(ref Utf8JsonReader reader)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return null;
-        }
+        if (!EnterObject(ref reader)) return null;
         string? id = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (!reader.ValueTextEquals("mlflow_experiment"u8))
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
                 continue;
             }
-            reader.Read();
             id = null;
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
+            if (!EnterObject(ref reader)) continue;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("experiment_id"u8))
                 {
                     id = ReadStr(ref reader);
                 }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
+                else SkipValue(ref reader);
             }
         }
         return id;
@@ -200,11 +177,7 @@ internal static class MlflowJson
             {
                 metadata = ReadStringMap(ref reader, json);
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
 
         string kind;
@@ -257,12 +230,7 @@ internal static class MlflowJson
     /// <summary>The part, or null when it is not an object (then it does not decide the kind).</summary>
     private static AssessmentPart? ReadPart(ref Utf8JsonReader reader)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return null;
-        }
+        if (!EnterObject(ref reader)) return null;
         JsonElement? value = null;
         AssessmentError? error = null;
         string? serialized = null, issueName = null;
@@ -280,34 +248,21 @@ internal static class MlflowJson
             else if (reader.ValueTextEquals("serialized_value"u8))
             {
                 serialized = null;
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
+                if (!EnterObject(ref reader)) continue;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     if (reader.ValueTextEquals("value"u8))
                     {
                         serialized = ReadStr(ref reader);
                     }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
+                    else SkipValue(ref reader);
                 }
             }
             else if (reader.ValueTextEquals("issue_name"u8))
             {
                 issueName = ReadStr(ref reader);
             }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
         return new AssessmentPart(value, error, serialized, issueName);
     }
@@ -329,22 +284,13 @@ internal static class MlflowJson
     /// <summary>source.source_type and source.source_id; both null when source is not an object.</summary>
     private static (string? Type, string? Id) ReadSource(ref Utf8JsonReader reader)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return (null, null);
-        }
+        if (!EnterObject(ref reader)) return (null, null);
         string? type = null, id = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("source_type"u8)) type = ReadStr(ref reader);
             else if (reader.ValueTextEquals("source_id"u8)) id = ReadStr(ref reader);
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
         return (type, id);
     }
@@ -352,25 +298,35 @@ internal static class MlflowJson
     /// <summary>{error_code, error_message, stack_trace}, or null when the value is not an object.</summary>
     private static AssessmentError? ReadError(ref Utf8JsonReader reader)
     {
-        reader.Read();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return null;
-        }
+        if (!EnterObject(ref reader)) return null;
         string? code = null, message = null, stack = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("error_code"u8)) code = ReadStr(ref reader);
             else if (reader.ValueTextEquals("error_message"u8)) message = ReadStr(ref reader);
             else if (reader.ValueTextEquals("stack_trace"u8)) stack = ReadStr(ref reader);
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
+            else SkipValue(ref reader);
         }
         return new AssessmentError(code, message, stack);
+    }
+
+    /// <summary>
+    /// Moves to the value after the property name the reader is on: true when it is an object (read its
+    /// properties next), otherwise the value is skipped and false.
+    /// </summary>
+    private static bool EnterObject(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.StartObject) return true;
+        reader.Skip();
+        return false;
+    }
+
+    /// <summary>Skips the value after the property name the reader is on (a key this parser does not read).</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
     }
 
     /// <summary>
@@ -398,13 +354,8 @@ internal static class MlflowJson
     /// </summary>
     private static Dictionary<string, string> ReadStringMap(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {
-        reader.Read();
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return result;
-        }
+        if (!EnterObject(ref reader)) return result;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var key = reader.GetString()!;
