@@ -83,12 +83,14 @@ public static class BenchStores
         Exec(connection, "ANALYZE;");
     }
 
-    private static void Exec(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    /// <summary>One statement (or several) on a bench store, no timeout, with named parameters.</summary>
+    internal static void Exec(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = tx;
         command.CommandTimeout = 0;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         command.ExecuteNonQuery();
     }
 }

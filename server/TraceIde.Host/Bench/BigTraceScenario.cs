@@ -132,12 +132,12 @@ public static class BigTrace
         using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
         connection.Open();
         using var tx = connection.BeginTransaction();
-        Exec(connection, tx, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)",
+        BenchStores.Exec(connection, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)", tx,
             ("$id", traceId), ("$e", ExperimentId), ("$t", TraceStartNs / 1_000_000), ("$d", (spans.Max(s => s.EndNs) - TraceStartNs) / 1_000_000),
             ("$req", "{\"question\": \"big\"}"), ("$res", "{\"answer\": \"done\"}"));
         foreach (var (key, value) in new[] { ("mlflow.traceName", spans[0].Name), ("mlflow.trace.spansLocation", "TRACKING_STORE"), ("fixture_case", "bench-big") })
-            Exec(connection, tx, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", ("$k", key), ("$v", value), ("$id", traceId));
-        Exec(connection, tx, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", ("$id", traceId));
+            BenchStores.Exec(connection, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", tx, ("$k", key), ("$v", value), ("$id", traceId));
+        BenchStores.Exec(connection, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", tx, ("$id", traceId));
 
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;
@@ -304,12 +304,4 @@ public static class BigTrace
 
     private static string JsonString(string value) => $"\"{JsonEncodedText.Encode(value)}\"";
 
-    private static void Exec(SqliteConnection c, SqliteTransaction tx, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        cmd.ExecuteNonQuery();
-    }
 }
