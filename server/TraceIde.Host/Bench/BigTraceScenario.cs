@@ -64,7 +64,8 @@ internal static class BigTraceScenario
         {
             var rpc = new BenchCommand.StdioClient(host);
             await rpc.CallAsync("initialize", initialize).ConfigureAwait(false);
-            var idle = ProcStatusMb(host.Id, "VmRSS:");
+            host.Refresh();
+            var idle = host.WorkingSet64 / (1024 * 1024);
             var times = new List<double>();
             for (var i = 0; i < rounds + 1; i++)
             {
@@ -73,7 +74,8 @@ internal static class BigTraceScenario
                 if (i > 0) times.Add(clock.Elapsed.TotalMilliseconds);
                 if (answer.Length < 1000) throw new InvalidOperationException($"traces/get answered {answer.Length} bytes");
             }
-            var peak = ProcStatusMb(host.Id, "VmHWM:");
+            host.Refresh();
+            var peak = host.PeakWorkingSet64 / (1024 * 1024); // VmHWM on Linux
             return (BenchCommand.Percentile(times, 50), peak, peak - idle);
         }
         finally
@@ -81,15 +83,6 @@ internal static class BigTraceScenario
             host.Kill();
             await host.WaitForExitAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>A memory line of /proc/PID/status (VmRSS: now, VmHWM: peak) in MB; 0 where /proc is missing (not Linux).</summary>
-    private static long ProcStatusMb(int pid, string field)
-    {
-        var status = $"/proc/{pid}/status";
-        if (!File.Exists(status)) return 0;
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 }
 
