@@ -53,6 +53,51 @@ console.log(`e2e-stress: ${gen.stdout.trim()}`);
 
 const step = stepper("e2e-stress");
 
+/** Init script: every long task (PerformanceObserver 'longtask') into window.__longTasks, or null without the API. */
+const observeLongTasks = () => {
+  window.__longTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: "longtask", buffered: true });
+  } catch {
+    window.__longTasks = null; // no Long Tasks API
+  }
+};
+
+/**
+ * A fast fling through a virtualized list: from the top to the end at 3000 px per frame, counting the
+ * most rows the DOM held; then the long tasks seen while scrolling (null without the API).
+ */
+async function flingToEnd(page, scrollerSel, rowSel) {
+  const scroll = await page.evaluate(async ({ scrollerSel, rowSel }) => {
+    window.__longTasks = window.__longTasks && [];
+    const el = document.querySelector(scrollerSel);
+    el.scrollTop = 0;
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    const t0 = performance.now();
+    let frames = 0;
+    let worstFrame = 0;
+    let last = t0;
+    let maxRows = 0;
+    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+      el.scrollTop += 3000;
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      const now = performance.now();
+      worstFrame = Math.max(worstFrame, now - last);
+      last = now;
+      frames++;
+      maxRows = Math.max(maxRows, document.querySelectorAll(rowSel).length);
+    }
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+    return { ms: performance.now() - t0, frames, worstFrame, maxRows };
+  }, { scrollerSel, rowSel });
+  await page.waitForTimeout(200); // let the observer deliver the last entries
+  const tasks = await page.evaluate(() => window.__longTasks);
+  if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
+  return { ...scroll, tasks: tasks.length, longest: tasks.reduce((m, t) => Math.max(m, t.duration), 0) };
+}
+
 const host = startHost({ dll, store, root, webviewRoot: join(root, "dist") });
 let browser;
 const started = Date.now();
@@ -74,16 +119,9 @@ try {
   await page.addInitScript(() => {
     window.__xss = undefined;
     window.__csp = [];
-    window.__longTasks = [];
     document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
-    try {
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: "longtask", buffered: true });
-    } catch {
-      window.__longTasks = null; // no Long Tasks API
-    }
   });
+  await page.addInitScript(observeLongTasks);
   const rowSel = ".trace-row[data-trace-id]";
   const search = async (filter, expected) => {
     await page.fill("input.search", filter);
@@ -127,34 +165,12 @@ try {
     // Long tasks while scrolling only: forget those of the opening.
     figures.longestOpenTaskMs = await page.evaluate(() => (window.__longTasks ?? []).reduce((m, t) => Math.max(m, t.duration), 0));
     await page.waitForTimeout(300);
-    const scroll = await page.evaluate(async () => {
-      window.__longTasks = window.__longTasks && [];
-      const el = document.querySelector(".span-scroller");
-      const t0 = performance.now();
-      let frames = 0;
-      let worstFrame = 0;
-      let last = t0;
-      let maxRows = 0;
-      // ~ a fast fling: 3000 px per frame from top to bottom (20k rows × 24 px = 480,000 px).
-      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
-        el.scrollTop += 3000;
-        await new Promise((r) => requestAnimationFrame(() => r()));
-        const now = performance.now();
-        worstFrame = Math.max(worstFrame, now - last);
-        last = now;
-        frames++;
-        maxRows = Math.max(maxRows, document.querySelectorAll(".span-row").length);
-      }
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
-      return { ms: performance.now() - t0, frames, worstFrame, maxRows };
-    });
-    await page.waitForTimeout(200); // let the observer deliver the last entries
-    const tasks = await page.evaluate(() => window.__longTasks);
-    if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
-    figures.longTasks = tasks.length;
-    figures.longestScrollTaskMs = tasks.reduce((m, t) => Math.max(m, t.duration), 0);
+    // ~ a fast fling (20k rows × 24 px = 480,000 px).
+    const scroll = await flingToEnd(page, ".span-scroller", ".span-row");
+    figures.longTasks = scroll.tasks;
+    figures.longestScrollTaskMs = scroll.longest;
     figures.scroll = scroll;
-    console.log(`e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${tasks.length}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`);
+    console.log(`e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`);
     if (scroll.maxRows > figures.maxRows) fail(`rows in the DOM grew to ${scroll.maxRows} while scrolling`);
     if (figures.longestScrollTaskMs > LONG_TASK_LIMIT_MS) fail(`a long task of ${Math.round(figures.longestScrollTaskMs)} ms while scrolling (limit ${LONG_TASK_LIMIT_MS} ms)`);
     const lastRow = page.locator(".span-row", { has: page.locator(".span-name", { hasText: /^leaf-last$/ }) });
@@ -233,12 +249,7 @@ try {
     const listContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
     const listPage = await listContext.newPage();
     listPage.on("pageerror", (e) => pageErrors.push(String(e)));
-    await listPage.addInitScript(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
-      }).observe({ type: "longtask", buffered: true });
-    });
+    await listPage.addInitScript(observeLongTasks);
     await listPage.goto(url);
     await listPage.waitForSelector(rowSel, { timeout: 15_000 });
     const listExp = await listPage.evaluate(() => Array.from(document.querySelectorAll("select.experiment option")).find((o) => o.textContent === "stress-10k")?.value);
@@ -276,22 +287,7 @@ try {
     }, LIST_TRACES);
     if (paging.status !== `${LIST_TRACES} traces`) fail(`status after paging: ${paging.status}`);
     figures.listPagingMs = paging.ms;
-    const scroll = await listPage.evaluate(async () => {
-      window.__longTasks = [];
-      const el = document.querySelector(".trace-scroller");
-      el.scrollTop = 0;
-      await new Promise((r) => requestAnimationFrame(() => r()));
-      let maxRows = 0;
-      let frames = 0;
-      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
-        el.scrollTop += 3000;
-        await new Promise((r) => requestAnimationFrame(() => r()));
-        frames++;
-        maxRows = Math.max(maxRows, document.querySelectorAll(".trace-row[data-trace-id]").length);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-      return { frames, maxRows, longest: window.__longTasks.reduce((m, d) => Math.max(m, d), 0), tasks: window.__longTasks.length };
-    });
+    const scroll = await flingToEnd(listPage, ".trace-scroller", rowSel);
     figures.listLongestScrollTaskMs = scroll.longest;
     const oldest = await listPage.evaluate((sel) => {
       const rows = Array.from(document.querySelectorAll(sel));
