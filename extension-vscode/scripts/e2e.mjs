@@ -194,6 +194,22 @@ try {
   }
 
   /** The frame (two iframes deep) whose document matches `selector` and `pred`. */
+  /** Opens a workspace file with Quick Open, retried: on a loaded machine the Enter can land before the
+   *  file search has settled the list (CI once saw the file never open), so each try checks the result. */
+  async function quickOpen(fileName, opened) {
+    await until(`"${fileName}" opened with Quick Open`, async () => {
+      if (await page.locator(".quick-input-widget").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 5000 });
+      await input.fill(fileName);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: fileName }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press("Enter");
+      await opened().first().waitFor({ timeout: 10_000 });
+      return true;
+    }, 60_000);
+  }
+
   async function frameWith(what, selector, pred = async () => true, timeoutMs = 30_000) {
     return until(what, async () => {
       for (const f of page.frames()) {
@@ -231,11 +247,7 @@ try {
 
   // 2. Open a trace by ID from an editor selection (notes.txt holds the ID).
   await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+P");
-  await page.locator(".quick-input-widget input").fill("notes.txt");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "notes.txt" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".monaco-editor .view-lines", { hasText: TRACE }).first().waitFor();
+  await quickOpen("notes.txt", () => page.locator(".monaco-editor .view-lines", { hasText: TRACE }));
   await page.locator(".monaco-editor .view-lines").first().click();
   await page.keyboard.press("Control+F");
   await page.keyboard.type(TRACE);
@@ -317,11 +329,7 @@ try {
 
   // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
   //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
-  await page.keyboard.press("Control+P");
-  await page.locator(".quick-input-widget input").fill("gen_traces.py");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "gen_traces.py" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".tabs-container .tab", { hasText: "gen_traces.py" }).first().waitFor();
+  await quickOpen("gen_traces.py", () => page.locator(".tabs-container .tab.active", { hasText: "gen_traces.py" }));
   const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
   await lens.waitFor({ timeout: 30_000 });
   const lensTitle = (await lens.innerText()).trim();
@@ -338,11 +346,7 @@ try {
   //    count opens them; Disable Notebook Display stops all of it.
   await runCommand("View: Close All Editors"); // so that every trace panel below was opened by a cell
   await until("no editors open", async () => (await page.locator(".tabs-container .tab").count()) === 0, 10_000);
-  await page.keyboard.press("Control+P");
-  await page.locator(".quick-input-widget input").fill("cells.ipynb");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "cells.ipynb" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".notebook-editor .cell-list-container").first().waitFor({ timeout: 30_000 });
+  await quickOpen("cells.ipynb", () => page.locator(".notebook-editor .cell-list-container"));
   await runCommand("TraceIde: Select Test Kernel (tests only)");
   await runCommand("Notebook: Run All");
   const cellStatus = page.locator(".cell-statusbar-container .cell-status-item").filter({ hasText: /\d+ traces?$/ });
