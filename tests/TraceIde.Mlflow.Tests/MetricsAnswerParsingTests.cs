@@ -44,6 +44,9 @@ public sealed class MetricsAnswerParsingTests
             {"metric_name": "m", "dimensions": {"span_name": "b", "time_bucket": "2026-11-17T05:30:00+05:30"}, "values": {"COUNT": 3}},
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00.123456+00:00"}, "values": {"COUNT": 4}},
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00.9999999-01:00"}, "values": {"COUNT": 5}},
+            {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00.123456789+00:00"}, "values": {"COUNT": 51}},
+            {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17t00:00:00z"}, "values": {"COUNT": 52}},
+            {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00+14:00"}, "values": {"COUNT": 53}},
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00"}, "values": {"COUNT": 6}},
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17 00:00:00+00:00"}, "values": {"COUNT": 7}},
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17"}, "values": {"COUNT": 8}},
@@ -81,6 +84,8 @@ public sealed class MetricsAnswerParsingTests
     [InlineData("""{"data_points": [{"metric_name": "m", "values": {"COUNT": [1]}}]}""")]
     [InlineData("""{"data_points": [{"metric_name": "m", "dimensions": {"time_bucket": "yesterday"}}]}""")]
     [InlineData("""{"data_points": [{"metric_name": "m", "dimensions": {"time_bucket": 1795478400000}}]}""")]
+    [InlineData("""{"data_points": [{"metric_name": "m", "dimensions": {"time_bucket": "2026-02-30T00:00:00+00:00"}}]}""")]
+    [InlineData("""{"data_points": [{"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00+15:00"}}]}""")]
     public async Task Answers_not_in_mlflows_shape_are_bad_responses(string body)
     {
         var ex = await Assert.ThrowsAsync<BackendException>(() => ParseAsync(Encoding.UTF8.GetBytes(body)));
