@@ -69,7 +69,7 @@ internal static class HostOverheadScenario
     {
         var r = BenchCommand.Percentile(m.Raw, 50);
         var h = BenchCommand.Percentile(m.Host, 50);
-        return (what, string.Create(CultureInfo.InvariantCulture, $"wall: raw HTTP {r:0.00} ms, host {h:0.00} ms: **{(h - r) / r * 100:+0;-0}%** (p50 of {m.Raw.Count}, load {BenchCommand.LoadAverage()}){more}"));
+        return (what, string.Create(CultureInfo.InvariantCulture, $"wall: raw HTTP {r:0.00} ms, host {h:0.00} ms: **{Math.Round((h - r) / r * 100):+0;-0;0}%** (p50 of {m.Raw.Count}, load {BenchCommand.LoadAverage()}){more}"));
     }
 
     /// <summary>
