@@ -453,8 +453,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
         try
         {
-            return await SendJsonAsync(HttpMethod.Post, V3 + "/traces/metrics", null, body, EpTraceMetrics,
-                root => ParseMetrics(root, query.MetricName), cancellationToken).ConfigureAwait(false);
+            return await SendUtf8Async(HttpMethod.Post, V3 + "/traces/metrics", null, body, EpTraceMetrics,
+                json => MlflowJson.ReadMetricsAnswer(json.Span, query.MetricName), cancellationToken).ConfigureAwait(false);
         }
         catch (BackendException ex) when (ex.MlflowErrorCode == "FEATURE_DISABLED")
         {
@@ -466,57 +466,6 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         {
             throw new BackendException(RpcErrorCodes.InvalidParams, ex.Message, ex, ex.HttpStatus, ex.MlflowErrorCode);
         }
-    }
-
-    private static List<MetricsDataPoint> ParseMetrics(JsonElement root, string metricName)
-    {
-        var list = new List<MetricsDataPoint>();
-        if (!root.TryGetProperty("data_points", out var arr)) return list;
-        if (arr.ValueKind != JsonValueKind.Array) throw new FormatException("data_points is not an array");
-        foreach (var p in arr.EnumerateArray())
-        {
-            if (p.ValueKind != JsonValueKind.Object) throw new FormatException("a data point is not an object");
-            long? bucket = null;
-            var dims = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (p.TryGetProperty("dimensions", out var d) && d.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var kv in d.EnumerateObject())
-                {
-                    var text = kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString()! : kv.Value.GetRawText();
-                    if (kv.Name == "time_bucket")
-                    {
-                        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
-                            throw new FormatException($"time_bucket '{text}' is not an ISO-8601 timestamp");
-                        bucket = ts.ToUnixTimeMilliseconds();
-                    }
-                    else
-                    {
-                        dims[kv.Name] = text;
-                    }
-                }
-            }
-            var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            if (p.TryGetProperty("values", out var v) && v.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var kv in v.EnumerateObject())
-                {
-                    values[kv.Name] = kv.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number => kv.Value.GetDouble(),
-                        JsonValueKind.String when double.TryParse(kv.Value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) => x,
-                        _ => throw new FormatException($"value {kv.Name} is not a number"),
-                    };
-                }
-            }
-            list.Add(new MetricsDataPoint
-            {
-                MetricName = MlflowJson.Str(p, "metric_name") ?? metricName,
-                TimeBucketMs = bucket,
-                Dimensions = dims,
-                Values = values,
-            });
-        }
-        return list;
     }
 
     public ValueTask DisposeAsync()

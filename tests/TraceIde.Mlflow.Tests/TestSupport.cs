@@ -21,6 +21,20 @@ internal static class TestSupport
         return new MlflowRestBackend(configure?.Invoke(options) ?? options);
     }
 
+    /// <summary>A backend whose every request is answered 200 with <paramref name="body"/> (no retries): for parser tests.</summary>
+    public static MlflowRestBackend BackendAnswering(byte[] body) =>
+        new(new MlflowBackendOptions { TrackingUri = new Uri("http://127.0.0.1:9/"), Retry = MlflowRetryPolicy.None }, new FixedAnswer(body));
+
+    private sealed class FixedAnswer(byte[] body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request });
+        }
+    }
+
     /// <summary>A loopback port nobody listens on.</summary>
     public static int ClosedPort()
     {

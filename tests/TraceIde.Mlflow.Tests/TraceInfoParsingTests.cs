@@ -6,6 +6,8 @@ using TraceIde.Core.Backends;
 using TraceIde.Protocol;
 using TraceIde.Testing;
 
+using static TraceIde.Mlflow.Tests.TestSupport;
+
 namespace TraceIde.Mlflow.Tests;
 
 /// <summary>
@@ -280,18 +282,5 @@ public sealed class TraceInfoParsingTests
             fromInfo = await info.GetTraceInfoAsync("tr-1", CancellationToken.None);
         Assert.Equal(JsonSerializer.Serialize(fromSearch, WireOptions), JsonSerializer.Serialize(fromInfo, WireOptions));
         return fromSearch;
-    }
-
-    private static MlflowRestBackend BackendAnswering(byte[] body) =>
-        new(new MlflowBackendOptions { TrackingUri = new Uri("http://127.0.0.1:9/"), Retry = MlflowRetryPolicy.None }, new FixedAnswer(body));
-
-    private sealed class FixedAnswer(byte[] body) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request });
-        }
     }
 }

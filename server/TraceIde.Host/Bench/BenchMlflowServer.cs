@@ -29,6 +29,8 @@ public sealed class BenchMlflowServer : IAsyncDisposable
     public const string SearchPath = "/api/3.0/mlflow/traces/search";
     public const string MetricsPath = "/api/3.0/mlflow/traces/metrics";
     public const string TracesGetPath = "/api/3.0/mlflow/traces/get";
+    public const string RecordPath = "/bench/record";
+    public const string ReceivedPath = "/bench/received";
 
     private readonly WebApplication _app;
     private readonly byte[] _searchPage;
@@ -64,6 +66,18 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         app.MapPost(SearchPath, server.SearchAsync);
         app.MapPost(MetricsPath, server.MetricsAsync);
         app.MapGet(TracesGetPath, server.TracesGetAsync);
+        // For a bench that runs this server in another process (so its CPU is measured alone): start
+        // recording request bodies; stop and answer them as [{path, body}].
+        app.MapPost(RecordPath, () =>
+        {
+            server.Received.Clear();
+            server.Recording = true;
+        });
+        app.MapPost(ReceivedPath, () =>
+        {
+            server.Recording = false;
+            return Results.Text(new JsonArray(server.Received.Select(r => (JsonNode)new JsonObject { ["path"] = r.Path, ["body"] = r.Body }).ToArray()).ToJsonString(), "application/json");
+        });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUri = new Uri(address);

@@ -55,6 +55,8 @@ public static class CommandLine
                 return await Bench.BenchCommand.RunStoreAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "bench-overview": // the child side of `bench` (one scenario per process, for honest peak memory)
                 return await Bench.BenchCommand.RunOverviewChildAsync(options, Console.Out).ConfigureAwait(false);
+            case "bench-server": // the stand-in MLflow server of `bench`'s overhead scenario, in its own process
+                return await Bench.HostOverheadScenario.RunServerChildAsync(options, Console.Out).ConfigureAwait(false);
             case "ui":
                 return await UiCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "contract":
@@ -136,6 +138,7 @@ public sealed class Options
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
         ["bench"] = ["--quick", "--out", "--only", "--host"],
         ["bench-overview"] = ["--store"],
+        ["bench-server"] = ["--fixtures", "--store"],
         ["bench-store"] = ["--copies", "--out"],
         ["contract"] = ["--typescript", "--out"],
         ["version"] = [],
