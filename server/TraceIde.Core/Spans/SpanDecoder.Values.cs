@@ -73,7 +73,7 @@ public static partial class SpanDecoder
         if (r.TokenType == JsonTokenType.String) return r.GetString(); // not a wrapper: kept as it is
         if (r.TokenType == JsonTokenType.StartObject && r.Read() && r.TokenType == JsonTokenType.PropertyName
             && (r.ValueTextEquals("string_value"u8) || r.ValueTextEquals("stringValue"u8)) && r.Read() && r.TokenType == JsonTokenType.String)
-            return r.GetString(); // the usual {"string_value": "LLM"}
+            return SpanTypeString(ref r); // the usual {"string_value": "LLM"}
         var any = DecodeAnyValue(ParseChecked(json));
         return any.ValueKind == JsonValueKind.String ? any.GetString() : null;
     }
@@ -100,7 +100,20 @@ public static partial class SpanDecoder
         if (content[0] != (byte)'"') return null;
         var r = new Utf8JsonReader(content);
         r.Read();
-        return r.GetString();
+        return SpanTypeString(ref r);
+    }
+
+    /// <summary>MLflow's span types: read as these strings instead of one new string per span.</summary>
+    private static readonly string[] KnownSpanTypes =
+        ["LLM", "CHAT_MODEL", "CHAIN", "AGENT", "TOOL", "RETRIEVER", "PARSER", "EMBEDDING", "RERANKER", "MEMORY", "WORKFLOW", "TASK", "GUARDRAIL", "EVALUATOR", "UNKNOWN"];
+
+    /// <summary>The string token the reader is on, as one of <see cref="KnownSpanTypes"/> when it is one.</summary>
+    private static string SpanTypeString(ref Utf8JsonReader r)
+    {
+        if (!r.ValueIsEscaped)
+            foreach (var known in KnownSpanTypes)
+                if (System.Text.Ascii.Equals(r.ValueSpan, known)) return known;
+        return r.GetString()!;
     }
 
     private static JsonElement WriteAndParse(Action<Utf8JsonWriter> write)

@@ -111,7 +111,7 @@ public static partial class SpanDecoder
     {
         var r = new Utf8JsonReader(utf8.Span, CheckedJson);
         r.Read();
-        return ReadSpan(ref r, utf8);
+        return ReadSpan(ref r, utf8, SharedStrings.None);
     }
 
     /// <summary>
@@ -146,10 +146,11 @@ public static partial class SpanDecoder
     {
         var spans = new List<RawSpan>(rows.IsEmpty ? 16 : rows.Length);
         var checkRows = !rows.IsEmpty;
+        var strings = new SharedStrings();
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
             if (checkRows && (spans.Count >= rows.Length || r.TokenStartIndex != rows[spans.Count].Start)) return null;
-            spans.Add(ReadSpan(ref r, source));
+            spans.Add(ReadSpan(ref r, source, strings));
             if (checkRows && r.BytesConsumed != rows[spans.Count - 1].Start + rows[spans.Count - 1].Length) return null;
         }
         return checkRows && spans.Count != rows.Length ? null : spans;
@@ -184,7 +185,7 @@ public static partial class SpanDecoder
         public BackendException? BadValue; // an OTel value that does not decode
     }
 
-    private static RawSpan ReadSpan(ref Utf8JsonReader r, ReadOnlyMemory<byte> source)
+    private static RawSpan ReadSpan(ref Utf8JsonReader r, ReadOnlyMemory<byte> source, SharedStrings strings)
     {
         if (r.TokenType != JsonTokenType.StartObject)
             throw BackendException.BadResponse($"A span must be a JSON object, got {KindOf(r.TokenType)}.");
@@ -204,7 +205,7 @@ public static partial class SpanDecoder
             {
                 case Field.SpanId: spanId = ReadId(ref r, "span_id"); break;
                 case Field.ParentId: parentId = ReadId(ref r, "parent_span_id"); break;
-                case Field.Name: name = r.TokenType == JsonTokenType.String ? r.GetString() : Skipped(ref r); break;
+                case Field.Name: name = r.TokenType == JsonTokenType.String ? strings.Name(ref r) : Skipped(ref r); break;
                 case Field.Start: start = ReadNs(ref r, json, "start time"); break;
                 case Field.End: end = ReadNs(ref r, json, "end time"); break;
                 case Field.Status: ReadStatus(ref r, ref status, ref statusMessage); break;
@@ -227,9 +228,9 @@ public static partial class SpanDecoder
             }
         }
 
-        var spanIdText = SpanIdOf(json, spanId)
+        var spanIdText = SpanIdOf(json, spanId, strings)
             ?? throw BackendException.BadResponse($"A span{(name is null ? "" : $" named '{name}'")} has no span_id.");
-        var parentIdText = SpanIdOf(json, parentId);
+        var parentIdText = SpanIdOf(json, parentId, strings);
 
         if (attributes.Value.Token is not (JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.None or JsonTokenType.Null))
             throw BackendException.BadResponse($"Span {spanIdText}: \"attributes\" must be an object or an array, got {KindOf(attributes.Value.Token)}.");
@@ -244,11 +245,11 @@ public static partial class SpanDecoder
             Status = status,
             StatusMessage = string.IsNullOrEmpty(statusMessage) ? null : statusMessage,
             Attributes = Attributes(source, attributes, SpanAttributes.Kind.JsonEncoded, spanIdText),
-            Events = events.Token == JsonTokenType.StartArray ? ReadEvents(source, events, spanIdText) : [],
+            Events = events.Token == JsonTokenType.StartArray ? ReadEvents(source, events, spanIdText, strings) : [],
         };
     }
 
-    private static RawSpanEvent[] ReadEvents(ReadOnlyMemory<byte> spanSource, Slice events, string spanId)
+    private static RawSpanEvent[] ReadEvents(ReadOnlyMemory<byte> spanSource, Slice events, string spanId, SharedStrings strings)
     {
         var source = spanSource.Slice(events.Start, events.Length); // positions below are in the events array
         var json = source.Span;
@@ -268,7 +269,7 @@ public static partial class SpanDecoder
                 r.Read();
                 switch (field)
                 {
-                    case Field.Name: name = r.TokenType == JsonTokenType.String ? r.GetString()! : Skipped(ref r) ?? ""; break;
+                    case Field.Name: name = r.TokenType == JsonTokenType.String ? strings.Name(ref r) : Skipped(ref r) ?? ""; break;
                     case Field.Start: time = ReadNs(ref r, json, "event time") ?? 0; break;
                     case Field.Attributes: attributes = ScanAttributes(ref r, json, jsonEncoded: false); break;
                     default: r.Skip(); break;
@@ -382,6 +383,42 @@ public static partial class SpanDecoder
             || r.ValueTextEquals("bytes_value"u8) || r.ValueTextEquals("bytesValue"u8);
     }
 
+    /// <summary>
+    /// The strings of one decode that repeat, each made once: span and event names (a big trace repeats a
+    /// few names thousands of times) and span IDs (a parent's ID is read again in each child). Every copy
+    /// would live as long as the spans, and the garbage collector copies what lives. Small tables of the
+    /// last string seen per hash slot; only unescaped ASCII names (what MLflow writes) are shared.
+    /// </summary>
+    private sealed class SharedStrings(bool share = true)
+    {
+        /// <summary>For one span: nothing to share.</summary>
+        public static readonly SharedStrings None = new(share: false);
+
+        private readonly string?[] _names = share ? new string?[512] : [];
+        private readonly ulong[] _idKeys = share ? new ulong[4096] : [];
+        private readonly string?[] _ids = share ? new string?[4096] : [];
+
+        public string Name(ref Utf8JsonReader r)
+        {
+            var utf8 = r.ValueSpan;
+            if (_names.Length == 0 || r.ValueIsEscaped || utf8.Length > 128 || !System.Text.Ascii.IsValid(utf8)) return r.GetString()!;
+            var hash = new HashCode();
+            hash.AddBytes(utf8);
+            var slot = (int)((uint)hash.ToHashCode() % (uint)_names.Length);
+            if (_names[slot] is { } known && System.Text.Ascii.Equals(utf8, known)) return known;
+            return _names[slot] = System.Text.Encoding.ASCII.GetString(utf8);
+        }
+
+        public string Id(ulong id)
+        {
+            if (_ids.Length == 0) return IdCodec.SpanIdText(id);
+            var slot = (int)((id * 0x9E3779B97F4A7C15UL) >> 52); // 12 bits: 4096 slots
+            if (_ids[slot] is { } known && _idKeys[slot] == id) return known;
+            _idKeys[slot] = id;
+            return _ids[slot] = IdCodec.SpanIdText(id);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Property names, compared as raw UTF-8; an escaped name (legal JSON, never written by MLflow) is
     // unescaped first.
@@ -490,15 +527,15 @@ public static partial class SpanDecoder
     }
 
     /// <summary>16 lowercase hex chars, or null for a missing/empty ID.</summary>
-    private static string? SpanIdOf(ReadOnlySpan<byte> json, in IdToken id)
+    private static string? SpanIdOf(ReadOnlySpan<byte> json, in IdToken id, SharedStrings strings)
     {
         switch (id.Text.Token)
         {
             case JsonTokenType.String:
                 var literal = json.Slice(id.Text.Start, id.Text.Length);
-                return IdCodec.TryNormalizeCommonSpanId(literal[1..^1]) ?? IdCodec.NormalizeSpanId(StringOf(literal));
+                return IdCodec.TryDecodeCommonSpanId(literal[1..^1], out var number) ? strings.Id(number) : IdCodec.NormalizeSpanId(StringOf(literal));
             case JsonTokenType.Number:
-                return IdCodec.NormalizeSpanId(id.Number.ToString("x16", CultureInfo.InvariantCulture));
+                return IdCodec.NormalizeSpanId(IdCodec.SpanIdText(id.Number));
             default:
                 return null;
         }
