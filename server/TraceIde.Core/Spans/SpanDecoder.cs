@@ -72,6 +72,12 @@ public static partial class SpanDecoder
             ? DecodeSpanArray(Copy(spans))
             : throw BackendException.BadResponse($"Spans must be a JSON array, got {spans.ValueKind}.");
 
+    /// <summary>
+    /// traces/get's trace.spans from the UTF-8 of the array, which the caller has read as valid JSON (its
+    /// whole answer) and which the spans keep (no copy): it must not change afterwards.
+    /// </summary>
+    public static IReadOnlyList<RawSpan> DecodeOtelSpans(ReadOnlyMemory<byte> spansArray) => DecodeSpanArray(spansArray);
+
     /// <summary>One span in traces.json format (attribute values are JSON-encoded strings).</summary>
     public static RawSpan DecodeMlflowSpan(JsonElement span) => DecodeOneSpan(Copy(span));
 
