@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using TraceIde.Core.Backends;
 using TraceIde.Core.Overview;
+using TraceIde.Core.Spans;
 using TraceIde.Core.Traces;
 using TraceIde.Protocol;
 
@@ -139,6 +141,65 @@ internal static class MlflowJson
             };
         }
         return values;
+    }
+
+    /// <summary>
+    /// A traces/get answer ({"trace": {"trace_info": …, "spans": [...]}}) from its UTF-8 bytes, which the
+    /// spans keep (their attributes stay slices of it): no document of a 70 MB answer and no copy of its
+    /// spans. One pass checks the whole answer is JSON (so invalid JSON is a <see cref="JsonException"/>
+    /// even when the shape is wrong, as with a DOM) and finds the parts; as with a DOM lookup, the last of
+    /// duplicate keys wins. <paramref name="withInfo"/> false: only the spans (trace_info not required).
+    /// </summary>
+    public static TraceData ReadTraceGet(ReadOnlyMemory<byte> body, bool withInfo)
+    {
+        var json = body.Span;
+        var trace = LastObjectOrArray(json, null, "trace"u8, JsonTokenType.StartObject)
+            ?? throw new FormatException("'trace' is missing");
+        (int Start, int Length) info = withInfo
+            ? LastObjectOrArray(json, trace, "trace_info"u8, JsonTokenType.StartObject) ?? throw new FormatException("'trace_info' is missing")
+            : (0, 0);
+        var spans = LastObjectOrArray(json, trace, "spans"u8, JsonTokenType.StartArray);
+        return new TraceData(
+            withInfo ? ParseTraceInfoV3(json.Slice(info.Start, info.Length)) : null!,
+            spans is { } s ? SpanDecoder.DecodeOtelSpans(body.Slice(s.Start, s.Length)) : []);
+    }
+
+    /// <summary>
+    /// Where the last property <paramref name="name"/> of the object at <paramref name="within"/> (null:
+    /// the whole answer, which is then checked to be JSON to its end) lies, if it is an object or array of
+    /// the kind wanted; null otherwise.
+    /// </summary>
+    private static (int Start, int Length)? LastObjectOrArray(ReadOnlySpan<byte> json, (int Start, int Length)? within, ReadOnlySpan<byte> name, JsonTokenType kind)
+    {
+        var whole = within is null;
+        var offset = within?.Start ?? 0;
+        var reader = new Utf8JsonReader(whole ? json : json.Slice(offset, within!.Value.Length));
+        reader.Read();
+        (int, int)? found = null;
+        var isObject = reader.TokenType == JsonTokenType.StartObject;
+        if (isObject)
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var match = reader.ValueTextEquals(name);
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                var isKind = reader.TokenType == kind;
+                reader.Skip();
+                if (match) found = isKind ? (offset + start, (int)reader.BytesConsumed - start) : null;
+            }
+        }
+        else reader.Skip();
+        if (whole) reader.Read(); // throws on text after the value, which a DOM parse refuses too
+        return found;
+    }
+
+    /// <summary>TraceInfoV3 (spec §3.2) from the UTF-8 of the object.</summary>
+    public static TraceSummary ParseTraceInfoV3(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return ReadTraceInfoV3(ref reader, json);
     }
 
     /// <summary>TraceInfoV3 (spec §3.2) of a DOM answer (trace info, traces/get): the same reader as a search row.</summary>

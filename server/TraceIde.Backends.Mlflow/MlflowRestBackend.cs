@@ -298,15 +298,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         ArgumentException.ThrowIfNullOrEmpty(traceId);
         try
         {
-            var whole = await SendJsonAsync(HttpMethod.Get, V3 + "/traces/get", [new("trace_id", traceId)], null, EpTracesGet, root =>
-            {
-                var trace = Required(root, "trace");
-                var info = MlflowJson.ParseTraceInfoV3(Required(trace, "trace_info"));
-                var spans = trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array
-                    ? SpanDecoder.DecodeOtelSpans(arr)
-                    : [];
-                return new TraceData(info, spans);
-            }, cancellationToken).ConfigureAwait(false);
+            var whole = await SendUtf8Async(HttpMethod.Get, V3 + "/traces/get", [new("trace_id", traceId)], null, EpTracesGet,
+                body => MlflowJson.ReadTraceGet(body, withInfo: true), cancellationToken, keepBody: true).ConfigureAwait(false);
             if (whole.Spans.Count > 0) return whole;
         }
         catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
@@ -330,13 +323,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             if (info.State == "IN_PROGRESS") q.Add(new("allow_partial", "true"));
             try
             {
-                var spans = await SendJsonAsync(HttpMethod.Get, V3 + "/traces/get", q, null, EpTracesGet, root =>
-                {
-                    var trace = Required(root, "trace");
-                    return trace.TryGetProperty("spans", out var arr) && arr.ValueKind == JsonValueKind.Array
-                        ? SpanDecoder.DecodeOtelSpans(arr)
-                        : [];
-                }, cancellationToken).ConfigureAwait(false);
+                var spans = await SendUtf8Async(HttpMethod.Get, V3 + "/traces/get", q, null, EpTracesGet,
+                    body => MlflowJson.ReadTraceGet(body, withInfo: false).Spans, cancellationToken, keepBody: true).ConfigureAwait(false);
                 if (spans.Count > 0) return spans;
             }
             catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
@@ -531,16 +519,19 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         }, cancellationToken);
 
     /// <summary>
-    /// A JSON answer as its UTF-8 bytes (one pooled buffer, returned after <paramref name="parse"/>), for
-    /// parsers that read in one pass without a DOM (search pages). Invalid JSON and a shape MLflow does
-    /// not answer fail as with <see cref="SendJsonAsync"/>.
+    /// A JSON answer as its UTF-8 bytes, for parsers that read in one pass without a DOM (search pages,
+    /// traces/get). The bytes are one pooled buffer, returned after <paramref name="parse"/>; with
+    /// <paramref name="keepBody"/> an array of their own that <paramref name="parse"/>'s result may keep
+    /// (decoded spans do). Invalid JSON and a shape MLflow does not answer fail as with <see cref="SendJsonAsync"/>.
     /// </summary>
     private Task<T> SendUtf8Async<T>(HttpMethod method, string path, IReadOnlyList<KeyValuePair<string, string>>? query,
-        JsonNode? body, Endpoint endpoint, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken) =>
+        JsonNode? body, Endpoint endpoint, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken, bool keepBody = false) =>
         SendAsync(method, path, query, body, endpoint, async (response, ep, ct) =>
         {
             if (response.Content.Headers.ContentLength == 0)
                 return Parse("{}"u8.ToArray()); // MLflow answers an empty message with {} — tolerate a bare empty body too
+            if (keepBody)
+                return Parse(await ReadOwnBodyAsync(response, ct).ConfigureAwait(false));
             var (buffer, length) = await ReadBodyAsync(response, ct).ConfigureAwait(false);
             try
             {
@@ -568,6 +559,25 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 }
             }
         }, cancellationToken);
+
+    /// <summary>
+    /// The whole body in an array of its own, read straight into one array of the announced length (a 70 MB
+    /// trace is not read into a pooled buffer and copied); grown when there is no length or more arrives.
+    /// </summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadOwnBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        // One byte more than announced, so a body of the announced length ends in one read.
+        var buffer = new byte[response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024];
+        var length = 0;
+        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length) Array.Resize(ref buffer, checked(buffer.Length * 2));
+        }
+        return buffer.AsMemory(0, length);
+    }
 
     /// <summary>The whole body in a buffer rented from the shared pool (the caller returns it).</summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)

@@ -35,6 +35,22 @@ public sealed class SpanTests
         Assert.All(spans.Where(s => s.ParentSpanId != null), s => Assert.Contains(s.ParentSpanId!, ids));
     }
 
+    /// <summary>traces/get is read from the answer's bytes, which the spans keep: their attributes decode after the call.</summary>
+    [Fact]
+    public async Task Whole_trace_from_traces_get_keeps_info_and_lazily_decoded_attributes()
+    {
+        await using var sb = MlflowReplayServerAndBackend.Start();
+        var trace = await sb.Backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None);
+
+        Assert.Equal("traces_get__s1-paris-t1.json", sb.Server.Requests.Single().MatchedRecording);
+        Assert.Equal(TestSupport.ParisT1, trace.Info.TraceId);
+        Assert.Equal(8, trace.Spans.Count);
+        var root = Assert.Single(trace.Spans, s => s.ParentSpanId == null);
+        Assert.Equal("AGENT", root.SpanType);
+        Assert.Equal("What's the weather in Paris on June 12?",
+            root.Attributes["mlflow.spanInputs"].GetProperty("messages")[0].GetProperty("content").GetString());
+    }
+
     [Fact]
     public async Task In_progress_trace_asks_for_partial_spans()
     {

@@ -34,23 +34,28 @@ public static class IdCodec
 
     /// <summary>
     /// The two shapes nearly every span ID has — 12-char padded base64 and 16 lowercase hex chars — from
-    /// the raw UTF-8 of a JSON string, without the intermediate string; null for anything else (use
-    /// <see cref="NormalizeSpanId"/>, which gives the same result for these shapes).
+    /// the raw UTF-8 of a JSON string, as the 8-byte number, without the intermediate string; false for
+    /// anything else (use <see cref="NormalizeSpanId"/>). <see cref="SpanIdText"/> of the number is what
+    /// <see cref="NormalizeSpanId"/> returns for these shapes.
     /// </summary>
-    internal static string? TryNormalizeCommonSpanId(ReadOnlySpan<byte> utf8)
+    internal static bool TryDecodeCommonSpanId(ReadOnlySpan<byte> utf8, out ulong id)
     {
+        id = 0;
         if (utf8.Length == 12 && utf8[^1] == (byte)'=')
         {
             Span<byte> raw = stackalloc byte[9];
-            return System.Buffers.Text.Base64.DecodeFromUtf8(utf8, raw, out var consumed, out var written) == System.Buffers.OperationStatus.Done
-                && consumed == 12 && written == SpanBytes
-                ? Convert.ToHexStringLower(raw[..SpanBytes])
-                : null;
+            if (System.Buffers.Text.Base64.DecodeFromUtf8(utf8, raw, out var consumed, out var written) != System.Buffers.OperationStatus.Done
+                || consumed != 12 || written != SpanBytes)
+                return false;
+            id = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(raw);
+            return true;
         }
-        if (utf8.Length == SpanBytes * 2 && !utf8.ContainsAnyExcept("0123456789abcdef"u8))
-            return System.Text.Encoding.ASCII.GetString(utf8);
-        return null;
+        return utf8.Length == SpanBytes * 2 && !utf8.ContainsAnyExcept("0123456789abcdef"u8)
+            && ulong.TryParse(utf8, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out id);
     }
+
+    /// <summary>An 8-byte span ID as 16 lowercase hex chars.</summary>
+    internal static string SpanIdText(ulong id) => id.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A 16-byte trace ID in any MLflow encoding to `tr-` + 32 lowercase hex.</summary>
     public static string? NormalizeTraceId(string? id)

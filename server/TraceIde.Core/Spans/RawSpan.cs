@@ -20,7 +20,7 @@ public sealed record RawSpan
     public string Status { get; init; } = "UNSET";
     public string? StatusMessage { get; init; }
     /// <summary>JSON-decoded attribute values, including mlflow.spanInputs/Outputs/Type.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = SpanAttributes.Empty; // shared: no dictionary per span that the decoder then replaces
     public IReadOnlyList<RawSpanEvent> Events { get; init; } = [];
 
     /// <summary>`mlflow.spanType`, or "UNKNOWN".</summary>
@@ -34,5 +34,5 @@ public sealed record RawSpanEvent
     public required string Name { get; init; }
     public long TimeNs { get; init; }
     /// <summary>Event attributes are plain values in MLflow (not JSON-encoded).</summary>
-    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = SpanAttributes.Empty;
 }

@@ -6,7 +6,7 @@ namespace TraceIde.Core.Spans;
 
 /// <summary>
 /// The attributes of one span or event as <see cref="SpanDecoder"/> returns them: a view over the span's
-/// raw attribute JSON (kept alive in the trace's one standalone document) whose values are decoded only
+/// raw attribute JSON (a slice of the bytes the spans were decoded from) whose values are decoded only
 /// when asked for. A single key (<c>TryGetValue</c>, the indexer) decodes only that value; enumerating,
 /// <c>Count</c> or <c>Keys</c> decode all of them once and keep the result.
 /// </summary>
@@ -29,18 +29,24 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
         Otel,
     }
 
-    public static readonly SpanAttributes Empty = new(default, Kind.Plain);
+    /// <summary>No mlflow.spanType (or, OTel, its entry has no value): "UNKNOWN".</summary>
+    internal const int NoSpanType = -1;
 
-    private readonly JsonElement _raw; // Object, Array (Otel) or Undefined (none)
+    public static readonly SpanAttributes Empty = new(ReadOnlyMemory<byte>.Empty, Kind.Plain, NoSpanType);
+
+    private readonly ReadOnlyMemory<byte> _raw; // an object, or an array (Otel); empty: none
     private readonly Kind _kind;
+    private readonly int _spanTypeAt; // where in _raw the last mlflow.spanType value (Otel: its AnyValue) starts
     private Dictionary<string, JsonElement>? _all;
     private string? _spanType;
 
-    /// <param name="raw">An element of a standalone (non-disposable) document, already validated by the decoder.</param>
-    internal SpanAttributes(JsonElement raw, Kind kind)
+    /// <param name="raw">Validated by the decoder; must not change while the attributes live.</param>
+    /// <param name="spanTypeAt">Offset in <paramref name="raw"/> of mlflow.spanType's value, found while decoding, or <see cref="NoSpanType"/>.</param>
+    internal SpanAttributes(ReadOnlyMemory<byte> raw, Kind kind, int spanTypeAt)
     {
-        _raw = raw.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? raw : default;
+        _raw = raw;
         _kind = kind;
+        _spanTypeAt = spanTypeAt;
     }
 
     /// <summary>`mlflow.spanType` as a string, or "UNKNOWN"; decoded once, without building a document.</summary>
@@ -48,20 +54,25 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
 
     private string DecodeSpanType()
     {
-        if (_all is null && _kind == Kind.JsonEncoded && FindRaw("mlflow.spanType"u8, out var raw))
-            return SpanDecoder.JsonEncodedString(raw) ?? "UNKNOWN";
-        return TryGetValue("mlflow.spanType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "UNKNOWN";
+        if (_spanTypeAt < 0) return "UNKNOWN";
+        var value = _raw.Span[_spanTypeAt..];
+        return (_kind switch
+        {
+            Kind.JsonEncoded => SpanDecoder.JsonEncodedString(value),
+            Kind.Otel => SpanDecoder.AnyValueString(value),
+            _ => SpanDecoder.PlainString(value),
+        }) ?? "UNKNOWN";
     }
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out JsonElement value)
     {
         if (_all is { } all) return all.TryGetValue(key, out value);
-        if (!FindRaw(key, out var raw)) { value = default; return false; }
+        if (!FindRaw(key, out var at)) { value = default; return false; }
         value = _kind switch
         {
-            Kind.JsonEncoded => SpanDecoder.DecodeJsonEncodedValue(raw),
-            Kind.Otel => SpanDecoder.DecodeAnyValue(raw),
-            _ => raw,
+            Kind.JsonEncoded => SpanDecoder.DecodeJsonEncodedValue(Value(at)),
+            Kind.Otel => SpanDecoder.DecodeAnyValue(at < 0 ? default : SpanDecoder.ParseChecked(Value(at))),
+            _ => SpanDecoder.ParseChecked(Value(at)),
         };
         return true;
     }
@@ -77,29 +88,63 @@ internal sealed class SpanAttributes : IReadOnlyDictionary<string, JsonElement>
     public IEnumerator<KeyValuePair<string, JsonElement>> GetEnumerator() => All.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private Dictionary<string, JsonElement> All => _all ??= SpanDecoder.DecodeAll(_raw, _kind);
+    private Dictionary<string, JsonElement> All =>
+        _all ??= SpanDecoder.DecodeAll(_raw.IsEmpty ? default : SpanDecoder.ParseChecked(_raw.Span), _kind);
 
-    private bool FindRaw(string key, out JsonElement raw) => FindRaw(System.Text.Encoding.UTF8.GetBytes(key), out raw);
-
-    /// <summary>The raw value of the last entry named <paramref name="key"/> (for Otel: the AnyValue, or Undefined).</summary>
-    private bool FindRaw(ReadOnlySpan<byte> key, out JsonElement raw)
+    /// <summary>The one JSON value that starts at <paramref name="at"/> in the raw attributes.</summary>
+    private ReadOnlySpan<byte> Value(int at)
     {
-        raw = default;
+        var json = _raw.Span[at..];
+        var r = new Utf8JsonReader(json, SpanDecoder.CheckedJson);
+        r.Read();
+        r.Skip();
+        return json[..(int)r.BytesConsumed];
+    }
+
+    /// <summary>
+    /// Where the value of the last entry named <paramref name="key"/> starts (for Otel: its AnyValue, or -1 when
+    /// the entry has none). The raw JSON was validated by the decoder, so the shape is not checked again.
+    /// </summary>
+    private bool FindRaw(string key, out int at)
+    {
+        at = -1;
+        if (_raw.IsEmpty) return false;
         var found = false;
-        if (_raw.ValueKind == JsonValueKind.Object)
+        var r = new Utf8JsonReader(_raw.Span, SpanDecoder.CheckedJson);
+        r.Read();
+        if (r.TokenType == JsonTokenType.StartObject)
         {
-            foreach (var p in _raw.EnumerateObject())
-                if (SpanDecoder.NameIs(p, key)) { raw = p.Value; found = true; }
-        }
-        else if (_raw.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var kv in _raw.EnumerateArray())
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
-                if (kv.GetProperty("key"u8).ValueEquals(key))
+                var match = r.ValueTextEquals(key);
+                r.Read();
+                if (match) { at = (int)r.TokenStartIndex; found = true; }
+                r.Skip();
+            }
+        }
+        else
+        {
+            // OTel: [{"key": …, "value": …}]; as a document lookup would, the last "key" and "value" of an entry count.
+            while (r.Read() && r.TokenType == JsonTokenType.StartObject)
+            {
+                var match = false;
+                var valueAt = -1;
+                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
-                    raw = kv.TryGetProperty("value"u8, out var v) ? v : default;
-                    found = true;
+                    if (r.ValueTextEquals("key"u8))
+                    {
+                        r.Read();
+                        match = r.TokenType == JsonTokenType.String && r.ValueTextEquals(key);
+                    }
+                    else if (r.ValueTextEquals("value"u8))
+                    {
+                        r.Read();
+                        valueAt = (int)r.TokenStartIndex;
+                    }
+                    else r.Read();
+                    r.Skip();
                 }
+                if (match) { at = valueAt; found = true; }
             }
         }
         return found;

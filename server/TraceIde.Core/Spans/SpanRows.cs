@@ -7,12 +7,12 @@ namespace TraceIde.Core.Spans;
 
 /// <summary>
 /// The spans of one trace stored one JSON document per row (the store's <c>spans.content</c>), decoded
-/// with one parse: the rows are joined as <c>[row0,row1,…]</c> and parsed into one standalone document.
+/// in one pass: the rows are joined as <c>[row0,row1,…]</c> into one array the spans keep, and read once.
 /// </summary>
 /// <remarks>
 /// Why: a document per span meant 20,000 small documents for a big trace, all alive as long as its
 /// spans, and the garbage collector copying them tripled the cost of reading the trace. The join is
-/// only taken when it is exactly the rows: every row valid UTF-8, the joined array parses, and each
+/// only taken when it is exactly the rows: every row valid UTF-8, the joined array is valid JSON, and each
 /// element starts and ends where its row does (so a row like <c>1,2</c> or <c>{"a":[1</c> cannot
 /// pass as something else). Otherwise <see cref="TryDecode"/> returns false and the caller decodes the
 /// rows one by one, which reports the bad row exactly as before.
@@ -49,32 +49,57 @@ public sealed class SpanRows : IDisposable
         if (_unusable) return false;
         Ensure(_length + 1);
         _buffer[_length] = (byte)']';
+        // One exact copy that the spans keep (the pooled buffer goes back to the pool).
+        ReadOnlyMemory<byte> joined = _buffer.AsSpan(0, _length + 1).ToArray();
+        var rows = CollectionsMarshal.AsSpan(_rows);
+        try
+        {
+            // Offsets in the copy equal offsets in _buffer: the copy starts at our '['.
+            if (SpanDecoder.DecodeRowArray(joined, rows) is { } decoded)
+            {
+                spans = decoded;
+                return true;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or Backends.BackendException or InvalidOperationException)
+        {
+            // Below: whether the join itself is to blame decides between false and the error.
+        }
+        return TryDecodeAsDocument(joined, rows, out spans);
+    }
+
+    /// <summary>
+    /// The rare case (a row that is not one span, or not one value): a document of the joined rows says whether
+    /// they are exactly one value each (else false), and then decodes them, failing on the first that is no span.
+    /// </summary>
+    private static bool TryDecodeAsDocument(ReadOnlyMemory<byte> joined, ReadOnlySpan<(int Start, int Length)> rows, out IReadOnlyList<RawSpan> spans)
+    {
+        spans = [];
         JsonDocument doc;
         try
         {
-            // One exact copy that the document keeps (the spans reference it). The document is never
-            // disposed: its pooled metadata goes to the garbage collector with the spans, not back to the pool.
-            doc = JsonDocument.Parse(_buffer.AsSpan(0, _length + 1).ToArray().AsMemory());
+            doc = JsonDocument.Parse(joined);
         }
         catch (JsonException)
         {
             return false;
         }
-        var array = doc.RootElement;
-        if (array.GetArrayLength() != _rows.Count) { doc.Dispose(); return false; }
-
-        // Offsets in the copy equal offsets in _buffer: the copy starts at our '['.
-        var origin = JsonMarshal.GetRawUtf8Value(array);
-        var i = 0;
-        foreach (var element in array.EnumerateArray())
+        using (doc)
         {
-            var raw = JsonMarshal.GetRawUtf8Value(element);
-            var offset = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(origin), ref MemoryMarshal.GetReference(raw));
-            if (offset != _rows[i].Start || raw.Length != _rows[i].Length) { doc.Dispose(); return false; }
-            i++;
+            var array = doc.RootElement;
+            if (array.GetArrayLength() != rows.Length) return false;
+            var origin = JsonMarshal.GetRawUtf8Value(array);
+            var i = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                var offset = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(origin), ref MemoryMarshal.GetReference(raw));
+                if (offset != rows[i].Start || raw.Length != rows[i].Length) return false;
+                i++;
+            }
+            spans = SpanDecoder.DecodeSpanArray(joined);
+            return true;
         }
-        spans = SpanDecoder.DecodeKeptArray(array);
-        return true;
     }
 
     private void Ensure(int size)

@@ -79,6 +79,42 @@ public class LazyAttributeTests
         Assert.Single(SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize("{\"spans\":[{\"span_id\":\"q83vEjRWeJA=\"}]}")), "test"));
     }
 
+    /// <summary>
+    /// Bytes are read in one pass, but what a document would say still decides: invalid JSON anywhere is
+    /// reported as such even when an earlier span is not one, and of "spans" twice the last counts.
+    /// </summary>
+    [Fact]
+    public void TraceDataFromBytes_DecidesAsADocumentWould()
+    {
+        var invalidAfterBadSpan = Assert.Throws<BackendException>(() =>
+            SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes("{\"spans\":[{\"name\":\"no id\"}], x}"), "test"));
+        Assert.StartsWith("Unreadable JSON in test:", invalidAfterBadSpan.Message);
+        var badSpan = Assert.Throws<BackendException>(() =>
+            SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes("{\"spans\":[{\"name\":\"no id\"}]}"), "test"));
+        Assert.Equal("A span named 'no id' has no span_id.", badSpan.Message);
+
+        var twice = SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(
+            "{\"spans\":[{\"span_id\":\"q83vEjRWeJA=\",\"name\":\"first\"}],\"spans\":[{\"span_id\":\"OfSRxhLJL0c=\",\"name\":\"last\"}]}"), "test");
+        Assert.Equal("last", Assert.Single(twice).Name);
+    }
+
+    /// <summary>A parent ID in another encoding than its span's (hex vs base64) names the same span.</summary>
+    [Fact]
+    public void ParentIds_InEitherEncoding_MatchTheirSpans()
+    {
+        var spans = SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes("""
+            {"spans":[{"span_id":"q83vEjRWeJA=","name":"root"},
+                      {"span_id":"OfSRxhLJL0c=","parent_span_id":"abcdef1234567890","name":"a"},
+                      {"span_id":"0123456789abcdef","parent_span_id":"OfSRxhLJL0c=","name":"b"},
+                      {"span_id":"ASNFZ4mrze8=","parent_span_id":"0x0123456789ABCDEF","name":"c"}]}
+            """), "test");
+        Assert.Equal(["abcdef1234567890", "39f491c612c92f47", "0123456789abcdef", "0123456789abcdef"], spans.Select(s => s.SpanId));
+        Assert.Equal([null, "abcdef1234567890", "39f491c612c92f47", "0123456789abcdef"], spans.Select(s => s.ParentSpanId));
+        var tree = SpanTreeBuilder.Build(spans);
+        Assert.Equal(["root", "a", "b"], tree.Nodes.Select(n => n.Span.Name)); // c duplicates b's ID: dropped
+        Assert.Equal([0, 1, 2], tree.Nodes.Select(n => n.Depth));
+    }
+
     private static int BackendExceptionCode(string json) =>
         Assert.Throws<BackendException>(() => SpanDecoder.DecodeTraceData(Encoding.UTF8.GetBytes(json), "test")).Code;
 
