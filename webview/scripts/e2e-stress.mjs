@@ -160,7 +160,7 @@ try {
     figures.maxRows = Math.ceil(viewport / 24) + 1 + 2 * 10;
     if (inDom > figures.maxRows) fail(`span tree not virtualized: ${inDom} rows in the DOM for a ${viewport}px viewport`);
     figures.rowsInDom = inDom;
-    console.log(`e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px; traces/get ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms)`);
+    console.log(`e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px; traces/get ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms; Playwright has the browser copy each WebSocket frame into CDP, which delays the paint: npm run bench:paint measures without it)`);
     await page.screenshot({ path: join(out, "stress-01-20k-open.png") });
 
     // Long tasks while scrolling only: forget those of the opening.
