@@ -210,6 +210,9 @@ public static class SpanTreeBuilder
         }
         finally
         {
+            // The index's entries are on the large-object heap from ~3,500 spans on, where only a full collection
+            // frees them; until then the span IDs they hold would count as alive (see BlockList). Cleared, they hold nothing.
+            index.Clear();
             ArrayPool<int>.Shared.Return(parent);
             ArrayPool<int>.Shared.Return(scratch);
             ArrayPool<int>.Shared.Return(order);
