@@ -89,7 +89,7 @@ public static partial class SpanDecoder
     /// an earlier pass read it), which the spans keep. The format of a span is told by its shape (attributes
     /// object vs. array), so one decoder serves both.
     /// </summary>
-    internal static List<RawSpan> DecodeSpanArray(ReadOnlyMemory<byte> utf8)
+    internal static BlockList<RawSpan> DecodeSpanArray(ReadOnlyMemory<byte> utf8)
     {
         var r = new Utf8JsonReader(utf8.Span, CheckedJson);
         r.Read();
@@ -101,7 +101,7 @@ public static partial class SpanDecoder
     /// <paramref name="rows"/> (the store's rows joined, see <see cref="SpanRows"/>); null when they do not.
     /// Throws like a reader on invalid JSON, and BadResponse for an element that is not a span.
     /// </summary>
-    internal static List<RawSpan>? DecodeRowArray(ReadOnlyMemory<byte> utf8, ReadOnlySpan<(int Start, int Length)> rows)
+    internal static BlockList<RawSpan>? DecodeRowArray(ReadOnlyMemory<byte> utf8, ReadOnlySpan<(int Start, int Length)> rows)
     {
         var r = new Utf8JsonReader(utf8.Span);
         r.Read();
@@ -130,12 +130,12 @@ public static partial class SpanDecoder
     /// {"spans": [...], …} in one pass under a document's default reader options (so the same JSON is
     /// refused); null for every other shape, and for "spans" twice (a document takes the last).
     /// </summary>
-    private static List<RawSpan>? TryReadSpansProperty(ReadOnlyMemory<byte> utf8)
+    private static BlockList<RawSpan>? TryReadSpansProperty(ReadOnlyMemory<byte> utf8)
     {
         var r = new Utf8JsonReader(utf8.Span);
         r.Read();
         if (r.TokenType != JsonTokenType.StartObject) return null;
-        List<RawSpan>? spans = null;
+        BlockList<RawSpan>? spans = null;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
             var isSpans = r.ValueTextEquals("spans"u8);
@@ -148,9 +148,9 @@ public static partial class SpanDecoder
     }
 
     /// <summary>The reader is on the array's start; leaves it on its end. Null: an element is not where <paramref name="rows"/> says.</summary>
-    private static List<RawSpan>? ReadSpanArray(ref Utf8JsonReader r, ReadOnlyMemory<byte> source, ReadOnlySpan<(int Start, int Length)> rows)
+    private static BlockList<RawSpan>? ReadSpanArray(ref Utf8JsonReader r, ReadOnlyMemory<byte> source, ReadOnlySpan<(int Start, int Length)> rows)
     {
-        var spans = new List<RawSpan>(rows.IsEmpty ? 16 : rows.Length);
+        var spans = new BlockList<RawSpan>(); // not a List: see BlockList
         var checkRows = !rows.IsEmpty;
         var strings = new SharedStrings();
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)

@@ -22,19 +22,42 @@ public static class SpanTreeBuilder
         ArgumentNullException.ThrowIfNull(spans);
         var warnings = new List<string>();
 
-        // 1. Unique spans (first wins).
+        // 1. Unique spans (first wins). The index and the working copy hold references and, for a big trace, are
+        // large objects, which only a full collection frees: until then they would keep every span (ID) alive
+        // after the trace is done with (see BlockList). So the copy is rented, and both are cleared at the end.
         var index = new Dictionary<string, int>(spans.Count, StringComparer.Ordinal);
-        var list = new RawSpan[spans.Count];
-        var n = 0;
-        foreach (var s in spans)
+        var list = ArrayPool<RawSpan>.Shared.Rent(spans.Count);
+        try
         {
-            if (s is null) continue;
-            if (index.TryAdd(s.SpanId, n)) list[n++] = s;
-            else warnings.Add($"Duplicate span ID {s.SpanId}: kept the first span '{list[index[s.SpanId]].Name}', ignored '{s.Name}'.");
+            var n = 0;
+            foreach (var s in spans)
+            {
+                if (s is null) continue;
+                if (index.TryAdd(s.SpanId, n)) list[n++] = s;
+                else warnings.Add($"Duplicate span ID {s.SpanId}: kept the first span '{list[index[s.SpanId]].Name}', ignored '{s.Name}'.");
+            }
+            if (n == 0) return new SpanTree([], warnings);
+            // The nodes keep the spans: the decoder's list (no one can change it) when every span was kept, else a
+            // copy of the kept ones.
+            IReadOnlyList<RawSpan> kept = spans;
+            if (n < spans.Count || spans is not BlockList<RawSpan>)
+            {
+                var copy = new BlockList<RawSpan>();
+                for (var i = 0; i < n; i++) copy.Add(list[i]);
+                kept = copy;
+            }
+            return Build(list, n, index, kept, warnings);
         }
-        if (n == 0) return new SpanTree([], warnings);
-        if (n < list.Length) Array.Resize(ref list, n);
+        finally
+        {
+            index.Clear();
+            ArrayPool<RawSpan>.Shared.Return(list, clearArray: true);
+        }
+    }
 
+    /// <summary>The tree of <paramref name="list"/>[..<paramref name="n"/>] (unique IDs: their positions in <paramref name="index"/>), which are <paramref name="kept"/>.</summary>
+    private static SpanTree Build(RawSpan[] list, int n, Dictionary<string, int> index, IReadOnlyList<RawSpan> kept, List<string> warnings)
+    {
         // The tree's own arrays (kept by its nodes) are sized once; the rest is rented and returned at the end,
         // so a big trace makes no large-object garbage but these.
         var depth = new int[n];
@@ -206,7 +229,7 @@ public static class SpanTreeBuilder
                 }
             }
             if (count != n) throw new InvalidOperationException($"Span tree lost spans ({count} of {n}); this is a bug.");
-            return new SpanTree(new SpanNodes(list, preorder, depth, selfNs, critical, orphaned, childStart), warnings);
+            return new SpanTree(new SpanNodes(kept, preorder, depth, selfNs, critical, orphaned, childStart), warnings);
         }
         finally
         {
@@ -229,7 +252,7 @@ public static class SpanTreeBuilder
     /// The nodes in pre-order, each made when read from the tree's arrays: a big trace's tree is read once
     /// (into the answer), and 100,000 node objects alive at once only made the garbage collector copy them.
     /// </summary>
-    private sealed class SpanNodes(RawSpan[] spans, int[] preorder, int[] depth, long[] selfNs, bool[] critical, bool[] orphaned, int[] childStart)
+    private sealed class SpanNodes(IReadOnlyList<RawSpan> spans, int[] preorder, int[] depth, long[] selfNs, bool[] critical, bool[] orphaned, int[] childStart)
         : IReadOnlyList<SpanNode>
     {
         public int Count => preorder.Length;
