@@ -152,8 +152,9 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
             {
                 instance = Launch();
                 await InitializeAsync(instance, stop).ConfigureAwait(false);
-                lock (_gate) Volatile.Read(ref _ready).TrySetResult(instance);
+                // CurrentPid before "ready": whoever awaited readiness may read it at once (CI caught a null).
                 CurrentPid = instance.Pid;
+                lock (_gate) Volatile.Read(ref _ready).TrySetResult(instance);
                 HostStarted?.Invoke(instance.Pid);
                 await instance.Exited.WithCancellationAsync(stop).ConfigureAwait(false);
             }
