@@ -194,20 +194,33 @@ try {
   }
 
   /** The frame (two iframes deep) whose document matches `selector` and `pred`. */
-  /** Opens a workspace file with Quick Open, retried: on a loaded machine the Enter can land before the
-   *  file search has settled the list (CI once saw the file never open), so each try checks the result. */
+  /** Opens a workspace file with Quick Open, retried, each try checking the file opened. Focus is taken
+   *  back from any webview first: a restored trace panel focuses its span tree, and Ctrl+P pressed inside a
+   *  webview's frame did not reach the workbench (CI: Quick Open never showed). */
   async function quickOpen(fileName, opened) {
+    let lastTry = "";
+    let tries = 0;
     await until(`"${fileName}" opened with Quick Open`, async () => {
-      if (await page.locator(".quick-input-widget").isVisible().catch(() => false)) await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+P");
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor({ state: "visible", timeout: 5000 });
-      await input.fill(fileName);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: fileName }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press("Enter");
-      await opened().first().waitFor({ timeout: 10_000 });
-      return true;
-    }, 60_000);
+      try {
+        tries++;
+        if (await page.locator(".quick-input-widget").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+        await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+        await page.keyboard.press("Control+P");
+        const input = page.locator(".quick-input-widget input");
+        await input.waitFor({ state: "visible", timeout: 5000 });
+        await input.fill(fileName);
+        await page.locator(".quick-input-list .monaco-list-row", { hasText: fileName }).first().waitFor({ timeout: 10_000 });
+        await page.keyboard.press("Enter");
+        await opened().first().waitFor({ timeout: 10_000 });
+        return true;
+      } catch (e) {
+        lastTry = e.message.split("\n")[0];
+        if (tries === 1) await page.screenshot({ path: join(out, `quick-open-retry-${fileName}.png`) }).catch(() => {});
+        return false;
+      }
+    }, 60_000).catch((e) => {
+      throw new Error(`${e.message} after ${tries} tries; the last: ${lastTry}`);
+    });
   }
 
   async function frameWith(what, selector, pred = async () => true, timeoutMs = 30_000) {
