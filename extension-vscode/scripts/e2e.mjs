@@ -343,7 +343,8 @@ try {
   // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
   //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
   await quickOpen("gen_traces.py", () => page.locator(".tabs-container .tab.active", { hasText: "gen_traces.py" }));
-  const lens = page.locator(".codelens-decoration a", { hasText: /calls? · p50|no calls in range/ }).first();
+  // :visible — under load a hidden lens (another editor's) matched first and was waited on for 30 s.
+  const lens = page.locator(".codelens-decoration a:visible", { hasText: /calls? · p50|no calls in range/ }).first();
   await lens.waitFor({ timeout: 30_000 });
   const lensTitle = (await lens.innerText()).trim();
   await lens.click();
