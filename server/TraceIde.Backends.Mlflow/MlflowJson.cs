@@ -273,21 +273,8 @@ internal static class MlflowJson
         string? id = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (!reader.ValueTextEquals("mlflow_experiment"u8))
-            {
-                SkipValue(ref reader);
-                continue;
-            }
-            id = null;
-            if (!EnterObject(ref reader)) continue;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("experiment_id"u8))
-                {
-                    id = ReadStr(ref reader);
-                }
-                else SkipValue(ref reader);
-            }
+            if (reader.ValueTextEquals("mlflow_experiment"u8)) id = ReadStringIn(ref reader, "experiment_id"u8);
+            else SkipValue(ref reader);
         }
         return id;
     }
@@ -397,16 +384,7 @@ internal static class MlflowJson
             }
             else if (reader.ValueTextEquals("serialized_value"u8))
             {
-                serialized = null;
-                if (!EnterObject(ref reader)) continue;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("value"u8))
-                    {
-                        serialized = ReadStr(ref reader);
-                    }
-                    else SkipValue(ref reader);
-                }
+                serialized = ReadStringIn(ref reader, "value"u8);
             }
             else if (reader.ValueTextEquals("issue_name"u8))
             {
@@ -470,6 +448,22 @@ internal static class MlflowJson
         if (reader.TokenType == JsonTokenType.StartObject) return true;
         reader.Skip();
         return false;
+    }
+
+    /// <summary>
+    /// The string property <paramref name="name"/> of the object after the property name the reader is on
+    /// (the last of duplicates, as with a DOM); null when the value is not an object or lacks it.
+    /// </summary>
+    private static string? ReadStringIn(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (!EnterObject(ref reader)) return null;
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(name)) value = ReadStr(ref reader);
+            else SkipValue(ref reader);
+        }
+        return value;
     }
 
     /// <summary>Skips the value after the property name the reader is on (a key this parser does not read).</summary>
