@@ -4,12 +4,12 @@
 // then the browser copies every WebSocket frame (5 MB here) into a CDP event before the page gets its
 // next frame, which adds ~600 ms to e2e-stress's figure that no IDE user pays.
 // Usage: node scripts/bench-tree-paint.mjs [rounds]   (env: TRACEIDE_DLL, TRACEIDE_STORE, CHROMIUM, PYTHON)
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requirePaths, startHost } from "./e2e-harness.mjs";
+import { makeStressStore, requirePaths, startHost } from "./e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -30,8 +30,7 @@ let host;
 let browser;
 try {
   const store = join(tmp, "mlflow.db");
-  const gen = spawnSync(process.env.PYTHON ?? "python3", [join(root, "scripts/make-stress-store.py"), fixture, store], { encoding: "utf8" });
-  if (gen.status !== 0) throw new Error(`make-stress-store.py exited ${gen.status ?? gen.error}\n${gen.stderr ?? ""}`);
+  makeStressStore({ root, fixture, store });
   host = startHost({ dll, store, root, webviewRoot: join(root, "dist") });
   const url = await host.url;
 

@@ -1,6 +1,7 @@
 // What both end-to-end scripts share: prerequisites, the real host in browser mode, chromium, steps.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 /** Exits with a clear message when something the run needs is missing. `checks`: [what, path, hint][]. */
@@ -20,6 +21,16 @@ export function failer(prefix) {
     process.exitCode = 1;
     throw new Error(message);
   };
+}
+
+/**
+ * Writes the stress store (make-stress-store.py: a copy of `fixture` plus a 20,000-span trace, an XSS probe
+ * trace and a 10,000-trace experiment) to `store`; returns the script's summary line, throws on failure.
+ */
+export function makeStressStore({ root, fixture, store, python = process.env.PYTHON ?? "python3" }) {
+  const gen = spawnSync(python, [join(root, "scripts/make-stress-store.py"), fixture, store], { encoding: "utf8" });
+  if (gen.status !== 0) throw new Error(`make-stress-store.py (${python}) exited ${gen.status ?? gen.error}\n${gen.stderr ?? ""}`);
+  return gen.stdout.trim();
 }
 
 /** Starts `traceide ui` on `store`; `url` resolves with the address from its `TraceIde UI: <url>` line. */

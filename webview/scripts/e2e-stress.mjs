@@ -9,12 +9,11 @@
 //   4. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
 // Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
 // CHROMIUM, PYTHON (default python3).
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
+import { failer, launchChromium, makeStressStore, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -24,7 +23,6 @@ mkdirSync(out, { recursive: true });
 const dll = resolve(process.env.TRACEIDE_DLL ?? join(repo, "server/TraceIde.Host/bin/Release/net10.0/traceide.dll"));
 const fixture = resolve(process.env.TRACEIDE_STORE ?? join(repo, "tests/fixtures/mlflow-3.11.2.dev0/store/mlflow.db"));
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const python = process.env.PYTHON ?? "python3";
 const SPANS = 20_000;
 const LIST_TRACES = 10_000; // make-stress-store.py's experiment stress-10k
 const LONG_TASK_LIMIT_MS = 200;
@@ -43,13 +41,13 @@ requirePaths("e2e-stress", [
 
 const tmp = mkdtempSync(join(tmpdir(), "traceide-stress-"));
 const store = join(tmp, "mlflow.db");
-const gen = spawnSync(python, [join(root, "scripts/make-stress-store.py"), fixture, store], { encoding: "utf8" });
-if (gen.status !== 0) {
-  console.error(`e2e-stress: FAIL: make-stress-store.py (${python}) exited ${gen.status ?? gen.error}\n${gen.stderr ?? ""}`);
+try {
+  console.log(`e2e-stress: ${makeStressStore({ root, fixture, store })}`);
+} catch (err) {
+  console.error(`e2e-stress: FAIL: ${err.message}`);
   rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
 }
-console.log(`e2e-stress: ${gen.stdout.trim()}`);
 
 const step = stepper("e2e-stress");
 
