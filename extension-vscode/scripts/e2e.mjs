@@ -176,11 +176,16 @@ try {
   }, 60_000);
   check(true, `status bar shows the backend ("${status.trim()}")`);
 
-  /** Runs a command from the palette (retried: the contribution may register late). */
-  async function runCommand(title) {
+  /**
+   * Runs a command from the palette (retried: the contribution may register late). `before` runs at the
+   * start of every try: a command that needs an active editor (Notebook: Run All) gets it back there when
+   * a late panel took it (CI: the command was missing from the palette for 45 s).
+   */
+  async function runCommand(title, { before } = {}) {
     await until(`command "${title}" in the palette`, async () => {
       // Escape only to close a leftover quick input: in a trace panel it would close the trace viewer.
       if (await page.locator(".quick-input-widget").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+      await before?.();
       await page.keyboard.press("F1");
       const input = page.locator(".quick-input-widget input");
       await input.waitFor({ state: "visible", timeout: 5000 });
@@ -407,9 +412,12 @@ try {
   // flaky); the re-run must add nothing to it.
   const tracePanelsBefore = [...fromCell.openTraces].sort();
   const tabsBefore = await page.locator(".tabs-container .tab").count();
-  await showNotebook();
-  await page.locator(".notebook-editor .cell-list-container").first().click();
-  await runCommand("Notebook: Run All");
+  await runCommand("Notebook: Run All", {
+    before: async () => {
+      await showNotebook();
+      await page.locator(".notebook-editor .cell-list-container").first().click();
+    },
+  });
   const ordersBefore = r3.cellExecutionOrders ?? [];
   const rerun = await until("the cells ran again", async () => {
     const r = await notebookSelfTest();
