@@ -173,6 +173,8 @@ export interface SpanLensOptions {
   /** `traceide.codeLens.enabled`, read on every request so that the setting applies without a reload. */
   enabled?: () => boolean;
   now?: () => number;
+  /** After a failed request, the lenses are asked for again after this delay, doubled per failure up to 5 min. */
+  retryDelayMs?: number;
 }
 
 /** CodeLens and hover with the host's numbers per span name; one `source/spanStats` per document version. */
@@ -182,6 +184,9 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   private cache = new Map<string, { at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[]; range: LensRange }>();
   static readonly TTL_MS = 30_000;
   static readonly MAX_NAMES = 50;
+  static readonly MAX_RETRY_DELAY_MS = 300_000;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: HostRequester, private readonly options: SpanLensOptions) {}
 
@@ -195,24 +200,46 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     return this.options.now?.() ?? Date.now();
   }
 
-  private async stats(doc: vscode.TextDocument, targets: LensTarget[], token?: vscode.CancellationToken): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
+  /**
+   * The numbers for a document version, shared by every lens and hover request on it. The shared request
+   * carries no caller's cancellation token: the editor cancels a lens request whenever it asks again, and a
+   * cancelled shared request would have failed the newer caller too, leaving the editor without lenses.
+   */
+  private async stats(doc: vscode.TextDocument, targets: LensTarget[]): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
     const key = `${doc.uri.toString()}@${doc.version}`;
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
     const experimentIds = await this.options.experimentIds();
     const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
     const end = this.now();
+    const range = { startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end };
     const stats = experimentIds.length === 0
       ? Promise.resolve(new Map<string, SpanNameStats>())
-      : this.host
-          .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end, spanNames }, token)
-          .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
-    this.cache.set(key, { at: this.now(), stats, experimentIds, range: { startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end } });
-    stats.catch(() => this.cache.delete(key)); // a failed request is asked again next time
-    return { stats: await stats, experimentIds, range: this.cache.get(key)!.range };
+      : this.host.request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, ...range }).then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
+    const entry = { at: this.now(), stats, experimentIds, range };
+    this.cache.set(key, entry);
+    stats.then(
+      () => (this.failures = 0),
+      () => {
+        if (this.cache.get(key) === entry) this.cache.delete(key); // a failed request is asked again next time…
+        this.retryLater(); // …and "next time" comes without the user editing the file
+      },
+    );
+    return { stats: await stats, experimentIds, range };
   }
 
-  async provideCodeLenses(doc: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+  /** One pending re-render after a failure (a host still starting, a busy store), with backoff. */
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    const delay = Math.min((this.options.retryDelayMs ?? 5_000) * 2 ** this.failures++, SpanLensProvider.MAX_RETRY_DELAY_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.changed.fire();
+    }, delay);
+    (this.retryTimer as { unref?: () => void }).unref?.();
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument, _token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (this.options.enabled?.() === false) return [];
     const targets = lensTargets(doc.languageId, doc.getText());
     if (targets.length === 0) return [];
@@ -220,7 +247,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     let experimentIds: string[];
     let range: LensRange;
     try {
-      ({ stats, experimentIds, range } = await this.stats(doc, targets, token));
+      ({ stats, experimentIds, range } = await this.stats(doc, targets));
     } catch {
       return []; // no host, no numbers: the status bar says why
     }
@@ -245,7 +272,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (!target) return undefined;
     let s: SpanNameStats | undefined;
     try {
-      s = (await this.stats(doc, targets, token)).stats.get(target.spanName);
+      s = (await this.stats(doc, targets)).stats.get(target.spanName);
     } catch {
       return undefined;
     }
@@ -268,6 +295,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   dispose(): void {
+    clearTimeout(this.retryTimer);
     this.changed.dispose();
   }
 }

@@ -125,6 +125,52 @@ describe("code links against the real host", () => {
     expect(md.isTrusted).toBe(false);
   });
 
+  it("a lens request the editor cancels does not fail the newer request that shares its numbers", async () => {
+    // As vscode-jsonrpc does: a request whose token is cancelled rejects. Answers wait for `release` so that
+    // the second lens request surely finds the first one's numbers still on their way.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let sent = 0;
+    const cancelling: HostRequester = {
+      request: <R>(method: string, params: unknown, token?: { onCancellationRequested(l: () => void): unknown }) =>
+        new Promise<R>((resolve, reject) => {
+          sent++;
+          token?.onCancellationRequested(() => reject(new Error("Request cancelled")));
+          void released.then(() => h.request<R>(method, params).then(resolve, reject));
+        }),
+    };
+    const lenses = new SpanLensProvider(cancelling, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1 });
+    const doc = fake.document(appPath, "python", APP);
+    const cancel = new fake.EventEmitter<void>();
+    const first = lenses.provideCodeLenses(doc as never, { isCancellationRequested: false, onCancellationRequested: cancel.event } as never);
+    while (sent === 0) await Promise.resolve();
+    const second = lenses.provideCodeLenses(doc as never); // the editor asks again…
+    cancel.fire(); // …and cancels the first request
+    release();
+    await first;
+    const titles = (await second).map((l) => l.command!.title);
+    expect(sent).toBe(1); // one request for both
+    expect(titles).toHaveLength(lensTargets("python", APP).filter((t) => t.traced).length);
+    expect(titles.every((t) => /^\d+ calls? · p50/.test(t))).toBe(true);
+  });
+
+  it("after a failed request the lenses are asked for again, without the user editing the file", async () => {
+    let failing = true;
+    const flaky: HostRequester = {
+      request: <R>(method: string, params: unknown) => (failing ? Promise.reject(new Error("The TraceIde host is not running.")) : h.request<R>(method, params)),
+    };
+    const lenses = new SpanLensProvider(flaky, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1, retryDelayMs: 20 });
+    let changed = 0;
+    lenses.onDidChangeCodeLenses(() => changed++);
+    const doc = fake.document(appPath, "python", APP);
+    expect(await lenses.provideCodeLenses(doc as never)).toEqual([]);
+    failing = false;
+    for (let waited = 0; changed === 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(changed).toBe(1);
+    expect((await lenses.provideCodeLenses(doc as never)).length).toBe(lensTargets("python", APP).filter((t) => t.traced).length);
+    lenses.dispose();
+  });
+
   it("traceide.codeLens.enabled = false: no lenses, no hover, and no request to the host", async () => {
     let enabled = false;
     const calls: string[] = [];
