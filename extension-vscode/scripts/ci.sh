@@ -68,5 +68,13 @@ echo "extension: traceide.vsix $(du -h traceide.vsix | cut -f1)"
 
 cache="${TRACEIDE_CACHE:-$HOME/.cache/traceide}/code-server-4.100.3"
 scripts/install-code-server.sh "$cache"
-CODE_SERVER="$cache/node_modules/.bin/code-server" CHROMIUM="$CHROMIUM" node scripts/e2e.mjs
+# One retry, as Playwright's CI default does: a real VS Code on two shared cores now and then misses a
+# UI wait. The first attempt's failure and screenshots are kept (test-output-attempt-1/) and the retry is
+# announced, so a flake is seen, not hidden; a real regression fails both attempts.
+run_e2e() { CODE_SERVER="$cache/node_modules/.bin/code-server" CHROMIUM="$CHROMIUM" node scripts/e2e.mjs; }
+if ! run_e2e; then
+  rm -rf test-output-attempt-1 && mv test-output test-output-attempt-1
+  echo "extension: FLAKY? the VS Code e2e failed (above; screenshots in extension-vscode/test-output-attempt-1/); retrying once"
+  run_e2e
+fi
 echo "extension: typecheck, build, unit tests, package and e2e passed in $(( $(date +%s) - start )) s"
