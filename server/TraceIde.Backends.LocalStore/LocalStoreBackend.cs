@@ -343,11 +343,16 @@ public sealed partial class LocalStoreBackend : ITraceBackend
     private static IReadOnlyList<RawSpan> ReadSpanRows(SqliteConnection connection, string traceId, CancellationToken ct)
     {
         const string sql = "SELECT content FROM spans WHERE trace_id = $id";
-        using (var rows = new SpanRows())
+        var rows = new SpanRows();
+        try
         {
             var nullRow = false;
-            using (var cmd = Command(connection, sql))
+            if (!TryReadRowsDirect(connection, sql, traceId, rows, ct))
             {
+                ct.ThrowIfCancellationRequested();
+                rows.Dispose();
+                rows = new SpanRows();
+                using var cmd = Command(connection, sql);
                 cmd.Parameters.AddWithValue("$id", traceId);
                 using var r = cmd.ExecuteReader();
                 while (r.Read())
@@ -358,6 +363,10 @@ public sealed partial class LocalStoreBackend : ITraceBackend
                 }
             }
             if (!nullRow && rows.TryDecode(out var joined)) return joined;
+        }
+        finally
+        {
+            rows.Dispose();
         }
 
         // Some row is not exactly one JSON document: read them one by one, which names the problem.
@@ -371,6 +380,34 @@ public sealed partial class LocalStoreBackend : ITraceBackend
             spans.Add(SpanDecoder.DecodeMlflowSpan(ParseJson(r2.GetString(0), $"span of trace '{traceId}'")));
         }
         return spans;
+    }
+
+    /// <summary>
+    /// The rows' UTF-8 straight from SQLite's own buffer into <paramref name="rows"/>. Microsoft.Data.Sqlite's
+    /// reader makes a byte[] of every row (20,000 for a big trace, 10.7 MB of garbage on fresh pages after the
+    /// host's idle trim): reading 20k rows took 50–64 ms that way and 20–22 ms this way. False when a row is NULL
+    /// or the statement does not simply run to its end (busy, interrupted, an error): the caller then reads with
+    /// the ordinary reader, which waits for a busy store and reports errors as before.
+    /// </summary>
+    private static bool TryReadRowsDirect(SqliteConnection connection, string sql, string traceId, SpanRows rows, CancellationToken ct)
+    {
+        if (SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement) != SQLitePCL.raw.SQLITE_OK)
+        {
+            statement.Dispose();
+            return false;
+        }
+        using (statement)
+        {
+            if (SQLitePCL.raw.sqlite3_bind_text(statement, SQLitePCL.raw.sqlite3_bind_parameter_index(statement, "$id"), traceId) != SQLitePCL.raw.SQLITE_OK)
+                return false;
+            int rc;
+            while ((rc = SQLitePCL.raw.sqlite3_step(statement)) == SQLitePCL.raw.SQLITE_ROW)
+            {
+                if (ct.IsCancellationRequested || SQLitePCL.raw.sqlite3_column_type(statement, 0) == SQLitePCL.raw.SQLITE_NULL) return false;
+                rows.Add(SQLitePCL.raw.sqlite3_column_blob(statement, 0)); // TEXT as its UTF-8 bytes, as GetFieldValue<byte[]> reads it
+            }
+            return rc == SQLitePCL.raw.SQLITE_DONE;
+        }
     }
 
     public Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken cancellationToken) =>

@@ -5,13 +5,14 @@
 // Conventions: method names are `area/verb`; JSON property names are camelCase; times are
 // milliseconds since the Unix epoch as JSON numbers (never nanoseconds); IDs are strings.
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace TraceIde.Protocol;
 
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.1";
+    public const string Version = "1.2";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
@@ -257,9 +258,14 @@ public sealed record Span
     public double? DurationMs { get; init; }
     public int Depth { get; init; }
     public double SelfTimeMs { get; init; }
+    // The next three are left out of the JSON when false or 0, as almost every span of a big trace has them:
+    // 54 of the 253 bytes a span took on the wire (a 20,000-span trace: 5.07 → 3.98 MB to send and parse).
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool OnCriticalPath { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int ChildCount { get; init; }
     /// <summary>Recorded parent is missing (or made a cycle); the span hangs under the root instead.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Orphaned { get; init; }
     public SpanPayload? Payload { get; init; }
 }

@@ -27,6 +27,23 @@ public sealed class ContractTests
     }
 
     [Fact]
+    public void A_span_leaves_out_only_its_false_and_zero_tree_flags_on_the_wire()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions();
+        ProtocolJson.Configure(options);
+        var plain = new Span { SpanId = "00000000000000a1", ParentSpanId = "00000000000000a0", Name = "leaf", SpanType = "TOOL", Status = "OK", StartMs = 0, DurationMs = 0, Depth = 0, SelfTimeMs = 0 };
+        Assert.Equal(
+            """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0}""",
+            System.Text.Json.JsonSerializer.Serialize(plain, options));
+        var flagged = plain with { OnCriticalPath = true, ChildCount = 3, Orphaned = true };
+        Assert.Equal(
+            """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":true,"childCount":3,"orphaned":true}""",
+            System.Text.Json.JsonSerializer.Serialize(flagged, options));
+        // A reader of the old shape still reads both.
+        Assert.Equal(plain, System.Text.Json.JsonSerializer.Deserialize<Span>("""{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":false,"childCount":0,"orphaned":false}""", options));
+    }
+
+    [Fact]
     public void Every_contract_method_has_exactly_one_handler_with_the_declared_types()
     {
         var handlers = HandlerTypes

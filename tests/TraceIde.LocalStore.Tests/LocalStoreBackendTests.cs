@@ -142,6 +142,39 @@ public class LocalStoreBackendTests
     }
 
     [Fact]
+    public async Task SpansOfAStoreLockedByAWriterArriveOnceTheWriterCommits()
+    {
+        // MLflow's store is in rollback-journal mode: while a writer holds the exclusive lock, SQLite answers a reader
+        // SQLITE_BUSY. Reading a trace's spans (the schema check, the rows read straight from SQLite's buffers, the
+        // ordinary reader they fall back to) must wait for the writer (DefaultTimeout) instead of failing.
+        using var tmp = new TempDir();
+        tmp.CopyStore(Fixtures.ServerStore);
+        var db = Path.Combine(tmp.Path, "mlflow.db");
+        const string id = "tr-aa52338cda224408bebee3d66a76039d"; // batch-digest-500
+        await using var backend = new LocalStoreBackend(db);
+        var info = await backend.GetTraceInfoAsync(id, Ct);
+
+        using var writer = new SqliteConnection($"Data Source={db};Pooling=False");
+        writer.Open();
+        using (var begin = writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+        }
+        var read = backend.GetSpansAsync(info, Ct);
+        await Task.Delay(500);
+        Assert.False(read.IsCompleted, "the read should wait for the writer");
+        using (var commit = writer.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        }
+        var spans = await read.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(500, spans.Count);
+        Assert.Single(spans, s => s.ParentSpanId == null);
+    }
+
+    [Fact]
     public async Task NonMlflowDatabaseIsRejected()
     {
         using var tmp = new TempDir();

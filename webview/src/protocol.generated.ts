@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.1";
+export const PROTOCOL_VERSION = "1.2";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -272,9 +272,9 @@ export interface Span {
   durationMs?: number | null;
   depth: number;
   selfTimeMs: number;
-  onCriticalPath: boolean;
-  childCount: number;
-  orphaned: boolean;
+  onCriticalPath?: boolean;
+  childCount?: number;
+  orphaned?: boolean;
   payload?: SpanPayload | null;
 }
 

@@ -122,7 +122,7 @@ export interface WebSocketLike {
   addEventListener(type: "open" | "message" | "close" | "error", listener: (ev: any) => void): void;
 }
 
-/** Browser mode: JSON-RPC 2.0, one message per text frame. Cancel = `$/cancelRequest` notification. */
+/** Browser mode: JSON-RPC 2.0, one message per WebSocket text message. Cancel = `$/cancelRequest` notification. */
 export class WebSocketTransport extends PendingTransport {
   private readonly queue: string[] = [];
   private closed = false;

@@ -3,6 +3,7 @@ import { TracesView, searchParams } from "../src/traces-view";
 import { SpanTree, TraceViewer } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
 import { RpcError } from "../src/transport";
+import type { Span } from "../src/protocol.generated";
 import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
 
 afterEach(() => {
@@ -100,6 +101,21 @@ describe("span tree", () => {
     tree.collapsed.add("a");
     expect(tree.visible().map((s) => s.spanId)).toEqual(["r", "a", "b"]);
     expect(tree.visible("retrieve").map((s) => s.spanId)).toEqual(["r", "a", "a1"]);
+  });
+
+  it("paints a span sent without its false/0 tree flags (the host omits them) as one that has them", () => {
+    const paint = (list: Span[]) => {
+      const viewer = new TraceViewer(new FakeTransport({}));
+      viewer.show(traceResult(list, { info: summary(1, { durationMs: 100 }) }));
+      return viewer.element.querySelector(".span-scroller")!.innerHTML;
+    };
+    const sparse = spans.map((s) => {
+      const { onCriticalPath, childCount, orphaned, ...rest } = s;
+      return { ...rest, ...(onCriticalPath ? { onCriticalPath } : {}), ...(childCount ? { childCount } : {}), ...(orphaned ? { orphaned } : {}) };
+    });
+    expect(sparse[1]).not.toHaveProperty("onCriticalPath");
+    expect(paint(spans)).toContain("span-row");
+    expect(paint(sparse)).toBe(paint(spans));
   });
 
   it("viewer paints rows with bars, highlights the critical path, and moves with the keyboard", () => {

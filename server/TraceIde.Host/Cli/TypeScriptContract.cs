@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using TraceIde.Protocol;
 
@@ -104,7 +105,9 @@ public static class TypeScriptContract
                 ? nullability.Create(member).ReadState == NullabilityState.Nullable
                 : Nullable.GetUnderlyingType(p.PropertyType) != null;
             var ts = TsType(p.PropertyType, member != null ? nullability.Create(member) : null, discovered);
-            sb.Append(nullable ? $"  {p.Name}?: {ts} | null;\n" : $"  {p.Name}: {ts};\n");
+            // [JsonIgnore(WhenWritingDefault)]: absent on the wire when false/0, so optional for the reader.
+            var omittedWhenDefault = member?.GetCustomAttribute<JsonIgnoreAttribute>()?.Condition == JsonIgnoreCondition.WhenWritingDefault;
+            sb.Append(nullable ? $"  {p.Name}?: {ts} | null;\n" : omittedWhenDefault ? $"  {p.Name}?: {ts};\n" : $"  {p.Name}: {ts};\n");
         }
         sb.Append("}\n\n");
         return sb.ToString();
