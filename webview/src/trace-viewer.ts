@@ -518,7 +518,9 @@ export class TraceViewer {
     this.refreshRows(false);
     const first = this.rows[0];
     if (first) this.select(first.spanId);
-    this.treeScroller.focus({ preventScroll: true });
+    // Take the keyboard only when this page has it: a trace panel restored in the background (a window
+    // reload) must not pull the focus, and the next Enter, out of the editor the user is typing in.
+    if (this.element.ownerDocument.hasFocus()) this.treeScroller.focus({ preventScroll: true });
   }
 
   private setMessage(text: string | null, error = false): void {

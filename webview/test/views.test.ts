@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { TracesView, searchParams } from "../src/traces-view";
 import { SpanTree, TraceViewer } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
@@ -116,6 +116,25 @@ describe("span tree", () => {
     expect(sparse[1]).not.toHaveProperty("onCriticalPath");
     expect(paint(spans)).toContain("span-row");
     expect(paint(sparse)).toBe(paint(spans));
+  });
+
+  it("takes the keyboard for its span tree only when the page has the focus (a panel restored in the background does not)", () => {
+    const shown = (pageHasFocus: boolean) => {
+      const before = document.createElement("input");
+      document.body.appendChild(before);
+      before.focus();
+      const viewer = new TraceViewer(new FakeTransport({}));
+      document.body.appendChild(viewer.element);
+      const hasFocus = vi.spyOn(document, "hasFocus").mockReturnValue(pageHasFocus);
+      try {
+        viewer.show(traceResult(spans, { info: summary(1, { durationMs: 100 }) }));
+      } finally {
+        hasFocus.mockRestore();
+      }
+      return document.activeElement === before ? "stayed" : (document.activeElement as HTMLElement).className;
+    };
+    expect(shown(true)).toBe("span-scroller");
+    expect(shown(false)).toBe("stayed");
   });
 
   it("viewer paints rows with bars, highlights the critical path, and moves with the keyboard", () => {
