@@ -199,8 +199,8 @@ try {
   }
 
   /** Opens a workspace file with Quick Open, retried, each try checking the file opened. Focus is taken
-   *  back from any webview first: a restored trace panel focuses its span tree, and Ctrl+P pressed inside a
-   *  webview's frame did not reach the workbench (CI: Quick Open never showed). */
+   *  back from any webview first: Ctrl+P pressed inside a webview's frame did not reach the workbench (CI:
+   *  Quick Open never showed, when a trace panel re-shown in the background still took the focus). */
   async function quickOpen(fileName, opened) {
     let lastTry = "";
     let tries = 0;
@@ -347,8 +347,9 @@ try {
 
   // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors", or "no calls in range" when
   //     the fixture week is older than the lens's 7 days): a click lands in the list of traces with that span.
-  //     No trace panel stays open meanwhile: its webview takes focus when restored, and a late jump to
-  //     source from it (CI: the root span's def, line 746) scrolled the lens away before the click.
+  //     No trace panel stays open meanwhile: before the trace viewer stopped taking the focus when re-shown
+  //     in the background, a stray jump to source from it (CI: the root span's def, line 746) scrolled the
+  //     lens away before the click; retried as one step for any such late scroll.
   await runCommand("View: Close All Editors");
   await quickOpen("gen_traces.py", () => page.locator(".tabs-container .tab.active", { hasText: "gen_traces.py" }));
   const placeholder = page.locator(".quick-input-widget input");
