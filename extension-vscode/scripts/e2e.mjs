@@ -327,7 +327,13 @@ try {
   // 5. Window reload: the trace panel is restored by its serializer (and shows the trace again).
   await page.reload();
   await page.waitForSelector(".monaco-workbench .part.statusbar", { timeout: 60_000 });
-  const restored = await frameWith("restored trace panel after a window reload", ".span-row", async (f) => (await viewOf(f)) === "trace", 60_000);
+  const restored = await frameWith("restored trace panel after a window reload", ".span-row", async (f) => (await viewOf(f)) === "trace", 60_000).catch(async (e) => {
+    // What the next look needs (a blank restored panel was seen once in CI): did the extension adopt the
+    // panel, and what does each webview frame hold?
+    const frames = await Promise.all(page.frames().map(async (f) => `${f.url().slice(0, 60)} view=${await viewOf(f)} rows=${await f.locator(".span-row").count().catch(() => "?")}`));
+    const st = await selfTest().catch((err) => ({ error: String(err) }));
+    throw new Error(`${e.message}; self-test: openTraces=${JSON.stringify(st.openTraces)} host=${JSON.stringify(st.host)} error=${st.error ?? ""}; frames: ${frames.join(" | ")}`);
+  });
   check((await restored.locator(".span-row").count()) === spans && (await page.locator(".tabs-container .tab", { hasText: TRACE }).count()) === 1,
     "after a window reload the trace panel is restored with its spans");
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
