@@ -530,9 +530,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         {
             if (response.Content.Headers.ContentLength == 0)
                 return Parse("{}"u8.ToArray()); // MLflow answers an empty message with {} — tolerate a bare empty body too
-            if (keepBody)
-                return Parse(await ReadOwnBodyAsync(response, ct).ConfigureAwait(false));
-            var (buffer, length) = await ReadBodyAsync(response, ct).ConfigureAwait(false);
+            var (buffer, length) = await ReadBodyAsync(response, pooled: !keepBody, ct).ConfigureAwait(false);
+            if (keepBody) return Parse(buffer.AsMemory(0, length));
             try
             {
                 return Parse(buffer.AsMemory(0, length));
@@ -561,29 +560,15 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         }, cancellationToken);
 
     /// <summary>
-    /// The whole body in an array of its own, read straight into one array of the announced length (a 70 MB
-    /// trace is not read into a pooled buffer and copied); grown when there is no length or more arrives.
+    /// The whole body in one array, read straight into an array of the announced length: rented from the
+    /// shared pool (the caller returns it) or, not <paramref name="pooled"/>, an array of its own that a
+    /// parse result may keep (a 70 MB trace is not read into a pooled buffer and copied). Grown when there is
+    /// no length or more arrives.
     /// </summary>
-    private static async Task<ReadOnlyMemory<byte>> ReadOwnBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, bool pooled, CancellationToken ct)
     {
         // One byte more than announced, so a body of the announced length ends in one read.
-        var buffer = new byte[response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024];
-        var length = 0;
-        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-            if (length == buffer.Length) Array.Resize(ref buffer, checked(buffer.Length * 2));
-        }
-        return buffer.AsMemory(0, length);
-    }
-
-    /// <summary>The whole body in a buffer rented from the shared pool (the caller returns it).</summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        // One byte more than announced, so a body of the announced length ends in one read.
-        var buffer = ArrayPool<byte>.Shared.Rent(response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024);
+        var buffer = NewBuffer(response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024);
         var length = 0;
         try
         {
@@ -593,18 +578,20 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             {
                 length += read;
                 if (length < buffer.Length) continue;
-                var larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
+                var larger = NewBuffer(checked(buffer.Length * 2));
                 buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (pooled) ArrayPool<byte>.Shared.Return(buffer);
                 buffer = larger;
             }
             return (buffer, length);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled) ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
+
+        byte[] NewBuffer(int size) => pooled ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
     }
 
     private static BackendException NotJson(HttpResponseMessage response, Endpoint endpoint, JsonException ex) =>
