@@ -72,6 +72,7 @@ public static class CommandLine
 
     private static async Task<int> ServeAsync(Options options)
     {
+        _ = Transport.StartupWarmUp.StartAsync();
         using var log = new HostLog(Console.Error, options.Get("--log-file"), options.Has("--verbose") ? LogLevel.Debug : LogLevel.Info);
         log.Info($"traceide {HostInfo.Version} serving JSON-RPC on stdio (pid {Environment.ProcessId}, protocol {TraceIde.Protocol.ProtocolInfo.Version})");
         using var stop = new CancellationTokenSource();
