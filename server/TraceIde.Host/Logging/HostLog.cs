@@ -47,17 +47,19 @@ public sealed partial class HostLog : IDisposable
 
     // user:password@ in URLs, and Authorization header values. Source-generated, not RegexOptions.Compiled:
     // the first log line is written before the `initialize` answer, and compiling two regexes with
-    // Reflection.Emit there cost start-up time.
+    // Reflection.Emit there cost start-up time. Case-insensitive without culture, so that the ordinal
+    // checks in Redact are exact: a line without "://" or "authorization" cannot match.
     [GeneratedRegex(@"(?<=://)[^/\s@]+@")]
     private static partial Regex UserInfo();
-    [GeneratedRegex(@"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+\S+")]
+    [GeneratedRegex(@"(authorization\s*[:=]\s*)(basic|bearer)\s+\S+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AuthHeader();
 
     /// <summary>Removes credentials from a string: URL user-info, Authorization values, and the configured secrets.</summary>
     public static string Redact(string text)
     {
-        text = UserInfo().Replace(text, "***@");
-        text = AuthHeader().Replace(text, "$1$2 ***");
+        // Most lines hold neither: they skip the regex engine (whose first use cost ~17 ms of the host's start).
+        if (text.Contains("://", StringComparison.Ordinal)) text = UserInfo().Replace(text, "***@");
+        if (text.Contains("authorization", StringComparison.OrdinalIgnoreCase)) text = AuthHeader().Replace(text, "$1$2 ***");
         foreach (var secret in Secrets.Known)
         {
             if (secret.Length >= 4) text = text.Replace(secret, "***", StringComparison.Ordinal);

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using TraceIde.Backends.LocalStore;
+using TraceIde.Host.Logging;
 using TraceIde.Protocol;
 
 namespace TraceIde.Host.Transport;
 
 /// <summary>
 /// Start-up work that does not depend on what the client asks, done on the second core while the first builds the
-/// connection and reads `initialize`: loading SQLite and compiling the code that opens and checks a store, and the
-/// JSON code of `initialize`'s parameters and answer. Start → `initialize` answer: docs/PERFORMANCE.md.
+/// connection and reads `initialize`: loading SQLite and compiling the code that opens and checks a store, the
+/// JSON code of `initialize`'s parameters and answer, and the log's redaction. Start → `initialize` answer: docs/PERFORMANCE.md.
 /// </summary>
 /// <remarks>
 /// Best effort: it touches no file and logs nothing, and a failure here changes only the timing, since the
@@ -40,6 +41,8 @@ public static class StartupWarmUp
                 ServerName = "traceide", ServerVersion = "", ProtocolVersion = ProtocolInfo.Version,
                 BackendKind = "localStore", BackendLocation = "", Capabilities = new BackendCapabilities(),
             }, options);
+            // The log's regexes, which the first line with a URL (a tracking server's) runs before the `initialize` answer.
+            HostLog.Redact("https://user@localhost authorization: bearer warm-up");
         }
         catch (Exception)
         {
