@@ -19,39 +19,21 @@ namespace TraceIde.Core.Spans;
 /// </remarks>
 public sealed class SpanRows : IDisposable
 {
-    private byte[] _buffer;
-    private bool _pooled; // else _buffer is exactly the array the spans will keep
-    private int _length = 1;
-    private readonly List<(int Start, int Length)> _rows;
+    // Rows are collected in pooled chunks of this size (the shared pool keeps arrays up to 1 MB per core, so a
+    // user's next open finds them resident), then copied once into the exact array the spans keep. Why not one
+    // growing buffer: here a page touched for the first time costs ~14 µs, and doubling a buffer to 16 MB for a
+    // 20,000-span trace (10.7 MB of rows) faulted in ~30 MB per open once the pool had let the big arrays go.
+    private const int ChunkBytes = 1024 * 1024;
+    private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
+
+    private readonly List<byte[]> _chunks = [];
+    private int _chunkUsed;
+    private long _rowBytes;
+    private readonly List<Row> _rows = [];
     private bool _unusable;
 
-    /// <summary>Rows of unknown total size: joined in a pooled buffer that grows, copied once at the end.</summary>
-    public SpanRows()
-    {
-        _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        _pooled = true;
-        _rows = [];
-        _buffer[0] = (byte)'[';
-    }
-
-    /// <summary>
-    /// <paramref name="rowCount"/> rows of <paramref name="rowBytes"/> UTF-8 bytes in all (as a first pass over them
-    /// counted): joined in place in the array the spans keep. Why: on this kind of machine a page touched for the first
-    /// time costs ~20 µs, and the growing buffer (twice the rows' size, then the copy) made the first open of a
-    /// 20,000-span trace fault in ~30 MB, ~100 ms. Rows that turn out bigger (a writer between the passes) still fit:
-    /// the buffer then moves to the pool and grows.
-    /// </summary>
-    public SpanRows(long rowBytes, int rowCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rowBytes);
-        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
-        // '[' + rows + a ',' between each two + ']'
-        var size = Math.Max(2L, rowBytes + rowCount + 1);
-        if (size > Array.MaxLength) throw new OutOfMemoryException($"The trace's {rowCount} span rows ({rowBytes} bytes) do not fit in one array.");
-        _buffer = GC.AllocateUninitializedArray<byte>((int)size);
-        _rows = new(rowCount);
-        _buffer[0] = (byte)'[';
-    }
+    /// <summary>A row's place in the chunks, and where its value starts and ends within it (whitespace trimmed).</summary>
+    private readonly record struct Row(int Chunk, int Offset, int Length, int Leading, int Trimmed);
 
     public int Count => _rows.Count;
 
@@ -59,14 +41,15 @@ public sealed class SpanRows : IDisposable
     public void Add(ReadOnlySpan<byte> utf8)
     {
         if (!System.Text.Unicode.Utf8.IsValid(utf8)) _unusable = true; // the one-by-one path decodes it like before (U+FFFD)
-        var trimmed = utf8.Trim(" \t\r\n"u8);
-        var comma = _rows.Count > 0 ? 1 : 0;
-        Ensure(_length + comma + utf8.Length + 1); // and the closing ']'
-        if (comma == 1) _buffer[_length++] = (byte)',';
-        var start = _length + (utf8.Length - utf8.TrimStart(" \t\r\n"u8).Length);
-        utf8.CopyTo(_buffer.AsSpan(_length));
-        _length += utf8.Length;
-        _rows.Add((start, trimmed.Length));
+        if (_chunks.Count == 0 || _chunks[^1].Length - _chunkUsed < utf8.Length)
+        {
+            _chunks.Add(ArrayPool<byte>.Shared.Rent(Math.Max(ChunkBytes, utf8.Length)));
+            _chunkUsed = 0;
+        }
+        utf8.CopyTo(_chunks[^1].AsSpan(_chunkUsed));
+        _rows.Add(new Row(_chunks.Count - 1, _chunkUsed, utf8.Length, utf8.Length - utf8.TrimStart(Whitespace).Length, utf8.Trim(Whitespace).Length));
+        _chunkUsed += utf8.Length;
+        _rowBytes += utf8.Length;
     }
 
     /// <summary>The rows' spans in row order, or false when the rows must be decoded one by one.</summary>
@@ -75,14 +58,37 @@ public sealed class SpanRows : IDisposable
     {
         spans = [];
         if (_unusable) return false;
-        Ensure(_length + 1);
-        _buffer[_length] = (byte)']';
-        // The spans keep an exact array: ours when it was sized for the rows, else one copy (the pooled buffer goes back).
-        ReadOnlyMemory<byte> joined = !_pooled && _length + 1 == _buffer.Length ? _buffer : _buffer.AsSpan(0, _length + 1).ToArray();
-        var rows = CollectionsMarshal.AsSpan(_rows);
+        // '[' + the rows with a ',' between each two + ']', in the one array the spans keep.
+        var size = _rowBytes + Math.Max(0, _rows.Count - 1) + 2;
+        if (size > Array.MaxLength)
+            throw Backends.BackendException.BadResponse($"The trace's {_rows.Count} span rows ({_rowBytes:N0} bytes) are too large to read at once.");
+        var joined = GC.AllocateUninitializedArray<byte>((int)size);
+        var rows = ArrayPool<(int Start, int Length)>.Shared.Rent(_rows.Count);
         try
         {
-            // Offsets in the copy equal offsets in _buffer: the copy starts at our '['.
+            joined[0] = (byte)'[';
+            var at = 1;
+            for (var i = 0; i < _rows.Count; i++)
+            {
+                var row = _rows[i];
+                if (i > 0) joined[at++] = (byte)',';
+                _chunks[row.Chunk].AsSpan(row.Offset, row.Length).CopyTo(joined.AsSpan(at));
+                rows[i] = (at + row.Leading, row.Trimmed);
+                at += row.Length;
+            }
+            joined[at] = (byte)']';
+            return TryDecode(joined, rows.AsSpan(0, _rows.Count), out spans);
+        }
+        finally
+        {
+            ArrayPool<(int Start, int Length)>.Shared.Return(rows);
+        }
+    }
+
+    private static bool TryDecode(ReadOnlyMemory<byte> joined, ReadOnlySpan<(int Start, int Length)> rows, out IReadOnlyList<RawSpan> spans)
+    {
+        try
+        {
             if (SpanDecoder.DecodeRowArray(joined, rows) is { } decoded)
             {
                 spans = decoded;
@@ -130,20 +136,9 @@ public sealed class SpanRows : IDisposable
         }
     }
 
-    private void Ensure(int size)
-    {
-        if (size <= _buffer.Length) return;
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(size, _buffer.Length * 2));
-        _buffer.AsSpan(0, _length).CopyTo(bigger);
-        if (_pooled) ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = bigger;
-        _pooled = true;
-    }
-
     public void Dispose()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        if (_pooled && buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
+        _chunks.Clear();
     }
 }

@@ -238,22 +238,16 @@ public class LazyAttributeTests
 
     // ------------------------------------------------------------------ SpanRows
 
-    /// <summary>
-    /// Every trace of the real server store: rows joined into one parse decode like rows parsed one by one, whether
-    /// joined in a growing buffer or in one sized by a first pass over the rows (as the local store reads them).
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void StoreRows_JoinedDecodeLikeOneByOne(bool sized)
+    /// <summary>Every trace of the real server store: rows joined into one parse decode like rows parsed one by one.</summary>
+    [Fact]
+    public void StoreRows_JoinedDecodeLikeOneByOne()
     {
         var traces = StoreSpansTests.ReadRows().GroupBy(r => r.TraceId).ToList();
         Assert.Equal(43, traces.Count);
         foreach (var trace in traces)
         {
-            var utf8 = trace.Select(r => Encoding.UTF8.GetBytes(r.Content)).ToList();
-            using var rows = sized ? new SpanRows(utf8.Sum(b => (long)b.Length), utf8.Count) : new SpanRows();
-            foreach (var row in utf8) rows.Add(row);
+            using var rows = new SpanRows();
+            foreach (var row in trace) rows.Add(Encoding.UTF8.GetBytes(row.Content));
             Assert.True(rows.TryDecode(out var joined), trace.Key);
             var single = trace.Select(r => SpanDecoder.DecodeMlflowSpan(JsonSerializer.Deserialize<JsonElement>(r.Content))).ToList();
             Assert.Equal(single.Count, joined.Count);
@@ -312,46 +306,35 @@ public class LazyAttributeTests
     }
 
     /// <summary>
-    /// Sized by a first pass, the rows are joined in place in the array the spans keep: decoding copies nothing
-    /// (the growing buffer is copied once more at the end). The rows are 1 MB of payload, the spans' own objects a few KB.
+    /// Rows are collected in 1 MB chunks and a row never spans two: rows that fill a chunk to the byte, a row too long
+    /// for the rest of a chunk, and a row longer than a chunk all land at the right place in the joined array.
     /// </summary>
     [Fact]
-    public void SizedRows_AreNotCopiedAgain()
+    public void RowsAcrossChunks_DecodeInOrder()
     {
-        var utf8 = Enumerable.Range(0, 100)
-            .Select(i => Encoding.UTF8.GetBytes($$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":{"mlflow.spanOutputs":"\"{{{new string('x', 10_000)}}}\""}}"""))
-            .ToList();
-        var total = utf8.Sum(b => (long)b.Length);
-        long Allocated(SpanRows rows)
+        const int chunk = 1024 * 1024;
+        var sizes = new[] { chunk / 2, chunk / 2, 100, chunk - 50, 3 * chunk, 200, chunk / 3 };
+        var rowsText = sizes.Select((size, i) =>
         {
-            foreach (var row in utf8) rows.Add(row);
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Assert.True(rows.TryDecode(out var spans));
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.Equal(100, spans.Count);
-            Assert.Equal("s99", spans[99].Name);
-            Assert.Equal(10_000, spans[42].Attributes["mlflow.spanOutputs"].GetString()!.Length);
-            return allocated;
-        }
-        using (var grown = new SpanRows()) Assert.True(Allocated(grown) > total, "the growing buffer's rows are copied into an exact array");
-        using (var sized = new SpanRows(total, utf8.Count)) Assert.True(Allocated(sized) < total / 10, "sized rows must not be copied");
+            // {"span_id":"…","name":"s<i>","attributes":{"mlflow.spanOutputs":"\"xxx…\""}}
+            var head = $"{{\"span_id\":\"{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}\",\"name\":\"s{i}\",\"attributes\":{{\"mlflow.spanOutputs\":\"\\\"";
+            const string tail = "\\\"\"}}";
+            return (Json: head + new string('x', size - head.Length - tail.Length) + tail, Xs: size - head.Length - tail.Length);
+        }).ToList();
+        Assert.Equal(sizes, rowsText.Select(r => Encoding.UTF8.GetByteCount(r.Json)));
+        using var rows = new SpanRows();
+        foreach (var (json, _) in rowsText) rows.Add(Encoding.UTF8.GetBytes(json));
+        Assert.True(rows.TryDecode(out var spans));
+        Assert.Equal(sizes.Select((_, i) => $"s{i}"), spans.Select(s => s.Name));
+        Assert.Equal(rowsText.Select(r => new string('x', r.Xs)), spans.Select(s => s.Attributes["mlflow.spanOutputs"].GetString()));
     }
 
-    /// <summary>A writer may change the rows between the count and the read: more, fewer or longer rows still decode.</summary>
-    [Theory]
-    [InlineData(0, 0)]   // no rows, announced so
-    [InlineData(1, 1)]   // one row: no comma
-    [InlineData(0, 2)]   // rows arrived after the count
-    [InlineData(2, 1)]   // a row went
-    [InlineData(2, 3)]   // a row came
-    public void SizedRows_ThatDifferFromTheCount_StillDecode(int announced, int actual)
+    [Fact]
+    public void NoRows_DecodeToNoSpans()
     {
-        var utf8 = new[] { A, B, """{"span_id":"AAAAAAAAAAE=","name":"c"}""" }.Take(actual).Select(Encoding.UTF8.GetBytes).ToList();
-        var announcedBytes = utf8.Take(announced).Sum(b => (long)b.Length);
-        using var rows = new SpanRows(announcedBytes, announced);
-        foreach (var row in utf8) rows.Add(row);
+        using var rows = new SpanRows();
         Assert.True(rows.TryDecode(out var spans));
-        Assert.Equal(new[] { "a", "b", "c" }.Take(actual), spans.Select(s => s.Name));
+        Assert.Empty(spans);
     }
 
     [Fact]
