@@ -19,13 +19,18 @@ namespace TraceIde.Core.Spans;
 /// </remarks>
 public sealed class SpanRows : IDisposable
 {
-    // Rows are collected in pooled chunks of this size (the shared pool keeps arrays up to 1 MB per core, so a
-    // user's next open finds them resident), then copied once into the exact array the spans keep. Why not one
-    // growing buffer: here a page touched for the first time costs ~14 µs, and doubling a buffer to 16 MB for a
-    // 20,000-span trace (10.7 MB of rows) faulted in ~30 MB per open once the pool had let the big arrays go.
+    // Rows are collected in pooled chunks of this size (so that a user's next open finds them resident), then
+    // copied once into the exact array the spans keep. Why not one growing buffer: here a page touched for the
+    // first time costs ~14 µs, and doubling a buffer to 16 MB for a 20,000-span trace (10.7 MB of rows) faulted
+    // in ~30 MB per open once the pool had let the big arrays go. The pool is our own, not the shared one, so
+    // that the host's deep idle trim can let the chunks go (ReleasePooledChunks): the shared pool keeps an
+    // array for a minute after its last use, past the trim.
     private const int ChunkBytes = 1024 * 1024;
+    private const int PooledChunks = 32;
+    private static ArrayPool<byte> s_chunkPool = NewChunkPool();
     private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
 
+    private readonly ArrayPool<byte> _pool = Volatile.Read(ref s_chunkPool);
     private readonly List<byte[]> _chunks = [];
     private int _chunkUsed;
     private long _rowBytes;
@@ -43,7 +48,7 @@ public sealed class SpanRows : IDisposable
         if (!System.Text.Unicode.Utf8.IsValid(utf8)) _unusable = true; // the one-by-one path decodes it like before (U+FFFD)
         if (_chunks.Count == 0 || _chunks[^1].Length - _chunkUsed < utf8.Length)
         {
-            _chunks.Add(ArrayPool<byte>.Shared.Rent(Math.Max(ChunkBytes, utf8.Length)));
+            _chunks.Add(_pool.Rent(Math.Max(ChunkBytes, utf8.Length))); // a longer row gets an array of its own
             _chunkUsed = 0;
         }
         utf8.CopyTo(_chunks[^1].AsSpan(_chunkUsed));
@@ -136,9 +141,14 @@ public sealed class SpanRows : IDisposable
         }
     }
 
+    /// <summary>Lets the chunks kept for the next trace go (the host's deep idle trim); rows being read return theirs to the old pool.</summary>
+    public static void ReleasePooledChunks() => Volatile.Write(ref s_chunkPool, NewChunkPool());
+
+    private static ArrayPool<byte> NewChunkPool() => ArrayPool<byte>.Create(ChunkBytes, PooledChunks);
+
     public void Dispose()
     {
-        foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
+        foreach (var chunk in _chunks) _pool.Return(chunk);
         _chunks.Clear();
     }
 }

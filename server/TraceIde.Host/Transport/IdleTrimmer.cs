@@ -8,7 +8,8 @@ namespace TraceIde.Host.Transport;
 /// another does not run on fresh pages from the OS (a 20,000-span trace re-opened in the browser: p50
 /// 215–267 ms instead of 306–408 ms, docs/PERFORMANCE.md).</item>
 /// <item>Once idle for <see cref="DefaultDeepDelay"/>: one aggressive (decommitting) GC that also hands
-/// the free pages and a grown gen0 budget back, so a host nobody uses holds only what it keeps.</item>
+/// the free pages and a grown gen0 budget back, after dropping the span-row chunks kept for the next open
+/// (<see cref="TraceIde.Core.Spans.SpanRows"/>), so a host nobody uses holds only what it keeps.</item>
 /// </list>
 /// Each step once per idle period: the next needs a request in between. Each costs a few ms of one core.
 /// </summary>
@@ -35,7 +36,11 @@ public sealed class IdleTrimmer : IDisposable
         _deepDelay = deepDelay ?? DefaultDeepDelay;
         if (_deepDelay < _delay) throw new ArgumentOutOfRangeException(nameof(deepDelay), "The deep trim comes after the first.");
         _trim = trim ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true));
-        _deepTrim = deepTrim ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+        _deepTrim = deepTrim ?? (() =>
+        {
+            TraceIde.Core.Spans.SpanRows.ReleasePooledChunks();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        });
         _timer = new Timer(_ => TryTrim(), null, Timeout.Infinite, Timeout.Infinite);
     }
 

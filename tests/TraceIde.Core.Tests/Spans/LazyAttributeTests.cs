@@ -329,6 +329,22 @@ public class LazyAttributeTests
         Assert.Equal(rowsText.Select(r => new string('x', r.Xs)), spans.Select(s => s.Attributes["mlflow.spanOutputs"].GetString()));
     }
 
+    /// <summary>The host's deep idle trim lets the pooled chunks go while rows may be being read: both decode.</summary>
+    [Fact]
+    public void RowsReadAcrossAPoolRelease_StillDecode()
+    {
+        using var before = new SpanRows();
+        before.Add(Encoding.UTF8.GetBytes(A));
+        SpanRows.ReleasePooledChunks();
+        using var after = new SpanRows();
+        after.Add(Encoding.UTF8.GetBytes(B));
+        before.Add(Encoding.UTF8.GetBytes(B));
+        Assert.True(before.TryDecode(out var first));
+        Assert.True(after.TryDecode(out var second));
+        Assert.Equal(["a", "b"], first.Select(s => s.Name));
+        Assert.Equal(["b"], second.Select(s => s.Name));
+    }
+
     [Fact]
     public void NoRows_DecodeToNoSpans()
     {
