@@ -12,7 +12,7 @@ namespace TraceIde.Protocol;
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.2";
+    public const string Version = "1.3";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
@@ -223,6 +223,12 @@ public sealed record TracesGetParams
     /// (then fetch them per span with spans/get).
     /// </summary>
     public bool? IncludePayloads { get; init; }
+    /// <summary>
+    /// Send at most this many spans: the first in tree pre-order, a first screenful of a big trace that the
+    /// viewer paints while it asks again without a limit (<see cref="TracesGetResult.TotalSpans"/> says whether
+    /// it must). Null: every span.
+    /// </summary>
+    public int? MaxSpans { get; init; }
 }
 
 public static class TraceLimits
@@ -237,6 +243,8 @@ public sealed record TracesGetResult
     public required TraceSummary Info { get; init; }
     /// <summary>Spans in tree pre-order (children by start time).</summary>
     public required IReadOnlyList<Span> Spans { get; init; }
+    /// <summary>How many spans the trace has: more than <see cref="Spans"/> holds when <see cref="TracesGetParams.MaxSpans"/> cut it.</summary>
+    public int TotalSpans { get; init; }
     public IReadOnlyList<Assessment> Assessments { get; init; } = [];
     public bool PayloadsIncluded { get; init; }
     /// <summary>Things the reader should know: orphaned spans, broken cycles, partial traces.</summary>

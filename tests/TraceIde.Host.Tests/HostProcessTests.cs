@@ -81,6 +81,39 @@ public sealed class HostProcessTests
         Assert.True((bool)trace["payloadsIncluded"]!);
     }
 
+    /// <summary>
+    /// A first screenful, then the rest (what the viewer does for a big trace): the first answer is the head of the
+    /// full one, says how many spans there are, and the rest is the same as a fresh read.
+    /// </summary>
+    [Fact]
+    public async Task MaxSpans_sends_the_head_of_the_tree_and_the_next_request_the_whole()
+    {
+        await using var host = HostProcess.Start();
+        JsonRpcAssert.Result(await host.RequestAsync("initialize", InitLocal()));
+        var traceId = FixtureCases.ServerTraceId("batch-digest-500");
+
+        var first = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId, maxSpans = 40 }));
+        var rest = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId }));
+        var fresh = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId }));
+
+        Assert.Equal(40, first["spans"]!.AsArray().Count);
+        Assert.Equal(500, (int)first["totalSpans"]!);
+        Assert.True((bool)first["payloadsIncluded"]!); // decided on the whole trace, as for the rest
+        Assert.Equal(500, (int)rest["totalSpans"]!);
+        Assert.Equal(fresh.ToJsonString(), rest.ToJsonString());
+        Assert.Equal(
+            fresh["spans"]!.AsArray().Take(40).Select(s => s!.ToJsonString()),
+            first["spans"]!.AsArray().Select(s => s!.ToJsonString()));
+        Assert.Equal(fresh["info"]!.ToJsonString(), first["info"]!.ToJsonString());
+
+        // A limit above the size sends everything; a limit below 1 is refused.
+        var all = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId, maxSpans = 500 }));
+        Assert.Equal(fresh.ToJsonString(), all.ToJsonString());
+        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("traces/get", new { traceId, maxSpans = 0 }));
+        Assert.Equal(RpcErrorCodes.InvalidParams, code);
+        Assert.Contains("maxSpans", message);
+    }
+
     [Fact]
     public async Task A_trace_without_payloads_gets_them_per_span_on_demand()
     {

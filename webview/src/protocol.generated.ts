@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.2";
+export const PROTOCOL_VERSION = "1.3";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -397,11 +397,13 @@ export interface TracesDeleteTagParams {
 export interface TracesGetParams {
   traceId: string;
   includePayloads?: boolean | null;
+  maxSpans?: number | null;
 }
 
 export interface TracesGetResult {
   info: TraceSummary;
   spans: Span[];
+  totalSpans: number;
   assessments: Assessment[];
   payloadsIncluded: boolean;
   warnings: string[];

@@ -18,7 +18,7 @@ export function span(id: string, parent: string | null, depth: number, startMs: 
 }
 
 export function traceResult(spans: Span[], extra: Partial<TracesGetResult> = {}): TracesGetResult {
-  return { info: summary(1), spans, assessments: [], payloadsIncluded: true, warnings: [], ...extra };
+  return { info: summary(1), spans, totalSpans: spans.length, assessments: [], payloadsIncluded: true, warnings: [], ...extra };
 }
 
 type Handler = (params: any, signal?: AbortSignal) => unknown;

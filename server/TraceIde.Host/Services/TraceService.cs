@@ -20,6 +20,7 @@ public sealed partial class TraceService
     private readonly ITraceBackend _backend;
     private readonly HostLog _log;
     private readonly RecentSpans _recent = new(capacity: 8);
+    private readonly FirstScreen _firstScreen = new(TimeSpan.FromSeconds(10));
 
     public TraceService(ITraceBackend backend, HostLog log)
     {
@@ -75,9 +76,15 @@ public sealed partial class TraceService
     public async Task<TracesGetResult> GetAsync(TracesGetParams p, CancellationToken cancellationToken)
     {
         RequireTraceId(p.TraceId);
-        var (info, spans) = await _backend.GetTraceAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
-        var tree = SpanTreeBuilder.Build(spans);
+        if (p.MaxSpans is < 1) throw new BackendException(RpcErrorCodes.InvalidParams, "maxSpans must be at least 1 (leave it out for every span).");
+        // The viewer asks for a first screenful of a big trace and at once for all of it: the second request
+        // takes the trace and tree the first one read, which are milliseconds old.
+        var (info, spans, tree) = _firstScreen.Take(p.TraceId) is { } kept
+            ? kept
+            : await ReadTreeAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
         _recent.Put(p.TraceId, spans);
+        var cut = p.MaxSpans is { } max && max < tree.Nodes.Count;
+        if (cut) _firstScreen.Keep(p.TraceId, (info, spans, tree));
 
         var includePayloads = p.IncludePayloads ?? spans.Count <= TraceLimits.InlinePayloadSpanLimit;
         var warnings = tree.Warnings.ToList();
@@ -89,11 +96,18 @@ public sealed partial class TraceService
         return new TracesGetResult
         {
             Info = info,
-            Spans = tree.Nodes.Select(n => ToDto(n, includePayloads)).ToArray(),
+            Spans = (cut ? tree.Nodes.Take(p.MaxSpans!.Value) : tree.Nodes).Select(n => ToDto(n, includePayloads)).ToArray(),
+            TotalSpans = tree.Nodes.Count,
             Assessments = info.Assessments,
             PayloadsIncluded = includePayloads,
             Warnings = warnings,
         };
+    }
+
+    private async Task<(TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)> ReadTreeAsync(string traceId, CancellationToken cancellationToken)
+    {
+        var (info, spans) = await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false);
+        return (info, spans, SpanTreeBuilder.Build(spans));
     }
 
     /// <summary>Payloads of some spans of a trace; uses the spans kept from the last traces/get when possible.</summary>
@@ -122,7 +136,11 @@ public sealed partial class TraceService
         if (p.TraceIds is null || p.TraceIds.Count == 0)
             throw new BackendException(RpcErrorCodes.InvalidParams, "traceIds must name at least one trace.");
         foreach (var id in p.TraceIds) RequireTraceId(id);
-        foreach (var id in p.TraceIds) _recent.Remove(id);
+        foreach (var id in p.TraceIds)
+        {
+            _recent.Remove(id);
+            _firstScreen.Take(id); // an edit makes the kept copy stale
+        }
         return _backend.DeleteTracesAsync(p.ExperimentId, p.TraceIds, cancellationToken);
     }
 
@@ -130,6 +148,7 @@ public sealed partial class TraceService
     {
         RequireTraceId(p.TraceId);
         RequireTagKey(p.Key);
+        _firstScreen.Take(p.TraceId);
         return _backend.SetTraceTagAsync(p.TraceId, p.Key, p.Value ?? "", cancellationToken);
     }
 
@@ -137,6 +156,7 @@ public sealed partial class TraceService
     {
         RequireTraceId(p.TraceId);
         RequireTagKey(p.Key);
+        _firstScreen.Take(p.TraceId);
         return _backend.DeleteTraceTagAsync(p.TraceId, p.Key, cancellationToken);
     }
 
@@ -197,6 +217,31 @@ public sealed partial class TraceService
             Attributes = attributes,
             Events = span.Events.Select(e => new SpanEvent { Name = e.Name, TimeMs = e.TimeNs / 1e6, Attributes = e.Attributes }).ToArray(),
         };
+    }
+}
+
+/// <summary>
+/// The trace a `traces/get` with `maxSpans` read, kept for the request for the rest that follows it: one trace,
+/// taken once, and only for <c>freshFor</c> (a later open reads the trace again, as it may have changed).
+/// </summary>
+internal sealed class FirstScreen(TimeSpan freshFor)
+{
+    private readonly Lock _gate = new();
+    private (string TraceId, long At, (TraceSummary, IReadOnlyList<RawSpan>, SpanTree) Trace)? _kept;
+
+    public void Keep(string traceId, (TraceSummary, IReadOnlyList<RawSpan>, SpanTree) trace)
+    {
+        lock (_gate) _kept = (traceId, Environment.TickCount64, trace);
+    }
+
+    public (TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)? Take(string traceId)
+    {
+        lock (_gate)
+        {
+            if (_kept is not { } kept || kept.TraceId != traceId) return null;
+            _kept = null;
+            return Environment.TickCount64 - kept.At <= (long)freshFor.TotalMilliseconds ? kept.Trace : null;
+        }
     }
 }
 
