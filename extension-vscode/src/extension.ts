@@ -145,7 +145,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const experimentOf = (traceId: string) => {
     let p = traceExperiment.get(traceId);
     if (!p) {
-      p = h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false }).then(
+      p = h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false, maxSpans: 1 }).then( // only its info
         (r) => r.info.experimentId,
         () => {
           traceExperiment.delete(traceId);
@@ -163,7 +163,7 @@ export function activate(context: vscode.ExtensionContext): void {
     intercept: (method, params, token) => {
       if (method !== "traces/search") return undefined;
       if ((params as { pageToken?: string } | null)?.pageToken) return Promise.resolve({ traces: [], nextPageToken: null });
-      return h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false }, token).then((r) => ({ traces: [r.info], nextPageToken: null }));
+      return h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false, maxSpans: 1 }, token).then((r) => ({ traces: [r.info], nextPageToken: null }));
     },
     result: async (method, _params, result) => {
       if (method !== "experiments/list" || !result || typeof result !== "object") return result;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TracesView, searchParams } from "../src/traces-view";
-import { SpanTree, TraceViewer } from "../src/trace-viewer";
+import { FIRST_SCREEN_SPANS, SpanTree, TraceViewer } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
 import { RpcError } from "../src/transport";
 import type { Span } from "../src/protocol.generated";
@@ -192,6 +192,64 @@ describe("span tree", () => {
     expect(detail.textContent).toContain("hello");
     expect(detail.querySelector("pre.stacktrace")!.textContent).toContain("Traceback");
     expect(detail.querySelector(".exception-message")!.textContent).toBe("ValueError: bad");
+  });
+
+  it("paints a big trace from its head, then the rest, keeping the selection and collapsed spans", async () => {
+    // A root with 1,500 children, each with one child: 3,001 spans in tree pre-order, as the host sends them.
+    const all: Span[] = [span("root", null, 0, 0, 10_000, { childCount: 1500 })];
+    for (let i = 0; i < 1500; i++) {
+      all.push(span(`c${i}`, "root", 1, i, 5, { childCount: 1 }));
+      all.push(span(`g${i}`, `c${i}`, 2, i, 1));
+    }
+    let release!: () => void;
+    const restAsked = new Promise<void>((r) => (release = r));
+    const t = new FakeTransport({
+      "traces/get": async (p: { maxSpans?: number }) => {
+        if (p.maxSpans) return traceResult(all.slice(0, p.maxSpans), { totalSpans: all.length, payloadsIncluded: false });
+        await restAsked; // the test acts on the head first
+        return traceResult(all, { payloadsIncluded: false });
+      },
+      "spans/get": (p) => ({ payloads: { [p.spanIds[0]]: { inputs: null, outputs: null, attributes: {}, events: [] } } }),
+    });
+    const viewer = new TraceViewer(t);
+    document.body.appendChild(viewer.element);
+    const opened = viewer.open(summary(1));
+    await flush();
+    const count = () => Number(viewer.element.querySelector(".span-scroller")!.getAttribute("data-span-count"));
+    expect(t.calls.filter((c) => c.method === "traces/get").map((c) => c.params)).toEqual([
+      { traceId: "tr-0001", maxSpans: FIRST_SCREEN_SPANS },
+      { traceId: "tr-0001" },
+    ]);
+    expect(count()).toBe(FIRST_SCREEN_SPANS);
+    expect(viewer.element.querySelector(".span-row")).not.toBeNull();
+    expect(viewer.element.textContent).toContain(`Showing the first ${FIRST_SCREEN_SPANS} of 3001 spans`);
+    // The user acts on the head before the rest arrives.
+    viewer.select("c3");
+    (viewer.element.querySelector('.span-row[data-span-id="c1"] .twisty') as HTMLElement).click();
+    release();
+    await opened;
+    expect(count()).toBe(3001);
+    expect(viewer.element.textContent).not.toContain("Showing the first");
+    expect(viewer.element.querySelector(".span-row.selected")!.getAttribute("data-span-id")).toBe("c3");
+    expect(viewer.element.querySelector('.span-row[data-span-id="g1"]')).toBeNull(); // still collapsed
+    expect(viewer.element.querySelector('.span-row[data-span-id="g0"]')).not.toBeNull();
+  });
+
+  it("keeps the head of a big trace when the rest cannot be loaded, and says so", async () => {
+    const all: Span[] = [span("root", null, 0, 0, 10_000)];
+    for (let i = 0; i < 1200; i++) all.push(span(`c${i}`, "root", 1, i, 5));
+    const t = new FakeTransport({
+      "traces/get": (p: { maxSpans?: number }) => {
+        if (p.maxSpans) return traceResult(all.slice(0, p.maxSpans), { totalSpans: all.length, payloadsIncluded: false });
+        throw new RpcError(-32002, "The tracking server did not answer.");
+      },
+      "spans/get": () => ({ payloads: {} }),
+    });
+    const viewer = new TraceViewer(t);
+    document.body.appendChild(viewer.element);
+    await viewer.open(summary(1));
+    expect(viewer.element.querySelector(".span-scroller")!.getAttribute("data-span-count")).toBe(String(FIRST_SCREEN_SPANS));
+    expect(viewer.element.textContent).toContain(`Showing the first ${FIRST_SCREEN_SPANS} of 1201 spans: the rest could not be loaded (The tracking server did not answer.)`);
   });
 
   it("shows assessments of the trace", () => {
