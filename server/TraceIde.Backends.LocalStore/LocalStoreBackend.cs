@@ -343,7 +343,7 @@ public sealed partial class LocalStoreBackend : ITraceBackend
 
             if (tags.GetValueOrDefault(SpansLocationTag) == "TRACKING_STORE" && TableExists(connection, "spans"))
             {
-                var spans = ReadSpanRows(connection, info.TraceId, ct);
+                var spans = ReadSpanRows(connection, info.TraceId, AnnouncedSize(info), ct);
                 if (spans.Count > 0) return spans;
             }
             var inTrackingStore = tags.GetValueOrDefault(SpansLocationTag) == "TRACKING_STORE";
@@ -354,10 +354,10 @@ public sealed partial class LocalStoreBackend : ITraceBackend
     }
 
     /// <summary>The spans table's rows of one trace: parsed as one document (see <see cref="SpanRows"/>), else row by row.</summary>
-    private static IReadOnlyList<RawSpan> ReadSpanRows(SqliteConnection connection, string traceId, CancellationToken ct)
+    private static IReadOnlyList<RawSpan> ReadSpanRows(SqliteConnection connection, string traceId, (long Bytes, int Rows) announced, CancellationToken ct)
     {
         const string sql = "SELECT content FROM spans WHERE trace_id = $id";
-        var rows = new SpanRows();
+        var rows = new SpanRows(announced.Bytes, announced.Rows);
         try
         {
             var nullRow = false;
@@ -365,7 +365,7 @@ public sealed partial class LocalStoreBackend : ITraceBackend
             {
                 ct.ThrowIfCancellationRequested();
                 rows.Dispose();
-                rows = new SpanRows();
+                rows = new SpanRows(announced.Bytes, announced.Rows);
                 using var cmd = Command(connection, sql);
                 cmd.Parameters.AddWithValue("$id", traceId);
                 using var r = cmd.ExecuteReader();
@@ -394,6 +394,26 @@ public sealed partial class LocalStoreBackend : ITraceBackend
             spans.Add(SpanDecoder.DecodeMlflowSpan(ParseJson(r2.GetString(0), $"span of trace '{traceId}'")));
         }
         return spans;
+    }
+
+    /// <summary>The trace's size as MLflow recorded it (<c>mlflow.trace.sizeStats</c>), or (0, 0).</summary>
+    internal static (long Bytes, int Rows) AnnouncedSize(TraceSummary info)
+    {
+        if (!info.Metadata.TryGetValue("mlflow.trace.sizeStats", out var stats)) return (0, 0);
+        try
+        {
+            using var doc = JsonDocument.Parse(stats);
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("total_size_bytes", out var bytes) && bytes.TryGetInt64(out var b)
+                && root.TryGetProperty("num_spans", out var spans) && spans.TryGetInt32(out var n)
+                ? (b, n)
+                : (0, 0);
+        }
+        catch (JsonException)
+        {
+            return (0, 0);
+        }
     }
 
     /// <summary>

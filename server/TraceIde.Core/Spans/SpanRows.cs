@@ -36,9 +36,41 @@ public sealed class SpanRows : IDisposable
     private long _rowBytes;
     private readonly List<Row> _rows = [];
     private bool _unusable;
+    // Rows joined in place ('[' and the commas included) in an array sized by the trace's announced size; null
+    // once a row did not fit (the rows then move to chunks) or when no size was announced.
+    private byte[]? _joined;
+    private int _joinedLength;
 
-    /// <summary>A row's place in the chunks, and where its value starts and ends within it (whitespace trimmed).</summary>
+    /// <summary>
+    /// A row's place (in chunk <c>Chunk</c>, or in the joined array when -1), and where its value starts and ends
+    /// within it (whitespace trimmed).
+    /// </summary>
     private readonly record struct Row(int Chunk, int Offset, int Length, int Leading, int Trimmed);
+
+    /// <summary>Rows of unknown total size: collected in chunks, copied once into the array the spans keep.</summary>
+    public SpanRows()
+    {
+    }
+
+    /// <summary>
+    /// Rows whose total size the trace announces: MLflow's <c>mlflow.trace.sizeStats</c> metadata
+    /// (<c>total_size_bytes</c>, the size of the trace's JSON, and <c>num_spans</c>). The rows are then written
+    /// straight into one array, which the spans keep: no chunks and no copy, so opening a big trace touches half
+    /// the fresh memory. The rows can be a few per cent larger than the trace's JSON (the recorded 500-span trace:
+    /// 469,188 bytes of rows, 443,277 announced), so a quarter more is reserved: pages never written are never
+    /// touched. Rows that still do not fit move to chunks.
+    /// </summary>
+    public SpanRows(long announcedBytes, int announcedRows)
+    {
+        var size = announcedBytes + announcedBytes / 4 + Math.Max(0, announcedRows - 1) + 2;
+        if (announcedBytes <= 0 || announcedRows < 0 || size > MaxAnnouncedBytes) return; // not believed: chunks
+        _joined = GC.AllocateUninitializedArray<byte>((int)size);
+        _joined[0] = (byte)'[';
+        _joinedLength = 1;
+    }
+
+    // An announcement is metadata anyone can write: above this, the rows are collected in chunks as they come.
+    private const long MaxAnnouncedBytes = 1L << 30;
 
     public int Count => _rows.Count;
 
@@ -46,15 +78,49 @@ public sealed class SpanRows : IDisposable
     public void Add(ReadOnlySpan<byte> utf8)
     {
         if (!System.Text.Unicode.Utf8.IsValid(utf8)) _unusable = true; // the one-by-one path decodes it like before (U+FFFD)
+        var leading = utf8.Length - utf8.TrimStart(Whitespace).Length;
+        var trimmed = utf8.Trim(Whitespace).Length;
+        if (_joined != null)
+        {
+            var comma = _rows.Count > 0 ? 1 : 0;
+            if (_joinedLength + comma + utf8.Length + 1 <= _joined.Length) // and room for the closing ']'
+            {
+                if (comma == 1) _joined[_joinedLength++] = (byte)',';
+                utf8.CopyTo(_joined.AsSpan(_joinedLength));
+                _rows.Add(new Row(-1, _joinedLength, utf8.Length, leading, trimmed));
+                _joinedLength += utf8.Length;
+                _rowBytes += utf8.Length;
+                return;
+            }
+            MoveJoinedRowsToChunks();
+        }
+        _rows.Add(AppendToChunk(utf8, leading, trimmed));
+        _rowBytes += utf8.Length;
+    }
+
+    private Row AppendToChunk(ReadOnlySpan<byte> utf8, int leading, int trimmed)
+    {
         if (_chunks.Count == 0 || _chunks[^1].Length - _chunkUsed < utf8.Length)
         {
             _chunks.Add(_pool.Rent(Math.Max(ChunkBytes, utf8.Length))); // a longer row gets an array of its own
             _chunkUsed = 0;
         }
         utf8.CopyTo(_chunks[^1].AsSpan(_chunkUsed));
-        _rows.Add(new Row(_chunks.Count - 1, _chunkUsed, utf8.Length, utf8.Length - utf8.TrimStart(Whitespace).Length, utf8.Trim(Whitespace).Length));
+        var row = new Row(_chunks.Count - 1, _chunkUsed, utf8.Length, leading, trimmed);
         _chunkUsed += utf8.Length;
-        _rowBytes += utf8.Length;
+        return row;
+    }
+
+    /// <summary>The announcement was too small: the rows so far go to chunks, and so will the rest.</summary>
+    private void MoveJoinedRowsToChunks()
+    {
+        var joined = _joined!;
+        _joined = null;
+        for (var i = 0; i < _rows.Count; i++)
+        {
+            var row = _rows[i];
+            _rows[i] = AppendToChunk(joined.AsSpan(row.Offset, row.Length), row.Leading, row.Trimmed);
+        }
     }
 
     /// <summary>The rows' spans in row order, or false when the rows must be decoded one by one.</summary>
@@ -63,6 +129,30 @@ public sealed class SpanRows : IDisposable
     {
         spans = [];
         if (_unusable) return false;
+        if (_joined is null) return TryDecodeChunks(out spans);
+        var rows = ArrayPool<(int Start, int Length)>.Shared.Rent(_rows.Count);
+        try
+        {
+            for (var i = 0; i < _rows.Count; i++)
+            {
+                var row = _rows[i];
+                rows[i] = (row.Offset + row.Leading, row.Trimmed);
+            }
+            // The spans keep our array, unless it is more than twice the rows (a wrong announcement): then an exact copy,
+            // so that a wrong announcement does not stay allocated with them (offsets are the same in the copy).
+            var used = _joinedLength + 1;
+            _joined[_joinedLength] = (byte)']';
+            ReadOnlyMemory<byte> joined = used >= _joined.Length / 2 ? _joined.AsMemory(0, used) : _joined.AsSpan(0, used).ToArray();
+            return TryDecode(joined, rows.AsSpan(0, _rows.Count), out spans);
+        }
+        finally
+        {
+            ArrayPool<(int Start, int Length)>.Shared.Return(rows);
+        }
+    }
+
+    private bool TryDecodeChunks(out IReadOnlyList<RawSpan> spans)
+    {
         // '[' + the rows with a ',' between each two + ']', in the one array the spans keep.
         var size = _rowBytes + Math.Max(0, _rows.Count - 1) + 2;
         if (size > Array.MaxLength)

@@ -345,6 +345,56 @@ public class LazyAttributeTests
         Assert.Equal(["b"], second.Select(s => s.Name));
     }
 
+    /// <summary>
+    /// The trace's announced size (MLflow's sizeStats) lets the rows be joined in place: right, too large, too small
+    /// (the rows move to chunks when one does not fit), far too large, not believable, or no rows at all — the same spans.
+    /// </summary>
+    [Theory]
+    [InlineData(1.0, 0)]       // the rows' sum
+    [InlineData(1.3, 0)]       // MLflow's total_size_bytes: the trace's JSON, a little more than the rows
+    [InlineData(0.5, 0)]       // too small: half the rows in place, then every row moves to chunks
+    [InlineData(5.0, 0)]       // far too large: decoded from an exact copy
+    [InlineData(0.0, 0)]       // nothing announced
+    [InlineData(1.0, 1L << 40)] // not believable: chunks
+    public void AnnouncedRows_DecodeLikeUnannounced(double announcedShare, long announcedBytesOverride)
+    {
+        var utf8 = Enumerable.Range(0, 300).Select(i => Encoding.UTF8.GetBytes(
+            $$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":{"k":"\"{{{new string('v', i % 50)}}}\""}}""")).ToList();
+        var sum = utf8.Sum(b => (long)b.Length);
+        var announced = announcedBytesOverride > 0 ? announcedBytesOverride : (long)(sum * announcedShare);
+        using var rows = new SpanRows(announced, utf8.Count);
+        foreach (var row in utf8) rows.Add(row);
+        Assert.True(rows.TryDecode(out var spans));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"s{i}"), spans.Select(s => s.Name));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => new string('v', i % 50)), spans.Select(s => s.Attributes["k"].GetString()));
+
+        using var none = new SpanRows(announced, 0);
+        Assert.True(none.TryDecode(out var empty));
+        Assert.Empty(empty);
+    }
+
+    /// <summary>Joined in place, the rows are not copied again when decoded (the spans keep the array they were read into).</summary>
+    [Fact]
+    public void AnnouncedRows_AreNotCopiedAgain()
+    {
+        var utf8 = Enumerable.Range(0, 100)
+            .Select(i => Encoding.UTF8.GetBytes($$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":{"out":"\"{{{new string('x', 10_000)}}}\""}}"""))
+            .ToList();
+        var total = utf8.Sum(b => (long)b.Length);
+        long Allocated(SpanRows rows)
+        {
+            foreach (var row in utf8) rows.Add(row);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Assert.True(rows.TryDecode(out var spans));
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal("s99", spans[99].Name);
+            Assert.Equal(10_000, spans[42].Attributes["out"].GetString()!.Length);
+            return allocated;
+        }
+        using (var chunked = new SpanRows()) Assert.True(Allocated(chunked) > total, "chunked rows are copied into the array the spans keep");
+        using (var announced = new SpanRows(total + 500, utf8.Count)) Assert.True(Allocated(announced) < total / 10, "rows joined in place must not be copied");
+    }
+
     [Fact]
     public void NoRows_DecodeToNoSpans()
     {
