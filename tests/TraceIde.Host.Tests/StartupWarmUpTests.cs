@@ -14,6 +14,7 @@ public class StartupWarmUpTests
         var cwd = Directory.GetCurrentDirectory();
         var before = Directory.GetFileSystemEntries(cwd).Order(StringComparer.Ordinal).ToList();
         Assert.True(StartupWarmUp.Run());
+        Assert.True(StartupWarmUp.WarmTracePath(rounds: 2));
         Assert.Equal(before, Directory.GetFileSystemEntries(cwd).Order(StringComparer.Ordinal).ToList());
     }
 }
