@@ -5,6 +5,19 @@ namespace TraceIde.Host.Tests;
 public class IdleTrimmerTests
 {
     [Fact]
+    public async Task TheDefaultDeepStepLetsTheConnectionsCachesGo()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trims = 0;
+        using var idle = new IdleTrimmer(TimeSpan.FromMilliseconds(10), () => Interlocked.Increment(ref trims), TimeSpan.FromMilliseconds(60),
+            releaseCaches: () => released.TrySetResult());
+        idle.RequestStarted();
+        idle.RequestEnded();
+        await released.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Volatile.Read(ref trims)); // after the light step, as the deep one's first act
+    }
+
+    [Fact]
     public async Task TrimsOnceAfterTheLastRequestEnds_ThenDeeplyOnceAfterTheLongerDelay()
     {
         var steps = new List<string>();

@@ -79,6 +79,9 @@ public sealed class HostSession : IDisposable
     /// <summary>Stops every subscription (shutdown).</summary>
     public void StopLive() => _live?.StopAll();
 
+    /// <summary>Lets go of what the session keeps only to be faster (see <see cref="TraceService.ReleaseCaches"/>).</summary>
+    public void ReleaseCaches() => _traces?.ReleaseCaches();
+
     /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`).</summary>
     public InitializeResult Info => _info ?? throw NotInitialized();
 

@@ -104,6 +104,16 @@ public sealed partial class TraceService
         };
     }
 
+    /// <summary>
+    /// Lets go of the traces kept for span clicks and for the rest of a head (the host's deep idle trim): a host
+    /// nobody has used for 30 s holds no trace; the next spans/get reads its trace again.
+    /// </summary>
+    public void ReleaseCaches()
+    {
+        _recent.Clear();
+        _firstScreen.Clear();
+    }
+
     private async Task<(TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)> ReadTreeAsync(string traceId, CancellationToken cancellationToken)
     {
         var (info, spans) = await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false);
@@ -234,6 +244,11 @@ internal sealed class FirstScreen(TimeSpan freshFor)
         lock (_gate) _kept = (traceId, Environment.TickCount64, trace);
     }
 
+    public void Clear()
+    {
+        lock (_gate) _kept = null;
+    }
+
     public (TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)? Take(string traceId)
     {
         lock (_gate)
@@ -283,6 +298,11 @@ internal sealed class RecentSpans(int capacity)
     public void Remove(string traceId)
     {
         lock (_gate) RemoveLocked(traceId);
+    }
+
+    public void Clear()
+    {
+        lock (_gate) _items.Clear();
     }
 
     private void RemoveLocked(string traceId)

@@ -8,8 +8,9 @@ namespace TraceIde.Host.Transport;
 /// another does not run on fresh pages from the OS (a 20,000-span trace re-opened in the browser: p50
 /// 215–267 ms instead of 306–408 ms, docs/PERFORMANCE.md).</item>
 /// <item>Once idle for <see cref="DefaultDeepDelay"/>: one aggressive (decommitting) GC that also hands
-/// the free pages and a grown gen0 budget back, after dropping the span-row chunks kept for the next open
-/// (<see cref="TraceIde.Core.Spans.SpanRows"/>), so a host nobody uses holds only what it keeps.</item>
+/// the free pages and a grown gen0 budget back, after dropping the connection's kept traces (span clicks) and
+/// the span-row chunks kept for the next open (<see cref="TraceIde.Core.Spans.SpanRows"/>), so a host nobody
+/// uses holds only what it must.</item>
 /// </list>
 /// Each step once per idle period: the next needs a request in between. Each costs a few ms of one core.
 /// </summary>
@@ -30,7 +31,8 @@ public sealed class IdleTrimmer : IDisposable
 
     private enum Step { None, Trim, DeepTrim }
 
-    public IdleTrimmer(TimeSpan? delay = null, Action? trim = null, TimeSpan? deepDelay = null, Action? deepTrim = null)
+    /// <param name="releaseCaches">Run before the default deep step: the connection's caches (kept traces) go too.</param>
+    public IdleTrimmer(TimeSpan? delay = null, Action? trim = null, TimeSpan? deepDelay = null, Action? deepTrim = null, Action? releaseCaches = null)
     {
         _delay = delay ?? DefaultDelay;
         _deepDelay = deepDelay ?? DefaultDeepDelay;
@@ -38,6 +40,7 @@ public sealed class IdleTrimmer : IDisposable
         _trim = trim ?? (() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true));
         _deepTrim = deepTrim ?? (() =>
         {
+            releaseCaches?.Invoke();
             TraceIde.Core.Spans.SpanRows.ReleasePooledChunks();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         });

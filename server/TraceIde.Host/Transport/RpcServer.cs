@@ -58,7 +58,7 @@ public static class RpcServer
     /// </summary>
     public static (TraceIdeJsonRpc Rpc, LifecycleHandler Lifecycle) Listen(IJsonRpcMessageHandler handler, HostSession session, HostLog log)
     {
-        var rpc = new TraceIdeJsonRpc(handler, log);
+        var rpc = new TraceIdeJsonRpc(handler, log, session.ReleaseCaches);
         var lifecycle = new LifecycleHandler(session, log);
         var options = new JsonRpcTargetOptions { DisposeOnDisconnect = false };
         rpc.AddLocalRpcTarget(lifecycle, options);

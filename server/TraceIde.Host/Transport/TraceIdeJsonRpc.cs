@@ -14,11 +14,13 @@ namespace TraceIde.Host.Transport;
 public sealed class TraceIdeJsonRpc : JsonRpc
 {
     private readonly HostLog _log;
-    private readonly IdleTrimmer _idle = new();
+    private readonly IdleTrimmer _idle;
 
-    public TraceIdeJsonRpc(IJsonRpcMessageHandler handler, HostLog log) : base(handler)
+    /// <param name="releaseCaches">What the connection keeps only to be faster; let go in the idle trimmer's deep step.</param>
+    public TraceIdeJsonRpc(IJsonRpcMessageHandler handler, HostLog log, Action? releaseCaches = null) : base(handler)
     {
         _log = log;
+        _idle = new IdleTrimmer(releaseCaches: releaseCaches);
     }
 
     /// <summary>Every request passes here: the idle trimmer counts the running ones.</summary>
