@@ -50,5 +50,11 @@ public class TraceServiceCacheTests
         Assert.Equal(4, backend.TraceReads); // after the release, the click reads the trace again
         await traces.GetAsync(new TracesGetParams { TraceId = traceId }, CancellationToken.None);
         Assert.Equal(5, backend.TraceReads); // and the head's kept read is gone too
+
+        // An edit of the trace (refused by the read-only store, but asked) drops the head's kept read.
+        await traces.GetAsync(new TracesGetParams { TraceId = traceId, MaxSpans = 10 }, CancellationToken.None);
+        await Assert.ThrowsAsync<BackendException>(() => traces.SetTagAsync(new TracesSetTagParams { TraceId = traceId, Key = "k", Value = "v" }, CancellationToken.None));
+        await traces.GetAsync(new TracesGetParams { TraceId = traceId }, CancellationToken.None);
+        Assert.Equal(7, backend.TraceReads);
     }
 }

@@ -33,7 +33,6 @@ export function spanTypeLabel(type: string | null | undefined): string {
   return TYPE_LABELS[t] ?? t.slice(0, 5);
 }
 
-/** Span tree model: parent/children links over the host's pre-ordered list, with collapse state. */
 /**
  * How many spans the first `traces/get` of a trace asks for. A bigger trace is painted from its head (the first
  * spans in tree order, more than a screenful) while the rest is fetched: the 20,000-span trace's first paint then
@@ -41,6 +40,7 @@ export function spanTypeLabel(type: string | null | undefined): string {
  */
 export const FIRST_SCREEN_SPANS = 1000;
 
+/** Span tree model: parent/children links over the host's pre-ordered list, with collapse state. */
 export class SpanTree {
   readonly byId = new Map<string, Span>();
   readonly children = new Map<string, Span[]>();
@@ -504,7 +504,7 @@ export class TraceViewer {
       performance.clearMeasures(); // only the last open's: a long-lived panel must not pile them up
       performance.measure("traceide:traces/get", { start: fetchStart, end: showStart });
       performance.measure("traceide:show-trace", { start: showStart });
-      if (first.totalSpans <= first.spans.length) return;
+      if (!(first.totalSpans > first.spans.length)) return; // also a host before protocol 1.3 (no totalSpans)
       // A big trace: its head is painted; the rest comes from what the host has just read.
       const restStart = performance.now();
       try {

@@ -149,7 +149,7 @@ public sealed partial class TraceService
         foreach (var id in p.TraceIds)
         {
             _recent.Remove(id);
-            _firstScreen.Take(id); // an edit makes the kept copy stale
+            _firstScreen.Forget(id); // an edit makes the kept copy stale
         }
         return _backend.DeleteTracesAsync(p.ExperimentId, p.TraceIds, cancellationToken);
     }
@@ -158,7 +158,7 @@ public sealed partial class TraceService
     {
         RequireTraceId(p.TraceId);
         RequireTagKey(p.Key);
-        _firstScreen.Take(p.TraceId);
+        _firstScreen.Forget(p.TraceId);
         return _backend.SetTraceTagAsync(p.TraceId, p.Key, p.Value ?? "", cancellationToken);
     }
 
@@ -166,7 +166,7 @@ public sealed partial class TraceService
     {
         RequireTraceId(p.TraceId);
         RequireTagKey(p.Key);
-        _firstScreen.Take(p.TraceId);
+        _firstScreen.Forget(p.TraceId);
         return _backend.DeleteTraceTagAsync(p.TraceId, p.Key, cancellationToken);
     }
 
@@ -247,6 +247,14 @@ internal sealed class FirstScreen(TimeSpan freshFor)
     public void Clear()
     {
         lock (_gate) _kept = null;
+    }
+
+    public void Forget(string traceId)
+    {
+        lock (_gate)
+        {
+            if (_kept?.TraceId == traceId) _kept = null;
+        }
     }
 
     public (TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)? Take(string traceId)
