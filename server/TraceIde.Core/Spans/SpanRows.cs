@@ -62,8 +62,9 @@ public sealed class SpanRows : IDisposable
     /// </summary>
     public SpanRows(long announcedBytes, int announcedRows)
     {
-        var size = announcedBytes + announcedBytes / 4 + Math.Max(0, announcedRows - 1) + 2;
-        if (announcedBytes <= 0 || announcedRows < 0 || size > MaxAnnouncedBytes) return; // not believed: chunks
+        if (announcedBytes <= 0 || announcedBytes > MaxAnnouncedBytes || announcedRows < 0) return; // not believed: chunks
+        var size = announcedBytes + announcedBytes / 4 + Math.Max(0, announcedRows - 1) + 2L;
+        if (size > Array.MaxLength) return;
         _joined = GC.AllocateUninitializedArray<byte>((int)size);
         _joined[0] = (byte)'[';
         _joinedLength = 1;

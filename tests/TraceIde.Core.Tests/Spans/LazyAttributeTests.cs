@@ -356,6 +356,7 @@ public class LazyAttributeTests
     [InlineData(5.0, 0)]       // far too large: decoded from an exact copy
     [InlineData(0.0, 0)]       // nothing announced
     [InlineData(1.0, 1L << 40)] // not believable: chunks
+    [InlineData(1.0, long.MaxValue)]
     public void AnnouncedRows_DecodeLikeUnannounced(double announcedShare, long announcedBytesOverride)
     {
         var utf8 = Enumerable.Range(0, 300).Select(i => Encoding.UTF8.GetBytes(
