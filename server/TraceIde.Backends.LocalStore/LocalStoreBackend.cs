@@ -396,25 +396,9 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         return spans;
     }
 
-    /// <summary>The trace's size as MLflow recorded it (<c>mlflow.trace.sizeStats</c>), or (0, 0).</summary>
-    internal static (long Bytes, int Rows) AnnouncedSize(TraceSummary info)
-    {
-        if (!info.Metadata.TryGetValue("mlflow.trace.sizeStats", out var stats)) return (0, 0);
-        try
-        {
-            using var doc = JsonDocument.Parse(stats);
-            var root = doc.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("total_size_bytes", out var bytes) && bytes.TryGetInt64(out var b)
-                && root.TryGetProperty("num_spans", out var spans) && spans.TryGetInt32(out var n)
-                ? (b, n)
-                : (0, 0);
-        }
-        catch (JsonException)
-        {
-            return (0, 0);
-        }
-    }
+    /// <summary>The trace's size as MLflow recorded it (<see cref="TraceSizeStats"/>: bytes and spans), or (0, 0).</summary>
+    internal static (long Bytes, int Rows) AnnouncedSize(TraceSummary info) =>
+        TraceSizeStats.Of(info.Metadata) is { TotalBytes: { } bytes, Spans: { } rows } ? (bytes, rows) : (0, 0);
 
     /// <summary>
     /// The rows' UTF-8 straight from SQLite's own buffer into <paramref name="rows"/>. Microsoft.Data.Sqlite's

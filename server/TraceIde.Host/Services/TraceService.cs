@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using TraceIde.Core.Backends;
 using TraceIde.Core.Filtering;
 using TraceIde.Core.Spans;
+using TraceIde.Core.Traces;
 using TraceIde.Host.Logging;
 using TraceIde.Protocol;
 
@@ -88,7 +89,7 @@ public sealed partial class TraceService
 
         var includePayloads = p.IncludePayloads ?? spans.Count <= TraceLimits.InlinePayloadSpanLimit;
         var warnings = tree.Warnings.ToList();
-        if (info.Metadata.TryGetValue("mlflow.trace.sizeStats", out var stats) && ExpectedSpanCount(stats) is { } expected && expected > spans.Count)
+        if (TraceSizeStats.Of(info.Metadata).Spans is { } expected && expected > spans.Count)
         {
             warnings.Add($"This trace is partial: {spans.Count} of {expected} spans have arrived.");
         }
@@ -180,19 +181,6 @@ public sealed partial class TraceService
     {
         if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
             throw new BackendException(RpcErrorCodes.InvalidParams, "A tag key must be 1 to 250 characters.");
-    }
-
-    private static int? ExpectedSpanCount(string sizeStatsJson)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(sizeStatsJson);
-            return doc.RootElement.TryGetProperty("num_spans", out var n) && n.TryGetInt32(out var v) ? v : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     public static Span ToDto(SpanNode node, bool includePayload) => new()
