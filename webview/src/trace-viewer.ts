@@ -527,13 +527,7 @@ export class TraceViewer {
   /** Shows an already-fetched trace (also used by tests). */
   show(result: TracesGetResult): void {
     this.element.hidden = false;
-    this.trace = result;
-    this.tree = new SpanTree(result.spans);
-    this.window = traceWindow(result.spans, result.info.durationMs);
-    for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
-    if (result.spans.length === 0) this.setMessage("This trace has no spans (it may still be running). Close and refresh the list later.");
-    else this.setMessage(this.statusText(result));
-    this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
+    this.useTrace(result);
     this.refreshRows(false);
     const first = this.rows[0];
     if (first) this.select(first.spanId);
@@ -548,17 +542,23 @@ export class TraceViewer {
    */
   private showRest(result: TracesGetResult): void {
     const collapsed = this.tree?.collapsed ?? new Set<string>();
-    this.trace = result;
-    this.tree = new SpanTree(result.spans);
-    for (const id of collapsed) this.tree.collapsed.add(id);
-    this.window = traceWindow(result.spans, result.info.durationMs);
-    for (const s of result.spans) if (s.payload && !this.payloads.has(s.spanId)) this.payloads.set(s.spanId, s.payload);
-    this.setMessage(this.statusText(result));
-    this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
+    this.useTrace(result);
+    for (const id of collapsed) this.tree!.collapsed.add(id);
     this.refreshRows(false);
   }
 
+  /** The model of a fetched trace (its tree, time window and inline payloads) and the status line over it. */
+  private useTrace(result: TracesGetResult): void {
+    this.trace = result;
+    this.tree = new SpanTree(result.spans);
+    this.window = traceWindow(result.spans, result.info.durationMs);
+    for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
+    this.setMessage(this.statusText(result));
+    this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
+  }
+
   private statusText(result: TracesGetResult): string | null {
+    if (result.spans.length === 0) return "This trace has no spans (it may still be running). Close and refresh the list later.";
     const parts = [];
     if (result.totalSpans > result.spans.length) parts.push(`Showing the first ${result.spans.length} of ${result.totalSpans} spans; loading the rest…`);
     if (result.warnings.length) parts.push(`Warnings: ${result.warnings.join("; ")}`);
