@@ -20,9 +20,12 @@ export function formatTime(ms: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** One formatter for every call: `toLocaleString("en-US")` builds one per call, which shows in a list scroll. */
+const EN_US_NUMBER = new Intl.NumberFormat("en-US");
+
 export function formatNumber(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "";
-  return n.toLocaleString("en-US");
+  return EN_US_NUMBER.format(n);
 }
 
 /** One line of at most `max` characters, for table cells. */

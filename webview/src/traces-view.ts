@@ -208,10 +208,12 @@ export class TracesView {
       headerHeight: HEADER_HEIGHT,
       overscan: 6,
       renderRow: (i) => this.renderRow(i),
+      updateRow: (row, i) => this.fillRow(row, i),
       onRange: (range, count) => {
         if (count > 0 && range.end >= count - PREFETCH_ROWS) void this.loadMore();
       },
     });
+    this.list.body.addEventListener("click", (e) => this.onRowClick(e as MouseEvent));
     this.paintHeader();
 
     this.element = h(
@@ -660,56 +662,100 @@ export class TracesView {
     this.list.render();
   }
 
+  /** Builds row `i`'s elements, then fills them (`fillRow`); a scroll refills built rows instead. */
   private renderRow(i: number): HTMLElement {
     const d = this.display[i]!;
-    if (d.kind === "group") {
-      const label = d.session ?? "(no session)";
-      const row = h(
-        "div",
-        { class: "trace-row group-row", role: "row", "data-session": d.session ?? "", "aria-expanded": String(!d.collapsed) },
-        h("div", { class: "cell group-cell", role: "gridcell" }, `${d.collapsed ? "▸" : "▾"} Session ${label} · ${d.count} trace${d.count === 1 ? "" : "s"}`),
-      );
-      row.addEventListener("click", () => {
-        const key = d.session ?? "";
-        if (this.collapsedGroups.has(key)) this.collapsedGroups.delete(key);
-        else this.collapsedGroups.add(key);
-        this.setRows();
-      });
-      return row;
-    }
-    const t = d.trace;
-    const checked = this.checked.has(t.traceId);
-    const box = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${t.traceId}`, checked });
-    box.addEventListener("click", (e) => {
-      e.stopPropagation();
-      this.toggleChecked(t.traceId, (e as MouseEvent).shiftKey);
-    });
-    const row = h(
-      "div",
-      {
-        class: `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}`,
-        role: "row",
-        "aria-selected": String(checked),
-        "data-trace-id": t.traceId,
-        "data-index": d.index,
-      },
-      h("div", { class: "cell cell-select", role: "gridcell" }, box),
-      COLUMNS.filter((c) => this.columns.includes(c.key)).map((c) => {
-        const v = c.cell(t);
-        const cell = h("div", { class: `cell cell-${c.key}`, role: "gridcell" }, v);
-        if (typeof v === "string") cell.title = v;
-        return cell;
-      }),
-    );
-    row.style.gridTemplateColumns = this.grid;
-    row.addEventListener("click", (e) => {
-      if (e.ctrlKey || e.metaKey || e.shiftKey) {
-        this.toggleChecked(t.traceId, e.shiftKey);
-        return;
-      }
-      this.setSelected(t.traceId);
-      this.onOpen(t);
-    });
+    const row =
+      d.kind === "group"
+        ? h("div", { class: "trace-row group-row", role: "row" }, h("div", { class: "cell group-cell", role: "gridcell" }))
+        : h(
+            "div",
+            { class: "trace-row", role: "row" },
+            h("div", { class: "cell cell-select", role: "gridcell" }, h("input", { type: "checkbox", class: "row-select" })),
+            this.shownColumns().map((c) => h("div", { class: `cell cell-${c.key}`, role: "gridcell" })),
+          );
+    this.fillRow(row, i);
     return row;
   }
+
+  /**
+   * Shows row `i` in `row`, a row built for another; false when `row` cannot show it: a group row for a
+   * trace or back, or cells for other columns.
+   */
+  private fillRow(row: HTMLElement, i: number): boolean {
+    const d = this.display[i]!;
+    if ((d.kind === "group") !== row.classList.contains("group-row")) return false;
+    if (d.kind === "group") {
+      const label = d.session ?? "(no session)";
+      row.dataset.session = d.session ?? "";
+      row.setAttribute("aria-expanded", String(!d.collapsed));
+      setText(row.firstElementChild!, `${d.collapsed ? "▸" : "▾"} Session ${label} · ${d.count} trace${d.count === 1 ? "" : "s"}`);
+      return true;
+    }
+    const columns = this.shownColumns();
+    if (row.childElementCount !== columns.length + 1 || columns.some((c, k) => row.children[k + 1]!.className !== `cell cell-${c.key}`)) return false;
+    const t = d.trace;
+    const checked = this.checked.has(t.traceId);
+    row.className = `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}`;
+    row.setAttribute("aria-selected", String(checked));
+    row.dataset.traceId = t.traceId;
+    row.dataset.index = String(d.index);
+    row.style.gridTemplateColumns = this.grid;
+    const box = row.firstElementChild!.firstElementChild as HTMLInputElement;
+    box.checked = checked;
+    box.setAttribute("aria-label", `Select ${t.traceId}`);
+    columns.forEach((c, k) => {
+      const cell = row.children[k + 1] as HTMLElement;
+      const v = c.cell(t);
+      if (typeof v === "string") {
+        setText(cell, v);
+        cell.title = v;
+      } else {
+        cell.replaceChildren(v);
+        cell.removeAttribute("title");
+      }
+    });
+    return true;
+  }
+
+  private shownColumns(): Column[] {
+    return COLUMNS.filter((c) => this.columns.includes(c.key));
+  }
+
+  /**
+   * One listener for every row: rows are refilled for other traces as the list scrolls, so a listener
+   * on a row would act on the trace the row was built for.
+   */
+  private onRowClick(e: MouseEvent): void {
+    const target = e.target as Element;
+    const row = target.closest(".trace-row");
+    const i = row ? this.list.indexOf(row) : undefined;
+    const d = i === undefined ? undefined : this.display[i];
+    if (!d) return;
+    if (d.kind === "group") {
+      const key = d.session ?? "";
+      if (this.collapsedGroups.has(key)) this.collapsedGroups.delete(key);
+      else this.collapsedGroups.add(key);
+      this.setRows();
+      return;
+    }
+    const t = d.trace;
+    if (target.closest(".row-select") || e.ctrlKey || e.metaKey || e.shiftKey) {
+      this.toggleChecked(t.traceId, e.shiftKey);
+      return;
+    }
+    this.setSelected(t.traceId);
+    this.onOpen(t);
+  }
 }
+
+/** Sets an element's one text child, rewriting the Text node it has rather than making a new one. */
+function setText(el: Element, text: string): void {
+  const only = el.firstChild;
+  if (only && only === el.lastChild && only.nodeType === Node.TEXT_NODE) {
+    if ((only as Text).data !== text) (only as Text).data = text;
+  } else {
+    el.textContent = text;
+  }
+}
+

@@ -43,6 +43,13 @@ export interface VirtualListOptions {
   overscan?: number;
   /** Height of sticky content above the rows inside the scroller (a table header). */
   headerHeight?: number;
+  /**
+   * Refills `row` (built by `renderRow` for another index) to show row `index`; false when it cannot (another
+   * kind of row). With it, rows that leave the range are reused for those that enter it, so a fast scroll
+   * rewrites text in place instead of building and dropping whole rows: less style work and less garbage,
+   * whose collection otherwise lands in a scroll frame.
+   */
+  updateRow?(row: HTMLElement, index: number): boolean;
 }
 
 export class VirtualList {
@@ -94,46 +101,70 @@ export class VirtualList {
 
   /**
    * Puts the rows of the visible range in the DOM. A caller's render (data, selection or columns
-   * changed) rebuilds every row; a scroll or resize (`keepRows`) only adds the rows that came into
-   * range and drops those that left, so a wheel step re-renders a few rows, not the whole viewport.
+   * changed) redoes every row; a scroll or resize (`keepRows`) only fills the rows that came into range
+   * and lets go of those that left, so a wheel step touches a few rows, not the whole viewport. Rows that
+   * leave are refilled for the new ones when the list has `updateRow`, else dropped.
    */
   render(keepRows = false): void {
-    const { rowHeight, overscan } = this.options;
+    const { rowHeight, overscan, updateRow } = this.options;
     const header = this.options.headerHeight ?? 0;
-    const range = visibleRange(Math.max(0, this.scroller.scrollTop - header), this.viewportHeight(), rowHeight, this.count, overscan ?? 4);
-    this.rendered = range;
-    // A jump past the viewport (or a caller's render) keeps nothing: empty the body in one mutation.
+    const top = Math.max(0, this.scroller.scrollTop - header);
+    let range = visibleRange(top, this.viewportHeight(), rowHeight, this.count, overscan ?? 4);
     const keepsAny = keepRows && [...this.rows.keys()].some((i) => i >= range.start && i < range.end);
-    if (!keepsAny) {
-      clear(this.body);
+    if (keepRows && !keepsAny && this.rows.size > 0) {
+      // A jump (a fling, a drag of the scrollbar): overscan is for small steps, so show only the visible
+      // rows now (a quarter less work in each frame of a fling) and add the overscan a frame later.
+      range = visibleRange(top, this.viewportHeight(), rowHeight, this.count, 0);
+      this.schedule();
+    }
+    this.rendered = range;
+    if (!keepsAny && !updateRow) {
+      clear(this.body); // a jump past the viewport (or a caller's render) without reuse: one mutation
       this.rows.clear();
     }
-    for (const [i, row] of this.rows) {
-      if (i < range.start || i >= range.end) {
-        row.remove();
-        this.rows.delete(i);
-      }
-    }
+    // The rows that leave, in row order (which is DOM order).
+    const leaving = [...this.rows.keys()].filter((i) => !keepsAny || i < range.start || i >= range.end).sort((a, b) => a - b);
+    const spare = leaving.map((i) => this.rows.get(i)!);
+    for (const i of leaving) this.rows.delete(i);
+    if (!updateRow) for (const row of spare) row.remove();
+    const reusable = updateRow ? spare : [];
     // The kept rows are one contiguous run; new rows go before or after it, so DOM order stays row
-    // order (screen readers and Tab follow it).
+    // order (screen readers and Tab follow it). When nothing is kept, the spares are refilled in place
+    // in row order for ascending new indices, which keeps that order without moving a node.
     let firstKept = Infinity;
     for (const i of this.rows.keys()) firstKept = Math.min(firstKept, i);
     const before = document.createDocumentFragment();
     const after = document.createDocumentFragment();
+    let next = 0;
     for (let i = range.start; i < range.end; i++) {
       if (this.rows.has(i)) continue;
-      const row = this.options.renderRow(i);
-      row.style.position = "absolute";
+      let row: HTMLElement | undefined;
+      while (!row && next < reusable.length) {
+        const candidate = reusable[next++]!;
+        if (updateRow!(candidate, i)) row = candidate;
+        else candidate.remove();
+      }
+      if (!row) {
+        row = this.options.renderRow(i);
+        row.style.position = "absolute";
+        row.style.height = `${rowHeight}px`;
+        row.style.left = "0";
+        row.style.right = "0";
+      }
       row.style.top = `${i * rowHeight}px`;
-      row.style.height = `${rowHeight}px`;
-      row.style.left = "0";
-      row.style.right = "0";
-      (i < firstKept ? before : after).appendChild(row);
+      if (keepsAny || !row.isConnected) (keepsAny && i < firstKept ? before : after).appendChild(row);
       this.rows.set(i, row);
     }
+    for (; next < reusable.length; next++) reusable[next]!.remove();
     this.body.insertBefore(before, this.body.firstChild);
     this.body.appendChild(after);
     this.options.onRange?.(range, this.count);
+  }
+
+  /** The index of a row element in the DOM (for a listener on `body`), or undefined. */
+  indexOf(row: Element): number | undefined {
+    for (const [i, r] of this.rows) if (r === row) return i;
+    return undefined;
   }
 
   reveal(index: number): void {

@@ -205,6 +205,43 @@ describe("grouping by session", () => {
   });
 });
 
+describe("refilled rows", () => {
+  it("a row refilled by a scroll shows, opens and selects the trace it now shows", async () => {
+    const all = Array.from({ length: 300 }, (_, i) => summary(i + 1));
+    const opened: string[] = [];
+    const view = new TracesView(new FakeTransport({ "traces/search": () => ({ traces: all }) }), (t) => opened.push(t.traceId), 300);
+    document.body.appendChild(view.element);
+    view.setExperiments(["1"]);
+    await flush();
+    const scroller = view.element.querySelector<HTMLElement>(".trace-scroller")!;
+    const rowsBefore = Array.from(view.element.querySelectorAll<HTMLElement>(".trace-row[data-trace-id]"));
+    scroller.scrollTop = 200 * TRACE_ROW_HEIGHT;
+    scroller.dispatchEvent(new Event("scroll"));
+    await new Promise((r) => setTimeout(r, 50));
+    const rows = Array.from(view.element.querySelectorAll<HTMLElement>(".trace-row[data-trace-id]"));
+    expect(rows.filter((r) => rowsBefore.includes(r)).length).toBeGreaterThan(0); // the same elements, refilled
+    const row = rows.find((r) => r.dataset.traceId === "tr-0201")!;
+    expect(row.querySelector(".cell-name")!.textContent).toBe("trace 201");
+    expect(row.querySelector(".cell-name")!.getAttribute("title")).toBe("trace 201");
+    expect(row.querySelector(".cell-request")!.textContent).toBe("question 201");
+    expect(row.querySelector(".row-select")!.getAttribute("aria-label")).toBe("Select tr-0201");
+    row.querySelector<HTMLElement>(".cell-name")!.click();
+    expect(opened).toEqual(["tr-0201"]);
+    expect(row.classList.contains("selected")).toBe(true);
+    row.querySelector<HTMLInputElement>(".row-select")!.click();
+    expect([...view.selection]).toEqual(["tr-0201"]);
+    expect(opened).toEqual(["tr-0201"]); // the box selects, it does not open
+    const badge = rows.find((r) => r.dataset.traceId === "tr-0205")!.querySelector(".cell-state .badge")!;
+    expect([badge.className, badge.textContent]).toEqual(["badge badge-error", "ERROR"]);
+    // Scrolled back, the refilled rows carry the selection of the traces they show, and only theirs.
+    scroller.scrollTop = 0;
+    scroller.dispatchEvent(new Event("scroll"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(view.element.querySelectorAll(".trace-row.selected, .trace-row.checked, .row-select:checked")).toHaveLength(0);
+    expect(view.element.querySelector(".trace-row[data-trace-id] .cell-name")!.textContent).toBe("trace 1");
+  });
+});
+
 describe("selection, delete and tags", () => {
   it("toggles one, shift extends a range", () => {
     const order = ["a", "b", "c", "d"];
