@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VS Code extension's checks, from any directory: npm ci → typecheck → build (bundle + web UI copy)
-# → unit tests (vitest: relay, host lifecycle against the real Release host) → publish the host into
-# host/ (portable) and host/linux-x64/ (ReadyToRun) → package the .vsix → end to end in code-server 4.100.3 against the MLflow replay server (installed once into
+# → unit tests (vitest: relay, host lifecycle against the real Release host) → package (scripts/package.sh:
+# traceide.vsix, and traceide-win32-x64.vsix as a check of the per-platform packages) → end to end in code-server 4.100.3 against the MLflow replay server (installed once into
 # ~/.cache/traceide/code-server-4.100.3, or $TRACEIDE_CACHE) with Debian chromium.
 # Needs: node 20 + npm, dotnet, the host built in Release and webview/dist (.ci/test does both first),
 # chromium, ripgrep and a C toolchain (apt; installed here when running as root). Skips nothing.
@@ -46,25 +46,10 @@ npm run --silent typecheck
 npm run --silent build
 npm test --silent
 
-# The published host goes inside the .vsix (framework-dependent; no .pdb). --no-build: publishes the
-# Release build that .ci/test (or `dotnet build TraceIde.sln -c Release`) just made.
-rm -rf host
-dotnet publish "$repo/server/TraceIde.Host" -c Release --no-build -o host --nologo -v q
-rm -f host/*.pdb
-# On linux-x64 the extension starts a second copy published ReadyToRun (precompiled: start → `initialize`
-# with ~30 % less CPU, docs/PERFORMANCE.md). It sits beside the portable host, not in its place: the
-# runtime refuses an R2R image made for another OS, and the .vsix serves every platform.
-dotnet publish "$repo/server/TraceIde.Host" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o host/linux-x64 --nologo -v q
-rm -f host/linux-x64/*.pdb
-rm -f traceide.vsix
-npx --no-install vsce package --no-dependencies --skip-license -o traceide.vsix >/dev/null
-[ -f traceide.vsix ] || fail "vsce did not produce traceide.vsix"
-listing="$(unzip -l traceide.vsix)"
-for need in extension/dist/extension.js extension/host/traceide.dll extension/host/linux-x64/traceide.dll extension/media/main.js extension/media/main.css extension/resources/trace-panel.js; do
-  grep -q " $need\$" <<<"$listing" || fail "the .vsix lacks $need"
-done
-if grep -qE " extension/(node_modules|test|src)/" <<<"$listing"; then fail "the .vsix contains node_modules, tests or sources"; fi
-echo "extension: traceide.vsix $(du -h traceide.vsix | cut -f1)"
+# A Windows .vsix, to check that a host precompiled for another platform is built and is what that platform
+# runs; then the .vsix for every platform (the portable host plus a linux-x64 one precompiled), which the e2e installs.
+scripts/package.sh win32-x64
+scripts/package.sh
 
 cache="${TRACEIDE_CACHE:-$HOME/.cache/traceide}/code-server-4.100.3"
 scripts/install-code-server.sh "$cache"

@@ -30,23 +30,38 @@ function resolveStore(store: string): string {
 }
 
 /**
- * The host to start: the one published ahead of time for this platform (host/linux-x64: ReadyToRun,
- * it starts with less JIT work) when the .vsix has it, else the portable one (any OS with .NET 10).
+ * This machine as a VS Code target names it (the folder of its precompiled host, scripts/package.sh): Linux
+ * with musl instead of glibc (Alpine) is `alpine-<arch>`, since a glibc build's SQLite does not load there.
  */
-export function hostDll(extensionRoot: string): string {
-  const native = path.join(extensionRoot, "host", `${process.platform}-${process.arch}`, "traceide.dll");
-  return fs.existsSync(native) ? native : path.join(extensionRoot, "host", "traceide.dll");
+export function hostPlatform(): string {
+  if (process.platform === "linux") {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    if (!report?.header?.glibcVersionRuntime) return `alpine-${process.arch}`;
+  }
+  return `${process.platform}-${process.arch}`;
+}
+
+/**
+ * The host to start: the one published ahead of time for this platform (host/<platform>-<arch>: ReadyToRun,
+ * it starts with less JIT work) when the .vsix has it, with the portable one (any OS with .NET 10) as its
+ * fallback; else the portable one.
+ */
+export function hostDll(extensionRoot: string, platform = hostPlatform()): { dll: string; fallbackDll?: string } {
+  const portable = path.join(extensionRoot, "host", "traceide.dll");
+  const native = path.join(extensionRoot, "host", platform, "traceide.dll");
+  return fs.existsSync(native) ? { dll: native, fallbackDll: portable } : { dll: portable };
 }
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("TraceIde");
   const log = (line: string) => output.appendLine(redact(line));
   const secrets = context.secrets;
-  const dll = hostDll(context.extensionUri.fsPath);
+  const { dll, fallbackDll } = hostDll(context.extensionUri.fsPath);
 
   const h = new HostProcess({
     dotnet: config().get<string>("dotnetPath")?.trim() || "dotnet",
     dll,
+    fallbackDll,
     log,
     configure: async () => {
       const c = config();

@@ -24,6 +24,12 @@ export interface HostOptions {
   dotnet: string;
   /** Path to traceide.dll. */
   dll: string;
+  /**
+   * The host to start instead of `dll`, from then on, when `dll` exits before it ever answered `initialize`:
+   * a host precompiled for this platform is refused by a .NET of another architecture (an x64 editor under
+   * emulation on an arm64 machine finds the arm64 `dotnet`), and the portable one runs on any .NET 10.
+   */
+  fallbackDll?: string;
   /** Called before every (re)start: the initialize params and the extra environment (secrets live only here). */
   configure(): Promise<{ init: InitializeParams; env: Record<string, string | undefined> }>;
   /** Host stderr and lifecycle lines. */
@@ -56,6 +62,12 @@ export class HostProcess {
   private disposed = false;
   private generation = 0;
   private waiters: Array<() => void> = [];
+  /** The host started: `options.dll` until it fails to start and `options.fallbackDll` takes over. */
+  private dll: string;
+  /** `dll` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
+  private dllStarted = false;
+  /** Set by `onExit` when a start failed and the fallback host is to be started in its place. */
+  private useFallback = false;
   private readonly changed = new Emitter<HostStatus>();
   /** Fires on every state change; `restarted` runs carry restarts > 0. */
   readonly onDidChange: Event<HostStatus> = this.changed.event;
@@ -63,7 +75,9 @@ export class HostProcess {
   /** Host → client notifications (`traces/changed`, `$/progress`) from whichever host process is current. */
   readonly onNotification: Event<{ method: string; params: unknown }> = this.notified.event;
 
-  constructor(private readonly options: HostOptions) {}
+  constructor(private readonly options: HostOptions) {
+    this.dll = options.dll;
+  }
 
   get current(): HostStatus {
     return this.status;
@@ -93,7 +107,7 @@ export class HostProcess {
       return this.status;
     }
     if (gen !== this.generation || this.disposed) return this.status;
-    const args = [this.options.dll, "serve", "--parent-pid", String(process.pid)];
+    const args = [this.dll, "serve", "--parent-pid", String(process.pid)];
     this.options.log(`starting: ${this.options.dotnet} ${args.join(" ")}`);
     let child: cp.ChildProcess;
     try {
@@ -149,10 +163,15 @@ export class HostProcess {
         }),
       ]);
       if (gen !== this.generation) return this.status;
+      this.dllStarted = true;
       this.options.log(`initialized: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
       this.set({ state: "running", info, error: undefined });
     } catch (err) {
       if (gen !== this.generation) return this.status;
+      if (this.useFallback) {
+        this.useFallback = false;
+        return this.start();
+      }
       // The process is alive but could not connect to the backend: a configuration problem, no restart loop.
       if (this.child === child && child.exitCode === null) this.set({ state: "failed", error: errorMessage(err) });
     }
@@ -165,6 +184,14 @@ export class HostProcess {
     this.child = undefined;
     if (this.disposed || gen !== this.generation) return;
     this.options.log(reason);
+    const fallback = this.options.fallbackDll;
+    if (!this.dllStarted && fallback && this.dll !== fallback && this.status.state === "starting") {
+      // Died before `initialize`: start the portable host at once (the pending `start` does), no backoff.
+      this.options.log(`the host ${this.dll} did not start; using ${fallback} from now on`);
+      this.dll = fallback;
+      this.useFallback = true;
+      return;
+    }
     if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.crashes = 0;
     const delay = Math.min((this.options.initialBackoffMs ?? 500) * 2 ** this.crashes, this.options.maxBackoffMs ?? 30_000);
     this.crashes++;

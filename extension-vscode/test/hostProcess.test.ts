@@ -1,8 +1,10 @@
 // The host lifecycle against a REAL host process: the Release build of server/TraceIde.Host with the
 // fixture store. Crash (SIGKILL) → restart with backoff → answering again; stop → no orphan.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { hostDll, hostPlatform } from "../src/extension";
 import { HostProcess, type HostStatus } from "../src/hostProcess";
 import { sortedSearchable } from "./util";
 
@@ -125,6 +127,50 @@ describe("host lifecycle (real host)", () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(h.current.state).toBe("failed");
     await expect(h.request("experiments/list", {})).rejects.toMatchObject({ code: -32099 });
+  });
+
+  it("a host that dies before `initialize` (one this .NET refuses) gives way to the fallback at once, for good", async () => {
+    // What `dotnet` does with a host precompiled for another OS or architecture: it exits before reading a byte.
+    const dir = mkdtempSync(join(tmpdir(), "traceide-refused-"));
+    const refused = join(dir, "traceide.dll");
+    writeFileSync(refused, "MZ not a .NET assembly for this machine");
+    try {
+      const { h, log } = makeHost({ dll: refused, fallbackDll: DLL });
+      const s = await h.start();
+      expect(s.state).toBe("running");
+      expect(s.restarts).toBe(0);
+      expect(log.filter((l) => l.startsWith("starting:")).map((l) => l.includes(refused))).toEqual([true, false]);
+      expect(log).toContain(`the host ${refused} did not start; using ${DLL} from now on`);
+      // A later crash restarts the fallback, not the refused host.
+      process.kill(s.pid!, "SIGKILL");
+      await until("running again", () => h.current.state === "running" && h.current.pid !== s.pid);
+      expect(log.filter((l) => l.startsWith("starting:")).at(-1)).toContain(DLL);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a host that ran once is restarted as itself after a crash, not replaced by the fallback", async () => {
+    const { h, log } = makeHost({ fallbackDll: "/nonexistent/traceide.dll" });
+    const s = await h.start();
+    process.kill(s.pid!, "SIGKILL");
+    await until("running again", () => h.current.state === "running" && h.current.pid !== s.pid);
+    expect(log.some((l) => l.includes("did not start"))).toBe(false);
+  });
+
+  it("picks the host published for this platform, with the portable one as its fallback", () => {
+    const root = mkdtempSync(join(tmpdir(), "traceide-ext-"));
+    try {
+      mkdirSync(join(root, "host", "linux-x64"), { recursive: true });
+      writeFileSync(join(root, "host", "traceide.dll"), "");
+      writeFileSync(join(root, "host", "linux-x64", "traceide.dll"), "");
+      expect(hostDll(root, "linux-x64")).toEqual({ dll: join(root, "host", "linux-x64", "traceide.dll"), fallbackDll: join(root, "host", "traceide.dll") });
+      expect(hostDll(root, "win32-x64")).toEqual({ dll: join(root, "host", "traceide.dll") });
+      // This machine (glibc Linux or another OS) by VS Code's name for it; musl Linux would be alpine-<arch>.
+      expect(hostPlatform()).toBe(`${process.platform}-${process.arch}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("a bad store keeps the host up but reports the initialize error", async () => {
