@@ -51,12 +51,14 @@ namespace TraceIde.VisualStudio
             var options = (TraceIdeOptionsPage)GetDialogPage(typeof(TraceIdeOptionsPage));
             var pid = Process.GetCurrentProcess().Id;
             var folders = SolutionFolders();
+            var (hostDll, fallbackHostDll) = HostLayout.Resolve(InstallFolder, RuntimeInformation.OSArchitecture);
             _host = new HostProcessManager(() => HostStartInfoFactory.Create(
                 options.ToOptions(),
                 _credentials,
-                Path.Combine(InstallFolder, "host", "traceide.dll"),
+                hostDll,
                 pid,
-                folders));
+                folders,
+                fallbackHostDllPath: fallbackHostDll));
             _host.Log += line => Debug.WriteLine("[traceide] " + line);
             _host.Start();
             return _host;

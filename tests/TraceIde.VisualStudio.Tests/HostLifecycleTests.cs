@@ -249,6 +249,64 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
+    public async Task A_host_that_dies_before_initialize_gives_way_to_the_fallback_at_once_and_for_good()
+    {
+        // What `dotnet` does with a host precompiled for another architecture: it exits before reading a byte.
+        var dir = Directory.CreateTempSubdirectory("traceide-refused-");
+        var refused = Path.Combine(dir.FullName, "traceide.dll");
+        await File.WriteAllTextAsync(refused, "MZ not a .NET assembly for this machine");
+        try
+        {
+            await using var window = new Window(() =>
+            {
+                var info = StartInfo();
+                info.HostDllPath = refused;
+                info.FallbackHostDllPath = HostDll;
+                return info;
+            });
+            var log = new ConcurrentQueue<string>();
+            window.Manager.Log += log.Enqueue;
+
+            Assert.Equal(43, Result(await window.RequestAsync(RpcMethods.TracesSearch, SearchParams()))["traces"]!.AsArray().Count);
+            Assert.Equal(2, window.Manager.StartCount); // the refused host, then the fallback: no backoff, no give-up
+            Assert.Contains($"the host {refused} did not start; using {HostDll} from now on", log);
+
+            // A later crash restarts the fallback, not the refused host.
+            var first = window.Manager.CurrentPid!.Value;
+            Process.GetProcessById(first).Kill();
+            window.Started.Take(new CancellationTokenSource(Timeout).Token);
+            window.Started.Take(new CancellationTokenSource(Timeout).Token);
+            Assert.Equal(3, window.Manager.StartCount);
+            Assert.Equal(43, Result(await window.RequestAsync(RpcMethods.TracesSearch, SearchParams()))["traces"]!.AsArray().Count);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_precompiled_host_is_chosen_on_x64_only_with_the_portable_one_as_its_fallback()
+    {
+        var dir = Directory.CreateTempSubdirectory("traceide-vsix-");
+        try
+        {
+            var portable = Path.Combine(dir.FullName, "host", "traceide.dll");
+            var precompiled = Path.Combine(dir.FullName, "host", "win-x64", "traceide.dll");
+            Directory.CreateDirectory(Path.GetDirectoryName(precompiled)!);
+            File.WriteAllText(portable, "");
+            Assert.Equal((portable, (string?)null), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.X64));
+            File.WriteAllText(precompiled, "");
+            Assert.Equal((precompiled, portable), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.X64));
+            Assert.Equal((portable, (string?)null), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.Arm64));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task After_giving_up_RestartAsync_starts_again_with_the_new_start_info()
     {
         var policy = new RestartPolicy { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200), MaxConsecutiveFailures = 1 };

@@ -30,6 +30,10 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
     private Task? _loop;
     private int _consecutiveFailures;
     private int _disposed;
+    /// <summary>A host answered `initialize` once: from then on an exit is a crash, not a host this machine refuses.</summary>
+    private volatile bool _hostAnswered;
+    /// <summary>Start <see cref="HostStartInfo.FallbackHostDllPath"/> instead of the host that did not start.</summary>
+    private volatile bool _useFallback;
 
     public HostProcessManager(Func<HostStartInfo> startInfo, RestartPolicy? policy = null)
     {
@@ -148,10 +152,12 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
         {
             Instance? instance = null;
             var startedAt = Stopwatch.StartNew();
+            var fellBack = false;
             try
             {
                 instance = Launch();
                 await InitializeAsync(instance, stop).ConfigureAwait(false);
+                _hostAnswered = true;
                 // CurrentPid before "ready": whoever awaited readiness may read it at once (CI caught a null).
                 CurrentPid = instance.Pid;
                 lock (_gate) Volatile.Read(ref _ready).TrySetResult(instance);
@@ -165,6 +171,7 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 Note("the TraceIde host could not be started: " + ex.Message);
+                fellBack = instance != null && TryFallBack(instance);
                 if (instance != null)
                 {
                     Kill(instance.Process);
@@ -176,6 +183,7 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
             CurrentPid = null;
             if (instance != null) HostExited?.Invoke(instance.Pid, instance.ExitCode);
             if (stop.IsCancellationRequested) break;
+            if (fellBack) continue; // at once, and not counted as a failure
 
             if (_restartRequested || startedAt.Elapsed >= _policy.StableAfter) _consecutiveFailures = 0;
             else _consecutiveFailures++;
@@ -194,9 +202,26 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// A host that died before any host of this manager answered `initialize`, with a fallback to start: from now
+    /// on, the fallback (the portable host) starts instead. False when that does not apply.
+    /// </summary>
+    private bool TryFallBack(Instance instance)
+    {
+        var fallback = instance.Info.FallbackHostDllPath;
+        if (_hostAnswered || _useFallback || string.IsNullOrEmpty(fallback) || !instance.Process.WaitForExit(2000)) return false;
+        _useFallback = true;
+        Note($"the host {instance.Info.HostDllPath} did not start; using {fallback} from now on");
+        return true;
+    }
+
     private Instance Launch()
     {
         var info = _startInfo();
+        if (_useFallback && !string.IsNullOrEmpty(info.FallbackHostDllPath))
+        {
+            info.HostDllPath = info.FallbackHostDllPath!;
+        }
         var psi = new ProcessStartInfo(info.DotnetPath, HostStartInfo.JoinArguments(info.Arguments()))
         {
             UseShellExecute = false,

@@ -12,6 +12,13 @@ public sealed class HostStartInfo
     /// <summary>Full path of traceide.dll (shipped inside the VSIX).</summary>
     public string HostDllPath { get; set; } = "";
 
+    /// <summary>
+    /// The host to start instead of <see cref="HostDllPath"/>, from then on, when that one dies before it ever
+    /// answered `initialize`: a host precompiled for x64 is refused by a .NET of another architecture, and the
+    /// portable one runs on any .NET 10. See <see cref="HostLayout"/>.
+    /// </summary>
+    public string? FallbackHostDllPath { get; set; }
+
     /// <summary>The IDE's process id: the host exits by itself when it dies (`serve --parent-pid`).</summary>
     public int? ParentPid { get; set; }
 

@@ -12,7 +12,8 @@ public static class HostStartInfoFactory
         int parentPid,
         IReadOnlyList<string>? workspaceFolders,
         string dotnetPath = "dotnet",
-        string? logFile = null)
+        string? logFile = null,
+        string? fallbackHostDllPath = null)
     {
         var initialize = options.ToInitializeParams(workspaceFolders);
         var credential = initialize.TrackingUri != null ? credentials.Read(CredentialTargets.For(initialize.TrackingUri)) : null;
@@ -20,6 +21,7 @@ public static class HostStartInfoFactory
         {
             DotnetPath = dotnetPath,
             HostDllPath = hostDllPath,
+            FallbackHostDllPath = fallbackHostDllPath,
             ParentPid = parentPid,
             LogFile = logFile,
             Initialize = initialize,
