@@ -333,18 +333,20 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             }
         }
 
+        // The artifact is traces.json: decoded from its bytes in one pass, no DOM (the spans keep the body).
         var artifactQuery = new List<KeyValuePair<string, string>> { new("request_id", id) };
+        static IReadOnlyList<RawSpan> DecodeArtifact(ReadOnlyMemory<byte> body) => SpanDecoder.DecodeTraceData(body, "the trace artifact");
         try
         {
-            return await SendJsonAsync(HttpMethod.Get, "ajax-api/3.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV3,
-                SpanDecoder.DecodeTraceData, cancellationToken).ConfigureAwait(false);
+            return await SendUtf8Async(HttpMethod.Get, "ajax-api/3.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV3,
+                DecodeArtifact, cancellationToken, keepBody: true).ConfigureAwait(false);
         }
         catch (BackendException ex) when (ex.Code == RpcErrorCodes.Unsupported)
         {
             // < 3.9.0: only the 2.0 form exists.
         }
-        return await SendJsonAsync(HttpMethod.Get, "ajax-api/2.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV2,
-            SpanDecoder.DecodeTraceData, cancellationToken).ConfigureAwait(false);
+        return await SendUtf8Async(HttpMethod.Get, "ajax-api/2.0/mlflow/get-trace-artifact", artifactQuery, null, EpArtifactV2,
+            DecodeArtifact, cancellationToken, keepBody: true).ConfigureAwait(false);
     }
 
     // ------------------------------------------------------------------ edits
@@ -551,6 +553,10 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
                 catch (JsonException ex)
                 {
                     throw NotJson(response, ep, ex);
+                }
+                catch (BackendException ex) when (ex.InnerException is JsonException unreadable)
+                {
+                    throw NotJson(response, ep, unreadable); // a parser that reports unreadable JSON itself (SpanDecoder)
                 }
                 catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
                 {

@@ -92,6 +92,23 @@ public sealed class SpanTests
         Assert.Equal(8, spans.Count);
     }
 
+    [Theory]
+    [InlineData("html")]
+    [InlineData("truncated")]
+    public async Task An_artifact_that_is_not_json_is_a_bad_response_naming_the_endpoint(string fault)
+    {
+        await using var sb = MlflowReplayServerAndBackend.Start();
+        sb.Server.Override("/ajax-api/3.0/mlflow/get-trace-artifact",
+            fault == "html" ? ReplayFaults.NotJson() : ReplayFaults.TruncatedJson("{\"spans\": [{\"trace_id\": \"tr-"));
+        var info = new TraceSummary { TraceId = TestSupport.ParisT1, ExperimentId = "1", State = "OK" };
+
+        var ex = await Assert.ThrowsAsync<BackendException>(() => sb.Backend.GetSpansAsync(info, CancellationToken.None));
+
+        Assert.Equal(RpcErrorCodes.BadResponse, ex.Code);
+        Assert.Contains("get-trace-artifact", ex.Message);
+        Assert.Contains(fault == "html" ? "HTML page" : "not valid JSON", ex.Message);
+    }
+
     [Fact]
     public async Task Traces_get_failure_falls_back_to_the_artifact()
     {
