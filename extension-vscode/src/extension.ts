@@ -33,12 +33,22 @@ function resolveStore(store: string): string {
  * This machine as a VS Code target names it (the folder of its precompiled host, scripts/package.sh): Linux
  * with musl instead of glibc (Alpine) is `alpine-<arch>`, since a glibc build's SQLite does not load there.
  */
-export function hostPlatform(): string {
-  if (process.platform === "linux") {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    if (!report?.header?.glibcVersionRuntime) return `alpine-${process.arch}`;
-  }
+export function hostPlatform(isMusl: () => boolean = linuxIsMusl): string {
+  if (process.platform === "linux" && isMusl()) return `alpine-${process.arch}`;
   return `${process.platform}-${process.arch}`;
+}
+
+/**
+ * musl rather than glibc, read as detect-libc does from /usr/bin/ldd (musl's is a one-line script that names it).
+ * Not `process.report`: an embedder may leave it out, and a statically linked glibc Node omits the glibc version.
+ * Unknown counts as glibc, by far the common case; a wrong guess only costs the portable host's start.
+ */
+export function linuxIsMusl(ldd = "/usr/bin/ldd"): boolean {
+  try {
+    return fs.readFileSync(ldd, "latin1").includes("musl");
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { hostDll, hostPlatform } from "../src/extension";
+import { hostDll, hostPlatform, linuxIsMusl } from "../src/extension";
 import { HostProcess, type HostStatus } from "../src/hostProcess";
 import { sortedSearchable } from "./util";
 
@@ -166,8 +166,12 @@ describe("host lifecycle (real host)", () => {
       writeFileSync(join(root, "host", "linux-x64", "traceide.dll"), "");
       expect(hostDll(root, "linux-x64")).toEqual({ dll: join(root, "host", "linux-x64", "traceide.dll"), fallbackDll: join(root, "host", "traceide.dll") });
       expect(hostDll(root, "win32-x64")).toEqual({ dll: join(root, "host", "traceide.dll") });
-      // This machine (glibc Linux or another OS) by VS Code's name for it; musl Linux would be alpine-<arch>.
+      // This machine (glibc Linux or another OS) by VS Code's name for it; musl Linux is alpine-<arch>.
       expect(hostPlatform()).toBe(`${process.platform}-${process.arch}`);
+      if (process.platform === "linux") expect(hostPlatform(() => true)).toBe(`alpine-${process.arch}`);
+      writeFileSync(join(root, "ldd-musl"), '#!/bin/sh\nexec /lib/ld-musl-x86_64.so.1 --list "$@"\n');
+      writeFileSync(join(root, "ldd-glibc"), "#!/bin/bash\n# This file is part of the GNU C Library.\n");
+      expect([linuxIsMusl(join(root, "ldd-musl")), linuxIsMusl(join(root, "ldd-glibc")), linuxIsMusl(join(root, "none"))]).toEqual([true, false, false]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
