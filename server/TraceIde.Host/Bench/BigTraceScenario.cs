@@ -136,21 +136,30 @@ public static class BigTrace
         insert.Transaction = tx;
         insert.CommandText = "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content) VALUES ($t, $e, $s, $p, $n, $ty, $st, $b, $f, $c)";
         var p = new[] { "$t", "$e", "$s", "$p", "$n", "$ty", "$st", "$b", "$f", "$c" }.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
-        var traceB64 = Convert.ToBase64String(Convert.FromHexString(traceId[3..]));
         long bytes = 0;
-        var buffer = new ArrayBufferWriter<byte>();
-        foreach (var s in spans)
+        foreach (var (s, row) in spans.Zip(StoredRows(traceId, spans)))
         {
-            buffer.ResetWrittenCount();
-            using (var w = new Utf8JsonWriter(buffer)) WriteStoredSpan(w, traceB64, traceId, s);
-            var content = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-            bytes += buffer.WrittenCount;
+            var content = System.Text.Encoding.UTF8.GetString(row);
+            bytes += row.Length;
             object?[] values = [traceId, ExperimentId, Convert.ToHexStringLower(s.Id), s.Parent is null ? DBNull.Value : Convert.ToHexStringLower(s.Parent), s.Name, s.Type, s.Failed ? "ERROR" : "OK", s.StartNs, s.EndNs, content];
             for (var i = 0; i < p.Length; i++) p[i].Value = values[i];
             insert.ExecuteNonQuery();
         }
         tx.Commit();
         return bytes;
+    }
+
+    /// <summary>Each span's row content in the SQL store's spans table (the traces.json span format), in order.</summary>
+    public static IEnumerable<byte[]> StoredRows(string traceId, Span[] spans)
+    {
+        var traceB64 = Convert.ToBase64String(Convert.FromHexString(traceId[3..]));
+        var buffer = new ArrayBufferWriter<byte>();
+        foreach (var s in spans)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer)) WriteStoredSpan(w, traceB64, traceId, s);
+            yield return buffer.WrittenSpan.ToArray();
+        }
     }
 
     /// <summary>The body of `GET /api/3.0/mlflow/traces/get` for the trace, in the recorded shape.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Core.Spans;
+using TraceIde.Host.Bench;
 using TraceIde.Host.Logging;
 using TraceIde.Protocol;
 
@@ -47,8 +48,7 @@ public static class StartupWarmUp
         }
         try
         {
-            var options = new JsonSerializerOptions();
-            ProtocolJson.Configure(options);
+            var options = ProtocolOptions();
             JsonSerializer.Deserialize<InitializeParams>("""{"store":"mlflow.db","workspaceFolders":["/"],"clientName":"warm-up"}""", options);
             JsonSerializer.SerializeToUtf8Bytes(new InitializeResult
             {
@@ -76,9 +76,9 @@ public static class StartupWarmUp
 #pragma warning disable CA1031 // best effort, see remarks
         try
         {
-            var rows = GeneratedRows(200);
-            var options = new JsonSerializerOptions();
-            ProtocolJson.Configure(options);
+            // The rows of the store's spans table for a 200-span trace, as the benchmarks generate them.
+            var rows = BigTrace.StoredRows("tr-00000000000000000000000000000001", BigTrace.Generate(200)).ToList();
+            var options = ProtocolOptions();
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
             for (var round = 0; round < rounds; round++)
             {
@@ -105,27 +105,10 @@ public static class StartupWarmUp
 #pragma warning restore CA1031
     }
 
-    /// <summary>Rows of the store's spans table for a tree of <paramref name="count"/> spans, four children each.</summary>
-    private static List<byte[]> GeneratedRows(int count)
+    private static JsonSerializerOptions ProtocolOptions()
     {
-        const long start = 1_700_000_000_000_000_000;
-        static string Id(int i) => Convert.ToBase64String(BitConverter.GetBytes((long)i + 1));
-        return Enumerable.Range(0, count).Select(i => System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["trace_id"] = "AAAAAAAAAAAAAAAAAAAAAQ==",
-            ["span_id"] = Id(i),
-            ["parent_span_id"] = i == 0 ? null : Id((i - 1) / 4),
-            ["name"] = $"span {i % 7}",
-            ["start_time_unix_nano"] = start + i * 1_000_000L,
-            ["end_time_unix_nano"] = start + i * 1_000_000L + 500_000,
-            ["events"] = Array.Empty<object>(),
-            ["status"] = new Dictionary<string, string> { ["code"] = i % 53 == 0 ? "STATUS_CODE_ERROR" : "STATUS_CODE_OK", ["message"] = "" },
-            ["attributes"] = new Dictionary<string, string>
-            {
-                ["mlflow.spanType"] = "\"CHAIN\"",
-                ["mlflow.spanInputs"] = "{\"question\": \"warm-up\"}",
-                ["mlflow.spanOutputs"] = "\"ok\"",
-            },
-        }))).ToList();
+        var options = new JsonSerializerOptions();
+        ProtocolJson.Configure(options);
+        return options;
     }
 }
