@@ -66,8 +66,6 @@ export class HostProcess {
   private dll: string;
   /** `dll` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
   private dllStarted = false;
-  /** Set by `onExit` when a start failed and the fallback host is to be started in its place. */
-  private useFallback = false;
   private readonly changed = new Emitter<HostStatus>();
   /** Fires on every state change; `restarted` runs carry restarts > 0. */
   readonly onDidChange: Event<HostStatus> = this.changed.event;
@@ -107,7 +105,8 @@ export class HostProcess {
       return this.status;
     }
     if (gen !== this.generation || this.disposed) return this.status;
-    const args = [this.dll, "serve", "--parent-pid", String(process.pid)];
+    const dll = this.dll;
+    const args = [dll, "serve", "--parent-pid", String(process.pid)];
     this.options.log(`starting: ${this.options.dotnet} ${args.join(" ")}`);
     let child: cp.ChildProcess;
     try {
@@ -168,10 +167,7 @@ export class HostProcess {
       this.set({ state: "running", info, error: undefined });
     } catch (err) {
       if (gen !== this.generation) return this.status;
-      if (this.useFallback) {
-        this.useFallback = false;
-        return this.start();
-      }
+      if (this.dll !== dll) return this.start(); // `onExit` gave this host up for the fallback
       // The process is alive but could not connect to the backend: a configuration problem, no restart loop.
       if (this.child === child && child.exitCode === null) this.set({ state: "failed", error: errorMessage(err) });
     }
@@ -189,7 +185,6 @@ export class HostProcess {
       // Died before `initialize`: start the portable host at once (the pending `start` does), no backoff.
       this.options.log(`the host ${this.dll} did not start; using ${fallback} from now on`);
       this.dll = fallback;
-      this.useFallback = true;
       return;
     }
     if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.crashes = 0;
