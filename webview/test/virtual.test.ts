@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { VirtualList } from "../src/virtual";
 
-function makeList(count: number) {
+/**
+ * A list of `count` rows that show `data-index`; `calls` are the rows built. With `refill`, its `updateRow` refills
+ * any row except those marked `data-fixed` (`refilled` are those rows' new indices).
+ */
+function makeList(count: number, { refill = false } = {}) {
   const scroller = document.createElement("div");
   document.body.appendChild(scroller);
   const calls: number[] = [];
+  const refilled: number[] = [];
   const list = new VirtualList(scroller, {
     rowHeight: 20,
     overscan: 0,
@@ -14,10 +19,19 @@ function makeList(count: number) {
       row.dataset.index = String(i);
       return row;
     },
+    updateRow: refill
+      ? (row, i) => {
+          if (row.dataset.fixed) return false;
+          refilled.push(i);
+          row.dataset.index = String(i);
+          return true;
+        }
+      : undefined,
   });
   list.setRowCount(count);
   const inDom = () => Array.from(list.body.children).map((r) => Number((r as HTMLElement).dataset.index));
-  return { scroller, list, calls, inDom };
+  const tops = () => Array.from(list.body.children).map((r) => (r as HTMLElement).style.top);
+  return { scroller, list, calls, refilled, inDom, tops };
 }
 
 describe("VirtualList", () => {
@@ -57,37 +71,9 @@ describe("VirtualList", () => {
   });
 });
 
-/** A list whose rows show `data-index`; `updateRow` refills any row except those marked `data-fixed`. */
-function makeRecyclingList(count: number) {
-  const scroller = document.createElement("div");
-  document.body.appendChild(scroller);
-  const built: number[] = [];
-  const refilled: number[] = [];
-  const list = new VirtualList(scroller, {
-    rowHeight: 20,
-    overscan: 0,
-    renderRow: (i) => {
-      built.push(i);
-      const row = document.createElement("div");
-      row.dataset.index = String(i);
-      return row;
-    },
-    updateRow: (row, i) => {
-      if (row.dataset.fixed) return false;
-      refilled.push(i);
-      row.dataset.index = String(i);
-      return true;
-    },
-  });
-  list.setRowCount(count);
-  const inDom = () => Array.from(list.body.children).map((r) => Number((r as HTMLElement).dataset.index));
-  const tops = () => Array.from(list.body.children).map((r) => (r as HTMLElement).style.top);
-  return { scroller, list, built, refilled, inDom, tops };
-}
-
 describe("VirtualList with updateRow", () => {
   it("a jump refills the same elements in place, in row order, and builds none", () => {
-    const { scroller, list, built, refilled, inDom, tops } = makeRecyclingList(1000);
+    const { scroller, list, calls: built, refilled, inDom, tops } = makeList(1000, { refill: true });
     const before = Array.from(list.body.children);
     built.length = 0;
     scroller.scrollTop = 500 * 20;
@@ -100,7 +86,7 @@ describe("VirtualList with updateRow", () => {
   });
 
   it("a partial scroll moves the rows that left to the side that came into range", () => {
-    const { scroller, list, built, refilled, inDom, tops } = makeRecyclingList(1000);
+    const { scroller, list, calls: built, refilled, inDom, tops } = makeList(1000, { refill: true });
     const n = list.body.children.length;
     const top3 = Array.from(list.body.children).slice(0, 3);
     built.length = 0;
@@ -121,7 +107,7 @@ describe("VirtualList with updateRow", () => {
   });
 
   it("a caller's render refills every row; a row updateRow refuses is dropped and a new one built", () => {
-    const { list, built, refilled, inDom } = makeRecyclingList(1000);
+    const { list, calls: built, refilled, inDom } = makeList(1000, { refill: true });
     const rows = Array.from(list.body.children) as HTMLElement[];
     rows[0]!.dataset.fixed = "1";
     built.length = 0;
