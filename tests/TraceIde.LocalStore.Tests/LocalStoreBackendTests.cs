@@ -611,9 +611,11 @@ public class LocalStoreBackendTests
     }
 
     /// <summary>
-    /// Traces whose spans live only in traces.json (no TRACKING_STORE tag): the recorded artifact
-    /// paths (/srv/mlflow/…, /home/dev/agent-app/…) do not exist here, so the backend must find the
-    /// files relative to the store (artifacts/1/… for the server store, mlruns/1/… for the local one).
+    /// Traces whose spans live only in traces.json (no TRACKING_STORE tag), written where the project no
+    /// longer is: the copy's artifact locations are moved under a folder of the test's own that does not
+    /// exist (the recorded /srv/mlflow/… and /home/dev/agent-app/… may well exist on some machine), so the
+    /// backend must find the files relative to the store (artifacts/1/… for the server store, mlruns/1/…
+    /// for the local one).
     /// </summary>
     [Theory]
     [InlineData("store", "artifacts", 11)]
@@ -641,6 +643,13 @@ public class LocalStoreBackendTests
                 cmd.CommandText = "DELETE FROM trace_tags WHERE request_id = $id AND key = 'mlflow.trace.spansLocation'; DELETE FROM spans WHERE trace_id = $id;";
                 cmd.ExecuteNonQuery();
             }
+            // The recorded location, moved to a folder that is sure not to exist: same tail, new root.
+            var marker = $"/{artifactDir}/";
+            using var moved = c.CreateCommand();
+            moved.CommandText = "UPDATE trace_tags SET value = $gone || substr(value, instr(value, $marker)) WHERE key = 'mlflow.artifactLocation' AND instr(value, $marker) > 0";
+            moved.Parameters.AddWithValue("$gone", Path.Combine(tmp.Path, "moved-away").Replace('\\', '/'));
+            moved.Parameters.AddWithValue("$marker", marker);
+            Assert.True(moved.ExecuteNonQuery() >= ids.Count);
         }
 
         await using var backend = new LocalStoreBackend(db);
@@ -648,7 +657,8 @@ public class LocalStoreBackendTests
         {
             var info = await backend.GetTraceInfoAsync(id, Ct);
             Assert.False(info.Tags.ContainsKey("mlflow.trace.spansLocation"));
-            Assert.False(File.Exists(Path.Combine(info.Tags["mlflow.artifactLocation"], "traces.json"))); // the recorded path is gone
+            Assert.StartsWith(Path.Combine(tmp.Path, "moved-away").Replace('\\', '/'), info.Tags["mlflow.artifactLocation"], StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(info.Tags["mlflow.artifactLocation"], "traces.json"))); // the written path is gone
             var spans = await backend.GetSpansAsync(info, Ct);
             Assert.Equal(spanCounts[id], spans.Count);
         }
