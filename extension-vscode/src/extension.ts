@@ -131,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): void {
     request: (method, params, token) => h.request(method, params, token),
     sessionInfo: async () => {
       await h.request("experiments/list", { query: null }).catch(() => undefined); // waits for a starting host
-      if (h.current.state === "running" && h.current.info) return h.current.info;
+      if (h.current.state === "running" && h.current.info) return { ...h.current.info, nowMs: h.clock.now() };
       throw { code: -32099, message: h.current.error ?? "The TraceIde host is not running.", data: { fix: "Run 'TraceIde: Connect / Choose Tracking Server…'" } };
     },
   };
@@ -531,6 +531,7 @@ export function activate(context: vscode.ExtensionContext): void {
     experimentIds: currentExperimentIds,
     days: () => Math.max(1, config().get<number>("codeLens.days") ?? 7),
     enabled: () => config().get<boolean>("codeLens.enabled") ?? true,
+    now: h.clock.now,
   });
   const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({ language, scheme: "file" }));
   context.subscriptions.push(

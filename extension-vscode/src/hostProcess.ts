@@ -13,6 +13,7 @@ import {
   type MessageConnection,
 } from "vscode-jsonrpc/node";
 import type { InitializeParams, InitializeResult } from "../../webview/src/protocol.generated";
+import { HostClock } from "../../webview/src/clock";
 
 export type HostState = "stopped" | "starting" | "running" | "failed";
 
@@ -67,6 +68,8 @@ export class HostProcess {
   /** `dll` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
   private dllStarted = false;
   private readonly changed = new Emitter<HostStatus>();
+  /** The host's clock (InitializeResult.nowMs), from which CodeLens windows and the UI's "recent" are measured. */
+  readonly clock = new HostClock();
   /** Fires on every state change; `restarted` runs carry restarts > 0. */
   readonly onDidChange: Event<HostStatus> = this.changed.event;
   private readonly notified = new Emitter<{ method: string; params: unknown }>();
@@ -164,6 +167,7 @@ export class HostProcess {
       if (gen !== this.generation) return this.status;
       this.dllStarted = true;
       this.options.log(`initialized: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
+      this.clock.sync(info.nowMs);
       this.set({ state: "running", info, error: undefined });
     } catch (err) {
       if (gen !== this.generation) return this.status;

@@ -71,6 +71,19 @@ describe("host lifecycle (real host)", () => {
     expect(log.join("\n")).not.toContain("secret-token-xyz");
   });
 
+  it("takes its clock from the host: the system's, or the instant TRACEIDE_NOW gives", async () => {
+    const real = makeHost({ configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: undefined } }) });
+    await real.h.start();
+    expect(Math.abs(real.h.clock.now() - Date.now())).toBeLessThan(5_000);
+
+    const fixtureNow = Date.UTC(2026, 10, 24);
+    const shifted = makeHost({ configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: "2026-11-24T00:00:00Z" } }) });
+    expect((await shifted.h.start()).info?.nowMs).toBeGreaterThanOrEqual(fixtureNow);
+    const now = shifted.h.clock.now();
+    expect(now).toBeGreaterThanOrEqual(fixtureNow);
+    expect(now - fixtureNow).toBeLessThan(60_000);
+  });
+
   it("restarts a crashed host with exponential backoff and answers again", async () => {
     const { h, states } = makeHost();
     await h.start();

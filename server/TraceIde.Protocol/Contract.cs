@@ -12,7 +12,7 @@ namespace TraceIde.Protocol;
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.3";
+    public const string Version = "1.4";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
@@ -112,6 +112,12 @@ public sealed record InitializeResult
     public required string BackendLocation { get; init; }
     public string? MlflowVersion { get; init; }
     public required BackendCapabilities Capabilities { get; init; }
+    /// <summary>
+    /// The host's clock when it answered, in ms since the Unix epoch (since 1.4). Clients measure "recent"
+    /// (quick time filters, Overview ranges, CodeLens windows) from it rather than from their own clock, so
+    /// one clock rules them all: the system's, or the instant <c>TRACEIDE_NOW</c> gives in tests.
+    /// </summary>
+    public long? NowMs { get; init; }
 }
 
 public sealed record BackendCapabilities

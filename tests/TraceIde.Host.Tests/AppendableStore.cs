@@ -91,12 +91,3 @@ public sealed class AppendableStore : IDisposable
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
-
-/// <summary>A clock the test moves by hand (the poller's "now" decides its floor).</summary>
-public sealed class ManualClock(long nowMs) : TimeProvider
-{
-    private long _nowMs = nowMs;
-    public long NowMs => Interlocked.Read(ref _nowMs);
-    public void Advance(long ms) => Interlocked.Add(ref _nowMs, ms);
-    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
-}

@@ -60,6 +60,7 @@ public sealed class HostProcess : IAsyncDisposable
         psi.Environment.Remove("MLFLOW_TRACKING_USERNAME");
         psi.Environment.Remove("MLFLOW_TRACKING_PASSWORD");
         psi.Environment.Remove("MLFLOW_TRACKING_TOKEN");
+        psi.Environment.Remove(TraceIde.Host.Services.HostClock.NowVariable); // the real clock unless the test sets one
         if (environment != null)
         {
             foreach (var (k, v) in environment) psi.Environment[k] = v;

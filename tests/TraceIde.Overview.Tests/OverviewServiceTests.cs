@@ -268,7 +268,7 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     public void DefaultUnitFollowsTheRange(long rangeMs, string unit)
     {
         Assert.Equal(unit, OverviewService.DefaultUnit(rangeMs));
-        var axis = new OverviewService(_store, () => DateTimeOffset.FromUnixTimeMilliseconds(End))
+        var axis = new OverviewService(_store, new ManualClock(End))
             .ResolveAxis(new OverviewParams { ExperimentIds = ["1"], StartTimeMs = End - rangeMs });
         Assert.Equal(unit, axis.TimeUnit);
         Assert.True(axis.BucketsMs.Count <= 1001);
@@ -277,7 +277,7 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     [Fact]
     public void DefaultRangeIsTheLastSevenDays()
     {
-        var axis = new OverviewService(_store, () => DateTimeOffset.FromUnixTimeMilliseconds(End)).ResolveAxis(new OverviewParams { ExperimentIds = ["1"] });
+        var axis = new OverviewService(_store, new ManualClock(End)).ResolveAxis(new OverviewParams { ExperimentIds = ["1"] });
         Assert.Equal((Start, End, "day", 8), (axis.StartTimeMs, axis.EndTimeMs, axis.TimeUnit, axis.BucketsMs.Count));
         Assert.Equal("host", axis.Engine);
     }

@@ -33,10 +33,17 @@ export function makeStressStore({ root, fixture, store, python = process.env.PYT
   return gen.stdout.trim();
 }
 
+/**
+ * "Now" for every host an end-to-end test starts (TRACEIDE_NOW, the host's one clock): the day after the
+ * fixtures' newest trace (2026-11-23 22:58 UTC), so "recent" (CodeLens windows, Last 7 days, Overview ranges)
+ * means the fixtures' week whatever today's date is.
+ */
+export const FIXTURE_NOW = "2026-11-24T00:00:00Z";
+
 /** Starts `traceide ui` on `store`; `url` resolves with the address from its `TraceIde UI: <url>` line. */
 export function startHost({ dll, store, root, webviewRoot }) {
   const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", webviewRoot];
-  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
+  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1", TRACEIDE_NOW: FIXTURE_NOW } });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const url = new Promise((resolveUrl, reject) => {

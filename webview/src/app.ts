@@ -8,6 +8,7 @@ import { TraceViewer } from "./trace-viewer";
 import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
+import { HostClock } from "./clock";
 
 /** GenAI experiments first, then by name; the default is the first. */
 export function sortExperiments(experiments: Experiment[]): Experiment[] {
@@ -26,6 +27,7 @@ export interface AppOptions {
   chart?: ChartFactory;
   /** Where the column choice is kept: vscode getState/setState in a webview, localStorage in a browser. */
   settings?: SettingsStore;
+  /** "Now" for time filters and Overview ranges; by default the host's clock (see clock.ts). */
   now?: OverviewOptions["now"];
 }
 
@@ -40,6 +42,9 @@ export class App {
   readonly viewer: TraceViewer;
   readonly overview: OverviewView;
   private readonly tabButtons = new Map<MainTab, HTMLButtonElement>();
+  private readonly clock = new HostClock();
+  /** Settles when `session/info` answered (or failed): the host's clock is known from then on. */
+  private sessionReady: Promise<void> = Promise.resolve();
   tab: MainTab = "traces";
 
   constructor(
@@ -54,7 +59,8 @@ export class App {
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 
     this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser" });
-    this.overview = new OverviewView(transport, { chart: options.chart, now: options.now });
+    const now = options.now ?? this.clock.now;
+    this.overview = new OverviewView(transport, { chart: options.chart, now });
     this.traces = new TracesView(
       transport,
       (t) => {
@@ -62,7 +68,7 @@ export class App {
         void this.viewer.open(t);
       },
       options.pageSize ?? 100,
-      { settings: options.settings },
+      { settings: options.settings, now },
     );
     this.viewer.onClose = () => {
       this.traces.element.hidden = this.tab !== "traces";
@@ -129,7 +135,7 @@ export class App {
 
   async start(): Promise<void> {
     document.addEventListener("keydown", this.onDocumentKey);
-    void this.loadSessionInfo();
+    this.sessionReady = this.loadSessionInfo();
     await this.loadExperiments();
   }
 
@@ -151,6 +157,7 @@ export class App {
   private async loadSessionInfo(): Promise<void> {
     try {
       const info = await this.transport.request("session/info", null);
+      this.clock.sync(info.nowMs);
       const text = connectionText(info);
       this.connection.textContent = text;
       this.connection.title = `${text}\n${info.serverName} ${info.serverVersion}, protocol ${info.protocolVersion}`;
@@ -178,6 +185,7 @@ export class App {
       }
       const chosen = experiments.find((x) => x.experimentId === keep) ?? experiments[0]!;
       this.experimentSelect.value = chosen.experimentId;
+      await this.sessionReady; // the first search and Overview measure "recent" from the host's clock
       this.setExperiments([chosen.experimentId]);
     } catch (err) {
       const e = RpcError.from(err);

@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.3";
+export const PROTOCOL_VERSION = "1.4";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -152,6 +152,7 @@ export interface InitializeResult {
   backendLocation: string;
   mlflowVersion?: string | null;
   capabilities: BackendCapabilities;
+  nowMs?: number | null;
 }
 
 export interface LiveError {

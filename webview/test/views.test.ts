@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { TracesView, searchParams } from "../src/traces-view";
 import { FIRST_SCREEN_SPANS, SpanTree, TraceViewer } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
+import { HostClock } from "../src/clock";
 import { RpcError } from "../src/transport";
 import type { Span } from "../src/protocol.generated";
 import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
@@ -281,5 +282,50 @@ describe("app", () => {
     expect(app.element.querySelector(".connection")!.textContent).toBe("MLflow server · http://127.0.0.1:5000 · MLflow 3.11.2");
     expect((app.element.querySelector("select.experiment") as HTMLSelectElement).value).toBe("7");
     expect(t.calls.find((c) => c.method === "traces/search")!.params.experimentIds).toEqual(["7"]);
+  });
+
+  it("measures 'recent' from the host's clock (session/info nowMs), not the page's", async () => {
+    const hostNow = Date.UTC(2026, 10, 24); // the fixtures' week, whatever today is
+    const t = new FakeTransport({
+      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {}, nowMs: hostNow }),
+      "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [summary(1)] }),
+      "overview/usage": () => ({}),
+    });
+    const app = new App(t);
+    document.body.appendChild(app.element);
+    await app.start();
+    await flush();
+    const time = app.element.querySelector<HTMLSelectElement>("select.time-filter")!;
+    time.value = "LAST_7_DAYS";
+    time.dispatchEvent(new Event("change"));
+    await flush();
+    const filters = t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.filters;
+    expect(Math.abs(filters.endTimeMs - hostNow)).toBeLessThan(60_000);
+    expect(filters.endTimeMs - filters.startTimeMs).toBe(7 * 86_400_000);
+    expect(Math.abs(app.overview.range.endMs - hostNow)).toBeLessThan(60_000);
+  });
+});
+
+describe("HostClock", () => {
+  it("follows the host's now at the local pace, and the local clock when the host sends none", () => {
+    let local = 1_000_000;
+    const clock = new HostClock(() => local);
+    expect(clock.now()).toBe(1_000_000); // before any answer: the local clock
+    clock.sync(5_000);
+    expect(clock.now()).toBe(5_000);
+    local += 250;
+    expect(clock.now()).toBe(5_250);
+    clock.sync(undefined); // a host before protocol 1.4
+    expect(clock.now()).toBe(local);
+    clock.sync(Number.NaN);
+    expect(clock.now()).toBe(local);
+  });
+
+  it("uses the real clock by default", () => {
+    const before = Date.now();
+    const now = new HostClock().now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -10,14 +10,14 @@ namespace TraceIde.Core.Overview;
 /// issues (§5.2–5.4) to an <see cref="ITraceMetricsSource"/> and composes cards, zero-filled series and
 /// tables from the answers. No I/O of its own.
 /// </summary>
-public sealed class OverviewService(ITraceMetricsSource source, Func<DateTimeOffset>? clock = null)
+public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? clock = null)
 {
     private const string FeedbackFilter = "assessment.type = \"feedback\"";
     private const string ToolFilter = "span.type = \"TOOL\"";
     private const string IgnoredAssessment = "_issue_discovery_judge";
     private static readonly MetricsAggregation[] Percentiles = [MetricsAggregation.P(50), MetricsAggregation.P(90), MetricsAggregation.P(99)];
 
-    private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.UtcNow);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public static long UnitSeconds(string unit) => unit switch
     {
@@ -45,7 +45,7 @@ public sealed class OverviewService(ITraceMetricsSource source, Func<DateTimeOff
     {
         ArgumentNullException.ThrowIfNull(p);
         if (p.ExperimentIds is not { Count: > 0 }) throw Invalid("experimentIds must name at least one experiment.");
-        var end = p.EndTimeMs ?? _clock().ToUnixTimeMilliseconds();
+        var end = p.EndTimeMs ?? _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var start = p.StartTimeMs ?? end - 7 * 86_400_000L;
         if (start < 0 || end < start) throw Invalid($"Invalid time range: startTimeMs ({start}) must be ≥ 0 and ≤ endTimeMs ({end}).");
         var unit = string.IsNullOrEmpty(p.TimeUnit) ? DefaultUnit(end - start) : p.TimeUnit;

@@ -11,7 +11,7 @@ namespace TraceIde.Core.Source;
 /// grouped by span name; the host's SQL over a local store; streaming when a server cannot aggregate),
 /// and the newest trace per asked name through an ordinary `span.name` search.
 /// </summary>
-public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend backend, Func<DateTimeOffset>? clock = null)
+public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend backend, TimeProvider? clock = null)
 {
     /// <summary>At most this many names get a <see cref="SpanNameStats.LatestTraceId"/> (one search each).</summary>
     public const int MaxLatestLookups = 50;
@@ -20,7 +20,7 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
     {
         ArgumentNullException.ThrowIfNull(p);
         if (p.ExperimentIds is not { Count: > 0 }) throw Invalid("experimentIds must name at least one experiment.");
-        var end = p.EndTimeMs ?? (clock ?? (() => DateTimeOffset.UtcNow))().ToUnixTimeMilliseconds();
+        var end = p.EndTimeMs ?? (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         var start = p.StartTimeMs ?? end - 7 * 86_400_000L;
         if (start < 0 || end < start) throw Invalid($"Invalid time range: startTimeMs ({start}) must be ≥ 0 and ≤ endTimeMs ({end}).");
         if (p.SpanNames is { Count: > MaxLatestLookups }) throw Invalid($"spanNames may list at most {MaxLatestLookups} names.");

@@ -43,6 +43,18 @@ public static class CommandLine
             await Console.Error.WriteLineAsync(Help).ConfigureAwait(false);
             return Usage;
         }
+        if (options.Command is "serve" or "ui")
+        {
+            try
+            {
+                _ = HostClock.Current; // a bad TRACEIDE_NOW is a usage error now, not a failed request later
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return Usage;
+            }
+        }
         switch (options.Command)
         {
             case "serve":
@@ -75,6 +87,7 @@ public static class CommandLine
         _ = Transport.StartupWarmUp.StartAsync();
         using var log = new HostLog(Console.Error, options.Get("--log-file"), options.Has("--verbose") ? LogLevel.Debug : LogLevel.Info);
         log.Info($"traceide {HostInfo.Version} serving JSON-RPC on stdio (pid {Environment.ProcessId}, protocol {TraceIde.Protocol.ProtocolInfo.Version})");
+        HostClock.Announce(log);
         using var stop = new CancellationTokenSource();
         if (options.GetInt("--parent-pid") is { } parentPid)
         {

@@ -19,6 +19,7 @@ public static class UiCommand
     {
         _ = Transport.StartupWarmUp.StartAsync();
         using var log = new HostLog(stderr, null, LogLevel.Info);
+        HostClock.Announce(log);
         var backend = CommandLineBackend.Choose(options, "traceide ui");
 
         // Fail now on a wrong --store or an unreachable server, not later in the page.

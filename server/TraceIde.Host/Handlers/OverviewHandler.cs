@@ -56,7 +56,7 @@ public sealed class OverviewHandler(HostSession session, Func<string, object, Ta
     }
 
     /// <summary>The Overview service over the session's metrics engine (<see cref="HostSession.MetricsSource"/>).</summary>
-    private OverviewService Service() => new(session.MetricsSource);
+    private OverviewService Service() => new(session.MetricsSource, session.Clock);
 
     private static T Require<T>(T? parameters) where T : class =>
         parameters ?? throw new BackendException(RpcErrorCodes.InvalidParams, "This method needs a parameter object.");

@@ -20,6 +20,9 @@ public sealed class HostSession : IDisposable
 
     public HostSession(HostLog log) => _log = log;
 
+    /// <summary>What "now" is for this session's services (<see cref="HostClock"/>; tests give their own).</summary>
+    public TimeProvider Clock { get; init; } = HostClock.Current;
+
     public HostLog Log => _log;
 
     public ITraceBackend Backend => _backend ?? throw NotInitialized();
@@ -82,8 +85,8 @@ public sealed class HostSession : IDisposable
     /// <summary>Lets go of what the session keeps only to be faster (see <see cref="TraceService.ReleaseCaches"/>).</summary>
     public void ReleaseCaches() => _traces?.ReleaseCaches();
 
-    /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`).</summary>
-    public InitializeResult Info => _info ?? throw NotInitialized();
+    /// <summary>The result of the last successful <see cref="InitializeAsync"/> (`session/info`), with the clock read now.</summary>
+    public InitializeResult Info => (_info ?? throw NotInitialized()) with { NowMs = Clock.GetUtcNow().ToUnixTimeMilliseconds() };
 
     /// <summary>
     /// True when the backend was chosen by the host itself (browser mode: on the command line), so a
@@ -144,7 +147,7 @@ public sealed class HostSession : IDisposable
             MlflowVersion = info.MlflowVersion,
             Capabilities = info.Capabilities,
         };
-        return _info;
+        return Info;
     }
 
     /// <summary>
