@@ -30,8 +30,7 @@ pkg-config --exists libsecret-1 2>/dev/null || missing+=(libsecret-1-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "extension: installing ${missing[*]} (apt-get)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    "$repo/.ci/apt-install" "${missing[@]}"   # waits for the apt lock, bounded
   else
     fail "missing system packages: ${missing[*]} (sudo apt-get install -y ${missing[*]})"
   fi
