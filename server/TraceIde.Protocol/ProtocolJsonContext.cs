@@ -44,6 +44,14 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(TracesSubscribeResult))]
 [JsonSerializable(typeof(TracesUnsubscribeParams))]
 [JsonSerializable(typeof(TracesChangedParams))]
+// UI → IDE (Ide.cs)
+[JsonSerializable(typeof(IdeOpenFileParams))]
+[JsonSerializable(typeof(IdeOpenSpanSourceParams))]
+[JsonSerializable(typeof(IdeOpenedResult))]
+[JsonSerializable(typeof(IdeOpenTraceParams))]
+[JsonSerializable(typeof(IdeOpenOverviewParams))]
+[JsonSerializable(typeof(IdeCopyParams))]
+[JsonSerializable(typeof(PanelView))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The one place that says how the contract is written on the wire.</summary>

@@ -42,3 +42,17 @@ public static class RpcContract
         new(RpcMethods.TracesChanged, typeof(TracesChangedParams), null, IsNotification: true, FromHost: true),
     ];
 }
+
+/// <summary>The IDE methods (Ide.cs) as data, like <see cref="RpcContract.Methods"/>: generated into TypeScript as `IdeRequests`.</summary>
+public static class IdeContract
+{
+    public static readonly IReadOnlyList<RpcMethodDescriptor> Methods =
+    [
+        new(IdeMethods.OpenFile, typeof(IdeOpenFileParams), typeof(IdeOpenedResult)),
+        new(IdeMethods.OpenSpanSource, typeof(IdeOpenSpanSourceParams), typeof(IdeOpenedResult)),
+        new(IdeMethods.OpenTrace, typeof(IdeOpenTraceParams), typeof(EmptyResult)),
+        new(IdeMethods.OpenOverview, typeof(IdeOpenOverviewParams), typeof(EmptyResult)),
+        new(IdeMethods.Copy, typeof(IdeCopyParams), typeof(EmptyResult)),
+        new(IdeMethods.RevealPanel, null, typeof(EmptyResult)),
+    ];
+}

@@ -26,6 +26,36 @@ public sealed class ContractTests
             "dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts");
     }
 
+    /// <summary>
+    /// The IDE methods are the contract's too: each is answered by both relays (VS Code's ideHandlers.ts, Visual
+    /// Studio's WebviewRelay.cs — read here as source, since neither is loaded into the host) and has a case in the
+    /// shared relay cases both relay suites run; none is a host method.
+    /// </summary>
+    [Fact]
+    public void Every_IDE_method_has_a_handler_in_both_relays_and_a_shared_relay_case()
+    {
+        var vscode = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vscode", "src", "ideHandlers.ts"));
+        var vs = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vs", "TraceIde.VisualStudio.Core", "Relay", "WebviewRelay.cs"));
+        var casesFile = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "relay", "ide-methods.json");
+        var sent = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(casesFile))!["cases"]!.AsArray()
+            .Select(c => (string)c!["send"]!["method"]!).ToHashSet(StringComparer.Ordinal);
+        var hostMethods = RpcContract.Methods.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var field in typeof(IdeMethods).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+        {
+            var name = (string)field.GetRawConstantValue()!;
+            Assert.Contains(name, IdeMethods.All);
+            Assert.StartsWith("ide/", name);
+            Assert.DoesNotContain(name, hostMethods);
+            Assert.True(vscode.Contains($"[IdeMethods.{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(field.Name)}]", StringComparison.Ordinal), $"{name}: no handler in extension-vscode/src/ideHandlers.ts");
+            Assert.True(vs.Contains($"[IdeMethods.{field.Name}] =", StringComparison.Ordinal), $"{name}: no handler in WebviewRelay.cs");
+            Assert.True(sent.Contains(name), $"{name}: no case in {casesFile}");
+        }
+        Assert.Equal(IdeContract.Methods.Select(m => m.Name), IdeMethods.All);
+        // Both relay suites run the shared cases.
+        Assert.Contains("ide-methods.json", File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vscode", "test", "relay.test.ts")), StringComparison.Ordinal);
+        Assert.Contains("ide-methods.json", File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "tests", "TraceIde.VisualStudio.Tests", "SharedRelayCasesTests.cs")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_span_leaves_out_only_its_false_and_zero_tree_flags_on_the_wire()
     {

@@ -55,8 +55,31 @@ export const TraceLimits = {
   defaultPageSize: 100,
 } as const;
 
+export const IdeMethods = {
+  openFile: "ide/openFile",
+  openSpanSource: "ide/openSpanSource",
+  openTrace: "ide/openTrace",
+  openOverview: "ide/openOverview",
+  copy: "ide/copy",
+  revealPanel: "ide/revealPanel",
+} as const;
+
+export const PanelViews = {
+  list: "list",
+  trace: "trace",
+  overview: "overview",
+  runList: "runList",
+} as const;
+
+export const SourceChoice = {
+  clearWinnerGap: 0.15,
+} as const;
+
 /** Methods a webview may call through an IDE relay. */
 export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
+
+/** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */
+export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel"] as const;
 
 /** Any JSON value (span inputs, outputs, attributes, assessment values). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -136,6 +159,39 @@ export interface ExperimentsListResult {
   experiments: Experiment[];
 }
 
+export interface IdeCopyParams {
+  text: string;
+}
+
+export interface IdeOpenFileParams {
+  path: string;
+  line?: number | null;
+  column?: number | null;
+  mapToWorkspace?: boolean | null;
+}
+
+export interface IdeOpenOverviewParams {
+  experimentIds?: string[] | null;
+}
+
+export interface IdeOpenSpanSourceParams {
+  traceId: string;
+  spanId: string;
+  spanName?: string | null;
+  functionName?: string | null;
+}
+
+export interface IdeOpenTraceParams {
+  traceId: string;
+  spanId?: string | null;
+}
+
+export interface IdeOpenedResult {
+  opened: boolean;
+  path?: string | null;
+  line?: number | null;
+}
+
 export interface InitializeParams {
   trackingUri?: string | null;
   store?: string | null;
@@ -206,6 +262,15 @@ export interface OverviewUsageResult {
   axis: OverviewTimeAxis;
   totals: UsageTotals;
   series: UsageBucket[];
+}
+
+export interface PanelView {
+  view: string;
+  traceId?: string | null;
+  spanId?: string | null;
+  tab?: string | null;
+  rangeKey?: string | null;
+  experimentIds?: string[] | null;
 }
 
 export interface ProgressParams {
@@ -526,6 +591,16 @@ export interface RpcRequests {
   "traces/window": { params: TracesWindowParams; result: TracesWindowResult };
   "traces/subscribe": { params: TracesSubscribeParams; result: TracesSubscribeResult };
   "traces/unsubscribe": { params: TracesUnsubscribeParams; result: EmptyResult };
+}
+
+/** IDE requests (UI → IDE, answered by the relay): method name → parameter and result types. */
+export interface IdeRequests {
+  "ide/openFile": { params: IdeOpenFileParams; result: IdeOpenedResult };
+  "ide/openSpanSource": { params: IdeOpenSpanSourceParams; result: IdeOpenedResult };
+  "ide/openTrace": { params: IdeOpenTraceParams; result: EmptyResult };
+  "ide/openOverview": { params: IdeOpenOverviewParams; result: EmptyResult };
+  "ide/copy": { params: IdeCopyParams; result: EmptyResult };
+  "ide/revealPanel": { params: null; result: EmptyResult };
 }
 
 /** Notifications: method name → parameter type. */

@@ -27,21 +27,29 @@ public static class TypeScriptContract
         WriteConstants(sb, "RpcErrorCodes", typeof(RpcErrorCodes), quote: false);
         WriteConstants(sb, "BackendKinds", typeof(BackendKinds), quote: true);
         WriteConstants(sb, "TraceLimits", typeof(TraceLimits), quote: false);
+        WriteConstants(sb, "IdeMethods", typeof(IdeMethods), quote: true);
+        WriteConstants(sb, "PanelViews", typeof(PanelViews), quote: true);
+        WriteConstants(sb, "SourceChoice", typeof(SourceChoice), quote: false);
         sb.Append("/** Methods a webview may call through an IDE relay. */\n");
         sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
+        sb.Append("/** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */\n");
+        sb.Append("export const IDE_METHODS = [").Append(string.Join(", ", IdeMethods.All.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Any JSON value (span inputs, outputs, attributes, assessment values). */\n");
         sb.Append("export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };\n\n");
 
         var pending = new Queue<Type>();
         var seen = new HashSet<Type>();
-        foreach (var m in RpcContract.Methods)
+        foreach (var m in RpcContract.Methods.Concat(IdeContract.Methods))
         {
             foreach (var t in new[] { m.ParamsType, m.ResultType })
             {
                 if (t != null && seen.Add(t)) pending.Enqueue(t);
             }
         }
-        if (seen.Add(typeof(RpcErrorData))) pending.Enqueue(typeof(RpcErrorData));
+        foreach (var t in new[] { typeof(RpcErrorData), typeof(PanelView) })
+        {
+            if (seen.Add(t)) pending.Enqueue(t);
+        }
 
         var interfaces = new SortedDictionary<string, string>(StringComparer.Ordinal);
         while (pending.Count > 0)
@@ -57,6 +65,13 @@ public static class TypeScriptContract
         sb.Append("/** Requests: method name → parameter and result types. */\n");
         sb.Append("export interface RpcRequests {\n");
         foreach (var m in RpcContract.Methods.Where(m => !m.IsNotification))
+        {
+            sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)}; result: {TypeName(m.ResultType)} }};\n");
+        }
+        sb.Append("}\n\n");
+        sb.Append("/** IDE requests (UI → IDE, answered by the relay): method name → parameter and result types. */\n");
+        sb.Append("export interface IdeRequests {\n");
+        foreach (var m in IdeContract.Methods)
         {
             sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)}; result: {TypeName(m.ResultType)} }};\n");
         }
@@ -86,7 +101,8 @@ public static class TypeScriptContract
         foreach (var f in holder.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
         {
             var value = f.GetRawConstantValue();
-            sb.Append($"  {JsonNamingPolicy.CamelCase.ConvertName(f.Name)}: {(quote ? $"\"{value}\"" : value)},\n");
+            var text = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+            sb.Append($"  {JsonNamingPolicy.CamelCase.ConvertName(f.Name)}: {(quote ? $"\"{text}\"" : text)},\n");
         }
         sb.Append("} as const;\n\n");
     }
