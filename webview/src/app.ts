@@ -1,5 +1,5 @@
 // The application shell: header (connection, experiment picker, refresh), traces view, trace viewer.
-import type { Experiment, InitializeResult } from "./protocol.generated";
+import { PanelViews, type Experiment, type InitializeResult, type PanelView } from "./protocol.generated";
 import { METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
@@ -9,6 +9,7 @@ import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
 import { HostClock } from "./clock";
+import { VIEW_KEY } from "./panel-view";
 
 /** GenAI experiments first, then by name; the default is the first. */
 export function sortExperiments(experiments: Experiment[]): Experiment[] {
@@ -29,6 +30,8 @@ export interface AppOptions {
   settings?: SettingsStore;
   /** "Now" for time filters and Overview ranges; by default the host's clock (see clock.ts). */
   now?: OverviewOptions["now"];
+  /** What to mount as (panel-view.ts): the trace list by default, one trace, or the Overview. Kept in `settings`. */
+  view?: PanelView;
 }
 
 export type MainTab = "traces" | "overview";
@@ -46,21 +49,33 @@ export class App {
   /** Settles when `session/info` answered (or failed): the host's clock is known from then on. */
   private sessionReady: Promise<void> = Promise.resolve();
   tab: MainTab = "traces";
+  /** The view this page shows, as it is now (kept in the settings after every change). */
+  view: PanelView;
+  private readonly settings: SettingsStore | undefined;
 
   constructor(
     private readonly transport: Transport,
     options: AppOptions = {},
   ) {
+    this.view = options.view ?? { view: PanelViews.list };
+    this.settings = options.settings;
     this.connection = h("span", { class: "connection muted", title: "Connecting…" }, "Connecting…");
     this.experimentSelect = h("select", { class: "experiment", "aria-label": "Experiment", disabled: true });
     this.experimentSelect.addEventListener("change", () => this.setExperiments([this.experimentSelect.value]));
     const refresh = h("vscode-button", { secondary: true, class: "refresh", title: "Reload experiments and traces" }, "Refresh");
     refresh.addEventListener("click", () => void this.refresh());
+    const listLike = this.view.view === PanelViews.list || this.view.view === PanelViews.runList;
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 
-    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser" });
+    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser", standalone: this.view.view === PanelViews.trace, openInTab: options.mode === "ide" && listLike });
+    this.viewer.onSelect = (spanId) => {
+      if (this.view.view === PanelViews.trace) this.keepView({ ...this.view, spanId });
+    };
     const now = options.now ?? this.clock.now;
     this.overview = new OverviewView(transport, { chart: options.chart, now });
+    this.overview.onChange = () => {
+      if (this.view.view === PanelViews.overview) this.keepView({ ...this.view, tab: this.overview.tab, rangeKey: this.overview.rangeKey });
+    };
     this.traces = new TracesView(
       transport,
       (t) => {
@@ -86,8 +101,9 @@ export class App {
 
     this.element = h(
       "div",
-      { class: "app" },
-      h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), tabs, this.connection, h("span", { class: "spacer" }), h("label", { class: "muted" }, "Experiment ", this.experimentSelect), refresh),
+      { class: "app", "data-view": this.view.view, "data-panel-view": JSON.stringify(this.view) },
+      h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), listLike ? tabs : null, this.connection, h("span", { class: "spacer" }),
+        this.view.view === PanelViews.trace ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
       this.banner,
       h("main", { class: "app-main" }, this.traces.element, this.viewer.element, this.overview.element),
     );
@@ -104,6 +120,20 @@ export class App {
       this.overview.hide();
       this.traces.element.hidden = this.viewer.isOpen;
     }
+  }
+
+  /** Opens a trace by ID in this page's viewer (browser mode's answer to `ide/openTrace`). */
+  async openTrace(traceId: string, spanId?: string): Promise<void> {
+    if (this.tab !== "traces") this.setTab("traces");
+    this.traces.element.hidden = true;
+    this.traces.setSelected(traceId);
+    await this.viewer.open({ traceId }, { spanId });
+  }
+
+  /** Back to the trace list (browser mode's answer to `ide/revealPanel`). */
+  showList(): void {
+    if (this.viewer.isOpen && this.view.view !== PanelViews.trace) this.viewer.close();
+    this.setTab("traces");
   }
 
   /** `n` / `p` in the viewer: the next / previous trace of the list (loading the next page when needed). */
@@ -127,7 +157,7 @@ export class App {
 
   /** Escape closes the viewer even when focus is outside it (on the page body). */
   private readonly onDocumentKey = (e: KeyboardEvent) => {
-    if (e.key === "Escape" && !e.defaultPrevented && this.viewer.isOpen) {
+    if (e.key === "Escape" && !e.defaultPrevented && this.viewer.isOpen && this.view.view !== PanelViews.trace) {
       e.preventDefault();
       this.viewer.close();
     }
@@ -136,17 +166,37 @@ export class App {
   async start(): Promise<void> {
     document.addEventListener("keydown", this.onDocumentKey);
     this.sessionReady = this.loadSessionInfo();
-    await this.loadExperiments();
+    if (this.view.view === PanelViews.trace) {
+      this.traces.element.hidden = true;
+      await this.viewer.open({ traceId: this.view.traceId! }, { spanId: this.view.spanId });
+      return;
+    }
+    if (this.view.view === PanelViews.overview) {
+      this.overview.restore(this.view.tab, this.view.rangeKey);
+      this.setTab("overview");
+    }
+    await this.loadExperiments(this.view.experimentIds?.[0]);
   }
 
   async refresh(): Promise<void> {
+    if (this.view.view === PanelViews.trace) {
+      await this.viewer.open({ traceId: this.view.traceId! }, { spanId: this.view.spanId });
+      return;
+    }
     const current = this.experimentSelect.value;
     await this.loadExperiments(current);
   }
 
+  private keepView(view: PanelView): void {
+    this.view = view;
+    this.settings?.set(VIEW_KEY, view);
+    this.element.dataset.panelView = JSON.stringify(view); // what the page keeps, for the end-to-end tests to read
+  }
+
   private setExperiments(ids: string[]): void {
-    this.traces.setExperiments(ids);
+    if (this.view.view !== PanelViews.overview) this.traces.setExperiments(ids); // an Overview tab lists no traces
     this.overview.setExperiments(ids);
+    if (this.view.view === PanelViews.overview) this.keepView({ ...this.view, experimentIds: ids });
   }
 
   private showBanner(text: string | null): void {

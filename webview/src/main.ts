@@ -1,15 +1,31 @@
-// Entry point: choose the transport (IDE postMessage relay or browser WebSocket), mount the app.
+// Entry point: choose the transport (IDE postMessage relay, or the browser's WebSocket with the page answering the
+// IDE methods itself), read the view to mount as (panel-view.ts), mount the app.
 import "./styles.css";
 import { startTransport, WebSocketTransport } from "./transport";
 import { App } from "./app";
 import { localSettings, webviewSettings } from "./traces-logic";
+import { browserIde, LocalIdeTransport } from "./ide";
+import { initialPanelView } from "./panel-view";
 
-const { transport, mode, vscode } = startTransport();
+const started = startTransport();
+const settings = started.vscode ? webviewSettings(started.vscode) : localSettings();
+const transport = started.mode === "browser" ? new LocalIdeTransport(started.transport) : started.transport;
 const pageSize = Number(new URLSearchParams(location.search).get("pageSize")) || undefined;
-const app = new App(transport, { pageSize, mode, settings: vscode ? webviewSettings(vscode) : localSettings() });
+// VS Code writes the view into the page; Visual Studio's tool window (and a browser link) into the URL.
+const asked = document.body.dataset.traceideView ?? new URLSearchParams(location.search).get("view") ?? undefined;
+const view = initialPanelView(asked, started.vscode ? settings : undefined);
+const app = new App(transport, { pageSize, mode: started.mode, settings, view });
+if (transport instanceof LocalIdeTransport) {
+  transport.handlers = browserIde({
+    openTrace: (traceId, spanId) => void app.openTrace(traceId, spanId),
+    openOverview: () => app.setTab("overview"),
+    showList: () => app.showList(),
+    copyText: (text) => navigator.clipboard.writeText(text),
+  });
+}
 document.body.appendChild(app.element);
-if (transport instanceof WebSocketTransport) {
-  transport.onClose = (reason) => {
+if (started.transport instanceof WebSocketTransport) {
+  started.transport.onClose = (reason) => {
     const banner = document.querySelector<HTMLElement>(".banner");
     if (banner) {
       banner.textContent = reason;

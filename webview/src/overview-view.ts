@@ -64,6 +64,8 @@ export class OverviewView {
   private toolForErrors: string | null = null;
   private sorts: Record<string, { col: number; dir: SortDir }> = { quality: { col: 1, dir: "desc" }, tools: { col: 1, dir: "desc" } };
   private lastResult: unknown = null;
+  /** The tab or range changed (an Overview tab keeps them across reloads). */
+  onChange: (() => void) | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -139,6 +141,7 @@ export class OverviewView {
   setTab(tab: OverviewTab): void {
     this.tab = tab;
     for (const [k, b] of this.tabButtons) b.setAttribute("aria-selected", String(k === tab));
+    this.onChange?.();
     void this.load();
   }
 
@@ -147,7 +150,23 @@ export class OverviewView {
     if (custom) this.custom = custom;
     this.rangeSelect.value = key;
     this.updateUnits();
+    this.onChange?.();
     void this.load();
+  }
+
+  /** Tab and range as kept from an earlier page (a reload): set before the first load, unknown values ignored. */
+  restore(tab: string | null | undefined, rangeKey: string | null | undefined): void {
+    const t = TABS.find((x) => x.key === tab);
+    if (t) {
+      this.tab = t.key;
+      for (const [k, b] of this.tabButtons) b.setAttribute("aria-selected", String(k === t.key));
+    }
+    const r = RANGES.find((x) => x.key === rangeKey && x.key !== "CUSTOM");
+    if (r) {
+      this.rangeKey = r.key;
+      this.rangeSelect.value = r.key;
+      this.updateUnits();
+    }
   }
 
   private updateUnits(): void {

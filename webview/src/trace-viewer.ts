@@ -1,6 +1,6 @@
 // Trace viewer: virtualized span tree with timeline bars (left) and the selected span's details (right).
-import type { Assessment, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
-import { RpcError, type Transport } from "./transport";
+import type { Assessment, IdeOpenedResult, IdeOpenSpanSourceParams, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
+import { RpcError, type ParamsOf, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
 import { formatDuration, formatTime } from "./format";
@@ -363,21 +363,33 @@ export class TraceViewer {
   private loadAbort: AbortController | null = null;
   private payloadState: string | null = null;
   onClose: (() => void) | null = null;
+  /** A span was selected (the trace tab keeps it across reloads). */
+  onSelect: ((spanId: string) => void) | null = null;
   /** `n` / `p`: open the next / previous trace of the list. */
   onNavigate: ((delta: 1 | -1) => void) | null = null;
   private readonly md: MarkdownRenderer;
   private readonly mode: "ide" | "browser";
   private flashTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** A trace tab of its own: nothing to close back to, no list to step through. */
+  private readonly standalone: boolean;
+
   constructor(
     private readonly transport: Transport,
-    options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer } = {},
+    options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer; standalone?: boolean; openInTab?: boolean } = {},
   ) {
     this.md = options.markdown ?? markdownRenderer(transport);
     this.mode = options.mode ?? "browser";
+    this.standalone = options.standalone ?? false;
     this.title = h("div", { class: "viewer-title" });
-    const close = h("vscode-button", { secondary: true, class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
-    close.addEventListener("click", () => this.close());
+    // A trace tab has nothing to close back to (the tab's own ✕ closes it).
+    const close = this.standalone ? null : h("vscode-button", { secondary: true, class: "close", title: "Close (Escape)", "aria-label": "Close trace" }, "✕");
+    close?.addEventListener("click", () => this.close());
+    const copy = h("vscode-button", { secondary: true, class: "copy-id", title: "Copy the trace ID" }, "Copy ID");
+    copy.addEventListener("click", () => void this.copyTraceId());
+    // In an IDE's side panel: the trace in an editor tab of its own, beside the code.
+    const inTab = options.openInTab ? h("vscode-button", { secondary: true, class: "open-in-tab", title: "Open this trace in an editor tab" }, "Open in Tab") : null;
+    inTab?.addEventListener("click", () => void this.openInTab());
     this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
     this.findInput.addEventListener("input", () => this.refreshRows(true));
     this.findInput.addEventListener("keydown", (e) => {
@@ -395,12 +407,13 @@ export class TraceViewer {
     this.element = h(
       "section",
       { class: "trace-viewer", hidden: true, "aria-label": "Trace viewer" },
-      h("div", { class: "viewer-bar" }, this.title, this.findInput, close),
+      h("div", { class: "viewer-bar" }, this.title, this.findInput, copy, inTab, close),
       this.message,
       h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller), this.detail),
     );
     this.element.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
+        if (this.standalone && !(e.target === this.findInput && this.findInput.value)) return;
         e.preventDefault();
         if (e.target === this.findInput && this.findInput.value) {
           this.findInput.value = "";
@@ -411,12 +424,12 @@ export class TraceViewer {
       } else if (e.key === "/" && e.target !== this.findInput) {
         e.preventDefault();
         this.findInput.focus();
-      } else if ((e.key === "n" || e.key === "p") && !isTextInput(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      } else if ((e.key === "n" || e.key === "p") && !this.standalone && !isTextInput(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
         this.onNavigate?.(e.key === "n" ? 1 : -1);
       } else if (e.key === "Enter" && e.target === this.treeScroller) {
         e.preventDefault();
-        this.jumpToSource();
+        void this.jumpToSource();
       }
     });
   }
@@ -435,27 +448,54 @@ export class TraceViewer {
     }, 4000);
   }
 
-  /** Enter on a span: ask the IDE to open its source; a browser cannot. */
-  jumpToSource(): void {
-    if (!this.trace || !this.selected) return;
+  /**
+   * Enter on a span: `ide/openSpanSource` — the IDE asks the host's `source/locate` and opens the clear winner or
+   * lets the user choose; browser mode answers that it needs an IDE. The answer, or the error, is shown here.
+   */
+  jumpToSource(): Promise<void> {
+    if (!this.trace || !this.selected) return Promise.resolve();
     const span = this.tree!.byId.get(this.selected)!;
-    const hint = sourceHint(span, this.payloads.get(span.spanId) ?? null, this.trace.info);
-    if (this.mode === "ide" && this.transport.postToIde) {
-      this.transport.postToIde("ide/openFile", hint);
-      this.flash(`Asked the IDE to open the source of ${span.name}.`);
-    } else {
-      this.flash("Jump to source needs an IDE (open this trace in VS Code or Visual Studio).");
-    }
+    return this.askIde("ide/openSpanSource", sourceHint(span, this.payloads.get(span.spanId) ?? null, this.trace.info), `the source of ${span.name}`);
   }
 
   /** Stack frames are links in an IDE: it maps the deployed path to the workspace (host `source/mapPath`). */
   private frameOpener(): FrameOpener | undefined {
-    const post = this.mode === "ide" ? this.transport.postToIde?.bind(this.transport) : undefined;
-    if (!post) return undefined;
-    return (path, line) => {
-      post("ide/openFile", { path, line, mapToWorkspace: true });
-      this.flash(`Asked the IDE to open ${path}:${line}.`);
-    };
+    if (this.mode !== "ide") return undefined;
+    return (path, line) => void this.askIde("ide/openFile", { path, line, mapToWorkspace: true }, `${path}:${line}`);
+  }
+
+  /** Sends an open request to the IDE and says what came of it under the viewer bar. */
+  private async askIde<M extends "ide/openSpanSource" | "ide/openFile">(method: M, params: ParamsOf<M>, what: string): Promise<void> {
+    this.flash(`Opening ${what}…`);
+    try {
+      const r: IdeOpenedResult = await this.transport.request(method, params);
+      this.flash(r.opened ? `Opened ${r.path ? `${r.path}${r.line ? `:${r.line}` : ""}` : what}.` : `Did not open ${what}.`);
+    } catch (err) {
+      this.flash(RpcError.from(err).message);
+    }
+  }
+
+  /** The open trace in an editor tab of its own (`ide/openTrace`), with the selected span. */
+  async openInTab(): Promise<void> {
+    const id = this.traceId;
+    if (!id) return;
+    try {
+      await this.transport.request("ide/openTrace", { traceId: id, spanId: this.selected });
+    } catch (err) {
+      this.flash(`Could not open the trace in a tab: ${RpcError.from(err).message}`);
+    }
+  }
+
+  /** Copy ID: the trace's ID on the clipboard, through the IDE (or the browser). */
+  async copyTraceId(): Promise<void> {
+    const id = this.traceId;
+    if (!id) return;
+    try {
+      await this.transport.request("ide/copy", { text: id });
+      this.flash(`Copied ${id}.`);
+    } catch (err) {
+      this.flash(`Could not copy: ${RpcError.from(err).message}`);
+    }
   }
 
   get isOpen(): boolean {
@@ -470,8 +510,11 @@ export class TraceViewer {
     this.onClose?.();
   }
 
-  /** Opens a trace: fetch, then paint the tree. Resolves once the tree is in the DOM. */
-  async open(summary: TraceSummary): Promise<void> {
+  /**
+   * Opens a trace: fetch, then paint the tree. Resolves once the tree is in the DOM. Given only an ID (a trace
+   * tab), the title comes with the trace; `spanId` is selected when the trace has it.
+   */
+  async open(summary: TraceSummary | { traceId: string }, options: { spanId?: string | null } = {}): Promise<void> {
     this.loadAbort?.abort();
     this.payloadAbort?.abort();
     const abort = (this.loadAbort = new AbortController());
@@ -482,14 +525,8 @@ export class TraceViewer {
     this.selected = null;
     this.findInput.value = "";
     clear(this.title);
-    const usage = usageInfo(summary.metadata, true);
-    this.title.append(
-      h("span", { class: "viewer-name" }, summary.name ?? summary.traceId),
-      " ",
-      stateBadge(summary.state),
-      h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`),
-    );
-    if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
+    if ("state" in summary) this.paintTitle(summary);
+    else this.title.append(h("span", { class: "viewer-name" }, summary.traceId));
     this.setMessage("Loading trace…");
     this.rows = [];
     this.list.setRowCount(0);
@@ -500,17 +537,21 @@ export class TraceViewer {
       const first = await this.transport.request("traces/get", { traceId: summary.traceId, maxSpans: FIRST_SCREEN_SPANS }, abort.signal);
       if (abort.signal.aborted) return;
       const showStart = performance.now();
-      this.show(first);
+      if (!("state" in summary)) this.paintTitle(first.info);
+      this.show(first, options.spanId);
       performance.clearMeasures(); // only the last open's: a long-lived panel must not pile them up
       performance.measure("traceide:traces/get", { start: fetchStart, end: showStart });
       performance.measure("traceide:show-trace", { start: showStart });
       if (!(first.totalSpans > first.spans.length)) return; // also a host before protocol 1.3 (no totalSpans)
       // A big trace: its head is painted; the rest comes from what the host has just read.
       const restStart = performance.now();
+      const headSelection = this.selected;
       try {
         const all = await this.transport.request("traces/get", { traceId: summary.traceId }, abort.signal);
         if (abort.signal.aborted) return;
         this.showRest(all);
+        // The span asked for was beyond the head: select it now, unless the user has chosen another meanwhile.
+        if (options.spanId && this.selected === headSelection && this.selected !== options.spanId && this.tree!.byId.has(options.spanId)) this.select(options.spanId);
         performance.measure("traceide:rest-of-trace", { start: restStart });
       } catch (err) {
         const e = RpcError.from(err);
@@ -524,12 +565,29 @@ export class TraceViewer {
     }
   }
 
-  /** Shows an already-fetched trace (also used by tests). */
-  show(result: TracesGetResult): void {
+  private paintTitle(summary: TraceSummary): void {
+    clear(this.title);
+    const usage = usageInfo(summary.metadata, true);
+    this.title.append(
+      h("span", { class: "viewer-name" }, summary.name ?? summary.traceId),
+      " ",
+      stateBadge(summary.state),
+      h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`),
+    );
+    if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
+  }
+
+  /** Shows an already-fetched trace (also used by tests), with `spanId` selected when it has it (else the first span). */
+  show(result: TracesGetResult, spanId?: string | null): void {
     this.element.hidden = false;
     this.useTrace(result);
     this.refreshRows(false);
-    const first = this.rows[0];
+    const wanted = spanId ? this.tree!.byId.get(spanId) : undefined;
+    if (wanted) {
+      for (let p = this.tree!.parentOf(wanted.spanId); p; p = this.tree!.parentOf(p.spanId)) this.tree!.collapsed.delete(p.spanId);
+      this.refreshRows(false);
+    }
+    const first = wanted ?? this.rows[0];
     if (first) this.select(first.spanId);
     // Take the keyboard only when this page has it: a trace panel restored in the background (a window
     // reload) must not pull the focus, and the next Enter, out of the editor the user is typing in.
@@ -674,6 +732,7 @@ export class TraceViewer {
     const span = this.tree.byId.get(spanId);
     if (!span) return;
     this.selected = spanId;
+    this.onSelect?.(spanId);
     const index = this.rows.findIndex((s) => s.spanId === spanId);
     if (reveal && index >= 0) this.list.reveal(index);
     else this.list.render();
@@ -717,22 +776,13 @@ function isTextInput(t: EventTarget | null): boolean {
   return t instanceof HTMLElement && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
 }
 
-export interface SourceHint {
-  traceId: string;
-  spanId: string;
-  spanName: string;
-  functionName: string | null;
-  filePath: string | null;
-  line: number | null;
-  sourceName: string | null;
-}
-
 /**
- * What an IDE needs to find a span's code (spec §3.9): OTel `code.file.path`/`code.line.number`/
- * `code.function.name` or the older `code.filepath`/`code.lineno`/`code.function`, the decorator's
- * `mlflow.spanFunctionName`, and the trace's entry script (`mlflow.source.name`).
+ * What the IDE needs to open a span's code (`ide/openSpanSource`): the span, for the host's `source/locate` (which
+ * weighs OTel `code.*` attributes, stack frames, definitions and the entry script itself), and the function name the
+ * span stands for — OTel `code.function.name`, the older `code.function`, or the decorator's
+ * `mlflow.spanFunctionName` — for an IDE's own search when the host finds nothing.
  */
-export function sourceHint(span: Span, payload: SpanPayload | null, info: TraceSummary): SourceHint {
+export function sourceHint(span: Span, payload: SpanPayload | null, info: TraceSummary): IdeOpenSpanSourceParams {
   const a = payload?.attributes ?? {};
   const str = (...keys: string[]) => {
     for (const k of keys) {
@@ -741,15 +791,10 @@ export function sourceHint(span: Span, payload: SpanPayload | null, info: TraceS
     }
     return null;
   };
-  const lineValue = parsed(a["code.line.number"] ?? a["code.lineno"]);
-  const line = typeof lineValue === "number" ? lineValue : typeof lineValue === "string" && /^\d+$/.test(lineValue) ? Number(lineValue) : null;
   return {
     traceId: info.traceId,
     spanId: span.spanId,
     spanName: span.name,
     functionName: str("code.function.name", "code.function", "mlflow.spanFunctionName"),
-    filePath: str("code.file.path", "code.filepath"),
-    line,
-    sourceName: info.metadata["mlflow.source.name"] || null,
   };
 }

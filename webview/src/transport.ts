@@ -1,10 +1,13 @@
 // One transport interface, two implementations: a WebSocket (browser mode, `traceide ui`) and
 // postMessage through an IDE relay (VS Code / Visual Studio webviews). Both speak JSON-RPC 2.0
 // semantics; the UI only sees request(method, params, signal) → Promise<result> and RpcError.
-import { RpcErrorCodes, type InitializeResult, type RpcErrorData, type RpcRequests } from "./protocol.generated";
+import { RpcErrorCodes, type IdeRequests, type InitializeResult, type RpcErrorData, type RpcRequests } from "./protocol.generated";
 
-/** Methods the UI calls: the generated contract plus `session/info` (browser mode's already-initialised session). */
-export type UiRequests = RpcRequests & {
+/**
+ * Methods the UI calls: the host's (the generated contract, plus `session/info`: browser mode's already-initialised
+ * session) and its IDE's (`ide/*`, answered by the relay or, in browser mode, by the page: ide.ts). One envelope for both.
+ */
+export type UiRequests = RpcRequests & IdeRequests & {
   "session/info": { params: null | undefined; result: InitializeResult };
 };
 export type Method = keyof UiRequests;
@@ -44,11 +47,6 @@ export class RpcError extends Error {
 export interface Transport {
   request<M extends Method>(method: M, params: ParamsOf<M>, signal?: AbortSignal): Promise<ResultOf<M>>;
   dispose(): void;
-  /**
-   * IDE-only requests the host never sees (the extension handles them), e.g. `ide/openFile`:
-   * `{type:"ide", method, params}`, fire and forget. Absent in browser mode.
-   */
-  postToIde?(method: string, params: unknown): void;
 }
 
 function cancelledError(): RpcError {
@@ -196,7 +194,10 @@ export interface VsCodeApiLike {
   setState?(state: unknown): void;
 }
 
-/** IDE webview: `{type:"rpc", id, method, params}` out, `{type:"rpc-result", id, result|error}` in. */
+/**
+ * IDE webview: `{type:"rpc", id, method, params}` out, `{type:"rpc-result", id, result|error}` in — for the host's
+ * methods and the IDE's alike (the relay tells them apart by name).
+ */
 export class PostMessageTransport extends PendingTransport {
   private readonly listener = (ev: Event) => {
     const data = (ev as MessageEvent).data;
@@ -217,10 +218,6 @@ export class PostMessageTransport extends PendingTransport {
 
   protected sendCancel(id: number): void {
     this.api.postMessage({ type: "rpc-cancel", id });
-  }
-
-  postToIde(method: string, params: unknown): void {
-    this.api.postMessage({ type: "ide", method, params });
   }
 
   dispose(): void {

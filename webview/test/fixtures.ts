@@ -26,7 +26,6 @@ type Handler = (params: any, signal?: AbortSignal) => unknown;
 /** A transport answering from handlers; records calls. */
 export class FakeTransport implements Transport {
   calls: { method: string; params: any }[] = [];
-  postToIde?: (method: string, params: unknown) => void;
   constructor(public handlers: Partial<Record<Method, Handler>>) {}
   async request<M extends Method>(method: M, params: ParamsOf<M>, signal?: AbortSignal): Promise<ResultOf<M>> {
     this.calls.push({ method, params });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { looksLikeMarkdown, markdownRenderer, setHostSanitizedHtml, withoutInlineStyles } from "../src/markdown";
+import { browserIde, LocalIdeTransport } from "../src/ide";
 import { renderAssessments, renderValue, renderSpanDetail, sourceHint, TraceViewer, usageInfo, usageText, formatCost } from "../src/trace-viewer";
 import type { Assessment } from "../src/protocol.generated";
 import { FakeTransport, flush, span, summary, traceResult, XSS_IMG } from "./fixtures";
@@ -112,10 +113,16 @@ describe("tokens, cost and model", () => {
 });
 
 describe("viewer keys: n / p and Enter", () => {
-  function viewer(mode: "ide" | "browser", posted: unknown[] = []) {
-    const t = new FakeTransport({});
-    t.postToIde = mode === "ide" ? (method: string, params: unknown) => void posted.push({ method, params }) : undefined;
-    const v = new TraceViewer(t, { mode });
+  function viewer(mode: "ide" | "browser", asked: unknown[] = []) {
+    // In an IDE the relay answers ide/*; in a browser the page's own answers (ide.ts) stand in for it.
+    const answer = (method: string) => async (params: unknown) => {
+      asked.push({ method, params });
+      return { opened: true, path: "/ws/src/agent.py", line: 42 };
+    };
+    const t = new FakeTransport(mode === "ide" ? { "ide/openSpanSource": answer("ide/openSpanSource"), "ide/openFile": answer("ide/openFile") } : {});
+    const local = new LocalIdeTransport(t);
+    local.handlers = browserIde({ openTrace: () => undefined, openOverview: () => undefined, showList: () => undefined, copyText: async () => undefined });
+    const v = new TraceViewer(mode === "ide" ? t : local, { mode });
     document.body.appendChild(v.element);
     const info = summary(1, { metadata: { "mlflow.source.name": "agent.py" } });
     v.show(traceResult([span("root", null, 0, 0, 10, { payload: { attributes: { "code.filepath": "src/agent.py", "code.lineno": 42, "mlflow.spanFunctionName": "run" }, events: [] } })], { info }));
@@ -134,19 +141,31 @@ describe("viewer keys: n / p and Enter", () => {
     expect(moves).toEqual([1, -1]);
   });
 
-  it("Enter posts ide/openFile in an IDE; a browser says it needs one", () => {
-    const posted: any[] = [];
-    const ide = viewer("ide", posted);
+  it("Enter asks the IDE for the span's source (ide/openSpanSource) and says what opened; a browser says it needs an IDE", async () => {
+    const asked: any[] = [];
+    const ide = viewer("ide", asked);
     key(ide.element.querySelector(".span-scroller")!, "Enter");
-    expect(posted).toEqual([{ method: "ide/openFile", params: { traceId: "tr-0001", spanId: "root", spanName: "span-root", functionName: "run", filePath: "src/agent.py", line: 42, sourceName: "agent.py" } }]);
+    await flush();
+    expect(asked).toEqual([{ method: "ide/openSpanSource", params: { traceId: "tr-0001", spanId: "root", spanName: "span-root", functionName: "run" } }]);
+    expect(ide.element.querySelector(".viewer-message")?.textContent).toBe("Opened /ws/src/agent.py:42.");
     document.body.textContent = "";
     const browser = viewer("browser");
     key(browser.element.querySelector(".span-scroller")!, "Enter");
+    await flush();
     expect(browser.element.querySelector(".viewer-message")?.textContent).toContain("Jump to source needs an IDE");
   });
 
-  it("source hint prefers the OTel spelling", () => {
+  it("an IDE's error reaches the viewer's message line", async () => {
+    const t = new FakeTransport({ "ide/openSpanSource": () => Promise.reject({ code: -32004, message: "No source found for span run" }) });
+    const v = new TraceViewer(t, { mode: "ide" });
+    document.body.appendChild(v.element);
+    v.show(traceResult([span("root", null, 0, 0, 10)]));
+    await v.jumpToSource();
+    expect(v.element.querySelector(".viewer-message")?.textContent).toBe("No source found for span run");
+  });
+
+  it("source hint prefers the OTel spelling of the function name", () => {
     const s = span("a", null, 0, 0, 1);
-    expect(sourceHint(s, { attributes: { "code.file.path": "a.py", "code.line.number": "7", "code.function.name": "f" }, events: [] }, summary(2))).toMatchObject({ filePath: "a.py", line: 7, functionName: "f" });
+    expect(sourceHint(s, { attributes: { "code.file.path": "a.py", "code.line.number": "7", "code.function.name": "f", "mlflow.spanFunctionName": "g" }, events: [] }, summary(2))).toEqual({ traceId: "tr-0002", spanId: "a", spanName: "span-a", functionName: "f" });
   });
 });

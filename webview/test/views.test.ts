@@ -3,7 +3,11 @@ import { TracesView, searchParams } from "../src/traces-view";
 import { FIRST_SCREEN_SPANS, SpanTree, TraceViewer } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
 import { HostClock } from "../src/clock";
-import { RpcError } from "../src/transport";
+import { browserIde, LocalIdeTransport } from "../src/ide";
+import { VIEW_KEY, initialPanelView, parsePanelView } from "../src/panel-view";
+import { PostMessageTransport, RpcError } from "../src/transport";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Span } from "../src/protocol.generated";
 import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
 
@@ -327,5 +331,109 @@ describe("HostClock", () => {
     const now = new HostClock().now();
     expect(now).toBeGreaterThanOrEqual(before);
     expect(now).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("view modes (the contract's PanelView)", () => {
+  const info = { serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {} };
+  const memory = () => {
+    const m = new Map<string, unknown>();
+    return { get: <T,>(k: string) => m.get(k) as T | undefined, set: (k: string, v: unknown) => void m.set(k, v) };
+  };
+
+  it("a trace tab opens its trace directly: no list, no experiments, no faked search; the kept span is selected", async () => {
+    const spans = [span("root", null, 0, 0, 10), span("child", "root", 1, 1, 5)];
+    const t = new FakeTransport({ "session/info": () => info, "traces/get": () => traceResult(spans, { info: summary(7, { name: "support_agent" }) }) });
+    const settings = memory();
+    const app = new App(t, { mode: "ide", settings, view: initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-0007", spanId: "child" }), settings) });
+    document.body.appendChild(app.element);
+    await app.start();
+    expect(t.calls.map((c) => c.method).sort()).toEqual(["session/info", "traces/get"]);
+    expect(t.calls.find((c) => c.method === "traces/get")!.params).toMatchObject({ traceId: "tr-0007" });
+    expect(app.traces.element.hidden).toBe(true);
+    expect(app.element.querySelector(".viewer-title")!.textContent).toContain("support_agent");
+    expect(app.element.querySelector(".span-row.selected")?.getAttribute("data-span-id")).toBe("child");
+    expect(app.element.querySelector(".trace-viewer .close")).toBeNull(); // nothing to close back to
+    expect(app.element.querySelector(".main-tabs")).toBeNull();
+    // Selecting another span is kept for the next page (a reload, a host restart).
+    app.viewer.select("root");
+    expect(settings.get(VIEW_KEY)).toEqual({ view: "trace", traceId: "tr-0007", spanId: "root" });
+  });
+
+  it("what the page kept wins over what the IDE asked, for the same view and trace only", () => {
+    const settings = memory();
+    settings.set(VIEW_KEY, { view: "trace", traceId: "tr-1", spanId: "b" });
+    expect(initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-1", spanId: "a" }), settings)).toEqual({ view: "trace", traceId: "tr-1", spanId: "b" });
+    expect(initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-2" }), settings)).toEqual({ view: "trace", traceId: "tr-2" });
+    expect(initialPanelView(undefined, settings)).toEqual({ view: "list" });
+    expect(initialPanelView("{not json", undefined)).toEqual({ view: "list" });
+    expect(parsePanelView({ view: "trace" })).toBeNull(); // a trace view needs its trace
+    expect(parsePanelView({ view: "<img>" })).toBeNull();
+    expect(parsePanelView({ view: "overview", tab: 3, experimentIds: ["1", 2] })).toEqual({ view: "overview", experimentIds: ["1"] });
+  });
+
+  it("an Overview tab mounts as the Overview, with the kept tab and range, and keeps their changes", async () => {
+    const t = new FakeTransport({
+      "session/info": () => info,
+      "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [] }),
+      "overview/quality": () => ({ cards: [], series: [], assessments: [] }),
+      "overview/usage": () => ({}),
+    });
+    const settings = memory();
+    settings.set(VIEW_KEY, { view: "overview", tab: "quality", rangeKey: "LAST_30_DAYS" });
+    const app = new App(t, { mode: "ide", settings, view: initialPanelView(JSON.stringify({ view: "overview" }), settings), chart: () => ({ destroy() {} }) as any });
+    document.body.appendChild(app.element);
+    await app.start();
+    await flush();
+    expect(app.overview.element.hidden).toBe(false);
+    expect(app.traces.element.hidden).toBe(true);
+    expect(app.overview.tab).toBe("quality");
+    expect(app.overview.rangeKey).toBe("LAST_30_DAYS");
+    expect(t.calls.some((c) => c.method === "overview/quality")).toBe(true);
+    expect(app.element.querySelector(".main-tabs")).toBeNull();
+    app.overview.setTab("usage");
+    expect(settings.get(VIEW_KEY)).toMatchObject({ view: "overview", tab: "usage", rangeKey: "LAST_30_DAYS", experimentIds: ["1"] });
+  });
+
+  it("browser mode answers the IDE methods it can in place, and says which it cannot", async () => {
+    const t = new FakeTransport({
+      "session/info": () => info,
+      "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [summary(1)] }),
+      "traces/get": () => traceResult([span("root", null, 0, 0, 10)]),
+    });
+    const local = new LocalIdeTransport(t);
+    const copied: string[] = [];
+    const app = new App(local, { mode: "browser" });
+    local.handlers = browserIde({ openTrace: (id, s) => void app.openTrace(id, s), openOverview: () => app.setTab("overview"), showList: () => app.showList(), copyText: async (x) => void copied.push(x) });
+    document.body.appendChild(app.element);
+    await app.start();
+    await local.request("ide/openTrace", { traceId: "tr-0001" });
+    await flush();
+    expect(app.viewer.isOpen).toBe(true);
+    await local.request("ide/copy", { text: "tr-0001" });
+    expect(copied).toEqual(["tr-0001"]);
+    await expect(local.request("ide/openFile", { path: "/x.py" })).rejects.toMatchObject({ code: -32006, message: expect.stringContaining("needs an IDE") });
+    await local.request("ide/revealPanel", null);
+    expect(app.viewer.isOpen).toBe(false);
+    expect(t.calls.some((c) => c.method.startsWith("ide/")), "no IDE method reaches the host").toBe(false);
+  });
+});
+
+describe("the message the bundle sends its IDE", () => {
+  it("Enter on a span posts exactly the shared relay case's ide/openSpanSource request (tests/fixtures/relay)", async () => {
+    const cases = JSON.parse(readFileSync(join(__dirname, "..", "..", "tests", "fixtures", "relay", "ide-methods.json"), "utf8")).cases;
+    const expected = cases[0].send;
+    const posted: any[] = [];
+    const transport = new PostMessageTransport({ postMessage: (m) => void posted.push(m) }, window);
+    const viewer = new TraceViewer(transport, { mode: "ide" });
+    document.body.appendChild(viewer.element);
+    const { traceId, spanId, spanName, functionName } = expected.params;
+    viewer.show(traceResult([span(spanId, null, 0, 0, 10, { name: spanName, payload: { attributes: { "mlflow.spanFunctionName": functionName }, events: [] } })], { info: summary(1, { traceId }) }));
+    viewer.element.querySelector(".span-scroller")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await flush();
+    expect(posted).toEqual([{ ...expected, id: posted[0]?.id }]);
+    transport.dispose();
   });
 });
