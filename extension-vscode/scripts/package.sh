@@ -48,7 +48,7 @@ package() {
   [ -f "$out" ] || fail "vsce did not produce $out"
   local listing
   listing="$(unzip -l "$out")"
-  for need in extension/dist/extension.js extension/host/traceide.dll "extension/host/$native/traceide.dll" extension/media/main.js extension/media/main.css extension/resources/trace-panel.js; do
+  for need in extension/dist/extension.js extension/host/traceide.dll "extension/host/$native/traceide.dll" extension/media/main.js extension/media/main.css; do
     grep -q " $need\$" <<<"$listing" || fail "$out lacks $need"
   done
   if grep -qE " extension/(node_modules|test|src)/" <<<"$listing"; then fail "$out contains node_modules, tests or sources"; fi

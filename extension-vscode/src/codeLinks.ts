@@ -24,26 +24,6 @@ export async function locateSpan(host: HostRequester, traceId: string, spanId: s
   return r.locations ?? [];
 }
 
-/** Below this confidence gap between the best two, the user chooses (the host said it is ambiguous). */
-export const CLEAR_WINNER_GAP = 0.15;
-
-/** The location to open without asking, or undefined when the user should pick. */
-export function clearWinner(locations: readonly SourceLocation[]): SourceLocation | undefined {
-  if (locations.length === 0) return undefined;
-  if (locations.length === 1) return locations[0];
-  return locations[0]!.confidence - locations[1]!.confidence >= CLEAR_WINNER_GAP ? locations[0] : undefined;
-}
-
-/** Quick-pick items for ambiguous locations, best first, with the host's reason and confidence. */
-export function pickItems(locations: readonly SourceLocation[]): Array<vscode.QuickPickItem & { location: SourceLocation }> {
-  return locations.map((l) => ({
-    label: `${vscode.workspace.asRelativePath(vscode.Uri.file(l.path))}:${l.line}`,
-    description: `${Math.round(l.confidence * 100)}%`,
-    detail: l.reason,
-    location: l,
-  }));
-}
-
 // ---------------------------------------------------------------- file changes → host
 
 /** Collects file events for a short while and sends them as one `workspace/didChangeFiles` notification. */

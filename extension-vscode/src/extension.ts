@@ -2,14 +2,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Experiment, InitializeParams, InitializeResult, SourceLocateResult, Span, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
+import { IdeMethods, type Experiment, type InitializeParams, type InitializeResult, type TracesGetResult, type TracesSearchResult } from "../../webview/src/protocol.generated";
 import { HostProcess, errorMessage, type HostStatus } from "./hostProcess";
-import { defaultIdeHandlers, openFileAt, redact, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
-import { FileChangeBatcher, SpanLensProvider, clearWinner, locateSpan, pickItems } from "./codeLinks";
+import { redact, type RelayHooks, type RelayHost } from "./relay";
+import { FileChangeBatcher, SpanLensProvider } from "./codeLinks";
+import { clearWinner, ideHandlers } from "./ideHandlers";
+import { vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
-import { functionNameOf, resolveByFunctionName } from "./sourceResolver";
 import { TEST_CONTROLLER_ID, registerTestNotebookController } from "./testNotebookController";
-import { Webviews, findTraceId } from "./webviews";
+import { SIDE_VIEW_ID, Webviews, findTraceId } from "./webviews";
 
 const SECRET_PASSWORD = "traceide.trackingPassword";
 const SECRET_USERNAME = "traceide.trackingUsername";
@@ -137,9 +138,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   let lastSearch: { experimentIds: string[] } | undefined;
   let lastTopTrace: string | undefined;
-  const ideError = (method: string, e: { message: string }) => void vscode.window.showWarningMessage(`TraceIde (${method}): ${e.message}`);
   const listHooks: RelayHooks = {
-    ideError,
     params: (method, params) => {
       if (method === "traces/search" && params && typeof params === "object") {
         const pageSize = config().get<number>("pageSize");
@@ -166,143 +165,34 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     },
   };
-  const traceExperiment = new Map<string, Promise<string | undefined>>();
-  const experimentOf = (traceId: string) => {
-    let p = traceExperiment.get(traceId);
-    if (!p) {
-      p = h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false, maxSpans: 1 }).then( // only its info
-        (r) => r.info.experimentId,
-        () => {
-          traceExperiment.delete(traceId);
-          return undefined;
-        },
-      );
-      traceExperiment.set(traceId, p);
-    }
-    return p;
-  };
-  // A trace panel shows one trace: its list is that trace alone (built from traces/get, so it works on
-  // every backend without a filter), its experiment picker that trace's experiment.
-  const traceHooks = (traceId: string): RelayHooks => ({
-    ideError,
-    intercept: (method, params, token) => {
-      if (method !== "traces/search") return undefined;
-      if ((params as { pageToken?: string } | null)?.pageToken) return Promise.resolve({ traces: [], nextPageToken: null });
-      return h.request<TracesGetResult>("traces/get", { traceId, includePayloads: false, maxSpans: 1 }, token).then((r) => ({ traces: [r.info], nextPageToken: null }));
-    },
-    result: async (method, _params, result) => {
-      if (method !== "experiments/list" || !result || typeof result !== "object") return result;
-      const exp = await experimentOf(traceId);
-      const list = (result as { experiments: Experiment[] }).experiments ?? [];
-      const only = list.filter((x) => x.experimentId === exp);
-      return only.length ? { ...(result as object), experiments: only } : result;
-    },
-  });
-
   let webviews: Webviews;
+  // The contract's IDE methods (`ide/*`): the rules in ideHandlers.ts (shared with Visual Studio through
+  // tests/fixtures/relay), what VS Code does for them in vscodeIde.ts.
+  const surface = vscodeIdeSurface({
+    openTrace: (traceId, spanId) => webviews.openTrace(traceId, true, false, spanId),
+    openOverview: (experimentIds) => webviews.openOverview(experimentIds),
+    revealPanel: async () => void (await vscode.commands.executeCommand(`${SIDE_VIEW_ID}.focus`)),
+  });
+  const ide = ideHandlers(surface, { request: (method, params) => h.request(method, params) });
+  /** Opens a span's code (Enter in the UI, the command, the e2e's self-test); undefined when nothing opened. */
   const goToSource = async (args?: { traceId?: string; spanId?: string; name?: string }): Promise<{ path: string; line: number } | undefined> => {
-    let name = args?.name;
-    if (!name && args?.traceId && args.spanId) {
-      // The host ranks the evidence (code attributes, stack frames, definitions, entry script); this
-      // extension's own resolver below is the fallback when it finds nothing (or is an older host).
-      const located = await locateSpan(h, args.traceId, args.spanId).catch((err) => {
-        log(`source/locate failed, falling back to the name resolver: ${errorMessage(err)}`);
-        return [];
-      });
-      if (located.length > 0) {
-        let chosen = clearWinner(located);
-        if (!chosen) {
-          const item = await vscode.window.showQuickPick(pickItems(located), { placeHolder: "Several places may be this span's code", matchOnDetail: true });
-          if (!item) return undefined;
-          chosen = item.location;
-        }
-        const editor = await openFileAt(vscode.Uri.file(chosen.path), chosen.line, chosen.column ?? undefined);
-        return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
-      }
-      const trace = await h.request<TracesGetResult>("traces/get", { traceId: args.traceId, includePayloads: true });
-      let span: Span | undefined = trace.spans.find((s) => s.spanId === args.spanId);
-      if (span && !span.payload) {
-        const more = await h.request<{ spans: Span[] }>("spans/get", { traceId: args.traceId, spanIds: [args.spanId] }).catch(() => undefined);
-        span = more?.spans?.[0] ?? span;
-      }
-      if (!span) throw { code: -32004, message: `Span ${args.spanId} is not in trace ${args.traceId}.` };
-      name = functionNameOf(span);
-    }
-    if (!name) {
-      name = await vscode.window.showInputBox({ prompt: "Function name (a span's name) to find in the workspace" });
+    let r: { opened: boolean; path?: string; line?: number };
+    if (args?.traceId && args.spanId) {
+      r = (await ide[IdeMethods.openSpanSource]({ traceId: args.traceId, spanId: args.spanId, functionName: args.name })) as typeof r;
+    } else {
+      const name = args?.name ?? (await vscode.window.showInputBox({ prompt: "Function name (a span's name) to find in the workspace" }));
       if (!name) return undefined;
+      const found = await surface.findDefinitions(name);
+      if (!found.length) {
+        void vscode.window.showWarningMessage(`TraceIde: no definition of '${name}' found in the workspace.`);
+        return undefined;
+      }
+      const chosen = clearWinner(found) ?? (await surface.choose(found, `Several definitions of ${name}`));
+      r = chosen ? { opened: true, ...(await surface.openFile(chosen.path, chosen.line)) } : { opened: false };
     }
-    const candidates = await resolveByFunctionName(name);
-    if (candidates.length === 0) {
-      void vscode.window.showWarningMessage(`TraceIde: no definition of '${name}' found in the workspace.`);
-      return undefined;
-    }
-    let pick = candidates[0]!;
-    if (candidates.length > 1 && candidates[1]!.score === pick.score) {
-      const chosen = await vscode.window.showQuickPick(
-        candidates.map((c) => ({ label: `${vscode.workspace.asRelativePath(c.uri)}:${c.line}`, description: c.reason, c })),
-        { placeHolder: `Several definitions of ${name}` },
-      );
-      if (!chosen) return undefined;
-      pick = chosen.c;
-    }
-    const editor = await openFileAt(pick.uri, pick.line);
-    return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
+    return r.opened && r.path && r.line ? { path: r.path, line: r.line } : undefined;
   };
-  const openMapped = async (deployedPath: string, line?: number) => {
-    if (fs.existsSync(deployedPath) && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(deployedPath))) {
-      const editor = await openFileAt(vscode.Uri.file(deployedPath), line);
-      return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
-    }
-    const { locations } = await h.request<SourceLocateResult>("source/mapPath", { path: deployedPath, line: line ?? null });
-    let chosen = clearWinner(locations);
-    if (!chosen && locations.length > 1) {
-      chosen = (await vscode.window.showQuickPick(pickItems(locations), { placeHolder: `Several workspace files may be ${deployedPath}` }))?.location;
-      if (!chosen) return { opened: false };
-    }
-    if (!chosen) throw { code: -32004, message: `${deployedPath} is not in the workspace (no file with that name and path ending).` };
-    const editor = await openFileAt(vscode.Uri.file(chosen.path), chosen.line);
-    return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
-  };
-  const base = defaultIdeHandlers();
-  const ide: Record<string, IdeHandler> = {
-    ...base,
-    // The UI sends {path, line} or, from a span (Enter in the trace viewer), a SourceHint
-    // {traceId, spanId, spanName, functionName, filePath, line}: a file path wins, else the function name.
-    "ide/openFile": async (p) => {
-      const line = typeof p?.line === "number" ? p.line : undefined;
-      // A path that is not on this machine (a stack frame's, a deployed `code.filepath`) is mapped to the
-      // workspace by the host (longest matching path suffix).
-      if (typeof p?.path === "string" && p.path) {
-        return fs.existsSync(p.path) && !p.mapToWorkspace ? base["ide/openFile"]!(p) : openMapped(p.path, line);
-      }
-      // A span: the host weighs code attributes, stack frames, definitions and the entry script.
-      if (typeof p?.traceId === "string" && typeof p?.spanId === "string" && p.traceId && p.spanId) {
-        const r = await goToSource({ traceId: p.traceId, spanId: p.spanId });
-        return r ? { opened: true, ...r } : { opened: false };
-      }
-      if (typeof p?.filePath === "string" && p.filePath) {
-        return fs.existsSync(p.filePath) ? base["ide/openFile"]!({ path: p.filePath, line }) : openMapped(p.filePath, line);
-      }
-      const name = typeof p?.functionName === "string" && p.functionName ? p.functionName : undefined;
-      if (!name && !(typeof p?.traceId === "string" && typeof p?.spanId === "string") && typeof p?.spanName !== "string") {
-        throw { code: -32602, message: "ide/openFile needs {path, line?} or a span's source hint" };
-      }
-      const r = await goToSource({ traceId: p.traceId, spanId: p.spanId, name: name ?? (p.traceId && p.spanId ? undefined : p.spanName) });
-      return r ? { opened: true, ...r } : { opened: false };
-    },
-    "ide/openTrace": async (p) => {
-      const id = findTraceId(typeof p?.traceId === "string" ? p.traceId : undefined);
-      if (!id) throw { code: -32602, message: "ide/openTrace needs {traceId}" };
-      webviews.openTrace(id, true);
-      return { opened: true };
-    },
-    "ide/goToSource": async (p) => {
-      const r = await goToSource(p);
-      return r ? { opened: true, ...r } : { opened: false };
-    },
-  };
-  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks, traceHooks });
+  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks });
   context.subscriptions.push(webviews);
 
   let everRan = false;
@@ -310,7 +200,6 @@ export function activate(context: vscode.ExtensionContext): void {
     h.onDidChange((s) => {
       renderStatus(s);
       if (s.state === "running") {
-        traceExperiment.clear();
         if (everRan) webviews.reloadAll(); // panels re-request their state from the new host
         everRan = true;
       }

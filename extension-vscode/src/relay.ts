@@ -1,17 +1,19 @@
 // The webview ⇄ host relay. The web UI's PostMessageTransport sends `{type:"rpc", id, method, params}`
-// and `{type:"rpc-cancel", id}`; we answer `{type:"rpc-result", id, result | error}`.
+// and `{type:"rpc-cancel", id}`; we answer `{type:"rpc-result", id, result | error}` — for host methods and the
+// contract's IDE methods alike (one envelope).
 // Architecture invariant: only UI_CALLABLE_METHODS reach the host (imported from the generated contract,
-// never copied); `session/info` and `ide/*` are answered here; nothing secret is ever posted.
+// never copied); `session/info` and `ide/*` (ideHandlers.ts) are answered here; nothing secret is ever posted.
 import * as vscode from "vscode";
 import { CancellationTokenSource, type CancellationToken } from "vscode-jsonrpc/node";
-import { RpcErrorCodes, UI_CALLABLE_METHODS, type InitializeResult } from "../../webview/src/protocol.generated";
-import { CONNECTION_LOST } from "./hostProcess";
+import { IDE_METHODS, RpcErrorCodes, UI_CALLABLE_METHODS, type InitializeResult } from "../../webview/src/protocol.generated";
+import type { IdeHandler } from "./ideHandlers";
 
 export const METHOD_NOT_FOUND = -32601;
 export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 
 const HOST_METHODS: ReadonlySet<string> = new Set<string>(UI_CALLABLE_METHODS.filter((m) => m !== "session/info"));
+const IDE_METHOD_NAMES: ReadonlySet<string> = new Set<string>(IDE_METHODS);
 
 export interface RpcErrorObject {
   code: number;
@@ -32,8 +34,6 @@ export interface RelayTarget {
   onDidReceiveMessage(listener: (message: unknown) => unknown): { dispose(): unknown };
 }
 
-export type IdeHandler = (params: any) => Promise<unknown>;
-
 /** Per-view adjustments (a trace panel narrows the list to its trace; settings fill in the page size). */
 export interface RelayHooks {
   params?(method: string, params: unknown): Promise<unknown> | unknown;
@@ -42,8 +42,6 @@ export interface RelayHooks {
   forwarded?(method: string, params: unknown): void;
   /** Answers a host method here instead of forwarding it (undefined: forward as usual). */
   intercept?(method: string, params: unknown, token: CancellationToken): Promise<unknown> | undefined;
-  /** A fire-and-forget `{type:"ide"}` request failed (nobody waits for an answer: tell the user). */
-  ideError?(method: string, error: RpcErrorObject): void;
 }
 
 /** Removes `user:password@` from URLs so no credential reaches a webview. */
@@ -94,18 +92,6 @@ export class Relay {
       this.inflight.get(message.id)?.cancel();
       return;
     }
-    if (message.type === "ide") {
-      // Fire-and-forget IDE request from the UI (`transport.postToIde`): only ide/* handlers, no answer.
-      const method = message.method;
-      const handler = typeof method === "string" && Object.prototype.hasOwnProperty.call(this.ide, method) ? this.ide[method] : undefined;
-      if (!handler) return;
-      try {
-        await handler(message.params);
-      } catch (err) {
-        this.hooks.ideError?.(method as string, toRpcError(err));
-      }
-      return;
-    }
     if (message.type !== "rpc") return;
     const { id, method } = message;
     if (typeof method !== "string" || (typeof id !== "number" && typeof id !== "string")) return;
@@ -127,8 +113,11 @@ export class Relay {
 
   private async dispatch(method: string, params: unknown, token: CancellationToken): Promise<unknown> {
     if (method === "session/info") return this.host.sessionInfo();
-    const ide = Object.prototype.hasOwnProperty.call(this.ide, method) ? this.ide[method] : undefined;
-    if (ide) return ide(params);
+    if (IDE_METHOD_NAMES.has(method)) {
+      const ide = Object.prototype.hasOwnProperty.call(this.ide, method) ? this.ide[method] : undefined;
+      if (!ide) throw { code: METHOD_NOT_FOUND, message: `'${method}' is not available in this view.` };
+      return ide(params);
+    }
     if (!HOST_METHODS.has(method)) {
       throw { code: METHOD_NOT_FOUND, message: `'${method}' is not available to the TraceIde UI.` };
     }
@@ -157,70 +146,4 @@ export class Relay {
     this.cancelAll();
     this.subscription.dispose();
   }
-}
-
-// ---- IDE-only requests -----------------------------------------------------------------------
-
-/** Resolves a path from the UI or the host: absolute, file URI, or relative to a workspace folder. */
-export async function resolveWorkspacePath(path: string): Promise<vscode.Uri | undefined> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return vscode.Uri.parse(path);
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (path.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(path)) return vscode.Uri.file(path);
-  for (const f of folders) {
-    const candidate = vscode.Uri.joinPath(f.uri, path);
-    try {
-      await vscode.workspace.fs.stat(candidate);
-      return candidate;
-    } catch {
-      /* try the next folder */
-    }
-  }
-  return folders[0] ? vscode.Uri.joinPath(folders[0].uri, path) : undefined;
-}
-
-/** Opens a document with the 1-based line (and column) selected and revealed. */
-export async function openFileAt(uri: vscode.Uri, line?: number, column?: number): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const l = Math.max(0, Math.min((line ?? 1) - 1, doc.lineCount - 1));
-  const c = Math.max(0, (column ?? 1) - 1);
-  const pos = new vscode.Position(l, c);
-  return vscode.window.showTextDocument(doc, {
-    viewColumn: vscode.ViewColumn.One,
-    preview: true,
-    selection: new vscode.Range(pos, pos),
-  });
-}
-
-function invalid(message: string): RpcErrorObject {
-  return { code: INVALID_PARAMS, message };
-}
-
-/** `ide/openFile {path, line?, column?}`, `ide/copy {text}`, `ide/reveal {path}`. Messages arrive as
- *  requests (`{type:"rpc"}`, answered) or fire-and-forget (`{type:"ide", method, params}`). */
-export function defaultIdeHandlers(): Record<string, IdeHandler> {
-  return {
-    "ide/openFile": async (params) => {
-      if (!isRecord(params) || typeof params.path !== "string" || !params.path) throw invalid("ide/openFile needs {path, line?}");
-      const uri = await resolveWorkspacePath(params.path);
-      if (!uri) throw { code: RpcErrorCodes.notFound, message: `No workspace folder to resolve '${params.path}' against.` };
-      try {
-        const editor = await openFileAt(uri, typeof params.line === "number" ? params.line : undefined, typeof params.column === "number" ? params.column : undefined);
-        return { opened: true, path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
-      } catch (err) {
-        throw { code: RpcErrorCodes.notFound, message: `Could not open ${params.path}: ${toRpcError(err).message}` };
-      }
-    },
-    "ide/copy": async (params) => {
-      if (!isRecord(params) || typeof params.text !== "string") throw invalid("ide/copy needs {text}");
-      await vscode.env.clipboard.writeText(params.text);
-      return { copied: true };
-    },
-    "ide/reveal": async (params) => {
-      if (!isRecord(params) || typeof params.path !== "string") throw invalid("ide/reveal needs {path}");
-      const uri = await resolveWorkspacePath(params.path);
-      if (!uri) throw { code: RpcErrorCodes.notFound, message: `Cannot reveal '${params.path}'.` };
-      await vscode.commands.executeCommand("revealInExplorer", uri);
-      return { revealed: true };
-    },
-  };
 }

@@ -1,9 +1,13 @@
 // The web UI (webview/dist copied to media/) inside VS Code: the side panel (webview view) and
-// editor-area panels (one per trace, plus the overview), each with its own Relay to the host.
+// editor-area panels (one per trace, plus the overview and a run's traces), each with its own Relay to the host.
+// Each page is told which view to mount as (the contract's PanelView, in `data-traceide-view`); it keeps that view,
+// with its selection, in its webview state, which the panel serializers read back after a window reload.
 // Our own HTML: strict CSP with a nonce, asWebviewUri for main.js / main.css.
 import * as vscode from "vscode";
-import type { Experiment, TraceSummary } from "../../webview/src/protocol.generated";
-import { Relay, type IdeHandler, type RelayHooks, type RelayHost } from "./relay";
+import { PanelViews, type Experiment, type PanelView, type TraceSummary } from "../../webview/src/protocol.generated";
+import type { IdeHandler } from "./ideHandlers";
+import { Relay, type RelayHooks, type RelayHost } from "./relay";
+import { VIEW_KEY, parsePanelView } from "../../webview/src/panel-view";
 
 export const SIDE_VIEW_ID = "traceide.traces";
 export const TRACE_PANEL_TYPE = "traceide.trace";
@@ -23,8 +27,7 @@ function escapeAttr(s: string): string {
 }
 
 export interface HtmlOptions {
-  view: "list" | "trace" | "overview";
-  traceId?: string;
+  view: PanelView;
   /** Bumped on every reload so VS Code really replaces the document. */
   generation: number;
 }
@@ -34,7 +37,6 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, op
   const media = vscode.Uri.joinPath(extensionUri, "media");
   const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.js"));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.css"));
-  const boot = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "resources", "trace-panel.js"));
   const src = webview.cspSource;
   const csp = [
     "default-src 'none'",
@@ -43,8 +45,6 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, op
     `style-src ${src}`,
     `script-src 'nonce-${n}'`,
   ].join("; ");
-  const traceAttr = options.traceId ? ` data-trace-id="${escapeAttr(options.traceId)}"` : "";
-  const bootScript = options.view === "trace" ? `\n  <script nonce="${n}" src="${boot}" defer></script>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -53,9 +53,9 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, op
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>TraceIde</title>
   <link rel="stylesheet" href="${css}">
-  <script nonce="${n}" src="${js}" defer></script>${bootScript}
+  <script nonce="${n}" src="${js}" defer></script>
 </head>
-<body data-traceide-view="${options.view}" data-generation="${options.generation}"${traceAttr}>
+<body data-traceide-view="${escapeAttr(JSON.stringify(options.view))}" data-generation="${options.generation}">
   <noscript>TraceIde needs JavaScript.</noscript>
 </body>
 </html>`;
@@ -64,7 +64,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, op
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media"), vscode.Uri.joinPath(extensionUri, "resources")],
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "media")],
   };
 }
 
@@ -99,8 +99,6 @@ export interface WebviewDeps {
   ide: Record<string, IdeHandler>;
   /** Hooks for the side panel and the overview (page size, pinned experiment, live mode's last search). */
   listHooks: RelayHooks;
-  /** Hooks for a trace panel (narrow the list to this trace). */
-  traceHooks(traceId: string): RelayHooks;
 }
 
 export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -116,13 +114,17 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
       vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, this, { webviewOptions: { retainContextWhenHidden: true } }),
       vscode.window.registerWebviewPanelSerializer(TRACE_PANEL_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
-          const id = traceIdFromState(state) ?? panel.title.match(TRACE_ID)?.[0];
-          if (id) this.adoptTracePanel(panel, id);
+          const kept = keptView(state);
+          const id = (kept?.view === PanelViews.trace ? kept.traceId : undefined) ?? panel.title.match(TRACE_ID)?.[0];
+          if (id) this.adoptTracePanel(panel, { view: PanelViews.trace, traceId: id, spanId: kept?.traceId === id ? kept.spanId : undefined });
           else panel.dispose();
         },
       }),
       vscode.window.registerWebviewPanelSerializer(OVERVIEW_PANEL_TYPE, {
-        deserializeWebviewPanel: async (panel) => this.adoptOverview(panel),
+        deserializeWebviewPanel: async (panel, state) => {
+          const kept = keptView(state);
+          this.adoptOverview(panel, kept?.view === PanelViews.overview ? kept : { view: PanelViews.overview });
+        },
       }),
     );
   }
@@ -130,7 +132,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   resolveWebviewView(view: vscode.WebviewView): void {
     this.side?.dispose();
     this.sideView = view;
-    this.side = new HostedWebview(view.webview, this.deps.extensionUri, { view: "list" }, this.deps.host, this.deps.ide, this.deps.listHooks);
+    this.side = new HostedWebview(view.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
     view.onDidDispose(() => {
       this.side?.dispose();
       this.side = undefined;
@@ -142,8 +144,11 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return !!this.sideView?.visible;
   }
 
-  /** @param preserveFocus keep the focus where it is (a notebook whose cell just made this trace). */
-  openTrace(traceId: string, beside = false, preserveFocus = false): vscode.WebviewPanel {
+  /**
+   * @param preserveFocus keep the focus where it is (a notebook whose cell just made this trace).
+   * @param spanId the span to select when the tab opens.
+   */
+  openTrace(traceId: string, beside = false, preserveFocus = false, spanId?: string): vscode.WebviewPanel {
     const existing = this.traces.get(traceId);
     if (existing) {
       existing.panel.reveal(undefined, preserveFocus);
@@ -155,7 +160,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
       { viewColumn: beside ? this.besideColumn() : vscode.ViewColumn.Active, preserveFocus },
       { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
     );
-    this.adoptTracePanel(panel, traceId);
+    this.adoptTracePanel(panel, { view: PanelViews.trace, traceId, spanId });
     return panel;
   }
 
@@ -174,9 +179,10 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return ((editor ?? vscode.window.tabGroups.activeTabGroup.viewColumn) + 1) as vscode.ViewColumn;
   }
 
-  private adoptTracePanel(panel: vscode.WebviewPanel, traceId: string): void {
+  private adoptTracePanel(panel: vscode.WebviewPanel, view: PanelView): void {
+    const traceId = view.traceId!;
     panel.title = `Trace ${traceId}`;
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "trace", traceId }, this.deps.host, this.deps.ide, this.deps.traceHooks(traceId));
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, {});
     this.traces.set(traceId, { panel, hosted });
     panel.onDidDispose(() => {
       hosted.dispose();
@@ -184,21 +190,22 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     });
   }
 
-  openOverview(): vscode.WebviewPanel {
+  openOverview(experimentIds?: string[]): vscode.WebviewPanel {
     if (this.overview) {
       this.overview.panel.reveal();
       return this.overview.panel;
     }
-    const panel = vscode.window.createWebviewPanel(OVERVIEW_PANEL_TYPE, "TraceIde", vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(OVERVIEW_PANEL_TYPE, "TraceIde Overview", vscode.ViewColumn.Active, {
       ...webviewOptions(this.deps.extensionUri),
       retainContextWhenHidden: true,
     });
-    this.adoptOverview(panel);
+    this.adoptOverview(panel, { view: PanelViews.overview, experimentIds: experimentIds?.length ? experimentIds : undefined });
     return panel;
   }
 
-  private adoptOverview(panel: vscode.WebviewPanel): void {
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "overview" }, this.deps.host, this.deps.ide, this.deps.listHooks);
+  private adoptOverview(panel: vscode.WebviewPanel, view: PanelView): void {
+    panel.title = "TraceIde Overview";
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, this.deps.listHooks);
     this.overview = { panel, hosted };
     panel.onDidDispose(() => {
       hosted.dispose();
@@ -224,7 +231,6 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     });
     const state = { traces };
     const hooks: RelayHooks = {
-      ideError: this.deps.listHooks.ideError,
       intercept: (method, params) => {
         if (method !== "traces/search") return undefined;
         if ((params as { pageToken?: string } | null)?.pageToken) return Promise.resolve({ traces: [], nextPageToken: null });
@@ -237,7 +243,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
         return only.length ? { ...(result as object), experiments: only } : result;
       },
     };
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: "list" }, this.deps.host, this.deps.ide, hooks);
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.runList } }, this.deps.host, this.deps.ide, hooks);
     this.runList = { panel, hosted, traces };
     panel.onDidDispose(() => {
       hosted.dispose();
@@ -276,11 +282,9 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 }
 
-function traceIdFromState(state: unknown): string | undefined {
-  if (state && typeof state === "object" && typeof (state as { traceId?: unknown }).traceId === "string") {
-    return (state as { traceId: string }).traceId;
-  }
-  return undefined;
+/** The view a page kept in its webview state (webview/src/panel-view.ts: the `view` key), if it is one. */
+function keptView(state: unknown): PanelView | undefined {
+  return parsePanelView(state && typeof state === "object" ? (state as Record<string, unknown>)[VIEW_KEY] : undefined) ?? undefined;
 }
 
 /** A `tr-…` trace ID in a piece of text (an editor selection), if any. */

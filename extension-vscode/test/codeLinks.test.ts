@@ -4,7 +4,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileChangeBatcher, SpanLensProvider, clearWinner, lensTargets, lensText, locateSpan, pickItems, type HostRequester } from "../src/codeLinks";
+import { FileChangeBatcher, SpanLensProvider, lensTargets, lensText, locateSpan, type HostRequester } from "../src/codeLinks";
+import { clearWinner } from "../src/ideHandlers";
+import { pickItems } from "../src/vscodeIde";
 import { HostProcess } from "../src/hostProcess";
 import type { SourceLocation, TracesGetResult } from "../../webview/src/protocol.generated";
 import * as fake from "./fake-vscode";

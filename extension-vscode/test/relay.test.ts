@@ -7,8 +7,12 @@ import {
   StreamMessageWriter,
   createMessageConnection,
 } from "vscode-jsonrpc/node";
-import { RpcErrorCodes, RpcMethods, UI_CALLABLE_METHODS, type InitializeResult } from "../../webview/src/protocol.generated";
-import { METHOD_NOT_FOUND, Relay, defaultIdeHandlers, redact, toRpcError, type RelayHost } from "../src/relay";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { IDE_METHODS, RpcErrorCodes, RpcMethods, UI_CALLABLE_METHODS, type InitializeResult, type SourceLocation } from "../../webview/src/protocol.generated";
+import { ideHandlers, type IdeSurface } from "../src/ideHandlers";
+import { METHOD_NOT_FOUND, Relay, redact, toRpcError, type RelayHost } from "../src/relay";
+import { vscodeIdeSurface } from "../src/vscodeIde";
 import * as fake from "./fake-vscode";
 
 const INFO: InitializeResult = {
@@ -194,51 +198,105 @@ describe("relay cancellation", () => {
   });
 });
 
-describe("IDE-only requests", () => {
+// ---- the IDE methods: one set of cases for every relay (tests/fixtures/relay; Visual Studio's RelayTests runs them too)
+
+interface RelayCase {
+  name: string;
+  send: { type: string; id: number | string; method: string; params?: unknown };
+  host?: Record<string, unknown>;
+  existingFiles?: string[];
+  definitions?: SourceLocation[];
+  choose?: number | null;
+  expectHost: Array<{ method: string; params: unknown }>;
+  expectIde: unknown[];
+  reply: { type: string; id: number | string; result?: unknown; error?: { code: number } };
+  errorIncludes?: string;
+}
+
+const CASES: RelayCase[] = JSON.parse(readFileSync(join(__dirname, "..", "..", "tests", "fixtures", "relay", "ide-methods.json"), "utf8")).cases;
+
+/** An IDE that records what it is asked to do and answers as the case says. */
+function recordingIde(c: RelayCase): { surface: IdeSurface; did: unknown[] } {
+  const did: unknown[] = [];
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const surface: IdeSurface = {
+    fileExists: async (path) => (c.existingFiles ?? []).includes(path),
+    openFile: async (path, line, column) => {
+      did.push({ openFile: defined({ path, line, column }) });
+      return { path, line: line ?? 1 };
+    },
+    choose: async (locations) => {
+      did.push({ choose: locations.map((l) => `${l.path}:${l.line}`) });
+      return typeof c.choose === "number" ? locations[c.choose] : undefined;
+    },
+    findDefinitions: async (name) => {
+      did.push({ findDefinitions: name });
+      return c.definitions ?? [];
+    },
+    copy: async (text) => void did.push({ copy: text }),
+    openTrace: async (traceId, spanId) => void did.push({ openTrace: defined({ traceId, spanId }) }),
+    openOverview: async (experimentIds) => void did.push({ openOverview: defined({ experimentIds }) }),
+    revealPanel: async () => void did.push({ revealPanel: {} }),
+  };
+  return { surface, did };
+}
+
+describe("IDE methods (the shared relay cases)", () => {
+  it("has a case for every IDE method of the contract, and a handler for each", () => {
+    const sent = new Set(CASES.map((c) => c.send.method));
+    for (const m of IDE_METHODS) expect(sent, m).toContain(m);
+    expect(Object.keys(ideHandlers(recordingIde(CASES[0]!).surface, { request: async <R,>() => ({}) as R })).sort()).toEqual([...IDE_METHODS].sort());
+  });
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const { surface, did } = recordingIde(c);
+      const hostCalls: Array<{ method: string; params: unknown }> = [];
+      const ideHost = {
+        request: async <R,>(method: string, params: unknown): Promise<R> => {
+          hostCalls.push({ method, params });
+          if (!c.host || !(method in c.host)) throw new Error(`the case has no host answer for ${method}`);
+          return c.host[method] as R;
+        },
+      };
+      const wv = fakeWebview();
+      const { host, seen } = fakeHost();
+      await new Relay(wv, host, ideHandlers(surface, ideHost)).handle(c.send);
+      expect(seen, "nothing the UI sent reached the host through the allow-list").toEqual([]);
+      expect(hostCalls).toEqual(c.expectHost);
+      expect(did).toEqual(c.expectIde);
+      expect(wv.posted).toHaveLength(1);
+      const reply = wv.posted[0];
+      if (c.reply.error) {
+        expect({ type: reply.type, id: reply.id, code: reply.error?.code }).toEqual({ type: c.reply.type, id: c.reply.id, code: c.reply.error.code });
+        if (c.errorIncludes) expect(reply.error.message).toContain(c.errorIncludes);
+      } else {
+        expect(reply).toEqual(c.reply);
+      }
+    });
+  }
+});
+
+describe("VS Code's side of the IDE methods (vscodeIde.ts)", () => {
   beforeEach(() => {
     fake.resetCalls();
     fake.files.clear();
     fake.setWorkspace("/ws");
   });
 
-  it("ide/openFile opens a workspace-relative file at the (1-based) line without calling the host", async () => {
+  it("opens a workspace-relative file at the (1-based) line", async () => {
     fake.files.set("/ws/app/gen.py", "a\nb\nc\ndef f():\n  pass\n");
-    const wv = fakeWebview();
-    const { host, seen } = fakeHost();
-    await new Relay(wv, host, defaultIdeHandlers()).handle({ type: "rpc", id: 1, method: "ide/openFile", params: { path: "app/gen.py", line: 4 } });
-    expect(seen).toEqual([]);
+    const surface = vscodeIdeSurface({ openTrace: () => undefined, openOverview: () => undefined, revealPanel: async () => undefined });
+    expect(await surface.fileExists("app/gen.py")).toBe(true);
+    expect(await surface.fileExists("app/none.py")).toBe(false);
+    expect(await surface.openFile("app/gen.py", 4)).toEqual({ path: "/ws/app/gen.py", line: 4 });
     expect(fake.calls).toContainEqual({ api: "showTextDocument", args: ["/ws/app/gen.py", 3] });
-    expect(wv.posted[0].result).toMatchObject({ opened: true, line: 4 });
   });
 
-  it("ide/openFile with bad params or a missing file answers an error", async () => {
-    const wv = fakeWebview();
-    const relay = new Relay(wv, fakeHost().host, defaultIdeHandlers());
-    await relay.handle({ type: "rpc", id: 1, method: "ide/openFile", params: { line: 4 } });
-    await relay.handle({ type: "rpc", id: 2, method: "ide/openFile", params: { path: "/nope.py", line: 1 } });
-    expect(wv.posted[0].error.code).toBe(-32602);
-    expect(wv.posted[1].error.code).toBe(RpcErrorCodes.notFound);
-  });
-
-  it("fire-and-forget {type:'ide'} messages reach only ide/* handlers, never the host, and report failures", async () => {
-    fake.files.set("/ws/a.py", "x\ny\n");
-    const wv = fakeWebview();
-    const { host, seen } = fakeHost();
-    const errors: Array<{ method: string; code: number }> = [];
-    const relay = new Relay(wv, host, defaultIdeHandlers(), { ideError: (method, e) => errors.push({ method, code: e.code }) });
-    await relay.handle({ type: "ide", method: "ide/openFile", params: { path: "a.py", line: 2 } });
-    await relay.handle({ type: "ide", method: "traces/delete", params: { experimentId: "1", traceIds: ["tr-1"] } });
-    await relay.handle({ type: "ide", method: "ide/openFile", params: { line: 2 } });
-    expect(fake.calls).toContainEqual({ api: "showTextDocument", args: ["/ws/a.py", 1] });
-    expect(seen).toEqual([]);
-    expect(wv.posted).toEqual([]);
-    expect(errors).toEqual([{ method: "ide/openFile", code: -32602 }]);
-  });
-
-  it("ide/copy writes the clipboard", async () => {
-    const wv = fakeWebview();
-    await new Relay(wv, fakeHost().host, defaultIdeHandlers()).handle({ type: "rpc", id: 1, method: "ide/copy", params: { text: "tr-123" } });
+  it("a file it cannot open is a not-found error; copy writes the clipboard", async () => {
+    const surface = vscodeIdeSurface({ openTrace: () => undefined, openOverview: () => undefined, revealPanel: async () => undefined });
+    await expect(surface.openFile("/nope.py", 1)).rejects.toMatchObject({ code: RpcErrorCodes.notFound });
+    await surface.copy("tr-123");
     expect(fake.clipboardText).toBe("tr-123");
-    expect(wv.posted[0].result).toEqual({ copied: true });
   });
 });

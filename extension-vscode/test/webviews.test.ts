@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderHtml, webviewOptions } from "../src/webviews";
+import { parsePanelView } from "../../webview/src/panel-view";
 import * as fake from "./fake-vscode";
 
 /** A webview stand-in with VS Code's resource scheme. */
@@ -21,7 +22,7 @@ function cspOf(html: string): Map<string, string> {
 describe("webview HTML (the CSP every TraceIde webview gets)", () => {
   for (const view of ["list", "trace", "overview"] as const) {
     it(`${view}: default-src 'none', scripts only by nonce, no inline style, no connect`, () => {
-      const html = renderHtml(fakeWebview(), EXT as any, { view, generation: 1, traceId: view === "trace" ? "tr-1" : undefined } as any);
+      const html = renderHtml(fakeWebview(), EXT as any, { view: { view, traceId: view === "trace" ? "tr-1" : undefined }, generation: 1 });
       const csp = cspOf(html);
       expect(csp.get("default-src")).toBe("default-src 'none'");
       const script = csp.get("script-src")!;
@@ -41,19 +42,24 @@ describe("webview HTML (the CSP every TraceIde webview gets)", () => {
   }
 
   it("a fresh nonce per render", () => {
-    const a = cspOf(renderHtml(fakeWebview(), EXT as any, { view: "list", generation: 1 } as any)).get("script-src");
-    const b = cspOf(renderHtml(fakeWebview(), EXT as any, { view: "list", generation: 1 } as any)).get("script-src");
+    const a = cspOf(renderHtml(fakeWebview(), EXT as any, { view: { view: "list" }, generation: 1 })).get("script-src");
+    const b = cspOf(renderHtml(fakeWebview(), EXT as any, { view: { view: "list" }, generation: 1 })).get("script-src");
     expect(a).not.toBe(b);
   });
 
-  it("a hostile trace ID stays an attribute value", () => {
-    const html = renderHtml(fakeWebview(), EXT as any, { view: "trace", generation: 1, traceId: `"><script>alert(1)</script>` } as any);
+  it("a hostile trace ID stays an attribute value, and the page reads back exactly the view it was given", () => {
+    const view = { view: "trace", traceId: `"><script>alert(1)</script>&amp;'`, spanId: "00000000000000a1" };
+    const html = renderHtml(fakeWebview(), EXT as any, { view, generation: 1 });
     expect(html).not.toContain("<script>alert(1)</script>");
-    expect(html.match(/<script/g)!.length).toBe(2); // the bundle and the trace-panel boot script, nothing else
+    expect(html.match(/<script/g)!.length).toBe(1); // the bundle, nothing else
+    // The attribute as a browser decodes it (escapeAttr writes these four entities).
+    const raw = /data-traceide-view="([^"]*)"/.exec(html)![1]!;
+    const decoded = raw.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    expect(parsePanelView(decoded)).toEqual(view);
   });
 
-  it("local resources only from media/ and resources/", () => {
+  it("local resources only from media/", () => {
     const roots = webviewOptions(EXT as any).localResourceRoots!.map((u: any) => u.fsPath);
-    expect(roots).toEqual(["/ext/media", "/ext/resources"]);
+    expect(roots).toEqual(["/ext/media"]);
   });
 });
