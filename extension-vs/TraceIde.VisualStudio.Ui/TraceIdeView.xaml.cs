@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Windows;
 using System.Windows.Controls;
 using Microsoft.Web.WebView2.Core;
+using TraceIde.Protocol;
 using TraceIde.VisualStudio.Core.Relay;
 using TraceIde.VisualStudio.Core.Rpc;
 using TraceIde.VisualStudio.Core.Theming;
@@ -15,9 +17,11 @@ namespace TraceIde.VisualStudio.Ui
     /// <summary>
     /// WebView2 showing the webview/ bundle from a virtual host, with a document-created script that gives the
     /// page `acquireVsCodeApi()` (so webview/src/transport.ts uses its PostMessageTransport), and the bridge
-    /// WebMessageReceived → <see cref="WebviewRelay"/> → PostWebMessageAsJson. No logic beyond wiring.
+    /// WebMessageReceived → <see cref="WebviewRelay"/> → PostWebMessageAsJson. No logic beyond wiring. It is also
+    /// the relay's <see cref="IIdeViews"/>: the one tool window shows the view an IDE method asks for (a trace, the
+    /// Overview, the list) by loading the bundle with that view (WebviewBootstrap.EntryUrlFor).
     /// </summary>
-    public partial class TraceIdeView : UserControl, IDisposable
+    public partial class TraceIdeView : UserControl, IDisposable, IIdeViews
     {
         private WebviewRelay? _relay;
         private bool _disposed;
@@ -63,7 +67,7 @@ namespace TraceIde.VisualStudio.Ui
             core.NewWindowRequested += (_, e) => e.Handled = true; // no pop-ups
             await core.AddScriptToExecuteOnDocumentCreatedAsync(WebviewBootstrap.Script(theme));
 
-            _relay = new WebviewRelay(host, navigator, new WpfClipboard(Dispatcher), PostAsync);
+            _relay = new WebviewRelay(host, navigator, new WpfClipboard(Dispatcher), PostAsync, this);
             core.WebMessageReceived += OnWebMessageReceived;
             core.Navigate(WebviewBootstrap.EntryUrl);
         }
@@ -94,6 +98,24 @@ namespace TraceIde.VisualStudio.Ui
                 if (!_disposed && WebView.CoreWebView2 != null) WebView.CoreWebView2.PostWebMessageAsJson(json);
             }).Task;
         }
+
+        public Task<SourceLocation?> ChooseAsync(IReadOnlyList<SourceLocation> locations, string placeholder, CancellationToken cancellationToken) =>
+            Dispatcher.InvokeAsync(() => LocationChooser.Show(Window.GetWindow(this), locations, placeholder)).Task;
+
+        /// <summary>Visual Studio has no search of its own here yet: the host's `source/locate` is the only evidence.</summary>
+        public Task<IReadOnlyList<SourceLocation>> FindDefinitionsAsync(string name, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<SourceLocation>>(Array.Empty<SourceLocation>());
+
+        public Task OpenTraceAsync(string traceId, string? spanId, CancellationToken cancellationToken) =>
+            ShowViewAsync(new PanelView { View = PanelViews.Trace, TraceId = traceId, SpanId = spanId });
+
+        public Task OpenOverviewAsync(IReadOnlyList<string>? experimentIds, CancellationToken cancellationToken) =>
+            ShowViewAsync(new PanelView { View = PanelViews.Overview, ExperimentIds = experimentIds });
+
+        public Task RevealPanelAsync(CancellationToken cancellationToken) => ShowViewAsync(new PanelView { View = PanelViews.List });
+
+        private Task ShowViewAsync(PanelView view) =>
+            Dispatcher.InvokeAsync(() => WebView.CoreWebView2?.Navigate(WebviewBootstrap.EntryUrlFor(view))).Task;
 
         private void ShowStatus(string message)
         {

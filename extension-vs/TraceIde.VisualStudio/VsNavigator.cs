@@ -15,6 +15,8 @@ namespace TraceIde.VisualStudio
 
         public VsNavigator(AsyncPackage package) => _package = package;
 
+        public bool FileExists(string path) => File.Exists(path);
+
         public async Task<bool> OpenFileAsync(string path, int line, int? column, CancellationToken cancellationToken)
         {
             if (!File.Exists(path)) return false;

@@ -23,6 +23,10 @@ public sealed class FakeNavigator : INavigator
 {
     public List<(string Path, int Line, int? Column)> Opened { get; } = [];
     public bool Exists { get; set; } = true;
+    /// <summary>The files <see cref="FileExists"/> knows (none unless a test says).</summary>
+    public HashSet<string> Files { get; } = new(StringComparer.Ordinal);
+
+    public bool FileExists(string path) => Files.Contains(path);
 
     public Task<bool> OpenFileAsync(string path, int line, int? column, CancellationToken cancellationToken)
     {

@@ -131,47 +131,6 @@ public sealed class RelayTests
         Assert.Empty(_host.Calls);
     }
 
-    [Fact]
-    public async Task Open_file_reaches_the_navigator_and_never_the_host()
-    {
-        await _relay.HandleMessageAsync(FakeWebview.Rpc(5, IdeMethods.OpenFile, new JsonObject { ["path"] = @"C:\src\app\gen_traces.py", ["line"] = 42, ["column"] = 3 }));
-
-        Assert.Empty(_host.Calls);
-        Assert.Equal((@"C:\src\app\gen_traces.py", 42, (int?)3), Assert.Single(_navigator.Opened));
-        Assert.True((bool)_page.Single()["result"]!["opened"]!);
-    }
-
-    [Fact]
-    public async Task Open_file_of_a_missing_file_is_not_found()
-    {
-        _navigator.Exists = false;
-        await _relay.HandleMessageAsync(FakeWebview.Rpc(5, IdeMethods.OpenFile, new JsonObject { ["path"] = "/nope.py", ["line"] = 1 }));
-        Assert.Equal(RpcErrorCodes.NotFound, (int)_page.Single()["error"]!["code"]!);
-    }
-
-    [Theory]
-    [InlineData("{}")]
-    [InlineData("{\"path\":\"a.py\"}")]
-    [InlineData("{\"path\":\"a.py\",\"line\":0}")]
-    [InlineData("{\"path\":\"\",\"line\":3}")]
-    [InlineData("{\"path\":\"a.py\",\"line\":\"3\"}")]
-    [InlineData("{\"path\":\"a.py\",\"line\":3,\"column\":0}")]
-    public async Task Open_file_with_bad_params_is_invalid_params(string parameters)
-    {
-        await _relay.HandleMessageAsync(FakeWebview.Rpc(5, IdeMethods.OpenFile, JsonNode.Parse(parameters)));
-        Assert.Empty(_navigator.Opened);
-        Assert.Equal(RpcErrorCodes.InvalidParams, (int)_page.Single()["error"]!["code"]!);
-    }
-
-    [Fact]
-    public async Task Copy_goes_to_the_clipboard()
-    {
-        await _relay.HandleMessageAsync(FakeWebview.Rpc(9, IdeMethods.Copy, new JsonObject { ["text"] = "tr-abc" }));
-        Assert.Equal("tr-abc", _clipboard.Text);
-        Assert.True((bool)_page.Single()["result"]!["copied"]!);
-        Assert.Empty(_host.Calls);
-    }
-
     [Theory]
     [InlineData("not json")]
     [InlineData("[1,2]")]

@@ -102,6 +102,17 @@ public sealed class ThemeMapperTests
     }
 
     [Fact]
+    public void A_view_asked_of_the_tool_window_is_the_bundle_with_that_PanelView_in_its_URL()
+    {
+        var url = WebviewBootstrap.EntryUrlFor(new TraceIde.Protocol.PanelView { View = TraceIde.Protocol.PanelViews.Trace, TraceId = "tr-1&x=\"<", SpanId = "00000000000000a1" });
+        Assert.StartsWith(WebviewBootstrap.EntryUrl + "?view=", url);
+        Assert.True(WebviewBootstrap.IsTrustedSource(url));
+        var json = Uri.UnescapeDataString(new Uri(url).Query["?view=".Length..]);
+        // The shape webview/src/panel-view.ts reads: camelCase, nulls left out.
+        Assert.Equal("""{"view":"trace","traceId":"tr-1\u0026x=\u0022\u003C","spanId":"00000000000000a1"}""", json);
+    }
+
+    [Fact]
     public void The_page_WebView2_loads_has_a_CSP_the_theme_script_does_not_need_to_break()
     {
         // WebView2 serves the bundle's index.html as it is, so the page's own meta policy is the only one.

@@ -16,6 +16,16 @@ public static class WebviewBootstrap
 
     public static string EntryUrl => $"https://{VirtualHost}/index.html";
 
+    private static readonly JsonSerializerOptions ViewJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The bundle mounted as <paramref name="view"/> (the page reads `?view=` as it reads VS Code's `data-traceide-view`).</summary>
+    public static string EntryUrlFor(TraceIde.Protocol.PanelView view) =>
+        $"{EntryUrl}?view={Uri.EscapeDataString(JsonSerializer.Serialize(view, ViewJson))}";
+
     /// <summary>Only pages from the bundle may talk to the relay (WebMessageReceived checks e.Source against this).</summary>
     public static bool IsTrustedSource(string? source) =>
         source != null && Uri.TryCreate(source, UriKind.Absolute, out var uri)
