@@ -13,6 +13,7 @@ import {
   type MessageConnection,
 } from "vscode-jsonrpc/node";
 import type { InitializeParams, InitializeResult } from "../../webview/src/protocol.generated";
+import { HostSupervision } from "../../webview/src/protocol.generated";
 import { HostClock } from "../../webview/src/clock";
 
 export type HostState = "stopped" | "starting" | "running" | "failed";
@@ -35,11 +36,16 @@ export interface HostOptions {
   configure(): Promise<{ init: InitializeParams; env: Record<string, string | undefined> }>;
   /** Host stderr and lifecycle lines. */
   log(line: string): void;
+  // The restart policy defaults to the contract's HostSupervision, which Visual Studio follows too; tests shorten it.
   /** First restart delay; doubles per consecutive crash up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** A host that ran at least this long resets the backoff. */
   stableAfterMs?: number;
+  /** After this many deaths in a row, stop restarting (a `failed` state) until `restart()`. */
+  maxDeathsInARow?: number;
+  /** A host that has not answered `initialize` by then is killed and counted as a death. */
+  initializeTimeoutMs?: number;
   /** How long a request waits for a (re)starting host. */
   readyTimeoutMs?: number;
 }
@@ -157,20 +163,32 @@ export class HostProcess {
     connection.listen();
     this.connection = connection;
     this.set({ pid: child.pid });
+    const initializeTimeoutMs = this.options.initializeTimeoutMs ?? HostSupervision.initializeTimeoutMs;
+    let silent: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
     try {
       const info = await Promise.race([
         connection.sendRequest<InitializeResult>("initialize", config.init),
         exited.then(() => {
           throw new Error(this.status.error ?? "The TraceIde host exited during start-up.");
         }),
-      ]);
+        new Promise<never>((_, reject) => {
+          silent = setTimeout(() => {
+            // A host that never answers is killed; its exit then restarts it with backoff, as a crash does.
+            timedOut = true;
+            this.options.log(`the host did not answer initialize within ${initializeTimeoutMs} ms; killing it`);
+            child.kill("SIGKILL");
+            reject(new Error(`The TraceIde host did not answer initialize within ${initializeTimeoutMs / 1000} s.`));
+          }, initializeTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(silent));
       if (gen !== this.generation) return this.status;
       this.dllStarted = true;
       this.options.log(`initialized: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
       this.clock.sync(info.nowMs);
       this.set({ state: "running", info, error: undefined });
     } catch (err) {
-      if (gen !== this.generation) return this.status;
+      if (gen !== this.generation || timedOut) return this.status;
       if (this.dll !== dll) return this.start(); // `onExit` gave this host up for the fallback
       // The process is alive but could not connect to the backend: a configuration problem, no restart loop.
       if (this.child === child && child.exitCode === null) this.set({ state: "failed", error: errorMessage(err) });
@@ -191,9 +209,15 @@ export class HostProcess {
       this.dll = fallback;
       return;
     }
-    if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.crashes = 0;
-    const delay = Math.min((this.options.initialBackoffMs ?? 500) * 2 ** this.crashes, this.options.maxBackoffMs ?? 30_000);
+    if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? HostSupervision.stableAfterMs)) this.crashes = 0;
+    const delay = Math.min((this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** this.crashes, this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs);
     this.crashes++;
+    if (this.crashes > (this.options.maxDeathsInARow ?? HostSupervision.maxDeathsInARow)) {
+      const message = `The TraceIde host stopped ${this.crashes} times in a row; not restarting it. ${reason} Run 'TraceIde: Restart Host' after fixing the cause (the log: 'TraceIde: Show Host Log').`;
+      this.options.log(message);
+      this.set({ state: "failed", error: message, info: undefined, pid: undefined, nextRetryMs: undefined });
+      return;
+    }
     this.options.log(`restarting in ${delay} ms`);
     this.set({ state: "starting", error: reason, info: undefined, pid: undefined, nextRetryMs: delay });
     this.retryTimer = setTimeout(() => {

@@ -121,6 +121,42 @@ describe("host lifecycle (real host)", () => {
     }
   });
 
+  it("stops restarting after the policy's deaths in a row, says so, and restart() starts it again", async () => {
+    const { h, log } = makeHost({ initialBackoffMs: 50, maxBackoffMs: 100, maxDeathsInARow: 2 });
+    await h.start();
+    for (let death = 1; death <= 2; death++) {
+      const pid = h.current.pid!;
+      process.kill(pid, "SIGKILL");
+      await until(`running again after death ${death}`, () => h.current.state === "running" && h.current.pid !== pid);
+    }
+    const last = h.current.pid!;
+    process.kill(last, "SIGKILL");
+    await until("given up", () => h.current.state === "failed");
+    expect(h.current.error).toContain("stopped 3 times in a row; not restarting it");
+    expect(h.current.error).toContain("TraceIde: Restart Host");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.current.state).toBe("failed"); // no timer left behind
+    expect((await h.restart()).state).toBe("running");
+    expect(log.join("\n")).toContain("stopped 3 times in a row");
+  });
+
+  it("a host that does not answer initialize in time is killed and counted as a death", async () => {
+    // A process that never speaks (the real host always answers): `/bin/sh silent.sh serve …`.
+    const dir = mkdtempSync(join(tmpdir(), "traceide-silent-"));
+    const script = join(dir, "silent.sh");
+    writeFileSync(script, "exec sleep 30\n");
+    try {
+      const { h, log } = makeHost({ dotnet: "/bin/sh", dll: script, initializeTimeoutMs: 300, initialBackoffMs: 50, maxDeathsInARow: 1 });
+      const first = await h.start();
+      expect(first.state).toBe("starting"); // killed for its silence: restarting, not a configuration failure
+      await until("given up after the second silent host", () => h.current.state === "failed", 10_000);
+      expect(log.filter((l) => l.includes("did not answer initialize within 300 ms")).length).toBe(2);
+      expect(h.current.error).toContain("stopped 2 times in a row");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("stop() ends the host process (no orphan) and does not restart it", async () => {
     const { h } = makeHost();
     await h.start();

@@ -235,6 +235,22 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
+    public void The_restart_policy_is_the_contracts_HostSupervision_which_VS_Code_follows_too()
+    {
+        var policy = new RestartPolicy();
+        Assert.Equal(TimeSpan.FromMilliseconds(TraceIde.Protocol.HostSupervision.FirstRestartDelayMs), policy.DelayFor(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(2 * TraceIde.Protocol.HostSupervision.FirstRestartDelayMs), policy.DelayFor(2));
+        Assert.Equal(TimeSpan.FromMilliseconds(TraceIde.Protocol.HostSupervision.MaxRestartDelayMs), policy.DelayFor(20));
+        Assert.Equal(TimeSpan.FromMilliseconds(TraceIde.Protocol.HostSupervision.StableAfterMs), policy.StableAfter);
+        Assert.Equal(TraceIde.Protocol.HostSupervision.MaxDeathsInARow, policy.MaxConsecutiveFailures);
+        Assert.Equal(TimeSpan.FromMilliseconds(TraceIde.Protocol.HostSupervision.InitializeTimeoutMs), policy.InitializeTimeout);
+        // The TypeScript the VS Code extension reads holds the same numbers.
+        var generated = File.ReadAllText(Path.Combine(TraceIde.Testing.Fixtures.RepoRoot, "webview", "src", "protocol.generated.ts"));
+        Assert.Contains($"maxDeathsInARow: {TraceIde.Protocol.HostSupervision.MaxDeathsInARow},", generated);
+        Assert.Contains($"initializeTimeoutMs: {TraceIde.Protocol.HostSupervision.InitializeTimeoutMs},", generated);
+    }
+
+    [Fact]
     public async Task A_host_that_keeps_dying_is_retried_with_backoff_then_reported()
     {
         var policy = new RestartPolicy { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200), MaxConsecutiveFailures = 2 };

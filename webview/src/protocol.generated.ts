@@ -75,6 +75,15 @@ export const SourceChoice = {
   clearWinnerGap: 0.15,
 } as const;
 
+export const HostSupervision = {
+  firstRestartDelayMs: 500,
+  maxRestartDelayMs: 30000,
+  stableAfterMs: 60000,
+  maxDeathsInARow: 8,
+  initializeTimeoutMs: 60000,
+  shutdownTimeoutMs: 3000,
+} as const;
+
 /** Methods a webview may call through an IDE relay. */
 export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 

@@ -68,15 +68,16 @@ public sealed class HostStartInfo
 /// <summary>Restart delays: initial × 2^(failures-1), capped; a host that ran longer than <see cref="StableAfter"/> resets the count.</summary>
 public sealed class RestartPolicy
 {
-    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
-    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(60);
+    // The defaults are the contract's HostSupervision, which VS Code's hostProcess.ts follows too; tests shorten them.
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.FirstRestartDelayMs);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.MaxRestartDelayMs);
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.StableAfterMs);
     /// <summary>After this many quick deaths in a row the manager stops trying until <see cref="HostProcessManager.RestartAsync"/>.</summary>
-    public int MaxConsecutiveFailures { get; set; } = 8;
+    public int MaxConsecutiveFailures { get; set; } = HostSupervision.MaxDeathsInARow;
     /// <summary>How long the host may take to answer `initialize`.</summary>
-    public TimeSpan InitializeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan InitializeTimeout { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.InitializeTimeoutMs);
     /// <summary>How long a graceful shutdown (shutdown + exit) may take before the host is killed.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.ShutdownTimeoutMs);
 
     public TimeSpan DelayFor(int consecutiveFailures)
     {

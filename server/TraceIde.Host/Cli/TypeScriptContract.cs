@@ -30,6 +30,7 @@ public static class TypeScriptContract
         WriteConstants(sb, "IdeMethods", typeof(IdeMethods), quote: true);
         WriteConstants(sb, "PanelViews", typeof(PanelViews), quote: true);
         WriteConstants(sb, "SourceChoice", typeof(SourceChoice), quote: false);
+        WriteConstants(sb, "HostSupervision", typeof(HostSupervision), quote: false);
         sb.Append("/** Methods a webview may call through an IDE relay. */\n");
         sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */\n");
