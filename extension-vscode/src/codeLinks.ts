@@ -3,6 +3,8 @@
 // when the host reports ambiguity), tell the host about file changes (`workspace/didChangeFiles`), and
 // put "N calls · p50 X ms · E errors" above traced functions (CodeLens + hover, from `source/spanStats`).
 import * as vscode from "vscode";
+import type { HostProcess } from "./hostProcess";
+import { config } from "./hostSetup";
 import type {
   SourceLocateResult,
   SourceLocation,
@@ -278,4 +280,31 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     clearTimeout(this.retryTimer);
     this.changed.dispose();
   }
+}
+
+/** File changes for the host's workspace index, and the CodeLens + hover numbers over traced functions. */
+export function registerCodeLinks(context: vscode.ExtensionContext, h: HostProcess, experimentIds: () => Promise<string[]>): void {
+  const batcher = new FileChangeBatcher((params) => h.notify("workspace/didChangeFiles", params));
+  const watcher = vscode.workspace.createFileSystemWatcher("**/*");
+  context.subscriptions.push(
+    batcher,
+    watcher,
+    watcher.onDidChange((u) => u.scheme === "file" && batcher.add("changed", u.fsPath)),
+    watcher.onDidCreate((u) => u.scheme === "file" && batcher.add("created", u.fsPath)),
+    watcher.onDidDelete((u) => u.scheme === "file" && batcher.add("deleted", u.fsPath)),
+  );
+  const lenses = new SpanLensProvider(h, {
+    experimentIds,
+    days: () => Math.max(1, config().get<number>("codeLens.days") ?? 7),
+    enabled: () => config().get<boolean>("codeLens.enabled") ?? true,
+    now: h.clock.now,
+  });
+  const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({ language, scheme: "file" }));
+  context.subscriptions.push(
+    lenses,
+    h.onDidChange((s) => s.state === "running" && lenses.refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration("traceide.codeLens") && lenses.refresh()),
+    vscode.languages.registerCodeLensProvider(lensLanguages, lenses),
+    vscode.languages.registerHoverProvider(lensLanguages, lenses),
+  );
 }

@@ -3,7 +3,6 @@
 // contract's IDE methods alike (one envelope).
 // Architecture invariant: only UI_CALLABLE_METHODS reach the host (imported from the generated contract,
 // never copied); `session/info` and `ide/*` (ideHandlers.ts) are answered here; nothing secret is ever posted.
-import * as vscode from "vscode";
 import { CancellationTokenSource, type CancellationToken } from "vscode-jsonrpc/node";
 import { IDE_METHODS, RpcErrorCodes, UI_CALLABLE_METHODS, type InitializeResult } from "../../webview/src/protocol.generated";
 import type { IdeHandler } from "./ideHandlers";

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { hostDll, hostPlatform, linuxIsMusl } from "../src/extension";
+import { hostDll, hostPlatform, linuxIsMusl } from "../src/hostSetup";
 import { HostProcess, type HostStatus } from "../src/hostProcess";
 import { sortedSearchable } from "./util";
 

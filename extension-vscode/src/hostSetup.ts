@@ -1,0 +1,87 @@
+// Which host to start and how: the platform's precompiled host with the portable one as its fallback, the
+// backend from the settings, and the credentials from SecretStorage into the host's environment only.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { InitializeParams } from "../../webview/src/protocol.generated";
+import { HostProcess } from "./hostProcess";
+
+export const SECRET_PASSWORD = "traceide.trackingPassword";
+export const SECRET_USERNAME = "traceide.trackingUsername";
+export const SECRET_TOKEN = "traceide.trackingToken";
+
+export function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration("traceide");
+}
+
+export function resolveStore(store: string): string {
+  if (!store) return store;
+  const expanded = store.startsWith("~/") ? path.join(process.env.HOME ?? "", store.slice(2)) : store;
+  if (path.isAbsolute(expanded)) return expanded;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? path.join(folder.uri.fsPath, expanded) : path.resolve(expanded);
+}
+
+/**
+ * This machine as a VS Code target names it (the folder of its precompiled host, scripts/package.sh): Linux
+ * with musl instead of glibc (Alpine) is `alpine-<arch>`, since a glibc build's SQLite does not load there.
+ */
+export function hostPlatform(isMusl: () => boolean = linuxIsMusl): string {
+  if (process.platform === "linux" && isMusl()) return `alpine-${process.arch}`;
+  return `${process.platform}-${process.arch}`;
+}
+
+/**
+ * musl rather than glibc, read as detect-libc does from /usr/bin/ldd (musl's is a one-line script that names it).
+ * Not `process.report`: an embedder may leave it out, and a statically linked glibc Node omits the glibc version.
+ * Unknown counts as glibc, by far the common case; a wrong guess only costs the portable host's start.
+ */
+export function linuxIsMusl(ldd = "/usr/bin/ldd"): boolean {
+  try {
+    return fs.readFileSync(ldd, "latin1").includes("musl");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The host to start: the one published ahead of time for this platform (host/<platform>-<arch>: ReadyToRun,
+ * it starts with less JIT work) when the .vsix has it, with the portable one (any OS with .NET 10) as its
+ * fallback; else the portable one.
+ */
+export function hostDll(extensionRoot: string, platform = hostPlatform()): { dll: string; fallbackDll?: string } {
+  const portable = path.join(extensionRoot, "host", "traceide.dll");
+  const native = path.join(extensionRoot, "host", platform, "traceide.dll");
+  return fs.existsSync(native) ? { dll: native, fallbackDll: portable } : { dll: portable };
+}
+
+/** The extension's host process: started by `activate`, supervised by HostProcess (HostSupervision). */
+export function createHost(context: vscode.ExtensionContext, log: (line: string) => void): HostProcess {
+  const secrets = context.secrets;
+  const { dll, fallbackDll } = hostDll(context.extensionUri.fsPath);
+  return new HostProcess({
+    dotnet: config().get<string>("dotnetPath")?.trim() || "dotnet",
+    dll,
+    fallbackDll,
+    log,
+    configure: async () => {
+      const c = config();
+      const trackingUri = c.get<string>("trackingUri")?.trim() || undefined;
+      const store = trackingUri ? undefined : resolveStore(c.get<string>("store")?.trim() ?? "") || undefined;
+      const init: InitializeParams = {
+        trackingUri: trackingUri ?? null,
+        store: store ?? null,
+        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+        clientName: `vscode ${vscode.version}`,
+      };
+      // Secrets go into the host's environment only: never settings, logs or webview messages.
+      const env: Record<string, string | undefined> = {};
+      const [user, password, token] = await Promise.all([secrets.get(SECRET_USERNAME), secrets.get(SECRET_PASSWORD), secrets.get(SECRET_TOKEN)]);
+      if (user) env.MLFLOW_TRACKING_USERNAME = user;
+      if (password) env.MLFLOW_TRACKING_PASSWORD = password;
+      if (token) env.MLFLOW_TRACKING_TOKEN = token;
+      if (!fs.existsSync(dll)) throw new Error(`the host is missing from the extension (${dll})`);
+      return { init, env };
+    },
+  });
+}
