@@ -116,13 +116,14 @@ const configYaml = join(tmp, "config.yaml");
 writeFileSync(configYaml, "auth: none\ncert: false\n");
 const selfTestOut = join(tmp, "selftest.json");
 
-const port = await new Promise((res) => {
+const freePort = () => new Promise((res) => {
   const s = createServer();
   s.listen(0, "127.0.0.1", () => {
     const p = s.address().port;
     s.close(() => res(p));
   });
 });
+const port = await freePort();
 
 log(`installing ${vsix}`);
 execFileSync(codeServer, ["--user-data-dir", ud, "--extensions-dir", ext, "--install-extension", vsix], { stdio: "pipe" });
@@ -290,6 +291,11 @@ try {
   const behind = { rows: await tracePanel.locator(".trace-row[data-trace-id]").count(), close: await tracePanel.locator(".trace-viewer .close").count() };
   check(behind.rows === 0 && behind.close === 0,
     `the trace tab mounts as the trace itself: no trace list behind it, nothing to close back to (${JSON.stringify(behind)})`);
+  // Beside code the tab is narrow: the detail pane gets room of its own (stacked under the tree below 720 px).
+  const [treeBox, detailBox] = [await tracePanel.locator(".tree-pane").boundingBox(), await tracePanel.locator(".detail-pane").boundingBox()];
+  const stacked = !!treeBox && !!detailBox && detailBox.y >= treeBox.y + treeBox.height - 1;
+  check(!!detailBox && (detailBox.width >= 250 || stacked),
+    `the trace tab beside code is readable: detail pane ${Math.round(detailBox?.width ?? 0)} px wide${stacked ? ", stacked under the tree" : " beside the tree"}`);
   const tab = await page.locator(".tabs-container .tab", { hasText: TRACE }).count();
   check(tab === 1, "the trace panel is an editor tab titled with the trace ID");
   await page.screenshot({ path: join(out, "02-trace-panel.png") });
@@ -526,6 +532,31 @@ try {
       && JSON.stringify([...after.openTraces].sort()) === JSON.stringify(tracePanelsBefore) && (await page.locator(".tabs-container .tab").count()) === tabsBefore,
     "with the notebook display disabled, re-running the cells shows no counts and opens nothing");
   await page.screenshot({ path: join(out, "07-notebook-display-disabled.png") });
+
+  // 8. A tracking server that refuses: the status bar and the panels say so at once (no old rows); when the
+  //    server comes up where the host looks, the host connects by itself and the list comes back.
+  const downPort = await freePort();
+  // The recorded page size: the replay server answers only what MLflow was asked.
+  writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.trackingUri": `http://127.0.0.1:${downPort}`, "traceide.pageSize": 10, "traceide.codeLens.enabled": false }));
+  const downStatus = await until("status bar: not connected, retrying", async () => {
+    const t = await statusText();
+    return /not connected · retrying/.test(t) ? t : undefined;
+  }, 60_000);
+  await runCommand("TraceIde: Focus on Traces View");
+  const sideDown = await frameWith("the side panel without the old backend's rows", ".banner:not([hidden])",
+    async (f) => (await viewOf(f)) === "list" && (await f.locator(".trace-row[data-trace-id]").count()) === 0, 45_000);
+  const banner = (await sideDown.locator(".banner").innerText()).replace(/\s+/g, " ");
+  check(banner.includes(String(downPort)), `an unreachable server: "${downStatus.trim()}", the side panel shows no old rows and says "${banner.slice(0, 120)}"`);
+  await page.screenshot({ path: join(out, "08-server-down.png") });
+  const back = spawn("dotnet", [replayDll, "--port", String(downPort)], { stdio: ["pipe", "pipe", "pipe"] });
+  try {
+    await until("status bar: connected by itself once the server answers", async () => new RegExp(`TraceIde: http://127\\.0\\.0\\.1:${downPort}`).test(await statusText()), 90_000);
+    const sideBack = await frameWith("the side panel lists traces again", ".trace-row[data-trace-id]", async (f) => (await viewOf(f)) === "list", 45_000);
+    check((await sideBack.locator(".trace-row[data-trace-id]").count()) > 0, "when the server comes up, the host reconnects by itself and the side panel lists its traces");
+    await page.screenshot({ path: join(out, "08-server-back.png") });
+  } finally {
+    back.kill();
+  }
 
   const text = serverLog.join("");
   check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");

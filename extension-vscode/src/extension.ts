@@ -69,13 +69,20 @@ export function activate(context: vscode.ExtensionContext): void {
   webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks });
   context.subscriptions.push(webviews);
 
+  // Panels show the backend as it is now: reloaded when the host (re)connects, and once when it loses its
+  // backend (a server that refuses, a bad store), so no panel goes on showing the old backend's rows.
   let everRan = false;
+  let showing: "running" | "failed" | undefined;
   context.subscriptions.push(
     h.onDidChange((s) => {
       renderStatus();
       if (s.state === "running") {
-        if (everRan) webviews.reloadAll(); // panels re-request their state from the new host
+        if (everRan) webviews.reloadAll();
         everRan = true;
+        showing = "running";
+      } else if (s.state === "failed") {
+        if (showing !== "failed") webviews.reloadAll();
+        showing = "failed";
       }
     }),
   );

@@ -13,7 +13,7 @@ import {
   type MessageConnection,
 } from "vscode-jsonrpc/node";
 import type { InitializeParams, InitializeResult } from "../../webview/src/protocol.generated";
-import { HostSupervision } from "../../webview/src/protocol.generated";
+import { HostSupervision, RpcErrorCodes } from "../../webview/src/protocol.generated";
 import { HostClock } from "../../webview/src/clock";
 
 export type HostState = "stopped" | "starting" | "running" | "failed";
@@ -190,10 +190,40 @@ export class HostProcess {
     } catch (err) {
       if (gen !== this.generation || timedOut) return this.status;
       if (this.dll !== dll) return this.start(); // `onExit` gave this host up for the fallback
-      // The process is alive but could not connect to the backend: a configuration problem, no restart loop.
-      if (this.child === child && child.exitCode === null) this.set({ state: "failed", error: errorMessage(err) });
+      // The process is alive but could not connect to the backend: a configuration problem, no restart loop —
+      // except a server that cannot be reached (not started yet, restarting): ask again until it answers.
+      if (this.child === child && child.exitCode === null) {
+        this.set({ state: "failed", error: errorMessage(err) });
+        if (isUnreachable(err)) this.reconnect(gen, connection, config.init, 0);
+      }
     }
     return this.status;
+  }
+
+  /**
+   * Sends `initialize` again to the same host after a delay (HostSupervision's, doubling), while the tracking
+   * server stays unreachable; the host replaces its backend on each `initialize`, so no process restarts.
+   */
+  private reconnect(gen: number, connection: MessageConnection, init: InitializeParams, attempt: number): void {
+    const delay = Math.min((this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** (attempt + 2), this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs);
+    this.set({ nextRetryMs: delay });
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = undefined;
+      if (gen !== this.generation || this.disposed) return;
+      try {
+        const info = await connection.sendRequest<InitializeResult>("initialize", init);
+        if (gen !== this.generation) return;
+        this.dllStarted = true;
+        this.options.log(`reconnected: ${info.backendKind} ${info.backendLocation}`);
+        this.clock.sync(info.nowMs);
+        this.set({ state: "running", info, error: undefined, nextRetryMs: undefined });
+      } catch (err) {
+        if (gen !== this.generation) return;
+        this.set({ state: "failed", error: errorMessage(err) });
+        if (isUnreachable(err)) this.reconnect(gen, connection, init, attempt + 1);
+        else this.set({ nextRetryMs: undefined });
+      }
+    }, delay);
   }
 
   private onExit(gen: number, reason: string): void {
@@ -306,4 +336,9 @@ function spawnError(dotnet: string, err: unknown): string {
     return `Could not start '${dotnet}': not found. Install the .NET 10 runtime (https://dot.net) or set traceide.dotnetPath.`;
   }
   return `Could not start the TraceIde host with '${dotnet}': ${errorMessage(err)}`;
+}
+
+/** The tracking server could not be reached (refused, DNS, TLS, timeout): worth asking again later. */
+function isUnreachable(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { code?: unknown }).code === RpcErrorCodes.unreachable;
 }

@@ -24,7 +24,7 @@ export function createStatusBar(context: vscode.ExtensionContext): (s: HostStatu
       status.command = "traceide.showLog";
       status.backgroundColor = undefined;
     } else if (s.state === "failed") {
-      status.text = "$(error) TraceIde: not connected";
+      status.text = `$(error) TraceIde: not connected${s.nextRetryMs ? ` · retrying in ${Math.round(s.nextRetryMs / 1000)} s` : ""}`;
       status.tooltip = `${redact(s.error ?? "unknown error")}\nClick for fixes.`;
       status.command = "traceide.fix";
       status.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");

@@ -1,6 +1,8 @@
 // The host lifecycle against a REAL host process: the Release build of server/TraceIde.Host with the
 // fixture store. Crash (SIGKILL) → restart with backoff → answering again; stop → no orphan.
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,6 +13,7 @@ import { sortedSearchable } from "./util";
 const repo = join(__dirname, "..", "..");
 const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
 const STORE = process.env.TRACEIDE_STORE ?? join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0", "store", "mlflow.db");
+const REPLAY = join(repo, "tests", "TraceIde.ReplayServer", "bin", "Release", "net10.0", "TraceIde.ReplayServer.dll");
 
 if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
 
@@ -154,6 +157,40 @@ describe("host lifecycle (real host)", () => {
       expect(h.current.error).toContain("stopped 2 times in a row");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an unreachable tracking server is a failed state that asks again until the server answers", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const { h, log } = makeHost({
+      initialBackoffMs: 50,
+      maxBackoffMs: 400,
+      configure: async () => ({
+        init: { trackingUri: `http://127.0.0.1:${port}`, clientName: "vitest", workspaceFolders: [] },
+        env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0", MLFLOW_HTTP_REQUEST_TIMEOUT: "2" },
+      }),
+    });
+    const first = await h.start();
+    expect(first.state).toBe("failed");
+    expect(first.error).toMatch(/127\.0\.0\.1:\d+/);
+    expect(h.current.nextRetryMs).toBeGreaterThan(0);
+    const pid = h.current.pid;
+    // The server comes up where the host looks (the recorded MLflow 3.11 exchanges).
+    const replay = spawn("dotnet", [REPLAY, "--port", String(port)], { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await until("connected once the server answers", () => h.current.state === "running", 30_000);
+      expect(h.current.pid).toBe(pid); // the same host: initialize again, no restart
+      expect(h.current.info?.backendKind).toBe("mlflowServer");
+      const list = await h.request<{ experiments: unknown[] }>("experiments/list", {});
+      expect(list.experiments.length).toBeGreaterThan(0);
+      expect(log.join("\n")).toContain("reconnected: mlflowServer");
+    } finally {
+      replay.kill();
     }
   });
 

@@ -1,13 +1,16 @@
 // traceide-replay: serves the recorded MLflow 3.11.2.dev0 exchanges (tests/fixtures/.../http) on
 // 127.0.0.1 until stdin closes or SIGTERM/Ctrl+C. Prints one line, `replay: http://127.0.0.1:<port>`,
 // then a line per request it could not match (those get Flask's 404, as an unknown URL would).
+// `--port N` listens on that port (a test that brings a server back where the host last saw it).
 using TraceIde.Testing;
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
-await using var server = MlflowReplayServer.Start();
+var portArg = Array.IndexOf(args, "--port");
+int? port = portArg >= 0 && portArg + 1 < args.Length && int.TryParse(args[portArg + 1], out var p) ? p : null;
+await using var server = MlflowReplayServer.Start(port is null ? null : new MlflowReplayOptions { Port = port });
 Console.WriteLine($"replay: {server.BaseUri}");
 Console.Out.Flush();
 
