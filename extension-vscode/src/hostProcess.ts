@@ -5,6 +5,7 @@ import * as cp from "node:child_process";
 import {
   CancellationToken,
   Emitter,
+  ErrorCodes,
   ResponseError,
   StreamMessageReader,
   StreamMessageWriter,
@@ -189,10 +190,16 @@ export class HostProcess {
       this.set({ state: "running", info, error: undefined });
     } catch (err) {
       if (gen !== this.generation || timedOut) return this.status;
+      // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen: let the exit decide
+      // (the fallback host, or a restart) rather than calling it a configuration problem.
+      if (!answeredByHost(err) && child.exitCode === null && child.signalCode === null) {
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+        if (gen !== this.generation) return this.status;
+      }
       if (this.dll !== dll) return this.start(); // `onExit` gave this host up for the fallback
       // The process is alive but could not connect to the backend: a configuration problem, no restart loop —
       // except a server that cannot be reached (not started yet, restarting): ask again until it answers.
-      if (this.child === child && child.exitCode === null) {
+      if (this.child === child && child.exitCode === null && child.signalCode === null) {
         this.set({ state: "failed", error: errorMessage(err) });
         if (isUnreachable(err)) this.reconnect(gen, connection, config.init, 0);
       }
@@ -207,18 +214,20 @@ export class HostProcess {
   private reconnect(gen: number, connection: MessageConnection, init: InitializeParams, attempt: number): void {
     const delay = Math.min((this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** (attempt + 2), this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs);
     this.set({ nextRetryMs: delay });
+    // Only while this very host lives: a restart (a new generation) or its death (another connection) ends it.
+    const current = () => gen === this.generation && this.connection === connection && !this.disposed;
     this.retryTimer = setTimeout(async () => {
       this.retryTimer = undefined;
-      if (gen !== this.generation || this.disposed) return;
+      if (!current()) return;
       try {
         const info = await connection.sendRequest<InitializeResult>("initialize", init);
-        if (gen !== this.generation) return;
+        if (!current()) return;
         this.dllStarted = true;
         this.options.log(`reconnected: ${info.backendKind} ${info.backendLocation}`);
         this.clock.sync(info.nowMs);
         this.set({ state: "running", info, error: undefined, nextRetryMs: undefined });
       } catch (err) {
-        if (gen !== this.generation) return;
+        if (!current()) return;
         this.set({ state: "failed", error: errorMessage(err) });
         if (isUnreachable(err)) this.reconnect(gen, connection, init, attempt + 1);
         else this.set({ nextRetryMs: undefined });
@@ -227,6 +236,8 @@ export class HostProcess {
   }
 
   private onExit(gen: number, reason: string): void {
+    clearTimeout(this.retryTimer); // a pending reconnect to a backend belonged to the host that just died
+    this.retryTimer = undefined;
     this.connection?.dispose();
     this.connection = undefined;
     this.child = undefined;
@@ -341,4 +352,11 @@ function spawnError(dotnet: string, err: unknown): string {
 /** The tracking server could not be reached (refused, DNS, TLS, timeout): worth asking again later. */
 function isUnreachable(err: unknown): boolean {
   return !!err && typeof err === "object" && (err as { code?: unknown }).code === RpcErrorCodes.unreachable;
+}
+
+/** The host's own error answer, not the client's word that the connection failed (vscode-jsonrpc's codes). */
+function answeredByHost(err: unknown): boolean {
+  const code = err && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
+  const connectionFailed: unknown[] = [ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError, ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive];
+  return typeof code === "number" && !connectionFailed.includes(code);
 }

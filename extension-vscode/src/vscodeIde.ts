@@ -78,9 +78,18 @@ export async function openFileAt(uri: vscode.Uri, line?: number, column?: number
   const c = Math.max(0, (column ?? 1) - 1);
   const pos = new vscode.Position(l, c);
   return vscode.window.showTextDocument(doc, {
-    viewColumn: vscode.ViewColumn.One,
+    viewColumn: codeColumn(),
     preview: true,
     selection: new vscode.Range(pos, pos),
   });
 }
 
+/**
+ * Where code opens: the first group, unless the jump comes from a TraceIde tab that is in it — then beside it,
+ * so the trace stays in view next to its code.
+ */
+function codeColumn(): vscode.ViewColumn {
+  const group = vscode.window.tabGroups?.activeTabGroup;
+  const fromWebview = typeof vscode.TabInputWebview === "function" && group?.activeTab?.input instanceof vscode.TabInputWebview;
+  return fromWebview && group.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+}

@@ -29,6 +29,11 @@ export enum ViewColumn {
   Active = -1,
   Beside = -2,
   One = 1,
+  Two = 2,
+}
+/** A webview tab's input (a TraceIde panel), as `tabGroups.activeTabGroup.activeTab.input`. */
+export class TabInputWebview {
+  constructor(readonly viewType: string) {}
 }
 export enum SymbolKind {
   File = 0,
@@ -75,11 +80,16 @@ export const workspace = {
 };
 
 export const window = {
-  async showTextDocument(doc: { uri: Uri }, options: { selection: Range }) {
+  async showTextDocument(doc: { uri: Uri }, options: { selection: Range; viewColumn?: ViewColumn }) {
     calls.push({ api: "showTextDocument", args: [doc.uri.fsPath, options.selection.start.line] });
+    lastViewColumn = options.viewColumn;
     return { document: doc, selection: { active: options.selection.start } };
   },
+  /** The active group and its active tab (tests set them). */
+  tabGroups: { activeTabGroup: { viewColumn: ViewColumn.One as ViewColumn, activeTab: undefined as { input: unknown } | undefined } },
 };
+/** The viewColumn the last showTextDocument was asked for. */
+export let lastViewColumn: ViewColumn | undefined;
 
 export let clipboardText = "";
 export const env = {

@@ -223,7 +223,7 @@ describe("host lifecycle (real host)", () => {
     try {
       const { h, log } = makeHost({ dll: refused, fallbackDll: DLL });
       const s = await h.start();
-      expect(s.state).toBe("running");
+      expect(s.state, s.error).toBe("running");
       expect(s.restarts).toBe(0);
       expect(log.filter((l) => l.startsWith("starting:")).map((l) => l.includes(refused))).toEqual([true, false]);
       expect(log).toContain(`the host ${refused} did not start; using ${DLL} from now on`);

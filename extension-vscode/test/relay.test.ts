@@ -293,6 +293,27 @@ describe("VS Code's side of the IDE methods (vscodeIde.ts)", () => {
     expect(fake.calls).toContainEqual({ api: "showTextDocument", args: ["/ws/app/gen.py", 3] });
   });
 
+  it("code opens in the first group, or beside a trace tab that is in it (the trace stays in view)", async () => {
+    fake.files.set("/ws/a.py", "x\ny\n");
+    const surface = vscodeIdeSurface({ openTrace: () => undefined, openOverview: () => undefined, revealPanel: async () => undefined });
+    const group = fake.window.tabGroups.activeTabGroup;
+    try {
+      group.viewColumn = fake.ViewColumn.Two;
+      group.activeTab = { input: new fake.TabInputWebview("traceide.trace") };
+      await surface.openFile("/ws/a.py", 2);
+      expect(fake.lastViewColumn).toBe(fake.ViewColumn.One); // the trace is in the second group: code in the first
+      group.viewColumn = fake.ViewColumn.One;
+      await surface.openFile("/ws/a.py", 2);
+      expect(fake.lastViewColumn).toBe(fake.ViewColumn.Beside); // the trace is in the first group: code beside it
+      group.activeTab = undefined; // a jump from an editor (a CodeLens, a command)
+      await surface.openFile("/ws/a.py", 2);
+      expect(fake.lastViewColumn).toBe(fake.ViewColumn.One);
+    } finally {
+      group.viewColumn = fake.ViewColumn.One;
+      group.activeTab = undefined;
+    }
+  });
+
   it("a file it cannot open is a not-found error; copy writes the clipboard", async () => {
     const surface = vscodeIdeSurface({ openTrace: () => undefined, openOverview: () => undefined, revealPanel: async () => undefined });
     await expect(surface.openFile("/nope.py", 1)).rejects.toMatchObject({ code: RpcErrorCodes.notFound });
