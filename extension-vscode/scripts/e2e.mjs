@@ -418,6 +418,26 @@ try {
   check(afterReload === "quality LAST_7_DAYS", `after a window reload the Overview is restored with its Quality tab over the last 7 days (${afterReload})`);
   await page.screenshot({ path: join(out, "06a-overview-restored.png") });
 
+  // 6a''. One live mode: "TraceIde: Toggle Live Mode" turns on the side panel's own (its Live button), which keeps
+  //       the filter typed and the trace open, instead of reloading the panel.
+  await runCommand("TraceIde: Focus on Traces View");
+  const sideLive = await frameWith("the side panel on the fixture store", ".trace-row[data-trace-id]", async (f) => (await viewOf(f)) === "list", 45_000);
+  await sideLive.locator("input.search").fill("trace.status = 'OK'");
+  await sideLive.locator("input.search").press("Enter");
+  await until("the filtered list", async () => /^38 traces$/.test((await sideLive.locator(".list-status").innerText()).trim()), 30_000);
+  await sideLive.locator(".trace-row[data-trace-id]").first().click();
+  await sideLive.locator(".trace-viewer:not([hidden]) .span-row").first().waitFor({ timeout: 15_000 });
+  await runCommand("TraceIde: Toggle Live Mode");
+  const pressed = await until("the panel's Live button pressed", async () => ((await sideLive.locator(".live-toggle").getAttribute("aria-pressed")) === "true" ? "true" : undefined), 15_000)
+    .catch(() => "false");
+  await sleep(6000); // a live poll (5 s) has run meanwhile
+  const keptFilter = await sideLive.locator("input.search").inputValue();
+  const stillOpen = await sideLive.locator(".trace-viewer:not([hidden]) .span-row").count();
+  check(pressed === "true" && keptFilter === "trace.status = 'OK'" && stillOpen > 0,
+    `Toggle Live Mode turns on the panel's own live mode and keeps the filter ("${keptFilter}") and the open trace (${stillOpen} span rows)`);
+  await runCommand("TraceIde: Toggle Live Mode");
+  await until("the panel's Live button released", async () => (await sideLive.locator(".live-toggle").getAttribute("aria-pressed")) === "false", 15_000);
+
   // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors" over the lens's last 7 days, which
   //     the host's clock, TRACEIDE_NOW = FIXTURE_NOW, puts on the fixtures' week): a click lands in the list of
   //     traces with that span.

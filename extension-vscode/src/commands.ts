@@ -4,22 +4,19 @@ import type { TracesSearchResult } from "../../webview/src/protocol.generated";
 import { errorMessage, type HostProcess } from "./hostProcess";
 import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config } from "./hostSetup";
 import { redact } from "./relay";
-import type { LiveMode, TraceLists } from "./traceLists";
+import type { TraceLists } from "./traceLists";
 import { findTraceId, type Webviews } from "./webviews";
 
 export interface CommandDeps {
   h: HostProcess;
   webviews: () => Webviews;
   lists: TraceLists;
-  live: LiveMode;
   output: vscode.OutputChannel;
-  /** The status bar shows live mode: render it again after a toggle. */
-  renderStatus(): void;
   goToSource(args?: { traceId?: string; spanId?: string; name?: string }): Promise<unknown>;
 }
 
 export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): void {
-  const { h, webviews, lists, live, output } = deps;
+  const { h, webviews, lists, output } = deps;
   const secrets = context.secrets;
   const withErrors = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => async (...args: A) => {
     try {
@@ -132,10 +129,9 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   });
   reg("traceide.refresh", async () => webviews().reloadAll());
   reg("traceide.openOverview", async () => webviews().openOverview());
+  // The one live mode is the list's own (its Live button shows whether it is on).
   reg("traceide.toggleLive", async () => {
-    live.toggle();
-    deps.renderStatus();
-    void vscode.window.showInformationMessage(`TraceIde: live mode ${live.on ? "on" : "off"}`);
+    if (!(await webviews().toggleSideLive())) void vscode.window.showInformationMessage("TraceIde: open the TraceIde panel to use live mode.");
   });
   reg("traceide.restartHost", async () => h.restart());
   reg("traceide.showLog", async () => output.show(true));

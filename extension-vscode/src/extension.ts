@@ -12,7 +12,7 @@ import { vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
 import { registerSelfTest } from "./selfTest";
 import { createStatusBar } from "./statusBar";
-import { LiveMode, TraceLists } from "./traceLists";
+import { TraceLists } from "./traceLists";
 import { SIDE_VIEW_ID, Webviews } from "./webviews";
 
 let host: HostProcess | undefined;
@@ -26,10 +26,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const lists = new TraceLists(h);
   let webviews: Webviews;
-  const live = new LiveMode(h, lists, () => webviews);
-  context.subscriptions.push(live);
   const showStatus = createStatusBar(context);
-  const renderStatus = () => showStatus(h.current, live.on);
+  const renderStatus = () => showStatus(h.current);
 
   // ---- webviews + relay --------------------------------------------------------------------
   const relayHost: RelayHost = {
@@ -88,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   renderStatus();
 
-  registerCommands(context, { h, webviews: () => webviews, lists, live, output, renderStatus, goToSource });
+  registerCommands(context, { h, webviews: () => webviews, lists, output, goToSource });
 
   // ---- the traces a notebook cell, debug session or terminal command just made ------------------
   const runTraces = new RunTraces({

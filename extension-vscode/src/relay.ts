@@ -74,6 +74,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export class Relay {
   private readonly inflight = new Map<unknown, CancellationTokenSource>();
   private readonly subscription: { dispose(): unknown };
+  /** Notifications for the page, held until it has spoken once (before that its listener may not exist yet). */
+  private pendingNotifications: unknown[] | null = [];
 
   constructor(
     private readonly target: RelayTarget,
@@ -84,9 +86,26 @@ export class Relay {
     this.subscription = target.onDidReceiveMessage((m) => void this.handle(m));
   }
 
+  /** Tells the page something (the contract's UiMethods): `{type:"rpc", method, params}`, no id, no answer. */
+  notify(method: string, params: unknown = null): void {
+    const message = { type: "rpc", method, params };
+    if (this.pendingNotifications) this.pendingNotifications.push(message);
+    else void this.post(message);
+  }
+
+  /** The page was reloaded: hold notifications again until the new page speaks. */
+  pageReloading(): void {
+    this.pendingNotifications ??= [];
+  }
+
   /** Handles one message from the webview; resolves when the answer was posted. */
   async handle(message: unknown): Promise<void> {
     if (!isRecord(message)) return;
+    if (this.pendingNotifications) {
+      const held = this.pendingNotifications;
+      this.pendingNotifications = null;
+      for (const m of held) void this.post(m);
+    }
     if (message.type === "rpc-cancel") {
       this.inflight.get(message.id)?.cancel();
       return;

@@ -5,16 +5,15 @@ import * as vscode from "vscode";
 import type { HostStatus } from "./hostProcess";
 import { redact } from "./relay";
 
-/** Creates the item; the returned function shows a host status (and whether live mode is on). */
-export function createStatusBar(context: vscode.ExtensionContext): (s: HostStatus, live: boolean) => void {
+/** Creates the item; the returned function shows a host status. */
+export function createStatusBar(context: vscode.ExtensionContext): (s: HostStatus) => void {
   const status = vscode.window.createStatusBarItem("traceide.status", vscode.StatusBarAlignment.Left, 10);
   status.name = "TraceIde";
   context.subscriptions.push(status);
-  return (s: HostStatus, live: boolean) => {
-    const liveMark = live ? " $(broadcast)" : "";
+  return (s: HostStatus) => {
     if (s.state === "running" && s.info) {
       const where = s.info.backendKind === "localStore" ? path.basename(s.info.backendLocation) : s.info.backendLocation;
-      status.text = `$(pulse) TraceIde: ${where}${s.info.mlflowVersion ? ` · MLflow ${s.info.mlflowVersion}` : ""}${liveMark}`;
+      status.text = `$(pulse) TraceIde: ${where}${s.info.mlflowVersion ? ` · MLflow ${s.info.mlflowVersion}` : ""}`;
       status.tooltip = `${s.info.backendKind} ${s.info.backendLocation}\n${s.info.serverName} ${s.info.serverVersion} (protocol ${s.info.protocolVersion}), pid ${s.pid}${s.restarts ? `, restarted ${s.restarts}×` : ""}\nClick to change the tracking server.`;
       status.command = "traceide.connect";
       status.backgroundColor = undefined;

@@ -4,7 +4,7 @@
 // with its selection, in its webview state, which the panel serializers read back after a window reload.
 // Our own HTML: strict CSP with a nonce, asWebviewUri for main.js / main.css.
 import * as vscode from "vscode";
-import { PanelViews, type Experiment, type PanelView, type TraceSummary } from "../../webview/src/protocol.generated";
+import { PanelViews, UiMethods, type Experiment, type PanelView, type TraceSummary } from "../../webview/src/protocol.generated";
 import type { IdeHandler } from "./ideHandlers";
 import { Relay, type RelayHooks, type RelayHost } from "./relay";
 import { VIEW_KEY, parsePanelView } from "../../webview/src/panel-view";
@@ -84,8 +84,14 @@ class HostedWebview {
     this.relay = new Relay(webview, host, ide, hooks);
     this.reload();
   }
+  /** Tells the page something (UiMethods); held until the page is up. */
+  notify(method: string, params: unknown = null): void {
+    this.relay.notify(method, params);
+  }
+
   reload(): void {
     this.relay.cancelAll();
+    this.relay.pageReloading();
     this.webview.html = renderHtml(this.webview, this.extensionUri, { ...this.html, generation: ++this.generation });
   }
   dispose(): void {
@@ -103,7 +109,6 @@ export interface WebviewDeps {
 
 export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   private side: HostedWebview | undefined;
-  private sideView: vscode.WebviewView | undefined;
   private readonly traces = new Map<string, { panel: vscode.WebviewPanel; hosted: HostedWebview }>();
   private overview: { panel: vscode.WebviewPanel; hosted: HostedWebview } | undefined;
   private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
@@ -131,17 +136,11 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.side?.dispose();
-    this.sideView = view;
     this.side = new HostedWebview(view.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
     view.onDidDispose(() => {
       this.side?.dispose();
       this.side = undefined;
-      this.sideView = undefined;
     });
-  }
-
-  get sideVisible(): boolean {
-    return !!this.sideView?.visible;
   }
 
   /**
@@ -261,8 +260,15 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return [...this.traces.keys()];
   }
 
-  reloadSide(): void {
-    this.side?.reload();
+  /**
+   * "TraceIde: Toggle Live Mode": the side panel's own live mode (`ui/toggleLive`), which keeps the filter, the
+   * selection and the open trace. Shows the side panel first; false when there is none to tell.
+   */
+  async toggleSideLive(): Promise<boolean> {
+    if (!this.side) await vscode.commands.executeCommand(`${SIDE_VIEW_ID}.focus`);
+    if (!this.side) return false;
+    this.side.notify(UiMethods.toggleLive);
+    return true;
   }
 
   /** Every webview re-requests its state (after a host restart or a settings change). */

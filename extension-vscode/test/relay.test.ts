@@ -115,6 +115,24 @@ describe("relay allow-list", () => {
   });
 });
 
+describe("relay: what the IDE tells the page", () => {
+  it("holds notifications until the page has spoken, then posts them without an id; again after a reload", async () => {
+    const wv = fakeWebview();
+    const relay = new Relay(wv, fakeHost().host);
+    relay.notify("ui/toggleLive");
+    expect(wv.posted).toEqual([]); // the page may not be listening yet
+    await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null });
+    expect(wv.posted[0]).toEqual({ type: "rpc", method: "ui/toggleLive", params: null });
+    relay.notify("ui/toggleLive");
+    expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(2); // the page is up: at once
+    relay.pageReloading();
+    relay.notify("ui/toggleLive");
+    expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(2);
+    await relay.handle({ type: "rpc", id: 2, method: "session/info", params: null });
+    expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(3);
+  });
+});
+
 describe("relay intercept", () => {
   it("answers an intercepted method without forwarding it (a trace panel's one-trace list)", async () => {
     const wv = fakeWebview();

@@ -74,6 +74,18 @@ public sealed record IdeCopyParams
 }
 
 /// <summary>
+/// What an IDE tells the page (IDE → UI notifications, `{type:"rpc", method, params}` without an id): the page acts,
+/// nothing is answered. The UI's App handles every one (a vitest checks).
+/// </summary>
+public static class UiMethods
+{
+    /// <summary>Turns the list's live mode on or off (the "TraceIde: Toggle Live Mode" command): the page's own live mode, which keeps the filter, the selection and the open trace.</summary>
+    public const string ToggleLive = "ui/toggleLive";
+
+    public static readonly IReadOnlyList<string> All = [ToggleLive];
+}
+
+/// <summary>
 /// The rule every IDE applies to `source/locate` and `source/mapPath` answers: open the best location at once
 /// when it leads the next by at least this much confidence (or stands alone); otherwise let the user choose.
 /// </summary>

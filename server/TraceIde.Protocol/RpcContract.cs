@@ -55,4 +55,10 @@ public static class IdeContract
         new(IdeMethods.Copy, typeof(IdeCopyParams), typeof(EmptyResult)),
         new(IdeMethods.RevealPanel, null, typeof(EmptyResult)),
     ];
+
+    /// <summary>IDE → UI notifications (<see cref="UiMethods"/>), generated into TypeScript as `UiNotifications`.</summary>
+    public static readonly IReadOnlyList<RpcMethodDescriptor> UiNotifications =
+    [
+        new(UiMethods.ToggleLive, null, null, IsNotification: true),
+    ];
 }

@@ -1,5 +1,5 @@
 // The application shell: header (connection, experiment picker, refresh), traces view, trace viewer.
-import { PanelViews, type Experiment, type InitializeResult, type PanelView } from "./protocol.generated";
+import { PanelViews, type Experiment, type InitializeResult, type PanelView, type UiNotifications } from "./protocol.generated";
 import { METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
@@ -120,6 +120,18 @@ export class App {
       this.overview.hide();
       this.traces.element.hidden = this.viewer.isOpen;
     }
+  }
+
+  /** What the IDE may tell the page (the contract's UiMethods); unknown methods are ignored. */
+  readonly uiHandlers: { [M in keyof UiNotifications]: (params: UiNotifications[M]["params"]) => void } = {
+    // The one live mode: the list's own, which keeps the filter, the selection and the open trace.
+    "ui/toggleLive": () => {
+      if (this.view.view === PanelViews.list || this.view.view === PanelViews.runList) this.traces.setLive(!this.traces.isLive);
+    },
+  };
+
+  handleUiNotification(method: string, params: unknown): void {
+    if (Object.prototype.hasOwnProperty.call(this.uiHandlers, method)) (this.uiHandlers as Record<string, (p: unknown) => void>)[method]!(params);
   }
 
   /** Opens a trace by ID in this page's viewer (browser mode's answer to `ide/openTrace`). */

@@ -1,7 +1,7 @@
 // Entry point: choose the transport (IDE postMessage relay, or the browser's WebSocket with the page answering the
 // IDE methods itself), read the view to mount as (panel-view.ts), mount the app.
 import "./styles.css";
-import { startTransport, WebSocketTransport } from "./transport";
+import { PostMessageTransport, startTransport, WebSocketTransport } from "./transport";
 import { App } from "./app";
 import { localSettings, webviewSettings } from "./traces-logic";
 import { browserIde, LocalIdeTransport } from "./ide";
@@ -23,6 +23,7 @@ if (transport instanceof LocalIdeTransport) {
     copyText: (text) => navigator.clipboard.writeText(text),
   });
 }
+if (started.transport instanceof PostMessageTransport) started.transport.onNotification = (method, params) => app.handleUiNotification(method, params);
 document.body.appendChild(app.element);
 if (started.transport instanceof WebSocketTransport) {
   started.transport.onClose = (reason) => {

@@ -64,6 +64,10 @@ export const IdeMethods = {
   revealPanel: "ide/revealPanel",
 } as const;
 
+export const UiMethods = {
+  toggleLive: "ui/toggleLive",
+} as const;
+
 export const PanelViews = {
   list: "list",
   trace: "trace",
@@ -89,6 +93,9 @@ export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces
 
 /** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */
 export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel"] as const;
+
+/** What an IDE tells the page (notifications, no answer): the UI handles every one. */
+export const UI_METHODS = ["ui/toggleLive"] as const;
 
 /** Any JSON value (span inputs, outputs, attributes, assessment values). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -610,6 +617,11 @@ export interface IdeRequests {
   "ide/openOverview": { params: IdeOpenOverviewParams; result: EmptyResult };
   "ide/copy": { params: IdeCopyParams; result: EmptyResult };
   "ide/revealPanel": { params: null; result: EmptyResult };
+}
+
+/** IDE → UI notifications: method name → parameter type. */
+export interface UiNotifications {
+  "ui/toggleLive": { params: null };
 }
 
 /** Notifications: method name → parameter type. */

@@ -199,9 +199,14 @@ export interface VsCodeApiLike {
  * methods and the IDE's alike (the relay tells them apart by name).
  */
 export class PostMessageTransport extends PendingTransport {
+  /** What the IDE tells the page (`{type:"rpc", method, params}` without an id: the contract's UiMethods). */
+  onNotification: ((method: string, params: unknown) => void) | null = null;
+
   private readonly listener = (ev: Event) => {
     const data = (ev as MessageEvent).data;
-    if (data && typeof data === "object" && data.type === "rpc-result") this.settle(data.id, data.result, data.error);
+    if (!data || typeof data !== "object") return;
+    if (data.type === "rpc-result") this.settle(data.id, data.result, data.error);
+    else if (data.type === "rpc" && typeof data.method === "string" && data.id === undefined) this.onNotification?.(data.method, data.params);
   };
 
   constructor(

@@ -6,6 +6,7 @@ import { HostClock } from "../src/clock";
 import { browserIde, LocalIdeTransport } from "../src/ide";
 import { VIEW_KEY, initialPanelView, parsePanelView } from "../src/panel-view";
 import { PostMessageTransport, RpcError } from "../src/transport";
+import { UI_METHODS } from "../src/protocol.generated";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Span } from "../src/protocol.generated";
@@ -435,5 +436,41 @@ describe("the message the bundle sends its IDE", () => {
     await flush();
     expect(posted).toEqual([{ ...expected, id: posted[0]?.id }]);
     transport.dispose();
+  });
+});
+
+describe("what the IDE tells the page (UiMethods)", () => {
+  it("the app handles every UI method of the contract", () => {
+    const app = new App(new FakeTransport({}));
+    expect(Object.keys(app.uiHandlers).sort()).toEqual([...UI_METHODS].sort());
+  });
+
+  it("ui/toggleLive turns the list's own live mode on and off, keeping the filter and the open trace", async () => {
+    const t = new FakeTransport({
+      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {} }),
+      "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [summary(1), summary(2)] }),
+      "traces/get": () => traceResult([span("root", null, 0, 0, 10)]),
+    });
+    const posted: unknown[] = [];
+    const transport = new PostMessageTransport({ postMessage: (m) => void posted.push(m) }, window);
+    const app = new App(t, { mode: "ide" });
+    transport.onNotification = (m, p) => app.handleUiNotification(m, p);
+    document.body.appendChild(app.element);
+    await app.start();
+    await flush();
+    const search = app.element.querySelector<HTMLInputElement>("input.search")!;
+    search.value = "trace.status = 'OK'";
+    await app.openTrace("tr-0001");
+    window.dispatchEvent(new MessageEvent("message", { data: { type: "rpc", method: "ui/toggleLive" } }));
+    expect(app.traces.isLive).toBe(true);
+    expect(search.value).toBe("trace.status = 'OK'");
+    expect(app.viewer.isOpen).toBe(true);
+    window.dispatchEvent(new MessageEvent("message", { data: { type: "rpc", method: "ui/toggleLive" } }));
+    expect(app.traces.isLive).toBe(false);
+    window.dispatchEvent(new MessageEvent("message", { data: { type: "rpc", method: "ui/formatDisk" } })); // ignored
+    expect(posted).toEqual([]); // a notification is not answered
+    transport.dispose();
+    app.traces.setLive(false);
   });
 });

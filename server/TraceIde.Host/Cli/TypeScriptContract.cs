@@ -28,6 +28,7 @@ public static class TypeScriptContract
         WriteConstants(sb, "BackendKinds", typeof(BackendKinds), quote: true);
         WriteConstants(sb, "TraceLimits", typeof(TraceLimits), quote: false);
         WriteConstants(sb, "IdeMethods", typeof(IdeMethods), quote: true);
+        WriteConstants(sb, "UiMethods", typeof(UiMethods), quote: true);
         WriteConstants(sb, "PanelViews", typeof(PanelViews), quote: true);
         WriteConstants(sb, "SourceChoice", typeof(SourceChoice), quote: false);
         WriteConstants(sb, "HostSupervision", typeof(HostSupervision), quote: false);
@@ -35,6 +36,8 @@ public static class TypeScriptContract
         sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */\n");
         sb.Append("export const IDE_METHODS = [").Append(string.Join(", ", IdeMethods.All.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
+        sb.Append("/** What an IDE tells the page (notifications, no answer): the UI handles every one. */\n");
+        sb.Append("export const UI_METHODS = [").Append(string.Join(", ", UiMethods.All.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Any JSON value (span inputs, outputs, attributes, assessment values). */\n");
         sb.Append("export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };\n\n");
 
@@ -75,6 +78,13 @@ public static class TypeScriptContract
         foreach (var m in IdeContract.Methods)
         {
             sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)}; result: {TypeName(m.ResultType)} }};\n");
+        }
+        sb.Append("}\n\n");
+        sb.Append("/** IDE → UI notifications: method name → parameter type. */\n");
+        sb.Append("export interface UiNotifications {\n");
+        foreach (var m in IdeContract.UiNotifications)
+        {
+            sb.Append($"  \"{m.Name}\": {{ params: {TypeName(m.ParamsType)} }};\n");
         }
         sb.Append("}\n\n");
         sb.Append("/** Notifications: method name → parameter type. */\n");
