@@ -553,6 +553,40 @@ try {
     "with the notebook display disabled, re-running the cells shows no counts and opens nothing");
   await page.screenshot({ path: join(out, "07-notebook-display-disabled.png") });
 
+  // 7b. High Contrast and High Contrast Light: the selected span row of a trace tab reads at WCAG AA (4.5:1)
+  //     against what is really under it, in the theme's own colours.
+  const contrastOfSelected = (f) => f.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const row = document.querySelector(".span-row.selected .span-name");
+    if (!row) return null;
+    // What is really under the text: every translucent fill from the row up to the first opaque one, composited.
+    const layers = [];
+    for (let el = row; el; el = el.parentElement) {
+      const [r, g, b, a = 1] = rgb(getComputedStyle(el).backgroundColor);
+      if (a > 0) layers.push([r, g, b, a]);
+      if (a >= 1) break;
+    }
+    if (!layers.length || layers[layers.length - 1][3] < 1) layers.push([...rgb(getComputedStyle(document.documentElement).backgroundColor || "rgb(255, 255, 255)").slice(0, 3), 1]);
+    const under = layers.reverse().reduce((acc, [r, g, b, a]) => [r * a + acc[0] * (1 - a), g * a + acc[1] * (1 - a), b * a + acc[2] * (1 - a)], [255, 255, 255]);
+    const fg = getComputedStyle(row).color;
+    const [x, y] = [lum(rgb(fg)), lum(under)].sort((p, q) => q - p);
+    const bg = `rgb(${under.map((v) => Math.round(v)).join(", ")})`;
+    return { fg, bg, ratio: Math.round(((x + 0.05) / (y + 0.05)) * 100) / 100, kind: document.body.className };
+  });
+  for (const [theme, shot] of [["Default High Contrast", "07b-high-contrast.png"], ["Default High Contrast Light", "07b-high-contrast-light.png"]]) {
+    writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"], "workbench.colorTheme": theme }));
+    const hcTab = await frameWith(`a trace tab in ${theme}`, ".span-row.selected", async (f) => /vscode-high-contrast/.test(await f.evaluate(() => document.body.className).catch(() => "")), 30_000);
+    await page.locator(".tabs-container .tab", { hasText: TRACE }).first().click().catch(() => {});
+    const c = await until(`the selected row's colours in ${theme}`, async () => {
+      const got = await contrastOfSelected(hcTab).catch(() => null);
+      return got && (theme.endsWith("Light") ? /high-contrast-light/.test(got.kind) : !/high-contrast-light/.test(got.kind)) ? got : undefined;
+    }, 30_000);
+    await page.screenshot({ path: join(out, shot) });
+    check(c.ratio >= 4.5, `${theme}: the selected span row reads at ${c.ratio}:1 (${c.fg} on ${c.bg})`);
+  }
+  writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"] }));
+
   // 8. A tracking server that refuses: the status bar and the panels say so at once (no old rows); when the
   //    server comes up where the host looks, the host connects by itself and the list comes back.
   const downPort = await freePort();
