@@ -583,6 +583,7 @@ try {
       return got && (theme.endsWith("Light") ? /high-contrast-light/.test(got.kind) : !/high-contrast-light/.test(got.kind)) ? got : undefined;
     }, 30_000);
     await page.screenshot({ path: join(out, shot) });
+    await hcTab.locator(".viewer-bar").first().screenshot({ path: join(out, `bar-${shot}`) }).catch(() => {});
     check(c.ratio >= 4.5, `${theme}: the selected span row reads at ${c.ratio}:1 (${c.fg} on ${c.bg})`);
   }
   writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"] }));
