@@ -1,13 +1,13 @@
 // Activation: wires the host, the status bar, the webviews and their relay, the IDE methods, the commands,
 // the traces of the code just run, CodeLens, and (tests only) the self-test. Each concern lives in its module.
 import * as vscode from "vscode";
-import { IdeMethods, type InitializeResult } from "../../webview/src/protocol.generated";
+import { IdeMethods, type IdeOpenedResult, type InitializeResult } from "../../webview/src/protocol.generated";
 import type { HostProcess } from "./hostProcess";
 import { config, createHost } from "./hostSetup";
 import { redact, type RelayHost } from "./relay";
 import { registerCodeLinks } from "./codeLinks";
 import { registerCommands } from "./commands";
-import { clearWinner, ideHandlers } from "./ideHandlers";
+import { ideHandlers, openBest } from "./ideHandlers";
 import { vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
 import { registerSelfTest } from "./selfTest";
@@ -48,9 +48,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const ide = ideHandlers(surface, { request: (method, params) => h.request(method, params) });
   /** Opens a span's code (Enter in the UI, the command, the e2e's self-test); undefined when nothing opened. */
   const goToSource = async (args?: { traceId?: string; spanId?: string; name?: string }): Promise<{ path: string; line: number } | undefined> => {
-    let r: { opened: boolean; path?: string; line?: number };
+    let r: IdeOpenedResult;
     if (args?.traceId && args.spanId) {
-      r = (await ide[IdeMethods.openSpanSource]({ traceId: args.traceId, spanId: args.spanId, functionName: args.name })) as typeof r;
+      r = (await ide[IdeMethods.openSpanSource]({ traceId: args.traceId, spanId: args.spanId, functionName: args.name })) as IdeOpenedResult;
     } else {
       const name = args?.name ?? (await vscode.window.showInputBox({ prompt: "Function name (a span's name) to find in the workspace" }));
       if (!name) return undefined;
@@ -59,8 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
         void vscode.window.showWarningMessage(`TraceIde: no definition of '${name}' found in the workspace.`);
         return undefined;
       }
-      const chosen = clearWinner(found) ?? (await surface.choose(found, `Several definitions of ${name}`));
-      r = chosen ? { opened: true, ...(await surface.openFile(chosen.path, chosen.line)) } : { opened: false };
+      r = await openBest(surface, found, `Several definitions of ${name}`);
     }
     return r.opened && r.path && r.line ? { path: r.path, line: r.line } : undefined;
   };

@@ -184,10 +184,7 @@ export class HostProcess {
         }),
       ]).finally(() => clearTimeout(silent));
       if (gen !== this.generation) return this.status;
-      this.dllStarted = true;
-      this.options.log(`initialized: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
-      this.clock.sync(info.nowMs);
-      this.set({ state: "running", info, error: undefined });
+      this.connected("initialized", info);
     } catch (err) {
       if (gen !== this.generation || timedOut) return this.status;
       // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen: let the exit decide
@@ -207,6 +204,14 @@ export class HostProcess {
     return this.status;
   }
 
+  /** The host answered `initialize`: it runs against its backend, and its clock is the one "recent" is measured from. */
+  private connected(what: "initialized" | "reconnected", info: InitializeResult): void {
+    this.dllStarted = true;
+    this.options.log(`${what}: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
+    this.clock.sync(info.nowMs);
+    this.set({ state: "running", info, error: undefined, nextRetryMs: undefined });
+  }
+
   /**
    * Sends `initialize` again to the same host after a delay (HostSupervision's, doubling), while the tracking
    * server stays unreachable; the host replaces its backend on each `initialize`, so no process restarts.
@@ -222,10 +227,7 @@ export class HostProcess {
       try {
         const info = await connection.sendRequest<InitializeResult>("initialize", init);
         if (!current()) return;
-        this.dllStarted = true;
-        this.options.log(`reconnected: ${info.backendKind} ${info.backendLocation}`);
-        this.clock.sync(info.nowMs);
-        this.set({ state: "running", info, error: undefined, nextRetryMs: undefined });
+        this.connected("reconnected", info);
       } catch (err) {
         if (!current()) return;
         this.set({ state: "failed", error: errorMessage(err) });

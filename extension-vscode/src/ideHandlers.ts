@@ -1,11 +1,12 @@
 // The IDE methods of the contract (`ide/*`, server/TraceIde.Protocol/Ide.cs) as the relay answers them: the
-// logic here, every IDE action behind `IdeSurface` (VS Code's in extension.ts; a recorder in the tests). Visual
+// logic here, every IDE action behind `IdeSurface` (VS Code's in vscodeIde.ts; a recorder in the tests). Visual
 // Studio's relay (WebviewRelay.cs) implements the same rules, and both run tests/fixtures/relay/*.json.
 import {
   IDE_METHODS,
   IdeMethods,
   RpcErrorCodes,
   SourceChoice,
+  type IdeOpenedResult,
   type IdeRequests,
   type SourceLocateResult,
   type SourceLocation,
@@ -65,15 +66,15 @@ export function functionNameOf(p: { functionName?: string; spanName?: string }):
   return name || undefined;
 }
 
-export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
-  /** Opens the clear winner, or what the user chooses; `{opened:false}` when dismissed. */
-  const openBest = async (locations: readonly SourceLocation[], placeholder: string) => {
-    const chosen = clearWinner(locations) ?? (await surface.choose(locations, placeholder));
-    if (!chosen) return { opened: false };
-    const opened = await surface.openFile(chosen.path, chosen.line, chosen.column ?? undefined);
-    return { opened: true, path: opened.path, line: opened.line };
-  };
+/** Opens the clear winner, or what the user chooses; `{opened:false}` when dismissed. */
+export async function openBest(surface: IdeSurface, locations: readonly SourceLocation[], placeholder: string): Promise<IdeOpenedResult> {
+  const chosen = clearWinner(locations) ?? (await surface.choose(locations, placeholder));
+  if (!chosen) return { opened: false };
+  const opened = await surface.openFile(chosen.path, chosen.line, chosen.column ?? undefined);
+  return { opened: true, path: opened.path, line: opened.line };
+}
 
+export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
   const handlers: IdeHandlers = {
     [IdeMethods.openFile]: async (params) => {
       const p = record(params);
@@ -91,7 +92,7 @@ export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
       // A path recorded elsewhere (a stack frame, a deployed code.filepath): the host maps it to the workspace.
       const { locations } = await host.request<SourceLocateResult>("source/mapPath", { path, line: line ?? null });
       if (!locations?.length) throw notFound(`${path} is not in the workspace (no file with that name and path ending).`);
-      return openBest(locations, `Several workspace files may be ${path}`);
+      return openBest(surface, locations, `Several workspace files may be ${path}`);
     },
     [IdeMethods.openSpanSource]: async (params) => {
       const p = record(params);
@@ -100,11 +101,11 @@ export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
       if (!traceId || !spanId) throw invalid("ide/openSpanSource needs {traceId: string, spanId: string}.");
       // The host weighs code attributes, stack frames, definitions and the entry script.
       const { locations } = await host.request<SourceLocateResult>("source/locate", { traceId, spanId });
-      if (locations?.length) return openBest(locations, "Several places may be this span's code");
+      if (locations?.length) return openBest(surface, locations, "Several places may be this span's code");
       const name = functionNameOf({ functionName: text(p.functionName), spanName: text(p.spanName) });
       const found = name ? await surface.findDefinitions(name) : [];
       if (!found.length) throw notFound(`No source found for span ${text(p.spanName) ?? spanId}: the host found no code location${name ? `, and the workspace has no definition of ${name}` : ""}.`);
-      return openBest(found, `Several definitions of ${name}`);
+      return openBest(surface, found, `Several definitions of ${name}`);
     },
     [IdeMethods.openTrace]: async (params) => {
       const p = record(params);

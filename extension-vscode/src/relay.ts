@@ -8,7 +8,6 @@ import { IDE_METHODS, RpcErrorCodes, UI_CALLABLE_METHODS, type InitializeResult 
 import type { IdeHandler } from "./ideHandlers";
 
 export const METHOD_NOT_FOUND = -32601;
-export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 
 const HOST_METHODS: ReadonlySet<string> = new Set<string>(UI_CALLABLE_METHODS.filter((m) => m !== "session/info"));

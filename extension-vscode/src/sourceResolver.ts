@@ -1,7 +1,7 @@
-// Jump from a span to source, first resolver: by function name. VS Code's workspace symbols first
-// (any language extension that provides them), then a plain scan for `def name` / `function name` /
-// `name(` definitions so it also works where no symbol provider is installed. The code-linking issue
-// replaces this with the host's `source/locate` ranking.
+// VS Code's own search for a function's definition (IdeSurface.findDefinitions), used when the host's
+// `source/locate` finds nothing: workspace symbols first (any language extension that provides them), then a
+// plain scan for `def name` / `function name` / `name(` definitions so it also works where no symbol provider
+// is installed. The name comes from ideHandlers.ts's functionNameOf.
 import * as vscode from "vscode";
 
 export interface SourceCandidate {
@@ -9,14 +9,6 @@ export interface SourceCandidate {
   line: number; // 1-based
   score: number;
   reason: string;
-}
-
-/** The function name a span stands for: `mlflow.spanFunctionName`, else the span name (last dotted part). */
-export function functionNameOf(span: { name: string; payload?: { attributes?: Record<string, unknown> } | null }): string {
-  const attr = span.payload?.attributes?.["mlflow.spanFunctionName"];
-  const raw = typeof attr === "string" && attr ? attr : span.name;
-  const last = raw.split(/[.:/]/).filter(Boolean).pop() ?? raw;
-  return last.replace(/[^\w$]/g, "");
 }
 
 const FUNCTION_KINDS = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);

@@ -1,7 +1,7 @@
 // What VS Code does for the contract's IDE methods (the IdeSurface of ideHandlers.ts, which holds the rules):
 // open an editor at a line, a quick pick for ambiguous locations, the clipboard, TraceIde's own tabs and panel.
 import * as vscode from "vscode";
-import type { SourceLocation } from "../../webview/src/protocol.generated";
+import { RpcErrorCodes, type SourceLocation } from "../../webview/src/protocol.generated";
 import type { IdeSurface } from "./ideHandlers";
 import { resolveByFunctionName } from "./sourceResolver";
 
@@ -25,12 +25,12 @@ export function vscodeIdeSurface(deps: VsCodeIdeDeps): IdeSurface {
     },
     openFile: async (path, line, column) => {
       const uri = await resolveWorkspacePath(path);
-      if (!uri) throw { code: -32004, message: `No workspace folder to resolve '${path}' against.` };
+      if (!uri) throw { code: RpcErrorCodes.notFound, message: `No workspace folder to resolve '${path}' against.` };
       try {
         const editor = await openFileAt(uri, line, column);
         return { path: editor.document.uri.fsPath, line: editor.selection.active.line + 1 };
       } catch (err) {
-        throw { code: -32004, message: `Could not open ${path}: ${err instanceof Error ? err.message : String(err)}` };
+        throw { code: RpcErrorCodes.notFound, message: `Could not open ${path}: ${err instanceof Error ? err.message : String(err)}` };
       }
     },
     choose: async (locations, placeholder) =>

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { functionNameOf, resolveByFunctionName } from "../src/sourceResolver";
+import { functionNameOf } from "../src/ideHandlers";
+import { resolveByFunctionName } from "../src/sourceResolver";
 import * as fake from "./fake-vscode";
 
 beforeEach(() => {
@@ -10,10 +11,10 @@ beforeEach(() => {
 });
 
 describe("jump to source: first resolver by function name", () => {
-  it("takes mlflow.spanFunctionName over the span name, last dotted part", () => {
-    expect(functionNameOf({ name: "get_weather" })).toBe("get_weather");
-    expect(functionNameOf({ name: "Agent.run" })).toBe("run");
-    expect(functionNameOf({ name: "pretty name", payload: { attributes: { "mlflow.spanFunctionName": "tools.lookup_order" } } })).toBe("lookup_order");
+  it("takes the function name (mlflow.spanFunctionName, from the UI) over the span name, last dotted part", () => {
+    expect(functionNameOf({ spanName: "get_weather" })).toBe("get_weather");
+    expect(functionNameOf({ spanName: "Agent.run" })).toBe("run");
+    expect(functionNameOf({ spanName: "pretty name", functionName: "tools.lookup_order" })).toBe("lookup_order");
   });
 
   it("prefers an exact function symbol from the workspace symbol provider", async () => {
