@@ -14,10 +14,7 @@ namespace TraceIde.VisualStudio.Core.Hosting;
 /// </summary>
 public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static readonly JsonSerializerOptions Json = ContractJson.Options;
 
     private readonly Func<HostStartInfo> _startInfo;
     private readonly RestartPolicy _policy;

@@ -16,15 +16,9 @@ public static class WebviewBootstrap
 
     public static string EntryUrl => $"https://{VirtualHost}/index.html";
 
-    private static readonly JsonSerializerOptions ViewJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>The bundle mounted as <paramref name="view"/> (the page reads `?view=` as it reads VS Code's `data-traceide-view`).</summary>
     public static string EntryUrlFor(TraceIde.Protocol.PanelView view) =>
-        $"{EntryUrl}?view={Uri.EscapeDataString(JsonSerializer.Serialize(view, ViewJson))}";
+        $"{EntryUrl}?view={Uri.EscapeDataString(JsonSerializer.Serialize(view, Rpc.ContractJson.Options))}";
 
     /// <summary>Only pages from the bundle may talk to the relay (WebMessageReceived checks e.Source against this).</summary>
     public static bool IsTrustedSource(string? source) =>
