@@ -180,7 +180,7 @@ export class App {
     this.sessionReady = this.loadSessionInfo();
     if (this.view.view === PanelViews.trace) {
       this.traces.element.hidden = true;
-      await this.viewer.open({ traceId: this.view.traceId! }, { spanId: this.view.spanId });
+      await this.openOwnTrace();
       return;
     }
     if (this.view.view === PanelViews.overview) {
@@ -192,11 +192,16 @@ export class App {
 
   async refresh(): Promise<void> {
     if (this.view.view === PanelViews.trace) {
-      await this.viewer.open({ traceId: this.view.traceId! }, { spanId: this.view.spanId });
+      await this.openOwnTrace();
       return;
     }
     const current = this.experimentSelect.value;
     await this.loadExperiments(current);
+  }
+
+  /** A trace tab's one trace, with the span it keeps selected. */
+  private openOwnTrace(): Promise<void> {
+    return this.viewer.open({ traceId: this.view.traceId! }, { spanId: this.view.spanId });
   }
 
   private keepView(view: PanelView): void {
