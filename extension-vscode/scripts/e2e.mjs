@@ -2,8 +2,8 @@
 // driven by playwright-core + Debian chromium. Workspace = a copy of the fixture app; `traceide.trackingUri`
 // = the MLflow replay server (tests/TraceIde.ReplayServer: a loopback server answering exactly as the
 // recorded MLflow 3.11.2 exchanges, Flask's 404 for anything else); `traceide.pageSize` = 10, the page
-// size of the recorded paged search, so the side panel pages through the recorded pages 1..5.
-// Steps: side panel lists the fixture traces → open a trace by ID (editor panel
+// size of the recorded paged search, so the Traces tree pages through the recorded pages 1..5.
+// Steps: the Traces tree lists the fixture traces, opens one per click → open a trace by ID (editor panel
 // shows its span tree) → jump to source (self-test command: the editor opens gen_traces.py at
 // `def get_weather`, also from Enter on the span) → kill the host (SIGKILL) → it comes back and the
 // panels reload → window reload: the trace panel is restored. Then, on the fixture store (the
@@ -255,23 +255,64 @@ try {
     return until("self-test result", async () => (existsSync(selfTestOut) ? JSON.parse(readFileSync(selfTestOut, "utf8")) : undefined), 30_000);
   }
 
-  // 1. The side panel (activity bar container) lists the fixture traces.
+  // The native side panel: the Traces tree (a VS Code tree view, not a web page) and the Runs view.
+  const viewPane = (name) => page.locator(".pane", { has: page.locator(".pane-header h3.title", { hasText: new RegExp(`^${name}$`, "i") }) });
+  const treeRows = () => viewPane("Traces").locator(".monaco-list-row");
+  // Trace rows carry "<name>, <OK|error|running>, <when · duration>" as their accessible label.
+  const traceRows = () => treeRows().and(page.locator('[aria-label*=", OK, "], [aria-label*=", error, "], [aria-label*=", running, "]'));
+  const treeMessage = () => viewPane("Traces").locator(".message").innerText().catch(() => "");
+
+  // 1. The Traces tree lists the fixture traces, a page of 10 (the recorded paged search) with "Load more…"
+  //    until the recorded pages 2..5 are in; a click opens a trace in an editor tab, so does ↓ + Enter.
   await runCommand("TraceIde: Focus on Traces View");
-  const side = await frameWith("side panel with trace rows", ".trace-row", async (f) => (await viewOf(f)) === "list", 45_000);
-  // Pages of 10 (the recorded paged search): scrolling to the end loads the recorded pages 2..5.
-  const countText = await until("all 43 traces paged in", async () => {
-    await side.locator(".trace-scroller").evaluate((el) => el.scrollTo(0, el.scrollHeight));
-    const t = await side.locator(".list-status").innerText();
-    return /^43 traces$/.test(t.trim()) ? t : undefined;
-  }, 45_000);
-  const rows = await side.locator(".trace-row[data-trace-id]").count();
-  check(rows >= 10, `side panel lists the fixture traces from the replayed MLflow server ("${countText}", ${rows} rows rendered)`);
-  const connection = await until("connection text", async () => {
-    const t = await side.locator(".connection").innerText();
-    return /Connecting/.test(t) ? undefined : t;
-  }, 15_000).catch(() => side.locator(".connection").innerText());
-  check(CONNECTION.test(connection), `side panel shows the connection from session/info ("${connection}")`);
+  await until("trace rows in the Traces tree", async () => (await traceRows().count()) >= 10, 45_000);
+  const sideWidth = Math.round((await page.locator("#workbench\\.parts\\.sidebar").boundingBox())?.width ?? 0);
   await page.screenshot({ path: join(out, "01-side-panel.png") });
+  const scrollTreeToEnd = async () => {
+    await viewPane("Traces").locator(".monaco-list").first().hover();
+    for (let i = 0; i < 8; i++) {
+      await page.mouse.wheel(0, 1000);
+      await sleep(100);
+    }
+    await sleep(300);
+  };
+  for (let i = 0; i < 10 && (await scrollTreeToEnd(), await treeRows().filter({ hasText: "Load more" }).count()) > 0; i++) {
+    const before = (await selfTest()).tree.loaded.length;
+    await scrollTreeToEnd();
+    await treeRows().filter({ hasText: "Load more" }).first().click();
+    await until("the next page", async () => (await selfTest()).tree.loaded.length > before, 20_000);
+  }
+  const treeState = await selfTest();
+  check(treeState.tree.loaded.length === 43 && new Set(treeState.tree.loaded).size === 43,
+    `the Traces tree (${sideWidth} px side bar) lists the fixture's 43 traces from the replayed MLflow server, a page at a time ("Load more…" ${treeState.tree.loaded.length})`);
+  // A click on TRACE's row (the recorded traces/get) opens it in a tab; from the keyboard, ↓/↑ to another
+  // recorded trace and Enter opens that one. The list is virtual: the keyboard brings a row into view.
+  const loaded = treeState.tree.loaded;
+  const rowIndex = (id) => loaded.indexOf(id) + 1; // row 0 is the experiment
+  const other = ["tr-53c53b15a817f13f193fafb19c24cbd9", "tr-1495e917c0db785344c92add15a9235b", "tr-64914d9595f4635a6a4dbb94ae92781e"] // recorded traces/get
+    .find((id) => loaded.includes(id));
+  check(rowIndex(TRACE) > 0 && !!other, `the tree holds ${TRACE} (row ${rowIndex(TRACE)}) and another recorded trace ${other} (row ${other ? rowIndex(other) : "-"})`);
+  await runCommand("TraceIde: Focus on Traces View");
+  await page.keyboard.press("Home");
+  for (let i = 0; i < rowIndex(TRACE); i++) await page.keyboard.press("ArrowDown");
+  const traceRow = treeRows().and(page.locator(`[data-index="${rowIndex(TRACE)}"]`));
+  const traceLabel = (await traceRow.getAttribute("aria-label")) ?? "";
+  await traceRow.click();
+  await frameWith("the clicked trace's span tree", ".span-row", async (f) => (await viewOf(f)) === "trace" && (await f.evaluate(() => document.body.dataset.traceideView ?? "")).includes(TRACE), 45_000);
+  check((await page.locator(".tabs-container .tab", { hasText: TRACE }).count()) === 1, `a click on a tree row ("${traceLabel.slice(0, 60)}") opened its trace in an editor tab`);
+  await runCommand("TraceIde: Focus on Traces View");
+  const steps = rowIndex(other) - rowIndex(TRACE);
+  for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? "ArrowDown" : "ArrowUp");
+  await page.keyboard.press("Enter");
+  await until("the other trace's tab, opened from the keyboard", async () => (await page.locator(".tabs-container .tab", { hasText: other }).count()) === 1, 20_000);
+  await runCommand("TraceIde: Focus on Traces View");
+  for (let i = 0; i < Math.abs(steps); i++) await page.keyboard.press(steps > 0 ? "ArrowUp" : "ArrowDown");
+  await traceRow.click();
+  await sleep(1000);
+  check((await page.locator(".tabs-container .tab", { hasText: TRACE }).count()) === 1 && (await page.locator(".tabs-container .tab", { hasText: other }).count()) === 1,
+    `${steps > 0 ? "↓" : "↑"}×${Math.abs(steps)} + Enter in the tree opened ${other}; clicking ${TRACE} again reuses its tab`);
+  await page.screenshot({ path: join(out, "01b-tree-opened-tabs.png") });
+  await runCommand("View: Close All Editors");
 
   // 2. Open a trace by ID from an editor selection (notes.txt holds the ID).
   await page.keyboard.press("Escape");
@@ -339,8 +380,8 @@ try {
   check(r2.traces === r1.traces, `restarted host answers (${r2.traces} traces)`);
   await runCommand("TraceIde: Focus on Traces View");
   const generation = (f) => f.evaluate(() => Number(document.body.dataset.generation)).catch(() => 0);
-  const side2 = await frameWith("side panel reloaded with trace rows", ".trace-row", async (f) => (await viewOf(f)) === "list" && (await generation(f)) >= 2, 45_000);
-  check((await side2.locator(".trace-row").count()) > 0, "side panel reloaded and lists traces again after the restart");
+  await until("the Traces tree filled again", async () => (await traceRows().count()) > 0, 45_000);
+  check(true, `the Traces tree lists traces again after the restart (${await traceRows().count()} rows in view)`);
   const tp2 = await frameWith("trace panel reloaded", ".span-row", async (f) => (await viewOf(f)) === "trace" && (await generation(f)) >= 2, 30_000);
   check((await tp2.locator(".span-row").count()) === spans, "the trace panel re-requested its trace from the new host");
   const keptAfterRestart = await until("the selected span after the restart", async () => ((await selectedSpan(tp2)).includes(SPAN) ? SPAN : undefined), 10_000)
@@ -418,25 +459,35 @@ try {
   check(afterReload === "quality LAST_7_DAYS", `after a window reload the Overview is restored with its Quality tab over the last 7 days (${afterReload})`);
   await page.screenshot({ path: join(out, "06a-overview-restored.png") });
 
-  // 6a''. One live mode: "TraceIde: Toggle Live Mode" turns on the side panel's own (its Live button), which keeps
-  //       the filter typed and the trace open, instead of reloading the panel.
+  // 6a''. One live mode, the Traces tree's: "TraceIde: Toggle Live Mode" keeps the filter and the open trace.
   await runCommand("TraceIde: Focus on Traces View");
-  const sideLive = await frameWith("the side panel on the fixture store", ".trace-row[data-trace-id]", async (f) => (await viewOf(f)) === "list", 45_000);
-  await sideLive.locator("input.search").fill("trace.status = 'OK'");
-  await sideLive.locator("input.search").press("Enter");
-  await until("the filtered list", async () => /^38 traces$/.test((await sideLive.locator(".list-status").innerText()).trim()), 30_000);
-  await sideLive.locator(".trace-row[data-trace-id]").first().click();
-  await sideLive.locator(".trace-viewer:not([hidden]) .span-row").first().waitFor({ timeout: 15_000 });
+  await until("the Traces tree on the fixture store", async () => (await traceRows().count()) > 0, 45_000);
+  await runCommand("TraceIde: Filter Traces…");
+  const filterInput = page.locator(".quick-input-widget input");
+  await filterInput.fill("trace.status = 'OK'");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Apply: trace.status = 'OK'" }).first().waitFor({ timeout: 10_000 });
+  await filterInput.press("Enter");
+  await until("the filter in the tree's message", async () => (await treeMessage()).includes("trace.status = 'OK'"), 20_000);
+  await until("the filtered rows", async () => (await traceRows().count()) > 0 && (await treeRows().and(page.locator('[aria-label*=", error, "]')).count()) === 0, 20_000);
+  const filteredFirst = (await selfTest()).tree.loaded[0];
+  await runCommand("TraceIde: Focus on Traces View");
+  await page.keyboard.press("Home");
+  await traceRows().first().click();
+  const liveTab = page.locator(".tabs-container .tab", { hasText: filteredFirst });
+  await until(`the tab of ${filteredFirst}`, async () => (await liveTab.count()) === 1, 20_000);
   await runCommand("TraceIde: Toggle Live Mode");
-  const pressed = await until("the panel's Live button pressed", async () => ((await sideLive.locator(".live-toggle").getAttribute("aria-pressed")) === "true" ? "true" : undefined), 15_000)
-    .catch(() => "false");
+  await until("live in the tree's message", async () => /· live/.test(await treeMessage()), 15_000).catch(async (e) => {
+    throw new Error(`${e.message}; message "${await treeMessage()}", tree ${JSON.stringify((await selfTest()).tree).slice(0, 300)}`);
+  });
   await sleep(6000); // a live poll (5 s) has run meanwhile
-  const keptFilter = await sideLive.locator("input.search").inputValue();
-  const stillOpen = await sideLive.locator(".trace-viewer:not([hidden]) .span-row").count();
-  check(pressed === "true" && keptFilter === "trace.status = 'OK'" && stillOpen > 0,
-    `Toggle Live Mode turns on the panel's own live mode and keeps the filter ("${keptFilter}") and the open trace (${stillOpen} span rows)`);
+  const liveState = await selfTest();
+  const liveTabs = await liveTab.count();
+  check(liveState.tree.live && liveState.tree.filter === "trace.status = 'OK'" && liveTabs === 1 && (await traceRows().count()) > 0,
+    `Toggle Live Mode turns on the tree's live mode and keeps the filter ("${liveState.tree.filter}"), the rows and the open trace (${liveTabs} tab)`);
+  await page.screenshot({ path: join(out, "06a-live-tree.png") });
   await runCommand("TraceIde: Toggle Live Mode");
-  await until("the panel's Live button released", async () => (await sideLive.locator(".live-toggle").getAttribute("aria-pressed")) === "false", 15_000);
+  await until("live off", async () => !/· live/.test(await treeMessage()), 15_000);
+  await runCommand("TraceIde: Clear Filter");
 
   // 6b. CodeLens above the traced functions ("N calls · p50 X ms · E errors" over the lens's last 7 days, which
   //     the host's clock, TRACEIDE_NOW = FIXTURE_NOW, puts on the fixtures' week): a click lands in the list of
@@ -514,6 +565,15 @@ try {
   const groups = await page.locator(".editor-group-container").count();
   check(groups === 2, `the run list and the trace panel share one group beside the notebook (${groups} editor groups)`);
   await page.screenshot({ path: join(out, "06-notebook-cells.png") });
+  // The Runs view lists each cell run with exactly its traces (the same ground truth).
+  const runsWanted = CELL_EXPECTED.map((ids, i) => ({ label: `cell ${i + 1} of cells.ipynb`, traces: [...ids].sort() })).filter((r) => r.traces.length);
+  const runsOf = (r) => JSON.stringify((r.runs ?? []).map((x) => ({ label: x.label, traces: [...x.traces].sort() })).sort((a, b) => a.label.localeCompare(b.label)));
+  check(runsOf(r3) === JSON.stringify(runsWanted), `the Runs view holds each cell run with its traces (${(r3.runs ?? []).map((x) => `${x.label}: ${x.traces.length}`).join(", ")})`);
+  await runCommand("TraceIde: Focus on Runs View");
+  const runRows = () => viewPane("Runs").locator(".monaco-list-row");
+  await until("the cell runs in the Runs view", async () => (await runRows().filter({ hasText: /cell \d of cells\.ipynb/ }).count()) === runsWanted.length, 20_000);
+  await page.screenshot({ path: join(out, "07-runs-view.png") });
+  await showNotebook();
 
   const traceTab = page.locator(".tabs-container .tab", { hasText: TRACE });
   // A middle click near the tab's left edge closes it: an inactive tab's close icon can be scrolled out of a
@@ -552,6 +612,22 @@ try {
       && JSON.stringify([...after.openTraces].sort()) === JSON.stringify(tracePanelsBefore) && (await page.locator(".tabs-container .tab").count()) === tabsBefore,
     "with the notebook display disabled, re-running the cells shows no counts and opens nothing");
   await page.screenshot({ path: join(out, "07-notebook-display-disabled.png") });
+
+  // 7c. A window reload keeps the Runs view's runs and the run list tab (with the same traces).
+  await sleep(3000); // VS Code saves the layout a moment after it changes (see 6a')
+  await page.reload();
+  await page.waitForSelector(".monaco-workbench .part.statusbar", { timeout: 60_000 });
+  await until("status bar: connected after the reload", async () => /TraceIde: mlflow\.db/.test(await statusText()), 60_000);
+  await runCommand("TraceIde: Focus on Runs View");
+  await until("the cell runs in the Runs view after the reload", async () => (await runRows().filter({ hasText: /cell \d of cells\.ipynb/ }).count()) === runsWanted.length, 30_000);
+  // A restored panel in a background tab is only deserialized when shown: show it.
+  await page.locator(".tabs-container .tab", { hasText: "cell 2 of cells.ipynb" }).first().click();
+  const runList = await frameWith("the run list tab restored", ".trace-row[data-trace-id]", async (f) => (await viewOf(f)) === "runList", 45_000);
+  const restoredRunIds = (await runList.locator(".trace-row[data-trace-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-trace-id")))).sort();
+  const r4 = await selfTest();
+  check(runsOf(r4) === JSON.stringify(runsWanted) && JSON.stringify(restoredRunIds) === JSON.stringify(CELL_EXPECTED[1]),
+    `after a window reload the Runs view still lists the ${runsWanted.length} cell runs and the run list tab shows cell 2's ${restoredRunIds.length} traces again`);
+  await page.screenshot({ path: join(out, "07c-runs-after-reload.png") });
 
   // 7b. High Contrast and High Contrast Light: the selected span row of a trace tab reads at WCAG AA (4.5:1)
   //     against what is really under it, in the theme's own colours.
@@ -598,16 +674,18 @@ try {
     return /not connected · retrying/.test(t) ? t : undefined;
   }, 60_000);
   await runCommand("TraceIde: Focus on Traces View");
-  const sideDown = await frameWith("the side panel without the old backend's rows", ".banner:not([hidden])",
-    async (f) => (await viewOf(f)) === "list" && (await f.locator(".trace-row[data-trace-id]").count()) === 0, 45_000);
-  const banner = (await sideDown.locator(".banner").innerText()).replace(/\s+/g, " ");
-  check(banner.includes(String(downPort)), `an unreachable server: "${downStatus.trim()}", the side panel shows no old rows and says "${banner.slice(0, 120)}"`);
+  const banner = await until("the tree's error and Retry, no old rows", async () => {
+    const m = (await treeMessage()).replace(/\s+/g, " ");
+    const retry = await treeRows().filter({ hasText: "Retry Now" }).count();
+    return m.includes(String(downPort)) && retry > 0 && (await traceRows().count()) === 0 ? m : undefined;
+  }, 45_000);
+  check(true, `an unreachable server: "${downStatus.trim()}", the Traces tree shows no old rows, a Retry button and "${banner.slice(0, 120)}"`);
   await page.screenshot({ path: join(out, "08-server-down.png") });
   const back = spawn("dotnet", [replayDll, "--port", String(downPort)], { stdio: ["pipe", "pipe", "pipe"] });
   try {
     await until("status bar: connected by itself once the server answers", async () => new RegExp(`TraceIde: http://127\\.0\\.0\\.1:${downPort}`).test(await statusText()), 90_000);
-    const sideBack = await frameWith("the side panel lists traces again", ".trace-row[data-trace-id]", async (f) => (await viewOf(f)) === "list", 45_000);
-    check((await sideBack.locator(".trace-row[data-trace-id]").count()) > 0, "when the server comes up, the host reconnects by itself and the side panel lists its traces");
+    await until("the Traces tree lists traces again", async () => (await traceRows().count()) > 0, 45_000);
+    check(true, `when the server comes up, the host reconnects by itself and the Traces tree lists its traces (${await traceRows().count()} rows in view)`);
     await page.screenshot({ path: join(out, "08-server-back.png") });
   } finally {
     back.kill();

@@ -5,6 +5,7 @@ import { errorMessage, type HostProcess } from "./hostProcess";
 import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config } from "./hostSetup";
 import { redact } from "./relay";
 import type { TraceLists } from "./traceLists";
+import { TRACE_TREE_ID, type TraceTree } from "./traceTree";
 import { findTraceId, type Webviews } from "./webviews";
 
 export interface CommandDeps {
@@ -13,49 +14,56 @@ export interface CommandDeps {
   lists: TraceLists;
   output: vscode.OutputChannel;
   goToSource(args?: { traceId?: string; spanId?: string; name?: string }): Promise<unknown>;
+  tree: () => TraceTree;
 }
+
+/** Shows a failed command's error (credentials redacted) instead of letting it vanish. */
+export const withErrors = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => async (...args: A) => {
+  try {
+    return await fn(...args);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`TraceIde: ${redact(errorMessage(err))}`);
+    return undefined;
+  }
+};
 
 export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): void {
   const { h, webviews, lists, output } = deps;
   const secrets = context.secrets;
-  const withErrors = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => async (...args: A) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      void vscode.window.showErrorMessage(`TraceIde: ${redact(errorMessage(err))}`);
-      return undefined;
-    }
-  };
   const target = () => (vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
 
   const reg = (id: string, fn: (...args: any[]) => Promise<unknown>) => context.subscriptions.push(vscode.commands.registerCommand(id, withErrors(fn)));
+  const connectServer = async () => {
+    const c = config();
+    const uri = await vscode.window.showInputBox({
+      prompt: "MLflow tracking server URL (no credentials in the URL)",
+      value: c.get<string>("trackingUri") || "http://127.0.0.1:5000",
+      validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v.trim()) ? (/\/\/[^/]*@/.test(v) ? "Put credentials in 'Password or token', not in the URL" : undefined) : "http:// or https:// URL"),
+    });
+    if (uri === undefined) return;
+    await c.update("trackingUri", uri.trim(), target());
+  };
+  const openStore = async () => {
+    const c = config();
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "MLflow store": ["db"] }, openLabel: "Use this store" });
+    const file = files?.[0]?.fsPath ?? (await vscode.window.showInputBox({ prompt: "Path to mlflow.db" }));
+    if (!file) return;
+    await c.update("store", file, target());
+    await c.update("trackingUri", "", target());
+  };
+  reg("traceide.connectServer", connectServer);
+  reg("traceide.openStore", openStore);
   reg("traceide.connect", async () => {
     const c = config();
     const pick = await vscode.window.showQuickPick(
       [
-        { label: "$(globe) MLflow tracking server…", description: c.get<string>("trackingUri") || "", choice: "server" as const },
-        { label: "$(database) Local store (mlflow.db)…", description: c.get<string>("store") || "", choice: "store" as const },
-        { label: "$(key) Password or token…", description: "kept in SecretStorage", choice: "secret" as const },
+        { label: "$(globe) MLflow tracking server…", description: c.get<string>("trackingUri") || "", run: connectServer },
+        { label: "$(database) Local store (mlflow.db)…", description: c.get<string>("store") || "", run: openStore },
+        { label: "$(key) Password or token…", description: "kept in SecretStorage", run: () => vscode.commands.executeCommand("traceide.setToken") },
       ],
       { placeHolder: "Where are the traces?" },
     );
-    if (!pick) return;
-    if (pick.choice === "secret") return vscode.commands.executeCommand("traceide.setToken");
-    if (pick.choice === "server") {
-      const uri = await vscode.window.showInputBox({
-        prompt: "MLflow tracking server URL (no credentials in the URL)",
-        value: c.get<string>("trackingUri") || "http://127.0.0.1:5000",
-        validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v.trim()) ? (/\/\/[^/]*@/.test(v) ? "Put credentials in 'Password or token', not in the URL" : undefined) : "http:// or https:// URL"),
-      });
-      if (uri === undefined) return;
-      await c.update("trackingUri", uri.trim(), target());
-    } else {
-      const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "MLflow store": ["db"] }, openLabel: "Use this store" });
-      const file = files?.[0]?.fsPath ?? (await vscode.window.showInputBox({ prompt: "Path to mlflow.db" }));
-      if (!file) return;
-      await c.update("store", file, target());
-      await c.update("trackingUri", "", target());
-    }
+    await pick?.run();
   });
   reg("traceide.setToken", async () => {
     const kind = await vscode.window.showQuickPick(["Token (MLFLOW_TRACKING_TOKEN)", "Username and password", "Forget stored credentials"], { placeHolder: "Tracking server credentials (SecretStorage)" });
@@ -127,11 +135,19 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     const range = typeof args.startTimeMs === "number" ? { startTimeMs: args.startTimeMs, endTimeMs: args.endTimeMs } : undefined;
     await traceList(args.experimentIds?.length ? args.experimentIds : await lists.currentExperimentIds(), `span.name = ${quoted}`, `spans named ${name}`, range);
   });
-  reg("traceide.refresh", async () => webviews().reloadAll());
+  reg("traceide.refresh", async () => {
+    deps.tree().model.reset();
+    webviews().reloadAll();
+  });
   reg("traceide.openOverview", async () => webviews().openOverview());
-  // The one live mode is the list's own (its Live button shows whether it is on).
+  reg("traceide.openTraceListTab", async () => webviews().openListTab());
+  // Live mode of what the user looks at: the trace list tab's own when it is active, else the Traces tree's.
   reg("traceide.toggleLive", async () => {
-    if (!(await webviews().toggleSideLive())) void vscode.window.showInformationMessage("TraceIde: open the TraceIde panel to use live mode.");
+    if (webviews().toggleListTabLive()) return;
+    const tree = deps.tree();
+    await tree.model.setLive(!tree.model.isLive);
+    output.appendLine(`live mode ${tree.model.isLive ? "on" : "off"} in the Traces tree`);
+    await vscode.commands.executeCommand(`${TRACE_TREE_ID}.focus`);
   });
   reg("traceide.restartHost", async () => h.restart());
   reg("traceide.showLog", async () => output.show(true));
@@ -159,6 +175,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
         }
         void h.restart();
       } else if (e.affectsConfiguration("traceide.experiment") || e.affectsConfiguration("traceide.pageSize")) {
+        deps.tree().model.reset();
         webviews().reloadAll();
       }
     }),

@@ -6,14 +6,17 @@ import type { HostProcess } from "./hostProcess";
 import { config, createHost } from "./hostSetup";
 import { redact, type RelayHost } from "./relay";
 import { registerCodeLinks } from "./codeLinks";
-import { registerCommands } from "./commands";
+import { registerCommands, withErrors } from "./commands";
 import { ideHandlers, openBest } from "./ideHandlers";
 import { vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
 import { registerSelfTest } from "./selfTest";
 import { createStatusBar } from "./statusBar";
 import { TraceLists } from "./traceLists";
-import { SIDE_VIEW_ID, Webviews } from "./webviews";
+import { RunHistory, asSummaries } from "./runHistory";
+import { RunsView } from "./runsView";
+import { TRACE_TREE_ID, TraceTree } from "./traceTree";
+import { Webviews } from "./webviews";
 
 let host: HostProcess | undefined;
 
@@ -43,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const surface = vscodeIdeSurface({
     openTrace: (traceId, spanId) => webviews.openTrace(traceId, true, false, spanId),
     openOverview: (experimentIds) => webviews.openOverview(experimentIds),
-    revealPanel: async () => void (await vscode.commands.executeCommand(`${SIDE_VIEW_ID}.focus`)),
+    revealPanel: async () => void (await vscode.commands.executeCommand(`${TRACE_TREE_ID}.focus`)),
   });
   const ide = ideHandlers(surface, { request: (method, params) => h.request(method, params) });
   /** Opens a span's code (Enter in the UI, the command, the e2e's self-test); undefined when nothing opened. */
@@ -63,8 +66,31 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     return r.opened && r.path && r.line ? { path: r.path, line: r.line } : undefined;
   };
-  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks });
+  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks, state: context.workspaceState });
   context.subscriptions.push(webviews);
+
+  // ---- the side bar: the Traces tree and the Runs view -----------------------------------------
+  const tree = new TraceTree({
+    host: { request: (method, params) => h.request(method, params), onNotification: (l) => h.onNotification(l) },
+    options: {
+      pageSize: () => config().get<number>("pageSize") ?? 100,
+      pinnedExperiment: () => config().get<string>("experiment"),
+      now: () => h.clock.now(),
+      pollIntervalMs: () => Math.max(1, config().get<number>("pollIntervalSeconds") ?? 5) * 1000,
+    },
+    openTrace: (traceId, beside) => webviews.openTrace(traceId, beside),
+    openOverview: (experimentIds) => webviews.openOverview(experimentIds),
+    capabilities: () => h.current.info?.capabilities,
+  });
+  context.subscriptions.push(tree);
+  tree.register(context, withErrors);
+  const history = new RunHistory(context.workspaceState);
+  new RunsView({
+    history,
+    now: () => h.clock.now(),
+    openTrace: (traceId) => webviews.openTrace(traceId, true),
+    openList: (title, run) => webviews.openTraceList(title, asSummaries(run)),
+  }).register(context);
 
   // Panels show the backend as it is now: reloaded when the host (re)connects, and once when it loses its
   // backend (a server that refuses, a bad store), so no panel goes on showing the old backend's rows.
@@ -73,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     h.onDidChange((s) => {
       renderStatus();
+      tree.onHostStatus(s);
       if (s.state === "running") {
         if (everRan) webviews.reloadAll();
         everRan = true;
@@ -84,8 +111,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   renderStatus();
+  tree.onHostStatus(h.current);
 
-  registerCommands(context, { h, webviews: () => webviews, lists, output, goToSource });
+  registerCommands(context, { h, webviews: () => webviews, lists, output, goToSource, tree: () => tree });
 
   // ---- the traces a notebook cell, debug session or terminal command just made ------------------
   const runTraces = new RunTraces({
@@ -101,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return configured.length ? configured : lists.currentExperimentIds();
     },
     state: context.workspaceState,
+    history,
     pollIntervalMs: () => Math.max(200, config().get<number>("runTraces.pollIntervalMs") ?? 1000),
   });
   registerRunTraces(context, runTraces, {
@@ -109,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   registerCodeLinks(context, h, lists.currentExperimentIds);
-  if (process.env.TRACEIDE_SELFTEST_OUT) registerSelfTest(context, { h, lists, webviews: () => webviews, runTraces, goToSource });
+  if (process.env.TRACEIDE_SELFTEST_OUT) registerSelfTest(context, { h, lists, webviews: () => webviews, runTraces, goToSource, tree, history });
 
   void h.start();
 }

@@ -5,6 +5,7 @@
 // "3 traces". The notebook display can be switched off per workspace (like MLflow's
 // `mlflow.tracing.disable_notebook_display()`).
 import * as vscode from "vscode";
+import { type RunKind, type RunHistory } from "./runHistory";
 import type {
   TraceSummary,
   TracesChangedParams,
@@ -41,6 +42,8 @@ export interface RunTracesDeps {
   state: { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> };
   pollIntervalMs?(): number;
   now?(): number;
+  /** Where finished runs with traces are kept (the Runs view). */
+  history?: RunHistory;
   /** A run's live tail stops after this long even without an end (a cell whose end VS Code never reports). */
   maxLiveMs?: number;
 }
@@ -155,19 +158,25 @@ export class RunTraces implements vscode.Disposable {
     return run;
   }
 
-  /** A run ended: stop following it and read its window; undefined when the host could not answer. */
-  async finish(key: string, startMs: number | undefined, endMs = this.now()): Promise<TracesWindowResult | undefined> {
+  /**
+   * A run ended: stop following it and read its window; undefined when the host could not answer. A run
+   * with traces goes into the history (the Runs view) as `label`.
+   */
+  async finish(key: string, startMs: number | undefined, endMs = this.now(), label?: string): Promise<TracesWindowResult | undefined> {
     const run = await this.stop(key);
     const from = startMs ?? run?.startMs;
     if (from === undefined) return undefined;
+    let result: TracesWindowResult;
     try {
       const experimentIds = await this.deps.experimentIds();
       if (!experimentIds.length) return undefined;
-      return await this.deps.host.request<TracesWindowResult>("traces/window", { experimentIds, startTimeMs: from, endTimeMs: endMs });
+      result = await this.deps.host.request<TracesWindowResult>("traces/window", { experimentIds, startTimeMs: from, endTimeMs: endMs });
     } catch (err) {
       this.deps.ui.log(`traces of ${key} unavailable: ${messageOf(err)}`);
       return undefined;
     }
+    if (label) await this.deps.history?.add(key.split(":")[0] as RunKind, label, from, endMs, result);
+    return result;
   }
 
   /** Traces seen live so far for a running run (oldest first), or undefined. */
@@ -192,7 +201,7 @@ export class RunTraces implements vscode.Disposable {
    * A cell's execution summary changed. Without timing it has just started (VS Code records the
    * timing when it ends): follow it live. With timing it ended: show its window's traces.
    */
-  async onCellExecution(cellKey: string, summary: CellExecution | undefined): Promise<void> {
+  async onCellExecution(cellKey: string, summary: CellExecution | undefined, label?: string): Promise<void> {
     if (!this.notebookDisplay || !summary) return;
     const key = `cell:${cellKey}`;
     if (!summary.timing) {
@@ -201,11 +210,11 @@ export class RunTraces implements vscode.Disposable {
       return;
     }
     const { startTime, endTime } = summary.timing;
-    const result = await this.finish(key, startTime, endTime);
+    const result = await this.finish(key, startTime, endTime, label);
     if (!result || !this.notebookDisplay) return;
     this.cells.set(cellKey, result.traces);
     this.changed.fire();
-    this.show(`Cell traces (${countLabel(result.traces.length)})`, result.traces);
+    this.show(`${label ?? "Cell"} — ${countLabel(result.traces.length)}`, result.traces);
   }
 
   /** The traces of a cell: live while it runs, else its last execution's; undefined when none known. */
@@ -229,16 +238,16 @@ export class RunTraces implements vscode.Disposable {
 
   openCell(cellKey: string): void {
     const traces = this.cellTraces(cellKey);
-    if (traces?.length) this.show(`Cell traces (${countLabel(traces.length)})`, traces);
+    if (traces?.length) this.show(`Cell — ${countLabel(traces.length)}`, traces);
   }
 
   // ---- debug sessions and terminal commands -----------------------------------------------------
 
   /** A debug session or a shell command ended: "This run made 12 traces (2 errors) — <what>" with Open. */
   async onRunEnded(key: string, what: string, startMs?: number): Promise<void> {
-    const result = await this.finish(key, startMs);
+    const result = await this.finish(key, startMs, undefined, what);
     if (!result?.traces.length) return; // a command that traced nothing is not worth a notification
-    if (await this.deps.ui.announce(describeRun(result, what))) this.show(`Run traces (${countLabel(result.traces.length)})`, result.traces);
+    if (await this.deps.ui.announce(describeRun(result, what))) this.show(`${what} — ${countLabel(result.traces.length)}`, result.traces);
   }
 
   private show(title: string, traces: TraceSummary[]): void {
@@ -266,7 +275,8 @@ export function registerRunTraces(context: vscode.ExtensionContext, runs: RunTra
     runs,
     vscode.workspace.onDidChangeNotebookDocument((e) => {
       for (const change of e.cellChanges) {
-        if (change.executionSummary !== undefined) void runs.onCellExecution(cellKey(change.cell), change.executionSummary);
+        const label = `cell ${change.cell.index + 1} of ${e.notebook.uri.path.split("/").pop()}`;
+        if (change.executionSummary !== undefined) void runs.onCellExecution(cellKey(change.cell), change.executionSummary, label);
       }
     }),
     vscode.notebooks.registerNotebookCellStatusBarItemProvider("*", {
@@ -291,8 +301,9 @@ export function registerRunTraces(context: vscode.ExtensionContext, runs: RunTra
       await runs.setNotebookDisplay(true);
       void vscode.window.showInformationMessage("TraceIde: notebook display on for this workspace.");
     }),
+    // A child session (a subprocess, a compound's part) runs inside its parent's run: counted once, by the parent.
     vscode.debug.onDidStartDebugSession((s) => {
-      if (enabled.debug()) void runs.start(`debug:${s.id}`);
+      if (enabled.debug() && !s.parentSession) void runs.start(`debug:${s.id}`);
     }),
     vscode.debug.onDidTerminateDebugSession((s) => {
       void runs.onRunEnded(`debug:${s.id}`, `debug session '${s.name}'`);

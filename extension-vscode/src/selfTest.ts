@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 import type { TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
 import { errorMessage, type HostProcess } from "./hostProcess";
+import type { RunHistory } from "./runHistory";
 import type { RunTraces } from "./runTraces";
+import type { TraceTree } from "./traceTree";
 import { TEST_CONTROLLER_ID, registerTestNotebookController } from "./testNotebookController";
 import type { TraceLists } from "./traceLists";
 import type { Webviews } from "./webviews";
@@ -14,11 +16,13 @@ export interface SelfTestDeps {
   lists: TraceLists;
   webviews: () => Webviews;
   runTraces: RunTraces;
+  tree: TraceTree;
+  history: RunHistory;
   goToSource(args: { traceId: string; spanId: string }): Promise<unknown>;
 }
 
 export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTestDeps): void {
-  const { h, lists, webviews, runTraces, goToSource } = deps;
+  const { h, lists, webviews, runTraces, goToSource, tree, history } = deps;
   const selfTestOut = process.env.TRACEIDE_SELFTEST_OUT;
   if (selfTestOut) {
     void vscode.commands.executeCommand("setContext", "traceide.selfTest", true);
@@ -55,6 +59,9 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
         result.openTraces = webviews().openTraceIds;
         result.runListTraces = webviews().runListTraceIds;
         result.notebookDisplay = runTraces.notebookDisplay;
+        const primary = tree.model.primaryExperimentId;
+        result.tree = { primary, loaded: primary ? tree.model.loaded(primary).map((t) => t.traceId) : [], filter: tree.model.filterSummary, live: tree.model.isLive, error: tree.model.error };
+        result.runs = history.list().map((r) => ({ label: r.label, kind: r.kind, traces: r.traces.map((t) => t.traceId) }));
         // Not the active editor: a cell's trace panel may have taken the focus.
         const nb = vscode.window.activeNotebookEditor?.notebook ?? vscode.workspace.notebookDocuments.find((d) => d.notebookType === "jupyter-notebook");
         if (nb) {

@@ -1,5 +1,5 @@
-// The web UI (webview/dist copied to media/) inside VS Code: the side panel (webview view) and
-// editor-area panels (one per trace, plus the overview and a run's traces), each with its own Relay to the host.
+// The web UI (webview/dist copied to media/) inside VS Code, in editor tabs only (the side panel is a native tree,
+// traceTree.ts): one tab per trace, the Overview, the full trace list, and a run's traces, each with its own Relay.
 // Each page is told which view to mount as (the contract's PanelView, in `data-traceide-view`); it keeps that view,
 // with its selection, in its webview state, which the panel serializers read back after a window reload.
 // Our own HTML: strict CSP with a nonce, asWebviewUri for main.js / main.css.
@@ -9,10 +9,11 @@ import type { IdeHandler } from "./ideHandlers";
 import { Relay, type RelayHooks, type RelayHost } from "./relay";
 import { VIEW_KEY, parsePanelView } from "../../webview/src/panel-view";
 
-export const SIDE_VIEW_ID = "traceide.traces";
 export const TRACE_PANEL_TYPE = "traceide.trace";
 export const OVERVIEW_PANEL_TYPE = "traceide.overview";
 export const RUN_LIST_PANEL_TYPE = "traceide.runTraces";
+export const LIST_PANEL_TYPE = "traceide.list";
+const RUN_LIST_STATE_KEY = "traceide.runList";
 const TRACE_ID = /\btr-[0-9a-f]{8,64}\b/i;
 
 function nonce(): string {
@@ -103,20 +104,23 @@ export interface WebviewDeps {
   extensionUri: vscode.Uri;
   host: RelayHost;
   ide: Record<string, IdeHandler>;
-  /** Hooks for the side panel and the overview (page size, pinned experiment, live mode's last search). */
+  /** Hooks for the trace list tab and the Overview (page size, pinned experiment, the last search). */
   listHooks: RelayHooks;
+  /** Workspace memory: the run list tab's traces, so that it comes back after a window reload. */
+  state?: { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> };
 }
 
-export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
-  private side: HostedWebview | undefined;
+type Tab = { panel: vscode.WebviewPanel; hosted: HostedWebview };
+
+export class Webviews implements vscode.Disposable {
   private readonly traces = new Map<string, { panel: vscode.WebviewPanel; hosted: HostedWebview }>();
-  private overview: { panel: vscode.WebviewPanel; hosted: HostedWebview } | undefined;
+  private overview: Tab | undefined;
+  private list: Tab | undefined;
   private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: WebviewDeps) {
     this.disposables.push(
-      vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, this, { webviewOptions: { retainContextWhenHidden: true } }),
       vscode.window.registerWebviewPanelSerializer(TRACE_PANEL_TYPE, {
         deserializeWebviewPanel: async (panel, state) => {
           const kept = keptView(state);
@@ -131,16 +135,16 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
           this.adoptOverview(panel, kept?.view === PanelViews.overview ? kept : { view: PanelViews.overview });
         },
       }),
+      vscode.window.registerWebviewPanelSerializer(LIST_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.adoptList(panel) }),
+      // A run's list comes back after a window reload with the traces it last showed.
+      vscode.window.registerWebviewPanelSerializer(RUN_LIST_PANEL_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          const kept = this.deps.state?.get<{ title?: unknown; traces?: unknown }>(RUN_LIST_STATE_KEY);
+          if (kept && typeof kept.title === "string" && Array.isArray(kept.traces)) this.adoptRunList(panel, kept.title, kept.traces as TraceSummary[]);
+          else panel.dispose();
+        },
+      }),
     );
-  }
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.side?.dispose();
-    this.side = new HostedWebview(view.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
-    view.onDidDispose(() => {
-      this.side?.dispose();
-      this.side = undefined;
-    });
   }
 
   /**
@@ -202,6 +206,30 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
     return panel;
   }
 
+  /** The web UI's full trace list (columns, filters, bulk actions) in a tab of its own. */
+  openListTab(): vscode.WebviewPanel {
+    if (this.list) {
+      this.list.panel.reveal();
+      return this.list.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(LIST_PANEL_TYPE, "TraceIde Traces", vscode.ViewColumn.Active, {
+      ...webviewOptions(this.deps.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    this.adoptList(panel);
+    return panel;
+  }
+
+  private adoptList(panel: vscode.WebviewPanel): void {
+    panel.title = "TraceIde Traces";
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
+    this.list = { panel, hosted };
+    panel.onDidDispose(() => {
+      hosted.dispose();
+      if (this.list?.panel === panel) this.list = undefined;
+    });
+  }
+
   private adoptOverview(panel: vscode.WebviewPanel, view: PanelView): void {
     panel.title = "TraceIde Overview";
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, this.deps.listHooks);
@@ -217,6 +245,7 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
    * the editor. One panel, reused: its relay answers `traces/search` with exactly these traces.
    */
   openTraceList(title: string, traces: TraceSummary[]): vscode.WebviewPanel {
+    void this.deps.state?.update(RUN_LIST_STATE_KEY, { title, traces });
     if (this.runList) {
       this.runList.traces = traces;
       this.runList.panel.title = title;
@@ -228,16 +257,22 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
       ...webviewOptions(this.deps.extensionUri),
       retainContextWhenHidden: true,
     });
-    const state = { traces };
+    this.adoptRunList(panel, title, traces);
+    return panel;
+  }
+
+  private adoptRunList(panel: vscode.WebviewPanel, title: string, traces: TraceSummary[]): void {
+    panel.title = title;
+    const tracesNow = () => this.runList?.traces ?? traces;
     const hooks: RelayHooks = {
       intercept: (method, params) => {
         if (method !== "traces/search") return undefined;
         if ((params as { pageToken?: string } | null)?.pageToken) return Promise.resolve({ traces: [], nextPageToken: null });
-        return Promise.resolve({ traces: this.runList?.traces ?? state.traces, nextPageToken: null });
+        return Promise.resolve({ traces: tracesNow(), nextPageToken: null });
       },
       result: (method, _params, result) => {
         if (method !== "experiments/list" || !result || typeof result !== "object") return result;
-        const wanted = new Set((this.runList?.traces ?? state.traces).map((t) => t.experimentId));
+        const wanted = new Set(tracesNow().map((t) => t.experimentId));
         const only = ((result as { experiments: Experiment[] }).experiments ?? []).filter((x) => wanted.has(x.experimentId));
         return only.length ? { ...(result as object), experiments: only } : result;
       },
@@ -248,7 +283,6 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
       hosted.dispose();
       if (this.runList?.panel === panel) this.runList = undefined;
     });
-    return panel;
   }
 
   /** The trace IDs the run list panel shows (tests). */
@@ -261,26 +295,25 @@ export class Webviews implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   /**
-   * "TraceIde: Toggle Live Mode": the side panel's own live mode (`ui/toggleLive`), which keeps the filter, the
-   * selection and the open trace. Shows the side panel first; false when there is none to tell.
+   * "TraceIde: Toggle Live Mode" while the trace list tab is the active editor: its own live mode
+   * (`ui/toggleLive`, which keeps its filter, selection and open trace); false when it is not active.
    */
-  async toggleSideLive(): Promise<boolean> {
-    if (!this.side) await vscode.commands.executeCommand(`${SIDE_VIEW_ID}.focus`);
-    if (!this.side) return false;
-    this.side.notify(UiMethods.toggleLive);
+  toggleListTabLive(): boolean {
+    if (!this.list?.panel.active) return false;
+    this.list.hosted.notify(UiMethods.toggleLive);
     return true;
   }
 
   /** Every webview re-requests its state (after a host restart or a settings change). */
   reloadAll(): void {
-    this.side?.reload();
+    this.list?.hosted.reload();
     this.overview?.hosted.reload();
     this.runList?.hosted.reload();
     for (const t of this.traces.values()) t.hosted.reload();
   }
 
   dispose(): void {
-    this.side?.dispose();
+    this.list?.hosted.dispose();
     this.overview?.hosted.dispose();
     this.runList?.hosted.dispose();
     for (const t of this.traces.values()) t.hosted.dispose();
