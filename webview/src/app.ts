@@ -26,7 +26,7 @@ export interface AppOptions {
   /** "ide" when running in a VS Code / Visual Studio webview (enables the jump-to-source hook). */
   mode?: "ide" | "browser";
   chart?: ChartFactory;
-  /** Where the column choice is kept: vscode getState/setState in a webview, localStorage in a browser. */
+  /** Where the column choice and the viewer's splitter are kept: vscode getState/setState in a webview, localStorage in a browser. */
   settings?: SettingsStore;
   /** "Now" for time filters and Overview ranges; by default the host's clock (see clock.ts). */
   now?: OverviewOptions["now"];
@@ -67,7 +67,7 @@ export class App {
     const listLike = this.view.view === PanelViews.list || this.view.view === PanelViews.runList;
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 
-    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser", standalone: this.view.view === PanelViews.trace, openInTab: options.mode === "ide" && listLike });
+    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser", standalone: this.view.view === PanelViews.trace, openInTab: options.mode === "ide" && listLike, settings: options.settings });
     this.viewer.onSelect = (spanId) => {
       if (this.view.view === PanelViews.trace) this.keepView({ ...this.view, spanId });
     };

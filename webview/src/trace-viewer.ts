@@ -11,6 +11,8 @@ import { VirtualList } from "./virtual";
 import { stateBadge } from "./traces-view";
 import { markdownRenderer, type MarkdownRenderer } from "./markdown";
 import { formatNumber } from "./format";
+import { Splitter } from "./splitter";
+import type { SettingsStore } from "./traces-logic";
 
 export const SPAN_ROW_HEIGHT = 24;
 
@@ -352,6 +354,7 @@ export class TraceViewer {
   private readonly detail: HTMLElement;
   private readonly message: HTMLElement;
   private readonly list: VirtualList;
+  readonly splitter: Splitter;
 
   private trace: TracesGetResult | null = null;
   private tree: SpanTree | null = null;
@@ -376,7 +379,7 @@ export class TraceViewer {
 
   constructor(
     private readonly transport: Transport,
-    options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer; standalone?: boolean; openInTab?: boolean } = {},
+    options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer; standalone?: boolean; openInTab?: boolean; settings?: SettingsStore } = {},
   ) {
     this.md = options.markdown ?? markdownRenderer(transport);
     this.mode = options.mode ?? "browser";
@@ -403,13 +406,16 @@ export class TraceViewer {
     this.treeScroller.addEventListener("keydown", (e) => this.onTreeKey(e));
     this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
     this.message = h("div", { class: "viewer-message", hidden: true });
+    const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller));
+    this.splitter = new Splitter(split, options.settings);
+    split.append(this.splitter.element, this.detail);
 
     this.element = h(
       "section",
       { class: "trace-viewer", hidden: true, "aria-label": "Trace viewer" },
       h("div", { class: "viewer-bar" }, this.title, this.findInput, copy, inTab, close),
       this.message,
-      h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller), this.detail),
+      split,
     );
     this.element.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
