@@ -223,6 +223,13 @@ export function renderEvents(events: SpanEvent[], openFrame?: FrameOpener): HTML
   );
 }
 
+/** Text kept to one line and cut with an ellipsis (styles.css), the whole of it in the tooltip. */
+function oneLine(cls: string, ...content: (HTMLElement | string)[]): HTMLElement {
+  const el = h("span", { class: `one-line ${cls}` }, ...content);
+  el.title = el.textContent ?? "";
+  return el;
+}
+
 export function renderAssessments(assessments: Assessment[], spanId: string | null, md?: MarkdownRenderer): HTMLElement {
   if (assessments.length === 0) return h("div", { class: "muted" }, "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
   return h(
@@ -236,10 +243,10 @@ export function renderAssessments(assessments: Assessment[], spanId: string | nu
         h(
           "tr",
           { class: `${a.valid ? "" : "overridden"}${a.spanId && a.spanId === spanId ? " this-span" : ""}` },
-          h("td", {}, a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.spanId ? h("span", { class: "muted" }, ` · span ${a.spanId}`) : null),
+          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.spanId ? h("span", { class: "muted" }, ` · span ${a.spanId}`) : "")),
           h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
           h("td", { class: "rationale" }, a.rationale ? (md ? md(a.rationale) : a.rationale) : ""),
-          h("td", {}, [a.sourceType, a.sourceId].filter(Boolean).join(" · ")),
+          h("td", { class: "assessment-source" }, oneLine("muted", [a.sourceType, a.sourceId].filter(Boolean).join(" · "))),
         ),
       ),
     ),

@@ -265,6 +265,16 @@ describe("span tree", () => {
     const text = viewer.element.querySelector(".assessments")!.textContent!;
     for (const s of ["correctness", "true", "matches the docs", "LLM_JUDGE"]) expect(text).toContain(s);
   });
+
+  it("puts an assessment's whole name and source in their tooltips (styles.css cuts them to one line; the e2e measures it)", () => {
+    const viewer = new TraceViewer(new FakeTransport({}));
+    document.body.appendChild(viewer.element);
+    const name = "retrieval_groundedness_against_the_product_catalogue";
+    viewer.show(traceResult(spans, { assessments: [{ assessmentId: "a1", name, kind: "feedback", value: "yes", rationale: "because ".repeat(200), sourceType: "LLM_JUDGE", sourceId: "openai:/gpt-4o-mini", valid: true, metadata: {} }] }));
+    const nameCell = viewer.element.querySelector(".assessments td.assessment-name .one-line")!;
+    expect(nameCell.getAttribute("title")).toBe(`${name} feedback`);
+    expect(viewer.element.querySelector(".assessments td.assessment-source .one-line")!.getAttribute("title")).toBe("LLM_JUDGE · openai:/gpt-4o-mini");
+  });
 });
 
 describe("app", () => {
