@@ -223,6 +223,19 @@ export function renderEvents(events: SpanEvent[], openFrame?: FrameOpener): HTML
   );
 }
 
+/** Whether an assessment judges the whole trace: logged without a span, or on a span this trace does not have. */
+export function isTraceLevel(a: Assessment, hasSpan: (id: string) => boolean): boolean {
+  return !a.spanId || !hasSpan(a.spanId);
+}
+
+/**
+ * The assessments a span's detail shows: those on that span, and on a root span the trace's own, so that a
+ * trace-level judgement is not repeated under every span.
+ */
+export function assessmentsOfSpan(assessments: readonly Assessment[], spanId: string, isRoot: boolean, hasSpan: (id: string) => boolean): Assessment[] {
+  return assessments.filter((a) => (isTraceLevel(a, hasSpan) ? isRoot : a.spanId === spanId));
+}
+
 /** Text kept to one line and cut with an ellipsis (styles.css), the whole of it in the tooltip. */
 function oneLine(cls: string, ...content: (HTMLElement | string)[]): HTMLElement {
   const el = h("span", { class: `one-line ${cls}` }, ...content);
@@ -230,8 +243,8 @@ function oneLine(cls: string, ...content: (HTMLElement | string)[]): HTMLElement
   return el;
 }
 
-export function renderAssessments(assessments: Assessment[], spanId: string | null, md?: MarkdownRenderer): HTMLElement {
-  if (assessments.length === 0) return h("div", { class: "muted" }, "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
+export function renderAssessments(assessments: Assessment[], md?: MarkdownRenderer, emptyText?: string): HTMLElement {
+  if (assessments.length === 0) return h("div", { class: "muted" }, emptyText ?? "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
   return h(
     "table",
     { class: "assessments" },
@@ -242,8 +255,8 @@ export function renderAssessments(assessments: Assessment[], spanId: string | nu
       assessments.map((a) =>
         h(
           "tr",
-          { class: `${a.valid ? "" : "overridden"}${a.spanId && a.spanId === spanId ? " this-span" : ""}` },
-          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.spanId ? h("span", { class: "muted" }, ` · span ${a.spanId}`) : "")),
+          { class: a.valid ? null : "overridden" },
+          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`))),
           h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
           h("td", { class: "rationale" }, a.rationale ? (md ? md(a.rationale) : a.rationale) : ""),
           h("td", { class: "assessment-source" }, oneLine("muted", [a.sourceType, a.sourceId].filter(Boolean).join(" · "))),
@@ -323,8 +336,16 @@ export function usageText(u: UsageInfo): string {
   return parts.join("  ·  ");
 }
 
-/** Detail pane body for one span. */
-export function renderSpanDetail(span: Span, payload: SpanPayload | null, assessments: Assessment[], window: TraceWindow, loadingPayload: string | null, md?: MarkdownRenderer, openFrame?: FrameOpener): HTMLElement {
+/** Detail pane body for one span; `assessments` are this span's (assessmentsOfSpan), `noAssessments` says why there are none. */
+export function renderSpanDetail(
+  span: Span,
+  payload: SpanPayload | null,
+  assessments: Assessment[],
+  window: TraceWindow,
+  loadingPayload: string | null,
+  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string } = {},
+): HTMLElement {
+  const { md, openFrame } = options;
   const head = h(
     "div",
     { class: "detail-head" },
@@ -349,7 +370,7 @@ export function renderSpanDetail(span: Span, payload: SpanPayload | null, assess
     body.push(section("Attributes", renderAttributes(payload.attributes)));
     body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events, openFrame)));
   }
-  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, span.spanId, md)));
+  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, md, options.noAssessments)));
   return h("div", { class: "span-detail" }, body);
 }
 
@@ -779,8 +800,14 @@ export class TraceViewer {
   private paintDetail(): void {
     if (!this.trace || !this.tree || !this.selected) return;
     const span = this.tree.byId.get(this.selected)!;
+    const tree = this.tree;
+    const hasSpan = (id: string) => tree.byId.has(id);
+    const isRoot = tree.parentOf(span.spanId) === null;
+    const assessments = assessmentsOfSpan(this.trace.assessments, span.spanId, isRoot, hasSpan);
+    const traceLevel = isRoot ? 0 : this.trace.assessments.filter((a) => isTraceLevel(a, hasSpan)).length;
+    const noAssessments = traceLevel ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.` : undefined;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, this.trace.assessments, this.window, this.payloadState, this.md, this.frameOpener()));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments }));
     this.detail.scrollTop = 0;
   }
 }

@@ -81,7 +81,7 @@ describe("the one HTML sink", () => {
     renderValue("**out**", md);
     renderValue({ a: 1 }, md);
     const a: Assessment = { assessmentId: "a", name: "correctness", kind: "feedback", value: true, rationale: "Because **x**", valid: true, metadata: {} };
-    renderAssessments([a], null, md);
+    renderAssessments([a], md);
     expect(seen).toEqual(["**out**", "Because **x**"]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TracesView, searchParams } from "../src/traces-view";
-import { FIRST_SCREEN_SPANS, SpanTree, TraceViewer } from "../src/trace-viewer";
+import { FIRST_SCREEN_SPANS, SpanTree, TraceViewer, assessmentsOfSpan } from "../src/trace-viewer";
 import { App, connectionText, sortExperiments } from "../src/app";
 import { HostClock } from "../src/clock";
 import { browserIde, LocalIdeTransport } from "../src/ide";
@@ -9,7 +9,7 @@ import { PostMessageTransport, RpcError } from "../src/transport";
 import { UI_METHODS } from "../src/protocol.generated";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Span } from "../src/protocol.generated";
+import type { Assessment, Span } from "../src/protocol.generated";
 import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
 
 afterEach(() => {
@@ -264,6 +264,31 @@ describe("span tree", () => {
     viewer.show(traceResult(spans, { assessments: [{ assessmentId: "a1", name: "correctness", kind: "feedback", value: true, rationale: "matches the docs", sourceType: "LLM_JUDGE", sourceId: "gpt", valid: true, metadata: {} }] }));
     const text = viewer.element.querySelector(".assessments")!.textContent!;
     for (const s of ["correctness", "true", "matches the docs", "LLM_JUDGE"]) expect(text).toContain(s);
+  });
+
+  it("shows a trace-level assessment on the root span only, a span's own under that span", () => {
+    const judged = (assessmentId: string, spanId?: string): Assessment => ({ assessmentId, name: assessmentId, kind: "feedback", value: true, spanId, valid: true, metadata: {} });
+    const all = [judged("trace-level"), judged("on-child", "child"), judged("on-a-span-not-in-the-trace", "gone")];
+    const has = (id: string) => ["root", "child", "leaf"].includes(id);
+    const names = (spanId: string, isRoot: boolean) => assessmentsOfSpan(all, spanId, isRoot, has).map((a) => a.assessmentId);
+    expect(names("root", true)).toEqual(["trace-level", "on-a-span-not-in-the-trace"]);
+    expect(names("child", false)).toEqual(["on-child"]);
+    expect(names("leaf", false)).toEqual([]);
+
+    const viewer = new TraceViewer(new FakeTransport({}));
+    document.body.appendChild(viewer.element);
+    viewer.show(traceResult([span("root", null, 0, 0, 10), span("child", "root", 1, 1, 5), span("leaf", "child", 2, 2, 1)], { assessments: all }));
+    const shown = () => [...viewer.element.querySelectorAll(".assessments td.assessment-name .one-line")].map((td) => td.getAttribute("title"));
+    const heading = () => [...viewer.element.querySelectorAll(".section-title")].find((t) => t.textContent!.startsWith("Assessments"))!.textContent;
+    expect(shown()).toEqual(["trace-level feedback", "on-a-span-not-in-the-trace feedback"]);
+    expect(heading()).toBe("Assessments (2)");
+    viewer.select("child");
+    expect(shown()).toEqual(["on-child feedback"]);
+    expect(heading()).toBe("Assessments (1)");
+    viewer.select("leaf");
+    expect(shown()).toEqual([]);
+    expect(heading()).toBe("Assessments (0)");
+    expect(viewer.element.querySelector(".detail-pane")!.textContent).toContain("No assessments of this span. The trace's own (2) show on its root span, span-root.");
   });
 
   it("puts an assessment's whole name and source in their tooltips (styles.css cuts them to one line; the e2e measures it)", () => {

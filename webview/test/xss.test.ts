@@ -34,7 +34,6 @@ describe("XSS payloads render as text", () => {
       renderEvents([{ name: "exception", timeMs: 0, attributes: { "exception.type": XSS_IMG, "exception.message": "m", "exception.stacktrace": XSS_SCRIPT } }]),
       renderAssessments(
         [{ assessmentId: "a", name: XSS_IMG, kind: "feedback", value: XSS_SCRIPT, rationale: XSS_IMG, sourceType: "HUMAN", sourceId: XSS_SCRIPT, valid: true, metadata: {} }],
-        null,
       ),
     );
     assertInert(root);
