@@ -164,6 +164,30 @@ describe("viewer keys: n / p and Enter", () => {
     expect(v.element.querySelector(".viewer-message")?.textContent).toBe("No source found for span run");
   });
 
+  it("a stack frame outside the workspace: the message says what the IDE did, never that something opened", async () => {
+    const stack = 'Traceback (most recent call last):\n  File "/srv/app/tools.py", line 7, in run\nValueError: x';
+    const spanWithStack = span("root", null, 0, 0, 10, { payload: { attributes: {}, events: [{ name: "exception", timeMs: 0, attributes: { "exception.stacktrace": stack } }] } });
+    const answers: Array<() => Promise<unknown>> = [
+      // What the VS Code relay answers when source/mapPath finds no workspace file (ideHandlers.ts).
+      () => Promise.reject({ code: -32004, message: "/srv/app/tools.py is not in the workspace (no file with that name and path ending)." }),
+      // Several candidates, and the user dismissed the choice.
+      async () => ({ opened: false }),
+    ];
+    const t = new FakeTransport({ "ide/openFile": () => answers.shift()!() });
+    const v = new TraceViewer(t, { mode: "ide" });
+    document.body.appendChild(v.element);
+    v.show(traceResult([spanWithStack]));
+    const message = () => v.element.querySelector(".viewer-message")!.textContent;
+    v.element.querySelector<HTMLElement>("a.frame-link")!.click();
+    expect(message()).toBe("Opening /srv/app/tools.py:7…");
+    await flush();
+    expect(message()).toBe("/srv/app/tools.py is not in the workspace (no file with that name and path ending).");
+    v.element.querySelector<HTMLElement>("a.frame-link")!.click();
+    await flush();
+    expect(message()).toBe("Did not open /srv/app/tools.py:7.");
+    expect(t.calls.map((c) => c.params)).toEqual([{ path: "/srv/app/tools.py", line: 7, mapToWorkspace: true }, { path: "/srv/app/tools.py", line: 7, mapToWorkspace: true }]);
+  });
+
   it("source hint prefers the OTel spelling of the function name", () => {
     const s = span("a", null, 0, 0, 1);
     expect(sourceHint(s, { attributes: { "code.file.path": "a.py", "code.line.number": "7", "code.function.name": "f", "mlflow.spanFunctionName": "g" }, events: [] }, summary(2))).toEqual({ traceId: "tr-0002", spanId: "a", spanName: "span-a", functionName: "f" });

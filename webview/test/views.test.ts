@@ -396,6 +396,25 @@ describe("view modes (the contract's PanelView)", () => {
     expect(settings.get(VIEW_KEY)).toEqual({ view: "trace", traceId: "tr-0007", spanId: "root" });
   });
 
+  it("Escape in a trace tab keeps the trace: there is no list to go back to", async () => {
+    const t = new FakeTransport({ "session/info": () => info, "traces/get": () => traceResult([span("root", null, 0, 0, 10)], { info: summary(7) }) });
+    const app = new App(t, { mode: "ide", view: { view: "trace", traceId: "tr-0007" } });
+    document.body.appendChild(app.element);
+    await app.start();
+    for (const target of [app.element.querySelector(".span-scroller")!, app.element.querySelector(".detail-pane")!, document.body]) {
+      target.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+      expect(app.viewer.isOpen).toBe(true);
+      expect(app.traces.element.hidden).toBe(true);
+    }
+    // The find box's Escape still clears the box, and only that.
+    const find = app.element.querySelector<HTMLInputElement>(".span-find")!;
+    find.value = "ro";
+    find.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(find.value).toBe("");
+    expect(app.viewer.isOpen).toBe(true);
+    expect(t.calls.map((c) => c.method).sort()).toEqual(["session/info", "traces/get"]); // no list was searched
+  });
+
   it("what the page kept wins over what the IDE asked, for the same view and trace only", () => {
     const settings = memory();
     settings.set(VIEW_KEY, { view: "trace", traceId: "tr-1", spanId: "b" });
