@@ -12,6 +12,8 @@ export const DEFAULT_TREE_SHARE = 0.55;
 export const MIN_TREE_PX = 300;
 /** Below this the detail pane's tables and transcripts are squeezed to a few words a line. */
 export const MIN_DETAIL_PX = 320;
+/** The splitter's own column (styles.css: `.viewer-split`'s middle column), which the detail gives up. */
+export const SASH_PX = 1;
 /** How far one arrow key press moves the splitter. */
 export const KEY_STEP_PX = 24;
 
@@ -24,7 +26,7 @@ export function parseTreeShare(value: unknown): number | null {
 export function clampTreeShare(share: number, width: number): number {
   if (!(width > 0)) return share;
   const min = MIN_TREE_PX / width;
-  const max = (width - MIN_DETAIL_PX) / width;
+  const max = (width - MIN_DETAIL_PX - SASH_PX) / width;
   if (max <= min) return Math.min(1, min);
   return Math.min(max, Math.max(min, share));
 }
@@ -61,7 +63,7 @@ export function splitterKey(key: string, share: number, width: number): number |
  * still leaves both sides readable without the page measuring anything.
  */
 export function treeColumn(share: number): string {
-  return `clamp(${MIN_TREE_PX}px, ${(share * 100).toFixed(2)}%, calc(100% - ${MIN_DETAIL_PX}px))`;
+  return `clamp(${MIN_TREE_PX}px, ${(share * 100).toFixed(2)}%, calc(100% - ${MIN_DETAIL_PX + SASH_PX}px))`;
 }
 
 /**

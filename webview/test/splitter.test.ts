@@ -6,6 +6,7 @@ import {
   KEY_STEP_PX,
   MIN_DETAIL_PX,
   MIN_TREE_PX,
+  SASH_PX,
   SPLIT_KEY,
   Splitter,
   clampTreeShare,
@@ -53,9 +54,9 @@ describe("splitter rules", () => {
   it("keeps both sides at their readable minimum", () => {
     const width = 1000;
     expect(clampTreeShare(0.1, width)).toBeCloseTo(MIN_TREE_PX / width);
-    expect(clampTreeShare(0.95, width)).toBeCloseTo((width - MIN_DETAIL_PX) / width);
+    expect(clampTreeShare(0.95, width)).toBeCloseTo((width - MIN_DETAIL_PX - SASH_PX) / width);
     expect(clampTreeShare(0.5, width)).toBe(0.5);
-    expect(treeShareRange(width)).toEqual({ min: MIN_TREE_PX / width, max: (width - MIN_DETAIL_PX) / width });
+    expect(treeShareRange(width)).toEqual({ min: MIN_TREE_PX / width, max: (width - MIN_DETAIL_PX - SASH_PX) / width });
     // Narrower than both minimums (the viewer stacks the panes there): the tree's minimum wins.
     expect(clampTreeShare(0.2, 500)).toBeCloseTo(MIN_TREE_PX / 500);
     expect(clampTreeShare(0.2, 200)).toBe(1);
@@ -69,15 +70,15 @@ describe("splitter rules", () => {
     expect(splitterKey("ArrowRight", 0.5, width)).toBeCloseTo(0.5 + step);
     expect(splitterKey("ArrowLeft", 0.5, width)).toBeCloseTo(0.5 - step);
     expect(splitterKey("Home", 0.5, width)).toBeCloseTo(MIN_TREE_PX / width);
-    expect(splitterKey("End", 0.5, width)).toBeCloseTo((width - MIN_DETAIL_PX) / width);
+    expect(splitterKey("End", 0.5, width)).toBeCloseTo((width - MIN_DETAIL_PX - SASH_PX) / width);
     expect(splitterKey("ArrowLeft", MIN_TREE_PX / width, width)).toBeCloseTo(MIN_TREE_PX / width);
-    expect(splitterKey("ArrowRight", 0.99, width), "a kept share beyond today's limit steps from the limit").toBeCloseTo((width - MIN_DETAIL_PX) / width);
+    expect(splitterKey("ArrowRight", 0.99, width), "a kept share beyond today's limit steps from the limit").toBeCloseTo((width - MIN_DETAIL_PX - SASH_PX) / width);
     expect(splitterKey("Enter", 0.3, width)).toBe("reset");
     for (const other of ["ArrowUp", "a", "Escape", " "]) expect(splitterKey(other, 0.5, width)).toBeNull();
   });
 
   it("gives the tree a column CSS clamps again when the window is resized", () => {
-    expect(treeColumn(0.425)).toBe(`clamp(${MIN_TREE_PX}px, 42.50%, calc(100% - ${MIN_DETAIL_PX}px))`);
+    expect(treeColumn(0.425)).toBe(`clamp(${MIN_TREE_PX}px, 42.50%, calc(100% - ${MIN_DETAIL_PX + SASH_PX}px))`);
   });
 });
 
