@@ -1,7 +1,9 @@
 // End to end: the real host in browser mode (`traceide ui`) + Debian's chromium via playwright-core.
 //   list → search → invalid filter → open the 500-span trace (first paint timed) → error span → stack trace
 //   → n/p, Enter → tokens/cost → completion, columns, time filter, grouping, delete/tags (Unsupported)
-//   → Overview usage/quality/tool calls → no XSS, no CSP violation, no page error.
+//   → Overview usage/quality/tool calls → a trace tab (PanelView trace): the splitter dragged, moved from the
+//   keyboard and kept across a reload, Escape keeps the trace, assessments under their span, screenshots at
+//   1,400 / 450 / 300 px in light, dark and both High Contrast themes → no XSS, no CSP violation, no page error.
 // Screenshots go to webview/test-output/. Env: TRACEIDE_DLL (host dll), TRACEIDE_STORE (mlflow.db),
 // CHROMIUM (browser path), E2E_PAGE_SIZE (default 20, so that scrolling must page the list in).
 import { mkdirSync } from "node:fs";
@@ -354,6 +356,164 @@ try {
     await page.screenshot({ path: join(out, "14-overview-tools.png"), fullPage: true });
     await page.click('[data-main-tab="traces"]');
     await page.waitForSelector(".traces-view:not([hidden])");
+  });
+
+  // A trace tab (PanelView trace) of the fixture's support_agent trace with three trace-level assessments and one
+  // on its calculator span; in a context of its own, whose localStorage (the splitter's setting) outlives a reload.
+  const ASSESSED_TRACE = "tr-7ad524cb585a01fae2b413380fe1e5e9";
+  const CALCULATOR_SPAN = "a4cabb0189a5ae0e";
+  const traceTabUrl = (traceId) => `${url}${url.includes("?") ? "&" : "?"}view=${encodeURIComponent(JSON.stringify({ view: "trace", traceId }))}`;
+  const tabContext = await browser.newContext({ viewport: { width: 1400, height: 800 }, timezoneId: "UTC" });
+  const tab = await tabContext.newPage();
+  tab.on("pageerror", (e) => pageErrors.push(`trace tab: ${e}`));
+  const openTab = async (width) => {
+    await tab.setViewportSize({ width, height: 800 });
+    await tab.goto(traceTabUrl(ASSESSED_TRACE));
+    await tab.waitForSelector(".span-row.selected", { timeout: 10_000 });
+  };
+  /** The tree's and the detail's widths, where the splitter is, and what it says about itself. */
+  const layout = () => tab.evaluate(() => {
+    const w = (s) => document.querySelector(s).getBoundingClientRect();
+    const sash = document.querySelector(".split-sash");
+    return {
+      split: w(".viewer-split").width, splitLeft: w(".viewer-split").left, tree: w(".tree-pane").width, detail: w(".detail-pane").width,
+      sashShown: getComputedStyle(sash).display !== "none", sashX: w(".split-sash").left + w(".split-sash").width / 2, sashY: w(".split-sash").top + 200,
+      treeBottom: w(".tree-pane").bottom, detailTop: w(".detail-pane").top,
+      now: Number(sash.getAttribute("aria-valuenow")), min: Number(sash.getAttribute("aria-valuemin")), max: Number(sash.getAttribute("aria-valuemax")),
+      stored: localStorage.getItem("traceide.viewer.split"),
+    };
+  });
+  const near = (a, b, what, tolerance = 2) => {
+    if (Math.abs(a - b) > tolerance) fail(`${what}: ${a}, expected ${b}`);
+  };
+
+  await step("trace tab splitter: dragged with the mouse and clamped, moved with the keyboard, kept across a reload", async () => {
+    await openTab(1400);
+    const start = await layout();
+    if (!start.sashShown) fail("no splitter beside a 1,400 px trace tab");
+    near(start.tree / start.split, 0.55, "the tree's default share", 0.01);
+    near(start.now, 55, "aria-valuenow at first", 0);
+    // Mouse: drag to 500 px from the split's left edge.
+    await tab.mouse.move(start.sashX, start.sashY);
+    await tab.mouse.down();
+    await tab.mouse.move(start.splitLeft + 500, start.sashY, { steps: 6 });
+    await tab.mouse.up();
+    let now = await layout();
+    near(now.tree, 500, "tree width after dragging to 500 px");
+    near(now.now, Math.round((500 / now.split) * 100), "aria-valuenow after the drag", 1);
+    if (Math.abs(Number(now.stored) - 500 / now.split) > 0.01) fail(`kept ${now.stored}, expected about ${(500 / now.split).toFixed(3)}`);
+    // Clamped: neither side below its readable minimum, however far the drag goes.
+    const limits = [];
+    for (const x of [5, 1395]) {
+      await tab.mouse.move(now.sashX, now.sashY);
+      await tab.mouse.down();
+      await tab.mouse.move(x, now.sashY, { steps: 6 });
+      await tab.mouse.up();
+      now = await layout();
+      if (now.tree < 300 || now.detail < 320) fail(`dragged to x=${x}: tree ${now.tree} px, detail ${now.detail} px`);
+      near(now.now, x < 700 ? now.min : now.max, `aria-valuenow at the ${x < 700 ? "left" : "right"} limit`, 1);
+      limits.push(`tree ${Math.round(now.tree)} px, detail ${Math.round(now.detail)} px`);
+    }
+    console.log(`e2e:      splitter dragged to either end of ${now.split} px: ${limits.join("; ")} (aria-valuemin ${now.min}, aria-valuemax ${now.max})`);
+    // Keyboard: Enter resets, Home and End go to the limits, each arrow press moves 24 px.
+    await tab.focus(".split-sash");
+    await tab.keyboard.press("Enter");
+    near((await layout()).now, 55, "aria-valuenow after Enter", 0);
+    await tab.keyboard.press("Home");
+    const home = await layout();
+    near(home.now, home.min, "Home", 0);
+    await tab.keyboard.press("End");
+    const end = await layout();
+    near(end.now, end.max, "End", 0);
+    await tab.keyboard.press("Home");
+    for (let i = 0; i < 3; i++) await tab.keyboard.press("ArrowRight");
+    const moved = await layout();
+    near(moved.tree, home.tree + 3 * 24, "tree width after Home and three → presses");
+    await tab.keyboard.press("ArrowLeft");
+    const kept = await layout();
+    near(kept.tree, home.tree + 2 * 24, "tree width after one ←");
+    // Reload: the same position comes back.
+    await openTab(1400);
+    const reloaded = await layout();
+    near(reloaded.tree, kept.tree, "tree width after a reload", 1);
+    console.log(`e2e:      splitter dragged to 500 px, kept ${kept.stored} (tree ${Math.round(kept.tree)} px), after a reload tree ${Math.round(reloaded.tree)} px`);
+    // Escape in a trace tab keeps its trace: no list (with Delete…/Tags…) behind it.
+    await tab.locator(".span-scroller").focus();
+    await tab.keyboard.press("Escape");
+    await tab.waitForTimeout(100);
+    if (!(await tab.locator(".trace-viewer").isVisible()) || (await tab.locator(".traces-view").isVisible())) fail("Escape closed the trace tab's trace into a list");
+  });
+
+  await step("trace tab: trace-level assessments on the root span only; names and sources on one line", async () => {
+    const assessed = async () => tab.locator(".detail-pane .assessment-name .one-line").evaluateAll((els) => els.map((e) => ({
+      title: e.getAttribute("title"), width: e.getBoundingClientRect().width, height: e.getBoundingClientRect().height, scroll: e.scrollWidth,
+      line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
+    })));
+    const root = await assessed();
+    if (root.map((a) => a.title.split(" ")[0]).sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`root span's assessments: ${root.map((a) => a.title).join(", ")}`);
+    for (const a of root) {
+      if (a.height > a.line * 1.5) fail(`assessment name "${a.title}" takes ${a.height} px: more than one line`);
+      if (a.width < Math.min(a.scroll, 120)) fail(`assessment name "${a.title}" squeezed to ${a.width} px`);
+    }
+    await tab.locator(`.span-row[data-span-id="${CALCULATOR_SPAN}"]`).click();
+    await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("calculator"));
+    const calculator = await assessed();
+    if (calculator.map((a) => a.title).join(",") !== "tool_call_correct feedback") fail(`calculator span's assessments: ${calculator.map((a) => a.title).join(", ")}`);
+    await tab.locator('.span-row:has-text("input_guardrail")').click();
+    await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("input_guardrail"));
+    if ((await assessed()).length) fail("input_guardrail shows assessments it does not have");
+    const note = (await tab.locator(".detail-pane").textContent()) ?? "";
+    if (!note.includes("The trace's own (3) show on its root span")) fail("a span without assessments does not say where the trace's are");
+    console.log(`e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ${calculator.map((a) => a.title).join(", ")}`);
+  });
+
+  await step("trace tab at 1,400 px and 450 px (and a 300 px side bar) in light, dark, High Contrast and High Contrast Light", async () => {
+    const themes = {
+      light: { scheme: "light" },
+      dark: { scheme: "dark" },
+      hc: { scheme: "dark", classes: ["vscode-high-contrast"], vars: { "--vscode-editor-background": "#000000", "--vscode-foreground": "#ffffff", "--vscode-contrastBorder": "#6fc3df", "--vscode-contrastActiveBorder": "#f38518", "--vscode-focusBorder": "#f38518", "--vscode-list-activeSelectionBackground": "#000000" } },
+      "hc-light": { scheme: "light", classes: ["vscode-high-contrast", "vscode-high-contrast-light"], vars: { "--vscode-editor-background": "#ffffff", "--vscode-foreground": "#292929", "--vscode-contrastBorder": "#0f4a85", "--vscode-contrastActiveBorder": "#006bbd", "--vscode-focusBorder": "#006bbd" } },
+    };
+    const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+    const shots = [];
+    for (const [name, theme] of Object.entries(themes)) {
+      for (const width of [1400, 450, ...(name === "dark" ? [300] : [])]) {
+        await tab.emulateMedia({ colorScheme: theme.scheme });
+        await openTab(width);
+        await tab.evaluate(({ classes, vars }) => {
+          document.body.classList.add(...(classes ?? []));
+          for (const [k, v] of Object.entries(vars ?? {})) document.documentElement.style.setProperty(k, v);
+        }, theme);
+        const l = await layout();
+        if (width === 1400) {
+          if (!l.sashShown) fail(`${name}: no splitter at 1,400 px`);
+          if (theme.vars) {
+            const line = await tab.locator(".split-sash").evaluate((e) => getComputedStyle(e).backgroundColor);
+            if (line !== rgb(theme.vars["--vscode-contrastBorder"])) fail(`${name}: splitter line ${line}, expected --vscode-contrastBorder`);
+          }
+          // Focused from the keyboard it shows the focus colour (the sash's hover colour falls back to it).
+          await tab.mouse.move(5, 5);
+          await tab.locator(".span-scroller").focus();
+          await tab.keyboard.press("Shift+Tab");
+          await tab.keyboard.press("Tab");
+          await tab.keyboard.press("Tab");
+          if (!(await tab.evaluate(() => document.activeElement?.classList.contains("split-sash")))) fail(`${name}: Tab from the span tree does not reach the splitter`);
+          if (theme.vars) {
+            const focused = await tab.locator(".split-sash").evaluate((e) => getComputedStyle(e).backgroundColor);
+            if (focused !== rgb(theme.vars["--vscode-focusBorder"])) fail(`${name}: focused splitter ${focused}, expected --vscode-focusBorder`);
+          }
+        } else {
+          if (l.sashShown) fail(`${name}: a splitter at ${width} px, where the detail stacks under the tree`);
+          if (l.detailTop < l.treeBottom - 1) fail(`${name}: at ${width} px the detail (top ${l.detailTop}) is not under the tree (bottom ${l.treeBottom})`);
+        }
+        await tab.locator(".detail-pane").evaluate((e) => (e.scrollTop = e.scrollHeight)); // down to the assessments
+        const file = `15-trace-tab-${width}-${name}.png`;
+        await tab.screenshot({ path: join(out, file) });
+        shots.push(file);
+      }
+    }
+    console.log(`e2e:      ${shots.join(", ")}`);
+    await tabContext.close();
   });
 
   await step("no script injection, no CSP violations, no page errors", async () => {
