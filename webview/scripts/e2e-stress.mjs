@@ -238,6 +238,30 @@ try {
     const csp = await page.evaluate(() => window.__csp);
     if (csp.length) fail(`CSP violations: ${csp.join(" | ")}`);
     console.log(`e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, tag column, span name and details`);
+    // The probe's root span has a judge with a long name and source beside a long rationale: they stay on one line,
+    // neither squeezed (a rationale used to leave them a letter a line) nor wider than their share.
+    await page.locator(".span-row").first().click();
+    await page.waitForSelector(".detail-pane .assessment-name .one-line[title^='retrieval_groundedness']", { timeout: 5_000 });
+    const cells = await page.evaluate(() => {
+      const row = [...document.querySelectorAll(".detail-pane .assessments tr")].find((r) => r.querySelector(".one-line[title^='retrieval_groundedness']"));
+      const box = (sel) => {
+        const e = row.querySelector(sel);
+        const r = e.getBoundingClientRect();
+        const font = parseFloat(getComputedStyle(e).fontSize);
+        return { width: r.width, height: r.height, full: e.scrollWidth, em: font, line: parseFloat(getComputedStyle(e).lineHeight) || font * 1.4 };
+      };
+      return { name: box(".assessment-name .one-line"), source: box(".assessment-source .one-line"), rationale: box("td.rationale"), detail: document.querySelector(".detail-pane").getBoundingClientRect().width };
+    });
+    for (const k of ["name", "source"]) {
+      const c = cells[k];
+      if (c.height > c.line * 1.5) fail(`the long judge's ${k} takes ${c.height} px: more than one line`);
+      if (c.width < Math.min(c.full, 7 * c.em)) fail(`the long judge's ${k} is squeezed to ${Math.round(c.width)} px by its rationale`);
+      if (c.width > cells.detail * 0.35) fail(`the long judge's ${k} takes ${Math.round(c.width)} of ${Math.round(cells.detail)} px`);
+    }
+    if (cells.rationale.width < cells.name.width) fail(`the rationale (${Math.round(cells.rationale.width)} px) is narrower than the name (${Math.round(cells.name.width)} px)`);
+    console.log(`e2e-stress:      long judge beside a ${Math.round(cells.detail)} px detail: name ${Math.round(cells.name.width)} of ${cells.name.full} px, source ${Math.round(cells.source.width)} of ${cells.source.full} px, rationale ${Math.round(cells.rationale.width)} px wide`);
+    await page.locator(".detail-pane").evaluate((e) => (e.scrollTop = e.scrollHeight));
+    await page.screenshot({ path: join(out, "stress-04-long-assessment.png") });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
     await page.click(".columns-button");

@@ -447,13 +447,13 @@ try {
   await step("trace tab: trace-level assessments on the root span only; names and sources on one line", async () => {
     const assessed = async () => tab.locator(".detail-pane .assessment-name .one-line").evaluateAll((els) => els.map((e) => ({
       title: e.getAttribute("title"), width: e.getBoundingClientRect().width, height: e.getBoundingClientRect().height, scroll: e.scrollWidth,
-      line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
+      em: parseFloat(getComputedStyle(e).fontSize), line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
     })));
     const root = await assessed();
     if (root.map((a) => a.title.split(" ")[0]).sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`root span's assessments: ${root.map((a) => a.title).join(", ")}`);
     for (const a of root) {
       if (a.height > a.line * 1.5) fail(`assessment name "${a.title}" takes ${a.height} px: more than one line`);
-      if (a.width < Math.min(a.scroll, 120)) fail(`assessment name "${a.title}" squeezed to ${a.width} px`);
+      if (a.width < Math.min(a.scroll, 7 * a.em)) fail(`assessment name "${a.title}" squeezed to ${a.width} px`);
     }
     await tab.locator(`.span-row[data-span-id="${CALCULATOR_SPAN}"]`).click();
     await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("calculator"));

@@ -5,7 +5,8 @@
                     the last span in tree order is named `leaf-last`.
   * `xss_probe`   — payloads (`<img onerror>`, `<script>`, `[x](javascript:…)`, `<svg onload>`) in the root
                     span's outputs, a span name, an attribute, an exception message, a tag value, the
-                    request/response previews and an assessment rationale.
+                    request/response previews and an assessment rationale; and a judge with a long name,
+                    source and rationale.
 
 Rows follow MLflow 3.x's schema exactly like the fixture's own: `spans.content` is the span JSON in
 traces.json format (ids base64, attribute values JSON-encoded strings).
@@ -188,6 +189,16 @@ db.execute(
     " assessment_metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     ("a-" + "7a" * 16, xrid, "probe_judge", "feedback", json.dumps("yes"), None, xs // 1_000_000, xs // 1_000_000,
      "LLM_JUDGE", "openai:/gpt-4o-mini", None, None, "Rationale: " + "\n\n".join(PAYLOADS), None, 1, "{}"))
+# A judge with a long name and source and a long rationale (the viewer keeps the name and source on one line).
+LONG_RATIONALE = " ".join(["The answer cites the catalogue entry for the product but quotes a price that the"
+                           " retrieved document does not contain, so it is only partly grounded."] * 8)
+db.execute(
+    "INSERT INTO assessments (assessment_id, trace_id, name, assessment_type, value, error, created_timestamp,"
+    " last_updated_timestamp, source_type, source_id, run_id, span_id, rationale, overrides, valid,"
+    " assessment_metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    ("a-" + "7b" * 16, xrid, "retrieval_groundedness_against_the_product_catalogue", "feedback", json.dumps("partly"),
+     None, xs // 1_000_000, xs // 1_000_000, "HUMAN", "quality.reviewer.with.a.long.address@example.com", None, None,
+     LONG_RATIONALE, None, 1, "{}"))
 
 # ---- 10,000 traces in their own experiment -----------------------------------------------------------------
 LIST_EXP, LIST_TRACES = 2, 10_000
