@@ -382,7 +382,6 @@ export class TraceViewer {
   private readonly detail: HTMLElement;
   private readonly message: HTMLElement;
   private readonly list: VirtualList;
-  readonly splitter: Splitter;
 
   private trace: TracesGetResult | null = null;
   private tree: SpanTree | null = null;
@@ -435,8 +434,7 @@ export class TraceViewer {
     this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
     this.message = h("div", { class: "viewer-message", hidden: true });
     const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller));
-    this.splitter = new Splitter(split, options.settings);
-    split.append(this.splitter.element, this.detail);
+    split.append(new Splitter(split, options.settings).element, this.detail);
 
     this.element = h(
       "section",
