@@ -70,11 +70,20 @@ public sealed record SourceSpanStatsParams
     public long? EndTimeMs { get; init; }
     /// <summary>Only these span names (also: only these get <see cref="SpanNameStats.LatestTraceId"/>). All names when absent.</summary>
     public IReadOnlyList<string>? SpanNames { get; init; }
+    /// <summary>
+    /// Absolute path of the file whose functions the lenses sit over (protocol 1.5): the numbers then count
+    /// only the spans whose code `source/locate` would put in this file (<see cref="SpanNameStats.Match"/>).
+    /// Needs <see cref="SpanNames"/>.
+    /// </summary>
+    public string? Path { get; init; }
 }
 
 public sealed record SourceSpanStatsResult
 {
-    /// <summary>By span name (ordinal). Names asked for but never seen in the range are absent.</summary>
+    /// <summary>
+    /// By span name (ordinal). Names asked for but never seen in the range are absent; with a path, a name whose
+    /// spans all belong to other files' namesakes is present with 0 calls.
+    /// </summary>
     public required IReadOnlyList<SpanNameStats> Spans { get; init; }
     public long StartTimeMs { get; init; }
     public long EndTimeMs { get; init; }
@@ -90,8 +99,35 @@ public sealed record SpanNameStats
     public long Errors { get; init; }
     /// <summary>Median span latency (linear interpolation between closest ranks, like MLflow).</summary>
     public double? P50LatencyMs { get; init; }
-    /// <summary>The newest trace holding a span of this name; only for names listed in <see cref="SourceSpanStatsParams.SpanNames"/>.</summary>
+    /// <summary>The newest trace holding a counted span; only for names listed in <see cref="SourceSpanStatsParams.SpanNames"/>.</summary>
     public string? LatestTraceId { get; init; }
+    /// <summary>A <see cref="SpanStatsMatches"/> value: whether these are the spans of the asked file's function or of every span of the name.</summary>
+    public string Match { get; init; } = SpanStatsMatches.Name;
+    /// <summary>
+    /// The numbers come from only the newest <see cref="SpanStatsLimits.MaxLocatedTraces"/> traces of the range
+    /// holding a span of this name (namesakes in other files made the host locate each span): more calls may exist.
+    /// </summary>
+    public bool Sampled { get; init; }
+    /// <summary>
+    /// When the host located each span (namesakes in other files): the traces of the counted spans, newest
+    /// first. A search by span name would also list the namesakes' traces. Null when that search lists exactly
+    /// the counted traces.
+    /// </summary>
+    public IReadOnlyList<string>? TraceIds { get; init; }
+}
+
+public static class SpanStatsMatches
+{
+    /// <summary>The spans whose code is in the asked file (<see cref="SourceSpanStatsParams.Path"/>), by `source/locate`'s evidence.</summary>
+    public const string Located = "located";
+    /// <summary>Every span of the name, wherever its code is (no path asked, or the file has no definition for the name).</summary>
+    public const string Name = "name";
+}
+
+public static class SpanStatsLimits
+{
+    /// <summary>At most this many traces are read to locate the spans of one name.</summary>
+    public const int MaxLocatedTraces = 200;
 }
 
 // ---------------------------------------------------------------- workspace/didChangeFiles (client → host notification)

@@ -42,6 +42,11 @@ public sealed class SourceThroughServeTests
         var lens = Assert.Single(stats["spans"]!.AsArray())!;
         Assert.Equal(SpanStatsTests.TruthSpanNames()["get_weather"], (long)lens["calls"]!);
         Assert.Equal(SpanStatsTests.FromSql(Path.Combine(Fixtures.ServerStore, "mlflow.db"))["get_weather"].LatestTraceId, (string)lens["latestTraceId"]!);
+        Assert.Equal(SpanStatsMatches.Name, (string)lens["match"]!);
+        // With the file asked: the session's workspace index says whose function the spans are.
+        var inFile = Assert.Single(JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.SourceSpanStats,
+            new { experimentIds = new[] { "1" }, startTimeMs = start, endTimeMs = end, spanNames = new[] { "get_weather" }, path = ws.AppPath }))["spans"]!.AsArray())!;
+        Assert.Equal((SpanStatsMatches.Located, (long)lens["calls"]!), ((string)inFile["match"]!, (long)inFile["calls"]!));
 
         // A file the IDE reports as created is found without a rescan; a deleted one is gone.
         var created = ws.Write("tools/new_tool.py", "def brand_new_tool():\n    pass\n");
@@ -59,6 +64,9 @@ public sealed class SourceThroughServeTests
         Assert.Equal(RpcErrorCodes.InvalidParams, code);
         (code, _) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.SourceSpanStats, new { experimentIds = Array.Empty<string>() }));
         Assert.Equal(RpcErrorCodes.InvalidParams, code);
+        (code, message) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.SourceSpanStats, new { experimentIds = new[] { "1" }, spanNames = new[] { "get_weather" }, path = "relative.py" }));
+        Assert.Equal(RpcErrorCodes.InvalidParams, code);
+        Assert.Contains("absolute", message);
         await host.NotifyAsync(RpcMethods.WorkspaceDidChangeFiles, new { changed = new[] { "\0bad" } });
         JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.SessionInfo));
         Assert.False(host.HasExited);

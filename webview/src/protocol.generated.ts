@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.4";
+export const PROTOCOL_VERSION = "1.5";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -77,6 +77,15 @@ export const PanelViews = {
 
 export const SourceChoice = {
   clearWinnerGap: 0.15,
+} as const;
+
+export const SpanStatsMatches = {
+  located: "located",
+  name: "name",
+} as const;
+
+export const SpanStatsLimits = {
+  maxLocatedTraces: 200,
 } as const;
 
 export const HostSupervision = {
@@ -334,6 +343,7 @@ export interface SourceSpanStatsParams {
   startTimeMs?: number | null;
   endTimeMs?: number | null;
   spanNames?: string[] | null;
+  path?: string | null;
 }
 
 export interface SourceSpanStatsResult {
@@ -372,6 +382,9 @@ export interface SpanNameStats {
   errors: number;
   p50LatencyMs?: number | null;
   latestTraceId?: string | null;
+  match: string;
+  sampled: boolean;
+  traceIds?: string[] | null;
 }
 
 export interface SpanPayload {

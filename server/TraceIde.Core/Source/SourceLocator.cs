@@ -101,11 +101,7 @@ public static class SourceLocator
     private static IEnumerable<SourceLocation> Definitions(string spanName, string? functionName, bool fromCodeAttribute,
         HashSet<string> hints, string? entryScript, WorkspaceIndex.View view)
     {
-        var spanLast = LastPart(spanName);
-        var candidates = view.ByTracedName(spanName)
-            .Concat(functionName != null ? view.ByName(functionName) : [])
-            .Concat(spanLast != null ? view.ByName(spanLast) : [])
-            .Distinct().ToList();
+        var candidates = CandidateDefinitions(view, spanName, functionName);
         if (candidates.Count == 0) yield break;
 
         var entryFile = string.IsNullOrEmpty(entryScript) ? null : entryScript.Split(['/', '\\']).Last();
@@ -164,6 +160,31 @@ public static class SourceLocator
                 Kind = SourceLocationKinds.Definition,
             };
         }
+    }
+
+    /// <summary>
+    /// The definitions <see cref="Locate"/> weighs for a span of this name: traced under the name, or named
+    /// like it (its last dotted part) or like the span's recorded function (when known).
+    /// </summary>
+    public static IReadOnlyList<SourceDefinition> CandidateDefinitions(WorkspaceIndex.View view, string spanName, string? functionName = null)
+    {
+        var spanLast = LastPart(spanName);
+        return view.ByTracedName(spanName)
+            .Concat(functionName != null ? view.ByName(functionName) : [])
+            .Concat(spanLast != null ? view.ByName(spanLast) : [])
+            .Distinct().ToList();
+    }
+
+    /// <summary>
+    /// The file a span's code is in, for counting: the file of its best location, or null when it has none or
+    /// when another file's location is exactly as good (a tie the user would have to settle in a pick list).
+    /// </summary>
+    public static string? OwningFile(IReadOnlyList<SourceLocation> locations)
+    {
+        if (locations.Count == 0) return null;
+        var best = locations[0];
+        var tied = locations.Skip(1).TakeWhile(l => Math.Abs(l.Confidence - best.Confidence) < 1e-9);
+        return tied.Any(l => !WorkspaceIndex.PathComparer.Equals(l.Path, best.Path)) ? null : best.Path;
     }
 
     /// <summary>A qualifier like `orders` or `OrderTools` agrees with the definition's class/function chain or its file/folder names.</summary>

@@ -10,11 +10,17 @@ namespace TraceIde.Core.Source;
 /// asked of the same metrics engine as the Overview tab (a tracking server's `traces/metrics`, SPANS view
 /// grouped by span name; the host's SQL over a local store; streaming when a server cannot aggregate),
 /// and the newest trace per asked name through an ordinary `span.name` search.
+/// With a file path asked, the numbers are those of the file's function: a name defined only in this file
+/// keeps the by-name numbers; a name with namesakes in other files is counted span by span, each located
+/// as `source/locate` would (<see cref="SourceLocator"/>); a name this file does not define stays by name.
 /// </summary>
-public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend backend, TimeProvider? clock = null)
+public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend backend, TimeProvider? clock = null, WorkspaceIndex? workspace = null)
 {
     /// <summary>At most this many names get a <see cref="SpanNameStats.LatestTraceId"/> (one search each).</summary>
     public const int MaxLatestLookups = 50;
+
+    /// <summary>How many of a name's newest traces are read to locate its spans (the contract's limit; lower in tests).</summary>
+    public int MaxLocatedTraces { get; init; } = SpanStatsLimits.MaxLocatedTraces;
 
     public async Task<SourceSpanStatsResult> GetAsync(SourceSpanStatsParams p, CancellationToken ct)
     {
@@ -24,6 +30,14 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
         var start = p.StartTimeMs ?? end - 7 * 86_400_000L;
         if (start < 0 || end < start) throw Invalid($"Invalid time range: startTimeMs ({start}) must be ≥ 0 and ≤ endTimeMs ({end}).");
         if (p.SpanNames is { Count: > MaxLatestLookups }) throw Invalid($"spanNames may list at most {MaxLatestLookups} names.");
+        string? file = null;
+        if (p.Path != null)
+        {
+            if (!System.IO.Path.IsPathFullyQualified(p.Path)) throw Invalid($"path must be an absolute file path (was '{p.Path}').");
+            if (p.SpanNames is not { Count: > 0 }) throw Invalid("path needs spanNames: the functions of a file are asked for by their span names.");
+            if (workspace == null) throw new BackendException(RpcErrorCodes.Unsupported, "This host has no workspace index to locate spans in files with.");
+            file = System.IO.Path.GetFullPath(p.Path);
+        }
 
         MetricsQuery Query(string metric, MetricsAggregation aggregation, string[] dimensions) => new()
         {
@@ -57,7 +71,97 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
             var latest = await Task.WhenAll(stats.Select(s => LatestTraceIdAsync(p.ExperimentIds, s.SpanName, start, end, ct))).ConfigureAwait(false);
             stats = stats.Select((s, i) => s with { LatestTraceId = latest[i] }).ToList();
         }
+        if (file != null)
+        {
+            var view = await workspace!.GetViewAsync(ct).ConfigureAwait(false);
+            stats = (await Task.WhenAll(stats.Select(s => ForFileAsync(s, file, view, p.ExperimentIds, start, end, ct))).ConfigureAwait(false)).ToList();
+        }
         return new SourceSpanStatsResult { Spans = stats, StartTimeMs = start, EndTimeMs = end, Engine = metrics.MetricsEngine };
+    }
+
+    /// <summary>The numbers of <paramref name="byName"/>'s name narrowed to the spans whose code is in <paramref name="file"/>.</summary>
+    private async Task<SpanNameStats> ForFileAsync(SpanNameStats byName, string file, WorkspaceIndex.View view,
+        IReadOnlyList<string> experimentIds, long start, long end, CancellationToken ct)
+    {
+        var candidates = SourceLocator.CandidateDefinitions(view, byName.SpanName);
+        if (!candidates.Any(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
+            return byName; // unsaved, new or unindexed: by name is all there is, and the lens says so
+        // Definitions are the locator's only evidence that names files without a span in hand; the rarer
+        // code attributes and stack frames could still put a span elsewhere, which only per-span locating sees.
+        if (candidates.All(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
+            return byName with { Match = SpanStatsMatches.Located };
+        if (!TraceFilterBuilder.CanQuote(byName.SpanName)) return byName;
+
+        var filter = TraceFilterBuilder.Combine("span.name = " + TraceFilterBuilder.Quote(byName.SpanName),
+            new TraceFilters { StartTimeMs = start, EndTimeMs = end })!;
+        TracePage page;
+        try
+        {
+            page = await backend.SearchTracesAsync(new TraceQuery
+            {
+                ExperimentIds = experimentIds,
+                Filter = filter,
+                Clauses = TraceFilterParser.Parse(filter),
+                OrderBy = ["timestamp_ms DESC"],
+                PageSize = MaxLocatedTraces,
+            }, ct).ConfigureAwait(false);
+        }
+        catch (BackendException e) when (e.Code == RpcErrorCodes.Unsupported)
+        {
+            return byName; // a tracking server without span filters: no way to read this name's spans
+        }
+
+        var roots = workspace!.Roots;
+        var latencies = new List<double>();
+        long calls = 0, errors = 0;
+        var traceIds = new List<string>();
+        // One trace at a time: the lens is not urgent, and the store or server serves the editor's other requests too.
+        foreach (var summary in page.Traces)
+        {
+            TraceData trace;
+            try
+            {
+                trace = await backend.GetTraceAsync(summary.TraceId, ct).ConfigureAwait(false);
+            }
+            catch (BackendException e) when (e.Code == RpcErrorCodes.NotFound)
+            {
+                continue; // deleted since the search
+            }
+            var counted = false;
+            foreach (var span in trace.Spans)
+            {
+                if (span.Name != byName.SpanName) continue;
+                var owner = SourceLocator.OwningFile(SourceLocator.Locate(trace.Info, span, view, roots));
+                if (owner == null || !WorkspaceIndex.PathComparer.Equals(owner, file)) continue;
+                calls++;
+                if (span.Status == "ERROR") errors++;
+                // MLflow's span latency: whole milliseconds.
+                if (span.EndTimeNs is { } endNs) latencies.Add((endNs - span.StartTimeNs) / 1_000_000);
+                counted = true;
+            }
+            if (counted) traceIds.Add(summary.TraceId);
+        }
+        return byName with
+        {
+            Match = SpanStatsMatches.Located,
+            Calls = calls,
+            Errors = errors,
+            P50LatencyMs = Median(latencies),
+            LatestTraceId = traceIds.FirstOrDefault(),
+            TraceIds = traceIds,
+            Sampled = page.NextPageToken != null,
+        };
+    }
+
+    /// <summary>Linear interpolation between closest ranks, as MLflow's stores compute P50.</summary>
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0) return null;
+        values.Sort();
+        var rank = 0.5 * (values.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return values[lo] + (values[hi] - values[lo]) * (rank - lo);
     }
 
     /// <summary>The newest trace in the range with a span of this name, or null when the backend cannot search by span name.</summary>

@@ -31,6 +31,8 @@ public static class TypeScriptContract
         WriteConstants(sb, "UiMethods", typeof(UiMethods), quote: true);
         WriteConstants(sb, "PanelViews", typeof(PanelViews), quote: true);
         WriteConstants(sb, "SourceChoice", typeof(SourceChoice), quote: false);
+        WriteConstants(sb, "SpanStatsMatches", typeof(SpanStatsMatches), quote: true);
+        WriteConstants(sb, "SpanStatsLimits", typeof(SpanStatsLimits), quote: false);
         WriteConstants(sb, "HostSupervision", typeof(HostSupervision), quote: false);
         sb.Append("/** Methods a webview may call through an IDE relay. */\n");
         sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");

@@ -51,7 +51,7 @@ public sealed class SourceHandler(HostSession session)
 
     [JsonRpcMethod(RpcMethods.SourceSpanStats, UseSingleObjectParameterDeserialization = true)]
     public Task<SourceSpanStatsResult> SpanStatsAsync(SourceSpanStatsParams parameters, CancellationToken cancellationToken) =>
-        new SpanStatsService(session.MetricsSource, session.Backend, session.Clock).GetAsync(Require(parameters), cancellationToken);
+        new SpanStatsService(session.MetricsSource, session.Backend, session.Clock, session.Workspace).GetAsync(Require(parameters), cancellationToken);
 
     /// <summary>A notification: nothing is answered, and a bad path is skipped rather than failing the rest.</summary>
     [JsonRpcMethod(RpcMethods.WorkspaceDidChangeFiles, UseSingleObjectParameterDeserialization = true)]
