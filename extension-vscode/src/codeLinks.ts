@@ -1,17 +1,23 @@
 // Code ↔ spans on the VS Code side, over the host's source/* methods (the host does the ranking, so
 // Visual Studio gets the same answers): jump from a span to its code with `source/locate` (a pick list
 // when the host reports ambiguity), tell the host about file changes (`workspace/didChangeFiles`), and
-// put "N calls · p50 X ms · E errors" above traced functions (CodeLens + hover, from `source/spanStats`).
+// put "N calls · p50 X ms · E errors" above traced functions (CodeLens + hover, from `source/spanStats`,
+// asked for the document's path so that the numbers are this file's function's, not every namesake's).
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { HostProcess } from "./hostProcess";
 import { config } from "./hostSetup";
-import type {
-  SourceLocateResult,
-  SourceLocation,
-  SourceSpanStatsResult,
-  SpanNameStats,
-  TracesGetResult,
-  WorkspaceDidChangeFilesParams,
+import {
+  SpanStatsLimits,
+  SpanStatsMatches,
+  type SourceLocateResult,
+  type SourceLocation,
+  type SourceSpanStatsResult,
+  type SpanNameStats,
+  type TracesGetResult,
+  type TracesSearchResult,
+  type TraceSummary,
+  type WorkspaceDidChangeFilesParams,
 } from "../../webview/src/protocol.generated";
 
 export interface HostRequester {
@@ -128,11 +134,44 @@ export function lensTargets(languageId: string, text: string): LensTarget[] {
   return out;
 }
 
-/** "12 calls · p50 340 ms · 2 errors" */
-export function lensText(s: SpanNameStats | undefined): string {
-  if (!s || s.calls === 0) return "no calls in range";
+/** The look-back windows a "no calls" lens steps through, for this session. */
+export const LENS_WINDOW_STEPS_DAYS = [7, 30, 90, 365] as const;
+
+/** The next wider window after `days`, or undefined at the widest. */
+export function widerWindow(days: number): number | undefined {
+  return LENS_WINDOW_STEPS_DAYS.find((d) => d > days);
+}
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/**
+ * "12 calls · p50 340 ms · 2 errors" for this function's spans; "≈ 12 calls by name · …" when the host could
+ * only count by span name; "12+ calls · …" when it counted in the newest traces only; "no calls in the last 7 days".
+ */
+export function lensText(s: SpanNameStats | undefined, days: number): string {
+  if (!s || s.calls === 0) return `no calls in the last ${plural(days, "day", "days")}`;
   const p50 = s.p50LatencyMs == null ? "n/a" : `${Math.round(s.p50LatencyMs).toLocaleString("en-US")} ms`;
-  return `${s.calls} ${s.calls === 1 ? "call" : "calls"} · p50 ${p50} · ${s.errors} ${s.errors === 1 ? "error" : "errors"}`;
+  const calls = isByName(s) ? `≈ ${plural(s.calls, "call", "calls")} by name` : s.sampled ? `${s.calls.toLocaleString("en-US")}+ calls` : plural(s.calls, "call", "calls");
+  return `${calls} · p50 ${p50} · ${plural(s.errors, "error", "errors")}`;
+}
+
+/** Counted by span name, wherever the code is (a host before protocol 1.5 sends no `match`: by name too). */
+function isByName(s: SpanNameStats): boolean {
+  return s.match !== SpanStatsMatches.located;
+}
+
+/** What a lens's numbers are, for its tooltip and hover. */
+export function lensTooltip(spanName: string, s: SpanNameStats | undefined, days: number, fileName: string): string {
+  const span = `'${spanName}'`;
+  if (!s || s.calls === 0) {
+    const wider = widerWindow(days);
+    return `No spans of ${span} from ${fileName} in the last ${plural(days, "day", "days")}${wider ? ` — click to look back ${wider} days` : ""}`;
+  }
+  if (isByName(s)) {
+    return `Every span named ${span} in the last ${plural(days, "day", "days")}, wherever its code is: the host has no definition of ${span} in ${fileName} (unsaved or not indexed yet), so namesakes in other files may be counted too — click for their traces`;
+  }
+  const sampled = s.sampled ? ` (counted in the newest ${SpanStatsLimits.maxLocatedTraces} traces holding ${span}: there are more)` : "";
+  return `Spans of ${span} whose code is in ${fileName}, in the last ${plural(days, "day", "days")}${sampled} — click for their traces`;
 }
 
 /** A short, single-line preview of a span input or output for the hover (hostile text stays text: it goes in a code block). */
@@ -150,7 +189,7 @@ export interface LensRange {
 
 export interface SpanLensOptions {
   experimentIds: () => Promise<string[]>;
-  /** How far back the numbers go. */
+  /** How far back the numbers go (`traceide.codeLens.days`); a "no calls" lens's click widens it for the session. */
   days: () => number;
   /** `traceide.codeLens.enabled`, read on every request so that the setting applies without a reload. */
   enabled?: () => boolean;
@@ -167,10 +206,27 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   static readonly TTL_MS = 30_000;
   static readonly MAX_NAMES = 50;
   static readonly MAX_RETRY_DELAY_MS = 300_000;
+  static readonly WIDEN_COMMAND = "traceide.widenCodeLensWindow";
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The window a "no calls" lens's click chose, for this session; the setting's own when wider. */
+  private widenedDays = 0;
 
   constructor(private readonly host: HostRequester, private readonly options: SpanLensOptions) {}
+
+  /** How far back the numbers go now. */
+  days(): number {
+    return Math.max(this.options.days(), this.widenedDays);
+  }
+
+  /** Looks further back (7 → 30 → 90 → 365 days) and asks for the lenses again; false when already at the widest. */
+  widen(): boolean {
+    const next = widerWindow(this.days());
+    if (next === undefined) return false;
+    this.widenedDays = next;
+    this.refresh();
+    return true;
+  }
 
   /** Forget the numbers (new host, new experiment, live mode tick) and ask the editor to re-render. */
   refresh(): void {
@@ -194,10 +250,12 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     const experimentIds = await this.options.experimentIds();
     const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
     const end = this.now();
-    const range = { startTimeMs: end - this.options.days() * 86_400_000, endTimeMs: end };
+    const range = { startTimeMs: end - this.days() * 86_400_000, endTimeMs: end };
     const stats = experimentIds.length === 0
       ? Promise.resolve(new Map<string, SpanNameStats>())
-      : this.host.request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, ...range }).then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
+      : this.host
+          .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, path: doc.uri.fsPath, ...range })
+          .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
     const entry = { at: this.now(), stats, experimentIds, range };
     this.cache.set(key, entry);
     stats.then(
@@ -233,17 +291,24 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     } catch {
       return []; // no host, no numbers: the status bar says why
     }
+    const days = Math.round((range.endTimeMs - range.startTimeMs) / 86_400_000);
+    const fileName = path.basename(doc.uri.fsPath);
     return targets
       .filter((t) => t.traced || (stats.get(t.spanName)?.calls ?? 0) > 0)
       .map((t) => {
         const s = stats.get(t.spanName);
         const where = new vscode.Range(new vscode.Position(t.line, t.character), new vscode.Position(t.line, t.character + t.spanName.length));
-        return new vscode.CodeLens(where, {
-          title: lensText(s),
-          tooltip: `Spans named '${t.spanName}' in the last ${this.options.days()} days — click for their traces`,
-          command: "traceide.showSpanTraces",
-          arguments: [{ spanName: t.spanName, experimentIds, ...range }], // the list covers the lens's range
-        });
+        const title = lensText(s, days);
+        const tooltip = lensTooltip(t.spanName, s, days, fileName);
+        if (!s || s.calls === 0) {
+          // An empty command id makes the lens plain text: at the widest window there is nothing to click for.
+          const command = widerWindow(days) === undefined ? "" : SpanLensProvider.WIDEN_COMMAND;
+          return new vscode.CodeLens(where, { title, tooltip, command });
+        }
+        // The list covers the lens's range and, when the host located each span, only the traces it counted.
+        const args: ShowSpanTracesArgs = { spanName: t.spanName, experimentIds, ...range };
+        if (s.traceIds) Object.assign(args, { traceIds: s.traceIds, fileName });
+        return new vscode.CodeLens(where, { title, tooltip, command: "traceide.showSpanTraces", arguments: [args] });
       });
   }
 
@@ -260,7 +325,8 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     }
     if (!s && !target.traced) return undefined;
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s)} (last ${this.options.days()} days)\n\n`);
+    md.appendMarkdown(`**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s, this.days())}${s && s.calls > 0 ? ` (last ${plural(this.days(), "day", "days")})` : ""}\n\n`);
+    if (s && s.calls > 0 && isByName(s)) md.appendMarkdown("Counted by span name: namesakes in other files may be included.\n\n");
     if (s?.latestTraceId) {
       try {
         const trace = await this.host.request<TracesGetResult>("traces/get", { traceId: s.latestTraceId, includePayloads: true }, token);
@@ -280,6 +346,39 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     clearTimeout(this.retryTimer);
     this.changed.dispose();
   }
+}
+
+/** What a lens's click hands `traceide.showSpanTraces`. */
+export interface ShowSpanTracesArgs {
+  spanName: string;
+  experimentIds: string[];
+  startTimeMs: number;
+  endTimeMs: number;
+  /** The traces the lens counted, when the host located each span (namesakes elsewhere): the list shows only these. */
+  traceIds?: string[];
+  /** The lens's file, for the list's title. */
+  fileName?: string;
+}
+
+/**
+ * The traces a lens's click lists, newest first: those holding a span of its name in its range and, when the
+ * host located each span among namesakes, only the ones it counted. They are among the newest
+ * `maxLocatedTraces` of that same search, which is what the host read.
+ */
+export async function spanTraces(
+  host: HostRequester,
+  args: Omit<ShowSpanTracesArgs, "startTimeMs" | "endTimeMs"> & { startTimeMs?: number; endTimeMs?: number },
+): Promise<{ traces: TraceSummary[]; title: string }> {
+  const name = args.spanName;
+  const filter = `span.name = ${name.includes("'") ? `"${name}"` : `'${name}'`}`;
+  const filters = typeof args.startTimeMs === "number" ? { startTimeMs: args.startTimeMs, endTimeMs: args.endTimeMs } : null;
+  if (!args.traceIds) {
+    const r = await host.request<TracesSearchResult>("traces/search", { experimentIds: args.experimentIds, filter, filters, pageSize: 100 });
+    return { traces: r.traces, title: `spans named ${name}` };
+  }
+  const counted = new Set(args.traceIds);
+  const r = await host.request<TracesSearchResult>("traces/search", { experimentIds: args.experimentIds, filter, filters, pageSize: SpanStatsLimits.maxLocatedTraces });
+  return { traces: r.traces.filter((t) => counted.has(t.traceId)), title: `${name} in ${args.fileName ?? "this file"}` };
 }
 
 /** File changes for the host's workspace index, and the CodeLens + hover numbers over traced functions. */
@@ -304,6 +403,9 @@ export function registerCodeLinks(context: vscode.ExtensionContext, h: HostProce
     lenses,
     h.onDidChange((s) => s.state === "running" && lenses.refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration("traceide.codeLens") && lenses.refresh()),
+    vscode.commands.registerCommand(SpanLensProvider.WIDEN_COMMAND, () => {
+      if (!lenses.widen()) void vscode.window.showInformationMessage(`TraceIde: the CodeLens numbers already go back ${lenses.days()} days.`);
+    }),
     vscode.languages.registerCodeLensProvider(lensLanguages, lenses),
     vscode.languages.registerHoverProvider(lensLanguages, lenses),
   );

@@ -1,6 +1,7 @@
 // The commands under "TraceIde:" and what a change of the traceide.* settings does.
 import * as vscode from "vscode";
-import type { TracesSearchResult } from "../../webview/src/protocol.generated";
+import type { TraceSummary, TracesSearchResult } from "../../webview/src/protocol.generated";
+import { spanTraces, type ShowSpanTracesArgs } from "./codeLinks";
 import { errorMessage, type HostProcess } from "./hostProcess";
 import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config } from "./hostSetup";
 import { redact } from "./relay";
@@ -113,27 +114,29 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     }
     if (id) webviews().openTrace(id, !!editor);
   });
-  const traceList = async (experimentIds: string[], filter: string | null, title?: string, filters?: { startTimeMs?: number; endTimeMs?: number }) => {
-    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, filters: filters ?? null, pageSize: 100 });
-    if (!r.traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
+  const pickTrace = async (traces: readonly TraceSummary[], title?: string) => {
+    if (!traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
     const pick = await vscode.window.showQuickPick(
-      r.traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
-      { placeHolder: `${title ? `${title}: ` : ""}${r.traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
+      traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
+      { placeHolder: `${title ? `${title}: ` : ""}${traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
     );
     if (pick) webviews().openTrace(pick.id);
+  };
+  const traceList = async (experimentIds: string[], filter: string | null) => {
+    const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, filters: null, pageSize: 100 });
+    await pickTrace(r.traces);
   };
   reg("traceide.searchTraces", async () => {
     const filter = await vscode.window.showInputBox({ prompt: "MLflow trace filter (empty: newest traces)", placeHolder: "e.g. trace.status = 'ERROR'  or  span.name = 'get_weather'" });
     if (filter === undefined) return;
     await traceList(await lists.currentExperimentIds(), filter.trim() || null);
   });
-  // A CodeLens click: the traces holding a span of that name, newest first.
-  reg("traceide.showSpanTraces", async (args?: { spanName?: string; experimentIds?: string[]; startTimeMs?: number; endTimeMs?: number }) => {
-    const name = args?.spanName;
-    if (!name) return;
-    const quoted = name.includes("'") ? `"${name}"` : `'${name}'`;
-    const range = typeof args.startTimeMs === "number" ? { startTimeMs: args.startTimeMs, endTimeMs: args.endTimeMs } : undefined;
-    await traceList(args.experimentIds?.length ? args.experimentIds : await lists.currentExperimentIds(), `span.name = ${quoted}`, `spans named ${name}`, range);
+  // A CodeLens click: the traces the lens counted, newest first.
+  reg("traceide.showSpanTraces", async (args?: Partial<ShowSpanTracesArgs>) => {
+    if (!args?.spanName) return;
+    const experimentIds = args.experimentIds?.length ? args.experimentIds : await lists.currentExperimentIds();
+    const { traces, title } = await spanTraces(h, { ...args, spanName: args.spanName, experimentIds });
+    await pickTrace(traces, title);
   });
   reg("traceide.refresh", async () => {
     deps.tree().model.reset();
