@@ -495,6 +495,36 @@ try {
   //     No trace panel stays open meanwhile: before the trace viewer stopped taking the focus when re-shown
   //     in the background, a stray jump to source from it (CI: the root span's def, line 746) scrolled the
   //     lens away before the click; retried as one step for any such late scroll.
+  //     First a namesake: tools/weather.py defines another @mlflow.trace(name="get_weather"), created now (so
+  //     the jumps to source above had one candidate) and told to the host by the extension's file watcher.
+  //     Each file's lens counts its own function's spans: the two add up to every get_weather span.
+  await runCommand("View: Close All Editors");
+  const namesake = join(ws, "tools", "weather.py");
+  mkdirSync(join(ws, "tools"), { recursive: true });
+  writeFileSync(namesake, `import mlflow\n\n\n@mlflow.trace(name="${SPAN}", span_type="TOOL")\ndef ${SPAN}(city):\n    return {}\n`);
+  await quickOpen("weather.py", () => page.locator(".tabs-container .tab.active", { hasText: "weather.py" }));
+  const namesakeLens = page.locator(`.codelens-decoration a:visible[title*="'${SPAN}'"]`).first();
+  // Until the host's index has the new file, its lens counts by name ("≈ 12 calls by name"); an edit, undone
+  // (the file stays unmodified), asks again once those numbers are older than the lenses' 30 s cache.
+  let namesakeTitle = await until(`the namesake's lens counting its own function (not by name)`, async () => {
+    const t = (await namesakeLens.innerText({ timeout: 5000 }).catch(() => "")).trim();
+    if (t && !t.startsWith("≈")) return t;
+    await page.locator(".monaco-editor .view-lines", { hasText: `def ${SPAN}(` }).first().click({ timeout: 5000 });
+    await page.keyboard.type(" ");
+    await page.keyboard.press("Control+Z");
+    return undefined;
+  }, 60_000);
+  const callsIn = (title) => (/^no calls in the last \d+ days?$/.test(title) ? 0 : Number((/^(\d+) calls? · p50/.exec(title) ?? [])[1] ?? NaN));
+  if (callsIn(namesakeTitle) === 0) {
+    // The empty window's click looks further back (and asks every lens again, so none is older than the namesake).
+    check(namesakeTitle === "no calls in the last 7 days", `the namesake's lens: "${namesakeTitle}"`);
+    await namesakeLens.click({ timeout: 5000 });
+    namesakeTitle = await until("the namesake's lens over 30 days", async () => {
+      const t = (await namesakeLens.innerText({ timeout: 5000 }).catch(() => "")).trim();
+      return t === "no calls in the last 30 days" ? t : undefined;
+    }, 30_000);
+    check(true, `a click on "no calls in the last 7 days" looks back 30 days ("${namesakeTitle}")`);
+  }
   await runCommand("View: Close All Editors");
   await quickOpen("gen_traces.py", () => page.locator(".tabs-container .tab.active", { hasText: "gen_traces.py" }));
   const placeholder = page.locator(".quick-input-widget input");
@@ -515,7 +545,7 @@ try {
       await lens.waitFor({ timeout: 20_000 });
       lensTitle = (await lens.innerText()).trim();
       await lens.click({ timeout: 5000 });
-      await until("the trace list of the lens's span", async () => /spans named \w+: \d+ trace/.test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 15_000);
+      await until("the trace list of the lens's function", async () => new RegExp(`^${SPAN} in gen_traces\\.py: \\d+ trace`).test((await placeholder.getAttribute("placeholder").catch(() => "")) ?? ""), 15_000);
       return true;
     } catch (e) {
       const seen = await page.locator(".codelens-decoration").allInnerTexts().catch(() => []);
@@ -527,8 +557,12 @@ try {
   });
   const lensRows = await page.locator(".quick-input-list .monaco-list-row").count();
   check(lensRows > 0, `CodeLens "${lensTitle}" → ${await placeholder.getAttribute("placeholder")} (${lensRows} rows)`);
+  const byNameTotal = JSON.parse(readFileSync(join(fixture, "ground_truth_small.json"), "utf8")).span_names[SPAN]; // all within the window
+  check(callsIn(lensTitle) + callsIn(namesakeTitle) === byNameTotal,
+    `each file's lens counts its own ${SPAN}: "${lensTitle}" + "${namesakeTitle}" = the ${byNameTotal} spans named ${SPAN}`);
   await page.screenshot({ path: join(out, "06b-codelens-trace-list.png") });
   await page.keyboard.press("Escape");
+  rmSync(join(ws, "tools"), { recursive: true, force: true }); // the steps below know one get_weather
 
   // 7. Notebook: the test kernel runs cells over fixture traces' request times; each cell's status bar
   //    counts its traces, one trace opens in a trace panel, several in the run list; a click on the
