@@ -18,15 +18,19 @@ public sealed class SpanStatsForFileTests
     private const string Name = "lookup_order";
     private const string Decoy = "import mlflow\n\n\n@mlflow.trace(name=\"lookup_order\", span_type=\"TOOL\")\ndef lookup_order(order_id):\n    return {}\n";
 
-    private static async Task<SpanNameStats> StatsAsync(LocalStoreBackend store, WorkspaceIndex index, string? path, int? maxLocatedTraces = null)
+    private static async Task<SpanNameStats> StatsAsync(LocalStoreBackend store, WorkspaceIndex index, string? path, int? maxLocatedTraces = null) =>
+        Assert.Single(await StatsAsync(new AsDecorated(store), store, index, path, [Name], maxLocatedTraces));
+
+    private static async Task<IReadOnlyList<SpanNameStats>> StatsAsync(AsDecorated backend, LocalStoreBackend store, WorkspaceIndex index, string? path,
+        IReadOnlyList<string> names, int? maxLocatedTraces = null)
     {
         var (start, end) = SpanStatsTests.WholeRange();
-        var service = new SpanStatsService(store, new AsDecorated(store), workspace: index) { MaxLocatedTraces = maxLocatedTraces ?? SpanStatsLimits.MaxLocatedTraces };
+        var service = new SpanStatsService(store, backend, workspace: index) { MaxLocatedTraces = maxLocatedTraces ?? SpanStatsLimits.MaxLocatedTraces };
         var result = await service.GetAsync(new SourceSpanStatsParams
         {
-            ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end, SpanNames = [Name], Path = path,
+            ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end, SpanNames = names, Path = path,
         }, CancellationToken.None);
-        return Assert.Single(result.Spans);
+        return result.Spans;
     }
 
     /// <summary>The spans of the name whose exception passed through a `lookup_order` frame of `tools/orders.py`, read from the traceback text.</summary>
@@ -150,6 +154,35 @@ public sealed class SpanStatsForFileTests
     }
 
     [Fact]
+    public async Task Several_names_with_namesakes_read_each_trace_once_and_count_as_if_asked_alone()
+    {
+        using var ws = new TempWorkspace();
+        ws.Write("tools/orders.py", Decoy + "\n\n@mlflow.trace(name=\"get_weather\")\ndef get_weather(city):\n    return {}\n");
+        var index = new WorkspaceIndex([ws.Root]);
+        await using var store = Evidence.Store();
+        string[] names = [Name, "get_weather"];
+
+        var together = new AsDecorated(store);
+        var both = await StatsAsync(together, store, index, ws.AppPath, names);
+        Assert.Equal(names.Order(StringComparer.Ordinal), both.Select(s => s.SpanName));
+        foreach (var s in both)
+        {
+            Assert.Equal(SpanStatsMatches.Located, s.Match);
+            Assert.NotNull(s.TraceIds); // located span by span: the namesakes are real rivals
+            var alone = Assert.Single(await StatsAsync(new AsDecorated(store), store, index, ws.AppPath, [s.SpanName]));
+            Assert.Equal(alone with { TraceIds = null }, s with { TraceIds = null });
+            Assert.Equal(alone.TraceIds, s.TraceIds);
+        }
+        // The traces holding either name, from the store itself: each was read once.
+        var (start, end) = SpanStatsTests.WholeRange();
+        var all = await store.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], PageSize = TraceLimits.MaxPageSize }, CancellationToken.None);
+        var holding = 0;
+        foreach (var t in all.Traces.Where(t => t.RequestTimeMs >= start && t.RequestTimeMs <= end))
+            if ((await store.GetTraceAsync(t.TraceId, CancellationToken.None)).Spans.Any(x => names.Contains(x.Name))) holding++;
+        Assert.Equal(holding, together.TraceReads);
+    }
+
+    [Fact]
     public async Task A_bad_path_is_refused_with_the_reason()
     {
         using var ws = new TempWorkspace();
@@ -181,8 +214,14 @@ internal sealed class AsDecorated(ITraceBackend inner) : ITraceBackend
     public Task<TracePage> SearchTracesAsync(TraceQuery query, CancellationToken ct) => inner.SearchTracesAsync(query, ct);
     public Task<TraceSummary> GetTraceInfoAsync(string traceId, CancellationToken ct) => inner.GetTraceInfoAsync(traceId, ct);
     public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken ct) => [.. (await inner.GetSpansAsync(info, ct)).Select(Decorated)];
+    private int _traceReads;
+
+    /// <summary>How many times <see cref="GetTraceAsync"/> was called.</summary>
+    public int TraceReads => _traceReads;
+
     public async Task<TraceData> GetTraceAsync(string traceId, CancellationToken ct)
     {
+        Interlocked.Increment(ref _traceReads);
         var trace = await inner.GetTraceAsync(traceId, ct);
         return trace with { Spans = [.. trace.Spans.Select(Decorated)] };
     }

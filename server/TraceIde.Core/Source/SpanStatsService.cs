@@ -1,6 +1,7 @@
 using TraceIde.Core.Backends;
 using TraceIde.Core.Filtering;
 using TraceIde.Core.Overview;
+using TraceIde.Core.Spans;
 using TraceIde.Protocol;
 
 namespace TraceIde.Core.Source;
@@ -71,86 +72,121 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
             var latest = await Task.WhenAll(stats.Select(s => LatestTraceIdAsync(p.ExperimentIds, s.SpanName, start, end, ct))).ConfigureAwait(false);
             stats = stats.Select((s, i) => s with { LatestTraceId = latest[i] }).ToList();
         }
-        if (file != null)
-        {
-            var view = await workspace!.GetViewAsync(ct).ConfigureAwait(false);
-            stats = (await Task.WhenAll(stats.Select(s => ForFileAsync(s, file, view, p.ExperimentIds, start, end, ct))).ConfigureAwait(false)).ToList();
-        }
+        if (file != null) stats = await ForFileAsync(stats, file, p.ExperimentIds, start, end, ct).ConfigureAwait(false);
         return new SourceSpanStatsResult { Spans = stats, StartTimeMs = start, EndTimeMs = end, Engine = metrics.MetricsEngine };
     }
 
-    /// <summary>The numbers of <paramref name="byName"/>'s name narrowed to the spans whose code is in <paramref name="file"/>.</summary>
-    private async Task<SpanNameStats> ForFileAsync(SpanNameStats byName, string file, WorkspaceIndex.View view,
+    /// <summary>The by-name numbers narrowed, name by name, to the spans whose code is in <paramref name="file"/>.</summary>
+    private async Task<List<SpanNameStats>> ForFileAsync(IReadOnlyList<SpanNameStats> byName, string file,
         IReadOnlyList<string> experimentIds, long start, long end, CancellationToken ct)
     {
-        var candidates = SourceLocator.CandidateDefinitions(view, byName.SpanName);
-        if (!candidates.Any(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
-            return byName; // unsaved, new or unindexed: by name is all there is, and the lens says so
-        // Definitions are the locator's only evidence that names files without a span in hand; the rarer
-        // code attributes and stack frames could still put a span elsewhere, which only per-span locating sees.
-        if (candidates.All(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
-            return byName with { Match = SpanStatsMatches.Located };
-        if (!TraceFilterBuilder.CanQuote(byName.SpanName)) return byName;
-
-        var filter = TraceFilterBuilder.Combine("span.name = " + TraceFilterBuilder.Quote(byName.SpanName),
-            new TraceFilters { StartTimeMs = start, EndTimeMs = end })!;
-        TracePage page;
-        try
+        var view = await workspace!.GetViewAsync(ct).ConfigureAwait(false);
+        var narrowed = byName.ToList();
+        var toLocate = new List<int>();
+        for (var i = 0; i < byName.Count; i++)
         {
-            page = await backend.SearchTracesAsync(new TraceQuery
-            {
-                ExperimentIds = experimentIds,
-                Filter = filter,
-                Clauses = TraceFilterParser.Parse(filter),
-                OrderBy = ["timestamp_ms DESC"],
-                PageSize = MaxLocatedTraces,
-            }, ct).ConfigureAwait(false);
+            var candidates = SourceLocator.CandidateDefinitions(view, byName[i].SpanName);
+            if (!candidates.Any(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
+                continue; // unsaved, new or unindexed: by name is all there is, and the lens says so
+            // Definitions are the only evidence that names a file without a span in hand: with no namesake
+            // elsewhere, every span of the name is this function's. (Code attributes and stack frames could
+            // still point elsewhere, but only per-span locating sees them, at the cost of reading every trace.)
+            if (candidates.All(d => WorkspaceIndex.PathComparer.Equals(d.Path, file)))
+                narrowed[i] = byName[i] with { Match = SpanStatsMatches.Located };
+            else
+                toLocate.Add(i);
         }
-        catch (BackendException e) when (e.Code == RpcErrorCodes.Unsupported)
-        {
-            return byName; // a tracking server without span filters: no way to read this name's spans
-        }
+        if (toLocate.Count == 0) return narrowed;
 
-        var roots = workspace!.Roots;
-        var latencies = new List<double>();
-        long calls = 0, errors = 0;
-        var traceIds = new List<string>();
-        // One trace at a time: the lens is not urgent, and the store or server serves the editor's other requests too.
-        foreach (var summary in page.Traces)
+        var pages = await Task.WhenAll(toLocate.Select(i => NewestTracesAsync(experimentIds, byName[i].SpanName, start, end, MaxLocatedTraces, ct))).ConfigureAwait(false);
+        var counts = new Dictionary<string, LocatedCount>(StringComparer.Ordinal);
+        for (var k = 0; k < toLocate.Count; k++)
+            if (pages[k] is { } page) counts[byName[toLocate[k]].SpanName] = new LocatedCount(page);
+
+        // Each trace is read once for all the names it was found for, and dropped before the next one is read:
+        // the lens is not urgent, and the store or server serves the editor's other requests meanwhile.
+        var namesByTrace = counts.SelectMany(c => c.Value.Page.Traces.Select(t => (t.TraceId, SpanName: c.Key)))
+            .GroupBy(x => x.TraceId, x => x.SpanName, StringComparer.Ordinal);
+        foreach (var names in namesByTrace)
         {
             TraceData trace;
             try
             {
-                trace = await backend.GetTraceAsync(summary.TraceId, ct).ConfigureAwait(false);
+                trace = await backend.GetTraceAsync(names.Key, ct).ConfigureAwait(false);
             }
             catch (BackendException e) when (e.Code == RpcErrorCodes.NotFound)
             {
                 continue; // deleted since the search
             }
-            var counted = false;
+            var wanted = names.ToHashSet(StringComparer.Ordinal);
             foreach (var span in trace.Spans)
             {
-                if (span.Name != byName.SpanName) continue;
-                var owner = SourceLocator.OwningFile(SourceLocator.Locate(trace.Info, span, view, roots));
-                if (owner == null || !WorkspaceIndex.PathComparer.Equals(owner, file)) continue;
-                calls++;
-                if (span.Status == "ERROR") errors++;
-                // MLflow's span latency: whole milliseconds.
-                if (span.EndTimeNs is { } endNs) latencies.Add((endNs - span.StartTimeNs) / 1_000_000);
-                counted = true;
+                if (!wanted.Contains(span.Name)) continue;
+                var owner = SourceLocator.OwningFile(SourceLocator.Locate(trace.Info, span, view, workspace.Roots));
+                if (owner != null && WorkspaceIndex.PathComparer.Equals(owner, file)) counts[span.Name].Add(names.Key, span);
             }
-            if (counted) traceIds.Add(summary.TraceId);
         }
-        return byName with
+
+        foreach (var i in toLocate)
+            if (counts.TryGetValue(byName[i].SpanName, out var c)) narrowed[i] = c.Narrow(byName[i]);
+        return narrowed;
+    }
+
+    /// <summary>The newest traces in the range holding a span of this name, or null when the backend cannot search by span name.</summary>
+    private async Task<TracePage?> NewestTracesAsync(IReadOnlyList<string> experimentIds, string spanName, long start, long end, int pageSize, CancellationToken ct)
+    {
+        if (!TraceFilterBuilder.CanQuote(spanName)) return null; // a name MLflow's grammar cannot express
+        var filter = TraceFilterBuilder.Combine("span.name = " + TraceFilterBuilder.Quote(spanName),
+            new TraceFilters { StartTimeMs = start, EndTimeMs = end })!;
+        try
         {
-            Match = SpanStatsMatches.Located,
-            Calls = calls,
-            Errors = errors,
-            P50LatencyMs = Median(latencies),
-            LatestTraceId = traceIds.FirstOrDefault(),
-            TraceIds = traceIds,
-            Sampled = page.NextPageToken != null,
-        };
+            return await backend.SearchTracesAsync(new TraceQuery
+            {
+                ExperimentIds = experimentIds,
+                Filter = filter,
+                Clauses = TraceFilterParser.Parse(filter),
+                OrderBy = ["timestamp_ms DESC"],
+                PageSize = pageSize,
+            }, ct).ConfigureAwait(false);
+        }
+        catch (BackendException e) when (e.Code == RpcErrorCodes.Unsupported)
+        {
+            return null; // e.g. a tracking server without span filters
+        }
+    }
+
+    /// <summary>One name's spans located in the file, over the traces of <see cref="Page"/>.</summary>
+    private sealed class LocatedCount(TracePage page)
+    {
+        private readonly List<double> _latenciesMs = [];
+        private readonly HashSet<string> _traceIds = new(StringComparer.Ordinal);
+        private long _calls, _errors;
+
+        public TracePage Page => page;
+
+        public void Add(string traceId, RawSpan span)
+        {
+            _calls++;
+            if (span.Status == "ERROR") _errors++;
+            // MLflow's span latency: whole milliseconds.
+            if (span.EndTimeNs is { } endNs) _latenciesMs.Add((endNs - span.StartTimeNs) / 1_000_000);
+            _traceIds.Add(traceId);
+        }
+
+        public SpanNameStats Narrow(SpanNameStats byName)
+        {
+            var newestFirst = page.Traces.Select(t => t.TraceId).Where(_traceIds.Contains).ToList();
+            return byName with
+            {
+                Match = SpanStatsMatches.Located,
+                Calls = _calls,
+                Errors = _errors,
+                P50LatencyMs = Median(_latenciesMs),
+                LatestTraceId = newestFirst.FirstOrDefault(),
+                TraceIds = newestFirst,
+                Sampled = page.NextPageToken != null,
+            };
+        }
     }
 
     /// <summary>Linear interpolation between closest ranks, as MLflow's stores compute P50.</summary>
@@ -165,28 +201,8 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
     }
 
     /// <summary>The newest trace in the range with a span of this name, or null when the backend cannot search by span name.</summary>
-    private async Task<string?> LatestTraceIdAsync(IReadOnlyList<string> experimentIds, string spanName, long start, long end, CancellationToken ct)
-    {
-        if (!TraceFilterBuilder.CanQuote(spanName)) return null; // a name MLflow's grammar cannot express
-        var filter = TraceFilterBuilder.Combine("span.name = " + TraceFilterBuilder.Quote(spanName),
-            new TraceFilters { StartTimeMs = start, EndTimeMs = end })!;
-        try
-        {
-            var page = await backend.SearchTracesAsync(new TraceQuery
-            {
-                ExperimentIds = experimentIds,
-                Filter = filter,
-                Clauses = TraceFilterParser.Parse(filter),
-                OrderBy = ["timestamp_ms DESC"], // newest first
-                PageSize = 1,
-            }, ct).ConfigureAwait(false);
-            return page.Traces.FirstOrDefault()?.TraceId;
-        }
-        catch (BackendException e) when (e.Code == RpcErrorCodes.Unsupported)
-        {
-            return null; // e.g. a tracking server without span filters
-        }
-    }
+    private async Task<string?> LatestTraceIdAsync(IReadOnlyList<string> experimentIds, string spanName, long start, long end, CancellationToken ct) =>
+        (await NewestTracesAsync(experimentIds, spanName, start, end, pageSize: 1, ct).ConfigureAwait(false))?.Traces.FirstOrDefault()?.TraceId;
 
     private static BackendException Invalid(string message) => new(RpcErrorCodes.InvalidParams, message);
 }
