@@ -198,11 +198,12 @@ export interface SpanLensOptions {
   retryDelayMs?: number;
 }
 
-/** CodeLens and hover with the host's numbers per span name; one `source/spanStats` per document version. */
+/** CodeLens and hover with the host's numbers per span name; one `source/spanStats` per document and set of names. */
 export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
-  private cache = new Map<string, { at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[]; range: LensRange }>();
+  /** By document URI: the numbers hold while the span names in it stay the same (edits elsewhere do not ask again). */
+  private cache = new Map<string, { names: string; at: number; stats: Promise<Map<string, SpanNameStats>>; experimentIds: string[]; range: LensRange }>();
   static readonly TTL_MS = 30_000;
   static readonly MAX_NAMES = 50;
   static readonly MAX_RETRY_DELAY_MS = 300_000;
@@ -239,16 +240,19 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   /**
-   * The numbers for a document version, shared by every lens and hover request on it. The shared request
-   * carries no caller's cancellation token: the editor cancels a lens request whenever it asks again, and a
-   * cancelled shared request would have failed the newer caller too, leaving the editor without lenses.
+   * The numbers for a document's span names, shared by every lens and hover request on it while the names
+   * stay the same: typing in a function's body does not ask the host again (with namesakes in other files,
+   * an answer reads up to `maxLocatedTraces` traces per name). The shared request carries no caller's
+   * cancellation token: the editor cancels a lens request whenever it asks again, and a cancelled shared
+   * request would have failed the newer caller too, leaving the editor without lenses.
    */
   private async stats(doc: vscode.TextDocument, targets: LensTarget[]): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
-    const key = `${doc.uri.toString()}@${doc.version}`;
-    const hit = this.cache.get(key);
-    if (hit && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
-    const experimentIds = await this.options.experimentIds();
+    const key = doc.uri.toString();
     const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
+    const names = spanNames.join("\n");
+    const hit = this.cache.get(key);
+    if (hit && hit.names === names && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
+    const experimentIds = await this.options.experimentIds();
     const end = this.now();
     const range = { startTimeMs: end - this.days() * 86_400_000, endTimeMs: end };
     const stats = experimentIds.length === 0
@@ -256,7 +260,7 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       : this.host
           .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, path: doc.uri.fsPath, ...range })
           .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
-    const entry = { at: this.now(), stats, experimentIds, range };
+    const entry = { names, at: this.now(), stats, experimentIds, range };
     this.cache.set(key, entry);
     stats.then(
       () => (this.failures = 0),

@@ -106,6 +106,24 @@ describe("code links: pure parts", () => {
     lenses.dispose();
   });
 
+  it("typing in a function's body does not ask the host again; a new traced function does", async () => {
+    const asked: string[][] = [];
+    const host: HostRequester = {
+      request: async <R>(_method: string, params: unknown) => {
+        asked.push((params as { spanNames: string[] }).spanNames);
+        return { spans: [], engine: "host", startTimeMs: 0, endTimeMs: 0 } as R;
+      },
+    };
+    const lenses = new SpanLensProvider(host, { experimentIds: async () => ["1"], days: () => 7, now: () => 1_000 * 86_400_000 });
+    const v1 = "@mlflow.trace\ndef a():\n    pass\n";
+    await lenses.provideCodeLenses(fake.document("/w/x.py", "python", v1, 1) as never);
+    await lenses.provideCodeLenses(fake.document("/w/x.py", "python", v1.replace("pass", "return 1"), 2) as never);
+    expect(asked).toEqual([["a"]]);
+    await lenses.provideCodeLenses(fake.document("/w/x.py", "python", `${v1}\n@mlflow.trace\ndef b():\n    pass\n`, 3) as never);
+    expect(asked).toEqual([["a"], ["a", "b"]]);
+    lenses.dispose();
+  });
+
   it("a lens counted by name says so, and its click lists the span name's traces", async () => {
     const byName: SpanNameStats = { spanName: "lookup_order", match: "name", sampled: false, calls: 11, errors: 1, p50LatencyMs: 20 };
     const host: HostRequester = { request: async <R>() => ({ spans: [byName], engine: "host", startTimeMs: 0, endTimeMs: 0 }) as R };
