@@ -686,8 +686,9 @@ try {
   });
   for (const [theme, shot] of [["Default High Contrast", "07b-high-contrast.png"], ["Default High Contrast Light", "07b-high-contrast-light.png"]]) {
     writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.store": store, "traceide.runTraces.experimentIds": ["1"], "workbench.colorTheme": theme }));
-    const hcTab = await frameWith(`a trace tab in ${theme}`, ".span-row.selected", async (f) => /vscode-high-contrast/.test(await f.evaluate(() => document.body.className).catch(() => "")), 30_000);
+    // Shown first: a tab restored by the reload (7c) in the background has no page until it is shown.
     await page.locator(".tabs-container .tab", { hasText: TRACE }).first().click().catch(() => {});
+    const hcTab = await frameWith(`a trace tab in ${theme}`, ".span-row.selected", async (f) => /vscode-high-contrast/.test(await f.evaluate(() => document.body.className).catch(() => "")), 30_000);
     const c = await until(`the selected row's colours in ${theme}`, async () => {
       const got = await contrastOfSelected(hcTab).catch(() => null);
       return got && (theme.endsWith("Light") ? /high-contrast-light/.test(got.kind) : !/high-contrast-light/.test(got.kind)) ? got : undefined;
