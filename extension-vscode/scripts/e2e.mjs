@@ -561,7 +561,14 @@ try {
   check(callsIn(lensTitle) + callsIn(namesakeTitle) === byNameTotal,
     `each file's lens counts its own ${SPAN}: "${lensTitle}" + "${namesakeTitle}" = the ${byNameTotal} spans named ${SPAN}`);
   await page.screenshot({ path: join(out, "06b-codelens-trace-list.png") });
-  await page.keyboard.press("Escape");
+  // Enter opens the first listed trace beside the code, with the lens's span selected (not the root).
+  const lensTrace = ((await page.locator(".quick-input-list .monaco-list-row").first().innerText()).match(/tr-[0-9a-f]{32}/) ?? [""])[0];
+  await placeholder.press("Enter");
+  const lensTab = await frameWith(`the trace ${lensTrace} from the lens`, ".span-row.selected", async (f) => (await viewOf(f)) === "trace" && (await f.evaluate(() => document.body.dataset.traceideView ?? "")).includes(lensTrace), 45_000);
+  const lensSelected = await until("the lens's span selected", async () => ((await selectedSpan(lensTab)).includes(SPAN) ? SPAN : undefined), 15_000).catch(async () => `not selected: ${await selectedSpan(lensTab)}`);
+  const besideCode = (await page.locator(".editor-group-container").count()) >= 2 && (await page.locator(".tabs-container .tab", { hasText: "gen_traces.py" }).count()) === 1;
+  check(lensSelected === SPAN && besideCode, `a trace picked from the lens's list opens beside the code with its ${SPAN} span selected (${lensSelected})`);
+  await page.screenshot({ path: join(out, "06b-codelens-trace-opened.png") });
   rmSync(join(ws, "tools"), { recursive: true, force: true }); // the steps below know one get_weather
 
   // 7. Notebook: the test kernel runs cells over fixture traces' request times; each cell's status bar

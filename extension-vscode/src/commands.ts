@@ -1,6 +1,6 @@
 // The commands under "TraceIde:" and what a change of the traceide.* settings does.
 import * as vscode from "vscode";
-import type { TraceSummary, TracesSearchResult } from "../../webview/src/protocol.generated";
+import type { TraceSummary, TracesGetResult, TracesSearchResult } from "../../webview/src/protocol.generated";
 import { spanTraces, type ShowSpanTracesArgs } from "./codeLinks";
 import { errorMessage, type HostProcess } from "./hostProcess";
 import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config } from "./hostSetup";
@@ -114,13 +114,17 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     }
     if (id) webviews().openTrace(id, !!editor);
   });
-  const pickTrace = async (traces: readonly TraceSummary[], title?: string) => {
+  /** A pick list of traces; the one picked opens. From a CodeLens (`spanName`), beside the code with that span selected. */
+  const pickTrace = async (traces: readonly TraceSummary[], title?: string, spanName?: string) => {
     if (!traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
     const pick = await vscode.window.showQuickPick(
       traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
       { placeHolder: `${title ? `${title}: ` : ""}${traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
     );
-    if (pick) webviews().openTrace(pick.id);
+    if (!pick) return;
+    if (!spanName) return void webviews().openTrace(pick.id);
+    const spans = await h.request<TracesGetResult>("traces/get", { traceId: pick.id, includePayloads: false }).then((r) => r.spans, () => []);
+    webviews().openTrace(pick.id, true, false, spans.find((x) => x.name === spanName)?.spanId);
   };
   const traceList = async (experimentIds: string[], filter: string | null) => {
     const r = await h.request<TracesSearchResult>("traces/search", { experimentIds, filter, filters: null, pageSize: 100 });
@@ -136,7 +140,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     if (!args?.spanName) return;
     const experimentIds = args.experimentIds?.length ? args.experimentIds : await lists.currentExperimentIds();
     const { traces, title } = await spanTraces(h, { ...args, spanName: args.spanName, experimentIds });
-    await pickTrace(traces, title);
+    await pickTrace(traces, title, args.spanName);
   });
   reg("traceide.refresh", async () => {
     deps.tree().model.reset();

@@ -92,6 +92,11 @@ export class Relay {
     else void this.post(message);
   }
 
+  /** The page has sent a message since it was (re)loaded. */
+  get pageHasSpoken(): boolean {
+    return this.pendingNotifications === null;
+  }
+
   /** The page was reloaded: hold notifications again until the new page speaks. */
   pageReloading(): void {
     this.pendingNotifications ??= [];

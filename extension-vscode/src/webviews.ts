@@ -90,14 +90,34 @@ class HostedWebview {
     this.relay.notify(method, params);
   }
 
+  /**
+   * A page still silent a few seconds after its panel was shown is loaded again (twice at most): after a
+   * window reload VS Code now and then restores a panel with an empty document, a blank tab until Refresh.
+   */
+  reviveIfSilent(delayMs = 4000): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      if (!this.relay.pageHasSpoken && this.revivals++ < 2) this.reload();
+    }, delayMs);
+  }
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  private revivals = 0;
+
   reload(): void {
     this.relay.cancelAll();
     this.relay.pageReloading();
     this.webview.html = renderHtml(this.webview, this.extensionUri, { ...this.html, generation: ++this.generation });
   }
   dispose(): void {
+    clearTimeout(this.silenceTimer);
     this.relay.dispose();
   }
+}
+
+/** Watches a panel's page whenever the panel is shown (HostedWebview.reviveIfSilent). */
+function reviveWhenShown(panel: vscode.WebviewPanel, hosted: HostedWebview): void {
+  if (panel.visible) hosted.reviveIfSilent();
+  panel.onDidChangeViewState((e) => e.webviewPanel.visible && hosted.reviveIfSilent());
 }
 
 export interface WebviewDeps {
@@ -187,6 +207,7 @@ export class Webviews implements vscode.Disposable {
     panel.title = `Trace ${traceId}`;
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, {});
     this.traces.set(traceId, { panel, hosted });
+    reviveWhenShown(panel, hosted);
     panel.onDidDispose(() => {
       hosted.dispose();
       if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
@@ -224,6 +245,7 @@ export class Webviews implements vscode.Disposable {
     panel.title = "TraceIde Traces";
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
     this.list = { panel, hosted };
+    reviveWhenShown(panel, hosted);
     panel.onDidDispose(() => {
       hosted.dispose();
       if (this.list?.panel === panel) this.list = undefined;
@@ -234,6 +256,7 @@ export class Webviews implements vscode.Disposable {
     panel.title = "TraceIde Overview";
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, this.deps.listHooks);
     this.overview = { panel, hosted };
+    reviveWhenShown(panel, hosted);
     panel.onDidDispose(() => {
       hosted.dispose();
       if (this.overview?.panel === panel) this.overview = undefined;
@@ -279,6 +302,7 @@ export class Webviews implements vscode.Disposable {
     };
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.runList } }, this.deps.host, this.deps.ide, hooks);
     this.runList = { panel, hosted, traces };
+    reviveWhenShown(panel, hosted);
     panel.onDidDispose(() => {
       hosted.dispose();
       if (this.runList?.panel === panel) this.runList = undefined;

@@ -121,11 +121,14 @@ describe("relay: what the IDE tells the page", () => {
     const relay = new Relay(wv, fakeHost().host);
     relay.notify("ui/toggleLive");
     expect(wv.posted).toEqual([]); // the page may not be listening yet
+    expect(relay.pageHasSpoken).toBe(false); // a silent page is what a blank restored tab looks like
     await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null });
+    expect(relay.pageHasSpoken).toBe(true);
     expect(wv.posted[0]).toEqual({ type: "rpc", method: "ui/toggleLive", params: null });
     relay.notify("ui/toggleLive");
     expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(2); // the page is up: at once
     relay.pageReloading();
+    expect(relay.pageHasSpoken).toBe(false);
     relay.notify("ui/toggleLive");
     expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(2);
     await relay.handle({ type: "rpc", id: 2, method: "session/info", params: null });
