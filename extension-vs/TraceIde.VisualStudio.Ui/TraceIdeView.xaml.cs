@@ -72,6 +72,9 @@ namespace TraceIde.VisualStudio.Ui
             core.Navigate(WebviewBootstrap.EntryUrl);
         }
 
+        /// <summary>Loads the page again with the view it shows (after the host reconnected to its backend).</summary>
+        public Task ReloadAsync() => Dispatcher.InvokeAsync(() => WebView.CoreWebView2?.Reload()).Task;
+
         /// <summary>VS theme changed (VSColorTheme.ThemeChanged): re-apply the variables without reloading.</summary>
         public async Task ApplyThemeAsync(ThemeCss theme)
         {

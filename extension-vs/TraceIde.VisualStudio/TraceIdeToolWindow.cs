@@ -34,6 +34,8 @@ namespace TraceIde.VisualStudio
                     userData,
                     VsTheme.Current());
                 VSColorTheme.ThemeChanged += OnThemeChanged;
+                // The page showed the unreachable server's error: once the host reaches it, show its traces.
+                package.GetHost().BackendReconnected += () => _view.ReloadAsync().FileAndForget("TraceIde/window/reconnected");
             }).FileAndForget("TraceIde/window/init");
         }
 

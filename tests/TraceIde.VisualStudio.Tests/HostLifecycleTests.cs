@@ -200,6 +200,44 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
+    public async Task An_unreachable_tracking_server_is_asked_again_until_it_answers_then_the_window_is_told()
+    {
+        // A port nothing listens on yet; the replay server (answering as the recorded MLflow does) comes up there later.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var later = new InitializeParams { TrackingUri = $"http://127.0.0.1:{port}", ClientName = "tests" };
+        await using var window = new Window(() => StartInfo(later));
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        window.Manager.BackendReconnected += () => reconnected.TrySetResult();
+        var refused = await window.RequestAsync(RpcMethods.TracesSearch, SearchParams());
+        Assert.Equal(RpcErrorCodes.Unreachable, (int)refused["error"]!["code"]!);
+        var hostPid = window.Manager.CurrentPid;
+
+        await using var server = MlflowReplayServer.Start(new MlflowReplayOptions { Port = port });
+        await reconnected.Task.WaitAsync(Timeout);
+        Assert.Null(window.Manager.InitializeError);
+        Assert.Equal(hostPid, window.Manager.CurrentPid); // the same host, initialized again: no restart
+        Assert.Equal(1, window.Manager.StartCount);
+        var experiments = await window.RequestAsync(RpcMethods.ExperimentsList, new JsonObject());
+        Assert.False(experiments.ContainsKey("error"), experiments.ToJsonString());
+        Assert.NotEmpty(experiments["result"]!["experiments"]!.AsArray());
+    }
+
+    [Fact]
+    public void Reconnect_waits_follow_the_contract_as_VS_Code_does()
+    {
+        var policy = new RestartPolicy();
+        // hostProcess.ts: firstRestartDelayMs × 2^(attempt + 2), at most maxRestartDelayMs.
+        Assert.Equal(TimeSpan.FromMilliseconds(HostSupervision.FirstRestartDelayMs * 4), policy.ReconnectDelay(0));
+        Assert.Equal(TimeSpan.FromMilliseconds(HostSupervision.FirstRestartDelayMs * 8), policy.ReconnectDelay(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(HostSupervision.MaxRestartDelayMs), policy.ReconnectDelay(20));
+    }
+
+    [Fact]
     public async Task No_message_to_the_page_contains_the_credentials_given_to_the_host()
     {
         // A tracking server that refuses connections: initialize fails with credentials in use.

@@ -40,6 +40,8 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
 
     /// <summary>Raised with the PID of every host that answered `initialize`.</summary>
     public event Action<int>? HostStarted;
+    /// <summary>Raised when a host whose tracking server was unreachable connected to it after all: panels reload.</summary>
+    public event Action? BackendReconnected;
     /// <summary>Raised with (PID, exit code) when a host exits.</summary>
     public event Action<int, int?>? HostExited;
     /// <summary>Lines the host wrote to stderr (its log), and the manager's own notes.</summary>
@@ -159,6 +161,7 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
                 CurrentPid = instance.Pid;
                 lock (_gate) Volatile.Read(ref _ready).TrySetResult(instance);
                 HostStarted?.Invoke(instance.Pid);
+                if (InitializeError is { Code: RpcErrorCodes.Unreachable }) _ = ReconnectAsync(instance, stop);
                 await instance.Exited.WithCancellationAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -277,6 +280,38 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
         }
         InitializeError = null;
         SessionInfo = outcome.Result?.Deserialize<InitializeResult>(Json);
+    }
+
+    /// <summary>
+    /// A tracking server that cannot be reached (not started yet, restarting) is asked again, by the same host,
+    /// on the reconnect schedule VS Code follows (<see cref="RestartPolicy.ReconnectDelay"/>), until it answers,
+    /// another error comes, or the host goes; then <see cref="BackendReconnected"/> tells the window to reload.
+    /// </summary>
+    private async Task ReconnectAsync(Instance instance, CancellationToken stop)
+    {
+        for (var attempt = 0; !stop.IsCancellationRequested && !instance.HasExited; attempt++)
+        {
+            var delay = _policy.ReconnectDelay(attempt);
+            Note($"the tracking server is unreachable; asking again in {delay.TotalMilliseconds:0} ms");
+            try { await Task.Delay(delay, stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            if (instance.HasExited || CurrentPid != instance.Pid) return; // a restart took over
+            try
+            {
+                await InitializeAsync(instance, stop).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                return; // the host went: the supervision loop restarts it and initializes anew
+            }
+            if (InitializeError == null)
+            {
+                Note("reconnected to the tracking server");
+                BackendReconnected?.Invoke();
+                return;
+            }
+            if (InitializeError.Code != RpcErrorCodes.Unreachable) return; // a configuration problem: no loop
+        }
     }
 
     private void Note(string line)

@@ -79,6 +79,16 @@ public sealed class RestartPolicy
     /// <summary>How long a graceful shutdown (shutdown + exit) may take before the host is killed.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMilliseconds(HostSupervision.ShutdownTimeoutMs);
 
+    /// <summary>
+    /// The wait before asking an unreachable tracking server again (attempt 0 first): the first restart delay
+    /// × 4, doubling, at most <see cref="MaxDelay"/> — VS Code's hostProcess.ts waits the same.
+    /// </summary>
+    public TimeSpan ReconnectDelay(int attempt)
+    {
+        var ms = InitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt + 2, 30));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, MaxDelay.TotalMilliseconds));
+    }
+
     public TimeSpan DelayFor(int consecutiveFailures)
     {
         if (consecutiveFailures <= 0) return TimeSpan.Zero;
