@@ -733,6 +733,17 @@ try {
     back.kill();
   }
 
+  // 9. Nothing configured (no server, no store, no mlflow.db in the folder): the Traces view welcomes a new
+  //    user with the ways to connect instead of an error.
+  writeFileSync(join(ws, ".vscode/settings.json"), JSON.stringify({ "traceide.codeLens.enabled": false }));
+  await runCommand("TraceIde: Focus on Traces View");
+  const welcome = await until("the Traces view's welcome content", async () => {
+    const t = (await viewPane("Traces").locator(".welcome-view-content").innerText().catch(() => "")).replace(/\s+/g, " ");
+    return /Connect to a Tracking Server/.test(t) && /Open a Local mlflow\.db/.test(t) && (await traceRows().count()) === 0 ? t : undefined;
+  }, 60_000);
+  check(true, `with nothing configured the Traces view offers the ways in ("${welcome.slice(0, 100)}")`);
+  await page.screenshot({ path: join(out, "09-welcome.png") });
+
   const text = serverLog.join("");
   check(!/MLFLOW_TRACKING_(PASSWORD|TOKEN)=/.test(text), "no credentials in the server log");
   writeFileSync(join(out, "selftest-after-restart.json"), JSON.stringify(r2, null, 2));
