@@ -1,6 +1,6 @@
 // Code ↔ spans in VS Code: the pure parts, and the CodeLens/hover/jump against the REAL host
 // (Release build) with the fixture store and the fixture's app (gen_traces.py) as the workspace.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,16 +10,13 @@ import { pickItems } from "../src/vscodeIde";
 import { HostProcess } from "../src/hostProcess";
 import type { SourceLocation, SourceSpanStatsResult, SpanNameStats, TracesGetResult } from "../../webview/src/protocol.generated";
 import * as fake from "./fake-vscode";
+import { DLL, FIXTURES } from "./realHost";
 
-const repo = join(__dirname, "..", "..");
-const FIXTURES = join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0");
-const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
 const APP = readFileSync(join(FIXTURES, "app", "gen_traces.py"), "utf8");
 const APP_LINES = APP.split("\n");
 const truth = JSON.parse(readFileSync(join(FIXTURES, "ground_truth_small.json"), "utf8"));
 const cases = JSON.parse(readFileSync(join(FIXTURES, "store", "cases.json"), "utf8")).cases as Record<string, string>;
 
-if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
 
 const loc = (path: string, line: number, confidence: number): SourceLocation => ({ path, line, confidence, reason: `r${line}`, kind: "definition" });
 

@@ -1,21 +1,19 @@
 // The host lifecycle against a REAL host process: the Release build of server/TraceIde.Host with the
 // fixture store. Crash (SIGKILL) → restart with backoff → answering again; stop → no orphan.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { hostDll, hostPlatform, linuxIsMusl } from "../src/hostSetup";
 import { HostProcess, type HostStatus } from "../src/hostProcess";
-import { sortedSearchable } from "./util";
+import { DLL, REPO } from "./realHost";
+import { sortedSearchable, until } from "./util";
 
-const repo = join(__dirname, "..", "..");
-const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
-const STORE = process.env.TRACEIDE_STORE ?? join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0", "store", "mlflow.db");
-const REPLAY = join(repo, "tests", "TraceIde.ReplayServer", "bin", "Release", "net10.0", "TraceIde.ReplayServer.dll");
+const STORE = process.env.TRACEIDE_STORE ?? join(REPO, "tests", "fixtures", "mlflow-3.11.2.dev0", "store", "mlflow.db");
+const REPLAY = join(REPO, "tests", "TraceIde.ReplayServer", "bin", "Release", "net10.0", "TraceIde.ReplayServer.dll");
 
-if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
@@ -27,13 +25,6 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let hosts: HostProcess[] = [];
 afterEach(() => {

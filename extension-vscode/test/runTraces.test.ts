@@ -2,18 +2,16 @@
 // over the fixture store; expected traces come from the fixture's ground truth (ground_truth_small.json),
 // and live-tail traces are written into a copy of the store in MLflow's schema (python3's sqlite3).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TraceSummary } from "../../webview/src/protocol.generated";
 import { HostProcess } from "../src/hostProcess";
 import { NOTEBOOK_DISPLAY_KEY, RunTraces, countLabel, describeRun } from "../src/runTraces";
+import { DLL, FIXTURES } from "./realHost";
+import { until } from "./util";
 
-const repo = join(__dirname, "..", "..");
-const FIXTURES = join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0");
-const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
-if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
 
 interface Truth {
   trace_id: string;
@@ -72,13 +70,6 @@ async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memen
   return { host, runs, seen, state, requests, setNow: (t: number) => (now = t), setClick: (c: boolean) => (clickOpen = c) };
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("run summaries", () => {
   it("say how many traces a run made, with errors", () => {

@@ -1,18 +1,16 @@
 // The native Traces tree's model and the run history, against the REAL host (Release build) over the fixture
 // store; what the tree must show comes from the fixture's ground truth (ground_truth_small.json, MLflow's own).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HostProcess } from "../src/hostProcess";
 import { RUN_HISTORY_KEY, RunHistory, asSummaries, runCounts } from "../src/runHistory";
 import { TraceTreeModel, oneLine, relativeTime, traceDescription, type TreeNode } from "../src/traceTreeModel";
+import { DLL, FIXTURES } from "./realHost";
+import { until } from "./util";
 
-const repo = join(__dirname, "..", "..");
-const FIXTURES = join(repo, "tests", "fixtures", "mlflow-3.11.2.dev0");
-const DLL = process.env.TRACEIDE_DLL ?? join(repo, "server", "TraceIde.Host", "bin", "Release", "net10.0", "traceide.dll");
-if (!existsSync(DLL)) throw new Error(`${DLL} is missing: build the host first (dotnet build TraceIde.sln -c Release)`);
 
 interface Truth {
   trace_id: string;
@@ -254,10 +252,3 @@ describe("the run history (workspace memory)", () => {
   });
 });
 
-async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
