@@ -20,6 +20,8 @@ export const TreeContext = {
   live: "traceide.live",
   filtered: "traceide.filtered",
   grouped: "traceide.groupedBySession",
+  canEditTags: "traceide.canEditTags",
+  canDelete: "traceide.canDelete",
 } as const;
 
 /** What the tree offers when its backend is out of reach (the welcome content cannot show beside a message). */
@@ -47,6 +49,8 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private connection: "connected" | "unconfigured" | "failed" | "starting" = "starting";
+  /** The running host and backend the rows came from. */
+  private running: string | undefined;
 
   constructor(private readonly deps: TraceTreeDeps) {
     this.model = new TraceTreeModel(deps.host, deps.options);
@@ -68,8 +72,14 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
 
   /** The host's state: a new backend clears the rows at once; a lost one shows why (welcome content + Retry). */
   onHostStatus(s: HostStatus): void {
+    const running = s.state === "running" ? `${s.pid} ${s.info?.backendKind} ${s.info?.backendLocation}` : undefined;
+    if (running && running === this.running) return; // the same host on the same backend: keep what is loaded
+    this.running = running;
     this.connection = s.state === "running" ? "connected" : s.state === "failed" ? (UNCONFIGURED.test(s.error ?? "") ? "unconfigured" : "failed") : "starting";
     void vscode.commands.executeCommand("setContext", TreeContext.connection, this.connection);
+    // Write actions only where the backend allows them (a local store is read-only).
+    void vscode.commands.executeCommand("setContext", TreeContext.canEditTags, s.info?.capabilities.editTags === true);
+    void vscode.commands.executeCommand("setContext", TreeContext.canDelete, s.info?.capabilities.deleteTraces === true);
     if (s.state === "running") this.model.reset();
     else if (s.state === "failed") this.model.reset(redact(s.error ?? "The TraceIde host is not running."));
     else this.model.reset(s.nextRetryMs ? `Reconnecting in ${Math.round(s.nextRetryMs / 1000)} s…` : "Connecting…");
