@@ -180,8 +180,8 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
   async editFilter(): Promise<void> {
     const keys = knownKeys(this.model.experiments?.flatMap((x) => this.model.loaded(x.experimentId)) ?? []);
     const input = vscode.window.createQuickPick<vscode.QuickPickItem & { completion?: string }>();
-    input.title = "Filter traces (MLflow search syntax)";
-    input.placeholder = "e.g. trace.status = 'ERROR' AND span.name = 'get_weather'  (Enter: apply, empty: no filter)";
+    input.title = "Filter traces: words to search for, or MLflow's filter syntax";
+    input.placeholder = "e.g. weather, or trace.status = 'ERROR' AND span.name = 'get_weather'  (Enter: apply, empty: no filter)";
     input.value = this.model.filter;
     const suggest = () => {
       const text = input.value;

@@ -11,7 +11,7 @@ import type {
 } from "../../webview/src/protocol.generated";
 import { RpcMethods } from "../../webview/src/protocol.generated";
 import { formatDuration, formatNumber } from "../../webview/src/format";
-import { TIME_FILTERS, displayRows, mergeNewTraces, timeFilterRange, type TimeFilter } from "../../webview/src/traces-logic";
+import { TIME_FILTERS, displayRows, mergeNewTraces, searchFilter, timeFilterRange, type TimeFilter } from "../../webview/src/traces-logic";
 import { errorMessage as messageOf } from "./hostProcess";
 
 export type TreeNode =
@@ -208,7 +208,7 @@ export class TraceTreeModel {
   }
 
   private searchParams(experimentId: string, pageToken: string | null) {
-    const filter = this.filter.trim() || null;
+    const filter = searchFilter(this.filter) || null; // plain words: MLflow UI's text search
     return {
       experimentIds: [experimentId],
       filter,
@@ -315,7 +315,7 @@ export class TraceTreeModel {
         try {
           const r = await this.host.request<TracesSubscribeResult>(RpcMethods.tracesSubscribe, {
             experimentIds: [x.experimentId],
-            filter: this.filter.trim() || null,
+            filter: searchFilter(this.filter) || null,
             sinceMs: this.options.now(),
             pollIntervalMs: this.options.pollIntervalMs(),
           });

@@ -99,6 +99,10 @@ describe("the Traces tree (real host, fixture store)", () => {
     model.setFilter("trace.status = 'ERROR'");
     expect(await allTraceIds(model)).toEqual(ids(truth.filter((t) => t.state === "ERROR")));
     expect(model.filterSummary).toBe("trace.status = 'ERROR'");
+    // Plain words search the traces' text, as MLflow's UI does: MLflow's own answer (filters_ground_truth.json).
+    const mlflow = JSON.parse(readFileSync(join(FIXTURES, "filters_ground_truth.json"), "utf8")) as Record<string, string[]>;
+    model.setFilter("weather");
+    expect(await allTraceIds(model)).toEqual([...mlflow["trace.text ILIKE '%weather%'"]!].sort());
 
     const times = truth.map((t) => t.request_time_ms).sort((a, b) => a - b);
     clock.now = times[Math.floor(times.length / 2)]! + 30 * 60_000; // half an hour after the middle trace

@@ -6,7 +6,7 @@
 //   1,400 / 450 / 300 px in light, dark and both High Contrast themes → no XSS, no CSP violation, no page error.
 // Screenshots go to webview/test-output/. Env: TRACEIDE_DLL (host dll), TRACEIDE_STORE (mlflow.db),
 // CHROMIUM (browser path), E2E_PAGE_SIZE (default 20, so that scrolling must page the list in).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
@@ -111,6 +111,64 @@ try {
     await page.fill("input.search", "");
     await page.press("input.search", "Enter");
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
+  });
+
+  // Every trace ID in the list: scrolled to the end until no page is left, then read while scrolling back up.
+  const allRowIds = () => page.evaluate(async () => {
+    const scroller = document.querySelector(".trace-scroller");
+    const status = () => document.querySelector(".list-status")?.textContent ?? "";
+    for (let i = 0; i < 50 && /scroll for more/.test(status()); i++) {
+      scroller.scrollTop = scroller.scrollHeight;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ids = new Set();
+    for (let top = scroller.scrollHeight; top >= 0; top -= Math.max(100, scroller.clientHeight / 2)) {
+      scroller.scrollTop = top;
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      for (const row of document.querySelectorAll(".trace-row[data-trace-id]")) ids.add(row.getAttribute("data-trace-id"));
+    }
+    scroller.scrollTop = 0;
+    return [...ids].sort();
+  });
+
+  await step("plain words search the traces' text as MLflow's UI does (trace.text ILIKE), checked against MLflow's own answers", async () => {
+    const truth = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/filters_ground_truth.json"), "utf8"));
+    for (const [typed, asked] of [["weather", "trace.text ILIKE '%weather%'"], ["couldn't find", `trace.text ILIKE "%couldn't find%"`]]) {
+      const expected = [...truth[asked]].sort();
+      await page.fill("input.search", typed);
+      await page.press("input.search", "Enter");
+      await page.waitForFunction((n) => new RegExp(`^${n} traces`).test(document.querySelector(".list-status")?.textContent ?? ""), expected.length, { timeout: 10_000 });
+      const ids = await allRowIds();
+      if (JSON.stringify(ids) !== JSON.stringify(expected)) fail(`"${typed}": ${ids.length} traces, MLflow answered ${expected.length} for ${asked}`);
+      if (!(await page.locator(".filter-error").isHidden())) fail(`"${typed}" was read as a broken filter`);
+      console.log(`e2e:      "${typed}" → ${ids.length} traces, as MLflow answers ${asked}`);
+    }
+    await page.screenshot({ path: join(out, "03b-text-search.png") });
+    await page.fill("input.search", "");
+    await page.press("input.search", "Enter");
+    await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
+  });
+
+  await step("the list from the keyboard: Tab to it, ↓ ↓ End Home ↑… and Enter opens the trace under the cursor", async () => {
+    const ids = await page.locator(rowSel).evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute("data-trace-id")));
+    await page.locator("input.search").focus();
+    // Tab through the toolbar to the list (the grid is the next stop after the toolbar's controls).
+    let reached = false;
+    for (let i = 0; i < 30 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => document.activeElement?.classList.contains("trace-scroller") ?? false);
+    }
+    if (!reached) fail("Tab never reached the trace list");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    const cursorId = await page.locator(".trace-row.cursor").getAttribute("data-trace-id");
+    if (cursorId !== ids[2]) fail(`after ↓ ↓ the cursor is on ${cursorId}, expected the third row ${ids[2]}`);
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], { timeout: 10_000 });
+    await page.screenshot({ path: join(out, "03c-keyboard-open.png") });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
   let firstPaintMs = 0;

@@ -219,3 +219,56 @@ export function updateSelection(selected: ReadonlySet<string>, order: readonly s
   else next.add(id);
   return next;
 }
+
+// ------------------------------------------------------------------ keyboard
+
+/**
+ * Where the list's keyboard cursor goes for a key (↑ ↓ Home End PageUp PageDown), over `count` rows of which
+ * `pageRows` fit in view; null for a key that does not move it. No cursor yet: ↓/Home start at the top,
+ * ↑/End at the bottom.
+ */
+export function moveCursor(current: number | null, key: string, count: number, pageRows: number): number | null {
+  if (count <= 0) return null;
+  const last = count - 1;
+  const page = Math.max(1, pageRows - 1);
+  const at = current === null ? null : Math.min(Math.max(current, 0), last);
+  switch (key) {
+    case "ArrowDown":
+      return at === null ? 0 : Math.min(at + 1, last);
+    case "ArrowUp":
+      return at === null ? last : Math.max(at - 1, 0);
+    case "Home":
+      return 0;
+    case "End":
+      return last;
+    case "PageDown":
+      return Math.min((at ?? -1) + page, last);
+    case "PageUp":
+      return Math.max((at ?? count) - page, 0);
+    default:
+      return null;
+  }
+}
+
+// ------------------------------------------------------------------ free text
+
+/**
+ * A filter expression, not words to look for: a comparison, an entity-qualified key (`trace.status`,
+ * `tags.env`, a backquoted key), or a grammar keyword before a value (`name LIKE '…'`, `IN (…)`, `IS NULL`).
+ * "weather in Paris" stays words.
+ */
+const FILTER_SYNTAX = /[=<>`]|\b(trace|span|tags?|metadata|request_metadata|attributes?|feedback|expectation)\.\w|\b(LIKE|ILIKE|RLIKE|IN)\s*['"(]|\bIS\s+(NOT\s+)?NULL\b/i;
+
+/**
+ * What the search box asks: a filter expression as typed, or — for plain words such as `weather` or
+ * `refund policy` — MLflow UI's own text search, `trace.text ILIKE '%…%'` (spec §4: full text over span
+ * content). Quotes in the words pick the other quote character; text with both cannot be quoted and goes
+ * as typed (the host then says why it is not a filter).
+ */
+export function searchFilter(text: string): string {
+  const t = text.trim();
+  if (!t || FILTER_SYNTAX.test(t)) return t;
+  if (t.includes("'") && t.includes('"')) return t;
+  const q = t.includes("'") ? '"' : "'";
+  return `trace.text ILIKE ${q}%${t}%${q}`;
+}

@@ -9,7 +9,7 @@ import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
 import { confirmDialog, openDialog } from "./dialog";
 import {
-  COLUMNS_KEY, TIME_FILTERS, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces,
+  COLUMNS_KEY, TIME_FILTERS, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter,
   timeFilterRange, toggleColumn, updateSelection, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
 } from "./traces-logic";
 
@@ -68,7 +68,7 @@ export interface TracesQuery {
 /** The traces/search parameters for a query (and a page token). */
 export function searchParams(q: TracesQuery, pageToken?: string | null): TracesSearchParams {
   const params: TracesSearchParams = { experimentIds: q.experimentIds, orderBy: [q.orderBy], pageSize: q.pageSize };
-  const filter = q.filter.trim();
+  const filter = searchFilter(q.filter);
   if (filter) params.filter = filter;
   const filters: NonNullable<TracesSearchParams["filters"]> = {};
   if (q.state !== "ALL") filters.states = [q.state];
@@ -116,6 +116,8 @@ export class TracesView {
   private generation = 0;
   private abort: AbortController | null = null;
   private selectedId: string | null = null;
+  /** The row the keyboard is on (an index into `display`), shown with a focus ring. */
+  private cursor: number | null = null;
   private query: TracesQuery;
   private columns: string[];
   private grid = "";
@@ -142,7 +144,7 @@ export class TracesView {
     this.searchInput = h("input", {
       class: "search",
       type: "search",
-      placeholder: "Filter, e.g. trace.status = 'ERROR' AND tags.env = 'prod'  (Enter to search)",
+      placeholder: "Search text, or filter: trace.status = 'ERROR' AND tags.env = 'prod'  (Enter)",
       "aria-label": "Filter traces (MLflow filter syntax)",
       "aria-autocomplete": "list",
       autocomplete: "off",
@@ -214,6 +216,10 @@ export class TracesView {
       },
     });
     this.list.body.addEventListener("click", (e) => this.onRowClick(e as MouseEvent));
+    this.scroller.addEventListener("keydown", (e) => this.onListKey(e));
+    this.scroller.addEventListener("focus", () => {
+      if (this.cursor === null && this.display.length) this.setCursor(Math.max(0, this.display.findIndex((d) => d.kind === "trace" && d.trace.traceId === this.selectedId)));
+    });
     this.paintHeader();
 
     this.element = h(
@@ -685,6 +691,8 @@ export class TracesView {
   private fillRow(row: HTMLElement, i: number): boolean {
     const d = this.display[i]!;
     if ((d.kind === "group") !== row.classList.contains("group-row")) return false;
+    row.id = `trace-row-${i}`;
+    row.classList.toggle("cursor", i === this.cursor);
     if (d.kind === "group") {
       const label = d.session ?? "(no session)";
       row.dataset.session = d.session ?? "";
@@ -696,7 +704,7 @@ export class TracesView {
     if (row.childElementCount !== columns.length + 1 || columns.some((c, k) => row.children[k + 1]!.className !== `cell cell-${c.key}`)) return false;
     const t = d.trace;
     const checked = this.checked.has(t.traceId);
-    row.className = `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}`;
+    row.className = `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}${i === this.cursor ? " cursor" : ""}`;
     row.setAttribute("aria-selected", String(checked));
     row.dataset.traceId = t.traceId;
     row.dataset.index = String(d.index);
@@ -722,6 +730,44 @@ export class TracesView {
     return COLUMNS.filter((c) => this.columns.includes(c.key));
   }
 
+  /** ↑ ↓ Home End PageUp PageDown move the cursor; Enter opens its trace (or folds its session); Space checks it. */
+  private onListKey(e: KeyboardEvent): void {
+    if (e.target !== this.scroller) return; // a row's checkbox keeps its own keys
+    const pageRows = Math.floor((this.scroller.clientHeight - HEADER_HEIGHT) / TRACE_ROW_HEIGHT);
+    const next = moveCursor(this.cursor, e.key, this.display.length, pageRows);
+    if (next !== null) {
+      e.preventDefault();
+      this.setCursor(next);
+      return;
+    }
+    const d = this.cursor === null ? undefined : this.display[this.cursor];
+    if (!d) return;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      if (d.kind === "group") this.toggleGroup(d.session);
+      else {
+        this.setSelected(d.trace.traceId);
+        this.onOpen(d.trace);
+      }
+    } else if (e.key === " " && d.kind === "trace") {
+      e.preventDefault();
+      this.toggleChecked(d.trace.traceId, e.shiftKey);
+    }
+  }
+
+  private setCursor(index: number): void {
+    this.cursor = index;
+    this.scroller.setAttribute("aria-activedescendant", `trace-row-${index}`);
+    this.list.reveal(index);
+  }
+
+  private toggleGroup(session: string | null): void {
+    const key = session ?? "";
+    if (this.collapsedGroups.has(key)) this.collapsedGroups.delete(key);
+    else this.collapsedGroups.add(key);
+    this.setRows();
+  }
+
   /**
    * One listener for every row: rows are refilled for other traces as the list scrolls, so a listener
    * on a row would act on the trace the row was built for.
@@ -732,11 +778,9 @@ export class TracesView {
     const i = row ? this.list.indexOf(row) : undefined;
     const d = i === undefined ? undefined : this.display[i];
     if (!d) return;
+    this.cursor = i!;
     if (d.kind === "group") {
-      const key = d.session ?? "";
-      if (this.collapsedGroups.has(key)) this.collapsedGroups.delete(key);
-      else this.collapsedGroups.add(key);
-      this.setRows();
+      this.toggleGroup(d.session);
       return;
     }
     const t = d.trace;

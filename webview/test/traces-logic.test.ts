@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  COLUMNS_KEY, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, timeFilterRange, toggleColumn,
+  COLUMNS_KEY, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter, timeFilterRange, toggleColumn,
   updateSelection, webviewSettings,
 } from "../src/traces-logic";
 import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, searchParams } from "../src/traces-view";
@@ -355,5 +355,44 @@ describe("n / p across the list", () => {
     expect(app.viewer.isOpen).toBe(false);
     expect(app.overview.element.hidden).toBe(false);
     expect(app.traces.element.hidden).toBe(true);
+  });
+});
+
+describe("the list's keyboard cursor", () => {
+  it("moves by one, to the ends and by a page, and starts at the top (↓, Home) or the bottom (↑, End)", () => {
+    expect(moveCursor(null, "ArrowDown", 10, 5)).toBe(0);
+    expect(moveCursor(null, "ArrowUp", 10, 5)).toBe(9);
+    expect(moveCursor(3, "ArrowDown", 10, 5)).toBe(4);
+    expect(moveCursor(9, "ArrowDown", 10, 5)).toBe(9);
+    expect(moveCursor(0, "ArrowUp", 10, 5)).toBe(0);
+    expect(moveCursor(4, "End", 10, 5)).toBe(9);
+    expect(moveCursor(4, "Home", 10, 5)).toBe(0);
+    expect(moveCursor(0, "PageDown", 10, 5)).toBe(4); // a page keeps one row of context
+    expect(moveCursor(8, "PageDown", 10, 5)).toBe(9);
+    expect(moveCursor(2, "PageUp", 10, 5)).toBe(0);
+    expect(moveCursor(12, "ArrowUp", 10, 5)).toBe(8); // rows went away under the cursor
+    expect(moveCursor(3, "x", 10, 5)).toBeNull();
+    expect(moveCursor(null, "ArrowDown", 0, 5)).toBeNull();
+  });
+});
+
+describe("the search box: words or a filter", () => {
+  it("plain words become MLflow UI's text search; a filter expression goes as typed", () => {
+    expect(searchFilter("weather")).toBe("trace.text ILIKE '%weather%'");
+    expect(searchFilter("  refund policy ")).toBe("trace.text ILIKE '%refund policy%'");
+    expect(searchFilter("couldn't find")).toBe(`trace.text ILIKE "%couldn't find%"`); // MLflow's own answer needs the double quotes
+    expect(searchFilter("trace.status = 'ERROR'")).toBe("trace.status = 'ERROR'");
+    expect(searchFilter("span.name LIKE '%tool%'")).toBe("span.name LIKE '%tool%'");
+    expect(searchFilter("tags.env IS NULL")).toBe("tags.env IS NULL");
+    expect(searchFilter("trace.timestamp_ms>5")).toBe("trace.timestamp_ms>5");
+    expect(searchFilter("")).toBe("");
+    expect(searchFilter(`it's "quoted"`)).toBe(`it's "quoted"`); // cannot be quoted: the host explains
+  });
+  it("words that only contain a keyword are still words", () => {
+    expect(searchFilter("island")).toBe("trace.text ILIKE '%island%'");
+    expect(searchFilter("origin story")).toBe("trace.text ILIKE '%origin story%'");
+    expect(searchFilter("weather in Paris and Rome")).toBe("trace.text ILIKE '%weather in Paris and Rome%'");
+    expect(searchFilter("name LIKE '%agent%'")).toBe("name LIKE '%agent%'"); // MLflow's bare keys, with a grammar keyword
+    expect(searchFilter("status IN ('OK')")).toBe("status IN ('OK')");
   });
 });
