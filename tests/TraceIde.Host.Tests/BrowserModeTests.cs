@@ -31,7 +31,7 @@ public sealed class BrowserModeTests : IAsyncLifetime
         Assert.Contains("<script src=\"main.js\">", await response.Content.ReadAsStringAsync());
         var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
         Assert.Equal(
-            $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src ws://127.0.0.1:{_ui.Port} ws://localhost:{_ui.Port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_ui.Port} ws://localhost:{_ui.Port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             csp);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));

@@ -131,6 +131,31 @@ try {
     return [...ids].sort();
   });
 
+  await step("the open trace is in the address bar: F5 keeps the connection and the trace, Back closes it, Forward reopens it; a stale token is named", async () => {
+    const id = await page.locator(rowSel).first().getAttribute("data-trace-id");
+    await page.locator(rowSel).first().click();
+    await page.waitForSelector(".span-row", { timeout: 10_000 });
+    const withTrace = await page.evaluate(() => location.search);
+    if (!withTrace.includes(`trace=${id}`) || withTrace.includes("token=")) fail(`address after opening ${id}: ${withTrace}`);
+    await page.reload();
+    await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t) && document.querySelector(".span-row"), id, { timeout: 15_000 })
+      .catch(async () => fail(`after F5 at ${await page.evaluate(() => location.href)}: viewer "${await page.locator(".viewer-title").textContent().catch(() => "")}", banner "${await page.locator(".banner").textContent()}"`));
+    if (!(await page.locator(".banner").isHidden())) fail(`after F5: ${await page.locator(".banner").textContent()}`);
+    await page.goBack();
+    await page.waitForSelector(".trace-viewer", { state: "hidden", timeout: 10_000 });
+    if ((await page.evaluate(() => location.search)).includes("trace=")) fail("Back left the trace in the address");
+    await page.goForward();
+    await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t), id, { timeout: 10_000 });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    // Another tab with an old address (a token from an earlier `traceide ui`): the page says what to do.
+    const stale = await browser.newPage();
+    await stale.goto(url.replace(/token=[^&]+/, "token=not-the-token"));
+    await stale.waitForFunction(() => /token was refused/.test(document.querySelector(".banner")?.textContent ?? ""), null, { timeout: 15_000 });
+    console.log(`e2e:      stale token: ${(await stale.locator(".banner").textContent())?.trim()}`);
+    await stale.close();
+  });
+
   await step("plain words search the traces' text as MLflow's UI does (trace.text ILIKE), checked against MLflow's own answers", async () => {
     const truth = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/filters_ground_truth.json"), "utf8"));
     for (const [typed, asked] of [["weather", "trace.text ILIKE '%weather%'"], ["couldn't find", `trace.text ILIKE "%couldn't find%"`]]) {
@@ -149,7 +174,7 @@ try {
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
   });
 
-  await step("the list from the keyboard: Tab to it, ↓ ↓ End Home ↑… and Enter opens the trace under the cursor", async () => {
+  await step("the list from the keyboard: Tab to it, ↓ ↓ ↑ move the cursor and Enter opens the trace under it", async () => {
     const ids = await page.locator(rowSel).evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute("data-trace-id")));
     await page.locator("input.search").focus();
     // Tab through the toolbar to the list (the grid is the next stop after the toolbar's controls).

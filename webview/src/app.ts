@@ -1,6 +1,6 @@
 // The application shell: header (connection, experiment picker, refresh), traces view, trace viewer.
 import { PanelViews, type Experiment, type InitializeResult, type PanelView, type UiNotifications } from "./protocol.generated";
-import { METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
+import { CONNECTION_LOST, METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
 import { TracesView } from "./traces-view";
@@ -80,6 +80,7 @@ export class App {
       transport,
       (t) => {
         this.traces.element.hidden = true;
+        this.onTraceShown?.(t.traceId);
         void this.viewer.open(t);
       },
       options.pageSize ?? 100,
@@ -88,6 +89,7 @@ export class App {
     this.viewer.onClose = () => {
       this.traces.element.hidden = this.tab !== "traces";
       this.traces.setSelected(null);
+      this.onTraceShown?.(null);
     };
     this.viewer.onNavigate = (delta) => this.openRelative(delta);
 
@@ -108,6 +110,9 @@ export class App {
       h("main", { class: "app-main" }, this.traces.element, this.viewer.element, this.overview.element),
     );
   }
+
+  /** The trace the list's viewer shows now, or null when it closed (browser mode puts it in the URL). */
+  onTraceShown: ((traceId: string | null) => void) | null = null;
 
   setTab(tab: MainTab): void {
     this.tab = tab;
@@ -139,6 +144,7 @@ export class App {
     if (this.tab !== "traces") this.setTab("traces");
     this.traces.element.hidden = true;
     this.traces.setSelected(traceId);
+    this.onTraceShown?.(traceId);
     await this.viewer.open({ traceId }, { spanId });
   }
 
@@ -164,6 +170,7 @@ export class App {
       return;
     }
     this.traces.setSelected(target.traceId);
+    this.onTraceShown?.(target.traceId);
     await this.viewer.open(target);
   }
 
@@ -256,7 +263,9 @@ export class App {
       this.setExperiments([chosen.experimentId]);
     } catch (err) {
       const e = RpcError.from(err);
-      this.showBanner(`Could not list experiments: ${e.message} — check the tracking server or store, then press Refresh.`);
+      // No connection to the host at all: its own message says what to do (Refresh cannot help).
+      if (e.code === CONNECTION_LOST) this.showBanner(e.message);
+      else this.showBanner(`Could not list experiments: ${e.message} — check the tracking server or store, then press Refresh.`);
     }
   }
 }

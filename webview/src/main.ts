@@ -6,6 +6,7 @@ import { App } from "./app";
 import { localSettings, webviewSettings } from "./traces-logic";
 import { browserIde, LocalIdeTransport } from "./ide";
 import { initialPanelView } from "./panel-view";
+import { followBrowserHistory } from "./browser-url";
 
 const started = startTransport();
 const settings = started.vscode ? webviewSettings(started.vscode) : localSettings();
@@ -34,4 +35,6 @@ if (started.transport instanceof WebSocketTransport) {
     }
   };
 }
-void app.start();
+// Browser mode: the open trace lives in the URL (Back closes it, a link opens it).
+const history = started.mode === "browser" && view.view === "list" ? followBrowserHistory(app, window) : null;
+void app.start().then(() => history?.openInitial());

@@ -2,6 +2,7 @@
 // postMessage through an IDE relay (VS Code / Visual Studio webviews). Both speak JSON-RPC 2.0
 // semantics; the UI only sees request(method, params, signal) → Promise<result> and RpcError.
 import { RpcErrorCodes, type IdeRequests, type InitializeResult, type RpcErrorData, type RpcRequests } from "./protocol.generated";
+import { takeToken } from "./browser-url";
 
 /**
  * Methods the UI calls: the host's (the generated contract, plus `session/info`: browser mode's already-initialised
@@ -129,11 +130,28 @@ export class WebSocketTransport extends PendingTransport {
   constructor(private readonly socket: WebSocketLike) {
     super();
     socket.addEventListener("open", () => {
+      this.opened = true;
       for (const text of this.queue.splice(0)) socket.send(text);
     });
     socket.addEventListener("message", (ev: { data: unknown }) => this.receive(ev.data));
-    socket.addEventListener("close", () => this.lost("The connection to the TraceIde host closed. Restart `traceide ui` and reload this page."));
-    socket.addEventListener("error", () => this.lost("Could not reach the TraceIde host. Is `traceide ui` still running?"));
+    // A socket refused before it opened fires "error" then "close": both ask why, once (`failed`).
+    socket.addEventListener("close", () =>
+      this.opened ? this.lost("The connection to the TraceIde host closed. Restart `traceide ui` and reload this page.") : void this.failed(),
+    );
+    socket.addEventListener("error", () => void this.failed());
+  }
+
+  /** Why the connection failed, when the page can tell better than "could not reach" (browser mode's token check). */
+  explainFailure: (() => Promise<string | null>) | null = null;
+  private opened = false;
+
+  private failing = false;
+
+  private async failed(): Promise<void> {
+    if (this.failing) return;
+    this.failing = true;
+    const why = !this.opened && this.explainFailure ? await this.explainFailure().catch(() => null) : null;
+    this.lost(why ?? "Could not reach the TraceIde host. Is `traceide ui` still running?");
   }
 
   static connect(url: string): WebSocketTransport {
@@ -249,13 +267,23 @@ export function startTransport(win: Window & typeof globalThis = window): Starte
     const vscode = win.acquireVsCodeApi();
     return { transport: new PostMessageTransport(vscode, win), mode: "ide", vscode };
   }
-  const params = new URLSearchParams(win.location.search);
-  const token = params.get("token") ?? "";
-  if (token) {
-    params.delete("token");
-    const rest = params.toString();
-    win.history.replaceState(null, "", `${win.location.pathname}${rest ? `?${rest}` : ""}${win.location.hash}`);
-  }
+  const token = takeToken(win);
   const url = `ws://${win.location.host}/rpc?token=${encodeURIComponent(token)}`;
-  return { transport: WebSocketTransport.connect(url), mode: "browser" };
+  const transport = WebSocketTransport.connect(url);
+  // A WebSocket that fails says nothing of why: ask the same address over HTTP to tell a refused token from a
+  // host that is gone.
+  transport.explainFailure = async () => {
+    try {
+      const r = await win.fetch(`/rpc?token=${encodeURIComponent(token)}`, { cache: "no-store" });
+      if (r.status === 401) {
+        return token
+          ? "This page's token was refused: `traceide ui` was restarted since. Open the address it printed last."
+          : "This page has no token. Open the address `traceide ui` printed (it ends with ?token=…).";
+      }
+    } catch {
+      /* unreachable: the default message says so */
+    }
+    return null;
+  };
+  return { transport, mode: "browser" };
 }

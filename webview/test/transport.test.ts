@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { CONNECTION_LOST, PostMessageTransport, RpcError, WebSocketTransport, startTransport, type WebSocketLike } from "../src/transport";
 import { RpcErrorCodes } from "../src/protocol.generated";
+import { traceFromSearch, withTrace } from "../src/browser-url";
 
 class FakeSocket implements WebSocketLike {
   readyState = 0;
@@ -170,9 +171,12 @@ describe("startTransport", () => {
       send() {}
       close() {}
     };
+    const kept = new Map<string, string>();
+    const sessionStorage = { getItem: (k: string) => kept.get(k) ?? null, setItem: (k: string, v: string) => void kept.set(k, v) };
     const fakeWindow = {
       location: { search: "?token=s3cr%2Bt&pageSize=20", host: "127.0.0.1:5123", pathname: "/", hash: "" },
-      history: { replaceState },
+      history: { replaceState, state: null },
+      sessionStorage,
     };
     const saved = globalThis.WebSocket;
     (globalThis as any).WebSocket = FakeWs;
@@ -181,8 +185,40 @@ describe("startTransport", () => {
       expect(started.mode).toBe("browser");
       expect(opened).toEqual(["ws://127.0.0.1:5123/rpc?token=s3cr%2Bt"]);
       expect(replaceState).toHaveBeenCalledWith(null, "", "/?pageSize=20");
+      // F5: the address bar has no token any more; the tab's sessionStorage still has it.
+      fakeWindow.location.search = "?pageSize=20";
+      startTransport(fakeWindow as any);
+      expect(opened[1]).toBe("ws://127.0.0.1:5123/rpc?token=s3cr%2Bt");
     } finally {
       (globalThis as any).WebSocket = saved;
     }
+  });
+});
+
+describe("browser mode's address bar", () => {
+  it("holds the open trace: set, replaced, removed, other parameters kept; only trace-ID-like values are read", () => {
+    const base = "http://127.0.0.1:5123/?pageSize=20";
+    const withA = withTrace(base, "tr-abc");
+    expect(withA).toBe("http://127.0.0.1:5123/?pageSize=20&trace=tr-abc");
+    expect(traceFromSearch(new URL(withA).search)).toBe("tr-abc");
+    expect(withTrace(withA, "tr-def")).toBe("http://127.0.0.1:5123/?pageSize=20&trace=tr-def");
+    expect(withTrace(withA, null)).toBe(base);
+    expect(traceFromSearch("?trace=<script>")).toBeNull();
+    expect(traceFromSearch("?pageSize=1")).toBeNull();
+  });
+
+  it("a WebSocket that fails before it opened asks why: a refused token is said so, not 'is it running?'", async () => {
+    let onError: (() => void) | undefined;
+    const ws = { readyState: 0, send() {}, close() {}, addEventListener: (type: string, l: () => void) => (type === "error" ? (onError = l) : undefined) };
+    const t = new WebSocketTransport(ws as any);
+    t.explainFailure = async () => "This page's token was refused";
+    const said = new Promise<string>((resolve) => (t.onClose = resolve));
+    onError!();
+    expect(await said).toBe("This page's token was refused");
+    const t2 = new WebSocketTransport({ ...ws, addEventListener: (type: string, l: () => void) => (type === "error" ? (onError = l) : undefined) } as any);
+    t2.explainFailure = async () => null; // the host answered nothing: it is gone
+    const said2 = new Promise<string>((resolve) => (t2.onClose = resolve));
+    onError!();
+    expect(await said2).toMatch(/still running/);
   });
 });

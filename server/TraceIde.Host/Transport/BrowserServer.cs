@@ -55,8 +55,10 @@ public sealed class BrowserServer : IAsyncDisposable
     /// <summary>The page's address, with the token.</summary>
     public string Url => $"http://127.0.0.1:{_port}/?token={Token}";
 
+    // connect-src 'self': the page asks /rpc over HTTP why its WebSocket was refused (a stale token), which a
+    // WebSocket failure never says.
     public string ContentSecurityPolicy =>
-        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src ws://127.0.0.1:{_port} ws://localhost:{_port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_port} ws://localhost:{_port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>Binds 127.0.0.1:<paramref name="port"/> (0: a free port) and starts serving.</summary>
     public static async Task<BrowserServer> StartAsync(InitializeParams backend, int port, string webviewRoot, HostLog log, CancellationToken cancellationToken)
