@@ -105,9 +105,15 @@ internal static class MetricsSql
     /// <param name="Percentiles">Value key and p (0..100) of each percentile asked.</param>
     /// <param name="Averages">Value keys of the AVG aggregations when those are the only non-percentile
     /// ones: the ordered pass can then compute them too (see <see cref="Execute"/>).</param>
+    /// <param name="StableSql"><paramref name="Sql"/> with every AVG taken over values scaled by 2^-64 and scaled back:
+    /// the same result bit for bit (a power of two scales exactly) except that a sum beyond double's range no
+    /// longer overflows. Run only when an AVG came back non-finite.</param>
     internal sealed record Plan(string? Sql, string? SortedValuesSql, IReadOnlyList<(string Name, object Value)> Parameters, bool Bucketed,
         IReadOnlyList<string> Dimensions, IReadOnlyList<string> ValueKeys, IReadOnlyList<(string Key, double P)> Percentiles,
-        IReadOnlyList<string>? Averages = null);
+        IReadOnlyList<string>? Averages = null, string? StableSql = null);
+
+    /// <summary><see cref="FiniteMean.Scale"/> (2^64) as an SQL literal: dividing and multiplying by it is exact.</summary>
+    private const string Scale = "18446744073709551616.0";
 
     private const string AssessmentNumericValue =
         "CASE WHEN a.value IN ('true', '\"yes\"') THEN 1.0 " +
@@ -252,6 +258,7 @@ internal static class MetricsSql
         var percentiles = new List<(string, double)>();
         var aggregates = 0;
         var averages = new List<string>();
+        var stableSelect = new List<string>();
         foreach (var a in q.Aggregations)
         {
             if (keys.Contains(a.ValueKey)) continue;
@@ -270,21 +277,28 @@ internal static class MetricsSql
                 MetricsAggregationTypes.Sum => $"SUM({valueExpr})",
                 _ => $"AVG({valueExpr})",
             });
+            stableSelect.Add(a.AggregationType == MetricsAggregationTypes.Avg ? $"(AVG(({valueExpr}) / {Scale}) * {Scale})" : select[^1]);
         }
 
         var whereSql = string.Join(" AND ", where);
         string? sql = null;
+        string? stableSql = null;
         if (aggregates > 0)
         {
-            var b = new StringBuilder("SELECT ").Append(string.Join(", ", select))
-                .Append(" FROM ").Append(from)
-                .Append(" WHERE ").Append(whereSql);
-            if (group.Count > 0)
+            string Build(IEnumerable<string> columns)
             {
-                b.Append(" GROUP BY ").Append(string.Join(", ", group));
-                b.Append(" ORDER BY ").Append(string.Join(", ", group));
+                var b = new StringBuilder("SELECT ").Append(string.Join(", ", columns))
+                    .Append(" FROM ").Append(from)
+                    .Append(" WHERE ").Append(whereSql);
+                if (group.Count > 0)
+                {
+                    b.Append(" GROUP BY ").Append(string.Join(", ", group));
+                    b.Append(" ORDER BY ").Append(string.Join(", ", group));
+                }
+                return b.ToString();
             }
-            sql = b.ToString();
+            sql = Build(select);
+            if (averages.Count > 0) stableSql = Build(groupColumns.Concat(stableSelect));
         }
         string? sortedSql = null;
         if (percentiles.Count > 0)
@@ -299,7 +313,7 @@ internal static class MetricsSql
                 .ToString();
         }
         return new Plan(sql, sortedSql, parameters, bucketed, q.Dimensions, keys, percentiles,
-            aggregates > 0 && averages.Count == aggregates ? averages : null);
+            aggregates > 0 && averages.Count == aggregates ? averages : null, stableSql);
     }
 
     private static bool SpanTypeFiltered(IReadOnlyList<MetricsFilter> filters) =>
@@ -323,27 +337,48 @@ internal static class MetricsSql
         }
         if (plan.Sql != null)
         {
-            using var cmd = Command(connection, plan.Sql, plan);
-            using var reader = cmd.ExecuteReader();
             var aggregateKeys = plan.ValueKeys.Where(k => !plan.Percentiles.Any(p => p.Key == k)).ToList();
-            while (reader.Read())
+            var overflowed = ReadAggregates(connection, plan, plan.Sql, aggregateKeys, rows, byGroup, ct);
+            // SQLite's AVG sums first: two 1e308 values give +∞ although their mean is 1e308.
+            if (overflowed && plan.StableSql != null)
             {
-                ct.ThrowIfCancellationRequested();
-                if (!ReadGroup(reader, plan, out var bucket, out var dims)) continue;
-                var col = (plan.Bucketed ? 1 : 0) + plan.Dimensions.Count;
-                var values = new Dictionary<string, double>(StringComparer.Ordinal);
-                foreach (var key in aggregateKeys)
-                {
-                    if (!reader.IsDBNull(col)) values[key] = reader.GetDouble(col);
-                    col++;
-                }
-                var row = new GroupRow(bucket, dims.Count == 0 ? new(StringComparer.Ordinal) : dims, values);
-                rows.Add(row);
-                byGroup[GroupKey(bucket, dims, plan.Dimensions)] = row;
+                rows.Clear();
+                byGroup.Clear();
+                ReadAggregates(connection, plan, plan.StableSql, aggregateKeys, rows, byGroup, ct);
             }
         }
         if (plan.SortedValuesSql != null) AddPercentiles(connection, plan, rows, byGroup, null, ct);
         return Limit(rows, q);
+    }
+
+    /// <summary>Reads the GROUP BY rows; true when an aggregate came back non-finite.</summary>
+    private static bool ReadAggregates(SqliteConnection connection, Plan plan, string sql, List<string> aggregateKeys,
+        List<GroupRow> rows, Dictionary<string, GroupRow> byGroup, CancellationToken ct)
+    {
+        var nonFinite = false;
+        using var cmd = Command(connection, sql, plan);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!ReadGroup(reader, plan, out var bucket, out var dims)) continue;
+            var col = (plan.Bucketed ? 1 : 0) + plan.Dimensions.Count;
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var key in aggregateKeys)
+            {
+                if (!reader.IsDBNull(col))
+                {
+                    var v = reader.GetDouble(col);
+                    nonFinite |= !double.IsFinite(v);
+                    values[key] = v;
+                }
+                col++;
+            }
+            var row = new GroupRow(bucket, dims.Count == 0 ? new(StringComparer.Ordinal) : dims, values);
+            rows.Add(row);
+            byGroup[GroupKey(bucket, dims, plan.Dimensions)] = row;
+        }
+        return nonFinite;
     }
 
     /// <summary>MLflow drops rows whose aggregations are all null, then limits.</summary>

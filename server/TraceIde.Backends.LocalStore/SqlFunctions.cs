@@ -103,6 +103,12 @@ internal static class SqlFunctions
         var rank = p / 100 * (sorted.Count - 1);
         var lo = (int)Math.Floor(rank);
         var hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+        var f = rank - lo;
+        var value = sorted[lo] + (sorted[hi] - sorted[lo]) * f;
+        // The difference of two huge values of opposite sign overflows where the percentile does not;
+        // MLflow's formula above is kept otherwise, for identical results.
+        return double.IsFinite(value) || !double.IsFinite(sorted[lo]) || !double.IsFinite(sorted[hi])
+            ? value
+            : sorted[lo] * (1 - f) + sorted[hi] * f;
     }
 }

@@ -82,6 +82,11 @@ public static class RpcErrorCodes
     public const int NotInitialized = -32009;
     /// <summary>Invalid parameters (JSON-RPC standard code).</summary>
     public const int InvalidParams = -32602;
+    /// <summary>
+    /// A failure of the host itself (JSON-RPC standard code): every unexpected exception, including an
+    /// answer that could not be serialized, arrives under this code and no other; the details are in the log.
+    /// </summary>
+    public const int InternalError = -32603;
 }
 
 /// <summary>Extra information attached to an RPC error (the JSON-RPC `error.data`).</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TraceIde.Protocol;
 
 // ---------------------------------------------------------------- overview/* (spec mlflow-tracing.md §5)
@@ -13,6 +15,19 @@ public static class OverviewTimeUnits
     public const string Year = "year";
     /// <summary>A unit is valid for a range only while it gives at most this many buckets.</summary>
     public const int MaxBuckets = 1000;
+}
+
+/// <summary>
+/// How a metric value that is not a finite number travels: as the JSON string "NaN", "Infinity" or
+/// "-Infinity" — the form MLflow's own metrics answers use — where a finite value is a JSON number.
+/// Only the records marked so carry them (the quality ones: scorer values are arbitrary); null keeps
+/// meaning "no value".
+/// </summary>
+public static class NonFiniteNumbers
+{
+    public const string NotANumber = "NaN";
+    public const string PositiveInfinity = "Infinity";
+    public const string NegativeInfinity = "-Infinity";
 }
 
 /// <summary>Parameters shared by overview/usage, overview/quality and overview/toolCalls.</summary>
@@ -112,6 +127,8 @@ public sealed record AssessmentValueCount
     public long Count { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record QualityBucket
 {
     public required long TimeMs { get; init; }
@@ -119,6 +136,12 @@ public sealed record QualityBucket
     public double? AverageValue { get; init; }
 }
 
+/// <remarks>
+/// Feedback values are whatever a scorer logged, so a mean or percentile may be NaN or ±Infinity (MLflow
+/// itself answers the AVG of two 1e308 values as "Infinity"): every number of this record may be one of
+/// the <see cref="NonFiniteNumbers"/> strings instead of a JSON number.
+/// </remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record AssessmentQuality
 {
     public required string Name { get; init; }

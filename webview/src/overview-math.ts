@@ -1,6 +1,6 @@
 // Overview time range and time unit (spec mlflow-tracing.md §5.1) and the shaping of overview answers
 // into chart series. Pure functions: tested in test/overview.test.ts.
-import type { OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult, AssessmentQuality, UsageBucket, ToolBucket } from "./protocol.generated";
+import type { OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult, AssessmentQuality, UsageBucket, ToolBucket, MetricNumber } from "./protocol.generated";
 
 export type RangeKey = "LAST_HOUR" | "LAST_24_HOURS" | "LAST_7_DAYS" | "LAST_30_DAYS" | "LAST_YEAR" | "CUSTOM";
 export type TimeUnit = "second" | "minute" | "hour" | "day" | "month" | "year";
@@ -206,10 +206,24 @@ export function sortRows<T>(rows: readonly T[], key: (r: T) => number | string |
   });
 }
 
-/** Quality summary row: Avg Value only when the assessment is numeric (host's numericMean). */
+/** A metric value off the wire: NaN and ±Infinity arrive as strings (protocol NonFiniteNumbers). */
+export function metricNumber(v: MetricNumber | null | undefined): number | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity;
+}
+
+/** A mean or score with 2 decimals; a non-finite one said as such, not as a dash or a zero. */
+export function formatMetric(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "-";
+  if (Number.isNaN(n)) return "NaN";
+  if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
+  return n.toFixed(2);
+}
+
+/** Quality summary row: Avg Value only when the assessment is numeric (host's numericMean); may be NaN or ±∞. */
 export function qualityAverage(a: AssessmentQuality): number | null {
   if (!isNumericAssessment(a)) return null;
-  if (a.numericMean != null) return a.numericMean;
+  if (a.numericMean != null) return metricNumber(a.numericMean);
   const n = a.distribution.reduce((s, d) => s + d.count, 0);
   return n ? a.distribution.reduce((s, d) => s + parseFloat(d.rawValue) * d.count, 0) / n : null;
 }
@@ -238,6 +252,9 @@ export function scoreBars(a: AssessmentQuality): { label: string; count: number;
 }
 
 export function qualityTrend(r: OverviewQualityResult, a: AssessmentQuality): ChartData {
-  const m = new Map(a.series.map((p) => [p.timeMs, p.averageValue ?? null]));
-  return { x: xs(r.axis.bucketsMs), series: [{ label: a.name, values: r.axis.bucketsMs.map((t) => m.get(t) ?? null) }], reference: qualityAverage(a) != null ? { label: `AVG (${qualityAverage(a)!.toFixed(2)})`, value: qualityAverage(a)! } : undefined };
+  // A chart cannot place NaN or ±∞: such a bucket is a gap, and the reference line is left out (the headline says the value).
+  const m = new Map(a.series.map((p) => [p.timeMs, metricNumber(p.averageValue)]));
+  const finite = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? v : null);
+  const avg = finite(qualityAverage(a));
+  return { x: xs(r.axis.bucketsMs), series: [{ label: a.name, values: r.axis.bucketsMs.map((t) => finite(m.get(t))) }], reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined };
 }

@@ -8,7 +8,7 @@ import { formatNumber } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
   DEFAULT_RANGE, RANGES, UNITS, chooseUnit, formatCompact, formatLatency, formatPercent, qualityTrend, resolveRange, scoreBars, sortRows,
-  tokenSubtitle, toolCharts, latencyTick, qualityAverage, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
+  tokenSubtitle, toolCharts, latencyTick, qualityAverage, formatMetric, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
 } from "./overview-math";
 
 export type OverviewTab = "usage" | "quality" | "toolCalls";
@@ -349,7 +349,7 @@ export class OverviewView {
       [
         { title: "Scorer", key: (a) => a.name, show: (a) => a.name },
         { title: "Total Count", key: (a) => a.count, show: (a) => formatNumber(a.count) },
-        { title: "Avg Value", key: (a) => qualityAverage(a), show: (a) => qualityAverage(a)?.toFixed(2) ?? "-" },
+        { title: "Avg Value", key: (a) => qualityAverage(a), show: (a) => formatMetric(qualityAverage(a)) },
       ],
       list,
       (a) => ({ "data-scorer": a.name }),
@@ -369,7 +369,7 @@ export class OverviewView {
           }),
         );
         const avg = qualityAverage(a);
-        const card = this.card(a.name, avg != null ? avg.toFixed(2) : formatNumber(a.count), avg != null ? "avg score" : `${a.count === 1 ? "assessment" : "assessments"}`, avg != null && a.series.length ? qualityTrend(r, a) : null, { height: 150 }, "quality-card");
+        const card = this.card(a.name, avg != null ? formatMetric(avg) : formatNumber(a.count), avg != null ? "avg score" : `${a.count === 1 ? "assessment" : "assessments"}`, avg != null && a.series.length ? qualityTrend(r, a) : null, { height: 150 }, "quality-card");
         card.insertBefore(h("div", { class: "card-section muted" }, "Total aggregate scores"), card.querySelector(".card-chart"));
         card.insertBefore(barList, card.querySelector(".card-chart"));
         if (card.querySelector(".card-chart")) card.insertBefore(h("div", { class: "card-section muted" }, "Moving average over time"), card.querySelector(".card-chart"));

@@ -42,6 +42,7 @@ export const RpcErrorCodes = {
   serverError: -32008,
   notInitialized: -32009,
   invalidParams: -32602,
+  internalError: -32603,
 } as const;
 
 export const BackendKinds = {
@@ -97,6 +98,12 @@ export const HostSupervision = {
   shutdownTimeoutMs: 3000,
 } as const;
 
+export const NonFiniteNumbers = {
+  notANumber: "NaN",
+  positiveInfinity: "Infinity",
+  negativeInfinity: "-Infinity",
+} as const;
+
 /** Methods a webview may call through an IDE relay. */
 export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 
@@ -108,6 +115,9 @@ export const UI_METHODS = ["ui/toggleLive"] as const;
 
 /** Any JSON value (span inputs, outputs, attributes, assessment values). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A metric value that may be non-finite: NaN and ±Infinity travel as these strings (NonFiniteNumbers). */
+export type MetricNumber = number | "NaN" | "Infinity" | "-Infinity";
 
 export interface Assessment {
   assessmentId: string;
@@ -137,12 +147,12 @@ export interface AssessmentQuality {
   count: number;
   valueKind: string;
   nullValues: number;
-  averageValue?: number | null;
-  numericMean?: number | null;
-  p50Value?: number | null;
-  p90Value?: number | null;
-  p99Value?: number | null;
-  passRate?: number | null;
+  averageValue?: MetricNumber | null;
+  numericMean?: MetricNumber | null;
+  p50Value?: MetricNumber | null;
+  p90Value?: MetricNumber | null;
+  p99Value?: MetricNumber | null;
+  passRate?: MetricNumber | null;
   distribution: AssessmentValueCount[];
   series: QualityBucket[];
 }
@@ -306,7 +316,7 @@ export interface ProgressParams {
 
 export interface QualityBucket {
   timeMs: number;
-  averageValue?: number | null;
+  averageValue?: MetricNumber | null;
 }
 
 export interface RpcErrorData {

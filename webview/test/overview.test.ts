@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, isNumericAssessment, qualityAverage, resolveRange, scoreBars, sortRows, stack,
+  bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, formatMetric, isNumericAssessment, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
   tokenSubtitle, toolCharts, usageCharts, validUnits,
 } from "../src/overview-math";
 import { OverviewView, utcDate, weekEnding } from "../src/overview-view";
 import type { ChartData, } from "../src/overview-math";
 import type { ChartFactory, ChartOptions } from "../src/charts";
-import type { AssessmentQuality, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "../src/protocol.generated";
+import type { AssessmentQuality, MetricNumber, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "../src/protocol.generated";
 import { FakeTransport, flush, summary } from "./fixtures";
 import { RpcError } from "../src/transport";
 
@@ -131,7 +131,7 @@ describe("chart data shaping", () => {
   });
 });
 
-function quality(name: string, values: [string, number][], numericMean: number | null = null): AssessmentQuality {
+function quality(name: string, values: [string, number][], numericMean: MetricNumber | null = null): AssessmentQuality {
   return { name, count: values.reduce((s, v) => s + v[1], 0), valueKind: "x", nullValues: 0, numericMean, distribution: values.map(([rawValue, count]) => ({ rawValue, label: rawValue, count })), series: [] };
 }
 
@@ -141,6 +141,16 @@ describe("quality (spec §5.3)", () => {
     expect(qualityAverage(quality("yes", [['"yes"', 3]]))).toBeNull();
     expect(qualityAverage(quality("score", [["1", 1], ["3", 1]]))).toBe(2);
     expect(isNumericAssessment(quality("score", [["0.5", 1]]))).toBe(true);
+  });
+
+  it("NaN and ±Infinity arrive as strings and are shown as such; the trend leaves them out as gaps", () => {
+    expect([metricNumber("NaN"), metricNumber("Infinity"), metricNumber("-Infinity"), metricNumber(1e308), metricNumber(null)]).toEqual([NaN, Infinity, -Infinity, 1e308, null]);
+    expect([formatMetric(NaN), formatMetric(Infinity), formatMetric(-Infinity), formatMetric(2), formatMetric(null)]).toEqual(["NaN", "∞", "−∞", "2.00", "-"]);
+    const huge = { ...quality("score", [["1e308", 2]], "Infinity"), series: [{ timeMs: 0, averageValue: "Infinity" as const }, { timeMs: 86_400_000, averageValue: 3 }] };
+    expect(qualityAverage(huge)).toBe(Infinity);
+    const trend = qualityTrend({ axis: axis([0, 86_400_000]), assessments: [huge], hasAssessmentsOutsideRange: false }, huge);
+    expect(trend.series[0]!.values).toEqual([null, 3]);
+    expect(trend.reference).toBeUndefined();
   });
 
   it("histogram of 5 buckets for non-integer scores, one bar per value otherwise, yes/true green and no/false red", () => {
@@ -272,6 +282,11 @@ describe("overview view", () => {
     expect(rows().map((r) => r[0])).toEqual(["correctness", "helpfulness"]);
     expect(v.element.querySelectorAll(".quality-card")).toHaveLength(2);
     expect(v.element.querySelector(".hbar-fill.tone-good")).not.toBeNull();
+
+    t.handlers["overview/quality"] = () => ({ ...r, assessments: [quality("score", [["1e308", 2]], "Infinity"), quality("ratio", [["0", 1]], "NaN")] });
+    await v.load();
+    expect(rows()).toEqual([["ratio", "1", "NaN"], ["score", "2", "∞"]]);
+    expect(Array.from(v.element.querySelectorAll(".quality-card .card-headline")).map((e) => e.textContent)).toEqual(["NaN", "∞"]);
 
     t.handlers["overview/quality"] = () => ({ ...r, assessments: [] });
     await v.load();

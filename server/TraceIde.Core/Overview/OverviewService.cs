@@ -218,7 +218,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
             var kind = Kind(valued.Select(v => v.RawValue));
             double? average = null;
             if (kind == "numeric" && valued.Sum(v => v.Count) > 0)
-                average = valued.Sum(v => double.Parse(v.RawValue, CultureInfo.InvariantCulture) * v.Count) / valued.Sum(v => v.Count);
+                average = WeightedMean(valued.Select(v => (double.Parse(v.RawValue, CultureInfo.InvariantCulture), v.Count)).ToList());
             double? passRate = null;
             if (kind == "boolean")
             {
@@ -256,6 +256,10 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
         }
         return new OverviewQualityResult { Axis = axis with { Engine = source.MetricsEngine }, Assessments = list, HasAssessmentsOutsideRange = outside };
     }
+
+    /// <summary>Σ value·count ÷ Σ count, the UI's formula, without overflowing where the mean does not (<see cref="FiniteMean"/>).</summary>
+    public static double WeightedMean(IReadOnlyList<(double Value, long Count)> values) =>
+        FiniteMean.Of(values.Sum(v => v.Value * v.Count), values.Sum(v => v.Value / FiniteMean.Scale * v.Count), values.Sum(v => v.Count));
 
     private static string Label(string? raw)
     {

@@ -26,6 +26,7 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
         public long Rows;
         public long Count;
         public double Sum;
+        public double ScaledSum; // for a mean whose Sum overflowed (FiniteMean)
         public List<double>? Values;
     }
 
@@ -55,6 +56,7 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
             if (value is not { } v) return;
             g.Acc.Count++;
             g.Acc.Sum += v;
+            g.Acc.ScaledSum += v / FiniteMean.Scale;
             if (wantsValues) (g.Acc.Values ??= []).Add(v);
         }
 
@@ -172,7 +174,7 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
                 {
                     MetricsAggregationTypes.Count => q.MetricName is "trace_count" or "span_count" or "assessment_count" ? acc.Rows : acc.Count,
                     MetricsAggregationTypes.Sum => acc.Count == 0 ? null : acc.Sum,
-                    MetricsAggregationTypes.Avg => acc.Count == 0 ? null : acc.Sum / acc.Count,
+                    MetricsAggregationTypes.Avg => acc.Count == 0 ? null : FiniteMean.Of(acc.Sum, acc.ScaledSum, acc.Count),
                     _ => acc.Values is { Count: > 0 } list ? LinearPercentile(list, agg.PercentileValue!.Value) : null,
                 };
                 if (v is { } x) values[agg.ValueKey] = x;

@@ -34,6 +34,7 @@ public static class TypeScriptContract
         WriteConstants(sb, "SpanStatsMatches", typeof(SpanStatsMatches), quote: true);
         WriteConstants(sb, "SpanStatsLimits", typeof(SpanStatsLimits), quote: false);
         WriteConstants(sb, "HostSupervision", typeof(HostSupervision), quote: false);
+        WriteConstants(sb, "NonFiniteNumbers", typeof(NonFiniteNumbers), quote: true);
         sb.Append("/** Methods a webview may call through an IDE relay. */\n");
         sb.Append("export const UI_CALLABLE_METHODS = [").Append(string.Join(", ", RpcMethods.UiCallable.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */\n");
@@ -42,6 +43,8 @@ public static class TypeScriptContract
         sb.Append("export const UI_METHODS = [").Append(string.Join(", ", UiMethods.All.Select(m => $"\"{m}\""))).Append("] as const;\n\n");
         sb.Append("/** Any JSON value (span inputs, outputs, attributes, assessment values). */\n");
         sb.Append("export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };\n\n");
+        sb.Append("/** A metric value that may be non-finite: NaN and ±Infinity travel as these strings (NonFiniteNumbers). */\n");
+        sb.Append("export type MetricNumber = number | \"NaN\" | \"Infinity\" | \"-Infinity\";\n\n");
 
         var pending = new Queue<Type>();
         var seen = new HashSet<Type>();
@@ -134,6 +137,10 @@ public static class TypeScriptContract
                 ? nullability.Create(member).ReadState == NullabilityState.Nullable
                 : Nullable.GetUnderlyingType(p.PropertyType) != null;
             var ts = TsType(p.PropertyType, member != null ? nullability.Create(member) : null, discovered);
+            // A double written with named literals may arrive as "NaN" / "Infinity" / "-Infinity".
+            if (ts == "number" && (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) == typeof(double) &&
+                ((p.NumberHandling ?? info.NumberHandling) ?? default).HasFlag(JsonNumberHandling.AllowNamedFloatingPointLiterals))
+                ts = "MetricNumber";
             // [JsonIgnore(WhenWritingDefault)]: absent on the wire when false/0, so optional for the reader.
             var omittedWhenDefault = member?.GetCustomAttribute<JsonIgnoreAttribute>()?.Condition == JsonIgnoreCondition.WhenWritingDefault;
             sb.Append(nullable ? $"  {p.Name}?: {ts} | null;\n" : omittedWhenDefault ? $"  {p.Name}?: {ts};\n" : $"  {p.Name}: {ts};\n");

@@ -37,6 +37,27 @@ public sealed class TraceIdeJsonRpc : JsonRpc
         }
     }
 
+    /// <summary>
+    /// Every message leaves here. StreamJsonRpc answers a result it could not serialize with its own
+    /// ResponseSerializationFailure (−32003) — the contract's Forbidden — and its other own codes
+    /// (−32000, −32001, −32004) collide with the contract's codes too. An error under a contract code
+    /// that <see cref="CreateErrorDetails"/> did not make (it marks its own with <see cref="RpcErrorData"/>)
+    /// is therefore an internal failure, and goes out as InternalError.
+    /// </summary>
+    protected override ValueTask SendAsync(JsonRpcMessage message, CancellationToken cancellationToken)
+    {
+        if (message is JsonRpcError { Error: { } error } && IsContractCode((int)error.Code) && error.Data is not RpcErrorData)
+        {
+            _log.Error($"an internal failure was about to reach the client as {(int)error.Code} ({KindOf((int)error.Code)}): {HostLog.Redact(error.Message ?? "")}");
+            error.Code = JsonRpcErrorCode.InternalError;
+            error.Data = null; // StreamJsonRpc's exception details are for the log, not the client
+        }
+        return base.SendAsync(message, cancellationToken);
+    }
+
+    /// <summary>The contract's own range (RpcErrorCodes.Unreachable … NotInitialized).</summary>
+    private static bool IsContractCode(int code) => code is <= RpcErrorCodes.Unreachable and >= RpcErrorCodes.NotInitialized;
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) _idle.Dispose();
@@ -89,6 +110,7 @@ public sealed class TraceIdeJsonRpc : JsonRpc
         RpcErrorCodes.ServerError => "serverError",
         RpcErrorCodes.NotInitialized => "notInitialized",
         RpcErrorCodes.InvalidParams => "invalidParams",
+        RpcErrorCodes.InternalError => "internal",
         _ => "error",
     };
 }
