@@ -296,6 +296,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     public async Task<TraceData> GetTraceAsync(string traceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(traceId);
+        var tracesGetCanServe = true;
         try
         {
             var whole = await SendUtf8Async(HttpMethod.Get, V3 + "/traces/get", [new("trace_id", traceId)], null, EpTracesGet,
@@ -304,20 +305,25 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         }
         catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
         {
-            // Older server, spans in the artifact store, or not fully exported yet: the long way.
+            // Older server, spans in the artifact store, or not fully exported yet: the long way — without
+            // asking traces/get again when the server said it cannot serve this trace that way.
+            tracesGetCanServe = !CannotServe(ex);
         }
         var traceInfo = await GetTraceInfoAsync(traceId, cancellationToken).ConfigureAwait(false);
-        return new TraceData(traceInfo, await GetSpansAsync(traceInfo, cancellationToken).ConfigureAwait(false));
+        return new TraceData(traceInfo, await GetSpansAsync(traceInfo, tracesGetCanServe, cancellationToken).ConfigureAwait(false));
     }
 
-    public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken cancellationToken) =>
+        GetSpansAsync(info, tryTracesGet: true, cancellationToken);
+
+    private async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, bool tryTracesGet, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(info);
         var id = info.TraceId;
 
         // Spans in the DB: traces/get is one round trip with OTel JSON. Complete traces are asked
         // for in full (the server waits for late span batches); running ones with allow_partial.
-        if (info.Tags.TryGetValue(SpansLocationTag, out var where) && where == "TRACKING_STORE")
+        if (tryTracesGet && info.Tags.TryGetValue(SpansLocationTag, out var where) && where == "TRACKING_STORE")
         {
             var q = new List<KeyValuePair<string, string>> { new("trace_id", id) };
             if (info.State == "IN_PROGRESS") q.Add(new("allow_partial", "true"));
@@ -645,6 +651,25 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         }
     }
 
+    /// <summary>MLflow error codes of a 500 that the same request gets again every time.</summary>
+    private static readonly string[] DeterministicErrorCodes = ["FEATURE_DISABLED", "NOT_IMPLEMENTED", "INVALID_STATE"];
+
+    /// <summary>
+    /// What MLflow's 500 says when it cannot serve this request this way, whatever the retry: the spans
+    /// are not in the tracking store, or rendering them exceeds Python's recursion limit (a deep or cyclic
+    /// span tree). Another route (the artifact) can serve it.
+    /// </summary>
+    private static readonly string[] CannotServeMessages = ["not stored in tracking store", "RecursionError", "maximum recursion depth exceeded"];
+
+    /// <summary>
+    /// True for a server error that is not transient: the same request fails the same way again, so it is
+    /// neither retried nor asked again by a fallback; only another route can help.
+    /// </summary>
+    private static bool CannotServe(BackendException ex) =>
+        ex.HttpStatus == 500 &&
+        (ex.MlflowErrorCode is { } code && DeterministicErrorCodes.Contains(code, StringComparer.Ordinal)
+         || CannotServeMessages.Any(m => ex.Message.Contains(m, StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>How long to wait before sending again, or null when this failure is final.</summary>
     private static TimeSpan? RetryWait(MlflowRetryPolicy policy, Endpoint endpoint, AttemptFailure failure, int attempt, TimeSpan elapsed)
     {
@@ -667,7 +692,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     /// <summary>What one failed attempt says about sending again.</summary>
     private sealed class AttemptFailure
     {
-        /// <summary>429, 500, 502, 503, 504 or a refused connection.</summary>
+        /// <summary>429, 502, 503, 504, a 500 other than one that <see cref="CannotServe"/>, or a refused connection.</summary>
         public bool Transient;
         /// <summary>The connection was refused: the request never reached the server.</summary>
         public bool Refused;
@@ -694,9 +719,10 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             if (!response.IsSuccessStatusCode)
             {
                 var status = (int)response.StatusCode;
-                failure.Transient = status is 429 or 500 or 502 or 503 or 504;
                 failure.RetryAfter = RetryAfter(response);
-                throw await ErrorFromResponseAsync(response, endpoint, failure.RetryAfter, ct).ConfigureAwait(false);
+                var error = await ErrorFromResponseAsync(response, endpoint, failure.RetryAfter, ct).ConfigureAwait(false);
+                failure.Transient = status is 429 or 502 or 503 or 504 || (status == 500 && !CannotServe(error));
+                throw error;
             }
             return await onSuccess(response, endpoint, ct).ConfigureAwait(false);
         }

@@ -6,7 +6,9 @@ namespace TraceIde.Backends.Mlflow;
 /// When <see cref="MlflowRestBackend"/> sends a request again. Only requests that cannot change the
 /// server are retried on an answer: GETs and the read-only POSTs (experiments/search, traces/search,
 /// traces/metrics — MLflow's own client treats them as reads). They are retried on 429 (after the
-/// server's Retry-After), 500/502/503/504 and a refused connection, with exponential backoff and
+/// server's Retry-After), 500/502/503/504 and a refused connection — but not on a 500 that says the
+/// request cannot be served that way (spans not in the tracking store, a RecursionError rendering them,
+/// FEATURE_DISABLED…: the same answer every time) — with exponential backoff and
 /// jitter, at most <see cref="MaxAttempts"/> times and never past <see cref="MaxTotal"/>. Writes
 /// (delete-traces, set/delete tag) are retried only when the connection was refused, i.e. when the
 /// request certainly never reached the server. Timeouts and broken bodies are not retried: a slow

@@ -52,6 +52,65 @@ public sealed class RetryAndFaultTests
         Assert.Equal(2, Hits(server, path));
     }
 
+    private const string TracesGetPath = "/api/3.0/mlflow/traces/get";
+
+    /// <summary>
+    /// A trace whose spans MLflow cannot render through traces/get (its spans-location tag says
+    /// TRACKING_STORE, so that route is tried first): one traces/get, then info and the artifact — not
+    /// 1 + 2 retries twice (six traces/get, seconds of backoff for a 2-span trace).
+    /// </summary>
+    [Theory]
+    [InlineData("json", "Trace data not stored in tracking store")]
+    [InlineData("json", "maximum recursion depth exceeded while calling a Python object")]
+    [InlineData("text", "RecursionError: maximum recursion depth exceeded")]
+    public async Task A_500_that_says_traces_get_cannot_serve_the_trace_goes_straight_to_the_artifact(string body, string message)
+    {
+        await using var server = MlflowReplayServer.Start();
+        server.Override(TracesGetPath, body == "json"
+            ? ReplayFaults.MlflowError(500, "INTERNAL_ERROR", message)
+            : ReplayFaults.Respond(500, "text/plain; charset=utf-8", message));
+        // The default policy: what the host runs with.
+        await using var backend = TestSupport.Backend(server);
+        var clock = Stopwatch.StartNew();
+
+        var trace = await backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None);
+
+        Assert.Equal(8, trace.Spans.Count);
+        Assert.Equal(1, Hits(server, TracesGetPath));
+        Assert.Equal(
+            [TracesGetPath, "/api/3.0/mlflow/traces/" + TestSupport.ParisT1, "/ajax-api/3.0/mlflow/get-trace-artifact"],
+            server.Requests.Select(r => r.Path).ToArray());
+        Assert.Equal("get_trace_artifact_v3__s1-paris-t1.json", server.Requests[^1].MatchedRecording);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}"); // no backoff wait (the default's first is ≥ 125 ms; before: ~4 s)
+    }
+
+    [Fact]
+    public async Task A_500_that_says_nothing_of_the_kind_on_traces_get_is_still_retried()
+    {
+        await using var server = MlflowReplayServer.Start();
+        server.Override(TracesGetPath, ReplayFaults.MlflowError(500, "INTERNAL_ERROR", "database is locked"), times: 1);
+        await using var backend = TestSupport.Backend(server, o => o with { Retry = Fast() });
+        var trace = await backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None);
+        Assert.Equal(8, trace.Spans.Count);
+        Assert.Equal(2, Hits(server, TracesGetPath));
+        Assert.Equal("traces_get__s1-paris-t1.json", server.Requests[^1].MatchedRecording);
+    }
+
+    [Fact]
+    public async Task A_feature_disabled_500_is_not_retried()
+    {
+        const string metrics = "/api/3.0/mlflow/traces/metrics";
+        await using var server = MlflowReplayServer.Start();
+        server.Override(metrics, ReplayFaults.MlflowError(500, "FEATURE_DISABLED", "Trace metrics are not supported by FileStore"));
+        await using var backend = TestSupport.Backend(server, o => o with { Retry = Fast() });
+        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.QueryTraceMetricsAsync(new TraceIde.Core.Overview.MetricsQuery
+        {
+            ExperimentIds = ["1"], ViewType = "TRACES", MetricName = "trace_count", Aggregations = [TraceIde.Core.Overview.MetricsAggregation.Count],
+        }, CancellationToken.None));
+        Assert.Equal(RpcErrorCodes.Unsupported, ex.Code);
+        Assert.Equal(1, Hits(server, metrics));
+    }
+
     [Fact]
     public async Task A_persistent_503_gives_up_after_max_attempts_with_a_server_error()
     {
