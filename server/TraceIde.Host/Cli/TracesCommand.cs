@@ -30,7 +30,15 @@ public static class TracesCommand
                 return CommandLine.Failed;
             }
             var experiment = experiments.FirstOrDefault(e => e.ExperimentId == experimentId);
-            await stdout.WriteLineAsync($"experiment {experimentId} {experiment?.Name}").ConfigureAwait(false);
+            if (experiment is null)
+            {
+                // A search of an unknown experiment answers "0 traces" (MLflow does too): say what is wrong instead.
+                var known = string.Join(", ", experiments.Take(10).Select(e => $"{e.ExperimentId} ({Printable(e.Name)})"));
+                await stderr.WriteLineAsync($"error: no experiment with ID {Printable(experimentId)} in {init.BackendLocation}; " +
+                    (known.Length == 0 ? "it has no experiments." : $"experiments: {known}{(experiments.Count > 10 ? ", …" : "")}")).ConfigureAwait(false);
+                return CommandLine.Failed;
+            }
+            await stdout.WriteLineAsync($"experiment {experimentId} {Printable(experiment.Name)}").ConfigureAwait(false);
             await stdout.WriteLineAsync().ConfigureAwait(false);
 
             var page = await session.Traces.SearchAsync(
@@ -57,12 +65,13 @@ public static class TracesCommand
 
     private static void WriteTraceTable(TextWriter w, IReadOnlyList<TraceSummary> traces)
     {
-        w.WriteLine($"{"request time (UTC)",-20} {"trace id",-35} {"name",-16} {"state",-6} {"duration",9} {"tokens",7}  session / user");
+        // The state column fits the longest state MLflow has (IN_PROGRESS).
+        w.WriteLine($"{"request time (UTC)",-20} {"trace id",-35} {"name",-16} {"state",-11} {"duration",9} {"tokens",7}  session / user");
         foreach (var t in traces)
         {
             var time = DateTimeOffset.FromUnixTimeMilliseconds(t.RequestTimeMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-            var who = string.Join(" / ", new[] { t.Session, t.User }.Where(s => s != null));
-            w.WriteLine($"{time,-20} {t.TraceId,-35} {Clip(t.Name ?? "", 16),-16} {t.State,-6} {FormatMs(t.DurationMs),9} {t.Tokens?.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",7}  {who}");
+            var who = string.Join(" / ", new[] { t.Session, t.User }.Where(s => s != null).Select(s => Printable(s)));
+            w.WriteLine($"{time,-20} {Printable(t.TraceId),-35} {Clip(t.Name is null ? NoName : Printable(t.Name), 16),-16} {Printable(t.State),-11} {FormatMs(t.DurationMs),9} {t.Tokens?.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",7}  {who}");
         }
         w.WriteLine($"{traces.Count} traces");
     }
@@ -70,22 +79,26 @@ public static class TracesCommand
     private static void WriteSpanTree(TextWriter w, TracesGetResult trace)
     {
         var spans = trace.Spans;
-        w.WriteLine($"trace {trace.Info.TraceId} — {trace.Info.Name} — {Plural(spans.Count, "span")}, {Plural(trace.Assessments.Count, "assessment")}");
+        // OTLP-ingested traces have no trace name: name them by their root span, as MLflow's UI does.
+        var name = trace.Info.Name is { } n ? Printable(n)
+            : spans.FirstOrDefault(s => s.Depth == 0) is { } root ? $"{NoName}, root span {Printable(root.Name)}"
+            : NoName;
+        w.WriteLine($"trace {Printable(trace.Info.TraceId)} — {name} — {Plural(spans.Count, "span")}, {Plural(trace.Assessments.Count, "assessment")}");
         var t0 = spans.Count > 0 ? spans.Min(s => s.StartMs) : 0;
         var total = Math.Max(1, spans.Count > 0 ? spans.Max(s => s.StartMs + (s.DurationMs ?? 0)) - t0 : 1);
         const int BarWidth = 24;
         foreach (var s in spans.Take(60))
         {
-            var label = new string(' ', 2 * s.Depth) + s.Name;
+            var label = new string(' ', 2 * s.Depth) + Printable(s.Name);
             var from = (int)Math.Round((s.StartMs - t0) / total * BarWidth);
             var len = Math.Max(1, (int)Math.Round((s.DurationMs ?? 0) / total * BarWidth));
             var bar = new StringBuilder(new string(' ', BarWidth));
             for (var i = from; i < Math.Min(BarWidth, from + len); i++) bar[i] = s.OnCriticalPath ? '█' : '▒';
             var flags = (s.Status == "ERROR" ? " ERROR" : "") + (s.Orphaned ? " (orphan)" : "");
-            w.WriteLine($"{Clip(label, 44),-44} {s.SpanType,-11} {FormatMs(s.DurationMs),9} |{bar}|{flags}");
+            w.WriteLine($"{Clip(label, 44),-44} {Printable(s.SpanType),-11} {FormatMs(s.DurationMs),9} |{bar}|{flags}");
         }
         if (spans.Count > 60) w.WriteLine($"… {spans.Count - 60} more spans");
-        foreach (var warning in trace.Warnings) w.WriteLine($"warning: {warning}");
+        foreach (var warning in trace.Warnings) w.WriteLine($"warning: {Printable(warning)}");
     }
 
     private static string FormatMs(double? ms) => ms switch
@@ -100,4 +113,41 @@ public static class TracesCommand
     private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
+
+    private const string NoName = "(no name)";
+
+    /// <summary>
+    /// Text from the traces made safe for a terminal, one line per row: control characters (NUL, tab,
+    /// newline, ESC…), line separators and bidi controls (U+202E would reverse what follows on screen)
+    /// become visible escapes — \0 \t \n \r, else \u followed by 4 hex digits — and a backslash is doubled.
+    /// </summary>
+    public static string Printable(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return text ?? "";
+        StringBuilder? sb = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            var escape = c switch
+            {
+                '\0' => "\\0",
+                '\t' => "\\t",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\\' => "\\\\",
+                _ when char.IsControl(c) || IsBidiControl(c) || c is '\u2028' or '\u2029' => $"\\u{(int)c:X4}",
+                _ => null,
+            };
+            if (escape == null)
+            {
+                sb?.Append(c);
+                continue;
+            }
+            sb ??= new StringBuilder(text.Length + 8).Append(text, 0, i);
+            sb.Append(escape);
+        }
+        return sb?.ToString() ?? text;
+    }
+
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }
