@@ -134,6 +134,13 @@ public sealed record QualityBucket
     public required long TimeMs { get; init; }
     /// <summary>Server-side numeric mean (true/yes = 1, false/no = 0), null when no value in the bucket.</summary>
     public double? AverageValue { get; init; }
+    /// <summary>
+    /// True for a bucket that is not on the axis: MLflow selects assessments by their trace's time but
+    /// buckets them by the assessment's creation time, so feedback logged after the range (a reviewer a day
+    /// later) lands in buckets past its end. Kept as MLflow answers them; absent (false) for axis buckets.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool OutsideRange { get; init; }
 }
 
 /// <remarks>

@@ -152,6 +152,52 @@ public sealed class OverviewServiceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// MLflow selects assessments by their trace's time but buckets their values by the assessment's creation
+    /// time: over the minute of one trace, its judges' feedback (2 min later) and the reviewers' (6 days later)
+    /// lie past the axis. The expected buckets come from MLflow's own record of that trace's assessments
+    /// (the recorded trace info: create_time and value of each feedback), with MLflow's numeric mapping.
+    /// </summary>
+    [Fact]
+    public async Task QualityTrendKeepsTheBucketsOfFeedbackCreatedAfterTheRangeLabelled()
+    {
+        var info = ReplayRecording.Get("traces_get_info_v3__s1-paris-t1").ResponseBody!.Value.GetProperty("trace").GetProperty("trace_info");
+        var ts = DateTimeOffset.Parse(info.GetProperty("request_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var expected = info.GetProperty("assessments").EnumerateArray()
+            .Where(a => a.TryGetProperty("feedback", out _))
+            .ToDictionary(
+                a => a.GetProperty("assessment_name").GetString()!,
+                a =>
+                {
+                    var created = DateTimeOffset.Parse(a.GetProperty("create_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+                    var v = a.GetProperty("feedback").GetProperty("value");
+                    var value = v.ValueKind switch
+                    {
+                        JsonValueKind.True => 1.0,
+                        JsonValueKind.False => 0.0,
+                        JsonValueKind.String => v.GetString() == "yes" ? 1.0 : 0.0,
+                        _ => v.GetDouble(),
+                    };
+                    return (Bucket: created / 60_000 * 60_000, Value: value);
+                });
+        Assert.Equal(5, expected.Count);
+        var p = new OverviewParams { ExperimentIds = ["1"], StartTimeMs = ts, EndTimeMs = ts, TimeUnit = "minute" };
+        foreach (var engine in Engines())
+        {
+            var r = await engine.QualityAsync(p, default);
+            var axisBucket = Assert.Single(r.Axis.BucketsMs);
+            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), r.Assessments.Select(a => a.Name));
+            foreach (var a in r.Assessments)
+            {
+                var (bucket, value) = expected[a.Name];
+                Assert.NotEqual(axisBucket, bucket);
+                Assert.Equal([axisBucket, bucket], a.Series.Select(b => b.TimeMs));
+                Assert.Equal((false, (double?)null), (a.Series[0].OutsideRange, a.Series[0].AverageValue));
+                Assert.Equal((true, (double?)value), (a.Series[1].OutsideRange, a.Series[1].AverageValue));
+            }
+        }
+    }
+
     public static TheoryData<string, long, long, string> Windows() => new()
     {
         { "week-daily", Start, End, "day" },

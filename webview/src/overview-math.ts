@@ -256,5 +256,7 @@ export function qualityTrend(r: OverviewQualityResult, a: AssessmentQuality): Ch
   const m = new Map(a.series.map((p) => [p.timeMs, metricNumber(p.averageValue)]));
   const finite = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? v : null);
   const avg = finite(qualityAverage(a));
-  return { x: xs(r.axis.bucketsMs), series: [{ label: a.name, values: r.axis.bucketsMs.map((t) => finite(m.get(t))) }], reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined };
+  // Feedback logged after the range lands in buckets past the axis (MLflow buckets by creation time): plotted too.
+  const times = [...new Set([...r.axis.bucketsMs, ...a.series.filter((p) => p.outsideRange).map((p) => p.timeMs)])].sort((x, y) => x - y);
+  return { x: xs(times), series: [{ label: a.name, values: times.map((t) => finite(m.get(t))) }], reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined };
 }

@@ -317,6 +317,7 @@ export interface ProgressParams {
 export interface QualityBucket {
   timeMs: number;
   averageValue?: MetricNumber | null;
+  outsideRange?: boolean;
 }
 
 export interface RpcErrorData {

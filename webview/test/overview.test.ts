@@ -153,6 +153,13 @@ describe("quality (spec §5.3)", () => {
     expect(trend.reference).toBeUndefined();
   });
 
+  it("the trend plots the buckets past the range that feedback logged later falls in", () => {
+    const later = { ...quality("rating", [["4", 1]], 4), series: [{ timeMs: 0, averageValue: null }, { timeMs: 3 * 86_400_000, averageValue: 4, outsideRange: true }] };
+    const trend = qualityTrend({ axis: axis([0]), assessments: [later], hasAssessmentsOutsideRange: false }, later);
+    expect(trend.x).toEqual([0, 3 * 86_400]);
+    expect(trend.series[0]!.values).toEqual([null, 4]);
+  });
+
   it("histogram of 5 buckets for non-integer scores, one bar per value otherwise, yes/true green and no/false red", () => {
     const hist = scoreBars(quality("g", [["0.5", 1], ["0.9", 2], ["1.0", 1]]));
     expect(hist.map((b) => b.label)).toEqual(["0.50-0.60", "0.60-0.70", "0.70-0.80", "0.80-0.90", "0.90-1.00"]);

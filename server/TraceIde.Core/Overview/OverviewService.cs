@@ -240,11 +240,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
                 P99Value = s?.Value("P99.0"),
                 PassRate = passRate,
                 Distribution = dist,
-                Series = axis.BucketsMs.Select(b => new QualityBucket
-                {
-                    TimeMs = b,
-                    AverageValue = trendR.FirstOrDefault(x => x.TimeBucketMs == b && x.Dim("assessment_name") == group.Key)?.Value("AVG"),
-                }).ToList(),
+                Series = QualitySeries(axis, trendR.Where(x => x.Dim("assessment_name") == group.Key && x.TimeBucketMs is not null).ToList()),
             });
         }
 
@@ -255,6 +251,21 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
             outside = anywhere.Any(x => x.Dim("assessment_name") != IgnoredAssessment && (x.Value("COUNT") ?? 0) > 0);
         }
         return new OverviewQualityResult { Axis = axis with { Engine = source.MetricsEngine }, Assessments = list, HasAssessmentsOutsideRange = outside };
+    }
+
+    /// <summary>
+    /// Every axis bucket (null where the server answered none), plus the server's buckets off the axis,
+    /// labelled: assessment values are bucketed by creation time, not by the trace time the range selects.
+    /// </summary>
+    private static List<QualityBucket> QualitySeries(OverviewTimeAxis axis, List<MetricsDataPoint> points)
+    {
+        var onAxis = axis.BucketsMs.ToHashSet();
+        return axis.BucketsMs
+            .Select(b => new QualityBucket { TimeMs = b, AverageValue = points.FirstOrDefault(x => x.TimeBucketMs == b)?.Value("AVG") })
+            .Concat(points.Where(x => !onAxis.Contains(x.TimeBucketMs!.Value))
+                .Select(x => new QualityBucket { TimeMs = x.TimeBucketMs!.Value, AverageValue = x.Value("AVG"), OutsideRange = true }))
+            .OrderBy(b => b.TimeMs)
+            .ToList();
     }
 
     /// <summary>Σ value·count ÷ Σ count, the UI's formula, without overflowing where the mean does not (<see cref="FiniteMean"/>).</summary>
