@@ -306,8 +306,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
         {
             // Older server, spans in the artifact store, or not fully exported yet: the long way — without
-            // asking traces/get again when the server said it cannot serve this trace that way.
-            tracesGetCanServe = !CannotServe(ex);
+            // asking traces/get again when the server said it cannot serve this trace that way, or kept
+            // failing with a 5xx through the retries.
+            tracesGetCanServe = !CannotServe(ex) && ex.HttpStatus is not >= 500;
         }
         var traceInfo = await GetTraceInfoAsync(traceId, cancellationToken).ConfigureAwait(false);
         return new TraceData(traceInfo, await GetSpansAsync(traceInfo, tracesGetCanServe, cancellationToken).ConfigureAwait(false));

@@ -97,6 +97,18 @@ public sealed class RetryAndFaultTests
     }
 
     [Fact]
+    public async Task An_opaque_500_on_traces_get_is_retried_but_not_asked_again_on_the_way_to_the_artifact()
+    {
+        await using var server = MlflowReplayServer.Start();
+        server.Override(TracesGetPath, ReplayFaults.HtmlError(500)); // Flask's page for an unhandled exception says nothing
+        await using var backend = TestSupport.Backend(server, o => o with { Retry = Fast() });
+        var trace = await backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None);
+        Assert.Equal(8, trace.Spans.Count);
+        Assert.Equal(3, Hits(server, TracesGetPath)); // the attempts of one request, not of two
+        Assert.Equal("get_trace_artifact_v3__s1-paris-t1.json", server.Requests[^1].MatchedRecording);
+    }
+
+    [Fact]
     public async Task A_feature_disabled_500_is_not_retried()
     {
         const string metrics = "/api/3.0/mlflow/traces/metrics";
