@@ -42,7 +42,7 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
         }
         var n = 0;
         // Copies of one of the trace's feedback rows with another name and value, created 2 min after the trace (as the judges' are).
-        foreach (var (name, value) in new[] { ("huge_score", "1e308"), ("huge_score", "1e308"), ("nan_score", "\"NaN\""), ("nan_score", "\"Infinity\""), ("nan_score", "\"-Infinity\"") })
+        foreach (var (name, value) in new[] { ("huge_score", "1e308"), ("huge_score", "1e308"), ("wide_score", "-1e308"), ("wide_score", "1e308"), ("nan_score", "\"NaN\""), ("nan_score", "\"Infinity\""), ("nan_score", "\"-Infinity\"") })
         {
             using var cmd = c.CreateCommand();
             cmd.CommandText = """
@@ -94,6 +94,10 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
         Assert.Equal(1e308, huge.P50Value);
         var bucket = _traceMs / 86_400_000 * 86_400_000;
         Assert.Equal(1e308, huge.Series.Single(b => b.TimeMs == bucket).AverageValue);
+        // The median of −1e308 and 1e308 is 0: interpolating through their difference (2e308) would give +∞.
+        var wide = q.Assessments.Single(a => a.Name == "wide_score");
+        Assert.Equal((0.0, 0.0), (wide.NumericMean!.Value, wide.P50Value!.Value));
+        Assert.Equal(1e308 * 0.98, wide.P99Value!.Value, 1e294); // −1e308·0.01 + 1e308·0.99
         // Unchanged for ordinary values: the fixture's helpfulness mean is MLflow's (ground truth: 5 ×26, 3, 2 ×3).
         Assert.Equal((26 * 5 + 3 + 2 * 3) / 30.0, q.Assessments.Single(a => a.Name == "helpfulness").NumericMean!.Value, 12);
     }
