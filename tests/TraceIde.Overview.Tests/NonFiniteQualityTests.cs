@@ -98,6 +98,9 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
         var wide = q.Assessments.Single(a => a.Name == "wide_score");
         Assert.Equal((0.0, 0.0), (wide.NumericMean!.Value, wide.P50Value!.Value));
         Assert.Equal(1e308 * 0.98, wide.P99Value!.Value, 1e294); // −1e308·0.01 + 1e308·0.99
+        // The streaming engine (servers that cannot aggregate) reads the same assessments one trace at a time.
+        var streamed = await new OverviewService(new StreamingMetricsEngine(store)).QualityAsync(Week, default);
+        Assert.Equal(1e308, streamed.Assessments.Single(a => a.Name == "huge_score").NumericMean);
         // Unchanged for ordinary values: the fixture's helpfulness mean is MLflow's (ground truth: 5 ×26, 3, 2 ×3).
         Assert.Equal((26 * 5 + 3 + 2 * 3) / 30.0, q.Assessments.Single(a => a.Name == "helpfulness").NumericMean!.Value, 12);
     }
