@@ -69,7 +69,9 @@ public sealed class TraceIdeJsonRpc : JsonRpc
         switch (Unwrap(exception))
         {
             case BackendException be:
-                _log.Info($"{request.Method} failed ({be.Code}): {be.Message}");
+                // A backend out of reach or failing is worth a warning; a bad request or a missing trace is routine.
+                if (be.Code is RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.BadResponse or RpcErrorCodes.ServerError) _log.Warn($"{request.Method} failed ({be.Code}): {be.Message}");
+                else _log.Info($"{request.Method} failed ({be.Code}): {be.Message}");
                 return new JsonRpcError.ErrorDetail
                 {
                     Code = (JsonRpcErrorCode)be.Code,
