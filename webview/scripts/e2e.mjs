@@ -1,6 +1,6 @@
 // End to end: the real host in browser mode (`traceide ui`) + Debian's chromium via playwright-core.
 //   list → search → invalid filter → open the 500-span trace (first paint timed) → error span → stack trace
-//   → n/p, Enter → tokens/cost → completion, columns, time filter, grouping, delete/tags (Unsupported)
+//   → n/p, Enter → tokens/cost → completion, columns, time filter, grouping, delete/tags (off on a local store)
 //   → Overview usage/quality/tool calls → a trace tab (PanelView trace): the splitter dragged, moved from the
 //   keyboard and kept across a reload, Escape keeps the trace, assessments under their span, screenshots at
 //   1,400 / 450 / 300 px in light, dark and both High Contrast themes → no XSS, no CSP violation, no page error.
@@ -329,7 +329,7 @@ try {
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
-  await step("traces: completion, columns, time filter, grouping, delete and tags answer Unsupported on a local store", async () => {
+  await step("traces: completion, columns, time filter, grouping; delete and tags off on a read-only local store", async () => {
     await page.fill("input.search", "");
     await page.press("input.search", "Enter");
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
@@ -361,31 +361,23 @@ try {
     console.log(`e2e:      completion: ${suggestions.slice(0, 4).join(", ")}; ${groups} session groups on screen`);
     await page.screenshot({ path: join(out, "10-grouped-columns.png") });
     await page.click(".group-toggle");
-    // Multi-select two rows, delete, confirm: the local store says why it cannot.
+    // Multi-select two rows: on a local store (read-only) Delete… and Tags… are off and say why, before anyone confirms.
     await page.locator(`${rowSel} .row-select`).nth(0).click();
     await page.locator(`${rowSel} .row-select`).nth(1).click();
-    await page.click(".delete-selected");
-    await page.waitForSelector(".dialog", { timeout: 5_000 });
-    await page.screenshot({ path: join(out, "11-delete-confirm.png") });
-    await page.click(".dialog-confirm");
-    await page.waitForSelector(".action-message:not([hidden])", { timeout: 10_000 });
-    const message = (await page.locator(".action-message").textContent()) ?? "";
-    if (!/Could not delete/.test(message)) fail(`delete message: ${message}`);
-    console.log(`e2e:      delete on the local store: ${message}`);
+    await page.waitForFunction(() => /^Delete 2/.test(document.querySelector(".delete-selected")?.textContent ?? ""), null, { timeout: 5_000 });
+    for (const button of [".delete-selected", ".edit-tags"]) {
+      if (!(await page.locator(button).evaluate((b) => b.disabled))) fail(`${button} is enabled on a read-only local store`);
+      const why = (await page.getAttribute(button, "title")) ?? "";
+      if (!/Read-only: a local store/.test(why)) fail(`${button}'s title: ${why}`);
+    }
+    console.log(`e2e:      on the local store: ${await page.getAttribute(".delete-selected", "title")}`);
+    await page.screenshot({ path: join(out, "11-read-only-store.png") });
     await page.locator(`${rowSel} .row-select`).nth(1).click();
-    await page.click(".edit-tags");
-    await page.fill(".dialog .tag-key input", "reviewed");
-    await page.fill(".dialog .tag-value input", "yes");
-    await page.click(".dialog .tag-set");
-    await page.waitForSelector(".dialog .dialog-error:not([hidden])", { timeout: 10_000 });
-    console.log(`e2e:      set tag on the local store: ${(await page.locator(".dialog .dialog-error").textContent())?.trim()}`);
-    await page.keyboard.press("Escape");
     await page.locator(`${rowSel} .row-select`).nth(0).click();
     // Live mode on and off (polls the first page; nothing new in a fixture store).
     await page.click(".live-toggle");
     if ((await page.getAttribute(".live-toggle", "aria-pressed")) !== "true") fail("live mode did not turn on");
     await page.click(".live-toggle");
-    // (A reload cannot be tested here: the page drops its one-time token from the address bar.)
     const stored = await page.evaluate(() => localStorage.getItem("traceide.traces.columns"));
     if (!stored || stored.includes('"response"') || !stored.includes('"tags"')) fail(`stored columns: ${stored}`);
     await page.click(".columns-button");

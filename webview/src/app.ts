@@ -232,6 +232,7 @@ export class App {
     try {
       const info = await this.transport.request("session/info", null);
       this.clock.sync(info.nowMs);
+      if (info.capabilities) this.traces.setWritable(info.capabilities);
       const text = connectionText(info);
       this.connection.textContent = text;
       this.connection.title = `${text}\n${info.serverName} ${info.serverVersion}, protocol ${info.protocolVersion}`;

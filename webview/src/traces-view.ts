@@ -523,11 +523,24 @@ export class TracesView {
 
   // ---------------------------------------------------------------- selection, delete, tags
 
+  /**
+   * What the backend lets the user change (session/info's capabilities): a local store is read-only, so
+   * Delete… and Tags… say why they are off instead of failing after a confirmation.
+   */
+  setWritable(can: { deleteTraces?: boolean; editTags?: boolean }): void {
+    this.writable = { deleteTraces: can.deleteTraces !== false, editTags: can.editTags !== false };
+    const readOnly = "Read-only: a local store cannot be changed here. Connect to a tracking server to";
+    this.deleteButton.title = this.writable.deleteTraces ? "Delete the selected traces" : `${readOnly} delete traces.`;
+    this.tagsButton.title = this.writable.editTags ? "Edit the tags of the one selected trace" : `${readOnly} edit tags.`;
+    this.selectionChanged(false);
+  }
+  private writable = { deleteTraces: true, editTags: true };
+
   private selectionChanged(render = true): void {
     const n = this.checked.size;
-    this.deleteButton.disabled = n === 0;
+    this.deleteButton.disabled = n === 0 || !this.writable.deleteTraces;
     this.deleteButton.textContent = n ? `Delete ${n}…` : "Delete…";
-    this.tagsButton.disabled = n !== 1;
+    this.tagsButton.disabled = n !== 1 || !this.writable.editTags;
     const all = this.header.querySelector<HTMLInputElement>(".select-all");
     if (all) all.checked = n > 0 && n === this.traces.length;
     if (render) {

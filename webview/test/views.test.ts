@@ -324,6 +324,24 @@ describe("app", () => {
     expect(t.calls.find((c) => c.method === "traces/search")!.params.experimentIds).toEqual(["7"]);
   });
 
+  it("on a read-only backend (a local store) Delete… and Tags… stay off with the reason, whatever is selected", async () => {
+    const t = new FakeTransport({
+      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.5", backendKind: "localStore", backendLocation: "x", capabilities: { deleteTraces: false, editTags: false } }),
+      "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "a", isGenAi: true, tags: {} }] }),
+      "traces/search": () => ({ traces: [summary(1)] }),
+    });
+    const app = new App(t);
+    document.body.appendChild(app.element);
+    await app.start();
+    await flush();
+    app.traces.toggleChecked(summary(1).traceId);
+    const del = app.element.querySelector(".delete-selected") as HTMLElement & { disabled: boolean };
+    const tags = app.element.querySelector(".edit-tags") as HTMLElement & { disabled: boolean };
+    expect([del.disabled, tags.disabled]).toEqual([true, true]);
+    expect(del.title).toMatch(/Read-only: a local store/);
+    expect(del.textContent).toBe("Delete 1…"); // the selection still counts
+  });
+
   it("measures 'recent' from the host's clock (session/info nowMs), not the page's", async () => {
     const hostNow = Date.UTC(2026, 10, 24); // the fixtures' week, whatever today is
     const t = new FakeTransport({
