@@ -217,7 +217,8 @@ describe("refilled rows", () => {
     const rowsBefore = Array.from(view.element.querySelectorAll<HTMLElement>(".trace-row[data-trace-id]"));
     scroller.scrollTop = 200 * TRACE_ROW_HEIGHT;
     scroller.dispatchEvent(new Event("scroll"));
-    await new Promise((r) => setTimeout(r, 50));
+    // The list repaints on the next frame: wait for it, not for a fixed time (50 ms failed on a busy machine).
+    await waitFor(() => !!view.element.querySelector('.trace-row[data-trace-id="tr-0201"]'));
     const rows = Array.from(view.element.querySelectorAll<HTMLElement>(".trace-row[data-trace-id]"));
     expect(rows.filter((r) => rowsBefore.includes(r)).length).toBeGreaterThan(0); // the same elements, refilled
     const row = rows.find((r) => r.dataset.traceId === "tr-0201")!;
@@ -236,7 +237,7 @@ describe("refilled rows", () => {
     // Scrolled back, the refilled rows carry the selection of the traces they show, and only theirs.
     scroller.scrollTop = 0;
     scroller.dispatchEvent(new Event("scroll"));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => view.element.querySelector(".trace-row[data-trace-id] .cell-name")?.textContent === "trace 1");
     expect(view.element.querySelectorAll(".trace-row.selected, .trace-row.checked, .row-select:checked")).toHaveLength(0);
     expect(view.element.querySelector(".trace-row[data-trace-id] .cell-name")!.textContent).toBe("trace 1");
   });
@@ -396,3 +397,12 @@ describe("the search box: words or a filter", () => {
     expect(searchFilter("status IN ('OK')")).toBe("status IN ('OK')");
   });
 });
+
+/** Polls until `cond` holds (fails after 5 s): a repaint's time depends on the machine's load. */
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error("timed out waiting for the list to repaint");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

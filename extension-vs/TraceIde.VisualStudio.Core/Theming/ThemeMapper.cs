@@ -187,6 +187,7 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#717171",
         ["--vscode-errorForeground"] = "#a1260d",
         ["--vscode-focusBorder"] = "#0090f1",
+        ["--vscode-sash-hoverBorder"] = "#0090f1", // VS Code: the focus border
         // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
         ["--vscode-contrastBorder"] = "transparent",
         ["--vscode-contrastActiveBorder"] = "transparent",
@@ -229,6 +230,7 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#ccccccb3",
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#007fd4",
+        ["--vscode-sash-hoverBorder"] = "#007fd4", // VS Code: the focus border
         // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
         ["--vscode-contrastBorder"] = "transparent",
         ["--vscode-contrastActiveBorder"] = "transparent",
@@ -271,6 +273,7 @@ public static class ThemeMapper
         ["--vscode-descriptionForeground"] = "#ffffff",
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#f38518",
+        ["--vscode-sash-hoverBorder"] = "#f38518", // VS Code: the focus border
         ["--vscode-contrastBorder"] = "#6fc3df",
         ["--vscode-contrastActiveBorder"] = "#f38518",
         ["--vscode-panel-border"] = "#6fc3df",
