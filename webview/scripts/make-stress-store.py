@@ -3,6 +3,10 @@
 
   * `stress_20k`  — 20,000 spans, a tree 4 levels deep with wide fan-out (1 → 25 → 625 → 19,349 leaves);
                     the last span in tree order is named `leaf-last`.
+  * `big_payload` — a span (`big_output`) whose outputs are 5 MiB of JSON (a 4 MiB string and 11,000 rows), and a
+                    320,000-character attribute.
+  * `cycle_shapes`— a span that is its own parent, two spans that are each other's parent, a span whose parent is
+                    missing, one that ends 100 ms before it starts, and a chain 300 spans deep.
   * `xss_probe`   — payloads (`<img onerror>`, `<script>`, `[x](javascript:…)`, `<svg onload>`) in the root
                     span's outputs, a span name, an attribute, an exception message, a tag value, the
                     request/response previews and an assessment rationale; and a judge with a long name,
@@ -200,6 +204,62 @@ db.execute(
      None, xs // 1_000_000, xs // 1_000_000, "HUMAN", "quality.reviewer.with.a.long.address@example.com", None, None,
      LONG_RATIONALE, None, 1, "{}"))
 
+# ---- a 5 MiB output -----------------------------------------------------------------------------------------
+# The span `big_output` returns a 4 MiB report (one string, many lines) and 1 MiB of rows: the viewer must show a
+# preview of it without blocking the page.
+g_hex = "b1" * 16
+grid = f"tr-{g_hex}"
+gs = BASE_NS - 20_000_000_000
+ge = gs + 2_000_000_000
+report_line = "The quarterly report line with enough words to wrap in a narrow detail pane, number {:07d}.\n"
+report, n_line = [], 0
+while sum(map(len, report)) < 4 * 1024 * 1024:
+    report.append(report_line.format(n_line))
+    n_line += 1
+big_rows = [{"id": i, "city": f"city-{i % 97}", "temperature": i % 40, "note": "x" * 40} for i in range(11_000)]
+big_outputs = {"report": "".join(report), "rows": big_rows}
+big_attr = "attribute value " * 20_000  # 320,000 characters
+grows = [
+    span_row(g_hex, grid, "00000000000b0001", None, "big_payload", "AGENT", gs, ge, inputs={"q": "report"},
+             outputs={"ok": True}),
+    span_row(g_hex, grid, "00000000000b0002", "00000000000b0001", "big_output", "TOOL", gs + 1_000, ge - 1_000,
+             inputs={"q": "report"}, outputs=big_outputs, extra_attrs={"probe.big_attribute": big_attr}),
+    span_row(g_hex, grid, "00000000000b0003", "00000000000b0001", "small_after", "TOOL", ge - 900, ge - 100,
+             inputs={"q": "small"}, outputs={"answer": "small"}),
+]
+add_trace(g_hex, "big_payload", gs, ge, "OK", json.dumps({"q": "report"}), json.dumps({"ok": True}),
+          {"fixture_case": "big-payload"}, grows, len(grows))
+big_chars = len(json.dumps(big_outputs))
+
+# ---- bad shapes: a parent cycle, a self-parent, a missing parent, depth 300, a negative duration -------------
+# As OTLP exporters can send them. The host places every detached span under the root (with a warning); the viewer
+# must show all of them, each flagged, and a depth-300 name must still be readable.
+c_hex = "c7" * 16
+crid = f"tr-{c_hex}"
+cs = BASE_NS - 30_000_000_000
+ce = cs + 1_000_000_000
+croot, cself, ca, cb, corphan, cneg = ("00000000000c0001", "00000000000c0002", "00000000000c0003",
+                                       "00000000000c0004", "00000000000c0005", "00000000000c0006")
+crows = [
+    span_row(c_hex, crid, croot, None, "cycle_shapes", "AGENT", cs, ce),
+    span_row(c_hex, crid, cself, cself, "own_parent", "TOOL", cs + 10_000_000, cs + 20_000_000),
+    span_row(c_hex, crid, ca, cb, "cycle_a", "TOOL", cs + 30_000_000, cs + 40_000_000),
+    span_row(c_hex, crid, cb, ca, "cycle_b", "TOOL", cs + 50_000_000, cs + 60_000_000),
+    span_row(c_hex, crid, corphan, "00000000000cffff", "lost_parent", "TOOL", cs + 70_000_000, cs + 80_000_000),
+    # Clock skew: ends 100 ms before it starts.
+    span_row(c_hex, crid, cneg, croot, "skewed_clock", "TOOL", cs + 200_000_000, cs + 100_000_000),
+]
+prev = croot
+DEEP = 300
+for d in range(1, DEEP + 1):
+    sid = f"{0xd000000 + d:016x}"
+    name = f"deep_span_at_depth_{d}" if d < DEEP else "deepest_span_at_depth_300"
+    crows.append(span_row(c_hex, crid, sid, prev, name, "CHAIN", cs + 300_000_000 + d * 1_000,
+                          ce - 1_000 - d * 1_000))
+    prev = sid
+add_trace(c_hex, "cycle_shapes", cs, ce, "OK", json.dumps({"q": "shapes"}), json.dumps({"ok": True}),
+          {"fixture_case": "cycle-shapes"}, crows, len(crows))
+
 # ---- 10,000 traces in their own experiment -----------------------------------------------------------------
 LIST_EXP, LIST_TRACES = 2, 10_000
 db.execute("INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time,"
@@ -225,4 +285,6 @@ for n in range(LIST_TRACES):
                                         "mlflow.trace.user": f"user-{n % 7}"})
 db.commit()
 db.close()
-print(f"wrote {DST}: {TOTAL}-span trace {rid}, XSS trace {xrid}, {LIST_TRACES} traces in experiment stress-10k")
+print(f"wrote {DST}: {TOTAL}-span trace {rid}, XSS trace {xrid}, a {big_chars:,}-character output in {grid},"
+      f" bad tree shapes (cycles, orphan, depth {DEEP}, negative duration) in {crid},"
+      f" {LIST_TRACES} traces in experiment stress-10k")
