@@ -9,7 +9,7 @@
 //   4. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
 // Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
 // CHROMIUM, PYTHON (default python3).
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,10 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SPANS = 20_000;
 const LIST_TRACES = 10_000; // make-stress-store.py's experiment stress-10k
 const LONG_TASK_LIMIT_MS = 200;
+// Selecting a span with a 5 MiB output (issue 20): the targets are no task over 50 ms and the next click answered
+// within 100 ms; the run fails only past these looser limits, as a loaded 2-core CI machine is slower than a desk.
+const BIG_SELECT_TARGET = { taskMs: 50, nextClickMs: 100 };
+const BIG_SELECT_LIMIT = { taskMs: 250, nextClickMs: 400 };
 const PAYLOADS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>", "[x](javascript:window.__xss=1)", "<svg onload=window.__xss=1>"];
 
 /** The payload as text, raw or JSON-escaped (previews and JSON views show the JSON string). */
@@ -94,6 +98,62 @@ async function flingToEnd(page, scrollerSel, rowSel) {
   const tasks = await page.evaluate(() => window.__longTasks);
   if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
   return { ...scroll, tasks: tasks.length, longest: tasks.reduce((m, t) => Math.max(m, t.duration), 0) };
+}
+
+/**
+ * Selecting the 5 MiB-output span of the open big_payload trace, from the small span: click → detail painted,
+ * then at once a click on the small span → its detail painted ("the next click", which waits for whatever the
+ * first left on the main thread: layout, paint), then the big span again (a re-select), with the long tasks
+ * (PerformanceObserver 'longtask', every task over 50 ms) of the whole sequence.
+ */
+async function measureBigSelect(page) {
+  await page.waitForTimeout(300); // the opening's tasks are over and reported
+  const times = await page.evaluate(async () => {
+    const row = (name) => [...document.querySelectorAll(".span-row")].find((r) => r.querySelector(".span-name")?.textContent === name);
+    // Painted: after the next frame's rendering (rAF runs before it; a message posted there runs after it).
+    const painted = () => new Promise((r) => requestAnimationFrame(() => { const c = new MessageChannel(); c.port1.onmessage = () => r(); c.port2.postMessage(0); }));
+    const shows = (name) => document.querySelector(".detail-title")?.textContent?.includes(name);
+    row("small_after").click();
+    await painted();
+    window.__longTasks = window.__longTasks && [];
+    const t0 = performance.now();
+    row("big_output").click();
+    const handlerMs = performance.now() - t0;
+    await painted();
+    const selectMs = performance.now() - t0;
+    const t1 = performance.now();
+    row("small_after").click();
+    await painted();
+    const nextClickMs = performance.now() - t1;
+    const t2 = performance.now();
+    row("big_output").click();
+    await painted();
+    const reselectMs = performance.now() - t2;
+    return { handlerMs, selectMs, nextClickMs, reselectMs, big: shows("big_output"), detailHeight: document.querySelector(".detail-pane").scrollHeight };
+  });
+  await page.waitForTimeout(300); // let the observer deliver the last entries
+  const tasks = await page.evaluate(() => window.__longTasks);
+  if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
+  const r = (n) => Math.round(n);
+  return { ...times, longTasks: tasks.length, longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0), text: `select → painted ${r(times.selectMs)} ms (click handler ${r(times.handlerMs)} ms), next click → painted ${r(times.nextClickMs)} ms, re-select ${r(times.reselectMs)} ms, long tasks ${tasks.length} (longest ${r(tasks.reduce((m, t) => Math.max(m, t.duration), 0))} ms), detail pane ${times.detailHeight.toLocaleString("en-US")} px tall` };
+}
+
+/** Opens the big_payload trace in a fresh page on `url` (its payloads come with the trace) and measures. */
+async function bigSelectOn(url, label) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
+  const page = await context.newPage();
+  await page.addInitScript(observeLongTasks);
+  await page.goto(url);
+  await page.waitForSelector(".trace-row[data-trace-id]", { timeout: 15_000 });
+  await page.fill("input.search", "trace.name = 'big_payload'");
+  await page.press("input.search", "Enter");
+  await page.waitForFunction(() => document.querySelector(".list-status")?.textContent === "1 trace", null, { timeout: 15_000 });
+  await page.locator(".trace-row[data-trace-id]").first().click();
+  await page.waitForSelector(".span-row", { timeout: 30_000 });
+  const m = await measureBigSelect(page);
+  console.log(`e2e-stress:      ${label}: ${m.text}`);
+  await context.close();
+  return m;
 }
 
 const host = startHost({ dll, store, root, webviewRoot: join(root, "dist") });
@@ -187,6 +247,69 @@ try {
     await lastRow.click();
     await page.waitForFunction(() => /leaf-last/.test(document.querySelector(".detail-pane")?.textContent ?? ""), null, { timeout: 5_000 });
     await page.screenshot({ path: join(out, "stress-02-20k-end.png") });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+  });
+
+  await step("a span with a 5 MiB output: a bounded preview, Show more, Copy and Save; selecting it does not block the page", async () => {
+    // The same selection with another build of the UI on the same store, side by side (TRACEIDE_BASELINE_WEBVIEW:
+    // a dist/ folder, e.g. main's), for docs/PERFORMANCE.md's before/after.
+    const baselineRoot = process.env.TRACEIDE_BASELINE_WEBVIEW;
+    if (baselineRoot) {
+      const baseHost = startHost({ dll, store, root, webviewRoot: resolve(baselineRoot) });
+      try {
+        figures.bigBefore = await bigSelectOn(await baseHost.url, `baseline UI (${baselineRoot})`);
+      } finally {
+        await shutDown(null, baseHost);
+      }
+    }
+    const after = (figures.bigAfter = await bigSelectOn(url, "this UI"));
+    if (!after.big) fail("the big span's detail did not show");
+    if (after.longestTaskMs > BIG_SELECT_LIMIT.taskMs) fail(`selecting the 5 MiB span: a ${Math.round(after.longestTaskMs)} ms task (target ${BIG_SELECT_TARGET.taskMs} ms, limit ${BIG_SELECT_LIMIT.taskMs} ms)`);
+    if (after.nextClickMs > BIG_SELECT_LIMIT.nextClickMs) fail(`the next click took ${Math.round(after.nextClickMs)} ms (target ${BIG_SELECT_TARGET.nextClickMs} ms, limit ${BIG_SELECT_LIMIT.nextClickMs} ms)`);
+    const met = after.longestTaskMs <= BIG_SELECT_TARGET.taskMs && after.nextClickMs <= BIG_SELECT_TARGET.nextClickMs;
+    console.log(`e2e-stress:      target (no task over ${BIG_SELECT_TARGET.taskMs} ms, next click within ${BIG_SELECT_TARGET.nextClickMs} ms): ${met ? "met" : "NOT met on this run"}`);
+
+    // What it looks like, on the main page: size stated, a preview, Show more in chunks, Copy and Save of the whole.
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    await search("trace.name = 'big_payload'", "1 trace");
+    await page.locator(rowSel).first().click();
+    await page.locator(".span-row", { hasText: "big_output" }).click();
+    const outputs = page.locator(".detail-pane details.section", { has: page.locator("summary", { hasText: /^Outputs$/ }) });
+    await outputs.locator(".value-size").waitFor({ timeout: 10_000 });
+    const size = await outputs.locator(".value-size").textContent();
+    if (!/^about 5\.\d\d M characters$/.test(size ?? "")) fail(`the outputs' size line says "${size}"`);
+    const report = outputs.locator(".preview", { has: page.locator(".json-string") }).first();
+    const shownChars = () => report.locator(".json-string").evaluate((e) => e.textContent.length);
+    const before = await shownChars();
+    if (before > 5_000) fail(`the report string shows ${before} characters before Show more`);
+    const moreLabel = await report.locator(".show-more").textContent();
+    await report.locator(".show-more").focus();
+    await page.keyboard.press("Enter"); // from the keyboard
+    await page.waitForFunction((n) => document.querySelector(".detail-pane .preview .json-string").textContent.length > n, before);
+    const afterMore = await shownChars();
+    console.log(`e2e-stress:      outputs "${size}": report string ${before} characters shown, "${moreLabel}" → ${afterMore}`);
+    if (afterMore - before !== 32_768) fail(`Show more added ${afterMore - before} characters, expected a 32,768-character chunk`);
+    const height = await page.locator(".detail-pane").evaluate((e) => e.scrollHeight);
+    if (height > 20_000) fail(`the detail pane is ${height} px tall`);
+    await page.screenshot({ path: join(out, "stress-07-big-payload.png") });
+    await page.setViewportSize({ width: 450, height: 900 });
+    await page.screenshot({ path: join(out, "stress-07-big-payload-450.png") });
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    await outputs.locator(".value-copy").click();
+    await page.waitForFunction(() => /Copied the outputs/.test(document.querySelector(".viewer-message")?.textContent ?? ""), null, { timeout: 10_000 });
+    const copied = await page.evaluate(async () => {
+      const v = JSON.parse(await navigator.clipboard.readText());
+      return { report: v.report.length, rows: v.rows.length };
+    });
+    if (copied.report < 4 * 1024 * 1024 || copied.rows !== 11_000) fail(`Copy gave a report of ${copied.report} characters and ${copied.rows} rows`);
+    const [download] = await Promise.all([page.waitForEvent("download"), outputs.locator(".value-save").click()]);
+    const saved = join(tmp, "saved.json");
+    await download.saveAs(saved);
+    const savedValue = JSON.parse(readFileSync(saved, "utf8"));
+    if (download.suggestedFilename() !== "big_output-outputs.json" || savedValue.rows.length !== 11_000) fail(`Save gave ${download.suggestedFilename()} with ${savedValue.rows?.length} rows`);
+    console.log(`e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} rows); Save: ${download.suggestedFilename()}`);
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
@@ -344,7 +467,7 @@ try {
       };
       for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
     });
-    await search("", "45 traces").catch(() => page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? "")));
+    await search("", "47 traces").catch(() => page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? "")));
     const contrast = "rgb(111, 195, 223)";
     const focus = "rgb(243, 133, 24)";
     const borders = await page.evaluate(() => {

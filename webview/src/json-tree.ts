@@ -2,6 +2,10 @@
 // built the first time it is opened, so a huge payload costs nothing until someone looks at it.
 import type { JsonValue } from "./protocol.generated";
 import { h } from "./dom";
+import { textPreview } from "./big-value";
+
+/** A string leaf longer than this is a preview with "Show more": one 5 MiB string must not be laid out whole. */
+export const LEAF_PREVIEW_CHARS = 1000;
 
 export interface JsonTreeOptions {
   /** Nodes shallower than this start open (root is depth 0). */
@@ -14,7 +18,9 @@ function primitive(value: JsonValue): HTMLElement {
   if (value === null) return h("span", { class: "json-null" }, "null");
   switch (typeof value) {
     case "string":
-      return h("span", { class: "json-string" }, JSON.stringify(value).length > 120 || value.includes("\n") ? value : JSON.stringify(value));
+      // Long or multi-line strings read better unquoted; the length test must not serialise a huge string first.
+      if (value.length > 118 || value.includes("\n")) return textPreview(value, { tag: "span", className: "json-string", initial: LEAF_PREVIEW_CHARS });
+      return h("span", { class: "json-string" }, JSON.stringify(value));
     case "number":
       return h("span", { class: "json-number" }, String(value));
     case "boolean":
@@ -24,9 +30,8 @@ function primitive(value: JsonValue): HTMLElement {
   }
 }
 
-function summary(value: JsonValue[] | { [k: string]: JsonValue }): string {
-  if (Array.isArray(value)) return `[${value.length} item${value.length === 1 ? "" : "s"}]`;
-  const n = Object.keys(value).length;
+function summary(value: JsonValue[] | { [k: string]: JsonValue }, n: number): string {
+  if (Array.isArray(value)) return `[${n} item${n === 1 ? "" : "s"}]`;
   return `{${n} key${n === 1 ? "" : "s"}}`;
 }
 
@@ -35,23 +40,26 @@ function node(key: string | null, value: JsonValue, depth: number, options: Requ
   if (value === null || typeof value !== "object") {
     return h("div", { class: "json-leaf" }, keyEl, primitive(value));
   }
-  const entries: [string, JsonValue][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-  if (entries.length === 0) {
+  // Keys are listed once, when the node is first opened: a collapsed 100,000-item array costs nothing.
+  const count = Array.isArray(value) ? value.length : Object.keys(value).length;
+  if (count === 0) {
     return h("div", { class: "json-leaf" }, keyEl, h("span", { class: "json-empty" }, Array.isArray(value) ? "[]" : "{}"));
   }
   const details = h("details", { class: "json-node" });
-  details.appendChild(h("summary", {}, keyEl, h("span", { class: "json-summary" }, summary(value))));
+  details.appendChild(h("summary", {}, keyEl, h("span", { class: "json-summary" }, summary(value, count))));
   const children = h("div", { class: "json-children" });
   details.appendChild(children);
   let shown = 0;
+  let keys: string[] | null = null;
   const showMore = () => {
-    const next = Math.min(entries.length, shown + options.pageSize);
+    const next = Math.min(count, shown + options.pageSize);
+    if (!Array.isArray(value)) keys ??= Object.keys(value);
     for (; shown < next; shown++) {
-      const [k, v] = entries[shown]!;
-      children.appendChild(node(k, v, depth + 1, options));
+      const k = keys ? keys[shown]! : String(shown);
+      children.appendChild(node(k, keys ? (value as { [k: string]: JsonValue })[k]! : (value as JsonValue[])[shown]!, depth + 1, options));
     }
-    if (shown < entries.length) {
-      const rest = entries.length - shown;
+    if (shown < count) {
+      const rest = count - shown;
       const button = h("button", { class: "link json-more", type: "button" }, `show ${Math.min(rest, options.pageSize)} more of ${rest}`);
       button.addEventListener("click", () => {
         button.remove();

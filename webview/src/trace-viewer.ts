@@ -4,7 +4,8 @@ import { RpcError, type ParamsOf, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
 import { formatDuration, formatTime } from "./format";
-import { renderJson, jsonText } from "./json-tree";
+import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
+import { BIG_VALUE_CHARS, downloadText, fileNameFor, textPreview, valueBar, valueSize, type ValueActions } from "./big-value";
 import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
@@ -116,23 +117,37 @@ export function renderChat(messages: ChatMessage[], md?: MarkdownRenderer): HTML
         "div",
         { class: `chat-msg chat-${m.role.replace(/[^a-z_-]/gi, "")}` },
         h("div", { class: "chat-role" }, m.role),
-        m.content ? h("div", { class: "chat-content" }, md ? md(m.content) : m.content) : null,
-        m.toolCalls.map((c) => h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), h("pre", {}, c.arguments))),
+        m.content ? h("div", { class: "chat-content" }, longText(m.content, md)) : null,
+        m.toolCalls.map((c) => h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), textPreview(c.arguments, { className: "" }))),
       ),
     ),
   );
 }
 
-/** Inputs/outputs: a transcript when it is chat-shaped (with the raw JSON collapsed below), else JSON. */
-export function renderValue(value: JsonValue | null | undefined, md?: MarkdownRenderer): HTMLElement {
+/** Past this many characters a text is shown as plain text: the host's Markdown of a huge text is itself huge. */
+export const MARKDOWN_MAX_CHARS = 20_000;
+
+/** Text that may be Markdown: rendered when it is short enough, else a plain preview with "Show more". */
+function longText(text: string, md?: MarkdownRenderer): HTMLElement {
+  if (md && text.length <= MARKDOWN_MAX_CHARS) return md(text);
+  return textPreview(text);
+}
+
+/**
+ * Inputs/outputs: a transcript when it is chat-shaped (with the raw JSON collapsed below), else JSON; a big value
+ * opens its top level only. Over it, its size with Copy / Save for the whole value (`part` names it: "outputs").
+ */
+export function renderValue(value: JsonValue | null | undefined, md?: MarkdownRenderer, bar?: { part: string; spanName: string; actions?: ValueActions }): HTMLElement {
   if (value === undefined || value === null) return h("div", { class: "muted" }, "(none)");
-  if (typeof value === "string" && md) return h("div", { class: "string-value" }, md(value));
+  const head = bar ? valueBar(value, bar.part, fileNameFor(bar.spanName, bar.part, value), bar.actions) : null;
+  if (typeof value === "string") return h("div", { class: "string-value" }, head, longText(value, md));
+  const big = valueSize(value).chars > BIG_VALUE_CHARS;
   const chat = detectChat(value);
   if (chat) {
     const raw = h("details", { class: "raw-json" }, h("summary", {}, "JSON"), renderJson(value, { openDepth: 1 }));
-    return h("div", {}, renderChat(chat, md), raw);
+    return h("div", {}, head, renderChat(chat, md), raw);
   }
-  return renderJson(value);
+  return h("div", {}, head, renderJson(value, big ? { openDepth: 1, pageSize: 100 } : {}));
 }
 
 function section(title: string, ...content: (HTMLElement | null)[]): HTMLElement {
@@ -150,7 +165,7 @@ export function renderAttributes(attributes: Record<string, JsonValue>): HTMLEle
       {},
       keys.map((k) => {
         const v = attributes[k]!;
-        const cell = typeof v === "object" && v !== null ? renderJson(v, { openDepth: 0 }) : h("span", {}, jsonText(v));
+        const cell = typeof v === "object" && v !== null ? renderJson(v, { openDepth: 0 }) : textPreview(jsonText(v), { tag: "span", className: "", initial: LEAF_PREVIEW_CHARS });
         return h("tr", {}, h("th", {}, k), h("td", {}, cell));
       }),
     ),
@@ -176,9 +191,9 @@ export function stackFrameOf(line: string): { path: string; line: number } | nul
   return null;
 }
 
-/** A stack trace as text, its app frames as links when an IDE can open them. */
+/** A stack trace as text, its app frames as links when an IDE can open them; a huge one is a preview. */
 function renderStack(stack: string, openFrame?: FrameOpener): HTMLElement {
-  if (!openFrame) return h("pre", { class: "stacktrace" }, stack);
+  if (!openFrame || stack.length > BIG_VALUE_CHARS) return textPreview(stack, { className: "stacktrace", initial: 16 * 1024 });
   return h(
     "pre",
     { class: "stacktrace" },
@@ -215,7 +230,7 @@ export function renderEvents(events: SpanEvent[], openFrame?: FrameOpener): HTML
         "div",
         { class: `event${isException ? " event-exception" : ""}` },
         h("div", { class: "event-head" }, h("span", { class: "event-name" }, ev.name), h("span", { class: "muted" }, formatTime(ev.timeMs))),
-        isException && (type || message) ? h("div", { class: "exception-message" }, type && message ? `${type}: ${message}` : type || message) : null,
+        isException && (type || message) ? textPreview(type && message ? `${type}: ${message}` : type || message, { tag: "div", className: "exception-message" }) : null,
         stack ? renderStack(stack, openFrame) : null,
         Object.keys(attrs).length ? renderAttributes(attrs) : null,
       );
@@ -343,9 +358,9 @@ export function renderSpanDetail(
   assessments: Assessment[],
   window: TraceWindow,
   loadingPayload: string | null,
-  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string } = {},
+  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions } = {},
 ): HTMLElement {
-  const { md, openFrame } = options;
+  const { md, openFrame, actions } = options;
   const head = h(
     "div",
     { class: "detail-head" },
@@ -357,7 +372,7 @@ export function renderSpanDetail(
       ` ${formatDuration(span.durationMs)} · starts at +${formatDuration(span.startMs - window.startMs)} · self ${formatDuration(span.selfTimeMs)} · span ${span.spanId}`,
       span.onCriticalPath ? " · critical path" : "",
     ),
-    span.statusMessage ? h("div", { class: "status-message" }, span.statusMessage) : null,
+    span.statusMessage ? textPreview(span.statusMessage, { tag: "div", className: "status-message" }) : null,
   );
   const body: HTMLElement[] = [head];
   if (loadingPayload !== null) {
@@ -365,9 +380,10 @@ export function renderSpanDetail(
   } else if (payload) {
     const usage = usageInfo(payload.attributes);
     if (usage) body.push(h("div", { class: "usage-info" }, usageText(usage)));
-    body.push(section("Inputs", renderValue(payload.inputs, md)));
-    body.push(section("Outputs", renderValue(payload.outputs, md)));
-    body.push(section("Attributes", renderAttributes(payload.attributes)));
+    body.push(section("Inputs", renderValue(payload.inputs, md, { part: "inputs", spanName: span.name, actions })));
+    body.push(section("Outputs", renderValue(payload.outputs, md, { part: "outputs", spanName: span.name, actions })));
+    const attributesBar = Object.keys(payload.attributes).length ? valueBar(payload.attributes, "attributes", fileNameFor(span.name, "attributes", payload.attributes), actions) : null;
+    body.push(section("Attributes", attributesBar, renderAttributes(payload.attributes)));
     body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events, openFrame)));
   }
   body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, md, options.noAssessments)));
@@ -516,6 +532,29 @@ export class TraceViewer {
     } catch (err) {
       this.flash(`Could not open the trace in a tab: ${RpcError.from(err).message}`);
     }
+  }
+
+  /**
+   * Copy and Save of a whole span value. Copy goes through `ide/copy` (the IDE's clipboard, or the browser's);
+   * Save is a download, which only browser mode offers: a VS Code or Visual Studio webview does not download, and
+   * the IDE contract has no method to open text in an editor.
+   */
+  private get valueActions(): ValueActions {
+    return {
+      copy: (text, what) => {
+        this.transport.request("ide/copy", { text }).then(
+          () => this.flash(`Copied the ${what}.`),
+          (err) => this.flash(`Could not copy the ${what}: ${RpcError.from(err).message}`),
+        );
+      },
+      save:
+        this.mode === "browser"
+          ? (text, fileName) => {
+              downloadText(text, fileName);
+              this.flash(`Saved ${fileName} to your downloads.`);
+            }
+          : undefined,
+    };
   }
 
   /** Copy ID: the trace's ID on the clipboard, through the IDE (or the browser). */
@@ -805,7 +844,7 @@ export class TraceViewer {
     const traceLevel = isRoot ? 0 : this.trace.assessments.filter((a) => isTraceLevel(a, hasSpan)).length;
     const noAssessments = traceLevel ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.` : undefined;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments }));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions }));
     this.detail.scrollTop = 0;
   }
 }

@@ -1,0 +1,152 @@
+// Span values of any size without blocking the page: a 5 MiB output laid out whole took seconds of main thread
+// per selection (and every click and Escape waited behind it). What is painted is a bounded preview; the rest comes
+// in chunks on request, and the whole value is always one Copy (or Save, where a page can download) away.
+import type { JsonValue } from "./protocol.generated";
+import { h } from "./dom";
+import { formatNumber } from "./format";
+
+/** Characters of a long text painted at first: a screenful or two, far below what costs a visible frame. */
+export const TEXT_PREVIEW_CHARS = 4096;
+/** Characters each "Show more" adds: big enough to get through a long text in a few clicks, small enough to lay out in a frame. */
+export const TEXT_CHUNK_CHARS = 32_768;
+/** Past this, a value's JSON tree opens only its top level (its children are built when someone opens them). */
+export const BIG_VALUE_CHARS = 64 * 1024;
+
+/** Copy the whole value; Save it as a file where the page can download (browser mode: IDE webviews cannot). */
+export interface ValueActions {
+  copy(text: string, what: string): void;
+  save?(text: string, fileName: string): void;
+}
+
+/** The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only: serialising 5 MiB takes 15–70 ms. */
+export function valueText(value: JsonValue): string {
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+/** How many nodes valueSize visits before it settles for "more than": its cost stays a few milliseconds. */
+const SIZE_WALK_NODES = 200_000;
+
+/**
+ * The length of a value's compact JSON, without making it: string lengths are O(1) here, while JSON.stringify of a
+ * 5 MiB value is a 15–70 ms task (on the 2-core CI machine), too long to spend on each selection. Escapes are not
+ * counted (a few per cent at most for text), hence `exact` false for values with strings; `complete` is false when
+ * the walk stopped early (then the value is at least `chars` long).
+ */
+export function valueSize(value: JsonValue): ValueSize {
+  if (typeof value === "string") return { chars: value.length, exact: true, complete: true };
+  if (value === null || typeof value !== "object") return { chars: JSON.stringify(value).length, exact: true, complete: true };
+  let size = sizes.get(value);
+  if (!size) sizes.set(value, (size = walkSize(value)));
+  return size;
+}
+
+interface ValueSize {
+  chars: number;
+  exact: boolean;
+  complete: boolean;
+}
+
+// A span's payload stays in the viewer's cache: its sizes are walked once, not on every re-selection.
+const sizes = new WeakMap<object, ValueSize>();
+
+function walkSize(value: JsonValue): ValueSize {
+  let chars = 0;
+  let visited = 0;
+  let hasStrings = false;
+  const stack: JsonValue[] = [value];
+  while (stack.length) {
+    if (++visited > SIZE_WALK_NODES) return { chars, exact: false, complete: false };
+    const v = stack.pop()!;
+    if (v === null) chars += 4;
+    else if (typeof v === "string") {
+      chars += v.length + 2;
+      hasStrings = true;
+    } else if (typeof v === "number" || typeof v === "boolean") chars += String(v).length;
+    else if (Array.isArray(v)) {
+      chars += 2 + Math.max(0, v.length - 1);
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]!);
+    } else {
+      const keys = Object.keys(v);
+      chars += 2 + Math.max(0, keys.length - 1);
+      for (const k of keys) {
+        chars += k.length + 3; // "key":
+        stack.push(v[k]!);
+      }
+    }
+  }
+  return { chars, exact: !hasStrings, complete: true };
+}
+
+/** A value's size for its bar: "5.38 M characters", "about …" when escapes were not counted, "over …" when the walk stopped. */
+export function sizeText(value: JsonValue): string {
+  const size = valueSize(value);
+  return `${size.complete ? (size.exact ? "" : "about ") : "over "}${formatSize(size.chars)}`;
+}
+
+/** "812 characters", "48.2 K characters", "5.24 M characters": the length a reader can weigh at a glance. */
+export function formatSize(chars: number): string {
+  if (chars < 10_000) return `${formatNumber(chars)} character${chars === 1 ? "" : "s"}`;
+  if (chars < 1_000_000) return `${(chars / 1000).toFixed(1)} K characters`;
+  return `${(chars / 1_000_000).toFixed(2)} M characters`;
+}
+
+/**
+ * A long text as a preview: the first `initial` characters, then a button that adds `chunk` more each time (the
+ * text is appended, never laid out again from the start). Short texts are shown whole with no button.
+ */
+export function textPreview(text: string, options: { initial?: number; chunk?: number; tag?: "pre" | "span" | "div"; className?: string } = {}): HTMLElement {
+  const initial = options.initial ?? TEXT_PREVIEW_CHARS;
+  const chunk = options.chunk ?? TEXT_CHUNK_CHARS;
+  const body = h(options.tag ?? "pre", { class: options.className ?? "text-preview" }, text.length > initial ? text.slice(0, initial) : text);
+  if (text.length <= initial) return body;
+  const wrapper = h("span", { class: "preview", "data-total-chars": text.length });
+  let shown = initial;
+  const more = h("button", { class: "link show-more", type: "button" });
+  const label = () => {
+    more.textContent = `Show ${formatNumber(Math.min(chunk, text.length - shown))} more (${formatNumber(shown)} of ${formatNumber(text.length)} characters shown)`;
+  };
+  label();
+  more.addEventListener("click", () => {
+    const next = Math.min(text.length, shown + chunk);
+    body.append(text.slice(shown, next));
+    shown = next;
+    if (shown >= text.length) more.remove();
+    else label();
+  });
+  wrapper.append(body, more);
+  return wrapper;
+}
+
+/** A safe file name from a span name and a part ("outputs"): letters, digits, dot, dash and underscore only. */
+export function fileNameFor(spanName: string, part: string, value: JsonValue): string {
+  const name = spanName.replace(/[^\w.-]+/g, "_").replace(/^[._-]+|[._-]+$/g, "").slice(0, 80);
+  return `${name ? `${name}-` : ""}${part}.${typeof value === "string" ? "txt" : "json"}`;
+}
+
+/** The line over a value: how big it is, and Copy / Save for the whole of it. */
+export function valueBar(value: JsonValue, what: string, fileName: string, actions?: ValueActions): HTMLElement {
+  const size = sizeText(value);
+  const bar = h("div", { class: "value-bar muted" }, h("span", { class: "value-size" }, size));
+  if (!actions) return bar;
+  const copy = h("button", { class: "link value-copy", type: "button", title: `Copy the whole ${what} (${size})` }, "Copy");
+  copy.addEventListener("click", () => actions.copy(valueText(value), what));
+  bar.append(" · ", copy);
+  const { save } = actions;
+  if (save) {
+    const saveButton = h("button", { class: "link value-save", type: "button", title: `Save the whole ${what} as ${fileName}` }, "Save");
+    saveButton.addEventListener("click", () => save(valueText(value), fileName));
+    bar.append(" · ", saveButton);
+  }
+  return bar;
+}
+
+/** Browser mode's Save: the text as a downloaded file (a Blob behind a temporary link). */
+export function downloadText(text: string, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: fileName.endsWith(".json") ? "application/json" : "text/plain" }));
+  const link = h("a", { href: url, download: fileName, hidden: true });
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // The download has started from the URL by now; give the browser a moment before it is released.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
