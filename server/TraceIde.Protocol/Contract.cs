@@ -273,7 +273,7 @@ public sealed record Span
     public required string Status { get; init; }
     public string? StatusMessage { get; init; }
     public double StartMs { get; init; }
-    /// <summary>Null while the span runs.</summary>
+    /// <summary>Null while the span runs; negative when the span ends before it starts (clock skew), as recorded.</summary>
     public double? DurationMs { get; init; }
     public int Depth { get; init; }
     public double SelfTimeMs { get; init; }

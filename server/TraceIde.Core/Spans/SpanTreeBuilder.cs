@@ -268,7 +268,9 @@ public static class SpanTreeBuilder
                     Span = s,
                     Depth = depth[i],
                     StartMs = s.StartTimeNs / 1e6,
-                    DurationMs = s.EndTimeNs is long e ? Math.Max(0, e - s.StartTimeNs) / 1e6 : null,
+                    // As recorded, also when negative (the span ends before it starts: clock skew, a bad timestamp): a
+                    // 0 hid the fault, while the Overview's tool latencies showed the same span's negative time.
+                    DurationMs = s.EndTimeNs is long e ? (e - s.StartTimeNs) / 1e6 : null,
                     SelfTimeMs = selfNs[i] / 1e6,
                     OnCriticalPath = critical[i],
                     ChildCount = childStart[i + 1] - childStart[i],
@@ -298,6 +300,7 @@ public sealed record SpanNode
     public required RawSpan Span { get; init; }
     public int Depth { get; init; }
     public double StartMs { get; init; }
+    /// <summary>Null while the span runs; negative when it ends before it starts (as recorded).</summary>
     public double? DurationMs { get; init; }
     public double SelfTimeMs { get; init; }
     public bool OnCriticalPath { get; init; }

@@ -74,7 +74,9 @@ public sealed class SpanTreeProperties
             foreach (var node in tree.Nodes)
             {
                 Assert.True(node.SelfTimeMs >= 0, $"negative self time {node.SelfTimeMs}");
-                if (node.DurationMs is { } d) Assert.True(node.SelfTimeMs <= d + 1e-6, $"self {node.SelfTimeMs} > duration {d}");
+                if (node.DurationMs is { } d) Assert.True(node.SelfTimeMs <= Math.Max(0, d) + 1e-6, $"self {node.SelfTimeMs} > duration {d}");
+                // The duration is the recorded one, a negative one too (a span that ends before it starts).
+                Assert.Equal(node.Span.EndTimeNs is long end ? (end - node.Span.StartTimeNs) / 1e6 : null, node.DurationMs);
             }
             for (var i = 0; i < tree.Nodes.Count; i++)
             {

@@ -173,6 +173,15 @@ public class SpanTreeBuilderTests
         Assert.Empty(tree.Warnings);
     }
 
+    [Fact]
+    public void ClockSkew_SpanEndingBeforeItStarts_KeepsItsNegativeDuration_AndNoSelfTime()
+    {
+        var tree = SpanTreeBuilder.Build([S(1, null, 0, 300), S(2, 1, 200, 100)]);
+        Assert.Equal(-100, Node(tree, 2).DurationMs!.Value, 9);
+        Assert.Equal(0, Node(tree, 2).SelfTimeMs);
+        Assert.Equal(300, Node(tree, 1).SelfTimeMs, 9); // the skewed child covers none of its parent
+    }
+
     // ---------------------------------------------------------------- broken traces
 
     [Fact]
