@@ -1,12 +1,35 @@
+import { h } from "./dom";
+
+/** A duration as it is, a negative one (a span that ends before it starts) too: "-100 ms". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
   if (ms === 0) return "0 ms";
+  if (ms < 0) return `-${formatDuration(-ms)}`;
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return `${minutes} min ${seconds} s`;
+}
+
+/**
+ * Why a span's duration cannot be taken at face value, or null: it is negative (the span ends before it starts) or
+ * not a number at all. A running span (null) has no duration yet, which is not a fault.
+ */
+export function durationProblem(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  if (!Number.isFinite(ms)) return `The duration is not a finite number (${String(ms)}): the span's start or end time is broken.`;
+  if (ms < 0) return "Negative duration: the span ends before it starts (clock skew between machines, or a wrong timestamp).";
+  return null;
+}
+
+/** A duration as text with, when it is suspect (durationProblem), a warning mark whose tooltip says why. */
+export function durationWithWarning(ms: number | null | undefined, text = formatDuration(ms)): HTMLElement {
+  const problem = durationProblem(ms);
+  const el = h("span", { class: problem ? "duration suspect" : "duration" }, text);
+  if (problem) el.append(" ", h("span", { class: "warning-mark", title: problem, "aria-label": problem, role: "img" }, "⚠"));
+  return el;
 }
 
 function pad(n: number, width = 2): string {

@@ -4,7 +4,7 @@ import type { AssessmentQuality, OverviewParams, OverviewQualityResult, Overview
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
-import { formatNumber } from "./format";
+import { durationWithWarning, formatNumber } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
   DEFAULT_RANGE, RANGES, UNITS, chooseUnit, formatCompact, formatLatency, formatPercent, qualityTrend, resolveRange, scoreBars, sortRows,
@@ -315,7 +315,7 @@ export class OverviewView {
     this.flushCharts();
   }
 
-  private sortableTable<T>(id: string, columns: { title: string; key: (r: T) => number | string | null | undefined; show: (r: T) => string }[], rows: readonly T[], rowAttrs?: (r: T) => Record<string, string>): HTMLElement {
+  private sortableTable<T>(id: string, columns: { title: string; key: (r: T) => number | string | null | undefined; show: (r: T) => string | Node }[], rows: readonly T[], rowAttrs?: (r: T) => Record<string, string>): HTMLElement {
     const sort = this.sorts[id]!;
     const sorted = sortRows(rows, columns[sort.col]!.key, sort.dir);
     const head = h(
@@ -392,7 +392,7 @@ export class OverviewView {
         { title: "Tool", key: (x) => x.name, show: (x) => x.name },
         { title: "Calls", key: (x) => x.calls, show: (x) => formatNumber(x.calls) },
         { title: "Success (%)", key: (x) => (x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null), show: (x) => formatPercent(x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null) },
-        { title: "Latency (AVG)", key: (x) => x.avgLatencyMs ?? null, show: (x) => formatLatency(x.avgLatencyMs) },
+        { title: "Latency (AVG)", key: (x) => x.avgLatencyMs ?? null, show: (x) => durationWithWarning(x.avgLatencyMs, formatLatency(x.avgLatencyMs)) },
       ],
       r.tools,
       (x) => ({ "data-tool": x.name }),

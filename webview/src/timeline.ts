@@ -11,11 +11,15 @@ export function traceWindow(spans: readonly Span[], fallbackDurationMs?: number 
   if (spans.length === 0) return { startMs: 0, totalMs: fallbackDurationMs ?? 0 };
   let start = Infinity;
   let end = -Infinity;
+  // Broken times (a NaN start or duration, a negative duration) must not turn every bar into NaN.
   for (const s of spans) {
+    if (!Number.isFinite(s.startMs)) continue;
     start = Math.min(start, s.startMs);
-    end = Math.max(end, s.startMs + (s.durationMs ?? 0));
+    end = Math.max(end, s.startMs + Math.max(0, finite(s.durationMs)));
   }
-  return { startMs: start, totalMs: Math.max(end - start, fallbackDurationMs ?? 0) };
+  const fallback = finite(fallbackDurationMs);
+  if (start === Infinity) return { startMs: 0, totalMs: fallback };
+  return { startMs: start, totalMs: Math.max(end - start, fallback) };
 }
 
 export interface Bar {
@@ -25,10 +29,15 @@ export interface Bar {
   widthPct: number;
 }
 
-/** left = (startMs - traceStart) / total, width = durationMs / total, clamped to [0, 100]. */
+function finite(n: number | null | undefined): number {
+  return n !== null && n !== undefined && Number.isFinite(n) ? n : 0;
+}
+
+/** left = (startMs - traceStart) / total, width = durationMs / total, clamped to [0, 100]; a broken time draws no bar. */
 export function barGeometry(startMs: number, durationMs: number | null | undefined, window: TraceWindow): Bar {
   if (!(window.totalMs > 0)) return { leftPct: 0, widthPct: 100 };
+  if (!Number.isFinite(startMs)) return { leftPct: 0, widthPct: 0 };
   const left = Math.min(1, Math.max(0, (startMs - window.startMs) / window.totalMs));
-  const width = Math.min(1 - left, Math.max(0, (durationMs ?? 0) / window.totalMs));
+  const width = Math.min(1 - left, Math.max(0, finite(durationMs) / window.totalMs));
   return { leftPct: left * 100, widthPct: width * 100 };
 }

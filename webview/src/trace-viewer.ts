@@ -3,12 +3,13 @@ import type { Assessment, IdeOpenedResult, IdeOpenSpanSourceParams, JsonValue, S
 import { RpcError, type ParamsOf, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
-import { formatDuration, formatTime } from "./format";
+import { durationProblem, durationWithWarning, formatDuration, formatTime } from "./format";
 import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
 import { BIG_VALUE_CHARS, downloadText, fileNameFor, textPreview, valueBar, valueSize, type ValueActions } from "./big-value";
 import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
+import { resolveParents, type ResolvedTree } from "./span-tree";
 import { stateBadge } from "./traces-view";
 import { markdownRenderer, type MarkdownRenderer } from "./markdown";
 import { formatNumber } from "./format";
@@ -16,6 +17,24 @@ import { Splitter } from "./splitter";
 import type { SettingsStore } from "./traces-logic";
 
 export const SPAN_ROW_HEIGHT = 24;
+
+/**
+ * Levels of the span tree that are indented (14 px each). Deeper rows stay at this indent with their depth on a
+ * badge: at depth 300 one indent per level pushed names out of the row (cut from level ~23, blank from ~29), and
+ * this keeps a name readable in a 450 px tab.
+ */
+export const INDENTED_LEVELS = 8;
+const INDENT_PX = 14;
+
+/** The left padding of a row's label at `depth`, and the depth badge's text when the indent no longer shows it. */
+export function indentOf(depth: number): { paddingPx: number; badge: string | null } {
+  return { paddingPx: 4 + Math.min(depth, INDENTED_LEVELS) * INDENT_PX, badge: depth > INDENTED_LEVELS ? String(depth) : null };
+}
+
+/** The warnings banner: the host's sentences one after another, each ending once (not "….; …"). */
+export function warningsText(warnings: readonly string[]): string {
+  return warnings.map((w) => w.trim()).filter(Boolean).map((w) => (/[.!?]$/.test(w) ? w : `${w}.`)).join(" ");
+}
 
 const TYPE_LABELS: Record<string, string> = {
   LLM: "LLM",
@@ -43,17 +62,22 @@ export function spanTypeLabel(type: string | null | undefined): string {
  */
 export const FIRST_SCREEN_SPANS = 1000;
 
-/** Span tree model: parent/children links over the host's pre-ordered list, with collapse state. */
+/**
+ * Span tree model: parent/children links over the host's pre-ordered list, each span under the parent the host
+ * placed it under (resolveParents: a cycle's or an orphan's spans under the root), with collapse state.
+ */
 export class SpanTree {
   readonly byId = new Map<string, Span>();
   readonly children = new Map<string, Span[]>();
   readonly roots: Span[] = [];
   readonly collapsed = new Set<string>();
+  private readonly resolved: ResolvedTree;
 
   constructor(readonly spans: readonly Span[]) {
-    for (const s of spans) this.byId.set(s.spanId, s);
-    for (const s of spans) {
-      const parent = s.parentSpanId && this.byId.has(s.parentSpanId) ? s.parentSpanId : null;
+    for (const s of spans) if (!this.byId.has(s.spanId)) this.byId.set(s.spanId, s);
+    this.resolved = resolveParents(spans);
+    for (const s of this.byId.values()) {
+      const parent = this.resolved.parent.get(s.spanId) ?? null;
       if (parent === null) this.roots.push(s);
       else {
         let list = this.children.get(parent);
@@ -68,8 +92,13 @@ export class SpanTree {
   }
 
   parentOf(id: string): Span | null {
-    const p = this.byId.get(id)?.parentSpanId;
+    const p = this.resolved.parent.get(id);
     return p ? this.byId.get(p) ?? null : null;
+  }
+
+  /** Why the span is not under its recorded parent (a cycle, a missing parent), or null. */
+  detachedReason(id: string): string | null {
+    return this.resolved.detached.get(id) ?? null;
   }
 
   /** Rows currently visible: pre-order, skipping collapsed subtrees; with a query, matches and their ancestors. */
@@ -97,9 +126,9 @@ export class SpanTree {
     return out;
   }
 
-  /** Depth relative to the displayed roots (orphans hang under the root in the host's tree). */
+  /** Depth under the displayed roots (a re-attached span is one below the root). */
   depth(s: Span): number {
-    return s.depth;
+    return this.resolved.depth.get(s.spanId) ?? 0;
   }
 }
 
@@ -358,7 +387,7 @@ export function renderSpanDetail(
   assessments: Assessment[],
   window: TraceWindow,
   loadingPayload: string | null,
-  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions } = {},
+  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions; detached?: string | null } = {},
 ): HTMLElement {
   const { md, openFrame, actions } = options;
   const head = h(
@@ -369,9 +398,12 @@ export function renderSpanDetail(
       "div",
       { class: "detail-meta muted" },
       h("span", { class: isError(span.status) ? "badge badge-error" : "badge badge-ok" }, span.status || "UNSET"),
-      ` ${formatDuration(span.durationMs)} · starts at +${formatDuration(span.startMs - window.startMs)} · self ${formatDuration(span.selfTimeMs)} · span ${span.spanId}`,
+      " ",
+      durationWithWarning(span.durationMs),
+      ` · starts at +${formatDuration(span.startMs - window.startMs)} · self ${formatDuration(span.selfTimeMs)} · span ${span.spanId}`,
       span.onCriticalPath ? " · critical path" : "",
     ),
+    options.detached ? h("div", { class: "detail-warning" }, h("span", { class: "warning-mark", "aria-hidden": "true" }, "⚠"), ` ${options.detached}`) : null,
     span.statusMessage ? textPreview(span.statusMessage, { tag: "div", className: "status-message" }) : null,
   );
   const body: HTMLElement[] = [head];
@@ -639,11 +671,13 @@ export class TraceViewer {
   private paintTitle(summary: TraceSummary): void {
     clear(this.title);
     const usage = usageInfo(summary.metadata, true);
+    // An unnamed trace (OTLP without a root name) is called by its ID: then the ID is not repeated after it.
     this.title.append(
-      h("span", { class: "viewer-name" }, summary.name ?? summary.traceId),
+      h("span", { class: "viewer-name" }, summary.name || summary.traceId),
       " ",
       stateBadge(summary.state),
-      h("span", { class: "muted" }, ` ${summary.traceId} · ${formatDuration(summary.durationMs)}`),
+      h("span", { class: "muted" }, summary.name ? ` ${summary.traceId} · ` : " "),
+      h("span", { class: "muted" }, durationWithWarning(summary.durationMs)),
     );
     if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
   }
@@ -690,7 +724,7 @@ export class TraceViewer {
     if (result.spans.length === 0) return "This trace has no spans (it may still be running). Close and refresh the list later.";
     const parts = [];
     if (result.totalSpans > result.spans.length) parts.push(`Showing the first ${result.spans.length} of ${result.totalSpans} spans; loading the rest…`);
-    if (result.warnings.length) parts.push(`Warnings: ${result.warnings.join("; ")}`);
+    if (result.warnings.length) parts.push(`Warnings: ${warningsText(result.warnings)}`);
     return parts.length ? parts.join(" ") : null;
   }
 
@@ -725,15 +759,21 @@ export class TraceViewer {
     const barEl = h("div", { class: `bar${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}` });
     barEl.style.left = `${bar.leftPct}%`;
     barEl.style.width = `${bar.widthPct}%`;
+    const depth = tree.depth(s);
+    const indent = indentOf(depth);
+    const detached = tree.detachedReason(s.spanId);
+    const detachedText = detached ? detachedWarning(tree, s, detached) : null;
     const label = h(
       "div",
       { class: "span-label" },
+      indent.badge ? h("span", { class: "depth-badge", title: `Depth ${depth}` }, indent.badge) : null,
       toggle,
       h("span", { class: `type-label type-${s.spanType.toLowerCase()}` }, spanTypeLabel(s.spanType)),
       h("span", { class: "span-name" }, s.name),
+      detachedText ? h("span", { class: "warning-mark", title: detachedText, "aria-label": detachedText, role: "img" }, "⚠") : null,
       isError(s.status) ? h("span", { class: "badge badge-error" }, "ERROR") : null,
     );
-    label.style.paddingLeft = `${4 + Math.min(s.depth, 40) * 14}px`;
+    label.style.paddingLeft = `${indent.paddingPx}px`;
     const row = h(
       "div",
       {
@@ -741,15 +781,16 @@ export class TraceViewer {
         role: "treeitem",
         "data-span-id": s.spanId,
         "data-status": s.status,
-        "aria-level": s.depth + 1,
+        "aria-level": depth + 1,
         "aria-expanded": hasKids ? String(!collapsed) : null,
         "aria-selected": String(s.spanId === this.selected),
       },
       label,
-      h("div", { class: "span-duration" }, formatDuration(s.durationMs)),
+      h("div", { class: "span-duration" }, durationWithWarning(s.durationMs)),
       h("div", { class: "timeline" }, barEl),
     );
-    row.title = `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${s.onCriticalPath ? " · critical path" : ""}`;
+    const problems = [detachedText, durationProblem(s.durationMs)].filter(Boolean).join(" ");
+    row.title = `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${depth > INDENTED_LEVELS ? ` · depth ${depth}` : ""}${s.onCriticalPath ? " · critical path" : ""}${problems ? `\n${problems}` : ""}`;
     row.addEventListener("click", () => this.select(s.spanId));
     return row;
   }
@@ -844,9 +885,20 @@ export class TraceViewer {
     const traceLevel = isRoot ? 0 : this.trace.assessments.filter((a) => isTraceLevel(a, hasSpan)).length;
     const noAssessments = traceLevel ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.` : undefined;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions }));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span) }));
     this.detail.scrollTop = 0;
   }
+}
+
+/** A re-attached span's warning: where it is shown, and why it is not under its recorded parent. */
+function detachedWarning(tree: SpanTree, span: Span, reason: string): string {
+  const parent = tree.parentOf(span.spanId);
+  return parent ? `Shown under the root '${parent.name}': ${reason}.` : `Shown as a root: ${reason}.`;
+}
+
+function detachedFor(tree: SpanTree, span: Span): string | null {
+  const reason = tree.detachedReason(span.spanId);
+  return reason ? detachedWarning(tree, span, reason) : null;
 }
 
 function isTextInput(t: EventTarget | null): boolean {
