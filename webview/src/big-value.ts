@@ -23,64 +23,132 @@ export function valueText(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
-/** How many nodes valueSize visits before it settles for "more than": its cost stays a few milliseconds. */
-const SIZE_WALK_NODES = 200_000;
+/** How many nodes a size walk visits before it settles for "more than". */
+const SIZE_WALK_NODES = 1_000_000;
+/** Nodes walked per task when the size is measured after the paint: a few milliseconds each on a loaded machine. */
+const SIZE_SLICE_NODES = 10_000;
+
+export interface ValueSize {
+  chars: number;
+  /** False when strings were counted without their escapes (a few per cent at most for text). */
+  exact: boolean;
+  /** False when the walk stopped early: then the value is at least `chars` long. */
+  complete: boolean;
+}
 
 /**
  * The length of a value's compact JSON, without making it: string lengths are O(1) here, while JSON.stringify of a
- * 5 MiB value is a 15–70 ms task (on the 2-core CI machine), too long to spend on each selection. Escapes are not
- * counted (a few per cent at most for text), hence `exact` false for values with strings; `complete` is false when
- * the walk stopped early (then the value is at least `chars` long).
+ * 5 MiB value is a 15–70 ms task on the 2-core CI machine. Resumable, so that a big value is measured in slices
+ * between frames instead of in one long task.
  */
-export function valueSize(value: JsonValue): ValueSize {
-  if (typeof value === "string") return { chars: value.length, exact: true, complete: true };
-  if (value === null || typeof value !== "object") return { chars: JSON.stringify(value).length, exact: true, complete: true };
-  let size = sizes.get(value);
-  if (!size) sizes.set(value, (size = walkSize(value)));
-  return size;
+class SizeWalk {
+  chars = 0;
+  private visited = 0;
+  private hasStrings = false;
+  private readonly stack: JsonValue[];
+
+  constructor(value: JsonValue) {
+    this.stack = [value];
+  }
+
+  get done(): boolean {
+    return this.stack.length === 0 || this.visited >= SIZE_WALK_NODES;
+  }
+
+  /** Walks up to `nodes` more nodes, or until the count passes `stopAbove`. */
+  run(nodes: number, stopAbove = Infinity): void {
+    const stack = this.stack;
+    const end = Math.min(SIZE_WALK_NODES, this.visited + nodes);
+    while (stack.length && this.visited < end && this.chars <= stopAbove) {
+      this.visited++;
+      const v = stack.pop()!;
+      if (v === null) this.chars += 4;
+      else if (typeof v === "string") {
+        this.chars += v.length + 2;
+        this.hasStrings = true;
+      } else if (typeof v === "number") this.chars += numberLength(v);
+      else if (typeof v === "boolean") this.chars += v ? 4 : 5;
+      else if (Array.isArray(v)) {
+        this.chars += 2 + Math.max(0, v.length - 1);
+        for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]!);
+      } else {
+        let keys = 0;
+        for (const k in v) {
+          keys++;
+          this.chars += k.length + 3; // "key":
+          stack.push(v[k]!);
+        }
+        this.chars += 2 + Math.max(0, keys - 1);
+      }
+    }
+  }
+
+  result(): ValueSize {
+    return { chars: this.chars, exact: !this.hasStrings, complete: this.stack.length === 0 };
+  }
 }
 
-interface ValueSize {
-  chars: number;
-  exact: boolean;
-  complete: boolean;
+/** Digits of a number's JSON without making the string, for the common case (an integer). */
+function numberLength(n: number): number {
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return (n < 0 ? 1 : 0) + (n === 0 ? 1 : Math.floor(Math.log10(Math.abs(n))) + 1);
+  return String(n).length;
 }
 
 // A span's payload stays in the viewer's cache: its sizes are walked once, not on every re-selection.
 const sizes = new WeakMap<object, ValueSize>();
 
-function walkSize(value: JsonValue): ValueSize {
-  let chars = 0;
-  let visited = 0;
-  let hasStrings = false;
-  const stack: JsonValue[] = [value];
-  while (stack.length) {
-    if (++visited > SIZE_WALK_NODES) return { chars, exact: false, complete: false };
-    const v = stack.pop()!;
-    if (v === null) chars += 4;
-    else if (typeof v === "string") {
-      chars += v.length + 2;
-      hasStrings = true;
-    } else if (typeof v === "number" || typeof v === "boolean") chars += String(v).length;
-    else if (Array.isArray(v)) {
-      chars += 2 + Math.max(0, v.length - 1);
-      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]!);
-    } else {
-      const keys = Object.keys(v);
-      chars += 2 + Math.max(0, keys.length - 1);
-      for (const k of keys) {
-        chars += k.length + 3; // "key":
-        stack.push(v[k]!);
-      }
-    }
+/** A value's compact JSON length (see SizeWalk), walked at once. */
+export function valueSize(value: JsonValue): ValueSize {
+  if (typeof value === "string") return { chars: value.length, exact: true, complete: true };
+  if (value === null || typeof value !== "object") return { chars: JSON.stringify(value).length, exact: true, complete: true };
+  let size = sizes.get(value);
+  if (!size) {
+    const walk = new SizeWalk(value);
+    walk.run(SIZE_WALK_NODES);
+    sizes.set(value, (size = walk.result()));
   }
-  return { chars, exact: !hasStrings, complete: true };
+  return size;
+}
+
+/** Whether a value's JSON is longer than `chars`: stops as soon as it is, so a 5 MiB value answers at once. */
+export function isLongerThan(value: JsonValue, chars: number): boolean {
+  if (typeof value === "string") return value.length > chars;
+  if (value === null || typeof value !== "object") return false;
+  const known = sizes.get(value);
+  if (known) return known.chars > chars;
+  const walk = new SizeWalk(value);
+  walk.run(SIZE_WALK_NODES, chars);
+  return walk.chars > chars;
+}
+
+function describeSize(size: ValueSize): string {
+  return `${size.complete ? (size.exact ? "" : "about ") : "over "}${formatSize(size.chars)}`;
 }
 
 /** A value's size for its bar: "5.38 M characters", "about …" when escapes were not counted, "over …" when the walk stopped. */
 export function sizeText(value: JsonValue): string {
-  const size = valueSize(value);
-  return `${size.complete ? (size.exact ? "" : "about ") : "over "}${formatSize(size.chars)}`;
+  return describeSize(valueSize(value));
+}
+
+/** Writes a value's size into `el`: at once when known, else measured in slices after the paint. */
+function fillSize(value: JsonValue, el: HTMLElement): void {
+  if (typeof value !== "object" || value === null || sizes.has(value)) {
+    el.textContent = sizeText(value);
+    return;
+  }
+  el.textContent = "measuring size…";
+  const walk = new SizeWalk(value);
+  const slice = () => {
+    walk.run(SIZE_SLICE_NODES);
+    if (!walk.done) {
+      setTimeout(slice, 0);
+      return;
+    }
+    const size = walk.result();
+    sizes.set(value, size);
+    el.textContent = describeSize(size);
+  };
+  setTimeout(slice, 0);
 }
 
 /** "812 characters", "48.2 K characters", "5.24 M characters": the length a reader can weigh at a glance. */
@@ -125,10 +193,11 @@ export function fileNameFor(spanName: string, part: string, value: JsonValue): s
 
 /** The line over a value: how big it is, and Copy / Save for the whole of it. */
 export function valueBar(value: JsonValue, what: string, fileName: string, actions?: ValueActions): HTMLElement {
-  const size = sizeText(value);
-  const bar = h("div", { class: "value-bar muted" }, h("span", { class: "value-size" }, size));
+  const sizeEl = h("span", { class: "value-size" });
+  fillSize(value, sizeEl);
+  const bar = h("div", { class: "value-bar muted" }, sizeEl);
   if (!actions) return bar;
-  const copy = h("button", { class: "link value-copy", type: "button", title: `Copy the whole ${what} (${size})` }, "Copy");
+  const copy = h("button", { class: "link value-copy", type: "button", title: `Copy the whole ${what}` }, "Copy");
   copy.addEventListener("click", () => actions.copy(valueText(value), what));
   bar.append(" · ", copy);
   const { save } = actions;

@@ -5,7 +5,7 @@ import { clear, h } from "./dom";
 import "./controls";
 import { durationProblem, durationWithWarning, formatDuration, formatTime } from "./format";
 import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
-import { BIG_VALUE_CHARS, downloadText, fileNameFor, textPreview, valueBar, valueSize, type ValueActions } from "./big-value";
+import { BIG_VALUE_CHARS, downloadText, fileNameFor, isLongerThan, textPreview, valueBar, type ValueActions } from "./big-value";
 import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
@@ -170,7 +170,7 @@ export function renderValue(value: JsonValue | null | undefined, md?: MarkdownRe
   if (value === undefined || value === null) return h("div", { class: "muted" }, "(none)");
   const head = bar ? valueBar(value, bar.part, fileNameFor(bar.spanName, bar.part, value), bar.actions) : null;
   if (typeof value === "string") return h("div", { class: "string-value" }, head, longText(value, md));
-  const big = valueSize(value).chars > BIG_VALUE_CHARS;
+  const big = isLongerThan(value, BIG_VALUE_CHARS);
   const chat = detectChat(value);
   if (chat) {
     const raw = h("details", { class: "raw-json" }, h("summary", {}, "JSON"), renderJson(value, { openDepth: 1 }));

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { fileNameFor, sizeText, textPreview, TEXT_CHUNK_CHARS, TEXT_PREVIEW_CHARS, valueSize } from "../src/big-value";
+import { fileNameFor, isLongerThan, sizeText, textPreview, TEXT_CHUNK_CHARS, TEXT_PREVIEW_CHARS, valueSize } from "../src/big-value";
 import { LEAF_PREVIEW_CHARS, renderJson } from "../src/json-tree";
 import { renderSpanDetail, renderValue } from "../src/trace-viewer";
 import type { JsonValue } from "../src/protocol.generated";
@@ -46,8 +46,21 @@ describe("valueSize", () => {
     expect(sizeText(long(5_400_000))).toBe("5.40 M characters");
   });
 
+  it("counts numbers as JSON writes them", () => {
+    const numbers: JsonValue = [0, 7, -7, 10, 99, 100, -1000, 123456789, 1.5, -0.25, 1e21, 2 ** 53];
+    expect(valueSize(numbers).chars).toBe(JSON.stringify(numbers).length);
+  });
+
+  it("isLongerThan answers without walking all of a big value, and agrees with the size", () => {
+    const small: JsonValue = { a: [1, 2, 3], b: "text" };
+    const n = JSON.stringify(small).length;
+    expect(isLongerThan(small, n - 1)).toBe(true);
+    expect(isLongerThan(small, n)).toBe(false);
+    expect(isLongerThan({ big: long(100_000), rest: Array.from({ length: 100_000 }, (_, i) => i) }, 64 * 1024)).toBe(true);
+  });
+
   it("stops walking a value with very many nodes and says it is at least that big", () => {
-    const many: JsonValue = Array.from({ length: 300_000 }, () => 0);
+    const many: JsonValue = Array.from({ length: 1_200_000 }, () => 0);
     const size = valueSize(many);
     expect(size.complete).toBe(false);
     expect(size.chars).toBeLessThan(JSON.stringify(many).length);
@@ -68,11 +81,15 @@ describe("big values in the detail pane", () => {
     expect(el.querySelectorAll(".json-children .json-children *").length).toBe(0);
   });
 
-  it("states the size, copies and saves the whole value", () => {
+  it("states the size, copies and saves the whole value", async () => {
     const copy = vi.fn();
     const save = vi.fn();
     const el = renderValue(outputs, undefined, { part: "outputs", spanName: "big <output>", actions: { copy, save } });
-    expect(el.querySelector(".value-size")!.textContent).toMatch(/^about 5\.\d\d M characters$/);
+    // Measured after the paint, in slices: the selection's own task does not walk 5 MiB.
+    const sizeEl = el.querySelector(".value-size")!;
+    expect(sizeEl.textContent).toBe("measuring size…");
+    await vi.waitFor(() => expect(sizeEl.textContent).toMatch(/^about 5\.\d\d M characters$/));
+    expect(sizeEl.textContent).toBe(sizeText(outputs));
     el.querySelector<HTMLButtonElement>(".value-copy")!.click();
     expect(JSON.parse(copy.mock.calls[0]![0])).toEqual(outputs);
     expect(copy.mock.calls[0]![1]).toBe("outputs");
