@@ -19,16 +19,17 @@ import type { SettingsStore } from "./traces-logic";
 export const SPAN_ROW_HEIGHT = 24;
 
 /**
- * Levels of the span tree that are indented (14 px each). Deeper rows stay at this indent with their depth on a
- * badge: at depth 300 one indent per level pushed names out of the row (cut from level ~23, blank from ~29), and
- * this keeps a name readable in a 450 px tab.
+ * Levels of the span tree that are indented (--indent-step each, styles.css: less in a narrow tree). Deeper rows
+ * stay at this indent with their depth on a badge: at depth 300 one indent per level pushed names out of the row
+ * (cut from level ~23, blank from ~29); capped, a depth-300 name reads whole in a 700 px tab.
  */
 export const INDENTED_LEVELS = 8;
-const INDENT_PX = 14;
+/** The indent levels a depth badge stands in for: the badge sits in their room, so deep names line up with level 8's. */
+const BADGE_LEVELS = 2;
 
-/** The left padding of a row's label at `depth`, and the depth badge's text when the indent no longer shows it. */
-export function indentOf(depth: number): { paddingPx: number; badge: string | null } {
-  return { paddingPx: 4 + Math.min(depth, INDENTED_LEVELS) * INDENT_PX, badge: depth > INDENTED_LEVELS ? String(depth) : null };
+/** How many indent steps a row's label gets at `depth`, and the depth badge's text when the indent no longer shows it. */
+export function indentOf(depth: number): { levels: number; badge: string | null } {
+  return depth > INDENTED_LEVELS ? { levels: INDENTED_LEVELS - BADGE_LEVELS, badge: String(depth) } : { levels: Math.max(0, depth), badge: null };
 }
 
 /** The warnings banner: the host's sentences one after another, each ending once (not "….; …"). */
@@ -773,7 +774,7 @@ export class TraceViewer {
       detachedText ? h("span", { class: "warning-mark", title: detachedText, "aria-label": detachedText, role: "img" }, "⚠") : null,
       isError(s.status) ? h("span", { class: "badge badge-error" }, "ERROR") : null,
     );
-    label.style.paddingLeft = `${indent.paddingPx}px`;
+    label.style.setProperty("--indent", String(indent.levels));
     const row = h(
       "div",
       {
@@ -786,7 +787,8 @@ export class TraceViewer {
         "aria-selected": String(s.spanId === this.selected),
       },
       label,
-      h("div", { class: "span-duration" }, durationWithWarning(s.durationMs)),
+      // Most rows' durations are fine: plain text, one element fewer per row while scrolling.
+      h("div", { class: "span-duration" }, durationProblem(s.durationMs) ? durationWithWarning(s.durationMs) : formatDuration(s.durationMs)),
       h("div", { class: "timeline" }, barEl),
     );
     const problems = [detachedText, durationProblem(s.durationMs)].filter(Boolean).join(" ");

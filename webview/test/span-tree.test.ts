@@ -20,7 +20,6 @@ function rowsOf(spans: Span[], extra: Parameters<typeof traceResult>[1] = {}) {
     duration: r.querySelector(".span-duration")!.textContent,
     durationWarning: r.querySelector(".span-duration .warning-mark")?.getAttribute("title") ?? null,
     badge: r.querySelector(".depth-badge")?.textContent ?? null,
-    padding: r.querySelector<HTMLElement>(".span-label")!.style.paddingLeft,
   }));
   return { viewer, rows };
 }
@@ -117,11 +116,13 @@ describe("the span tree in the viewer", () => {
     expect(row.getAttribute("aria-level")).toBe("301");
     expect(row.querySelector(".depth-badge")!.textContent).toBe("300");
     expect(row.querySelector(".span-name")!.textContent).toBe("span-d300");
-    expect(row.querySelector<HTMLElement>(".span-label")!.style.paddingLeft).toBe(`${indentOf(300).paddingPx}px`);
-    expect(indentOf(300).paddingPx).toBe(indentOf(INDENTED_LEVELS).paddingPx);
+    const indentOfRow = (id: string) => Number(viewer.element.querySelector<HTMLElement>(`.span-row[data-span-id="${id}"] .span-label`)!.style.getPropertyValue("--indent"));
+    // Capped: the deepest rows are indented no more than level 8 (the badge takes the room of the rest).
+    expect(indentOfRow("d300")).toBe(indentOf(300).levels);
+    expect(indentOf(300).levels).toBeLessThanOrEqual(INDENTED_LEVELS);
     expect(indentOf(INDENTED_LEVELS).badge).toBeNull();
     expect(indentOf(INDENTED_LEVELS + 1).badge).toBe(String(INDENTED_LEVELS + 1));
-    expect(indentOf(2).paddingPx).toBeLessThan(indentOf(3).paddingPx);
+    expect(indentOf(2).levels).toBeLessThan(indentOf(3).levels);
   });
 });
 

@@ -153,7 +153,7 @@ describe("span tree", () => {
     expect(barB.style.left).toBe("40%");
     expect(barB.style.width).toBe("60%");
     expect(barB.classList.contains("critical")).toBe(true);
-    expect(rows[2]!.querySelector(".span-label")!.getAttribute("style")).toContain("padding-left: 32px");
+    expect((rows[2]!.querySelector(".span-label") as HTMLElement).style.getPropertyValue("--indent")).toBe("2"); // two indent steps (styles.css --indent-step)
     const tree = viewer.element.querySelector(".span-scroller") as HTMLElement;
     const key = (k: string) => tree.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
     const selected = () => (viewer.element.querySelector(".span-row.selected") as HTMLElement | null)?.dataset.spanId;
