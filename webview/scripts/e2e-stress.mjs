@@ -277,6 +277,8 @@ try {
     await page.locator(".span-row", { hasText: "big_output" }).click();
     const outputs = page.locator(".detail-pane details.section", { has: page.locator("summary", { hasText: /^Outputs$/ }) });
     await outputs.locator(".value-size").waitFor({ timeout: 10_000 });
+    // The size is measured in slices after the paint.
+    await page.waitForFunction(() => !/measuring/.test(document.querySelector(".detail-pane .value-size")?.textContent ?? "measuring"), null, { timeout: 10_000 }).catch(() => {});
     const size = await outputs.locator(".value-size").textContent();
     if (!/^about 5\.\d\d M characters$/.test(size ?? "")) fail(`the outputs' size line says "${size}"`);
     const report = outputs.locator(".preview", { has: page.locator(".json-string") }).first();
@@ -310,6 +312,59 @@ try {
     const savedValue = JSON.parse(readFileSync(saved, "utf8"));
     if (download.suggestedFilename() !== "big_output-outputs.json" || savedValue.rows.length !== 11_000) fail(`Save gave ${download.suggestedFilename()} with ${savedValue.rows?.length} rows`);
     console.log(`e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} rows); Save: ${download.suggestedFilename()}`);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+  });
+
+  await step("bad tree shapes: a self-parent, a two-span cycle and an orphan under the root, flagged; a negative duration flagged; depth 300 readable at 1,400 and 700 px", async () => {
+    await search("trace.name = 'cycle_shapes'", "1 trace");
+    await page.locator(rowSel).first().click();
+    await page.waitForFunction(() => document.querySelector(".span-scroller")?.getAttribute("data-span-count") === "306", null, { timeout: 15_000 });
+    const banner = (await page.locator(".viewer-message").textContent()) ?? "";
+    if (!/shown under the root/.test(banner) || /\.;/.test(banner)) fail(`warnings banner: ${banner}`);
+    const rowOf = (name) => page.locator(".span-row", { has: page.locator(".span-name", { hasText: new RegExp(`^${name}$`) }) });
+    for (const name of ["own_parent", "cycle_a", "cycle_b", "lost_parent"]) {
+      const row = rowOf(name);
+      await row.waitFor({ timeout: 5_000 });
+      if ((await row.getAttribute("aria-level")) !== (name === "cycle_b" ? "3" : "2")) fail(`${name} is at level ${await row.getAttribute("aria-level")}`);
+    }
+    // The cycle is broken at its earlier span (cycle_a): it is re-attached and flagged, cycle_b stays under it.
+    for (const name of ["own_parent", "cycle_a", "lost_parent"]) {
+      const title = await rowOf(name).locator(".span-label .warning-mark").getAttribute("title");
+      if (!/^Shown under the root 'cycle_shapes': /.test(title ?? "")) fail(`${name}'s warning: ${title}`);
+    }
+    if (await rowOf("cycle_b").locator(".span-label .warning-mark").count()) fail("cycle_b is flagged, but it is under its recorded parent");
+    const skew = rowOf("skewed_clock").locator(".span-duration");
+    const skewText = await skew.textContent();
+    const skewTitle = await skew.locator(".warning-mark").getAttribute("title");
+    if (skewText !== "-100 ms ⚠" || !/ends before it starts/.test(skewTitle ?? "")) fail(`skewed_clock's duration: ${skewText} (${skewTitle})`);
+    console.log(`e2e-stress:      banner: ${banner.slice(0, 160)}…; own_parent, cycle_a, lost_parent flagged under the root; skewed_clock "${skewText}"`);
+    await page.screenshot({ path: join(out, "stress-08-cycles.png") });
+
+    // From the keyboard: End selects the last row, the depth-300 span; its name is whole on screen.
+    await page.locator(".span-scroller").focus();
+    await page.keyboard.press("End");
+    const deepest = rowOf("deepest_span_at_depth_300");
+    for (const width of [1400, 700, 450]) {
+      await page.setViewportSize({ width, height: 900 });
+      // A narrower page stacks the detail under the tree: the tree's viewport changes, so reveal the selection again.
+      await page.locator(".span-scroller").focus();
+      await page.keyboard.press("End");
+      await deepest.waitFor({ timeout: 5_000 });
+      const m = await deepest.evaluate((r) => {
+        const name = r.querySelector(".span-name");
+        return { level: r.getAttribute("aria-level"), badge: r.querySelector(".depth-badge")?.textContent, shown: name.clientWidth, full: name.scrollWidth, selected: r.classList.contains("selected") };
+      });
+      if (m.level !== "301" || m.badge !== "300" || !m.selected) fail(`the depth-300 row: ${JSON.stringify(m)}`);
+      // Whole at 1,400 and 700 px; at 450 px the name may be cut, but most of it shows.
+      if (width >= 700 ? m.shown < m.full : m.shown < m.full * 0.5) fail(`at ${width} px the depth-300 name shows ${m.shown} of ${m.full} px`);
+      console.log(`e2e-stress:      depth-300 row at ${width} px: badge ${m.badge}, name ${m.shown} of ${m.full} px shown`);
+      await page.screenshot({ path: join(out, `stress-09-depth300-${width}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(out, "stress-09-depth300-450-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1400, height: 900 });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
