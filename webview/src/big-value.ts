@@ -165,8 +165,10 @@ export function formatSize(chars: number): string {
 export function textPreview(text: string, options: { initial?: number; chunk?: number; tag?: "pre" | "span" | "div"; className?: string } = {}): HTMLElement {
   const initial = options.initial ?? TEXT_PREVIEW_CHARS;
   const chunk = options.chunk ?? TEXT_CHUNK_CHARS;
-  const body = h(options.tag ?? "pre", { class: options.className ?? "text-preview" }, text.length > initial ? text.slice(0, initial) : text);
-  if (text.length <= initial) return body;
+  // A text only a little longer than the preview is shown whole: "Show 5 more" would cost a click for nothing.
+  const whole = text.length <= initial + initial / 4;
+  const body = h(options.tag ?? "pre", { class: options.className ?? "text-preview" }, whole ? text : text.slice(0, initial));
+  if (whole) return body;
   const wrapper = h("span", { class: "preview", "data-total-chars": text.length });
   let shown = initial;
   const more = h("button", { class: "link show-more", type: "button" });

@@ -29,6 +29,11 @@ describe("textPreview", () => {
     expect(el.querySelector(".show-more")).toBeNull();
   });
 
+  it("shows a text only a quarter longer than the preview whole", () => {
+    expect(textPreview(long(125), { initial: 100 }).querySelector(".show-more")).toBeNull();
+    expect(textPreview(long(126), { initial: 100 }).querySelector(".show-more")).not.toBeNull();
+  });
+
   it("keeps hostile text as text", () => {
     const el = textPreview('<img src=x onerror="window.__xss=1">'.repeat(200), { initial: 50 });
     expect(el.querySelector("img")).toBeNull();
