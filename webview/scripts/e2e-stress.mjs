@@ -369,6 +369,45 @@ try {
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
+  await step("trace summary: opened from the keyboard, hostile tag and previews as text, no sideways overflow at 1,400, 700 and 450 px", async () => {
+    await search("trace.name = 'xss_probe'", "1 trace");
+    await page.locator(rowSel).first().click();
+    await page.waitForSelector(".span-row");
+    const heading = page.locator(".trace-summary > summary");
+    await heading.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".trace-summary[open] .summary-grid dt");
+    const text = (await page.locator(".summary-grid").textContent()) ?? "";
+    for (const p of PAYLOADS) if (!showsText(text, p)) fail(`the summary does not show ${p} as text`);
+    if (!/probe = /.test(text) || !/environment = stress/.test(text)) fail(`the summary's tags: ${text.slice(0, 300)}`);
+    const live = await page.evaluate(() => document.querySelectorAll(".trace-summary img, .trace-summary script, .trace-summary svg, .trace-summary [onerror], .trace-summary [onload]").length);
+    if (live) fail(`${live} live elements in the summary`);
+    for (const width of [1400, 700, 450]) {
+      await page.setViewportSize({ width, height: 900 });
+      const m = await page.evaluate(() => {
+        const g = document.querySelector(".summary-grid");
+        const dt = g.querySelector("dt").getBoundingClientRect();
+        const dd = g.querySelector("dd").getBoundingClientRect();
+        return { overflow: g.scrollWidth - g.clientWidth, viewer: (() => { const v = document.querySelector(".trace-viewer"); return v.scrollWidth - v.clientWidth; })(), label: Math.round(dt.width), value: Math.round(dd.width), height: Math.round(g.getBoundingClientRect().height) };
+      });
+      // The viewer only: browser mode's own header (experiment picker, Refresh) is wider than 450 px before this change too.
+      if (m.overflow > 0 || m.viewer > 0) fail(`at ${width} px the summary overflows sideways: ${JSON.stringify(m)}`);
+      if (m.value < width * 0.5) fail(`at ${width} px the summary's values get ${m.value} px`);
+      console.log(`e2e-stress:      summary at ${width} px: labels ${m.label} px, values ${m.value} px, ${m.height} px tall (at most 35% of the height, then it scrolls)`);
+      await page.screenshot({ path: join(out, `stress-10-summary-${width}.png`) });
+    }
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(out, "stress-10-summary-450-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    // Closed again for the steps after this one (the viewer keeps the reader's choice from trace to trace).
+    await heading.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".trace-summary:not([open])");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+  });
+
   await step("XSS payloads in outputs, span name, attribute, exception, tag, previews and rationale stay text", async () => {
     // Tags column on, so the tag value is on screen.
     await page.click(".columns-button");

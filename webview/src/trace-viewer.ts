@@ -10,7 +10,7 @@ import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
 import { resolveParents, type ResolvedTree } from "./span-tree";
-import { stateBadge } from "./traces-view";
+import { stateBadge, userTags } from "./traces-view";
 import { markdownRenderer, type MarkdownRenderer } from "./markdown";
 import { formatNumber } from "./format";
 import { Splitter } from "./splitter";
@@ -200,6 +200,59 @@ export function renderAttributes(attributes: Record<string, JsonValue>): HTMLEle
       }),
     ),
   );
+}
+
+/** Metadata the summary leaves out: the request and response (shown as previews) and MLflow's bookkeeping. */
+const SUMMARY_SKIPPED_METADATA = new Set(["mlflow.traceInputs", "mlflow.traceOutputs", "mlflow.trace.sizeStats", "mlflow.trace_schema.version", "mlflow.trace.tokenUsage", "mlflow.trace.session", "mlflow.trace.user"]);
+/** Characters of a preview, tag or metadata value shown before "Show more". */
+const SUMMARY_VALUE_CHARS = 300;
+
+/** Tokens of a trace from its summary, else from its metadata (as the title shows them). */
+function traceTokens(info: TraceSummary): string | null {
+  const t = info.tokens;
+  if (t && (t.totalTokens != null || t.inputTokens != null)) {
+    const parts = [t.inputTokens != null ? `${formatNumber(t.inputTokens)} in` : null, t.outputTokens != null ? `${formatNumber(t.outputTokens)} out` : null, t.totalTokens != null ? `${formatNumber(t.totalTokens)} total` : null];
+    return parts.filter(Boolean).join(" · ");
+  }
+  const usage = usageInfo(info.metadata, true);
+  return usage ? usageText(usage) : null;
+}
+
+/**
+ * The trace at a glance, over its spans: a collapsible section whose one-line summary says when, how long, how many
+ * tokens, and whose body lists name, state, time, duration, tokens, session, user, tags, metadata and the request
+ * and response previews. Values are text (previews cut, with Show more).
+ */
+export function renderTraceSummary(info: TraceSummary, open: boolean): HTMLDetailsElement {
+  const tokens = traceTokens(info);
+  const totalTokens = info.tokens?.totalTokens ?? usageInfo(info.metadata, true)?.totalTokens ?? null;
+  const line = [formatTime(info.requestTimeMs), formatDuration(info.durationMs), totalTokens !== null ? `${formatNumber(totalTokens)} tokens` : null, info.session ? `session ${info.session}` : null]
+    .filter(Boolean)
+    .join(" · ");
+  const rows: [string, HTMLElement | string][] = [
+    ["Name", info.name || "(unnamed)"],
+    ["State", stateBadge(info.state)],
+    ["Started", formatTime(info.requestTimeMs)],
+    ["Duration", durationWithWarning(info.durationMs)],
+  ];
+  if (tokens) rows.push(["Tokens", tokens]);
+  if (info.session) rows.push(["Session", info.session]);
+  if (info.user) rows.push(["User", info.user]);
+  const clip = (text: string) => textPreview(text, { tag: "span", className: "summary-text", initial: SUMMARY_VALUE_CHARS });
+  if (info.requestPreview) rows.push(["Request", clip(info.requestPreview)]);
+  if (info.responsePreview) rows.push(["Response", clip(info.responsePreview)]);
+  const tags = userTags(info);
+  if (tags.length) rows.push(["Tags", h("span", { class: "summary-pairs" }, tags.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))))]);
+  const metadata = Object.entries(info.metadata).filter(([k]) => !SUMMARY_SKIPPED_METADATA.has(k)).sort(([a], [b]) => a.localeCompare(b));
+  if (metadata.length) rows.push(["Metadata", h("span", { class: "summary-pairs" }, metadata.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))))]);
+  const details = h(
+    "details",
+    { class: "trace-summary" },
+    h("summary", {}, h("span", { class: "summary-heading" }, "Summary"), h("span", { class: "muted summary-line" }, line)),
+    h("dl", { class: "summary-grid" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+  );
+  details.open = open;
+  return details;
 }
 
 /** Opens a stack frame's file in the IDE (which maps the deployed path to the workspace). */
@@ -430,6 +483,9 @@ export class TraceViewer {
   private readonly treeScroller: HTMLElement;
   private readonly detail: HTMLElement;
   private readonly message: HTMLElement;
+  private readonly summary: HTMLElement;
+  /** Whether the summary is open: kept from one trace to the next (the reader chose it). */
+  private summaryOpen = false;
   private readonly list: VirtualList;
 
   private trace: TracesGetResult | null = null;
@@ -482,6 +538,7 @@ export class TraceViewer {
     this.treeScroller.addEventListener("keydown", (e) => this.onTreeKey(e));
     this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
     this.message = h("div", { class: "viewer-message", hidden: true });
+    this.summary = h("div", { class: "trace-summary-slot" });
     const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller));
     split.append(new Splitter(split, options.settings).element, this.detail);
 
@@ -489,6 +546,7 @@ export class TraceViewer {
       "section",
       { class: "trace-viewer", hidden: true, "aria-label": "Trace viewer" },
       h("div", { class: "viewer-bar" }, this.title, this.findInput, copy, inTab, close),
+      this.summary,
       this.message,
       split,
     );
@@ -629,6 +687,7 @@ export class TraceViewer {
     this.selected = null;
     this.findInput.value = "";
     clear(this.title);
+    this.summary.replaceChildren();
     if ("state" in summary) this.paintTitle(summary);
     else this.title.append(h("span", { class: "viewer-name" }, summary.traceId));
     this.setMessage("Loading trace…");
@@ -681,6 +740,9 @@ export class TraceViewer {
       h("span", { class: "muted" }, durationWithWarning(summary.durationMs)),
     );
     if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
+    const details = renderTraceSummary(summary, this.summaryOpen);
+    details.addEventListener("toggle", () => (this.summaryOpen = details.open));
+    this.summary.replaceChildren(details);
   }
 
   /** Shows an already-fetched trace (also used by tests), with `spanId` selected when it has it (else the first span). */
