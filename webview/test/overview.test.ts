@@ -268,6 +268,28 @@ describe("overview view", () => {
     expect(v.element.querySelector('[data-stat="Total Tool Calls"] .card-headline')?.textContent).toBe("1");
   });
 
+  it("tool calls: a negative average latency (a span that ends before it starts) is shown as it is, flagged", async () => {
+    const t = new FakeTransport({
+      "overview/toolCalls": () => ({
+        axis: axis([0]),
+        totals: { calls: 2, failedCalls: 0, successRate: 100, avgLatencyMs: -45 },
+        tools: [{ name: "skewed", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: -100 }, { name: "fine", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 10 }],
+        series: [],
+      }),
+    });
+    const v = new OverviewView(t, { chart: fakeChart, now: () => NOW });
+    document.body.appendChild(v.element);
+    v.setExperiments(["1"]);
+    v.tab = "toolCalls";
+    v.show();
+    await flush();
+    await flush();
+    const latency = (tool: string) => [...v.element.querySelectorAll(`tr[data-tool="${tool}"] td`)].at(-1)!;
+    expect(latency("skewed").textContent).toBe("-100.00ms ⚠");
+    expect(latency("skewed").querySelector(".warning-mark")!.getAttribute("title")).toMatch(/ends before it starts/);
+    expect(latency("fine").textContent).toBe("10.00ms");
+  });
+
   it("quality: summary sorted by count, '-' for non-numeric, header click re-sorts; empty state when no feedback", async () => {
     const r: OverviewQualityResult = {
       axis: axis([0]),
