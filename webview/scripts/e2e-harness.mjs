@@ -25,7 +25,8 @@ export function failer(prefix) {
 
 /**
  * Writes the stress store (make-stress-store.py: a copy of `fixture` plus a 20,000-span trace, an XSS probe
- * trace and a 10,000-trace experiment) to `store`; returns the script's summary line, throws on failure.
+ * trace, a span with a 5 MiB output, a trace of bad tree shapes and a 10,000-trace experiment) to `store`;
+ * returns the script's summary line, throws on failure.
  */
 export function makeStressStore({ root, fixture, store, python = process.env.PYTHON ?? "python3" }) {
   const gen = spawnSync(python, [join(root, "scripts/make-stress-store.py"), fixture, store], { encoding: "utf8" });

@@ -6,7 +6,11 @@
 //   2. payloads in outputs, a span name, an attribute, an exception message, a tag value, the previews and an
 //      assessment rationale stay text: window.__xss undefined, no dialog, no CSP violation;
 //   3. the 10,000-trace experiment: first page painted (timed), endless paging to the end, scrolling long tasks;
-//   4. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured.
+//   4. high contrast: body.vscode-high-contrast + --vscode-contrastBorder / --vscode-focusBorder are honoured;
+//   5. a span with a 5 MiB output: selecting it (long tasks, the next click; beside another UI build with
+//      TRACEIDE_BASELINE_WEBVIEW), its preview, Show more, Copy and Save;
+//   6. bad tree shapes (cycle_shapes): every span shown and flagged, a negative duration flagged, depth 300 readable;
+//   7. the trace summary, opened from the keyboard, at 1,400, 700 and 450 px.
 // Screenshots go to webview/test-output/stress-*.png. Env: TRACEIDE_DLL, TRACEIDE_STORE (the fixture to copy),
 // CHROMIUM, PYTHON (default python3).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
