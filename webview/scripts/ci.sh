@@ -2,7 +2,7 @@
 # The web UI's checks, from any directory: chromium (apt, as root) → npm ci → typecheck → build →
 # unit tests (vitest) → end to end against the real host (needs the host built in Release, which .ci/test does
 # first): e2e.mjs on the fixture store, then e2e-stress.mjs on a temp copy with a 20,000-span trace, an XSS
-# probe trace and a 10,000-trace experiment (written by make-stress-store.py with python3), then the bench:paint benchmark once. Fails with a clear message when something it
+# probe trace, a 5 MiB span output, bad tree shapes and a 10,000-trace experiment (written by make-stress-store.py with python3), then the bench:paint benchmark once. Fails with a clear message when something it
 # needs is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
