@@ -37,3 +37,20 @@ export class FakeTransport implements Transport {
 }
 
 export const flush = () => new Promise((r) => setTimeout(r, 0));
+
+/** Polls until `cond` holds (fails after `timeoutMs`): a repaint's or a request's time depends on the machine's load. */
+export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Resolves after `n` animation frames: a virtual list paints its overscan on the frame after a scroll. */
+export function frames(n = 2): Promise<void> {
+  return new Promise((resolve) => {
+    const step = (left: number) => (left === 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
+    step(n);
+  });
+}

@@ -7,7 +7,7 @@ import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, searchParam
 import { App } from "../src/app";
 import { RpcError } from "../src/transport";
 import type { VscodeButton } from "../src/controls";
-import { FakeTransport, flush, summary, traceResult, span } from "./fixtures";
+import { FakeTransport, flush, frames, summary, traceResult, span, waitFor } from "./fixtures";
 
 afterEach(() => {
   document.body.textContent = "";
@@ -219,6 +219,7 @@ describe("refilled rows", () => {
     scroller.dispatchEvent(new Event("scroll"));
     // The list repaints on the next frame: wait for it, not for a fixed time (50 ms failed on a busy machine).
     await waitFor(() => !!view.element.querySelector('.trace-row[data-trace-id="tr-0201"]'));
+    await frames(); // and its overscan, painted on the frame after: the rows are settled
     const rows = Array.from(view.element.querySelectorAll<HTMLElement>(".trace-row[data-trace-id]"));
     expect(rows.filter((r) => rowsBefore.includes(r)).length).toBeGreaterThan(0); // the same elements, refilled
     const row = rows.find((r) => r.dataset.traceId === "tr-0201")!;
@@ -397,12 +398,3 @@ describe("the search box: words or a filter", () => {
     expect(searchFilter("status IN ('OK')")).toBe("status IN ('OK')");
   });
 });
-
-/** Polls until `cond` holds (fails after 5 s): a repaint's time depends on the machine's load. */
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error("timed out waiting for the list to repaint");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -10,7 +10,7 @@ import { UI_METHODS } from "../src/protocol.generated";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Assessment, Span } from "../src/protocol.generated";
-import { FakeTransport, flush, span, summary, traceResult } from "./fixtures";
+import { FakeTransport, flush, span, summary, traceResult, waitFor } from "./fixtures";
 
 afterEach(() => {
   document.body.textContent = "";
@@ -44,8 +44,7 @@ describe("traces view", () => {
     const scroller = view.element.querySelector(".trace-scroller") as HTMLElement;
     scroller.scrollTop = 45 * 28;
     scroller.dispatchEvent(new Event("scroll"));
-    await new Promise((r) => setTimeout(r, 50));
-    await flush();
+    await waitFor(() => view.rows.length === 100); // the next page, asked for on the frame after the scroll
     expect(view.rows.length).toBe(100);
     expect(t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.pageToken).toBe("50");
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VirtualList } from "../src/virtual";
+import { waitFor } from "./fixtures";
 
 /**
  * A list of `count` rows that show `data-index`; `calls` are the rows built. With `refill`, its `updateRow` refills
@@ -131,7 +132,7 @@ describe("VirtualList overscan", () => {
     list.render(true);
     expect(list.range).toEqual({ start: 500, end: 500 + visible });
     expect(list.body.children).toHaveLength(visible);
-    await new Promise((r) => setTimeout(r, 50)); // the frame after
+    await waitFor(() => list.range.start === 496); // the overscan comes on the frame after
     expect(list.range).toEqual({ start: 496, end: 504 + visible });
     expect(list.body.children).toHaveLength(visible + 8);
     scroller.scrollTop = 502 * 20;
