@@ -1,15 +1,13 @@
 // RunTraces (notebook cells, debug sessions, terminal commands) against the REAL host (Release build)
 // over the fixture store; expected traces come from the fixture's ground truth (ground_truth_small.json),
 // and live-tail traces are written into a copy of the store in MLflow's schema (python3's sqlite3).
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TraceSummary } from "../../webview/src/protocol.generated";
 import { HostProcess } from "../src/hostProcess";
 import { NOTEBOOK_DISPLAY_KEY, RunTraces, countLabel, describeRun } from "../src/runTraces";
-import { DLL, FIXTURES } from "./realHost";
+import { DLL, FIXTURES, storeCopy } from "./realHost";
 import { until } from "./util";
 
 
@@ -170,12 +168,7 @@ describe("debug sessions and terminal commands (real host)", () => {
   });
 
   it("live tail: traces appear while the cell runs (in progress, then finished, in place) and the window settles it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "traceide-live-"));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync(join(FIXTURES, "store"), dir, { recursive: true });
-    const db = join(dir, "mlflow.db");
-    const sql = (statement: string) =>
-      execFileSync("python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db, statement]);
+    const { db, sql } = storeCopy("traceide-live-", cleanup);
     const { runs, setNow } = await setup(db);
     const t0 = truth.at(-1)!.request_time_ms + 60_000;
     setNow(t0 - 1000); // the cell starts after every fixture trace: only the new one is its

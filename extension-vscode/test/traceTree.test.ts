@@ -1,14 +1,12 @@
 // The native Traces tree's model and the run history, against the REAL host (Release build) over the fixture
 // store; what the tree must show comes from the fixture's ground truth (ground_truth_small.json, MLflow's own).
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HostProcess } from "../src/hostProcess";
 import { RUN_HISTORY_KEY, RunHistory, asSummaries, runCounts } from "../src/runHistory";
 import { TraceTreeModel, oneLine, relativeTime, traceDescription, type TreeNode } from "../src/traceTreeModel";
-import { DLL, FIXTURES } from "./realHost";
+import { DLL, FIXTURES, storeCopy } from "./realHost";
 import { until } from "./util";
 
 
@@ -147,12 +145,7 @@ describe("the Traces tree (real host, fixture store)", () => {
   });
 
   it("live mode keeps the filter and what is loaded, puts a new matching trace on top and updates a running one in place", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "traceide-tree-live-"));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync(join(FIXTURES, "store"), dir, { recursive: true });
-    const db = join(dir, "mlflow.db");
-    const sql = (statement: string) =>
-      execFileSync("python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db, statement]);
+    const { db, sql } = storeCopy("traceide-tree-live-", cleanup);
     const t0 = Math.max(...truth.map((t) => t.request_time_ms)) + 60_000;
     const { model } = await setup(db, t0 - 1000);
     model.setFilter("trace.name = 'live'");

@@ -1,7 +1,13 @@
 // Browser mode's address bar: the open trace is in the URL (`?trace=tr-…`), so Back closes it, Forward opens it
 // again, and a link or a bookmark opens it; the page's token survives a reload (F5) in the tab's sessionStorage
 // without staying in the URL, its history or a bookmark.
-import type { App } from "./app";
+
+/** What the address bar follows: the list page's viewer (App). */
+export interface TraceHistoryPage {
+  onTraceShown: ((traceId: string | null) => void) | null;
+  openTrace(traceId: string): Promise<void>;
+  showList(): void;
+}
 
 const TOKEN_KEY = "traceide.token";
 
@@ -45,7 +51,7 @@ export function takeToken(win: Pick<Window, "location" | "history" | "sessionSto
 }
 
 /** Keeps the URL and the open trace in step, both ways; opens the URL's trace once the list is up. */
-export function followBrowserHistory(app: App, win: Window): { openInitial(): Promise<void> } {
+export function followBrowserHistory(app: TraceHistoryPage, win: Window): { openInitial(): Promise<void> } {
   let restoring = false;
   app.onTraceShown = (traceId) => {
     if (restoring) return;

@@ -22,7 +22,7 @@ export function openDialog(parent: HTMLElement, title: string, body: (HTMLElemen
   const box = h("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title, tabindex: "-1" }, h("div", { class: "dialog-title" }, title), bodyEl, error, h("div", { class: "dialog-buttons" }, buttons, cancel));
   const backdrop = h("div", { class: "dialog-backdrop" }, box);
   const previous = document.activeElement as HTMLElement | null;
-  const behind = [...parent.children].filter((c): c is HTMLElement => c instanceof HTMLElement);
+  const behind = Array.from(parent.children).filter((c): c is HTMLElement => c instanceof HTMLElement);
   const wasInert = behind.map((el) => el.inert);
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== "Escape") return;
