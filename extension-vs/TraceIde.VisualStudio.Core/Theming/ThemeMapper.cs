@@ -188,6 +188,7 @@ public static class ThemeMapper
         ["--vscode-errorForeground"] = "#a1260d",
         ["--vscode-focusBorder"] = "#0090f1",
         ["--vscode-sash-hoverBorder"] = "#0090f1", // VS Code: the focus border
+        ["--vscode-editorWarning-foreground"] = "#bf8803",
         // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
         ["--vscode-contrastBorder"] = "transparent",
         ["--vscode-contrastActiveBorder"] = "transparent",
@@ -231,6 +232,7 @@ public static class ThemeMapper
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#007fd4",
         ["--vscode-sash-hoverBorder"] = "#007fd4", // VS Code: the focus border
+        ["--vscode-editorWarning-foreground"] = "#cca700",
         // Only high-contrast themes draw contrast borders (the UI uses them under body.vscode-high-contrast).
         ["--vscode-contrastBorder"] = "transparent",
         ["--vscode-contrastActiveBorder"] = "transparent",
@@ -274,6 +276,7 @@ public static class ThemeMapper
         ["--vscode-errorForeground"] = "#f48771",
         ["--vscode-focusBorder"] = "#f38518",
         ["--vscode-sash-hoverBorder"] = "#f38518", // VS Code: the focus border
+        ["--vscode-editorWarning-foreground"] = "#ffd370",
         ["--vscode-contrastBorder"] = "#6fc3df",
         ["--vscode-contrastActiveBorder"] = "#f38518",
         ["--vscode-panel-border"] = "#6fc3df",
