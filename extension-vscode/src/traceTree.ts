@@ -70,7 +70,7 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     void vscode.commands.executeCommand("setContext", TreeContext.grouped, this.model.groupBySession);
   }
 
-  /** The host's state: a new backend clears the rows at once; a lost one shows why (welcome content + Retry). */
+  /** The host's state: a new backend clears the rows at once; a lost one shows why (the message) and Retry rows. */
   onHostStatus(s: HostStatus): void {
     const running = s.state === "running" ? `${s.pid} ${s.info?.backendKind} ${s.info?.backendLocation}` : undefined;
     if (running && running === this.running) return; // the same host on the same backend: keep what is loaded
