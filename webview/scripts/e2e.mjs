@@ -91,6 +91,29 @@ try {
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
   });
 
+  await step("column headers sort as MLflow orders (order_by): Request time flips to oldest first, Duration is slowest first", async () => {
+    const mlflowOrder = (file) => {
+      const ex = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/http", file), "utf8"));
+      return ex.response.body.traces.map((t) => t.trace_id); // MLflow's answer, in its order
+    };
+    const firstRows = () => page.locator(rowSel).evaluateAll((rows) => rows.sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index)).slice(0, 10).map((r) => r.getAttribute("data-trace-id")));
+    const sortedBy = async (header, expected, aria) => {
+      await page.click(`.trace-header .cell-${header} .sort-header`);
+      await page.waitForFunction(([h, a]) => document.querySelector(`.trace-header .cell-${h}`)?.getAttribute("aria-sort") === a, [header, aria], { timeout: 10_000 });
+      await page.waitForFunction((first) => document.querySelector('.trace-row[data-trace-id][data-index="0"]')?.getAttribute("data-trace-id") === first, expected[0], { timeout: 10_000 })
+        .catch(() => undefined);
+      const n = Math.min(10, expected.length); // the duration recording asked MLflow for 5
+      const got = (await firstRows()).slice(0, n);
+      if (JSON.stringify(got) !== JSON.stringify(expected.slice(0, n))) fail(`${header} ${aria}: ${got.join(",")} ≠ MLflow's ${expected.slice(0, n).join(",")}`);
+    };
+    await sortedBy("time", mlflowOrder("traces_search_v3__order_timestamp_asc.json"), "ascending"); // was newest first
+    if ((await page.inputValue("select.sort")) !== "timestamp_ms ASC") fail("the Sort box does not follow the header");
+    await sortedBy("duration", mlflowOrder("traces_search_v3__order_execution_time_desc.json"), "descending");
+    await page.screenshot({ path: join(out, "02b-sorted-by-duration.png") });
+    await page.selectOption("select.sort", "timestamp_ms DESC");
+    await page.waitForFunction(() => document.querySelector(".trace-header .cell-time")?.getAttribute("aria-sort") === "descending", null, { timeout: 10_000 });
+  });
+
   await step(`filter trace.status = 'ERROR' shows ${EXPECTED_ERRORS} rows`, async () => {
     await page.fill("input.search", "trace.status = 'ERROR'");
     await page.press("input.search", "Enter");

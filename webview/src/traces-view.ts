@@ -52,7 +52,18 @@ export function userTags(t: TraceSummary): [string, string][] {
 }
 
 export type StateFilter = "ALL" | "OK" | "ERROR";
-export type SortKey = "timestamp_ms DESC" | "execution_time_ms DESC";
+export type SortKey = "timestamp_ms DESC" | "timestamp_ms ASC" | "execution_time_ms DESC" | "execution_time_ms ASC";
+
+/** The columns MLflow can order by (`order_by`), and the field each orders on. */
+const SORTABLE: Readonly<Record<string, string>> = { time: "timestamp_ms", duration: "execution_time_ms" };
+
+/** A header click: the column's field descending first (newest, slowest), the same column again flips it. */
+export function nextSort(current: SortKey, column: string): SortKey | null {
+  const field = SORTABLE[column];
+  if (!field) return null;
+  const [curField, curDir] = current.split(" ");
+  return `${field} ${curField === field && curDir === "DESC" ? "ASC" : "DESC"}` as SortKey;
+}
 
 export interface TracesQuery {
   experimentIds: string[];
@@ -175,13 +186,11 @@ export class TracesView {
       "select",
       { "aria-label": "Sort", class: "sort" },
       h("option", { value: "timestamp_ms DESC" }, "Newest first"),
+      h("option", { value: "timestamp_ms ASC" }, "Oldest first"),
       h("option", { value: "execution_time_ms DESC" }, "Slowest first"),
+      h("option", { value: "execution_time_ms ASC" }, "Fastest first"),
     );
-    this.sortSelect.addEventListener("change", () => {
-      this.query.orderBy = this.sortSelect.value as SortKey;
-      if (this.query.orderBy !== "timestamp_ms DESC") this.setLive(false);
-      void this.reload();
-    });
+    this.sortSelect.addEventListener("change", () => this.setSort(this.sortSelect.value as SortKey));
 
     const columnsButton = h("vscode-button", { secondary: true, class: "columns-button", "aria-haspopup": "true", "aria-expanded": "false" }, "Columns");
     this.columnMenu = h("div", { class: "column-menu", role: "menu", hidden: true });
@@ -300,7 +309,19 @@ export class TracesView {
       this.checked = all.checked ? new Set(this.traces.map((t) => t.traceId)) : new Set();
       this.selectionChanged();
     });
-    this.header.append(h("div", { class: "cell cell-select", role: "columnheader" }, all), ...cols.map((c) => h("div", { class: `cell cell-${c.key}`, role: "columnheader" }, c.title)));
+    const [sortField, sortDir] = this.query.orderBy.split(" ");
+    const headerCell = (c: Column) => {
+      const field = SORTABLE[c.key];
+      if (!field) return h("div", { class: `cell cell-${c.key}`, role: "columnheader" }, c.title);
+      const sorted = field === sortField;
+      const button = h("button", { type: "button", class: "sort-header", title: `Sort by ${c.title.toLowerCase()}` }, c.title, sorted ? (sortDir === "ASC" ? " ▲" : " ▼") : "");
+      button.addEventListener("click", () => {
+        const next = nextSort(this.query.orderBy, c.key);
+        if (next) this.setSort(next);
+      });
+      return h("div", { class: `cell cell-${c.key}`, role: "columnheader", "aria-sort": sorted ? (sortDir === "ASC" ? "ascending" : "descending") : "none" }, button);
+    };
+    this.header.append(h("div", { class: "cell cell-select", role: "columnheader" }, all), ...cols.map(headerCell));
     this.header.style.gridTemplateColumns = this.grid;
   }
 
@@ -478,15 +499,20 @@ export class TracesView {
     return this.liveTimer !== null;
   }
 
+  /** Orders the list (MLflow's order_by), from the Sort box or a column header; live mode needs newest first. */
+  setSort(orderBy: SortKey): void {
+    this.query.orderBy = orderBy;
+    this.sortSelect.value = orderBy;
+    if (orderBy !== "timestamp_ms DESC") this.setLive(false);
+    this.paintHeader();
+    void this.reload();
+  }
+
   setLive(on: boolean): void {
     if (this.liveTimer) clearInterval(this.liveTimer);
     this.liveTimer = null;
     if (on) {
-      if (this.query.orderBy !== "timestamp_ms DESC") {
-        this.query.orderBy = "timestamp_ms DESC";
-        this.sortSelect.value = this.query.orderBy;
-        void this.reload();
-      }
+      if (this.query.orderBy !== "timestamp_ms DESC") this.setSort("timestamp_ms DESC");
       this.liveTimer = setInterval(() => void this.poll(), this.livePollMs);
     }
     setPressed(this.liveButton, on);

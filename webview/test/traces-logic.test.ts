@@ -3,7 +3,7 @@ import {
   COLUMNS_KEY, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter, timeFilterRange, toggleColumn,
   updateSelection, webviewSettings,
 } from "../src/traces-logic";
-import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, searchParams } from "../src/traces-view";
+import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, nextSort, searchParams } from "../src/traces-view";
 import { App } from "../src/app";
 import { RpcError } from "../src/transport";
 import type { VscodeButton } from "../src/controls";
@@ -396,5 +396,32 @@ describe("the search box: words or a filter", () => {
     expect(searchFilter("weather in Paris and Rome")).toBe("trace.text ILIKE '%weather in Paris and Rome%'");
     expect(searchFilter("name LIKE '%agent%'")).toBe("name LIKE '%agent%'"); // MLflow's bare keys, with a grammar keyword
     expect(searchFilter("status IN ('OK')")).toBe("status IN ('OK')");
+  });
+});
+
+describe("sorting by a column header", () => {
+  it("a sortable column sorts descending first (newest, slowest); the same column again flips it", () => {
+    expect(nextSort("timestamp_ms DESC", "time")).toBe("timestamp_ms ASC");
+    expect(nextSort("timestamp_ms ASC", "time")).toBe("timestamp_ms DESC");
+    expect(nextSort("timestamp_ms DESC", "duration")).toBe("execution_time_ms DESC");
+    expect(nextSort("execution_time_ms DESC", "duration")).toBe("execution_time_ms ASC");
+    expect(nextSort("timestamp_ms DESC", "name")).toBeNull(); // MLflow cannot order by it
+  });
+
+  it("a header click asks MLflow's order_by and marks the column (aria-sort)", async () => {
+    const t = new FakeTransport({ "traces/search": () => ({ traces: [summary(1), summary(2)] }) });
+    const view = new TracesView(t, () => {}, 100);
+    document.body.appendChild(view.element);
+    view.setExperiments(["1"]);
+    await flush();
+    view.element.querySelector<HTMLButtonElement>(".trace-header .cell-duration .sort-header")!.click();
+    await flush();
+    expect(t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.orderBy).toEqual(["execution_time_ms DESC"]);
+    expect(view.element.querySelector(".trace-header .cell-duration")!.getAttribute("aria-sort")).toBe("descending");
+    expect(view.element.querySelector(".trace-header .cell-time")!.getAttribute("aria-sort")).toBe("none");
+    view.element.querySelector<HTMLButtonElement>(".trace-header .cell-duration .sort-header")!.click();
+    await flush();
+    expect(t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.orderBy).toEqual(["execution_time_ms ASC"]);
+    expect((view.element.querySelector("select.sort") as HTMLSelectElement).value).toBe("execution_time_ms ASC");
   });
 });
