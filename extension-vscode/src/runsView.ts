@@ -2,7 +2,8 @@
 // inline action opens all its traces in the run list tab. Kept across window reloads by the history itself.
 import * as vscode from "vscode";
 import { RunHistory, runCounts, type RunRecord, type RunTrace } from "./runHistory";
-import { oneLine, traceIcon, traceLabel, relativeTime } from "./traceTreeModel";
+import { oneLine, traceLabel, relativeTime } from "./traceTreeModel";
+import { traceStateIcon } from "./traceTree";
 import { formatDuration } from "../../webview/src/format";
 
 export const RUNS_VIEW_ID = "traceide.runs";
@@ -50,8 +51,7 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     const item = new vscode.TreeItem(traceLabel(t), vscode.TreeItemCollapsibleState.None);
     item.id = `run/${node.run.id}/${t.traceId}`;
     item.description = `${formatDuration(t.durationMs)} · ${t.traceId}`;
-    const icon = traceIcon(t);
-    item.iconPath = icon === "error" ? new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed")) : icon === "running" ? new vscode.ThemeIcon("sync~spin") : new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"));
+    item.iconPath = traceStateIcon(t);
     item.contextValue = "trace";
     item.command = { title: "Open Trace", command: "traceide.tree.open", arguments: [t.traceId] };
     return item;

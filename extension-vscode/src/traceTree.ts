@@ -13,6 +13,14 @@ import { TraceTreeModel, oneLine, traceDescription, traceIcon, traceLabel, type 
 
 export const TRACE_TREE_ID = "traceide.traces";
 
+/** A trace row's icon in the theme's test colours: failed, running, passed (the Traces and Runs views). */
+export function traceStateIcon(t: Pick<TraceSummary, "state">): vscode.ThemeIcon {
+  const icon = traceIcon(t);
+  if (icon === "error") return new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"));
+  if (icon === "running") return new vscode.ThemeIcon("sync~spin");
+  return new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"));
+}
+
 /** What the view's welcome content and title actions depend on (package.json `when` clauses). */
 export const TreeContext = {
   /** "connected" | "unconfigured" | "failed" | "starting". */
@@ -142,11 +150,7 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     // Stable across refreshes and live updates, so VS Code keeps the selection and the focus on it.
     item.id = `t/${t.experimentId}/${t.traceId}${this.model.groupBySession ? `/${t.session ?? ""}` : ""}`;
     item.description = traceDescription(t, this.deps.options.now());
-    const icon = traceIcon(t);
-    item.iconPath =
-      icon === "error" ? new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"))
-      : icon === "running" ? new vscode.ThemeIcon("sync~spin")
-      : new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"));
+    item.iconPath = traceStateIcon(t);
     const tip = new vscode.MarkdownString();
     tip.appendText(`${traceLabel(t)}\n${t.traceId} · ${t.state}\n`);
     if (t.requestPreview) tip.appendText(`\nRequest: ${oneLine(t.requestPreview).slice(0, 300)}`);

@@ -117,6 +117,11 @@ export class TraceTreeModel {
     return !!this.live;
   }
 
+  /** The filter the host is asked (searches and live mode alike): plain words become MLflow UI's text search. */
+  private get hostFilter(): string | null {
+    return searchFilter(this.filter) || null;
+  }
+
   /** "trace.status = 'ERROR' · Last 24 hours", or "" with no filter. */
   get filterSummary(): string {
     const parts = [this.filter.trim()];
@@ -208,10 +213,9 @@ export class TraceTreeModel {
   }
 
   private searchParams(experimentId: string, pageToken: string | null) {
-    const filter = searchFilter(this.filter) || null; // plain words: MLflow UI's text search
     return {
       experimentIds: [experimentId],
-      filter,
+      filter: this.hostFilter,
       filters: timeFilterRange(this.timeFilter, this.options.now()),
       orderBy: ["timestamp_ms DESC"], // newest first, as the web UI's list asks (live mode adds on top)
       pageSize: this.options.pageSize(),
@@ -315,7 +319,7 @@ export class TraceTreeModel {
         try {
           const r = await this.host.request<TracesSubscribeResult>(RpcMethods.tracesSubscribe, {
             experimentIds: [x.experimentId],
-            filter: searchFilter(this.filter) || null,
+            filter: this.hostFilter,
             sinceMs: this.options.now(),
             pollIntervalMs: this.options.pollIntervalMs(),
           });

@@ -14,6 +14,8 @@ export const OVERVIEW_PANEL_TYPE = "traceide.overview";
 export const RUN_LIST_PANEL_TYPE = "traceide.runTraces";
 export const LIST_PANEL_TYPE = "traceide.list";
 const RUN_LIST_STATE_KEY = "traceide.runList";
+const OVERVIEW_TITLE = "TraceIde Overview";
+const LIST_TITLE = "TraceIde Traces";
 const TRACE_ID = /\btr-[0-9a-f]{8,64}\b/i;
 
 function nonce(): string {
@@ -204,63 +206,61 @@ export class Webviews implements vscode.Disposable {
 
   private adoptTracePanel(panel: vscode.WebviewPanel, view: PanelView): void {
     const traceId = view.traceId!;
-    panel.title = `Trace ${traceId}`;
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, {});
+    const hosted = this.hostPanel(panel, `Trace ${traceId}`, view, {}, () => {
+      if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
+    });
     this.traces.set(traceId, { panel, hosted });
+  }
+
+  /**
+   * Puts the web UI into a panel as `view`, with its own relay (`hooks`), revived when it shows up blank, and
+   * `forget` called when the panel closes: every TraceIde tab is hosted this one way.
+   */
+  private hostPanel(panel: vscode.WebviewPanel, title: string, view: PanelView, hooks: RelayHooks, forget: () => void): HostedWebview {
+    panel.title = title;
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, hooks);
     reviveWhenShown(panel, hosted);
     panel.onDidDispose(() => {
       hosted.dispose();
-      if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
+      forget();
     });
+    return hosted;
+  }
+
+  /** The one tab of its kind (Overview, trace list): shown again if open, else created in the active group. */
+  private openSingleTab(open: Tab | undefined, viewType: string, title: string, adopt: (panel: vscode.WebviewPanel) => void): vscode.WebviewPanel {
+    if (open) {
+      open.panel.reveal();
+      return open.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true });
+    adopt(panel);
+    return panel;
   }
 
   openOverview(experimentIds?: string[]): vscode.WebviewPanel {
-    if (this.overview) {
-      this.overview.panel.reveal();
-      return this.overview.panel;
-    }
-    const panel = vscode.window.createWebviewPanel(OVERVIEW_PANEL_TYPE, "TraceIde Overview", vscode.ViewColumn.Active, {
-      ...webviewOptions(this.deps.extensionUri),
-      retainContextWhenHidden: true,
-    });
-    this.adoptOverview(panel, { view: PanelViews.overview, experimentIds: experimentIds?.length ? experimentIds : undefined });
-    return panel;
+    return this.openSingleTab(this.overview, OVERVIEW_PANEL_TYPE, OVERVIEW_TITLE, (panel) =>
+      this.adoptOverview(panel, { view: PanelViews.overview, experimentIds: experimentIds?.length ? experimentIds : undefined }),
+    );
   }
 
   /** The web UI's full trace list (columns, filters, bulk actions) in a tab of its own. */
   openListTab(): vscode.WebviewPanel {
-    if (this.list) {
-      this.list.panel.reveal();
-      return this.list.panel;
-    }
-    const panel = vscode.window.createWebviewPanel(LIST_PANEL_TYPE, "TraceIde Traces", vscode.ViewColumn.Active, {
-      ...webviewOptions(this.deps.extensionUri),
-      retainContextWhenHidden: true,
-    });
-    this.adoptList(panel);
-    return panel;
+    return this.openSingleTab(this.list, LIST_PANEL_TYPE, LIST_TITLE, (panel) => this.adoptList(panel));
   }
 
   private adoptList(panel: vscode.WebviewPanel): void {
-    panel.title = "TraceIde Traces";
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.list } }, this.deps.host, this.deps.ide, this.deps.listHooks);
-    this.list = { panel, hosted };
-    reviveWhenShown(panel, hosted);
-    panel.onDidDispose(() => {
-      hosted.dispose();
+    const hosted = this.hostPanel(panel, LIST_TITLE, { view: PanelViews.list }, this.deps.listHooks, () => {
       if (this.list?.panel === panel) this.list = undefined;
     });
+    this.list = { panel, hosted };
   }
 
   private adoptOverview(panel: vscode.WebviewPanel, view: PanelView): void {
-    panel.title = "TraceIde Overview";
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, this.deps.listHooks);
-    this.overview = { panel, hosted };
-    reviveWhenShown(panel, hosted);
-    panel.onDidDispose(() => {
-      hosted.dispose();
+    const hosted = this.hostPanel(panel, OVERVIEW_TITLE, view, this.deps.listHooks, () => {
       if (this.overview?.panel === panel) this.overview = undefined;
     });
+    this.overview = { panel, hosted };
   }
 
   /**
@@ -285,7 +285,6 @@ export class Webviews implements vscode.Disposable {
   }
 
   private adoptRunList(panel: vscode.WebviewPanel, title: string, traces: TraceSummary[]): void {
-    panel.title = title;
     const tracesNow = () => this.runList?.traces ?? traces;
     const hooks: RelayHooks = {
       intercept: (method, params) => {
@@ -300,13 +299,10 @@ export class Webviews implements vscode.Disposable {
         return only.length ? { ...(result as object), experiments: only } : result;
       },
     };
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view: { view: PanelViews.runList } }, this.deps.host, this.deps.ide, hooks);
-    this.runList = { panel, hosted, traces };
-    reviveWhenShown(panel, hosted);
-    panel.onDidDispose(() => {
-      hosted.dispose();
+    const hosted = this.hostPanel(panel, title, { view: PanelViews.runList }, hooks, () => {
       if (this.runList?.panel === panel) this.runList = undefined;
     });
+    this.runList = { panel, hosted, traces };
   }
 
   /** The trace IDs the run list panel shows (tests). */
