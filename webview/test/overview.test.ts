@@ -178,6 +178,15 @@ describe("overview view", () => {
     host.setAttribute("data-series", data.series.map((s) => s.label).join(","));
     return { destroy() {} };
   };
+  /** The Overview on its Tool Calls tab for experiment 1, in the page. */
+  const showToolCalls = (t: FakeTransport): OverviewView => {
+    const v = new OverviewView(t, { chart: fakeChart, now: () => NOW });
+    document.body.appendChild(v.element);
+    v.setExperiments(["1"]);
+    v.tab = "toolCalls";
+    v.show();
+    return v;
+  };
 
   it("asks the host for the 7-day range by day, paints the usage cards and their charts", async () => {
     recorded.length = 0;
@@ -250,11 +259,7 @@ describe("overview view", () => {
         return { axis: axis([0]), totals: { calls: 1, failedCalls: 0, successRate: 100, avgLatencyMs: 5 }, tools: [{ name: "get_weather", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 5 }], series: [] };
       },
     });
-    const v = new OverviewView(t, { chart: fakeChart, now: () => NOW });
-    document.body.appendChild(v.element);
-    v.setExperiments(["1"]);
-    v.tab = "toolCalls";
-    v.show();
+    const v = showToolCalls(t);
     await flush();
     expect(v.element.querySelector(".overview-state")?.textContent).toContain("The tracking server is unreachable");
     fail = false;
@@ -277,11 +282,7 @@ describe("overview view", () => {
         series: [],
       }),
     });
-    const v = new OverviewView(t, { chart: fakeChart, now: () => NOW });
-    document.body.appendChild(v.element);
-    v.setExperiments(["1"]);
-    v.tab = "toolCalls";
-    v.show();
+    const v = showToolCalls(t);
     await flush();
     await flush();
     const latency = (tool: string) => [...v.element.querySelectorAll(`tr[data-tool="${tool}"] td`)].at(-1)!;
