@@ -198,6 +198,7 @@ public sealed partial class LocalStoreBackend : ITraceBackend
                 TraceMetrics = false,
                 DeleteTraces = false,
                 EditTags = false,
+                EditAssessments = false,
                 StoreType = "sqlite",
             });
         }, cancellationToken);
@@ -435,6 +436,15 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         throw BackendException.Unsupported(ReadOnlyMessage);
 
     public Task DeleteTraceTagAsync(string traceId, string key, CancellationToken cancellationToken) =>
+        throw BackendException.Unsupported(ReadOnlyMessage);
+
+    public Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams assessment, CancellationToken cancellationToken) =>
+        throw BackendException.Unsupported(ReadOnlyMessage);
+
+    public Task<Assessment> UpdateAssessmentAsync(AssessmentsUpdateParams change, CancellationToken cancellationToken) =>
+        throw BackendException.Unsupported(ReadOnlyMessage);
+
+    public Task DeleteAssessmentAsync(string traceId, string assessmentId, CancellationToken cancellationToken) =>
         throw BackendException.Unsupported(ReadOnlyMessage);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -279,6 +279,24 @@ internal static class MlflowJson
         return id;
     }
 
+    /// <summary>The answer of an assessment create, update or get: <c>{"assessment": {…}}</c>.</summary>
+    public static Assessment ReadAssessmentAnswer(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new FormatException("the answer is not an object");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("assessment"u8))
+            {
+                reader.Read();
+                return ReadAssessment(ref reader, json);
+            }
+            reader.Read();
+            reader.Skip();
+        }
+        throw new FormatException("'assessment' is missing");
+    }
+
     /// <summary>Assessment JSON (spec §3.8), from <paramref name="reader"/> on its first token.</summary>
     private static Assessment ReadAssessment(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {

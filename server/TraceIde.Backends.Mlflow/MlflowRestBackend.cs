@@ -43,6 +43,9 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     private static readonly Endpoint EpSetTagV2 = new("PATCH /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
     private static readonly Endpoint EpDeleteTagV3 = new("DELETE /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
     private static readonly Endpoint EpDeleteTagV2 = new("DELETE /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
+    private static readonly Endpoint EpAssessmentCreate = new("POST /api/3.0/mlflow/traces/{trace_id}/assessments", "3.2.0");
+    private static readonly Endpoint EpAssessmentUpdate = new("PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "3.2.0");
+    private static readonly Endpoint EpAssessmentDelete = new("DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "3.2.0");
     private static readonly Endpoint EpTraceMetrics = new("POST /api/3.0/mlflow/traces/metrics", "3.9.0", ReadOnlyPost: true);
 
     private readonly MlflowBackendOptions _options;
@@ -149,6 +152,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             TraceMetrics = AtLeast(3, 9) && !string.Equals(storeType, "FileStore", StringComparison.OrdinalIgnoreCase),
             DeleteTraces = true,
             EditTags = true,
+            EditAssessments = AtLeast(3, 2),
             StoreType = storeType,
         };
     }
@@ -413,6 +417,54 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         {
         }
         await SendJsonAsync(HttpMethod.Delete, $"{V2}/traces/{id}/tags", null, Body(), EpDeleteTagV2, _ => 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ assessments (spec §2.7)
+
+    public Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams a, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var body = new JsonObject
+        {
+            ["assessment_name"] = a.Name,
+            ["trace_id"] = a.TraceId,
+        };
+        if (!string.IsNullOrEmpty(a.SpanId)) body["span_id"] = a.SpanId;
+        body["source"] = new JsonObject { ["source_type"] = "HUMAN", ["source_id"] = a.SourceId };
+        body[a.Kind] = new JsonObject { ["value"] = JsonNode.Parse(a.Value.GetRawText()) };
+        if (!string.IsNullOrEmpty(a.Rationale)) body["rationale"] = a.Rationale;
+        if (!string.IsNullOrEmpty(a.Overrides)) body["overrides"] = a.Overrides;
+        return SendUtf8Async(HttpMethod.Post, $"{V3}/traces/{Uri.EscapeDataString(a.TraceId)}/assessments", null,
+            new JsonObject { ["assessment"] = body }, EpAssessmentCreate, json => MlflowJson.ReadAssessmentAnswer(json.Span), cancellationToken);
+    }
+
+    public Task<Assessment> UpdateAssessmentAsync(AssessmentsUpdateParams change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var body = new JsonObject { ["assessment_id"] = change.AssessmentId, ["trace_id"] = change.TraceId };
+        // The mask names what changes (lowerCamelCase field paths); MLflow leaves the rest as it is.
+        var mask = new List<string>();
+        if (change.Value is { } value)
+        {
+            body[change.Kind] = new JsonObject { ["value"] = JsonNode.Parse(value.GetRawText()) };
+            mask.Add(change.Kind);
+        }
+        if (change.Rationale is not null)
+        {
+            body["rationale"] = change.Rationale;
+            mask.Add("rationale");
+        }
+        var path = $"{V3}/traces/{Uri.EscapeDataString(change.TraceId)}/assessments/{Uri.EscapeDataString(change.AssessmentId)}";
+        return SendUtf8Async(HttpMethod.Patch, path, null, new JsonObject { ["assessment"] = body, ["update_mask"] = string.Join(',', mask) },
+            EpAssessmentUpdate, json => MlflowJson.ReadAssessmentAnswer(json.Span), cancellationToken);
+    }
+
+    public Task DeleteAssessmentAsync(string traceId, string assessmentId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(traceId);
+        ArgumentException.ThrowIfNullOrEmpty(assessmentId);
+        var path = $"{V3}/traces/{Uri.EscapeDataString(traceId)}/assessments/{Uri.EscapeDataString(assessmentId)}";
+        return SendJsonAsync(HttpMethod.Delete, path, null, null, EpAssessmentDelete, _ => 0, cancellationToken);
     }
 
     // ------------------------------------------------------------------ metrics (spec §2.8)

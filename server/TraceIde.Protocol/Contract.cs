@@ -12,7 +12,7 @@ namespace TraceIde.Protocol;
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.5";
+    public const string Version = "1.6";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>
@@ -28,6 +28,10 @@ public static partial class RpcMethods
     public const string TracesDelete = "traces/delete";
     public const string TracesSetTag = "traces/setTag";
     public const string TracesDeleteTag = "traces/deleteTag";
+    /// <summary>Feedback or an expectation written from the IDE (MLflow server ≥ 3.2; a local store is read-only).</summary>
+    public const string AssessmentsCreate = "assessments/create";
+    public const string AssessmentsUpdate = "assessments/update";
+    public const string AssessmentsDelete = "assessments/delete";
     public const string MarkdownRender = "markdown/render";
     public const string OverviewUsage = "overview/usage";
     public const string OverviewQuality = "overview/quality";
@@ -51,7 +55,7 @@ public static partial class RpcMethods
     public static readonly IReadOnlyList<string> UiCallable =
     [
         ExperimentsList, TracesSearch, TracesGet, SpansGet, TracesDelete, TracesSetTag, TracesDeleteTag, MarkdownRender,
-        OverviewUsage, OverviewQuality, OverviewToolCalls, SessionInfo,
+        AssessmentsCreate, AssessmentsUpdate, AssessmentsDelete, OverviewUsage, OverviewQuality, OverviewToolCalls, SessionInfo,
     ];
 }
 
@@ -104,6 +108,8 @@ public sealed record InitializeParams
     public string? ClientName { get; init; }
     /// <summary>MLflow workspace (multi-tenant servers, `X-MLFLOW-WORKSPACE`).</summary>
     public string? Workspace { get; init; }
+    /// <summary>The IDE user's name or e-mail (since 1.6): the default source of the assessments they write.</summary>
+    public string? UserName { get; init; }
 }
 
 public sealed record InitializeResult
@@ -123,6 +129,12 @@ public sealed record InitializeResult
     /// one clock rules them all: the system's, or the instant <c>TRACEIDE_NOW</c> gives in tests.
     /// </summary>
     public long? NowMs { get; init; }
+    /// <summary>
+    /// Who writes assessments from this session (since 1.6): the IDE's <see cref="InitializeParams.UserName"/>, else
+    /// <c>TRACEIDE_USER</c>, else <c>MLFLOW_TRACKING_USERNAME</c>, else the OS account. The UI offers it as the
+    /// source of a new assessment; the user may change it there.
+    /// </summary>
+    public string? UserName { get; init; }
 }
 
 public sealed record BackendCapabilities
@@ -133,6 +145,8 @@ public sealed record BackendCapabilities
     public bool TraceMetrics { get; init; }
     public bool DeleteTraces { get; init; }
     public bool EditTags { get; init; }
+    /// <summary>assessments/create, /update and /delete work here (since 1.6): an MLflow server ≥ 3.2, not a local store.</summary>
+    public bool EditAssessments { get; init; }
     /// <summary>Store type as reported by the server (`SqlStore`, `FileStore`) or the local store kind.</summary>
     public string? StoreType { get; init; }
 }
@@ -362,6 +376,48 @@ public sealed record TracesDeleteTagParams
 }
 
 public sealed record EmptyResult;
+
+/// <summary>
+/// A new assessment (spec §2.7). Feedback values are a bool, a number or a string (a text or a category);
+/// expectations may also be JSON objects or arrays. The source is always HUMAN: a person writes it from the IDE.
+/// </summary>
+public sealed record AssessmentsCreateParams
+{
+    public required string TraceId { get; init; }
+    /// <summary>The span it judges; null for the whole trace.</summary>
+    public string? SpanId { get; init; }
+    public required string Name { get; init; }
+    /// <summary>"feedback" or "expectation".</summary>
+    public required string Kind { get; init; }
+    public required JsonElement Value { get; init; }
+    public string? Rationale { get; init; }
+    /// <summary>An assessment (a judge's feedback) this one overrides: MLflow marks that one not valid.</summary>
+    public string? Overrides { get; init; }
+    /// <summary>Who writes it; default <see cref="InitializeResult.UserName"/>.</summary>
+    public string? SourceId { get; init; }
+}
+
+/// <summary>A new value and/or rationale for an assessment; its name, kind, source and span stay (MLflow's rule).</summary>
+public sealed record AssessmentsUpdateParams
+{
+    public required string TraceId { get; init; }
+    public required string AssessmentId { get; init; }
+    /// <summary>"feedback" or "expectation": the kind it already has (MLflow refuses a change of kind).</summary>
+    public required string Kind { get; init; }
+    /// <summary>Null keeps the value.</summary>
+    public JsonElement? Value { get; init; }
+    /// <summary>Null keeps the rationale; "" clears it.</summary>
+    public string? Rationale { get; init; }
+}
+
+public sealed record AssessmentsDeleteParams
+{
+    public required string TraceId { get; init; }
+    public required string AssessmentId { get; init; }
+}
+
+/// <summary>The assessment as the server stored it (its ID, times and normalised value, e.g. 3 → 3.0).</summary>
+public sealed record AssessmentsWriteResult(Assessment Assessment);
 
 // ---------------------------------------------------------------- markdown
 

@@ -21,5 +21,8 @@ internal abstract class DelegatingBackend(ITraceBackend inner) : ITraceBackend
     public virtual Task<int> DeleteTracesAsync(string e, IReadOnlyList<string> ids, CancellationToken ct) => inner.DeleteTracesAsync(e, ids, ct);
     public virtual Task SetTraceTagAsync(string id, string k, string v, CancellationToken ct) => inner.SetTraceTagAsync(id, k, v, ct);
     public virtual Task DeleteTraceTagAsync(string id, string k, CancellationToken ct) => inner.DeleteTraceTagAsync(id, k, ct);
+    public virtual Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams a, CancellationToken ct) => inner.CreateAssessmentAsync(a, ct);
+    public virtual Task<Assessment> UpdateAssessmentAsync(AssessmentsUpdateParams c, CancellationToken ct) => inner.UpdateAssessmentAsync(c, ct);
+    public virtual Task DeleteAssessmentAsync(string id, string a, CancellationToken ct) => inner.DeleteAssessmentAsync(id, a, ct);
     public virtual ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -228,6 +228,9 @@ internal sealed class AsDecorated(ITraceBackend inner) : ITraceBackend
     public Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken ct) => inner.DeleteTracesAsync(experimentId, traceIds, ct);
     public Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken ct) => inner.SetTraceTagAsync(traceId, key, value, ct);
     public Task DeleteTraceTagAsync(string traceId, string key, CancellationToken ct) => inner.DeleteTraceTagAsync(traceId, key, ct);
+    public Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams a, CancellationToken ct) => inner.CreateAssessmentAsync(a, ct);
+    public Task<Assessment> UpdateAssessmentAsync(AssessmentsUpdateParams c, CancellationToken ct) => inner.UpdateAssessmentAsync(c, ct);
+    public Task DeleteAssessmentAsync(string traceId, string assessmentId, CancellationToken ct) => inner.DeleteAssessmentAsync(traceId, assessmentId, ct);
     public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the store belongs to the test
 
     private static RawSpan Decorated(RawSpan span) =>

@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.5";
+export const PROTOCOL_VERSION = "1.6";
 
 export const RpcMethods = {
   initialize: "initialize",
@@ -14,6 +14,9 @@ export const RpcMethods = {
   tracesDelete: "traces/delete",
   tracesSetTag: "traces/setTag",
   tracesDeleteTag: "traces/deleteTag",
+  assessmentsCreate: "assessments/create",
+  assessmentsUpdate: "assessments/update",
+  assessmentsDelete: "assessments/delete",
   markdownRender: "markdown/render",
   overviewUsage: "overview/usage",
   overviewQuality: "overview/quality",
@@ -105,7 +108,7 @@ export const NonFiniteNumbers = {
 } as const;
 
 /** Methods a webview may call through an IDE relay. */
-export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
+export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "assessments/create", "assessments/update", "assessments/delete", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 
 /** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */
 export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel"] as const;
@@ -163,6 +166,34 @@ export interface AssessmentValueCount {
   count: number;
 }
 
+export interface AssessmentsCreateParams {
+  traceId: string;
+  spanId?: string | null;
+  name: string;
+  kind: string;
+  value: JsonValue;
+  rationale?: string | null;
+  overrides?: string | null;
+  sourceId?: string | null;
+}
+
+export interface AssessmentsDeleteParams {
+  traceId: string;
+  assessmentId: string;
+}
+
+export interface AssessmentsUpdateParams {
+  traceId: string;
+  assessmentId: string;
+  kind: string;
+  value?: JsonValue | null;
+  rationale?: string | null;
+}
+
+export interface AssessmentsWriteResult {
+  assessment: Assessment;
+}
+
 export interface BackendCapabilities {
   searchV3: boolean;
   spanFilters: boolean;
@@ -170,6 +201,7 @@ export interface BackendCapabilities {
   traceMetrics: boolean;
   deleteTraces: boolean;
   editTags: boolean;
+  editAssessments: boolean;
   storeType?: string | null;
 }
 
@@ -233,6 +265,7 @@ export interface InitializeParams {
   workspaceFolders?: string[] | null;
   clientName?: string | null;
   workspace?: string | null;
+  userName?: string | null;
 }
 
 export interface InitializeResult {
@@ -244,6 +277,7 @@ export interface InitializeResult {
   mlflowVersion?: string | null;
   capabilities: BackendCapabilities;
   nowMs?: number | null;
+  userName?: string | null;
 }
 
 export interface LiveError {
@@ -620,6 +654,9 @@ export interface RpcRequests {
   "traces/delete": { params: TracesDeleteParams; result: TracesDeleteResult };
   "traces/setTag": { params: TracesSetTagParams; result: EmptyResult };
   "traces/deleteTag": { params: TracesDeleteTagParams; result: EmptyResult };
+  "assessments/create": { params: AssessmentsCreateParams; result: AssessmentsWriteResult };
+  "assessments/update": { params: AssessmentsUpdateParams; result: AssessmentsWriteResult };
+  "assessments/delete": { params: AssessmentsDeleteParams; result: EmptyResult };
   "markdown/render": { params: MarkdownRenderParams; result: MarkdownRenderResult };
   "overview/usage": { params: OverviewParams; result: OverviewUsageResult };
   "overview/quality": { params: OverviewParams; result: OverviewQualityResult };

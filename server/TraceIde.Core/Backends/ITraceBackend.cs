@@ -39,6 +39,15 @@ public interface ITraceBackend : IAsyncDisposable
     Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken cancellationToken);
 
     Task DeleteTraceTagAsync(string traceId, string key, CancellationToken cancellationToken);
+
+    /// <summary>Writes a HUMAN assessment (checked by the caller; <see cref="AssessmentsCreateParams.SourceId"/> set) and returns it as stored.</summary>
+    Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams assessment, CancellationToken cancellationToken);
+
+    /// <summary>Changes an assessment's value and/or rationale and returns it as stored.</summary>
+    Task<Assessment> UpdateAssessmentAsync(AssessmentsUpdateParams change, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an assessment; MLflow makes the one it overrode valid again. An unknown ID is not an error (MLflow's rule).</summary>
+    Task DeleteAssessmentAsync(string traceId, string assessmentId, CancellationToken cancellationToken);
 }
 
 public sealed record BackendInfo(string? MlflowVersion, BackendCapabilities Capabilities);

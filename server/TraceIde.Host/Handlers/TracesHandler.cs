@@ -5,7 +5,7 @@ using TraceIde.Protocol;
 
 namespace TraceIde.Host.Handlers;
 
-/// <summary>`traces/*` and `spans/get`: maps the contract onto <see cref="TraceService"/>.</summary>
+/// <summary>`traces/*`, `spans/get` and `assessments/*`: maps the contract onto <see cref="TraceService"/>.</summary>
 public sealed class TracesHandler(HostSession session)
 {
     [JsonRpcMethod(RpcMethods.TracesSearch, UseSingleObjectParameterDeserialization = true)]
@@ -35,6 +35,21 @@ public sealed class TracesHandler(HostSession session)
     public async Task<EmptyResult> DeleteTagAsync(TracesDeleteTagParams parameters, CancellationToken cancellationToken)
     {
         await session.Traces.DeleteTagAsync(Require(parameters), cancellationToken).ConfigureAwait(false);
+        return new EmptyResult();
+    }
+
+    [JsonRpcMethod(RpcMethods.AssessmentsCreate, UseSingleObjectParameterDeserialization = true)]
+    public Task<AssessmentsWriteResult> CreateAssessmentAsync(AssessmentsCreateParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.CreateAssessmentAsync(Require(parameters), session.Info.UserName, cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.AssessmentsUpdate, UseSingleObjectParameterDeserialization = true)]
+    public Task<AssessmentsWriteResult> UpdateAssessmentAsync(AssessmentsUpdateParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.UpdateAssessmentAsync(Require(parameters), cancellationToken);
+
+    [JsonRpcMethod(RpcMethods.AssessmentsDelete, UseSingleObjectParameterDeserialization = true)]
+    public async Task<EmptyResult> DeleteAssessmentAsync(AssessmentsDeleteParams parameters, CancellationToken cancellationToken)
+    {
+        await session.Traces.DeleteAssessmentAsync(Require(parameters), cancellationToken).ConfigureAwait(false);
         return new EmptyResult();
     }
 

@@ -99,8 +99,18 @@ public sealed class HostSession : IDisposable
     {
         var result = await InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken).ConfigureAwait(false);
         UseWorkspaceFolders(parameters.WorkspaceFolders ?? []);
-        return result;
+        _info = _info! with { UserName = UserNameOf(parameters.UserName, Environment.GetEnvironmentVariable, Environment.UserName) };
+        return Info;
     }
+
+    /// <summary>
+    /// Who writes assessments: the name the IDE gave, else <c>TRACEIDE_USER</c>, else the MLflow basic-auth user
+    /// (<c>MLFLOW_TRACKING_USERNAME</c>, the name the server knows them by), else the OS account.
+    /// </summary>
+    public static string? UserNameOf(string? fromIde, Func<string, string?> environment, string? osUser) =>
+        new[] { fromIde, environment("TRACEIDE_USER"), environment("MLFLOW_TRACKING_USERNAME"), osUser }
+            .Select(n => n?.Trim())
+            .FirstOrDefault(n => !string.IsNullOrEmpty(n));
 
     /// <summary>Starts indexing <paramref name="folders"/> in the background (replacing the previous index).</summary>
     public void UseWorkspaceFolders(IReadOnlyList<string> folders)
@@ -146,6 +156,7 @@ public sealed class HostSession : IDisposable
             BackendLocation = backend.DisplayLocation,
             MlflowVersion = info.MlflowVersion,
             Capabilities = info.Capabilities,
+            UserName = UserNameOf(null, Environment.GetEnvironmentVariable, Environment.UserName),
         };
         return Info;
     }

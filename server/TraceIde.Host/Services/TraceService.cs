@@ -117,8 +117,30 @@ public sealed partial class TraceService
 
     private async Task<(TraceSummary Info, IReadOnlyList<RawSpan> Spans, SpanTree Tree)> ReadTreeAsync(string traceId, CancellationToken cancellationToken)
     {
-        var (info, spans) = await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false);
-        return (info, spans, SpanTreeBuilder.Build(spans));
+        TraceData data;
+        try
+        {
+            data = await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden or RpcErrorCodes.Cancelled))
+        {
+            // The spans are unreadable (an artifact store that lost the file, a span batch the server cannot
+            // parse) but the trace may still be there: show what is — its info and assessments, which a
+            // reviewer can still read and add to — and say why the tree is empty. No trace at all: the first error.
+            TraceSummary info;
+            try
+            {
+                info = await _backend.GetTraceInfoAsync(traceId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackendException)
+            {
+                throw ex;
+            }
+            _log.Warn($"trace {traceId}: spans unreadable, showing its info only: {ex.Message}");
+            var empty = SpanTreeBuilder.Build([]);
+            return (info, [], empty with { Warnings = [$"The spans of this trace could not be read: {ex.Message}"] });
+        }
+        return (data.Info, data.Spans, SpanTreeBuilder.Build(data.Spans));
     }
 
     /// <summary>Payloads of some spans of a trace; uses the spans kept from the last traces/get when possible.</summary>
@@ -169,6 +191,74 @@ public sealed partial class TraceService
         RequireTagKey(p.Key);
         _firstScreen.Forget(p.TraceId);
         return _backend.DeleteTraceTagAsync(p.TraceId, p.Key, cancellationToken);
+    }
+
+    // ---------------------------------------------------------------- assessments (spec §2.7)
+
+    /// <summary>assessments/create: a HUMAN assessment by <paramref name="userName"/> unless the request names its writer.</summary>
+    public async Task<AssessmentsWriteResult> CreateAssessmentAsync(AssessmentsCreateParams p, string? userName, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        if (string.IsNullOrWhiteSpace(p.Name) || p.Name.Length > 250)
+            throw new BackendException(RpcErrorCodes.InvalidParams, "An assessment name must be 1 to 250 characters.");
+        RequireValue(p.Kind, p.Value);
+        var source = string.IsNullOrWhiteSpace(p.SourceId) ? userName : p.SourceId.Trim();
+        if (string.IsNullOrEmpty(source))
+            throw new BackendException(RpcErrorCodes.InvalidParams, "Say who writes this assessment (sourceId): the host knows no user name.");
+        _firstScreen.Forget(p.TraceId); // an edit makes the kept copy stale
+        var written = await _backend.CreateAssessmentAsync(p with { Name = p.Name.Trim(), SourceId = source }, cancellationToken).ConfigureAwait(false);
+        return new AssessmentsWriteResult(written);
+    }
+
+    public async Task<AssessmentsWriteResult> UpdateAssessmentAsync(AssessmentsUpdateParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        RequireAssessmentId(p.AssessmentId);
+        if (p.Value is null && p.Rationale is null)
+            throw new BackendException(RpcErrorCodes.InvalidParams, "Nothing to change: give a new value, a new rationale, or both.");
+        if (p.Value is { } value) RequireValue(p.Kind, value);
+        else RequireKind(p.Kind);
+        _firstScreen.Forget(p.TraceId);
+        return new AssessmentsWriteResult(await _backend.UpdateAssessmentAsync(p, cancellationToken).ConfigureAwait(false));
+    }
+
+    public Task DeleteAssessmentAsync(AssessmentsDeleteParams p, CancellationToken cancellationToken)
+    {
+        RequireTraceId(p.TraceId);
+        RequireAssessmentId(p.AssessmentId);
+        _firstScreen.Forget(p.TraceId);
+        return _backend.DeleteAssessmentAsync(p.TraceId, p.AssessmentId, cancellationToken);
+    }
+
+    private static void RequireKind(string? kind)
+    {
+        if (kind is not ("feedback" or "expectation"))
+            throw new BackendException(RpcErrorCodes.InvalidParams, $"kind must be \"feedback\" or \"expectation\" (was \"{kind}\").");
+    }
+
+    /// <summary>MLflow's value rules: feedback is a bool, a number or a text; an expectation may also be JSON.</summary>
+    private static void RequireValue(string? kind, JsonElement value)
+    {
+        RequireKind(kind);
+        var ok = value.ValueKind switch
+        {
+            JsonValueKind.True or JsonValueKind.False or JsonValueKind.Number => true,
+            JsonValueKind.String => value.GetString()!.Trim().Length > 0,
+            JsonValueKind.Object or JsonValueKind.Array => kind == "expectation",
+            _ => false,
+        };
+        if (!ok)
+        {
+            throw new BackendException(RpcErrorCodes.InvalidParams, kind == "feedback"
+                ? "A feedback value is true or false, a number, or a non-empty text."
+                : "An expectation value is true or false, a number, a non-empty text, or a JSON object or array.");
+        }
+    }
+
+    private static void RequireAssessmentId(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+            throw new BackendException(RpcErrorCodes.InvalidParams, "assessmentId is required.");
     }
 
     private static void RequireTraceId(string? id)
