@@ -22,7 +22,7 @@ const INFO: InitializeResult = {
   backendKind: "localStore",
   backendLocation: "/x/mlflow.db",
   mlflowVersion: null,
-  capabilities: { searchV3: true, spanFilters: true, assessments: true, traceMetrics: true, deleteTraces: false, editTags: false },
+  capabilities: { searchV3: true, spanFilters: true, assessments: true, traceMetrics: true, deleteTraces: false, editTags: false, editAssessments: false },
 };
 
 /** A webview stand-in: collects posted messages, lets the test send messages in. */
