@@ -2,6 +2,8 @@
 // 127.0.0.1 until stdin closes or SIGTERM/Ctrl+C. Prints one line, `replay: http://127.0.0.1:<port>`,
 // then a line per request it could not match (those get Flask's 404, as an unknown URL would).
 // `--port N` listens on that port (a test that brings a server back where the host last saw it).
+// `--without NAME` (repeatable) leaves a recording out: where MLflow was asked the same thing before and after a
+// change (a trace's info before and after an override), the test picks which moment the server is in.
 using TraceIde.Testing;
 
 using var stop = new CancellationTokenSource();
@@ -10,7 +12,19 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
 var portArg = Array.IndexOf(args, "--port");
 int? port = portArg >= 0 && portArg + 1 < args.Length && int.TryParse(args[portArg + 1], out var p) ? p : null;
-await using var server = MlflowReplayServer.Start(port is null ? null : new MlflowReplayOptions { Port = port });
+var without = args.Select((a, i) => (a, i)).Where(x => x.a == "--without" && x.i + 1 < args.Length)
+    .Select(x => args[x.i + 1].EndsWith(".json", StringComparison.Ordinal) ? args[x.i + 1] : args[x.i + 1] + ".json").ToHashSet(StringComparer.Ordinal);
+var unknown = without.Where(w => ReplayRecording.All.All(r => r.FileName != w)).ToArray();
+if (unknown.Length > 0)
+{
+    Console.Error.WriteLine($"traceide-replay: no recording named {string.Join(", ", unknown)}");
+    return 2;
+}
+await using var server = MlflowReplayServer.Start(new MlflowReplayOptions
+{
+    Port = port,
+    Recordings = without.Count == 0 ? null : ReplayRecording.All.Where(r => !without.Contains(r.FileName)).ToArray(),
+});
 Console.WriteLine($"replay: {server.BaseUri}");
 Console.Out.Flush();
 
@@ -33,3 +47,4 @@ while (!stop.IsCancellationRequested)
         if (r.MatchedRecording is null) Console.WriteLine($"unmatched: {r.Method} {r.Url} {r.Body}");
     }
 }
+return 0;

@@ -34,5 +34,6 @@ npm run --silent build
 npm test --silent
 CHROMIUM="$CHROMIUM" npm run --silent e2e
 CHROMIUM="$CHROMIUM" npm run --silent e2e:stress
+CHROMIUM="$CHROMIUM" npm run --silent e2e:assessments   # writing assessments against the replayed MLflow server
 CHROMIUM="$CHROMIUM" npm run --silent bench:paint -- 3   # a benchmark, run so it cannot rot (figures: docs/PERFORMANCE.md)
 echo "webview: typecheck, build, unit tests and e2e passed in $(( $(date +%s) - start )) s"

@@ -41,10 +41,14 @@ export function makeStressStore({ root, fixture, store, python = process.env.PYT
  */
 export const FIXTURE_NOW = "2026-11-24T00:00:00Z";
 
-/** Starts `traceide ui` on `store`; `url` resolves with the address from its `TraceIde UI: <url>` line. */
-export function startHost({ dll, store, root, webviewRoot }) {
-  const args = [dll, "ui", "--store", store, "--no-open", "--port", "0", "--webview-root", webviewRoot];
-  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1", TRACEIDE_NOW: FIXTURE_NOW } });
+/**
+ * Starts `traceide ui` on `store` (or on the tracking server at `trackingUri`); `url` resolves with the address
+ * from its `TraceIde UI: <url>` line. `env` adds to the host's environment.
+ */
+export function startHost({ dll, store, trackingUri, root, webviewRoot, env = {} }) {
+  const backend = trackingUri ? ["--tracking-uri", trackingUri] : ["--store", store];
+  const args = [dll, "ui", ...backend, "--no-open", "--port", "0", "--webview-root", webviewRoot];
+  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1", TRACEIDE_NOW: FIXTURE_NOW, ...env } });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const url = new Promise((resolveUrl, reject) => {
@@ -76,6 +80,39 @@ export function launchChromium(executablePath) {
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+}
+
+/**
+ * The MLflow replay server (tests/TraceIde.ReplayServer): answers exactly as the recordings of MLflow 3.11 do.
+ * `url` resolves with its address; `unmatched()` lists the requests no recording answered. `without`: recordings
+ * left out, where MLflow was asked the same thing before and after a change and the test picks the moment.
+ */
+export function startReplay({ dll, without = [] }) {
+  const child = spawn("dotnet", [dll, ...without.flatMap((w) => ["--without", w])], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
+  const lines = [];
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`the replay server did not start in 30 s. stderr:\n${stderr}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      lines.push(...String(d).split("\n").filter(Boolean));
+      const m = lines.map((l) => /^replay: (http\S+?)\/?$/.exec(l)).find(Boolean);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    child.on("exit", (code) => rej(new Error(`the replay server exited (${code}). stderr:\n${stderr}`)));
+  });
+  url.catch(() => {});
+  return {
+    url,
+    unmatched: () => lines.filter((l) => l.startsWith("unmatched:")),
+    stop() {
+      child.stdin.end();
+      child.kill("SIGTERM");
+    },
+  };
 }
 
 /** A timed, named step; `results` collects the "ok" lines. */

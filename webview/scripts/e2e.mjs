@@ -542,7 +542,7 @@ try {
     if (!(await tab.locator(".trace-viewer").isVisible()) || (await tab.locator(".traces-view").isVisible())) fail("Escape closed the trace tab's trace into a list");
   });
 
-  await step("trace tab: trace-level assessments on the root span only; names and sources on one line", async () => {
+  await step("trace tab: trace-level assessments on the root span only; names and sources on one line; writing them is off on a local store, with the reason", async () => {
     const assessed = async () => tab.locator(".detail-pane .assessment-name .one-line").evaluateAll((els) => els.map((e) => ({
       title: e.getAttribute("title"), width: e.getBoundingClientRect().width, height: e.getBoundingClientRect().height, scroll: e.scrollWidth,
       em: parseFloat(getComputedStyle(e).fontSize), line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
@@ -562,6 +562,11 @@ try {
     if ((await assessed()).length) fail("input_guardrail shows assessments it does not have");
     const note = (await tab.locator(".detail-pane").textContent()) ?? "";
     if (!note.includes("The trace's own (3) show on its root span")) fail("a span without assessments does not say where the trace's are");
+    // A local store is read-only: adding is off before any dialog, and the section says why.
+    const add = tab.locator(".detail-pane .add-feedback");
+    if (!(await add.evaluate((b) => b.disabled))) fail("Add feedback is on against a read-only local store");
+    const why = (await tab.locator(".detail-pane .assessment-readonly").textContent()) ?? "";
+    if (!why.includes("local store cannot be changed")) fail(`no reason beside the disabled Add buttons: "${why}"`);
     console.log(`e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ${calculator.map((a) => a.title).join(", ")}`);
   });
 

@@ -92,6 +92,7 @@ export class App {
       this.onTraceShown?.(null);
     };
     this.viewer.onNavigate = (delta) => this.openRelative(delta);
+    this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
     for (const [key, label] of [["traces", "Traces"], ["overview", "Overview"]] as [MainTab, string][]) {
@@ -233,6 +234,7 @@ export class App {
       const info = await this.transport.request("session/info", null);
       this.clock.sync(info.nowMs);
       if (info.capabilities) this.traces.setWritable(info.capabilities);
+      this.viewer.setWritable(info);
       const text = connectionText(info);
       this.connection.textContent = text;
       this.connection.title = `${text}\n${info.serverName} ${info.serverVersion}, protocol ${info.protocolVersion}`;

@@ -15,6 +15,8 @@ import { markdownRenderer, type MarkdownRenderer } from "./markdown";
 import { formatNumber } from "./format";
 import { Splitter } from "./splitter";
 import type { SettingsStore } from "./traces-logic";
+import { assessmentDialog, canEdit, canOverride, withCreated, withDeleted, withUpdated, type AssessmentKind } from "./assessments";
+import { confirmDialog } from "./dialog";
 
 export const SPAN_ROW_HEIGHT = 24;
 
@@ -341,27 +343,72 @@ function oneLine(cls: string, ...content: (HTMLElement | string)[]): HTMLElement
   return el;
 }
 
-export function renderAssessments(assessments: Assessment[], md?: MarkdownRenderer, emptyText?: string): HTMLElement {
-  if (assessments.length === 0) return h("div", { class: "muted" }, emptyText ?? "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation.");
-  return h(
+/** The write actions of an assessments section (null: none offered, e.g. the list's preview). */
+export interface AssessmentActions {
+  /** Why assessments cannot be written here (a local store, a server before 3.2), or null when they can. */
+  disabledReason: string | null;
+  add(kind: AssessmentKind): void;
+  edit(a: Assessment): void;
+  remove(a: Assessment): void;
+  override(a: Assessment): void;
+}
+
+export function renderAssessments(assessments: Assessment[], md?: MarkdownRenderer, emptyText?: string, actions?: AssessmentActions | null): HTMLElement {
+  const off = actions?.disabledReason ?? null;
+  const button = (label: string, cls: string, title: string, run: () => void, ariaLabel?: string) => {
+    const b = h("vscode-button", { secondary: true, class: cls, title: off ?? title, "aria-label": ariaLabel ?? null, disabled: off !== null }, label);
+    b.addEventListener("click", run);
+    return b;
+  };
+  // A row's actions are links, not buttons: three buttons a row would squeeze the rationale to a word a line.
+  const link = (label: string, cls: string, title: string, run: () => void, ariaLabel: string) => {
+    const b = h("button", { type: "button", class: `link ${cls}`, title, "aria-label": ariaLabel }, label);
+    b.addEventListener("click", run);
+    return b;
+  };
+  const toolbar = actions
+    ? h(
+        "div",
+        { class: "assessment-toolbar" },
+        button("Add feedback", "add-feedback", "Add a judgement of this span or trace: yes/no, a number, a text or a category", () => actions.add("feedback")),
+        button("Add expectation", "add-expectation", "Add the expected answer (ground truth) for this span or trace", () => actions.add("expectation")),
+        off ? h("span", { class: "muted assessment-readonly" }, off) : null,
+      )
+    : null;
+  if (assessments.length === 0) return h("div", {}, toolbar, h("div", { class: "muted" }, emptyText ?? "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation."));
+  // Read-only: the toolbar says why once; rows carry no dead links.
+  const editable = actions && off === null ? actions : null;
+  const rowActions = (a: Assessment) =>
+    editable
+      ? h(
+          "td",
+          { class: "assessment-actions" },
+          canOverride(a) ? link("Override", "assessment-override", "Replace this feedback with yours; MLflow keeps it, marked overridden", () => editable.override(a), `Override ${a.name}`) : null,
+          canEdit(a) ? link("Edit", "assessment-edit", "Change the value or the rationale", () => editable.edit(a), `Edit ${a.name}`) : null,
+          link("Delete", "assessment-delete", "Delete this assessment", () => editable.remove(a), `Delete ${a.name}`),
+        )
+      : null;
+  const table = h(
     "table",
     { class: "assessments" },
-    h("thead", {}, h("tr", {}, ["Name", "Value", "Rationale", "Source"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["Name", "Value", "Rationale", "Source", editable ? "" : null].filter((t) => t !== null).map((t) => h("th", {}, t)))),
     h(
       "tbody",
       {},
       assessments.map((a) =>
         h(
           "tr",
-          { class: a.valid ? null : "overridden" },
-          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`))),
+          { class: a.valid ? null : "overridden", "data-assessment-id": a.assessmentId },
+          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.valid ? "" : h("span", { class: "badge overridden-badge" }, "overridden"))),
           h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
           h("td", { class: "rationale" }, a.rationale ? (md ? md(a.rationale) : a.rationale) : ""),
           h("td", { class: "assessment-source" }, oneLine("muted", [a.sourceType, a.sourceId].filter(Boolean).join(" · "))),
+          rowActions(a),
         ),
       ),
     ),
   );
+  return toolbar ? h("div", {}, toolbar, table) : table;
 }
 
 function parsed(v: JsonValue | string | undefined | null): JsonValue | null {
@@ -441,7 +488,7 @@ export function renderSpanDetail(
   assessments: Assessment[],
   window: TraceWindow,
   loadingPayload: string | null,
-  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions; detached?: string | null } = {},
+  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions; detached?: string | null; assessmentActions?: AssessmentActions | null } = {},
 ): HTMLElement {
   const { md, openFrame, actions } = options;
   const head = h(
@@ -472,9 +519,12 @@ export function renderSpanDetail(
     body.push(section("Attributes", attributesBar, renderAttributes(payload.attributes)));
     body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events, openFrame)));
   }
-  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, md, options.noAssessments)));
+  body.push(section(`Assessments (${assessments.length})`, renderAssessments(assessments, md, options.noAssessments, options.assessmentActions)));
   return h("div", { class: "span-detail" }, body);
 }
+
+/** Where the name a user writes assessments by is kept (SettingsStore). */
+const SOURCE_KEY = "assessments.source";
 
 export class TraceViewer {
   readonly element: HTMLElement;
@@ -502,6 +552,12 @@ export class TraceViewer {
   onSelect: ((spanId: string) => void) | null = null;
   /** `n` / `p`: open the next / previous trace of the list. */
   onNavigate: ((delta: 1 | -1) => void) | null = null;
+  /** A trace's assessments changed here (the list shows them in its rows). */
+  onAssessmentsChanged: ((traceId: string, assessments: Assessment[]) => void) | null = null;
+  /** Why assessments cannot be written (session/info decides), or null when they can. */
+  private writeBlocked: string | null = "Checking whether this backend can store assessments…";
+  private userName: string | null = null;
+  private readonly settings: SettingsStore | undefined;
   private readonly md: MarkdownRenderer;
   private readonly mode: "ide" | "browser";
   private flashTimer: ReturnType<typeof setTimeout> | null = null;
@@ -514,6 +570,7 @@ export class TraceViewer {
     options: { mode?: "ide" | "browser"; markdown?: MarkdownRenderer; standalone?: boolean; openInTab?: boolean; settings?: SettingsStore } = {},
   ) {
     this.md = options.markdown ?? markdownRenderer(transport);
+    this.settings = options.settings;
     this.mode = options.mode ?? "browser";
     this.standalone = options.standalone ?? false;
     this.title = h("div", { class: "viewer-title" });
@@ -757,6 +814,7 @@ export class TraceViewer {
     }
     const first = wanted ?? this.rows[0];
     if (first) this.select(first.spanId);
+    else this.paintDetail(); // no spans: the trace's own assessments
     // Take the keyboard only when this page has it: a trace panel restored in the background (a window
     // reload) must not pull the focus, and the next Enter, out of the editor the user is typing in.
     if (this.element.ownerDocument.hasFocus()) this.treeScroller.focus({ preventScroll: true });
@@ -781,10 +839,13 @@ export class TraceViewer {
     for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
     this.setMessage(this.statusText(result));
     this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
+    this.element.classList.toggle("no-spans", result.spans.length === 0); // the trace's own assessments take the width
   }
 
   private statusText(result: TracesGetResult): string | null {
-    if (result.spans.length === 0) return "This trace has no spans (it may still be running). Close and refresh the list later.";
+    if (result.spans.length === 0) {
+      return result.warnings.length ? `Warnings: ${warningsText(result.warnings)}` : "This trace has no spans (it may still be running). Close and refresh the list later.";
+    }
     const parts = [];
     if (result.totalSpans > result.spans.length) parts.push(`Showing the first ${result.spans.length} of ${result.totalSpans} spans; loading the rest…`);
     if (result.warnings.length) parts.push(`Warnings: ${warningsText(result.warnings)}`);
@@ -939,7 +1000,146 @@ export class TraceViewer {
     this.paintDetail();
   }
 
+  // ---------------------------------------------------------------- writing assessments
+
+  /**
+   * What session/info says this backend lets the user write: a local store and a server before 3.2 keep the
+   * Add / Edit / Delete buttons off, with the reason beside them, instead of failing after the dialog.
+   */
+  setWritable(info: { backendKind: string; capabilities?: { editAssessments?: boolean } | null; userName?: string | null }): void {
+    this.userName = info.userName ?? null;
+    this.writeBlocked = info.capabilities?.editAssessments
+      ? null
+      : info.backendKind === "localStore"
+        ? "Read-only: a local store cannot be changed here. Connect to a tracking server to add assessments."
+        : "This tracking server cannot store assessments (MLflow 3.2 or later can).";
+    if (this.trace) this.paintDetail();
+  }
+
+  private assessmentActions(spanId: string | null, spanName: string | null): AssessmentActions {
+    return {
+      disabledReason: this.writeBlocked,
+      add: (kind) => void this.addAssessment(kind, spanId, spanName),
+      edit: (a) => void this.editAssessment(a),
+      remove: (a) => void this.deleteAssessment(a),
+      override: (a) => void this.overrideAssessment(a),
+    };
+  }
+
+  /** The name a new assessment is written by: the one last used here, else the host's user (session/info). */
+  private get sourceName(): string {
+    return this.settings?.get<string>(SOURCE_KEY) ?? this.userName ?? "";
+  }
+
+  private async addAssessment(kind: AssessmentKind, spanId: string | null, spanName: string | null): Promise<void> {
+    const traceId = this.trace?.info.traceId;
+    if (!traceId) return;
+    await assessmentDialog(this.element, {
+      title: `Add ${kind} to ${spanName ? `span ${spanName}` : "this trace"}`,
+      confirm: "Add",
+      kind,
+      askSource: true,
+      sourceId: this.sourceName,
+      submit: async (d) => {
+        const r = await this.request("assessments/create", { traceId, spanId, name: d.name, kind: d.kind, value: d.value, rationale: d.rationale || null, sourceId: d.sourceId });
+        this.settings?.set(SOURCE_KEY, d.sourceId);
+        this.applyAssessments(traceId, (list) => withCreated(list, r.assessment), `Added ${d.kind} ${d.name}.`);
+      },
+    });
+  }
+
+  private async overrideAssessment(judged: Assessment): Promise<void> {
+    const traceId = this.trace?.info.traceId;
+    if (!traceId || !canOverride(judged)) return;
+    await assessmentDialog(this.element, {
+      title: `Override ${judged.name} (${[judged.sourceType, judged.sourceId].filter(Boolean).join(" · ")}: ${jsonText(judged.value ?? null)})`,
+      confirm: "Override",
+      name: judged.name,
+      kind: "feedback",
+      fixedNameAndKind: true,
+      value: judged.value,
+      askSource: true,
+      sourceId: this.sourceName,
+      submit: async (d) => {
+        const r = await this.request("assessments/create", {
+          traceId, spanId: judged.spanId ?? null, name: judged.name, kind: "feedback", value: d.value, rationale: d.rationale || null, overrides: judged.assessmentId, sourceId: d.sourceId,
+        });
+        this.settings?.set(SOURCE_KEY, d.sourceId);
+        this.applyAssessments(traceId, (list) => withCreated(list, r.assessment), `Overrode ${judged.name}; the earlier value is kept, marked overridden.`);
+      },
+    });
+  }
+
+  private async editAssessment(a: Assessment): Promise<void> {
+    const traceId = this.trace?.info.traceId;
+    if (!traceId) return;
+    await assessmentDialog(this.element, {
+      title: `Edit ${a.name}`,
+      confirm: "Save",
+      name: a.name,
+      kind: a.kind === "expectation" ? "expectation" : "feedback",
+      fixedNameAndKind: true,
+      value: a.value,
+      rationale: a.rationale,
+      submit: async (d) => {
+        // Only what changed goes in MLflow's update mask; an unchanged dialog sends nothing.
+        const valueChanged = JSON.stringify(d.value) !== JSON.stringify(a.value ?? null);
+        const rationaleChanged = d.rationale !== (a.rationale ?? "");
+        if (!valueChanged && !rationaleChanged) return;
+        const r = await this.request("assessments/update", {
+          traceId, assessmentId: a.assessmentId, kind: d.kind, value: valueChanged ? d.value : null, rationale: rationaleChanged ? d.rationale : null,
+        });
+        this.applyAssessments(traceId, (list) => withUpdated(list, r.assessment), `Saved ${a.name}.`);
+      },
+    });
+  }
+
+  private async deleteAssessment(a: Assessment): Promise<void> {
+    const traceId = this.trace?.info.traceId;
+    if (!traceId) return;
+    const restores = a.overrides ? " The assessment it overrides becomes valid again." : "";
+    const ok = await confirmDialog(this.element, `Delete ${a.name}?`, `This deletes the ${a.kind} "${a.name}"${a.sourceId ? ` by ${a.sourceId}` : ""} from the tracking server.${restores} It cannot be undone.`, "Delete");
+    if (!ok) return;
+    try {
+      await this.request("assessments/delete", { traceId, assessmentId: a.assessmentId });
+    } catch (err) {
+      this.flash(`Could not delete ${a.name}: ${RpcError.from(err).message}`);
+      return;
+    }
+    this.applyAssessments(traceId, (list) => withDeleted(list, a.assessmentId), `Deleted ${a.name}.`);
+  }
+
+  /** A host request whose failure is an Error with the host's message (the dialogs show it). */
+  private async request<M extends "assessments/create" | "assessments/update" | "assessments/delete">(method: M, params: ParamsOf<M>) {
+    try {
+      return await this.transport.request(method, params);
+    } catch (err) {
+      throw new Error(RpcError.from(err).message);
+    }
+  }
+
+  /** The trace's assessments after a write, as MLflow now holds them: painted, and told to the list. */
+  private applyAssessments(traceId: string, change: (list: Assessment[]) => Assessment[], done: string): void {
+    if (!this.trace || this.trace.info.traceId !== traceId) return;
+    const assessments = change(this.trace.assessments);
+    this.trace = { ...this.trace, assessments, info: { ...this.trace.info, assessments } };
+    this.paintDetail();
+    this.detail.focus({ preventScroll: true }); // the button that was pressed is gone with the repaint
+    this.flash(done);
+    this.onAssessmentsChanged?.(traceId, assessments);
+  }
+
+  /** A trace without spans (unreadable, or none yet): its own assessments, which can still be read and added to. */
+  private paintTraceOnly(): void {
+    const assessments = this.trace!.assessments;
+    clear(this.detail);
+    this.detail.appendChild(
+      h("div", { class: "span-detail" }, section(`Assessments of the trace (${assessments.length})`, renderAssessments(assessments, this.md, "No assessments of this trace yet.", this.assessmentActions(null, null)))),
+    );
+  }
+
   private paintDetail(): void {
+    if (this.trace && this.tree && this.tree.byId.size === 0) return this.paintTraceOnly();
     if (!this.trace || !this.tree || !this.selected) return;
     const span = this.tree.byId.get(this.selected)!;
     const tree = this.tree;
@@ -949,7 +1149,9 @@ export class TraceViewer {
     const traceLevel = isRoot ? 0 : this.trace.assessments.filter((a) => isTraceLevel(a, hasSpan)).length;
     const noAssessments = traceLevel ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.` : undefined;
     clear(this.detail);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span) }));
+    // On the root span the section holds the trace's own assessments, so what is added there judges the trace.
+    const actions = this.assessmentActions(isRoot ? null : span.spanId, isRoot ? null : span.name);
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span), assessmentActions: actions }));
     this.detail.scrollTop = 0;
   }
 }

@@ -1,7 +1,7 @@
 // The traces table: search box (MLflow filter syntax, key completion), state and time quick filters,
 // sort, virtualized rows, endless paging through nextPageToken, column chooser, multi-select delete,
 // tag editing, grouping by session, live mode.
-import { RpcErrorCodes, type TraceSummary, type TracesSearchParams } from "./protocol.generated";
+import { RpcErrorCodes, type Assessment, type TraceSummary, type TracesSearchParams } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import { setPressed, type VscodeButton } from "./controls";
@@ -573,6 +573,14 @@ export class TracesView {
       this.updateStatus();
       this.list.render();
     }
+  }
+
+  /** A trace's assessments as the viewer just wrote them (the row's preview, and filters' completions, use them). */
+  setAssessments(traceId: string, assessments: Assessment[]): void {
+    const trace = this.traces.find((t) => t.traceId === traceId);
+    if (!trace) return;
+    trace.assessments = assessments;
+    this.list.render();
   }
 
   toggleChecked(traceId: string, range = false): void {

@@ -1,0 +1,146 @@
+// End to end: writing assessments in browser mode, against the MLflow replay server (MLflow 3.11's recorded
+// answers, tests/fixtures/…/http). A reviewer opens the agent-weather-tokyo trace and
+//   adds feedback (user_satisfaction = yes, "Quick and accurate."), edits it (no, new rationale), deletes it,
+//   overrides the LLM judge's helpfulness (5 → 3) — the judge's row stays, marked overridden — and deletes the
+//   override, which makes the judge's valid again.
+// Every write must be the request MLflow was recorded answering (the replay server matches method, path and JSON
+// body), so a wrong field, value type or update mask fails the run. The recordings hold this trace's info but none
+// of its spans: the viewer shows the trace's own assessments and says why the tree is empty (also a real case: an
+// artifact store that lost the file). Screenshots at 1,400 and 450 px in light and dark go to webview/test-output/.
+// Env: TRACEIDE_DLL, REPLAY_DLL, CHROMIUM.
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, startReplay, stepper } from "./e2e-harness.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repo = resolve(root, "..");
+const out = join(root, "test-output");
+mkdirSync(out, { recursive: true });
+const dll = resolve(process.env.TRACEIDE_DLL ?? join(repo, "server/TraceIde.Host/bin/Release/net10.0/traceide.dll"));
+const replayDll = resolve(process.env.REPLAY_DLL ?? join(repo, "tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll"));
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const TOKYO = "tr-5b459dd05cb47503871b19889a0dfb57";
+const JUDGE = "a-405edbc4a34047509301523dfe8bb6aa"; // the LLM judge's helpfulness = 5
+const CREATED = "a-f9ed3352fc2346df9cea9b3e8354a2ab"; // user_satisfaction, as MLflow numbered it
+const OVERRIDE = "a-f3c46a7016b3494686299261c518ebac";
+
+const fail = failer("e2e-assessments");
+requirePaths("e2e-assessments", [
+  ["host", dll, "build it: dotnet build TraceIde.sln -c Release (or set TRACEIDE_DLL)"],
+  ["replay server", replayDll, "dotnet build TraceIde.sln -c Release (or set REPLAY_DLL)"],
+  ["bundle", join(root, "dist/index.html"), "run: npm run build"],
+  ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
+]);
+
+const results = [];
+const step = stepper("e2e-assessments", results);
+// MLflow was asked for this trace's info before and after the override: the run starts before it.
+const replay = startReplay({ dll: replayDll, without: ["assessments_override__trace_after"] });
+let host;
+let browser;
+const started = Date.now();
+try {
+  const replayUrl = await replay.url;
+  host = startHost({ dll, trackingUri: replayUrl, root, webviewRoot: join(root, "dist"), env: { TRACEIDE_USER: "nina@example.com" } });
+  const url = await host.url.catch((e) => fail(e.message));
+  browser = await launchChromium(browserPath);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  const pageUrl = new URL(url);
+  pageUrl.searchParams.set("trace", TOKYO);
+  const row = (id) => page.locator(`.trace-viewer tr[data-assessment-id="${id}"]`);
+  const dialog = page.locator(".assessment-dialog");
+  const save = async () => {
+    await dialog.locator(".assessment-save").click();
+    await dialog.waitFor({ state: "detached", timeout: 10_000 }).catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
+  };
+
+  await step("the trace opens with its own assessments; the tree says why it has no spans", async () => {
+    await page.goto(pageUrl.href);
+    await page.locator(".trace-viewer .assessment-toolbar").waitFor({ timeout: 20_000 });
+    const message = await page.locator(".viewer-message").textContent();
+    if (!/spans of this trace could not be read/.test(message ?? "")) fail(`no reason for the empty tree: "${message}"`);
+    if (!(await row(JUDGE).isVisible())) fail("the judge's helpfulness is not listed");
+    const add = await page.locator("vscode-button.add-feedback").evaluate((b) => b.disabled);
+    if (add) fail("Add feedback is off against an MLflow 3.11 server");
+  });
+
+  await step("add feedback from the keyboard: the recorded create, as the session's user", async () => {
+    await page.locator("vscode-button.add-feedback").click();
+    await dialog.waitFor();
+    if ((await dialog.locator(".assessment-source-input").inputValue()) !== "nina@example.com") fail("the source is not the session's user (TRACEIDE_USER)");
+    await page.keyboard.type("user_satisfaction"); // the name box has the focus
+    await dialog.locator(".assessment-rationale").fill("Quick and accurate.");
+    await dialog.locator(".assessment-rationale").press("Control+Enter");
+    await dialog.waitFor({ state: "detached", timeout: 10_000 }).catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
+    await row(CREATED).waitFor();
+    const text = await row(CREATED).textContent();
+    if (!/user_satisfaction/.test(text) || !/true/.test(text) || !/nina@example\.com/.test(text)) fail(`the new row reads "${text}"`);
+    await page.screenshot({ path: join(out, "assessments-added-1400.png") });
+  });
+
+  await step("edit it: value and rationale in one update (the recorded update_mask)", async () => {
+    await row(CREATED).locator(".assessment-edit").click();
+    await dialog.waitFor();
+    await dialog.locator(".assessment-bool").selectOption("false");
+    await dialog.locator(".assessment-rationale").fill("Changed my mind: the forecast was wrong.");
+    await save();
+    const text = await row(CREATED).textContent();
+    if (!/false/.test(text) || !/Changed my mind/.test(text)) fail(`the edited row reads "${text}"`);
+  });
+
+  await step("delete it after a confirmation", async () => {
+    await row(CREATED).locator(".assessment-delete").click();
+    await page.locator(".dialog-confirm").click();
+    await row(CREATED).waitFor({ state: "detached", timeout: 10_000 });
+  });
+
+  await step("override the judge's helpfulness: the judge's row stays, marked overridden", async () => {
+    await page.evaluate(() => localStorage.removeItem("traceide.assessments.source"));
+    await row(JUDGE).locator(".assessment-override").click();
+    await dialog.waitFor();
+    if (!(await dialog.locator(".assessment-name-input").isDisabled())) fail("an override may rename the assessment");
+    await dialog.locator(".assessment-value-input").fill("3");
+    await dialog.locator(".assessment-rationale").fill("The judge was too generous: no umbrella advice.");
+    await dialog.locator(".assessment-source-input").fill("reviewer.kim@example.com");
+    await page.screenshot({ path: join(out, "assessments-override-dialog-1400.png") });
+    await save();
+    await row(OVERRIDE).waitFor();
+    if (!(await row(JUDGE).evaluate((r) => r.classList.contains("overridden")))) fail("the judge's row is not marked overridden");
+    if (await row(JUDGE).locator(".assessment-override").count()) fail("an overridden judgement can be overridden again");
+    await page.screenshot({ path: join(out, "assessments-overridden-1400.png") });
+    await page.setViewportSize({ width: 450, height: 800 });
+    await page.screenshot({ path: join(out, "assessments-overridden-450.png") });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(out, "assessments-overridden-450-dark.png") });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1400, height: 900 });
+  });
+
+  await step("delete the override: the judge's feedback is valid again (MLflow's rule)", async () => {
+    await row(OVERRIDE).locator(".assessment-delete").click();
+    await page.locator(".dialog-confirm").click();
+    await row(OVERRIDE).waitFor({ state: "detached", timeout: 10_000 });
+    if (await row(JUDGE).evaluate((r) => r.classList.contains("overridden"))) fail("the judge's row is still marked overridden");
+  });
+
+  await step("every write was a request MLflow was recorded answering", async () => {
+    // What the recordings lack: this trace's spans (traces/get and the artifact routes), and the list behind the
+    // trace, asked for with the web UI's page size (MLflow was recorded answering other page sizes). Nothing else.
+    const unexpected = replay.unmatched().filter((l) => !/\/traces\/get\?|get-trace-artifact|\/server-info|\/traces\/search |\/api\/2\.0\/mlflow\/traces\?/.test(l));
+    if (unexpected.length) fail(`requests no recording answers:\n${unexpected.join("\n")}`);
+    if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
+  });
+
+  console.log(`e2e-assessments: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${out}`);
+} catch (e) {
+  if (!process.exitCode) console.error(`e2e-assessments: FAIL: ${e?.stack ?? e}`);
+  process.exitCode = 1;
+  await screenshotOnFailure(browser, join(out, "assessments-failure.png"));
+} finally {
+  if (host) await shutDown(browser, host);
+  else await browser?.close().catch(() => {});
+  replay.stop();
+}
