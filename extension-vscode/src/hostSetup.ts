@@ -73,6 +73,8 @@ export function createHost(context: vscode.ExtensionContext, log: (line: string)
         store: store ?? null,
         workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
         clientName: `vscode ${vscode.version}`,
+        // Who the assessments written from the trace tabs are by; empty: the host's TRACEIDE_USER, MLflow user or OS account.
+        userName: c.get<string>("userName")?.trim() || null,
       };
       // Secrets go into the host's environment only: never settings, logs or webview messages.
       const env: Record<string, string | undefined> = {};
