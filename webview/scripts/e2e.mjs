@@ -352,7 +352,7 @@ try {
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
-  await step("traces: completion, columns, time filter, grouping; delete and tags off on a read-only local store", async () => {
+  await step("traces: completion, columns (assessment columns with the overriding value), time filter, grouping; delete and tags off on a read-only local store", async () => {
     await page.fill("input.search", "");
     await page.press("input.search", "Enter");
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
@@ -373,6 +373,17 @@ try {
     await page.click(".columns-button");
     await page.waitForSelector(`${rowSel} .cell-tags`);
     if ((await page.locator(`${rowSel} .cell-response`).count()) !== 0) fail("response column still shown");
+    // Assessment columns: the three commonest feedback names; a judged-then-overridden trace shows the reviewer's
+    // value (rag-seat-fee: the judge's correctness = false is overridden by a human's true, fixture README).
+    const assessed = await page.locator(".trace-header .cell-assessment").allTextContents();
+    if (assessed.sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`assessment columns: ${assessed.join(", ")}`);
+    const seatFee = page.locator(`${rowSel}[data-trace-id="tr-fb807449394ec739305d545e23edd61b"] .cell-assessment`);
+    for (let i = 0; i < 30 && (await seatFee.count()) === 0; i++) {
+      await page.locator(".trace-scroller").evaluate((el) => el.scrollBy(0, 300)); // the list is virtual: scroll the row in
+      await page.waitForTimeout(50);
+    }
+    const seatFeeCells = await seatFee.evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.dataset.column, c.textContent])));
+    if (seatFeeCells["assessment:correctness"] !== "true") fail(`rag-seat-fee's correctness cell: ${JSON.stringify(seatFeeCells)}`);
     // Time range quick filter far in the past/future relative to the fixture: Last hour → nothing (the fixture is older).
     await page.selectOption("select.time-filter", "LAST_HOUR");
     await page.waitForSelector(".list-overlay:not([hidden]) .overlay-title", { timeout: 10_000 });

@@ -272,3 +272,52 @@ export function searchFilter(text: string): string {
   const q = t.includes("'") ? '"' : "'";
   return `trace.text ILIKE ${q}%${t}%${q}`;
 }
+
+// ------------------------------------------------------------------ assessment columns
+
+/** Where the user's choice of assessment columns is kept: names turned on and off in the Columns menu. */
+export const ASSESSMENT_COLUMNS_KEY = "traces.assessmentColumns";
+export interface AssessmentColumnChoice {
+  shown: string[];
+  hidden: string[];
+}
+
+/** How many assessment columns show before the user chooses: a list of ten fixed columns has room for about three. */
+export const DEFAULT_ASSESSMENT_COLUMNS = 3;
+
+/**
+ * The names of the loaded traces' valid assessments, one list column each (MLflow's own `_…` bookkeeping left
+ * out), the most common first; `byDefault` marks the few that show before the user chooses: the commonest feedback
+ * (expectations are long reference answers, better read in the trace).
+ */
+export function assessmentNames(traces: readonly TraceSummary[]): { name: string; byDefault: boolean }[] {
+  const traceCount = new Map<string, number>();
+  const feedback = new Set<string>();
+  for (const t of traces) {
+    const seen = new Set<string>();
+    for (const a of t.assessments) {
+      if (!a.valid || a.name.startsWith("_")) continue;
+      if (a.kind === "feedback") feedback.add(a.name);
+      if (!seen.has(a.name)) traceCount.set(a.name, (traceCount.get(a.name) ?? 0) + 1);
+      seen.add(a.name);
+    }
+  }
+  const ordered = [...traceCount.keys()].sort((a, b) => traceCount.get(b)! - traceCount.get(a)! || a.localeCompare(b));
+  const defaults = new Set(ordered.filter((n) => feedback.has(n)).slice(0, DEFAULT_ASSESSMENT_COLUMNS));
+  return ordered.map((name) => ({ name, byDefault: defaults.has(name) }));
+}
+
+/** Whether an assessment column shows: the user's choice, else the default. */
+export function assessmentColumnShown(column: { name: string; byDefault: boolean }, choice: AssessmentColumnChoice): boolean {
+  if (choice.shown.includes(column.name)) return true;
+  if (choice.hidden.includes(column.name)) return false;
+  return column.byDefault;
+}
+
+/** A row's cell of an assessment column: its valid values of that name ("2 values" stay readable as "a, b"). */
+export function assessmentCellText(t: TraceSummary, name: string): string {
+  return t.assessments
+    .filter((a) => a.valid && a.name === name)
+    .map((a) => (a.error ? "error" : a.value === null || a.value === undefined ? "" : typeof a.value === "string" ? a.value : JSON.stringify(a.value)))
+    .join(", ");
+}

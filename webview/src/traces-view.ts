@@ -9,8 +9,8 @@ import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
 import { confirmDialog, openDialog } from "./dialog";
 import {
-  COLUMNS_KEY, TIME_FILTERS, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter,
-  timeFilterRange, toggleColumn, updateSelection, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
+  ASSESSMENT_COLUMNS_KEY, COLUMNS_KEY, TIME_FILTERS, applyCompletion, assessmentCellText, assessmentColumnShown, assessmentNames, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter,
+  timeFilterRange, toggleColumn, updateSelection, type AssessmentColumnChoice, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
 } from "./traces-logic";
 
 export const TRACE_ROW_HEIGHT = 28;
@@ -22,7 +22,16 @@ interface Column {
   title: string;
   width: string;
   cell(t: TraceSummary): string | HTMLElement;
+  /** The cell's class when not `cell-<key>` (an assessment column's key is a user's name). */
+  cls?: string;
 }
+
+/** One list column per assessment name, with the trace's values of it. */
+function assessmentColumn(name: string): Column {
+  return { key: `assessment:${name}`, title: name, width: "minmax(70px, 0.7fr)", cls: "cell-assessment", cell: (t) => assessmentCellText(t, name) };
+}
+
+const cellClass = (c: Column) => `cell ${c.cls ?? `cell-${c.key}`}`;
 
 export function stateBadge(state: string): HTMLElement {
   const cls = state === "OK" ? "ok" : state === "ERROR" ? "error" : "pending";
@@ -131,6 +140,9 @@ export class TracesView {
   private cursor: number | null = null;
   private query: TracesQuery;
   private columns: string[];
+  /** The loaded traces' assessment names (a column each) and those the user hid. */
+  private assessmentColumns: { name: string; byDefault: boolean }[] = [];
+  private assessmentChoice: AssessmentColumnChoice;
   private grid = "";
   private checked = new Set<string>();
   private anchor: string | null = null;
@@ -151,6 +163,8 @@ export class TracesView {
     this.livePollMs = options.livePollMs ?? 5000;
     this.query = { experimentIds: [], filter: "", state: "ALL", orderBy: "timestamp_ms DESC", pageSize, time: "ALL" };
     this.columns = loadColumns(this.settings, ALL_COLUMNS, DEFAULT_COLUMNS);
+    const choice = this.settings.get<Partial<AssessmentColumnChoice>>(ASSESSMENT_COLUMNS_KEY);
+    this.assessmentChoice = { shown: Array.isArray(choice?.shown) ? choice.shown : [], hidden: Array.isArray(choice?.hidden) ? choice.hidden : [] };
 
     this.searchInput = h("input", {
       class: "search",
@@ -298,10 +312,33 @@ export class TracesView {
       box.addEventListener("change", () => this.setColumns(toggleColumn(this.columns, ALL_COLUMNS, c.key)));
       this.columnMenu.appendChild(h("label", { class: "column-option", role: "menuitemcheckbox" }, box, ` ${c.title}`));
     }
+    if (this.assessmentColumns.length) this.columnMenu.appendChild(h("div", { class: "column-menu-heading muted" }, "Assessments"));
+    for (const column of this.assessmentColumns) {
+      const name = column.name;
+      const box = h("input", { type: "checkbox", "data-column": `assessment:${name}`, checked: assessmentColumnShown(column, this.assessmentChoice) });
+      box.addEventListener("change", () => {
+        const { shown, hidden } = this.assessmentChoice;
+        this.assessmentChoice = { shown: [...shown.filter((n) => n !== name), ...(box.checked ? [name] : [])], hidden: [...hidden.filter((n) => n !== name), ...(box.checked ? [] : [name])] };
+        this.settings.set(ASSESSMENT_COLUMNS_KEY, this.assessmentChoice);
+        this.paintHeader();
+        this.list.render();
+      });
+      this.columnMenu.appendChild(h("label", { class: "column-option", role: "menuitemcheckbox" }, box, ` ${name}`));
+    }
+  }
+
+  /** New assessment names among the loaded traces: a column each (the header and rows are rebuilt). */
+  private updateAssessmentColumns(): void {
+    const names = assessmentNames(this.traces);
+    const key = (list: { name: string; byDefault: boolean }[]) => list.map((c) => `${c.name}:${c.byDefault}`).join("\n");
+    if (key(names) === key(this.assessmentColumns)) return;
+    this.assessmentColumns = names;
+    this.paintHeader();
+    if (!this.columnMenu.hidden) this.paintColumnMenu();
   }
 
   private paintHeader(): void {
-    const cols = COLUMNS.filter((c) => this.columns.includes(c.key));
+    const cols = this.shownColumns();
     this.grid = [SELECT_WIDTH, ...cols.map((c) => c.width)].join(" ");
     clear(this.header);
     const all = h("input", { type: "checkbox", class: "select-all", "aria-label": "Select all loaded traces" });
@@ -312,7 +349,7 @@ export class TracesView {
     const [sortField, sortDir] = this.query.orderBy.split(" ");
     const headerCell = (c: Column) => {
       const field = SORTABLE[c.key];
-      if (!field) return h("div", { class: `cell cell-${c.key}`, role: "columnheader" }, c.title);
+      if (!field) return h("div", { class: cellClass(c), role: "columnheader", title: c.cls === "cell-assessment" ? `Assessment ${c.title}: its values on each trace (MLflow cannot sort by it)` : null }, c.title);
       const sorted = field === sortField;
       const button = h("button", { type: "button", class: "sort-header", title: `Sort by ${c.title.toLowerCase()}` }, c.title, sorted ? (sortDir === "ASC" ? " ▲" : " ▼") : "");
       button.addEventListener("click", () => {
@@ -480,6 +517,7 @@ export class TracesView {
     } else {
       this.display = displayRows(this.traces, this.grouped, this.collapsedGroups);
     }
+    this.updateAssessmentColumns();
     this.list.setRowCount(this.display.length);
   }
 
@@ -580,6 +618,7 @@ export class TracesView {
     const trace = this.traces.find((t) => t.traceId === traceId);
     if (!trace) return;
     trace.assessments = assessments;
+    this.updateAssessmentColumns();
     this.list.render();
   }
 
@@ -725,7 +764,7 @@ export class TracesView {
             "div",
             { class: "trace-row", role: "row" },
             h("div", { class: "cell cell-select", role: "gridcell" }, h("input", { type: "checkbox", class: "row-select" })),
-            this.shownColumns().map((c) => h("div", { class: `cell cell-${c.key}`, role: "gridcell" })),
+            this.shownColumns().map((c) => h("div", { class: cellClass(c), role: "gridcell", "data-column": c.key })),
           );
     this.fillRow(row, i);
     return row;
@@ -748,7 +787,7 @@ export class TracesView {
       return true;
     }
     const columns = this.shownColumns();
-    if (row.childElementCount !== columns.length + 1 || columns.some((c, k) => row.children[k + 1]!.className !== `cell cell-${c.key}`)) return false;
+    if (row.childElementCount !== columns.length + 1 || columns.some((c, k) => (row.children[k + 1] as HTMLElement).dataset.column !== c.key)) return false;
     const t = d.trace;
     const checked = this.checked.has(t.traceId);
     row.className = `trace-row${t.traceId === this.selectedId ? " selected" : ""}${checked ? " checked" : ""}${i === this.cursor ? " cursor" : ""}`;
@@ -774,7 +813,7 @@ export class TracesView {
   }
 
   private shownColumns(): Column[] {
-    return COLUMNS.filter((c) => this.columns.includes(c.key));
+    return [...COLUMNS.filter((c) => this.columns.includes(c.key)), ...this.assessmentColumns.filter((c) => assessmentColumnShown(c, this.assessmentChoice)).map((c) => assessmentColumn(c.name))];
   }
 
   /** ↑ ↓ Home End PageUp PageDown move the cursor; Enter opens its trace (or folds its session); Space checks it. */

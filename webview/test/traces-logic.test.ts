@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  COLUMNS_KEY, applyCompletion, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter, timeFilterRange, toggleColumn,
+  COLUMNS_KEY, applyCompletion, assessmentCellText, assessmentColumnShown, assessmentNames, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter, timeFilterRange, toggleColumn,
   updateSelection, webviewSettings,
 } from "../src/traces-logic";
+import type { Assessment, TraceSummary } from "../src/protocol.generated";
 import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, nextSort, searchParams } from "../src/traces-view";
 import { App } from "../src/app";
 import { RpcError } from "../src/transport";
@@ -423,5 +424,38 @@ describe("sorting by a column header", () => {
     await flush();
     expect(t.calls.filter((c) => c.method === "traces/search").at(-1)!.params.orderBy).toEqual(["execution_time_ms ASC"]);
     expect((view.element.querySelector("select.sort") as HTMLSelectElement).value).toBe("execution_time_ms ASC");
+  });
+});
+
+describe("assessment columns", () => {
+  const a = (name: string, value: Assessment["value"], extra: Partial<Assessment> = {}): Assessment => ({ assessmentId: `${name}-${String(value)}`, name, kind: "feedback", value, valid: true, metadata: {}, ...extra });
+  const trace = (...assessments: Assessment[]) => ({ traceId: "t", assessments }) as unknown as TraceSummary;
+
+  it("a column per valid name, commonest first; the three commonest feedback show by default, expectations and the rest on request", () => {
+    const traces = [
+      trace(a("correctness", true), a("helpfulness", 4), a("expected_response", "Paris", { kind: "expectation" })),
+      trace(a("correctness", false), a("helpfulness", 5), a("expected_response", "Rome", { kind: "expectation" }), a("tone", "ok")),
+      trace(a("correctness", true), a("relevance", true), a("_issue_discovery_judge", "x"), a("stale", 1, { valid: false })),
+    ];
+    const names = assessmentNames(traces);
+    expect(names).toEqual([
+      { name: "correctness", byDefault: true },
+      { name: "expected_response", byDefault: false },
+      { name: "helpfulness", byDefault: true },
+      { name: "relevance", byDefault: true },
+      { name: "tone", byDefault: false },
+    ]);
+    const none = { shown: [], hidden: [] };
+    expect(names.filter((c) => assessmentColumnShown(c, none)).map((c) => c.name)).toEqual(["correctness", "helpfulness", "relevance"]);
+    const chosen = { shown: ["tone"], hidden: ["correctness"] };
+    expect(names.filter((c) => assessmentColumnShown(c, chosen)).map((c) => c.name)).toEqual(["helpfulness", "relevance", "tone"]);
+  });
+
+  it("a cell shows the trace's valid values of that name, overridden ones left out", () => {
+    const t = trace(a("helpfulness", 5, { valid: false }), a("helpfulness", 3), a("note", { x: 1 }), a("judge", null, { error: { code: "TIMEOUT", message: "t" } }));
+    expect(assessmentCellText(t, "helpfulness")).toBe("3");
+    expect(assessmentCellText(t, "note")).toBe('{"x":1}');
+    expect(assessmentCellText(t, "judge")).toBe("error");
+    expect(assessmentCellText(t, "absent")).toBe("");
   });
 });
