@@ -3,7 +3,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { ChartData } from "./overview-math";
-import { stack } from "./overview-math";
+import { legendValue, stack } from "./overview-math";
 
 export interface ChartOptions {
   height?: number;
@@ -64,7 +64,10 @@ export const uplotChart: ChartFactory = (host, data, options) => {
       paths: isBar ? uPlot.paths.bars!({ size: [0.6, 48] }) : undefined,
       points: { show: data.x.length <= 2 },
       scale: s.label.endsWith("%") && data.series.some((o) => o.kind === "bar") ? "pct" : "y",
-      value: (_u, v) => (v === null || v === undefined ? "-" : options.yFormat && !s.label.endsWith("%") ? options.yFormat(v) : String(Math.round(v * 100) / 100)),
+      value: (_u, drawn, _series, index) => {
+        const v = legendValue(s, drawn, index);
+        return v === null ? "-" : options.yFormat && !s.label.endsWith("%") ? options.yFormat(v) : String(Math.round(v * 100) / 100);
+      },
     });
     columns.push(isArea ? stacked[areas.indexOf(s)]! : s.values);
   }

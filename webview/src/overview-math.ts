@@ -103,10 +103,21 @@ export interface ChartData {
 }
 
 const xs = (times: number[]) => times.map((t) => Math.floor(t / 1000));
-const zero = (v: number | null | undefined) => v ?? 0;
+/** A bucket without the number (no trace there) is a gap in the line, not a fall to zero. */
+const gap = (v: number | null | undefined) => v ?? null;
+
+/**
+ * What the legend shows for a series at a bucket: a stacked area's own value, not the running sum it is drawn
+ * at (Output over Input is drawn at Input + Output, and reads as Output).
+ */
+export function legendValue(s: ChartData["series"][number], drawn: number | null | undefined, index: number | null | undefined): number | null {
+  if (s.kind === "area") return index === null || index === undefined ? null : (s.values[index] ?? null);
+  return drawn ?? null;
+}
 
 export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency" | "errors" | "tokens" | "tokensPerTrace", ChartData> {
-  // Every bucket of the axis, empty ones as 0 (the host normally sends them all already).
+  // Every bucket of the axis, empty ones as 0 requests (the host normally sends them all already); the lines of
+  // per-trace numbers (latency, tokens per trace, error rate) leave a gap where there is no trace.
   const byTime = new Map(r.series.map((b) => [b.timeMs, b]));
   const empty = (timeMs: number): UsageBucket => ({ timeMs, requests: 0, errors: 0, errorRate: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
   const series = r.axis.bucketsMs.map((t) => byTime.get(t) ?? empty(t));
@@ -120,9 +131,9 @@ export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency"
     latency: {
       x,
       series: [
-        { label: "p50", values: r.series.map((b) => zero(b.p50LatencyMs)) },
-        { label: "p90", values: r.series.map((b) => zero(b.p90LatencyMs)) },
-        { label: "p99", values: r.series.map((b) => zero(b.p99LatencyMs)) },
+        { label: "p50", values: r.series.map((b) => gap(b.p50LatencyMs)) },
+        { label: "p90", values: r.series.map((b) => gap(b.p90LatencyMs)) },
+        { label: "p99", values: r.series.map((b) => gap(b.p99LatencyMs)) },
       ],
       reference: t.avgLatencyMs != null ? { label: `AVG (${formatLatency(t.avgLatencyMs)})`, value: t.avgLatencyMs } : undefined,
     },
@@ -130,25 +141,28 @@ export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency"
       x,
       series: [
         { label: "Errors", values: r.series.map((b) => b.errors), kind: "bar", colour: "error" },
-        { label: "Error rate %", values: r.series.map((b) => Math.round(b.errorRate * 100) / 100) },
+        { label: "Error rate %", values: r.series.map((b) => (b.requests > 0 ? Math.round(b.errorRate * 100) / 100 : null)) },
       ],
-      reference: { label: `AVG (${formatPercent(t.avgBucketErrorRate)})`, value: t.avgBucketErrorRate },
+      // The overall rate (Σ errors ÷ Σ traces), not MLflow's mean over every bucket: with empty buckets counted
+      // as 0 % that mean says 0.40 % for a year whose traces failed 5.67 % of the time.
+      reference: { label: `Overall (${formatPercent(t.errorRate)})`, value: t.errorRate },
     },
     tokens: {
       x,
       series: [
         { label: "Input", values: r.series.map((b) => b.inputTokens), kind: "area" },
         { label: "Output", values: r.series.map((b) => b.outputTokens), kind: "area" },
-        ...(cacheRead ? [{ label: "Cache read", values: r.series.map((b) => b.cacheReadInputTokens), kind: "area" as const }] : []),
-        ...(cacheWrite ? [{ label: "Cache write", values: r.series.map((b) => b.cacheCreationInputTokens), kind: "area" as const }] : []),
+        // Cache reads and writes are part of the input: lines inside it, not areas stacked on top of it.
+        ...(cacheRead ? [{ label: "Cache read", values: r.series.map((b) => b.cacheReadInputTokens), kind: "line" as const }] : []),
+        ...(cacheWrite ? [{ label: "Cache write", values: r.series.map((b) => b.cacheCreationInputTokens), kind: "line" as const }] : []),
       ],
     },
     tokensPerTrace: {
       x,
       series: [
-        { label: "p50", values: r.series.map((b) => zero(b.p50TokensPerTrace)) },
-        { label: "p90", values: r.series.map((b) => zero(b.p90TokensPerTrace)) },
-        { label: "p99", values: r.series.map((b) => zero(b.p99TokensPerTrace)) },
+        { label: "p50", values: r.series.map((b) => gap(b.p50TokensPerTrace)) },
+        { label: "p90", values: r.series.map((b) => gap(b.p90TokensPerTrace)) },
+        { label: "p99", values: r.series.map((b) => gap(b.p99TokensPerTrace)) },
       ],
       reference: t.avgTokensPerTrace != null ? { label: `AVG (${formatCompact(t.avgTokensPerTrace)})`, value: t.avgTokensPerTrace } : undefined,
     },

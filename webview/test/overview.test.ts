@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, formatMetric, isNumericAssessment, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
+  bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, formatMetric, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
   tokenSubtitle, toolCharts, usageCharts, validUnits,
 } from "../src/overview-math";
 import { OverviewView, utcDate, weekEnding } from "../src/overview-view";
@@ -9,6 +9,8 @@ import type { ChartFactory, ChartOptions } from "../src/charts";
 import type { AssessmentQuality, MetricNumber, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "../src/protocol.generated";
 import { FakeTransport, flush, summary } from "./fixtures";
 import { RpcError } from "../src/transport";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 afterEach(() => {
   document.body.textContent = "";
@@ -95,12 +97,45 @@ describe("chart data shaping", () => {
     expect(c.traces.series[0]!.values).toEqual([3, 0, 1]);
     expect(c.traces.reference!.value).toBeCloseTo(4 / 3);
     expect(c.traces.reference!.label).toBe("AVG (1.33)");
-    expect(c.latency.series.map((s) => s.values)).toEqual([[100, 0, 0], [200, 0, 0], [300, 0, 0]]);
+    // No latency in a bucket: a gap, not a fall to 0 ms (the third bucket's trace has none either).
+    expect(c.latency.series.map((s) => s.values)).toEqual([[100, null, null], [200, null, null], [300, null, null]]);
+    expect(c.tokensPerTrace.series[0]!.values).toEqual([20, null, null]);
     expect(c.latency.reference!.label).toBe("AVG (1.50s)");
     expect(c.errors.series[0]!.values).toEqual([1, 0, 0]);
-    expect(c.errors.series[1]!.values).toEqual([33.33, 0, 0]);
+    expect(c.errors.series[1]!.values).toEqual([33.33, null, 0]); // no trace, no rate; a trace without error: 0 %
+    expect(c.errors.reference).toEqual({ label: "Overall (25.00%)", value: 25 });
     expect(c.tokens.series.map((s) => s.label)).toEqual(["Input", "Output", "Cache read"]);
     expect(tokenSubtitle(usageResult())).toBe("(100 input, 20 output, 8 cache read)");
+  });
+
+  it("token usage against MLflow's daily sums: the legend reads each series' own sum, not the stacked total; cache reads are a line inside the input", () => {
+    // MLflow's answers for the fixture experiment (tests/fixtures/…/http): input, output and cache-read tokens per day.
+    const recorded = (metric: string) => {
+      const file = join(__dirname, "..", "..", "tests", "fixtures", "mlflow-3.11.2.dev0", "http", `traces_metrics__${metric}_sum_daily.json`);
+      const points = JSON.parse(readFileSync(file, "utf8")).response.body.data_points as { dimensions: { time_bucket: string }; values: { SUM: number } }[];
+      return new Map(points.map((p) => [Date.parse(p.dimensions.time_bucket), p.values.SUM]));
+    };
+    const input = recorded("input_tokens");
+    const output = recorded("output_tokens");
+    const cacheRead = recorded("cache_read_input_tokens");
+    const days = [...new Set([...input.keys(), ...output.keys()])].sort((a, b) => a - b);
+    const r: OverviewUsageResult = {
+      ...usageResult(),
+      axis: axis(days),
+      series: days.map((timeMs) => ({ timeMs, requests: 1, errors: 0, errorRate: 0, inputTokens: input.get(timeMs) ?? 0, outputTokens: output.get(timeMs) ?? 0, cacheReadInputTokens: cacheRead.get(timeMs) ?? 0, cacheCreationInputTokens: 0 })),
+    };
+    const tokens = usageCharts(r).tokens;
+    const [inputSeries, outputSeries, cacheSeries] = tokens.series;
+    const drawn = stack([inputSeries!.values, outputSeries!.values]);
+    expect(cacheSeries!.kind).toBe("line");
+    let stackedDiffers = false;
+    days.forEach((t, i) => {
+      expect(legendValue(outputSeries!, drawn[1]![i], i)).toBe(output.get(t) ?? 0);
+      expect(legendValue(inputSeries!, drawn[0]![i], i)).toBe(input.get(t) ?? 0);
+      expect(legendValue(cacheSeries!, cacheSeries!.values[i], i)).toBe(cacheRead.get(t) ?? 0);
+      if (drawn[1]![i] !== (output.get(t) ?? 0)) stackedDiffers = true;
+    });
+    expect(stackedDiffers).toBe(true); // the drawn (stacked) height is not what the legend must say
   });
 
   it("stacks areas cumulatively", () => {
