@@ -43,7 +43,7 @@ const COLUMNS: Column[] = [
   { key: "name", title: "Name", width: "minmax(100px, 1fr)", cell: (t) => t.name ?? "" },
   { key: "request", title: "Request", width: "minmax(140px, 2fr)", cell: (t) => preview(t.requestPreview) },
   { key: "response", title: "Response", width: "minmax(140px, 2fr)", cell: (t) => preview(t.responsePreview) },
-  { key: "state", title: "State", width: "80px", cell: (t) => stateBadge(t.state) },
+  { key: "state", title: "State", width: "96px", cell: (t) => stateBadge(t.state) }, // room for "In progress"
   { key: "time", title: "Request time", width: "160px", cell: (t) => formatTime(t.requestTimeMs) },
   { key: "duration", title: "Duration", width: "90px", cell: (t) => formatDuration(t.durationMs) },
   { key: "tokens", title: "Tokens", width: "70px", cell: (t) => formatNumber(t.tokens?.totalTokens) },
@@ -169,7 +169,7 @@ export class TracesView {
     this.searchInput = h("input", {
       class: "search",
       type: "search",
-      placeholder: "Search text, or filter: trace.status = 'ERROR' AND tags.env = 'prod'  (Enter)",
+      placeholder: "Search, or filter: trace.status = 'ERROR'",
       "aria-label": "Filter traces (MLflow filter syntax)",
       "aria-autocomplete": "list",
       autocomplete: "off",
