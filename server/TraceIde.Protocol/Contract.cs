@@ -32,6 +32,8 @@ public static partial class RpcMethods
     public const string AssessmentsCreate = "assessments/create";
     public const string AssessmentsUpdate = "assessments/update";
     public const string AssessmentsDelete = "assessments/delete";
+    /// <summary>The experiment's sessions (conversations: traces sharing `mlflow.trace.session`) over all its traces.</summary>
+    public const string SessionsList = "sessions/list";
     public const string MarkdownRender = "markdown/render";
     public const string OverviewUsage = "overview/usage";
     public const string OverviewQuality = "overview/quality";
@@ -55,7 +57,7 @@ public static partial class RpcMethods
     public static readonly IReadOnlyList<string> UiCallable =
     [
         ExperimentsList, TracesSearch, TracesGet, SpansGet, TracesDelete, TracesSetTag, TracesDeleteTag, MarkdownRender,
-        AssessmentsCreate, AssessmentsUpdate, AssessmentsDelete, OverviewUsage, OverviewQuality, OverviewToolCalls, SessionInfo,
+        AssessmentsCreate, AssessmentsUpdate, AssessmentsDelete, SessionsList, OverviewUsage, OverviewQuality, OverviewToolCalls, SessionInfo,
     ];
 }
 
@@ -237,6 +239,49 @@ public sealed record TraceSummary
 
 public sealed record TokenUsage(long? InputTokens, long? OutputTokens, long? TotalTokens, long? CacheReadInputTokens = null);
 
+// ---------------------------------------------------------------- sessions/list
+
+/**
+ * Sessions as MLflow's <c>search_sessions()</c> finds them (MLflow 3.11 has no REST endpoint for them): every trace
+ * matching the filter is read, newest first, and grouped by its session. Open one with traces/search and
+ * <see cref="TraceFilters.Session"/>.
+ */
+public sealed record SessionsListParams
+{
+    public required IReadOnlyList<string> ExperimentIds { get; init; }
+    public string? Filter { get; init; }
+    public TraceFilters? Filters { get; init; }
+}
+
+public sealed record SessionsListResult
+{
+    /// <summary>Most recent session first (MLflow's order).</summary>
+    public required IReadOnlyList<SessionSummary> Sessions { get; init; }
+    /// <summary>Traces read to find them (with and without a session).</summary>
+    public int TracesRead { get; init; }
+    /// <summary>True when the experiment has more than <see cref="TraceLimits.MaxSessionScanTraces"/> matching traces: only the newest were read.</summary>
+    public bool Truncated { get; init; }
+}
+
+public sealed record SessionSummary
+{
+    public required string SessionId { get; init; }
+    /// <summary>Its traces: one per turn of the conversation.</summary>
+    public int Turns { get; init; }
+    public long FirstTimeMs { get; init; }
+    public long LastTimeMs { get; init; }
+    public int Errors { get; init; }
+    public int InProgress { get; init; }
+    /// <summary>Sum over the turns that report tokens; null when none does.</summary>
+    public long? TotalTokens { get; init; }
+    /// <summary>Distinct users, in the order they first spoke.</summary>
+    public IReadOnlyList<string> Users { get; init; } = [];
+    /// <summary>The first turn's request preview: what the conversation opened with.</summary>
+    public string? FirstRequestPreview { get; init; }
+    /// <summary>The state of the last turn ("ERROR" when the conversation ended on a failure).</summary>
+    public string? LastState { get; init; }
+}
+
 // ---------------------------------------------------------------- traces/get, spans/get
 
 public sealed record TracesGetParams
@@ -261,6 +306,8 @@ public static class TraceLimits
     public const int InlinePayloadSpanLimit = 2000;
     public const int MaxPageSize = 500;
     public const int DefaultPageSize = 100;
+    /// <summary>sessions/list reads at most this many traces (newest first) and says when there were more.</summary>
+    public const int MaxSessionScanTraces = 20_000;
 }
 
 public sealed record TracesGetResult

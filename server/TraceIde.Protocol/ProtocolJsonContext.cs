@@ -26,6 +26,8 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(AssessmentsUpdateParams))]
 [JsonSerializable(typeof(AssessmentsDeleteParams))]
 [JsonSerializable(typeof(AssessmentsWriteResult))]
+[JsonSerializable(typeof(SessionsListParams))]
+[JsonSerializable(typeof(SessionsListResult))]
 [JsonSerializable(typeof(MarkdownRenderParams))]
 [JsonSerializable(typeof(MarkdownRenderResult))]
 [JsonSerializable(typeof(RpcErrorData))]

@@ -26,6 +26,7 @@ public static class RpcContract
         new(RpcMethods.AssessmentsCreate, typeof(AssessmentsCreateParams), typeof(AssessmentsWriteResult)),
         new(RpcMethods.AssessmentsUpdate, typeof(AssessmentsUpdateParams), typeof(AssessmentsWriteResult)),
         new(RpcMethods.AssessmentsDelete, typeof(AssessmentsDeleteParams), typeof(EmptyResult)),
+        new(RpcMethods.SessionsList, typeof(SessionsListParams), typeof(SessionsListResult)),
         new(RpcMethods.MarkdownRender, typeof(MarkdownRenderParams), typeof(MarkdownRenderResult)),
         new(RpcMethods.OverviewUsage, typeof(OverviewParams), typeof(OverviewUsageResult)),
         new(RpcMethods.OverviewQuality, typeof(OverviewParams), typeof(OverviewQualityResult)),

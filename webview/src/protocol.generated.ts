@@ -17,6 +17,7 @@ export const RpcMethods = {
   assessmentsCreate: "assessments/create",
   assessmentsUpdate: "assessments/update",
   assessmentsDelete: "assessments/delete",
+  sessionsList: "sessions/list",
   markdownRender: "markdown/render",
   overviewUsage: "overview/usage",
   overviewQuality: "overview/quality",
@@ -57,6 +58,7 @@ export const TraceLimits = {
   inlinePayloadSpanLimit: 2000,
   maxPageSize: 500,
   defaultPageSize: 100,
+  maxSessionScanTraces: 20000,
 } as const;
 
 export const IdeMethods = {
@@ -108,7 +110,7 @@ export const NonFiniteNumbers = {
 } as const;
 
 /** Methods a webview may call through an IDE relay. */
-export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "assessments/create", "assessments/update", "assessments/delete", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
+export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "assessments/create", "assessments/update", "assessments/delete", "sessions/list", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 
 /** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */
 export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel"] as const;
@@ -358,6 +360,31 @@ export interface RpcErrorData {
   kind: string;
   httpStatus?: number | null;
   mlflowErrorCode?: string | null;
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  turns: number;
+  firstTimeMs: number;
+  lastTimeMs: number;
+  errors: number;
+  inProgress: number;
+  totalTokens?: number | null;
+  users: string[];
+  firstRequestPreview?: string | null;
+  lastState?: string | null;
+}
+
+export interface SessionsListParams {
+  experimentIds: string[];
+  filter?: string | null;
+  filters?: TraceFilters | null;
+}
+
+export interface SessionsListResult {
+  sessions: SessionSummary[];
+  tracesRead: number;
+  truncated: boolean;
 }
 
 export interface SourceLocateParams {
@@ -657,6 +684,7 @@ export interface RpcRequests {
   "assessments/create": { params: AssessmentsCreateParams; result: AssessmentsWriteResult };
   "assessments/update": { params: AssessmentsUpdateParams; result: AssessmentsWriteResult };
   "assessments/delete": { params: AssessmentsDeleteParams; result: EmptyResult };
+  "sessions/list": { params: SessionsListParams; result: SessionsListResult };
   "markdown/render": { params: MarkdownRenderParams; result: MarkdownRenderResult };
   "overview/usage": { params: OverviewParams; result: OverviewUsageResult };
   "overview/quality": { params: OverviewParams; result: OverviewQualityResult };

@@ -5,7 +5,7 @@ using TraceIde.Protocol;
 
 namespace TraceIde.Host.Handlers;
 
-/// <summary>`traces/*`, `spans/get` and `assessments/*`: maps the contract onto <see cref="TraceService"/>.</summary>
+/// <summary>`traces/*`, `spans/get`, `sessions/list` and `assessments/*`: maps the contract onto <see cref="TraceService"/>.</summary>
 public sealed class TracesHandler(HostSession session)
 {
     [JsonRpcMethod(RpcMethods.TracesSearch, UseSingleObjectParameterDeserialization = true)]
@@ -37,6 +37,10 @@ public sealed class TracesHandler(HostSession session)
         await session.Traces.DeleteTagAsync(Require(parameters), cancellationToken).ConfigureAwait(false);
         return new EmptyResult();
     }
+
+    [JsonRpcMethod(RpcMethods.SessionsList, UseSingleObjectParameterDeserialization = true)]
+    public Task<SessionsListResult> ListSessionsAsync(SessionsListParams parameters, CancellationToken cancellationToken) =>
+        session.Traces.ListSessionsAsync(Require(parameters), cancellationToken);
 
     [JsonRpcMethod(RpcMethods.AssessmentsCreate, UseSingleObjectParameterDeserialization = true)]
     public Task<AssessmentsWriteResult> CreateAssessmentAsync(AssessmentsCreateParams parameters, CancellationToken cancellationToken) =>

@@ -193,6 +193,66 @@ public sealed partial class TraceService
         return _backend.DeleteTraceTagAsync(p.TraceId, p.Key, cancellationToken);
     }
 
+    // ---------------------------------------------------------------- sessions
+
+    /// <summary>The order and page size of MLflow's own <c>search_sessions()</c>: a server answers it as it answers MLflow's client.</summary>
+    private static readonly string[] NewestFirst = ["timestamp DESC"];
+    private const int SessionScanPageSize = 100;
+
+    /// <summary>
+    /// sessions/list: reads every matching trace, newest first (capped at <see cref="TraceLimits.MaxSessionScanTraces"/>),
+    /// and groups them by <c>mlflow.trace.session</c> in order of their newest turn, as MLflow's client does.
+    /// </summary>
+    public async Task<SessionsListResult> ListSessionsAsync(SessionsListParams p, CancellationToken cancellationToken)
+    {
+        var query = BuildQuery(new TracesSearchParams { ExperimentIds = p.ExperimentIds, Filter = p.Filter, Filters = p.Filters, PageSize = SessionScanPageSize })
+            with { OrderBy = NewestFirst };
+        var bySession = new Dictionary<string, List<TraceSummary>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var read = 0;
+        string? token = null;
+        do
+        {
+            var page = await _backend.SearchTracesAsync(query with { PageToken = token }, cancellationToken).ConfigureAwait(false);
+            foreach (var t in page.Traces)
+            {
+                read++;
+                if (string.IsNullOrEmpty(t.Session)) continue;
+                if (!bySession.TryGetValue(t.Session, out var turns)) bySession[t.Session] = turns = [];
+                if (turns.Count == 0) order.Add(t.Session);
+                turns.Add(t);
+            }
+            token = page.NextPageToken;
+        }
+        while (token != null && read < TraceLimits.MaxSessionScanTraces);
+
+        return new SessionsListResult
+        {
+            Sessions = order.Select(id => Summarize(id, bySession[id])).ToArray(),
+            TracesRead = read,
+            Truncated = token != null,
+        };
+    }
+
+    private static SessionSummary Summarize(string id, List<TraceSummary> newestFirst)
+    {
+        var turns = newestFirst.OrderBy(t => t.RequestTimeMs).ToArray();
+        var tokens = turns.Select(t => t.Tokens?.TotalTokens).Where(n => n.HasValue).ToArray();
+        return new SessionSummary
+        {
+            SessionId = id,
+            Turns = turns.Length,
+            FirstTimeMs = turns[0].RequestTimeMs,
+            LastTimeMs = turns[^1].RequestTimeMs,
+            Errors = turns.Count(t => t.State == "ERROR"),
+            InProgress = turns.Count(t => t.State == "IN_PROGRESS"),
+            TotalTokens = tokens.Length == 0 ? null : tokens.Sum(),
+            Users = turns.Select(t => t.User).OfType<string>().Where(u => u.Length > 0).Distinct(StringComparer.Ordinal).ToArray(),
+            FirstRequestPreview = turns[0].RequestPreview,
+            LastState = turns[^1].State,
+        };
+    }
+
     // ---------------------------------------------------------------- assessments (spec §2.7)
 
     /// <summary>assessments/create: a HUMAN assessment by <paramref name="userName"/> unless the request names its writer.</summary>
