@@ -2,8 +2,10 @@
 # The web UI's checks, from any directory: chromium (apt, as root) → npm ci → typecheck → build →
 # unit tests (vitest) → end to end against the real host (needs the host built in Release, which .ci/test does
 # first): e2e.mjs on the fixture store, then e2e-stress.mjs on a temp copy with a 20,000-span trace, an XSS
-# probe trace, a 5 MiB span output, bad tree shapes and a 10,000-trace experiment (written by make-stress-store.py with python3), then the bench:paint benchmark once. Fails with a clear message when something it
-# needs is missing.
+# probe trace, a 5 MiB span output, bad tree shapes and a 10,000-trace experiment (written by make-stress-store.py
+# with python3), then e2e-server.mjs against the replayed MLflow server (writing assessments, sessions; needs the
+# replay server, tests/TraceIde.ReplayServer, built in Release), then the bench:paint benchmark once. Fails with a
+# clear message when something it needs is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -34,6 +36,6 @@ npm run --silent build
 npm test --silent
 CHROMIUM="$CHROMIUM" npm run --silent e2e
 CHROMIUM="$CHROMIUM" npm run --silent e2e:stress
-CHROMIUM="$CHROMIUM" npm run --silent e2e:assessments   # writing assessments against the replayed MLflow server
+CHROMIUM="$CHROMIUM" npm run --silent e2e:server   # against the replayed MLflow server: writing assessments, sessions
 CHROMIUM="$CHROMIUM" npm run --silent bench:paint -- 3   # a benchmark, run so it cannot rot (figures: docs/PERFORMANCE.md)
 echo "webview: typecheck, build, unit tests and e2e passed in $(( $(date +%s) - start )) s"

@@ -467,6 +467,36 @@ try {
     await page.waitForSelector(".traces-view:not([hidden])");
   });
 
+  await step("sessions: every session of the fixture experiment with MLflow's turn counts; one as a transcript; a turn opens its trace", async () => {
+    // MLflow's truth: ground_truth_small.json's sessions (mlflow.search_sessions() found the same 5).
+    const truth = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/ground_truth_small.json"), "utf8")).sessions;
+    await page.click('[data-main-tab="sessions"]');
+    await page.waitForSelector(".session-row", { timeout: 15_000 });
+    const rows = await page.locator(".session-row").evaluateAll((r) => r.map((x) => [x.dataset.sessionId, Number(x.querySelector(".session-turns").textContent)]));
+    const expected = Object.entries(truth).map(([id, s]) => [id, s.trace_count]).sort();
+    if (JSON.stringify([...rows].sort()) !== JSON.stringify(expected)) fail(`sessions ${JSON.stringify(rows)}, MLflow has ${JSON.stringify(expected)}`);
+    if (rows[0][0] !== "sess-live-chat") fail(`the most recent session is not first: ${rows[0][0]}`);
+    await page.screenshot({ path: join(out, "16-sessions.png") });
+    // The keyboard: Tab to a row, Enter opens it.
+    await page.locator('.session-row[data-session-id="sess-paris-trip"]').focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((n) => document.querySelectorAll(".turn").length === n, truth["sess-paris-trip"].trace_count, { timeout: 10_000 });
+    const turnIds = await page.locator(".turn").evaluateAll((t) => t.map((x) => x.dataset.traceId));
+    if (JSON.stringify([...turnIds].sort()) !== JSON.stringify([...truth["sess-paris-trip"].trace_ids].sort())) fail(`sess-paris-trip's turns: ${turnIds.join(", ")}`);
+    await page.screenshot({ path: join(out, "16-session-transcript.png") });
+    await page.setViewportSize({ width: 450, height: 800 });
+    await page.screenshot({ path: join(out, "16-session-transcript-450.png") });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.locator(".turn .open-turn").first().click();
+    await page.waitForSelector(`.trace-viewer:not([hidden]) .span-row`, { timeout: 10_000 });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".session-transcript:not([hidden]) .turn", { timeout: 5_000 });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".sessions-list:not([hidden]) .session-row");
+    await page.click('[data-main-tab="traces"]');
+    await page.waitForSelector(".traces-view:not([hidden])");
+  });
+
   // A trace tab (PanelView trace) of the fixture's support_agent trace with three trace-level assessments and one
   // on its calculator span; in a context of its own, whose localStorage (the splitter's setting) outlives a reload.
   const ASSESSED_TRACE = "tr-7ad524cb585a01fae2b413380fe1e5e9";

@@ -5,6 +5,7 @@ import { clear, h } from "./dom";
 import "./controls";
 import { TracesView } from "./traces-view";
 import { TraceViewer } from "./trace-viewer";
+import { SessionsView } from "./sessions-view";
 import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
@@ -34,7 +35,7 @@ export interface AppOptions {
   view?: PanelView;
 }
 
-export type MainTab = "traces" | "overview";
+export type MainTab = "traces" | "sessions" | "overview";
 
 export class App {
   readonly element: HTMLElement;
@@ -44,6 +45,7 @@ export class App {
   readonly traces: TracesView;
   readonly viewer: TraceViewer;
   readonly overview: OverviewView;
+  readonly sessions: SessionsView;
   private readonly tabButtons = new Map<MainTab, HTMLButtonElement>();
   private readonly clock = new HostClock();
   /** Settles when `session/info` answered (or failed): the host's clock is known from then on. */
@@ -86,8 +88,16 @@ export class App {
       options.pageSize ?? 100,
       { settings: options.settings, now },
     );
+    // A turn of a session opens in the same viewer; closing it goes back to the transcript.
+    this.sessions = new SessionsView(transport, (t) => {
+      this.sessions.element.hidden = true;
+      this.onTraceShown?.(t.traceId);
+      void this.viewer.open(t);
+    });
     this.viewer.onClose = () => {
       this.traces.element.hidden = this.tab !== "traces";
+      this.sessions.element.hidden = this.tab !== "sessions";
+      if (this.tab === "sessions") this.sessions.focus();
       this.traces.setSelected(null);
       this.onTraceShown?.(null);
     };
@@ -95,7 +105,7 @@ export class App {
     this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
-    for (const [key, label] of [["traces", "Traces"], ["overview", "Overview"]] as [MainTab, string][]) {
+    for (const [key, label] of [["traces", "Traces"], ["sessions", "Sessions"], ["overview", "Overview"]] as [MainTab, string][]) {
       const b = h("button", { type: "button", role: "tab", "data-main-tab": key, "aria-selected": String(key === this.tab) }, label);
       b.addEventListener("click", () => this.setTab(key));
       this.tabButtons.set(key, b);
@@ -108,7 +118,7 @@ export class App {
       h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), listLike ? tabs : null, this.connection, h("span", { class: "spacer" }),
         this.view.view === PanelViews.trace ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
       this.banner,
-      h("main", { class: "app-main" }, this.traces.element, this.viewer.element, this.overview.element),
+      h("main", { class: "app-main" }, this.traces.element, this.sessions.element, this.viewer.element, this.overview.element),
     );
   }
 
@@ -118,14 +128,12 @@ export class App {
   setTab(tab: MainTab): void {
     this.tab = tab;
     for (const [k, b] of this.tabButtons) b.setAttribute("aria-selected", String(k === tab));
-    if (tab === "overview") {
-      if (this.viewer.isOpen) this.viewer.close();
-      this.traces.element.hidden = true;
-      this.overview.show();
-    } else {
-      this.overview.hide();
-      this.traces.element.hidden = this.viewer.isOpen;
-    }
+    if (this.viewer.isOpen && tab !== "traces") this.viewer.close();
+    if (tab === "overview") this.overview.show();
+    else this.overview.hide();
+    if (tab === "sessions") this.sessions.show();
+    else this.sessions.hide();
+    this.traces.element.hidden = tab !== "traces" || this.viewer.isOpen;
   }
 
   /** What the IDE may tell the page (the contract's UiMethods); unknown methods are ignored. */
@@ -219,7 +227,10 @@ export class App {
   }
 
   private setExperiments(ids: string[]): void {
-    if (this.view.view !== PanelViews.overview) this.traces.setExperiments(ids); // an Overview tab lists no traces
+    if (this.view.view !== PanelViews.overview) {
+      this.traces.setExperiments(ids); // an Overview tab lists no traces
+      this.sessions.setExperiments(ids);
+    }
     this.overview.setExperiments(ids);
     if (this.view.view === PanelViews.overview) this.keepView({ ...this.view, experimentIds: ids });
   }

@@ -1,8 +1,9 @@
-// End to end: writing assessments in browser mode, against the MLflow replay server (MLflow 3.11's recorded
-// answers, tests/fixtures/…/http). A reviewer opens the agent-weather-tokyo trace and
+// End to end: browser mode against a tracking server — the MLflow replay server (MLflow 3.11's recorded answers,
+// tests/fixtures/…/http). A reviewer opens the agent-weather-tokyo trace and
 //   adds feedback (user_satisfaction = yes, "Quick and accurate."), edits it (no, new rationale), deletes it,
 //   overrides the LLM judge's helpfulness (5 → 3) — the judge's row stays, marked overridden — and deletes the
-//   override, which makes the judge's valid again.
+//   override, which makes the judge's valid again; then the Sessions tab lists the five sessions MLflow's
+//   search_sessions() found, and opens one with the request that function sends.
 // Every write must be the request MLflow was recorded answering (the replay server matches method, path and JSON
 // body), so a wrong field, value type or update mask fails the run. The recordings hold this trace's info but none
 // of its spans: the viewer shows the trace's own assessments and says why the tree is empty (also a real case: an
@@ -25,8 +26,8 @@ const JUDGE = "a-405edbc4a34047509301523dfe8bb6aa"; // the LLM judge's helpfulne
 const CREATED = "a-f9ed3352fc2346df9cea9b3e8354a2ab"; // user_satisfaction, as MLflow numbered it
 const OVERRIDE = "a-f3c46a7016b3494686299261c518ebac";
 
-const fail = failer("e2e-assessments");
-requirePaths("e2e-assessments", [
+const fail = failer("e2e-server");
+requirePaths("e2e-server", [
   ["host", dll, "build it: dotnet build TraceIde.sln -c Release (or set TRACEIDE_DLL)"],
   ["replay server", replayDll, "dotnet build TraceIde.sln -c Release (or set REPLAY_DLL)"],
   ["bundle", join(root, "dist/index.html"), "run: npm run build"],
@@ -34,7 +35,7 @@ requirePaths("e2e-assessments", [
 ]);
 
 const results = [];
-const step = stepper("e2e-assessments", results);
+const step = stepper("e2e-server", results);
 // MLflow was asked for this trace's info before and after the override: the run starts before it.
 const replay = startReplay({ dll: replayDll, without: ["assessments_override__trace_after"] });
 let host;
@@ -126,19 +127,33 @@ try {
     if (await row(JUDGE).evaluate((r) => r.classList.contains("overridden"))) fail("the judge's row is still marked overridden");
   });
 
-  await step("every write was a request MLflow was recorded answering", async () => {
-    // What the recordings lack: this trace's spans (traces/get and the artifact routes), and the list behind the
-    // trace, asked for with the web UI's page size (MLflow was recorded answering other page sizes). Nothing else.
-    const unexpected = replay.unmatched().filter((l) => !/\/traces\/get\?|get-trace-artifact|\/server-info|\/traces\/search |\/api\/2\.0\/mlflow\/traces\?/.test(l));
+  await step("sessions: the five MLflow found, read with the requests MLflow's search_sessions() sends", async () => {
+    await page.click('[data-main-tab="sessions"]');
+    await page.waitForSelector(".session-row", { timeout: 15_000 });
+    const rows = await page.locator(".session-row").evaluateAll((r) => r.map((x) => `${x.dataset.sessionId}:${x.querySelector(".session-turns").textContent}`));
+    // The fixture README: search_sessions() → sess-live-chat, sess-pets, sess-budget, sess-order-10420, sess-paris-trip.
+    const mlflow = "sess-live-chat:3,sess-pets:2,sess-budget:3,sess-order-10420:3,sess-paris-trip:4";
+    if (rows.join(",") !== mlflow) fail(`sessions ${rows.join(",")}; MLflow found ${mlflow}`);
+    await page.locator('.session-row[data-session-id="sess-budget"]').click();
+    await page.waitForFunction(() => document.querySelectorAll(".turn").length === 3, null, { timeout: 10_000 });
+    const last = await page.locator(".turn").last().textContent();
+    if (!/ERROR/.test(last)) fail(`sess-budget's last turn is not the failed one: ${last}`);
+  });
+
+  await step("every request was one MLflow was recorded answering", async () => {
+    // What the recordings lack: this trace's spans (traces/get and the artifact routes), and the trace list behind
+    // it, asked for newest first with the web UI's page size (v3, then the v2 fallback). Nothing else: every write
+    // and both sessions requests must have matched.
+    const unexpected = replay.unmatched().filter((l) => !/\/traces\/get\?|get-trace-artifact|\/server-info|\/api\/2\.0\/mlflow\/traces\?/.test(l) && !(/\/traces\/search /.test(l) && /timestamp_ms DESC/.test(l)));
     if (unexpected.length) fail(`requests no recording answers:\n${unexpected.join("\n")}`);
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
   });
 
-  console.log(`e2e-assessments: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${out}`);
+  console.log(`e2e-server: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${out}`);
 } catch (e) {
-  if (!process.exitCode) console.error(`e2e-assessments: FAIL: ${e?.stack ?? e}`);
+  if (!process.exitCode) console.error(`e2e-server: FAIL: ${e?.stack ?? e}`);
   process.exitCode = 1;
-  await screenshotOnFailure(browser, join(out, "assessments-failure.png"));
+  await screenshotOnFailure(browser, join(out, "server-failure.png"));
 } finally {
   if (host) await shutDown(browser, host);
   else await browser?.close().catch(() => {});
