@@ -91,7 +91,7 @@ try {
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
   });
 
-  await step("column headers sort as MLflow orders (order_by): Request time flips to oldest first, Duration is slowest first", async () => {
+  await step("column headers sort as MLflow orders (order_by): Request time flips to oldest first, Duration is slowest first, Name, State and User ascending", async () => {
     const mlflowOrder = (file) => {
       const ex = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/http", file), "utf8"));
       return ex.response.body.traces.map((t) => t.trace_id); // MLflow's answer, in its order
@@ -110,6 +110,11 @@ try {
     if ((await page.inputValue("select.sort")) !== "timestamp_ms ASC") fail("the Sort box does not follow the header");
     await sortedBy("duration", mlflowOrder("traces_search_v3__order_execution_time_desc.json"), "descending");
     await page.screenshot({ path: join(out, "02b-sorted-by-duration.png") });
+    // Name, State and User order on the server too (ties: newest first, as MLflow breaks them).
+    await sortedBy("name", mlflowOrder("traces_search_v3__order_name_asc.json"), "ascending");
+    if ((await page.locator("select.sort option:checked").textContent()) !== "Name ↑ (A→Z)") fail("the Sort box does not say the list is sorted by name");
+    await sortedBy("state", mlflowOrder("traces_search_v3__order_status_asc.json"), "ascending");
+    await sortedBy("user", mlflowOrder("traces_search_v3__order_metadata_user_asc.json"), "ascending");
     await page.selectOption("select.sort", "timestamp_ms DESC");
     await page.waitForFunction(() => document.querySelector(".trace-header .cell-time")?.getAttribute("aria-sort") === "descending", null, { timeout: 10_000 });
   });

@@ -61,18 +61,51 @@ export function userTags(t: TraceSummary): [string, string][] {
 }
 
 export type StateFilter = "ALL" | "OK" | "ERROR";
-export type SortKey = "timestamp_ms DESC" | "timestamp_ms ASC" | "execution_time_ms DESC" | "execution_time_ms ASC";
+/** An MLflow `order_by` clause: `<field> ASC` or `<field> DESC`. */
+export type SortKey = string;
 
-/** The columns MLflow can order by (`order_by`), and the field each orders on. */
-const SORTABLE: Readonly<Record<string, string>> = { time: "timestamp_ms", duration: "execution_time_ms" };
+/**
+ * The columns MLflow can order by (`order_by`, fixture README): the field each orders on, and the direction a first
+ * click gives — newest and slowest first, names A→Z. Tokens, request and response cannot be ordered by the server.
+ */
+const SORTABLE: Readonly<Record<string, { field: string; first: "ASC" | "DESC" }>> = {
+  time: { field: "timestamp_ms", first: "DESC" },
+  duration: { field: "execution_time_ms", first: "DESC" },
+  id: { field: "request_id", first: "ASC" },
+  name: { field: "name", first: "ASC" },
+  state: { field: "status", first: "ASC" },
+  session: { field: "metadata.`mlflow.trace.session`", first: "ASC" },
+  user: { field: "metadata.`mlflow.trace.user`", first: "ASC" },
+};
 
-/** A header click: the column's field descending first (newest, slowest), the same column again flips it. */
-export function nextSort(current: SortKey, column: string): SortKey | null {
-  const field = SORTABLE[column];
-  if (!field) return null;
-  const [curField, curDir] = current.split(" ");
-  return `${field} ${curField === field && curDir === "DESC" ? "ASC" : "DESC"}` as SortKey;
+function splitSort(key: SortKey): [string, string] {
+  const at = key.lastIndexOf(" ");
+  return at < 0 ? [key, "ASC"] : [key.slice(0, at), key.slice(at + 1).toUpperCase()];
 }
+
+/** A header click: the column's first direction, the same column again flips it. */
+export function nextSort(current: SortKey, column: string): SortKey | null {
+  const sortable = SORTABLE[column];
+  if (!sortable) return null;
+  const [curField, curDir] = splitSort(current);
+  if (curField !== sortable.field) return `${sortable.field} ${sortable.first}`;
+  return `${sortable.field} ${curDir === "DESC" ? "ASC" : "DESC"}`;
+}
+
+/** The Sort box's words for a column sort it has no preset for: "Name ↑ (A→Z)". */
+export function sortLabel(key: SortKey): string {
+  const [field, dir] = splitSort(key);
+  const column = Object.entries(SORTABLE).find(([, s]) => s.field === field)?.[0];
+  const title = COLUMNS.find((c) => c.key === column)?.title ?? field;
+  return `${title} ${dir === "DESC" ? "↓ (Z→A)" : "↑ (A→Z)"}`;
+}
+
+const SORT_PRESETS: readonly [SortKey, string][] = [
+  ["timestamp_ms DESC", "Newest first"],
+  ["timestamp_ms ASC", "Oldest first"],
+  ["execution_time_ms DESC", "Slowest first"],
+  ["execution_time_ms ASC", "Fastest first"],
+];
 
 export interface TracesQuery {
   experimentIds: string[];
@@ -199,10 +232,7 @@ export class TracesView {
     this.sortSelect = h(
       "select",
       { "aria-label": "Sort", class: "sort" },
-      h("option", { value: "timestamp_ms DESC" }, "Newest first"),
-      h("option", { value: "timestamp_ms ASC" }, "Oldest first"),
-      h("option", { value: "execution_time_ms DESC" }, "Slowest first"),
-      h("option", { value: "execution_time_ms ASC" }, "Fastest first"),
+      SORT_PRESETS.map(([value, label]) => h("option", { value }, label)),
     );
     this.sortSelect.addEventListener("change", () => this.setSort(this.sortSelect.value as SortKey));
 
@@ -346,10 +376,10 @@ export class TracesView {
       this.checked = all.checked ? new Set(this.traces.map((t) => t.traceId)) : new Set();
       this.selectionChanged();
     });
-    const [sortField, sortDir] = this.query.orderBy.split(" ");
+    const [sortField, sortDir] = splitSort(this.query.orderBy);
     const headerCell = (c: Column) => {
-      const field = SORTABLE[c.key];
-      if (!field) return h("div", { class: cellClass(c), role: "columnheader", title: c.cls === "cell-assessment" ? `Assessment ${c.title}: its values on each trace (MLflow cannot sort by it)` : null }, c.title);
+      const field = SORTABLE[c.key]?.field;
+      if (!field) return h("div", { class: cellClass(c), role: "columnheader", title: c.cls === "cell-assessment" ? `Assessment ${c.title}: its values on each trace (MLflow cannot sort by it)` : "MLflow cannot order traces by this column" }, c.title);
       const sorted = field === sortField;
       const button = h("button", { type: "button", class: "sort-header", title: `Sort by ${c.title.toLowerCase()}` }, c.title, sorted ? (sortDir === "ASC" ? " ▲" : " ▼") : "");
       button.addEventListener("click", () => {
@@ -540,6 +570,9 @@ export class TracesView {
   /** Orders the list (MLflow's order_by), from the Sort box or a column header; live mode needs newest first. */
   setSort(orderBy: SortKey): void {
     this.query.orderBy = orderBy;
+    // A column's sort without a preset (Name, State, Session…) shows as one more choice of the Sort box.
+    this.sortSelect.querySelector("option.column-sort")?.remove();
+    if (!SORT_PRESETS.some(([value]) => value === orderBy)) this.sortSelect.appendChild(h("option", { value: orderBy, class: "column-sort" }, sortLabel(orderBy)));
     this.sortSelect.value = orderBy;
     if (orderBy !== "timestamp_ms DESC") this.setLive(false);
     this.paintHeader();

@@ -4,7 +4,7 @@ import {
   updateSelection, webviewSettings,
 } from "../src/traces-logic";
 import type { Assessment, TraceSummary } from "../src/protocol.generated";
-import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, nextSort, searchParams } from "../src/traces-view";
+import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, nextSort, searchParams, sortLabel } from "../src/traces-view";
 import { App } from "../src/app";
 import { RpcError } from "../src/transport";
 import type { VscodeButton } from "../src/controls";
@@ -406,7 +406,14 @@ describe("sorting by a column header", () => {
     expect(nextSort("timestamp_ms ASC", "time")).toBe("timestamp_ms DESC");
     expect(nextSort("timestamp_ms DESC", "duration")).toBe("execution_time_ms DESC");
     expect(nextSort("execution_time_ms DESC", "duration")).toBe("execution_time_ms ASC");
-    expect(nextSort("timestamp_ms DESC", "name")).toBeNull(); // MLflow cannot order by it
+    // Names sort A→Z first; a second click flips; MLflow orders sessions and users by their metadata.
+    expect(nextSort("timestamp_ms DESC", "name")).toBe("name ASC");
+    expect(nextSort("name ASC", "name")).toBe("name DESC");
+    expect(nextSort("name DESC", "state")).toBe("status ASC");
+    expect(nextSort("timestamp_ms DESC", "session")).toBe("metadata.`mlflow.trace.session` ASC");
+    expect(sortLabel("metadata.`mlflow.trace.user` DESC")).toBe("User ↓ (Z→A)");
+    expect(nextSort("timestamp_ms DESC", "tokens")).toBeNull(); // MLflow cannot order by it
+    expect(nextSort("timestamp_ms DESC", "request")).toBeNull();
   });
 
   it("a header click asks MLflow's order_by and marks the column (aria-sort)", async () => {
