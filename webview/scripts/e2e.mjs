@@ -202,7 +202,7 @@ try {
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
   });
 
-  await step("the list from the keyboard: Tab to it, ↓ ↓ ↑ move the cursor and Enter opens the trace under it", async () => {
+  await step("the list from the keyboard: Tab to it, ↓ ↓ ↑ move the cursor and Enter opens the trace under it; ? lists the keys", async () => {
     const ids = await page.locator(rowSel).evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute("data-trace-id")));
     await page.locator("input.search").focus();
     // Tab through the toolbar to the list (the grid is the next stop after the toolbar's controls).
@@ -222,6 +222,16 @@ try {
     await page.screenshot({ path: join(out, "03c-keyboard-open.png") });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    // ? lists the keys; Escape closes the list.
+    await page.keyboard.press("?");
+    await page.waitForSelector(".keys-dialog", { timeout: 5_000 });
+    if (!(await page.locator(".keys-dialog").textContent()).includes("delete the checked traces")) fail("the ? list does not list the list's keys");
+    await page.screenshot({ path: join(out, "03d-keys.png") });
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".keys-dialog", { state: "detached" });
+    // Delete on a read-only store: nothing to ask (Delete… is off, with its reason).
+    await page.keyboard.press("Delete");
+    if (await page.locator(".dialog-backdrop").count()) fail("Delete asked to delete from a read-only local store");
   });
 
   let firstPaintMs = 0;

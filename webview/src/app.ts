@@ -1,11 +1,12 @@
 // The application shell: header (connection, experiment picker, refresh), traces view, trace viewer.
 import { PanelViews, type Experiment, type InitializeResult, type PanelView, type UiNotifications } from "./protocol.generated";
 import { CONNECTION_LOST, METHOD_NOT_FOUND, RpcError, type Transport } from "./transport";
-import { clear, h } from "./dom";
+import { clear, h, isTextInput } from "./dom";
 import "./controls";
 import { TracesView } from "./traces-view";
 import { TraceViewer } from "./trace-viewer";
 import { SessionsView } from "./sessions-view";
+import { openKeysHelp } from "./keys-help";
 import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
@@ -183,8 +184,13 @@ export class App {
     await this.viewer.open(target);
   }
 
-  /** Escape closes the viewer even when focus is outside it (on the page body). */
+  /** Escape closes the viewer even when focus is outside it (on the page body); `?` lists the keys. */
   private readonly onDocumentKey = (e: KeyboardEvent) => {
+    if (e.key === "?" && !e.defaultPrevented && !isTextInput(e.target) && !document.querySelector(".dialog-backdrop")) {
+      e.preventDefault();
+      openKeysHelp(this.element);
+      return;
+    }
     if (e.key === "Escape" && !e.defaultPrevented && this.viewer.isOpen && this.view.view !== PanelViews.trace) {
       e.preventDefault();
       this.viewer.close();

@@ -47,3 +47,8 @@ export function append(parent: Node, children: (Child | Child[])[]): void {
 export function clear(el: Element): void {
   el.replaceChildren(); // one DOM mutation, not one per child
 }
+
+/** Whether a key press is typing: in a text box, a text area, a select, a VS Code text field or an editable element. */
+export function isTextInput(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.tagName === "VSCODE-TEXTFIELD" || t.isContentEditable);
+}

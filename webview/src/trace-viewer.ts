@@ -1,7 +1,7 @@
 // Trace viewer: virtualized span tree with timeline bars (left) and the selected span's details (right).
 import type { Assessment, IdeOpenedResult, IdeOpenSpanSourceParams, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
 import { RpcError, type ParamsOf, type Transport } from "./transport";
-import { clear, h } from "./dom";
+import { clear, h, isTextInput } from "./dom";
 import "./controls";
 import { durationProblem, durationWithWarning, formatDuration, formatTime } from "./format";
 import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
@@ -1167,9 +1167,6 @@ function detachedFor(tree: SpanTree, span: Span): string | null {
   return reason ? detachedWarning(tree, span, reason) : null;
 }
 
-function isTextInput(t: EventTarget | null): boolean {
-  return t instanceof HTMLElement && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
-}
 
 /**
  * What the IDE needs to open a span's code (`ide/openSpanSource`): the span, for the host's `source/locate` (which

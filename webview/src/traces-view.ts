@@ -859,6 +859,11 @@ export class TracesView {
       this.setCursor(next);
       return;
     }
+    if (e.key === "/") {
+      e.preventDefault();
+      this.searchInput.focus();
+      return;
+    }
     const d = this.cursor === null ? undefined : this.display[this.cursor];
     if (!d) return;
     if (e.key === "Enter") {
@@ -871,6 +876,11 @@ export class TracesView {
     } else if (e.key === " " && d.kind === "trace") {
       e.preventDefault();
       this.toggleChecked(d.trace.traceId, e.shiftKey);
+    } else if (e.key === "Delete" && this.writable.deleteTraces) {
+      // The checked traces, or the one under the cursor when none is checked: asked first, as the button does.
+      e.preventDefault();
+      if (this.checked.size === 0 && d.kind === "trace") this.toggleChecked(d.trace.traceId);
+      void this.deleteChecked();
     }
   }
 
