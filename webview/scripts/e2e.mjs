@@ -159,7 +159,7 @@ try {
     return [...ids].sort();
   });
 
-  await step("the open trace is in the address bar: F5 keeps the connection and the trace, Back closes it, Forward reopens it; a stale token is named", async () => {
+  await step("the page's state is in the address bar: F5 keeps the trace, span, search and sort, Back closes a trace and leaves a tab, Forward reopens; a stale token is named", async () => {
     const id = await page.locator(rowSel).first().getAttribute("data-trace-id");
     await page.locator(rowSel).first().click();
     await page.waitForSelector(".span-row", { timeout: 10_000 });
@@ -176,6 +176,31 @@ try {
     await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t), id, { timeout: 10_000 });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    // The search, the sort and the selected span are in the address too: a reload shows the same list and span.
+    await page.fill("input.search", "trace.status = 'ERROR'");
+    await page.press("input.search", "Enter");
+    await page.click(".trace-header .cell-duration .sort-header");
+    await page.waitForFunction(() => /sort=execution_time_ms/.test(location.search) && /q=trace\.status/.test(location.search), null, { timeout: 10_000 });
+    await page.locator(rowSel).first().click();
+    await page.locator(".span-row").nth(1).click();
+    const span = await page.locator(".span-row.selected").getAttribute("data-span-id");
+    await page.waitForFunction((s) => new URLSearchParams(location.search).get("span") === s, span, { timeout: 5_000 });
+    await page.reload();
+    await page.waitForSelector(`.span-row.selected[data-span-id="${span}"]`, { timeout: 15_000 });
+    if ((await page.inputValue("input.search")) !== "trace.status = 'ERROR'") fail("a reload lost the search");
+    if ((await page.inputValue("select.sort")) !== "execution_time_ms DESC") fail("a reload lost the sort");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    if ((await page.locator(rowSel).count()) !== EXPECTED_ERRORS) fail(`after the reload the list has ${await page.locator(rowSel).count()} rows, not the ${EXPECTED_ERRORS} errors`);
+    // The Sessions tab is a history entry: Back returns to the list.
+    await page.click('[data-main-tab="sessions"]');
+    await page.waitForFunction(() => /tab=sessions/.test(location.search));
+    await page.goBack();
+    await page.waitForSelector(".traces-view:not([hidden])", { timeout: 10_000 });
+    await page.fill("input.search", "");
+    await page.press("input.search", "Enter");
+    await page.selectOption("select.sort", "timestamp_ms DESC");
+    await page.waitForFunction(() => !/[?&](q|sort)=/.test(location.search), null, { timeout: 10_000 });
     // Another tab with an old address (a token from an earlier `traceide ui`): the page says what to do.
     const stale = await browser.newPage();
     await stale.goto(url.replace(/token=[^&]+/, "token=not-the-token"));

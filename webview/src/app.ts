@@ -7,6 +7,7 @@ import { TracesView } from "./traces-view";
 import { TraceViewer } from "./trace-viewer";
 import { SessionsView } from "./sessions-view";
 import { openKeysHelp } from "./keys-help";
+import type { PageState } from "./browser-url";
 import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
@@ -73,6 +74,7 @@ export class App {
     this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser", standalone: this.view.view === PanelViews.trace, openInTab: options.mode === "ide" && listLike, settings: options.settings });
     this.viewer.onSelect = (spanId) => {
       if (this.view.view === PanelViews.trace) this.keepView({ ...this.view, spanId });
+      else this.onStateChanged?.(false);
     };
     const now = options.now ?? this.clock.now;
     this.overview = new OverviewView(transport, { chart: options.chart, now });
@@ -83,8 +85,8 @@ export class App {
       transport,
       (t) => {
         this.traces.element.hidden = true;
-        this.onTraceShown?.(t.traceId);
         void this.viewer.open(t);
+        this.onStateChanged?.(true);
       },
       options.pageSize ?? 100,
       { settings: options.settings, now },
@@ -92,17 +94,18 @@ export class App {
     // A turn of a session opens in the same viewer; closing it goes back to the transcript.
     this.sessions = new SessionsView(transport, (t) => {
       this.sessions.element.hidden = true;
-      this.onTraceShown?.(t.traceId);
       void this.viewer.open(t);
+      this.onStateChanged?.(true);
     });
     this.viewer.onClose = () => {
       this.traces.element.hidden = this.tab !== "traces";
       this.sessions.element.hidden = this.tab !== "sessions";
       if (this.tab === "sessions") this.sessions.focus();
       this.traces.setSelected(null);
-      this.onTraceShown?.(null);
+      this.onStateChanged?.(true);
     };
     this.viewer.onNavigate = (delta) => this.openRelative(delta);
+    this.traces.onQueryChanged = () => this.onStateChanged?.(false);
     this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
@@ -123,8 +126,39 @@ export class App {
     );
   }
 
-  /** The trace the list's viewer shows now, or null when it closed (browser mode puts it in the URL). */
-  onTraceShown: ((traceId: string | null) => void) | null = null;
+  /** What the page shows changed; `push` for a trace opened or closed or a tab (browser mode's address bar). */
+  onStateChanged: ((push: boolean) => void) | null = null;
+
+  /** What the page shows, for the address bar; null where it shows the default. */
+  pageState(): PageState {
+    const orderBy = this.traces.orderBy;
+    return {
+      tab: this.tab === "traces" ? null : this.tab,
+      experiment: this.experimentSelect.value || null,
+      q: this.traces.filterText || null,
+      sort: orderBy === "timestamp_ms DESC" ? null : orderBy,
+      trace: this.viewer.isOpen ? this.viewer.traceId : null,
+      span: this.viewer.isOpen ? this.viewer.selectedSpanId : null,
+    };
+  }
+
+  /** Shows a state from the address bar (a link, a reload, Back or Forward). */
+  async restore(state: PageState): Promise<void> {
+    const known = [...this.experimentSelect.options].some((o) => o.value === state.experiment);
+    if (state.experiment && known && state.experiment !== this.experimentSelect.value) {
+      this.experimentSelect.value = state.experiment;
+      this.setExperiments([state.experiment]);
+    }
+    this.traces.applyQuery(state.q ?? "", state.sort ?? "timestamp_ms DESC");
+    if (state.trace) {
+      if (this.viewer.isOpen && this.viewer.traceId === state.trace) {
+        if (state.span && state.span !== this.viewer.selectedSpanId) this.viewer.select(state.span);
+      } else await this.openTrace(state.trace, state.span ?? undefined);
+      return;
+    }
+    if (this.viewer.isOpen && this.view.view !== PanelViews.trace) this.viewer.close();
+    this.setTab(state.tab === "sessions" || state.tab === "overview" ? state.tab : "traces");
+  }
 
   setTab(tab: MainTab): void {
     this.tab = tab;
@@ -135,6 +169,7 @@ export class App {
     if (tab === "sessions") this.sessions.show();
     else this.sessions.hide();
     this.traces.element.hidden = tab !== "traces" || this.viewer.isOpen;
+    this.onStateChanged?.(true);
   }
 
   /** What the IDE may tell the page (the contract's UiMethods); unknown methods are ignored. */
@@ -154,8 +189,9 @@ export class App {
     if (this.tab !== "traces") this.setTab("traces");
     this.traces.element.hidden = true;
     this.traces.setSelected(traceId);
-    this.onTraceShown?.(traceId);
-    await this.viewer.open({ traceId }, { spanId });
+    const opened = this.viewer.open({ traceId }, { spanId });
+    this.onStateChanged?.(true);
+    await opened;
   }
 
   /** Back to the trace list (browser mode's answer to `ide/revealPanel`). */
@@ -180,7 +216,7 @@ export class App {
       return;
     }
     this.traces.setSelected(target.traceId);
-    this.onTraceShown?.(target.traceId);
+    this.onStateChanged?.(true);
     await this.viewer.open(target);
   }
 
@@ -239,6 +275,7 @@ export class App {
     }
     this.overview.setExperiments(ids);
     if (this.view.view === PanelViews.overview) this.keepView({ ...this.view, experimentIds: ids });
+    this.onStateChanged?.(false);
   }
 
   private showBanner(text: string | null): void {

@@ -1,12 +1,54 @@
-// Browser mode's address bar: the open trace is in the URL (`?trace=tr-…`), so Back closes it, Forward opens it
-// again, and a link or a bookmark opens it; the page's token survives a reload (F5) in the tab's sessionStorage
+// Browser mode's address bar: what the page shows is in the URL — the tab (Sessions, Overview), the experiment,
+// the search, the sort, the open trace and its selected span — so a reload or a link shows it again, and Back
+// closes a trace or returns to the last tab. The page's token survives a reload (F5) in the tab's sessionStorage
 // without staying in the URL, its history or a bookmark.
 
-/** What the address bar follows: the list page's viewer (App). */
-export interface TraceHistoryPage {
-  onTraceShown: ((traceId: string | null) => void) | null;
-  openTrace(traceId: string): Promise<void>;
-  showList(): void;
+/** What the address bar holds; null is the page's default (the Traces tab, the first experiment, newest first…). */
+export interface PageState {
+  tab: string | null;
+  experiment: string | null;
+  q: string | null;
+  sort: string | null;
+  trace: string | null;
+  span: string | null;
+}
+
+const STATE_KEYS = ["tab", "experiment", "q", "sort", "trace", "span"] as const;
+const ID = /^[\w.:-]{1,128}$/;
+const TABS = ["sessions", "overview"];
+
+/** What the address bar follows: the list page (App). */
+export interface HistoryPage {
+  /** Called after what the page shows changed; `push` for a new history entry (a trace opened or closed, a tab). */
+  onStateChanged: ((push: boolean) => void) | null;
+  pageState(): PageState;
+  restore(state: PageState): Promise<void>;
+}
+
+/** The page state a URL's query asks for, each value checked (IDs look like IDs, the tab is one of the tabs). */
+export function stateFromSearch(search: string): PageState {
+  const p = new URLSearchParams(search);
+  const text = (k: string) => {
+    const v = p.get(k);
+    return v && v.length <= 4000 ? v : null;
+  };
+  const id = (k: string) => {
+    const v = p.get(k);
+    return v && ID.test(v) ? v : null;
+  };
+  const tab = p.get("tab");
+  return { tab: tab && TABS.includes(tab) ? tab : null, experiment: id("experiment"), q: text("q"), sort: text("sort"), trace: id("trace"), span: id("span") };
+}
+
+/** The same address with the page state's parameters set (null: removed); other parameters kept. */
+export function withState(href: string, state: PageState): string {
+  const url = new URL(href);
+  for (const k of STATE_KEYS) {
+    const v = state[k];
+    if (v) url.searchParams.set(k, v);
+    else url.searchParams.delete(k);
+  }
+  return url.toString();
 }
 
 const TOKEN_KEY = "traceide.token";
@@ -50,20 +92,34 @@ export function takeToken(win: Pick<Window, "location" | "history" | "sessionSto
   }
 }
 
-/** Keeps the URL and the open trace in step, both ways; opens the URL's trace once the list is up. */
-export function followBrowserHistory(app: TraceHistoryPage, win: Window): { openInitial(): Promise<void> } {
-  let restoring = false;
-  app.onTraceShown = (traceId) => {
+/**
+ * Keeps the URL and the page in step, both ways: each change the page reports is written (pushed or replaced,
+ * once per turn of the event loop however many came), Back and Forward restore the URL's state, and the URL the
+ * page was opened with is restored once the list is up.
+ */
+export function followBrowserHistory(app: HistoryPage, win: Window): { openInitial(): Promise<void> } {
+  // Until the opening URL is restored, the page's first steps (its default experiment, an empty viewer) are not
+  // what the URL asks for, and must not overwrite it.
+  let restoring = true;
+  let pending: boolean | null = null; // null: nothing to write; true: push
+  app.onStateChanged = (push) => {
     if (restoring) return;
-    const next = withTrace(win.location.href, traceId);
-    if (next !== win.location.href) win.history.pushState({ trace: traceId }, "", next);
+    const first = pending === null;
+    pending = (pending ?? false) || push;
+    if (!first) return;
+    queueMicrotask(() => {
+      const pushIt = pending;
+      pending = null;
+      const next = withState(win.location.href, app.pageState());
+      if (next === win.location.href) return;
+      if (pushIt) win.history.pushState(null, "", next);
+      else win.history.replaceState(null, "", next);
+    });
   };
   const follow = async () => {
     restoring = true;
     try {
-      const id = traceFromSearch(win.location.search);
-      if (id) await app.openTrace(id);
-      else app.showList();
+      await app.restore(stateFromSearch(win.location.search));
     } finally {
       restoring = false;
     }
@@ -71,7 +127,9 @@ export function followBrowserHistory(app: TraceHistoryPage, win: Window): { open
   win.addEventListener("popstate", () => void follow());
   return {
     openInitial: async () => {
-      if (traceFromSearch(win.location.search)) await follow();
+      const asked = stateFromSearch(win.location.search);
+      if (STATE_KEYS.some((k) => asked[k] !== null)) await follow();
+      restoring = false;
     },
   };
 }

@@ -6,7 +6,7 @@ import { App } from "./app";
 import { localSettings, webviewSettings } from "./traces-logic";
 import { browserIde, LocalIdeTransport } from "./ide";
 import { initialPanelView } from "./panel-view";
-import { followBrowserHistory } from "./browser-url";
+import { followBrowserHistory, stateFromSearch } from "./browser-url";
 
 const started = startTransport();
 const settings = started.vscode ? webviewSettings(started.vscode) : localSettings();
@@ -14,8 +14,16 @@ const transport = started.mode === "browser" ? new LocalIdeTransport(started.tra
 const pageSize = Number(new URLSearchParams(location.search).get("pageSize")) || undefined;
 // VS Code writes the view into the page; Visual Studio's tool window (and a browser link) into the URL.
 const asked = document.body.dataset.traceideView ?? new URLSearchParams(location.search).get("view") ?? undefined;
-const view = initialPanelView(asked, started.vscode ? settings : undefined);
+let view = initialPanelView(asked, started.vscode ? settings : undefined);
+// Browser mode: a link's experiment is the first one shown (not a second load after the default one).
+const linked = started.mode === "browser" ? stateFromSearch(location.search).experiment : null;
+if (linked && view.view === "list") view = { ...view, experimentIds: [linked] };
 const app = new App(transport, { pageSize, mode: started.mode, settings, view });
+if (started.mode === "browser" && view.view === "list") {
+  // A link's search and sort go into the first search (the address bar's state is restored in full once it is up).
+  const { q, sort } = stateFromSearch(location.search);
+  app.traces.applyQuery(q ?? "", sort ?? "timestamp_ms DESC");
+}
 if (transport instanceof LocalIdeTransport) {
   transport.handlers = browserIde({
     openTrace: (traceId, spanId) => void app.openTrace(traceId, spanId),
@@ -35,6 +43,6 @@ if (started.transport instanceof WebSocketTransport) {
     }
   };
 }
-// Browser mode: the open trace lives in the URL (Back closes it, a link opens it).
+// Browser mode: what the page shows lives in the URL (Back closes a trace, a link or a reload shows it again).
 const history = started.mode === "browser" && view.view === "list" ? followBrowserHistory(app, window) : null;
 void app.start().then(() => history?.openInitial());

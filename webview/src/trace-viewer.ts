@@ -633,6 +633,11 @@ export class TraceViewer {
   get traceId(): string | null {
     return this.trace?.info.traceId ?? this.loadingId;
   }
+
+  /** The selected span (the address bar and a trace tab keep it). */
+  get selectedSpanId(): string | null {
+    return this.selected;
+  }
   private loadingId: string | null = null;
 
   /** A short message under the viewer bar that goes away by itself. */

@@ -461,7 +461,28 @@ export class TracesView {
     e.preventDefault();
     this.hideCompletion();
     this.query.filter = this.searchInput.value;
+    this.onQueryChanged?.();
     void this.reload();
+  }
+
+  /** The search or the sort changed (browser mode writes them into the address bar). */
+  onQueryChanged: (() => void) | null = null;
+
+  get filterText(): string {
+    return this.query.filter;
+  }
+
+  get orderBy(): SortKey {
+    return this.query.orderBy;
+  }
+
+  /** A search and a sort from outside (a link, Back): the list reloads once, and only when they changed. */
+  applyQuery(filter: string, orderBy: SortKey): void {
+    if (filter === this.query.filter && orderBy === this.query.orderBy) return;
+    this.query.filter = filter;
+    this.searchInput.value = filter;
+    if (orderBy !== this.query.orderBy) this.setSort(orderBy); // reloads, with the Sort box and headers
+    else if (this.query.experimentIds.length) void this.reload();
   }
 
   // ---------------------------------------------------------------- loading
@@ -576,7 +597,8 @@ export class TracesView {
     this.sortSelect.value = orderBy;
     if (orderBy !== "timestamp_ms DESC") this.setLive(false);
     this.paintHeader();
-    void this.reload();
+    this.onQueryChanged?.();
+    if (this.query.experimentIds.length) void this.reload();
   }
 
   setLive(on: boolean): void {

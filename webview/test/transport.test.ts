@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { CONNECTION_LOST, PostMessageTransport, RpcError, WebSocketTransport, startTransport, type WebSocketLike } from "../src/transport";
 import { RpcErrorCodes } from "../src/protocol.generated";
-import { traceFromSearch, withTrace } from "../src/browser-url";
+import { stateFromSearch, withState } from "../src/browser-url";
 
 class FakeSocket implements WebSocketLike {
   readyState = 0;
@@ -196,15 +196,16 @@ describe("startTransport", () => {
 });
 
 describe("browser mode's address bar", () => {
-  it("holds the open trace: set, replaced, removed, other parameters kept; only trace-ID-like values are read", () => {
+  it("holds the page's state: set, replaced, removed, other parameters kept; only valid values are read", () => {
+    const none = { tab: null, experiment: null, q: null, sort: null, trace: null, span: null };
     const base = "http://127.0.0.1:5123/?pageSize=20";
-    const withA = withTrace(base, "tr-abc");
-    expect(withA).toBe("http://127.0.0.1:5123/?pageSize=20&trace=tr-abc");
-    expect(traceFromSearch(new URL(withA).search)).toBe("tr-abc");
-    expect(withTrace(withA, "tr-def")).toBe("http://127.0.0.1:5123/?pageSize=20&trace=tr-def");
-    expect(withTrace(withA, null)).toBe(base);
-    expect(traceFromSearch("?trace=<script>")).toBeNull();
-    expect(traceFromSearch("?pageSize=1")).toBeNull();
+    const withA = withState(base, { ...none, trace: "tr-abc", span: "s1", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", tab: "sessions" });
+    expect(new URL(withA).searchParams.get("pageSize")).toBe("20");
+    expect(stateFromSearch(new URL(withA).search)).toEqual({ tab: "sessions", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", trace: "tr-abc", span: "s1" });
+    expect(withState(withA, none)).toBe(base);
+    expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP").trace).toBeNull();
+    expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP")).toEqual(none);
+    expect(stateFromSearch("?pageSize=1")).toEqual(none);
   });
 
   it("a WebSocket that fails before it opened asks why: a refused token is said so, not 'is it running?'", async () => {
