@@ -492,7 +492,7 @@ try {
     await page.screenshot({ path: join(out, "13-overview-quality.png"), fullPage: true });
   });
 
-  await step("overview: tool calls (get_weather 12 calls)", async () => {
+  await step("overview: tool calls (get_weather 12 calls), kept in the address across a reload", async () => {
     await page.click('.overview-tabs [data-tab="toolCalls"]');
     await page.waitForSelector('.table-tools tr[data-tool="get_weather"]', { timeout: 15_000 });
     const calls = await page.locator('.table-tools tr[data-tool="get_weather"] td').nth(1).textContent();
@@ -503,6 +503,11 @@ try {
     console.log(`e2e:      ${stats.join(", ")}`);
     await page.waitForFunction(() => document.querySelectorAll(".card-chart canvas").length >= 3, null, { timeout: 10_000 });
     await page.screenshot({ path: join(out, "14-overview-tools.png"), fullPage: true });
+    // The Overview's tab is in the address: a reload comes back to Tool Calls.
+    await page.waitForFunction(() => /tab=overview/.test(location.search) && /overview=toolCalls/.test(location.search), null, { timeout: 5_000 });
+    await page.reload();
+    await page.waitForSelector('.overview-tabs [data-tab="toolCalls"][aria-selected="true"]', { timeout: 15_000 });
+    await page.waitForSelector(".table-tools tbody tr", { timeout: 15_000 });
     await page.click('[data-main-tab="traces"]');
     await page.waitForSelector(".traces-view:not([hidden])");
   });

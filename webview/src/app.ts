@@ -8,6 +8,7 @@ import { TraceViewer } from "./trace-viewer";
 import { SessionsView } from "./sessions-view";
 import { openKeysHelp } from "./keys-help";
 import type { PageState } from "./browser-url";
+import { DEFAULT_RANGE } from "./overview-math";
 import { OverviewView, type OverviewOptions } from "./overview-view";
 import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
@@ -80,6 +81,7 @@ export class App {
     this.overview = new OverviewView(transport, { chart: options.chart, now });
     this.overview.onChange = () => {
       if (this.view.view === PanelViews.overview) this.keepView({ ...this.view, tab: this.overview.tab, rangeKey: this.overview.rangeKey });
+      else this.onStateChanged?.(false);
     };
     this.traces = new TracesView(
       transport,
@@ -139,6 +141,9 @@ export class App {
       sort: orderBy === "timestamp_ms DESC" ? null : orderBy,
       trace: this.viewer.isOpen ? this.viewer.traceId : null,
       span: this.viewer.isOpen ? this.viewer.selectedSpanId : null,
+      overview: this.tab === "overview" && this.overview.tab !== "usage" ? this.overview.tab : null,
+      range: this.tab === "overview" && this.overview.rangeKey !== DEFAULT_RANGE && this.overview.rangeKey !== "CUSTOM" ? this.overview.rangeKey : null,
+      unit: this.tab === "overview" ? this.overview.chosenUnit : null,
     };
   }
 
@@ -157,6 +162,7 @@ export class App {
       return;
     }
     if (this.viewer.isOpen && this.view.view !== PanelViews.trace) this.viewer.close();
+    if (state.tab === "overview") this.overview.applyState(state.overview, state.range, state.unit);
     this.setTab(state.tab === "sessions" || state.tab === "overview" ? state.tab : "traces");
   }
 

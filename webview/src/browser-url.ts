@@ -1,5 +1,5 @@
 // Browser mode's address bar: what the page shows is in the URL — the tab (Sessions, Overview), the experiment,
-// the search, the sort, the open trace and its selected span — so a reload or a link shows it again, and Back
+// the search, the sort, the open trace and its selected span, the Overview's own tab, range and unit — so a reload or a link shows it again, and Back
 // closes a trace or returns to the last tab. The page's token survives a reload (F5) in the tab's sessionStorage
 // without staying in the URL, its history or a bookmark.
 
@@ -11,11 +11,18 @@ export interface PageState {
   sort: string | null;
   trace: string | null;
   span: string | null;
+  /** The Overview's tab, range preset and manual time unit. */
+  overview: string | null;
+  range: string | null;
+  unit: string | null;
 }
 
-const STATE_KEYS = ["tab", "experiment", "q", "sort", "trace", "span"] as const;
+const STATE_KEYS = ["tab", "experiment", "q", "sort", "trace", "span", "overview", "range", "unit"] as const;
 const ID = /^[\w.:-]{1,128}$/;
 const TABS = ["sessions", "overview"];
+const OVERVIEW_TABS = ["usage", "quality", "toolCalls"];
+const RANGES = ["LAST_HOUR", "LAST_24_HOURS", "LAST_7_DAYS", "LAST_30_DAYS", "LAST_YEAR"];
+const UNITS = ["second", "minute", "hour", "day", "month", "year"];
 
 /** What the address bar follows: the list page (App). */
 export interface HistoryPage {
@@ -36,8 +43,14 @@ export function stateFromSearch(search: string): PageState {
     const v = p.get(k);
     return v && ID.test(v) ? v : null;
   };
-  const tab = p.get("tab");
-  return { tab: tab && TABS.includes(tab) ? tab : null, experiment: id("experiment"), q: text("q"), sort: text("sort"), trace: id("trace"), span: id("span") };
+  const oneOf = (k: string, values: string[]) => {
+    const v = p.get(k);
+    return v && values.includes(v) ? v : null;
+  };
+  return {
+    tab: oneOf("tab", TABS), experiment: id("experiment"), q: text("q"), sort: text("sort"), trace: id("trace"), span: id("span"),
+    overview: oneOf("overview", OVERVIEW_TABS), range: oneOf("range", RANGES), unit: oneOf("unit", UNITS),
+  };
 }
 
 /** The same address with the page state's parameters set (null: removed); other parameters kept. */

@@ -90,6 +90,7 @@ export class OverviewView {
     this.unitSelect = h("select", { class: "overview-unit", "aria-label": "Time unit" });
     this.unitSelect.addEventListener("change", () => {
       this.manualUnit = this.unitSelect.value as TimeUnit;
+      this.onChange?.();
       void this.load();
     });
     this.customStart = h("input", { type: "datetime-local", class: "custom-start", "aria-label": "From" });
@@ -167,6 +168,20 @@ export class OverviewView {
       this.rangeSelect.value = r.key;
       this.updateUnits();
     }
+  }
+
+  /** The unit the user chose (null: the range's default). */
+  get chosenUnit(): TimeUnit | null {
+    return this.manualUnit;
+  }
+
+  /** A tab, range and unit from the address bar (a link, Back): set, and shown again when the Overview is up. */
+  applyState(tab: string | null, rangeKey: string | null, unit: string | null): void {
+    this.restore(tab ?? "usage", rangeKey ?? DEFAULT_RANGE);
+    this.manualUnit = UNITS.some((u) => u.key === unit) ? (unit as TimeUnit) : null;
+    this.updateUnits();
+    if (!this.element.hidden) void this.load();
+    else this.lastResult = null;
   }
 
   private updateUnits(): void {

@@ -197,11 +197,14 @@ describe("startTransport", () => {
 
 describe("browser mode's address bar", () => {
   it("holds the page's state: set, replaced, removed, other parameters kept; only valid values are read", () => {
-    const none = { tab: null, experiment: null, q: null, sort: null, trace: null, span: null };
+    const none = { tab: null, experiment: null, q: null, sort: null, trace: null, span: null, overview: null, range: null, unit: null };
     const base = "http://127.0.0.1:5123/?pageSize=20";
     const withA = withState(base, { ...none, trace: "tr-abc", span: "s1", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", tab: "sessions" });
     expect(new URL(withA).searchParams.get("pageSize")).toBe("20");
-    expect(stateFromSearch(new URL(withA).search)).toEqual({ tab: "sessions", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", trace: "tr-abc", span: "s1" });
+    expect(stateFromSearch(new URL(withA).search)).toEqual({ ...none, tab: "sessions", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", trace: "tr-abc", span: "s1" });
+    const overview = { ...none, tab: "overview", overview: "toolCalls", range: "LAST_30_DAYS", unit: "hour" };
+    expect(stateFromSearch(new URL(withState(base, overview)).search)).toEqual(overview);
+    expect(stateFromSearch("?overview=x&range=CUSTOM&unit=week")).toEqual(none);
     expect(withState(withA, none)).toBe(base);
     expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP").trace).toBeNull();
     expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP")).toEqual(none);
