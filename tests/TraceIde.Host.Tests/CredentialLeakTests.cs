@@ -67,7 +67,7 @@ public sealed class CredentialLeakTests
             Assert.Equal(RpcErrorCodes.Unreachable, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.RemoveOverride(SearchPath);
             Assert.Equal(RpcErrorCodes.NotFound, JsonRpcAssert.Error(await Send("traces/get", new { traceId = "tr-00000000000000000000000000000000" })).Code);
-            Assert.Equal(RpcErrorCodes.InvalidFilter, JsonRpcAssert.Error(await Send("traces/search", new { experimentIds = new[] { "1" }, filter = $"tag.x = '{Password}' AND" })).Code);
+            Assert.Equal(RpcErrorCodes.InvalidFilter, JsonRpcAssert.Error(await Send("traces/search", new { experimentIds = new[] { "1" }, filter = $"tag.x = '{Password}' AND AND" })).Code);
 
             // And the server gone.
             await server.DisposeAsync();

@@ -75,7 +75,8 @@ public class FilterParserTests
     }
 
     [Theory]
-    [InlineData("trace.status = 'OK' AND", "expected a comparison")]
+    [InlineData("trace.status = 'OK' AND AND", "position 28: expected a")]
+    [InlineData("trace.name RLIKE '[a-'", "invalid regular expression")]
     [InlineData("trace.status = OK", "quoted string")]
     [InlineData("trace.status = 'OK", "unterminated string")]
     [InlineData("trace.timestamp_ms > 'yesterday'", "needs a number")]

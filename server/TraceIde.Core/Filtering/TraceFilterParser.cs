@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Text;
 using TraceIde.Core.Backends;
@@ -83,7 +84,8 @@ public static class TraceFilterParser
             while (true)
             {
                 SkipWs();
-                if (AtEnd) throw Error(_pos, clauses.Count == 0 ? "empty filter" : "expected a comparison after AND");
+                if (AtEnd && clauses.Count == 0) throw Error(_pos, "empty filter");
+                if (AtEnd) return clauses; // a trailing AND: MLflow accepts it (`trace.status = 'OK' AND` finds the OK traces)
                 clauses.Add(ParseComparison());
                 SkipWs();
                 if (AtEnd) return clauses;
@@ -413,6 +415,21 @@ public static class TraceFilterParser
             }
             if (!needString)
                 values = values.Select(v => v with { IsNumber = true }).ToList();
+            if (op == "RLIKE")
+            {
+                // MLflow finds nothing for a pattern its regex engine refuses; saying why is kinder.
+                foreach (var v in values)
+                {
+                    try
+                    {
+                        _ = new Regex(v.Text, RegexOptions.None, TimeSpan.FromSeconds(1));
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw Error(opPos, $"invalid regular expression '{v.Text}' for RLIKE: {ex.Message}");
+                    }
+                }
+            }
             return new FilterClause(entity, canonicalKey, op, values);
         }
 
