@@ -279,6 +279,15 @@ internal static class MlflowJson
         return id;
     }
 
+    /// <summary>One assessment object (spec §3.8), e.g. the `assessment` of a create answer.</summary>
+    public static Assessment ParseAssessment(JsonElement assessment)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(assessment.GetRawText());
+        var reader = new Utf8JsonReader(bytes);
+        reader.Read();
+        return ReadAssessment(ref reader, bytes);
+    }
+
     /// <summary>Assessment JSON (spec §3.8), from <paramref name="reader"/> on its first token.</summary>
     private static Assessment ReadAssessment(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {

@@ -18,7 +18,7 @@ namespace TraceIde.Backends.Mlflow;
 /// <see cref="OperationCanceledException"/>; every other failure is a <see cref="BackendException"/>
 /// whose message never contains credentials.
 /// </summary>
-public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
+public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource, IAssessmentWriter
 {
     private const string V2 = "api/2.0/mlflow";
     private const string V3 = "api/3.0/mlflow";
@@ -43,6 +43,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     private static readonly Endpoint EpSetTagV2 = new("PATCH /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
     private static readonly Endpoint EpDeleteTagV3 = new("DELETE /api/3.0/mlflow/traces/{trace_id}/tags", "3.3.2");
     private static readonly Endpoint EpDeleteTagV2 = new("DELETE /api/2.0/mlflow/traces/{request_id}/tags", "2.13.0");
+    private static readonly Endpoint EpAssessmentCreate = new("POST /api/3.0/mlflow/traces/{trace_id}/assessments", "3.0.0");
     private static readonly Endpoint EpTraceMetrics = new("POST /api/3.0/mlflow/traces/metrics", "3.9.0", ReadOnlyPost: true);
 
     private readonly MlflowBackendOptions _options;
@@ -377,6 +378,24 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         {
         }
         return await SendJsonAsync(HttpMethod.Post, V2 + "/traces/delete-traces", null, Body(), EpDeleteV2, Parse, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>MLflow's create_assessment (what `mlflow.log_feedback` / `log_expectation` send); the answer is the stored assessment.</summary>
+    public Task<Assessment> CreateAssessmentAsync(NewAssessment a, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var assessment = new JsonObject
+        {
+            ["assessment_name"] = a.Name,
+            ["trace_id"] = a.TraceId,
+            ["source"] = new JsonObject { ["source_type"] = a.SourceType, ["source_id"] = a.SourceId },
+            [a.Kind == "expectation" ? "expectation" : "feedback"] = new JsonObject { ["value"] = JsonNode.Parse(a.Value.GetRawText()) },
+        };
+        if (a.Rationale != null) assessment["rationale"] = a.Rationale;
+        if (a.SpanId != null) assessment["span_id"] = a.SpanId;
+        return SendJsonAsync(HttpMethod.Post, $"{V3}/traces/{Uri.EscapeDataString(a.TraceId)}/assessments", null,
+            new JsonObject { ["assessment"] = assessment }, EpAssessmentCreate,
+            root => MlflowJson.ParseAssessment(Required(root, "assessment")), cancellationToken);
     }
 
     public async Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken cancellationToken)

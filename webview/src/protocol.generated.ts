@@ -1,9 +1,10 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.5";
+export const PROTOCOL_VERSION = "1.6";
 
 export const RpcMethods = {
+  agentCallTool: "agent/callTool",
   initialize: "initialize",
   shutdown: "shutdown",
   exit: "exit",
@@ -118,6 +119,16 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** A metric value that may be non-finite: NaN and ±Infinity travel as these strings (NonFiniteNumbers). */
 export type MetricNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+export interface AgentCallToolParams {
+  name: string;
+  arguments?: JsonValue | null;
+}
+
+export interface AgentCallToolResult {
+  text: string;
+  isError: boolean;
+}
 
 export interface Assessment {
   assessmentId: string;
@@ -631,6 +642,7 @@ export interface RpcRequests {
   "traces/window": { params: TracesWindowParams; result: TracesWindowResult };
   "traces/subscribe": { params: TracesSubscribeParams; result: TracesSubscribeResult };
   "traces/unsubscribe": { params: TracesUnsubscribeParams; result: EmptyResult };
+  "agent/callTool": { params: AgentCallToolParams; result: AgentCallToolResult };
 }
 
 /** IDE requests (UI → IDE, answered by the relay): method name → parameter and result types. */

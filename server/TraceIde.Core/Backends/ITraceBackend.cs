@@ -61,3 +61,28 @@ public sealed record TraceQuery
 public sealed record TraceData(TraceSummary Info, IReadOnlyList<RawSpan> Spans);
 
 public sealed record TracePage(IReadOnlyList<TraceSummary> Traces, string? NextPageToken);
+
+/// <summary>
+/// A backend that can record assessments (the agent tools' log_feedback / log_expectation): an MLflow
+/// tracking server. Apart from <see cref="ITraceBackend"/> because only writable backends have it.
+/// </summary>
+public interface IAssessmentWriter
+{
+    /// <summary>Creates the assessment and returns it as the backend stored it.</summary>
+    Task<Assessment> CreateAssessmentAsync(NewAssessment assessment, CancellationToken cancellationToken);
+}
+
+/// <summary>An assessment to create: a feedback or an expectation on a trace or one of its spans.</summary>
+public sealed record NewAssessment
+{
+    public required string TraceId { get; init; }
+    public required string Name { get; init; }
+    /// <summary>"feedback" or "expectation".</summary>
+    public required string Kind { get; init; }
+    public required System.Text.Json.JsonElement Value { get; init; }
+    public string? Rationale { get; init; }
+    public string? SpanId { get; init; }
+    /// <summary>HUMAN, LLM_JUDGE or CODE.</summary>
+    public required string SourceType { get; init; }
+    public required string SourceId { get; init; }
+}

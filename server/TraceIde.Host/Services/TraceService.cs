@@ -142,6 +142,19 @@ public sealed partial class TraceService
         return new SpansGetResult(payloads);
     }
 
+    /// <summary>One span of a trace, decoded (the agent tools' get_span); uses the spans kept from the last reads like spans/get.</summary>
+    public async Task<RawSpan> GetSpanAsync(string traceId, string spanId, CancellationToken cancellationToken)
+    {
+        RequireTraceId(traceId);
+        if (!_recent.TryGet(traceId, out var spans))
+        {
+            spans = (await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false)).Spans;
+            _recent.Put(traceId, spans);
+        }
+        return spans.FirstOrDefault(s => string.Equals(s.SpanId, spanId, StringComparison.OrdinalIgnoreCase))
+            ?? throw BackendException.NotFound($"Trace {traceId} has no span {spanId}.");
+    }
+
     public Task<int> DeleteAsync(TracesDeleteParams p, CancellationToken cancellationToken)
     {
         if (p.TraceIds is null || p.TraceIds.Count == 0)
