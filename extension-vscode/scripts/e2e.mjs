@@ -422,7 +422,7 @@ try {
       && summary.trace.spans === traceTruth.span_count && summary.trace.durationMs === traceTruth.execution_duration_ms
       && summary.assessments.length === traceTruth.assessment_count && summary.budget.estimatedTokens <= 1000,
     `vscode.lm.invokeTool("traceide_get_trace") answers MLflow's trace (${summary?.trace?.spans} spans, ${summary?.trace?.durationMs} ms, ${summary?.assessments?.length} assessments, ~${summary?.budget?.estimatedTokens} tokens)${agent.getTraceError ? `: ${agent.getTraceError}` : ""}`);
-  check(/maxTokens.*must be from 300 to 20000/.test(agent.badCallError ?? ""), `a bad argument is a tool error that says what to change ("${agent.badCallError ?? agent.badCall}")`);
+  check(/maxTokens.*must be from 500 to 20000/.test(agent.badCallError ?? ""), `a bad argument is a tool error that says what to change ("${agent.badCallError ?? agent.badCall}")`);
   const mcpServer = agent.mcpJson?.servers?.traceide;
   check(mcpServer?.type === "stdio" && mcpServer.args?.[1] === "mcp" && existsSync(mcpServer.args[0]) && mcpServer.args.includes("--tracking-uri") && mcpServer.args.includes(replayUrl)
       && existsSync(join(ws, ".vscode/mcp.json")) && !/password|token/i.test(JSON.stringify(mcpServer.args)),

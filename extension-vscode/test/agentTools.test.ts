@@ -46,7 +46,7 @@ describe("language-model tools on the real host", () => {
   it("a tool error is thrown with the host's reason, for the model to read", async () => {
     const tool = agentTool(h, "get_trace", "Get");
     await expect(tool.invoke({ input: { traceId: cases["batch-digest-500"], maxTokens: 5 }, toolInvocationToken: undefined } as never, none)).rejects.toThrow(
-      /'maxTokens' must be from 300 to 20000/,
+      /'maxTokens' must be from 500 to 20000/,
     );
   });
 });

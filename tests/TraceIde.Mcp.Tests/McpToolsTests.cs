@@ -123,7 +123,7 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
     {
         var traceId = FixtureCases.ServerTraceId("batch-digest-500");
         var truth = TruthOf(traceId);
-        foreach (var budget in new[] { 300, 1000, 2000 })
+        foreach (var budget in new[] { 500, 1000, 2000 })
         {
             var (text, isError) = await Host.CallAsync("get_trace", new { traceId, maxTokens = budget });
             Assert.False(isError, text);
@@ -275,7 +275,7 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         {
             ("get_trace", new { }, "'traceId' is required"),
             ("get_trace", new { traceId = 42 }, "'traceId' must be a string"),
-            ("get_trace", new { traceId = "tr-1", maxTokens = 5 }, "'maxTokens' must be from 300 to 20000"),
+            ("get_trace", new { traceId = "tr-1", maxTokens = 5 }, "'maxTokens' must be from 500 to 20000"),
             ("get_trace", new { traceid = "tr-1" }, "Unknown argument 'traceid'"),
             ("search_traces", new { limit = 0 }, "'limit' must be from 1 to 100"),
             ("search_traces", new { states = new[] { "FAILED" } }, "use OK, ERROR or IN_PROGRESS"),

@@ -66,7 +66,7 @@ public static class AgentToolCatalog
             """
             {"type":"object","properties":{
               "traceId":{"type":"string","description":"The trace ID (tr-…), from search_traces."},
-              "maxTokens":{"type":"integer","minimum":300,"maximum":20000,"description":"Budget for the answer, in tokens (estimated as characters ÷ 3); default 2000."},
+              "maxTokens":{"type":"integer","minimum":500,"maximum":20000,"description":"Budget for the answer, in tokens (estimated as characters ÷ 2.5); default 2000."},
               "expandSpanId":{"type":"string","description":"A span ID (16 hex characters) to expand: the span with its children."}
             },"required":["traceId"],"additionalProperties":false}
             """),
