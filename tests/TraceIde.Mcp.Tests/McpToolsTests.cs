@@ -104,6 +104,10 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         var filters = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Root, "filters_ground_truth.json"))).RootElement;
         var weather = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, text = "weather", limit = 100 });
         Assert.Equal(Ids(filters.GetProperty("trace.text ILIKE '%weather%'")), Ids(weather.GetProperty("traces"), "traceId"));
+        // Text and a filter together: both hold (MLflow's grammar ANDs them).
+        var okWeather = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, text = "weather", filter = "trace.status = 'OK'", limit = 100 });
+        var okIds = Truth.GetProperty("traces").EnumerateArray().Where(t => t.GetProperty("state").GetString() == "OK").Select(t => t.GetProperty("trace_id").GetString()).ToHashSet();
+        Assert.Equal(Ids(filters.GetProperty("trace.text ILIKE '%weather%'")).Where(okIds.Contains), Ids(okWeather.GetProperty("traces"), "traceId"));
         const string failedWeather = "span.name = 'get_weather' AND span.status = 'ERROR'";
         var failed = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, filter = failedWeather, limit = 100 });
         Assert.Equal(Ids(filters.GetProperty(failedWeather)), Ids(failed.GetProperty("traces"), "traceId"));

@@ -103,7 +103,7 @@ public sealed class AgentTools(HostSession session, bool allowWrites = false)
             if (!TraceFilterBuilder.CanQuote(text))
                 throw new AgentArgumentException("'text' cannot hold both ' and \" nor end with a backslash (MLflow's filter grammar cannot quote it).");
             var clause = $"trace.text ILIKE {TraceFilterBuilder.Quote("%" + text + "%")}";
-            filter = string.IsNullOrWhiteSpace(filter) ? clause : $"({filter}) AND {clause}";
+            filter = string.IsNullOrWhiteSpace(filter) ? clause : $"{filter.Trim()} AND {clause}"; // the grammar has AND only, and no parentheses
         }
         var states = a.StringList("states", 3);
         if (states?.FirstOrDefault(s => s is not ("OK" or "ERROR" or "IN_PROGRESS")) is { } badState)
