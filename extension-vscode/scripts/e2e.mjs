@@ -406,6 +406,29 @@ try {
   check(keptAfterReload === SPAN, `the restored trace panel has its selected span again (${keptAfterReload})`);
   await page.screenshot({ path: join(out, "05-after-window-reload.png") });
 
+  // 5b. The agent tools: agent mode's language-model tool API (vscode.lm.invokeTool) runs traceide_get_trace on
+  //     the extension's host — the answer checked against MLflow's ground truth of the trace —, a bad argument
+  //     comes back as an error saying what to change, and "Add MCP Server to Workspace" writes .vscode/mcp.json.
+  const agentOut = `${selfTestOut}.agent.json`;
+  rmSync(agentOut, { force: true });
+  await runCommand("TraceIde: Check Agent Tools (test hook)"); // a title the main self-test's palette search does not match
+  const agent = await until("agent self-test result", async () => (existsSync(agentOut) ? JSON.parse(readFileSync(agentOut, "utf8")) : undefined), 30_000);
+  log(`agent self-test: ${JSON.stringify(agent).slice(0, 600)}`);
+  check(["traceide_get_overview", "traceide_get_span", "traceide_get_trace", "traceide_list_experiments", "traceide_locate_span_source", "traceide_search_traces"]
+    .every((n) => agent.lmTools?.includes(n)), `the language-model tools are registered (${agent.lmTools?.join(", ")})`);
+  const summary = agent.getTrace ? JSON.parse(agent.getTrace) : undefined;
+  const traceTruth = truth.find((t) => t.trace_id === TRACE);
+  check(summary?.trace?.traceId === TRACE && summary.trace.name === traceTruth.name && summary.trace.state === traceTruth.state
+      && summary.trace.spans === traceTruth.span_count && summary.trace.durationMs === traceTruth.execution_duration_ms
+      && summary.assessments.length === traceTruth.assessment_count && summary.budget.estimatedTokens <= 1000,
+    `vscode.lm.invokeTool("traceide_get_trace") answers MLflow's trace (${summary?.trace?.spans} spans, ${summary?.trace?.durationMs} ms, ${summary?.assessments?.length} assessments, ~${summary?.budget?.estimatedTokens} tokens)${agent.getTraceError ? `: ${agent.getTraceError}` : ""}`);
+  check(/maxTokens.*must be from 500 to 20000/.test(agent.badCallError ?? ""), `a bad argument is a tool error that says what to change ("${agent.badCallError ?? agent.badCall}")`);
+  const mcpServer = agent.mcpJson?.servers?.traceide;
+  check(mcpServer?.type === "stdio" && mcpServer.args?.[1] === "mcp" && existsSync(mcpServer.args[0]) && mcpServer.args.includes("--tracking-uri") && mcpServer.args.includes(replayUrl)
+      && existsSync(join(ws, ".vscode/mcp.json")) && !/password|token/i.test(JSON.stringify(mcpServer.args)),
+    `"Add MCP Server to Workspace" wrote .vscode/mcp.json: ${JSON.stringify(mcpServer)}${agent.mcpJsonError ?? ""}`);
+  await page.locator(".tabs-container .tab", { hasText: "mcp.json" }).first().locator(".codicon-close").click().catch(() => {});
+
   // 6a. Up to here every request went to the replay server, and each matched a recording (server-info is
   //     not recorded: the host reads its 404 as an older server, as it would from MLflow < 3.10; CodeLens
   //     was off). What follows (CodeLens metrics, notebook time windows) asks what no recording holds:

@@ -1,10 +1,13 @@
 // Activation: wires the host, the status bar, the webviews and their relay, the IDE methods, the commands,
 // the traces of the code just run, CodeLens, and (tests only) the self-test. Each concern lives in its module.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { IdeMethods, type IdeOpenedResult, type InitializeResult } from "../../webview/src/protocol.generated";
 import type { HostProcess } from "./hostProcess";
-import { config, createHost } from "./hostSetup";
+import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config, createHost, hostDll, resolveStore } from "./hostSetup";
 import { redact, type RelayHost } from "./relay";
+import { addMcpServerToWorkspace, registerAgentTools } from "./agentTools";
 import { registerCodeLinks } from "./codeLinks";
 import { registerCommands, withErrors } from "./commands";
 import { ideHandlers, openBest } from "./ideHandlers";
@@ -138,6 +141,27 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   registerCodeLinks(context, h, lists.currentExperimentIds);
+
+  // ---- agents: the language-model tools on this host, and an MCP server entry for other clients -----
+  registerAgentTools(context, { request: (method, params, token) => h.request(method, params, token) });
+  context.subscriptions.push(
+    vscode.commands.registerCommand("traceide.addMcpServer", withErrors(async () => {
+      const c = config();
+      const trackingUri = c.get<string>("trackingUri")?.trim() || undefined;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      const configuredStore = resolveStore(c.get<string>("store")?.trim() ?? "") || undefined;
+      // The workspace's own mlflow.db by its ${workspaceFolder} path, so the entry stays right when the folder moves.
+      const store = configuredStore ?? (folder && fs.existsSync(path.join(folder, "mlflow.db")) ? "${workspaceFolder}/mlflow.db" : undefined);
+      const [username, password, token] = await Promise.all([SECRET_USERNAME, SECRET_PASSWORD, SECRET_TOKEN].map((k) => context.secrets.get(k)));
+      return addMcpServerToWorkspace({
+        dotnet: c.get<string>("dotnetPath")?.trim() || "dotnet",
+        dll: hostDll(context.extensionUri.fsPath).dll,
+        trackingUri,
+        store: trackingUri ? undefined : store,
+        credentials: { username: !!username, password: !!password, token: !!token },
+      });
+    })),
+  );
   if (process.env.TRACEIDE_SELFTEST_OUT) registerSelfTest(context, { h, lists, webviews: () => webviews, runTraces, goToSource, tree, history });
 
   void h.start();

@@ -34,6 +34,32 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
       ),
     );
     context.subscriptions.push(
+      // The agent tools as agent mode calls them: vscode.lm.invokeTool (no chat model needed), then the
+      // "Add MCP Server to Workspace" command. Its own command and file: the main self-test stays as it was.
+      vscode.commands.registerCommand("traceide._selfTestAgent", async () => {
+        const result: Record<string, unknown> = { lmTools: vscode.lm.tools.filter((t) => t.name.startsWith("traceide_")).map((t) => t.name).sort() };
+        const text = (r: vscode.LanguageModelToolResult) => r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : "")).join("");
+        const [traceId = ""] = (process.env.TRACEIDE_SELFTEST_SPAN ?? "").split("/");
+        try {
+          result.getTrace = text(await vscode.lm.invokeTool("traceide_get_trace", { input: { traceId, maxTokens: 1000 }, toolInvocationToken: undefined }));
+        } catch (err) {
+          result.getTraceError = errorMessage(err);
+        }
+        try {
+          result.badCall = text(await vscode.lm.invokeTool("traceide_get_trace", { input: { traceId, maxTokens: 5 }, toolInvocationToken: undefined }));
+        } catch (err) {
+          result.badCallError = errorMessage(err);
+        }
+        try {
+          const file = await vscode.commands.executeCommand<string | undefined>("traceide.addMcpServer");
+          result.mcpJson = file ? JSON.parse(await fs.promises.readFile(file, "utf8")) : null;
+        } catch (err) {
+          result.mcpJsonError = errorMessage(err);
+        }
+        await fs.promises.writeFile(`${selfTestOut}.agent.json`, JSON.stringify(result, null, 2));
+      }),
+    );
+    context.subscriptions.push(
       vscode.commands.registerCommand("traceide._selfTest", async () => {
         const result: Record<string, unknown> = { vscodeVersion: vscode.version, at: Date.now() };
         try {

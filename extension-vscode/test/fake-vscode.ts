@@ -151,3 +151,18 @@ export class Hover {
 export function document(path: string, languageId: string, text: string, version = 1) {
   return { uri: Uri.file(path), languageId, version, getText: () => text };
 }
+
+// ---- language-model tools (agentTools.ts)
+export class LanguageModelTextPart {
+  constructor(public value: string) {}
+}
+export class LanguageModelToolResult {
+  constructor(public content: unknown[]) {}
+}
+export const lm = {
+  registered: new Map<string, unknown>(),
+  registerTool(name: string, tool: unknown) {
+    lm.registered.set(name, tool);
+    return { dispose: () => lm.registered.delete(name) };
+  },
+};

@@ -430,7 +430,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             ["trace_id"] = a.TraceId,
         };
         if (!string.IsNullOrEmpty(a.SpanId)) body["span_id"] = a.SpanId;
-        body["source"] = new JsonObject { ["source_type"] = "HUMAN", ["source_id"] = a.SourceId };
+        body["source"] = new JsonObject { ["source_type"] = a.SourceType ?? "HUMAN", ["source_id"] = a.SourceId };
         body[a.Kind] = new JsonObject { ["value"] = JsonNode.Parse(a.Value.GetRawText()) };
         if (!string.IsNullOrEmpty(a.Rationale)) body["rationale"] = a.Rationale;
         if (!string.IsNullOrEmpty(a.Overrides)) body["overrides"] = a.Overrides;

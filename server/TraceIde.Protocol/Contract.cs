@@ -426,7 +426,8 @@ public sealed record EmptyResult;
 
 /// <summary>
 /// A new assessment (spec §2.7). Feedback values are a bool, a number or a string (a text or a category);
-/// expectations may also be JSON objects or arrays. The source is always HUMAN: a person writes it from the IDE.
+/// expectations may also be JSON objects or arrays. The source is HUMAN (a person writing from the IDE) unless
+/// <see cref="SourceType"/> says otherwise (an agent's log_feedback tool).
 /// </summary>
 public sealed record AssessmentsCreateParams
 {
@@ -442,6 +443,8 @@ public sealed record AssessmentsCreateParams
     public string? Overrides { get; init; }
     /// <summary>Who writes it; default <see cref="InitializeResult.UserName"/>.</summary>
     public string? SourceId { get; init; }
+    /// <summary>"HUMAN" (default), "LLM_JUDGE" or "CODE".</summary>
+    public string? SourceType { get; init; }
 }
 
 /// <summary>A new value and/or rationale for an assessment; its name, kind, source and span stay (MLflow's rule).</summary>

@@ -58,6 +58,9 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(IdeOpenOverviewParams))]
 [JsonSerializable(typeof(IdeCopyParams))]
 [JsonSerializable(typeof(PanelView))]
+// Agent tools (Agent.cs)
+[JsonSerializable(typeof(AgentCallToolParams))]
+[JsonSerializable(typeof(AgentCallToolResult))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
 
 /// <summary>The one place that says how the contract is written on the wire.</summary>

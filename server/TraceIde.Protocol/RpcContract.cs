@@ -44,6 +44,9 @@ public static class RpcContract
         new(RpcMethods.TracesSubscribe, typeof(TracesSubscribeParams), typeof(TracesSubscribeResult)),
         new(RpcMethods.TracesUnsubscribe, typeof(TracesUnsubscribeParams), typeof(EmptyResult)),
         new(RpcMethods.TracesChanged, typeof(TracesChangedParams), null, IsNotification: true, FromHost: true),
+
+        // Agent tools (Agent.cs): `traceide mcp`'s tools on an IDE's host.
+        new(RpcMethods.AgentCallTool, typeof(AgentCallToolParams), typeof(AgentCallToolResult)),
     ];
 }
 

@@ -4,6 +4,7 @@
 export const PROTOCOL_VERSION = "1.6";
 
 export const RpcMethods = {
+  agentCallTool: "agent/callTool",
   initialize: "initialize",
   shutdown: "shutdown",
   exit: "exit",
@@ -124,6 +125,16 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** A metric value that may be non-finite: NaN and ±Infinity travel as these strings (NonFiniteNumbers). */
 export type MetricNumber = number | "NaN" | "Infinity" | "-Infinity";
 
+export interface AgentCallToolParams {
+  name: string;
+  arguments?: JsonValue | null;
+}
+
+export interface AgentCallToolResult {
+  text: string;
+  isError: boolean;
+}
+
 export interface Assessment {
   assessmentId: string;
   name: string;
@@ -177,6 +188,7 @@ export interface AssessmentsCreateParams {
   rationale?: string | null;
   overrides?: string | null;
   sourceId?: string | null;
+  sourceType?: string | null;
 }
 
 export interface AssessmentsDeleteParams {
@@ -696,6 +708,7 @@ export interface RpcRequests {
   "traces/window": { params: TracesWindowParams; result: TracesWindowResult };
   "traces/subscribe": { params: TracesSubscribeParams; result: TracesSubscribeResult };
   "traces/unsubscribe": { params: TracesUnsubscribeParams; result: EmptyResult };
+  "agent/callTool": { params: AgentCallToolParams; result: AgentCallToolResult };
 }
 
 /** IDE requests (UI → IDE, answered by the relay): method name → parameter and result types. */

@@ -25,6 +25,10 @@ public static class CommandLine
           traceide ui [--tracking-uri URL | --store PATH] [--port N] [--no-open] [--webview-root DIR]
               Browser mode: serve the UI and a JSON-RPC WebSocket on 127.0.0.1 (random port unless --port),
               print the page's URL (with its secret token) and open it. Backend as for `traces`.
+          traceide mcp [--tracking-uri URL | --store PATH] [--workspace DIR] [--allow-writes] [--log-file FILE] [--verbose]
+              A Model Context Protocol server on stdio: tools for AI agents (search traces, budgeted trace summaries,
+              spans, span → source, Overview numbers). Backend as for `traces`; --workspace (default: the current
+              folder) for span → source; write tools (feedback, tags, delete) only with --allow-writes.
           traceide bench [--quick] [--out FILE] [--only overview|stdio|overhead] [--host TRACEIDE_DLL]
               Benchmarks (from a clone: uses tests/fixtures): overview at 2k and 100k traces, the stdio host.
           traceide bench-store --copies N --out DIR
@@ -43,7 +47,7 @@ public static class CommandLine
             await Console.Error.WriteLineAsync(Help).ConfigureAwait(false);
             return Usage;
         }
-        if (options.Command is "serve" or "ui")
+        if (options.Command is "serve" or "ui" or "mcp")
         {
             try
             {
@@ -71,6 +75,8 @@ public static class CommandLine
                 return await Bench.HostOverheadScenario.RunServerChildAsync(options, Console.Out).ConfigureAwait(false);
             case "ui":
                 return await UiCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
+            case "mcp":
+                return await McpCommand.RunAsync(options, Console.Error).ConfigureAwait(false);
             case "contract":
                 return ContractCommand.Run(options, Console.Out, Console.Error);
             case "version":
@@ -150,6 +156,7 @@ public sealed class Options
         ["serve"] = ["--parent-pid", "--log-file", "--verbose"],
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
+        ["mcp"] = ["--tracking-uri", "--store", "--workspace", "--allow-writes", "--log-file", "--verbose"],
         ["bench"] = ["--quick", "--out", "--only", "--host"],
         ["bench-overview"] = ["--store"],
         ["bench-server"] = ["--fixtures", "--store"],
@@ -158,7 +165,7 @@ public sealed class Options
         ["version"] = [],
         ["help"] = [],
     };
-    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open", "--quick"];
+    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open", "--quick", "--allow-writes"];
 
     public static Options Parse(string[] args)
     {

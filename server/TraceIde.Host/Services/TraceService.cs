@@ -164,6 +164,19 @@ public sealed partial class TraceService
         return new SpansGetResult(payloads);
     }
 
+    /// <summary>One span of a trace, decoded (the agent tools' get_span); uses the spans kept from the last reads like spans/get.</summary>
+    public async Task<RawSpan> GetSpanAsync(string traceId, string spanId, CancellationToken cancellationToken)
+    {
+        RequireTraceId(traceId);
+        if (!_recent.TryGet(traceId, out var spans))
+        {
+            spans = (await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false)).Spans;
+            _recent.Put(traceId, spans);
+        }
+        return spans.FirstOrDefault(s => string.Equals(s.SpanId, spanId, StringComparison.OrdinalIgnoreCase))
+            ?? throw BackendException.NotFound($"Trace {traceId} has no span {spanId}.");
+    }
+
     public Task<int> DeleteAsync(TracesDeleteParams p, CancellationToken cancellationToken)
     {
         if (p.TraceIds is null || p.TraceIds.Count == 0)
@@ -262,6 +275,8 @@ public sealed partial class TraceService
         if (string.IsNullOrWhiteSpace(p.Name) || p.Name.Length > 250)
             throw new BackendException(RpcErrorCodes.InvalidParams, "An assessment name must be 1 to 250 characters.");
         RequireValue(p.Kind, p.Value);
+        if (p.SourceType is not (null or "HUMAN" or "LLM_JUDGE" or "CODE"))
+            throw new BackendException(RpcErrorCodes.InvalidParams, $"sourceType is HUMAN, LLM_JUDGE or CODE (was \"{p.SourceType}\").");
         var source = string.IsNullOrWhiteSpace(p.SourceId) ? userName : p.SourceId.Trim();
         if (string.IsNullOrEmpty(source))
             throw new BackendException(RpcErrorCodes.InvalidParams, "Say who writes this assessment (sourceId): the host knows no user name.");

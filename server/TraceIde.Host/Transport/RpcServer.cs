@@ -66,6 +66,7 @@ public static class RpcServer
         rpc.AddLocalRpcTarget(new TracesHandler(session), options);
         rpc.AddLocalRpcTarget(new MarkdownHandler(), options);
         rpc.AddLocalRpcTarget(new SourceHandler(session), options);
+        rpc.AddLocalRpcTarget(new AgentHandler(session), options);
         rpc.AddLocalRpcTarget(new OverviewHandler(session, (method, argument) => rpc.NotifyWithParameterObjectAsync(method, argument)), options);
         session.Live = new TraceSubscriptions((method, argument) => rpc.NotifyWithParameterObjectAsync(method, argument), log, session.Clock);
         rpc.Disconnected += (_, _) => session.StopLive();
