@@ -71,7 +71,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export class Relay {
-  private readonly inflight = new Map<unknown, CancellationTokenSource>();
+  /** In-flight requests by page and id: a reloaded page numbers its requests from 1 again. */
+  private readonly inflight = new Map<string, CancellationTokenSource>();
+  /**
+   * Which page is loaded (one more at each reload). An answer is posted only to the page that asked: the old
+   * page's cancelled requests finish after the new page has sent its own with the same ids, and their
+   * "cancelled" answers would otherwise settle the new page's requests (a panel stuck on "Connecting…").
+   */
+  private page = 0;
   private readonly subscription: { dispose(): unknown };
   /** Notifications for the page, held until it has spoken once (before that its listener may not exist yet). */
   private pendingNotifications: unknown[] | null = [];
@@ -97,8 +104,9 @@ export class Relay {
     return this.pendingNotifications === null;
   }
 
-  /** The page was reloaded: hold notifications again until the new page speaks. */
+  /** The page was reloaded: hold notifications again until the new page speaks; answers for the old page are dropped. */
   pageReloading(): void {
+    this.page++;
     this.pendingNotifications ??= [];
   }
 
@@ -111,24 +119,27 @@ export class Relay {
       for (const m of held) void this.post(m);
     }
     if (message.type === "rpc-cancel") {
-      this.inflight.get(message.id)?.cancel();
+      this.inflight.get(`${this.page}:${String(message.id)}`)?.cancel();
       return;
     }
     if (message.type !== "rpc") return;
     const { id, method } = message;
     if (typeof method !== "string" || (typeof id !== "number" && typeof id !== "string")) return;
+    const page = this.page;
+    const key = `${page}:${String(id)}`;
     const cts = new CancellationTokenSource();
-    this.inflight.set(id, cts);
+    this.inflight.set(key, cts);
+    const answer = (m: unknown) => (page === this.page ? this.post(m) : Promise.resolve());
     try {
       const result = await this.dispatch(method, message.params, cts.token);
-      await this.post({ type: "rpc-result", id, result: result ?? null });
+      await answer({ type: "rpc-result", id, result: result ?? null });
     } catch (err) {
       const error = cts.token.isCancellationRequested && !(isRecord(err) && typeof err.code === "number")
         ? { code: RpcErrorCodes.cancelled, message: "The request was cancelled" }
         : toRpcError(err);
-      await this.post({ type: "rpc-result", id, error });
+      await answer({ type: "rpc-result", id, error });
     } finally {
-      this.inflight.delete(id);
+      this.inflight.delete(key);
       cts.dispose();
     }
   }

@@ -186,6 +186,39 @@ describe("relay error mapping", () => {
   });
 });
 
+describe("relay across a page reload", () => {
+  it("answers only the page that asked: the old page's cancelled requests do not settle the new page's same ids", async () => {
+    const wv = fakeWebview();
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const host: RelayHost = {
+      request: async (method, _params, token) => {
+        if (method === "traces/get") {
+          await Promise.race([slow, new Promise<void>((r) => token.onCancellationRequested(() => r()))]);
+          if (token.isCancellationRequested) throw new Error("cancelled");
+        }
+        return { answered: method };
+      },
+      sessionInfo: async () => INFO,
+    };
+    const relay = new Relay(wv, host);
+    // The old page asked for a trace (id 1); the host restarts and the panel reloads, cancelling it.
+    const old = relay.handle({ type: "rpc", id: 1, method: "traces/get", params: { traceId: "tr-1" } });
+    relay.cancelAll();
+    relay.pageReloading();
+    // The new page numbers from 1 again.
+    await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null });
+    await old;
+    release();
+    expect(wv.posted).toEqual([{ type: "rpc-result", id: 1, result: INFO }]); // no stale "cancelled" for id 1
+    // A cancel from the new page reaches the new page's request, not a finished old one.
+    const next = relay.handle({ type: "rpc", id: 2, method: "traces/get", params: { traceId: "tr-2" } });
+    wv.send({ type: "rpc-cancel", id: 2 });
+    await next;
+    expect(wv.posted.at(-1)).toMatchObject({ type: "rpc-result", id: 2, error: { code: RpcErrorCodes.cancelled } });
+  });
+});
+
 describe("relay cancellation", () => {
   it("forwards rpc-cancel to the host as $/cancelRequest and answers cancelled", async () => {
     // A real vscode-jsonrpc connection pair over in-memory streams: client = relay side, server = host stand-in.
