@@ -55,15 +55,20 @@ package() {
   local out=$1 host=$2
   shift 2
   rm -f "$out"
-  npx --no-install vsce package --no-dependencies "$@" -o "$out" >/dev/null
+  # README images ship in the package and stay relative: the repository URL is a placeholder until there is a
+  # public one (vsce would otherwise rewrite them to <repository>/raw/HEAD/…).
+  npx --no-install vsce package --no-dependencies --no-rewrite-relative-links "$@" -o "$out" >/dev/null
   [ -f "$out" ] || fail "vsce did not produce $out"
   local listing
   listing="$(unzip -l "$out")"
-  for need in extension/dist/extension.js "extension/$host" extension/media/main.js extension/media/main.css extension/LICENSE.txt; do
+  for need in extension/dist/extension.js "extension/$host" extension/media/main.js extension/media/main.css extension/LICENSE.txt \
+    extension/changelog.md extension/readme.md extension/resources/icon.png extension/images/trace-viewer.png; do
     grep -q " $need\$" <<<"$listing" || fail "$out lacks $need"
   done
   if grep -qE " extension/(node_modules|test|src|scripts)/" <<<"$listing"; then fail "$out contains node_modules, tests, scripts or sources"; fi
   if grep -qE "\.pdb$" <<<"$listing"; then fail "$out contains .pdb files"; fi
+  # The published manifest contributes no test-only command (the e2e binds keys to them in its own profile).
+  if unzip -p "$out" extension/package.json | grep -q '"traceide\._'; then fail "$out contributes a test-only command (traceide._…)"; fi
   local bytes
   bytes=$(stat -c %s "$out")
   # 60 MB is the ceiling the Marketplace and users accept for this extension (issue 22); 45 MB the goal.
