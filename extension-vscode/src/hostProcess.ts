@@ -165,8 +165,19 @@ export class HostProcess {
         resolve();
       });
       child.once("exit", (code, signal) => {
-        if (gen === this.generation) this.onExit(gen, `The TraceIde host exited (${signal ?? `code ${code}`}).`);
-        resolve();
+        let handled = false;
+        const handle = () => {
+          if (handled) return;
+          handled = true;
+          if (gen === this.generation) this.onExit(gen, `The TraceIde host exited (${signal ?? `code ${code}`}).`);
+          resolve();
+        };
+        // Before `initialize` its stderr may say why (`dotnet` without .NET 10), and Node can see the exit before
+        // the pipe's last bytes: read them first (bounded), so onExit decides on the whole message.
+        const stderr = child.stderr;
+        if (this.hostStarted || !stderr || stderr.readableEnded) return handle();
+        stderr.once("end", handle);
+        setTimeout(handle, 500);
       });
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -200,9 +211,10 @@ export class HostProcess {
       this.connected("initialized", info);
     } catch (err) {
       if (gen !== this.generation || timedOut) return this.status;
-      // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen: let the exit decide
-      // (the fallback host, or a restart) rather than calling it a configuration problem.
-      if (!answeredByHost(err) && child.exitCode === null && child.signalCode === null) {
+      // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen, or before its exit is
+      // handled (its last stderr still being read): let the exit decide (the fallback host, a restart, or what to
+      // install) rather than calling it a configuration problem.
+      if (!answeredByHost(err)) {
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
         if (gen !== this.generation) return this.status;
       }
