@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.VisualStudio.Shell;
@@ -51,14 +50,14 @@ namespace TraceIde.VisualStudio
             var options = (TraceIdeOptionsPage)GetDialogPage(typeof(TraceIdeOptionsPage));
             var pid = Process.GetCurrentProcess().Id;
             var folders = SolutionFolders();
-            var (hostDll, fallbackHostDll) = HostLayout.Resolve(InstallFolder, RuntimeInformation.OSArchitecture);
+            var (hostDll, fallbackHostDll) = HostLayout.Resolve(InstallFolder);
             _host = new HostProcessManager(() => HostStartInfoFactory.Create(
                 options.ToOptions(),
                 _credentials,
                 hostDll,
                 pid,
                 folders,
-                fallbackHostDllPath: fallbackHostDll));
+                fallbackHostPath: fallbackHostDll));
             _host.Log += line => Debug.WriteLine("[traceide] " + line);
             _host.Start();
             return _host;

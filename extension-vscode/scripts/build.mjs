@@ -1,8 +1,9 @@
 // Bundles src/extension.ts (vscode-jsonrpc inside, `vscode` external) → dist/extension.js and copies the
 // web UI bundle (../webview/dist, built by webview/scripts/ci.sh) → media/.
-// --check-payload (vsce's vscode:prepublish): also fail unless the published host is in host/.
+// --check-payload (vsce's vscode:prepublish): also fail unless a published host is in host/ (the portable
+// host/traceide.dll, or a platform's self-contained host/<target>/traceide[.exe]: scripts/package.sh).
 import { build } from "esbuild";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,8 +32,12 @@ await build({
   logLevel: "warning",
 });
 
-if (process.argv.includes("--check-payload") && !existsSync(join(root, "host", "traceide.dll"))) {
-  console.error("error: host/traceide.dll is missing; publish the host first: dotnet publish server/TraceIde.Host -c Release -o extension-vscode/host");
+const hostDir = join(root, "host");
+const hasHost = () =>
+  existsSync(join(hostDir, "traceide.dll")) ||
+  readdirSync(hostDir, { withFileTypes: true }).some((d) => d.isDirectory() && ["traceide", "traceide.exe"].some((f) => existsSync(join(hostDir, d.name, f))));
+if (process.argv.includes("--check-payload") && !(existsSync(hostDir) && hasHost())) {
+  console.error("error: no host in host/; package with scripts/package.sh [TARGET…], which publishes it");
   process.exit(1);
 }
 console.log("extension: dist/extension.js, media/ ready");

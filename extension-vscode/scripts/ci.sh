@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The VS Code extension's checks, from any directory: npm ci → typecheck → build (bundle + web UI copy)
 # → unit tests (vitest: relay, host lifecycle against the real Release host) → package (scripts/package.sh:
-# traceide.vsix, and traceide-win32-x64.vsix as a check of the per-platform packages) → end to end in code-server 4.100.3 against the MLflow replay server (installed once into
+# traceide-linux-x64.vsix, which the e2e installs, traceide-win32-x64.vsix as a check of another platform's
+# self-contained host, and the universal traceide.vsix) → end to end in code-server 4.100.3 against the MLflow
+# replay server, with no machine-wide .NET visible to code-server (installed once into
 # ~/.cache/traceide/code-server-4.100.3, or $TRACEIDE_CACHE) with Debian chromium.
 # Needs: node 20 + npm, dotnet, the host built in Release and webview/dist (.ci/test does both first),
 # chromium, ripgrep and a C toolchain (apt; installed here when running as root). Skips nothing.
@@ -45,9 +47,9 @@ npm run --silent typecheck
 npm run --silent build
 npm test --silent
 
-# A Windows .vsix, to check that a host precompiled for another platform is built and is what that platform
-# runs; then the .vsix for every platform (the portable host plus a linux-x64 one precompiled), which the e2e installs.
-scripts/package.sh win32-x64
+# The linux-x64 package (self-contained host), which the e2e installs; a Windows one, to check that another
+# platform's self-contained host is built and is what that platform runs (PE images); the universal package.
+scripts/package.sh linux-x64 win32-x64
 scripts/package.sh
 
 cache="${TRACEIDE_CACHE:-$HOME/.cache/traceide}/code-server-4.100.3"

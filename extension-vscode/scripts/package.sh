@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Packages the extension. Needs the host's Release build (dotnet build TraceIde.sln -c Release) and dist/ (npm run build).
-#   scripts/package.sh             → traceide.vsix for every platform: the portable host in host/, plus
-#                                    host/linux-x64/, a copy precompiled (ReadyToRun) for linux-x64
-#   scripts/package.sh TARGET…     → traceide-TARGET.vsix per VS Code target (`vsce package --target`): the portable
-#                                    host plus host/TARGET/ precompiled for that platform. Targets: win32-x64,
-#                                    darwin-x64, darwin-arm64, linux-x64, linux-arm64, alpine-x64
-# The extension starts host/<its platform>/ when the .vsix has it, and the portable host if that one dies before
-# answering `initialize` (src/hostProcess.ts). Precompiled hosts start faster (docs/PERFORMANCE.md); .NET refuses
-# one made for another OS or architecture, hence a folder per platform beside the portable host, not in its place.
+#   scripts/package.sh             → traceide.vsix, the universal package: the portable host (host/traceide.dll), which
+#                                    needs a .NET 10 runtime on the machine (the extension says which, and names the
+#                                    platform packages, when there is none)
+#   scripts/package.sh TARGET…     → traceide-TARGET.vsix per VS Code target (`vsce package --target`), with no .NET to
+#                                    install: host/TARGET/traceide (traceide.exe on Windows), self-contained (its own
+#                                    .NET runtime and ASP.NET Core inside) and ReadyToRun, started as an executable.
+#                                    Targets: win32-x64, darwin-x64, darwin-arm64, linux-x64, linux-arm64, alpine-x64
+# Not trimmed: docs/PERFORMANCE.md has the sizes each way and why. The runtime packs come from NuGet at restore
+# (cached in ~/.nuget/packages), nothing at run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(cd .. && pwd)"
@@ -18,9 +19,10 @@ rid_of() {
   case "$1" in
     win32-x64) echo win-x64 ;; darwin-x64) echo osx-x64 ;; darwin-arm64) echo osx-arm64 ;;
     linux-x64) echo linux-x64 ;; linux-arm64) echo linux-arm64 ;; alpine-x64) echo linux-musl-x64 ;;
-    *) fail "no precompiled host for VS Code target '$1' (known: $TARGETS)" ;;
+    *) fail "no self-contained host for VS Code target '$1' (known: $TARGETS)" ;;
   esac
 }
+exe_of() { case "$1" in win32-*) echo traceide.exe ;; *) echo traceide ;; esac; }
 
 # The portable host (framework-dependent, no .pdb); --no-build: the Release build just made.
 publish_portable() {
@@ -29,39 +31,57 @@ publish_portable() {
   rm -f host/*.pdb
 }
 
-# host/TARGET/: the host precompiled for TARGET's runtime, checked to be what that platform's .NET runs.
-publish_native() {
-  local target=$1 rid
+# host/TARGET/: the self-contained host for TARGET's runtime identifier, checked to be what that platform runs.
+publish_self_contained() {
+  local target=$1 rid exe
   rid=$(rid_of "$target")
-  for t in $TARGETS; do rm -rf "host/$t"; done # one precompiled host per .vsix
-  dotnet publish "$repo/server/TraceIde.Host" -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "host/$target" --nologo -v q
+  exe=$(exe_of "$target")
+  rm -rf host
+  dotnet publish "$repo/server/TraceIde.Host" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true \
+    -o "host/$target" --nologo -v q
   rm -f "host/$target"/*.pdb
+  [ -f "host/$target/$exe" ] || fail "the publish for $rid made no host/$target/$exe"
+  # The app's and a library's code precompiled for exactly this platform, and the runtime inside (no .NET needed).
   for dll in traceide.dll StreamJsonRpc.dll; do node scripts/pe-target.mjs "host/$target/$dll" "$target" >/dev/null; done
+  grep -q '"includedFrameworks"' "host/$target/traceide.runtimeconfig.json" || fail "host/$target is not self-contained (its runtimeconfig names no includedFrameworks)"
+  case "$target" in
+    win32-*) [ -f "host/$target/coreclr.dll" ] ;; darwin-*) [ -f "host/$target/libcoreclr.dylib" ] ;; *) [ -f "host/$target/libcoreclr.so" ] ;;
+  esac || fail "host/$target lacks the runtime (coreclr)"
+  chmod 755 "host/$target/$exe"
 }
 
-# vsce, then the listing: the extension, the UI, both hosts; no sources, tests or node_modules.
+# vsce, then the listing: the extension, the UI, the host; no sources, tests or node_modules.
 package() {
-  local out=$1 native=$2
+  local out=$1 host=$2
   shift 2
   rm -f "$out"
-  npx --no-install vsce package --no-dependencies --skip-license "$@" -o "$out" >/dev/null
+  # README images ship in the package and stay relative: the repository URL is a placeholder until there is a
+  # public one (vsce would otherwise rewrite them to <repository>/raw/HEAD/…).
+  npx --no-install vsce package --no-dependencies --no-rewrite-relative-links "$@" -o "$out" >/dev/null
   [ -f "$out" ] || fail "vsce did not produce $out"
   local listing
   listing="$(unzip -l "$out")"
-  for need in extension/dist/extension.js extension/host/traceide.dll "extension/host/$native/traceide.dll" extension/media/main.js extension/media/main.css; do
+  for need in extension/dist/extension.js "extension/$host" extension/media/main.js extension/media/main.css extension/LICENSE.txt \
+    extension/changelog.md extension/readme.md extension/resources/icon.png extension/images/trace-viewer.png; do
     grep -q " $need\$" <<<"$listing" || fail "$out lacks $need"
   done
-  if grep -qE " extension/(node_modules|test|src)/" <<<"$listing"; then fail "$out contains node_modules, tests or sources"; fi
-  echo "extension: $out $(du -h "$out" | cut -f1) (host/$native: $(node scripts/pe-target.mjs "host/$native/traceide.dll" | cut -d' ' -f2-))"
+  if grep -qE " extension/(node_modules|test|src|scripts)/" <<<"$listing"; then fail "$out contains node_modules, tests, scripts or sources"; fi
+  if grep -qE "\.pdb$" <<<"$listing"; then fail "$out contains .pdb files"; fi
+  # The published manifest contributes no test-only command (the e2e binds keys to them in its own profile).
+  if unzip -p "$out" extension/package.json | grep -q '"traceide\._'; then fail "$out contributes a test-only command (traceide._…)"; fi
+  local bytes
+  bytes=$(stat -c %s "$out")
+  # 60 MB is the ceiling the Marketplace and users accept for this extension (issue 22); 45 MB the goal.
+  [ "$bytes" -le $((60 * 1024 * 1024)) ] || fail "$out is $((bytes / 1024 / 1024)) MB, over the 60 MB limit"
+  echo "extension: $out $((bytes / 1024)) KiB ($host)"
 }
 
-publish_portable
 if [ $# -eq 0 ]; then
-  publish_native linux-x64
-  package traceide.vsix linux-x64
+  publish_portable
+  package traceide.vsix host/traceide.dll
 else
   for target in "$@"; do
-    publish_native "$target"
-    package "traceide-$target.vsix" "$target" --target "$target"
+    publish_self_contained "$target"
+    package "traceide-$target.vsix" "host/$target/$(exe_of "$target")" --target "$target"
   done
 fi

@@ -2,7 +2,8 @@
 // prints `portable` (IL only: the JIT compiles it anywhere) or `readytorun <os>-<arch>` (precompiled code
 // that only that OS and architecture's .NET uses). With a VS Code TARGET (win32-x64, darwin-arm64, …) it
 // exits 1 unless the assembly is precompiled for exactly that platform: the check that each .vsix carries
-// the host its platform runs, on a machine that cannot run the other platforms' hosts.
+// the host its platform runs, on a machine that cannot run the other platforms' hosts. A native Windows image (the
+// self-contained host's traceide.exe, coreclr.dll) prints `native win32-<arch>`, checked against TARGET the same way.
 import { readFileSync } from "node:fs";
 
 // ReadyToRun images XOR the COFF machine with an OS constant (Windows: 0), per the runtime's readytorun.h.
@@ -20,7 +21,12 @@ export function peTarget(bytes) {
   const optional = pe + 24;
   const directories = optional + (u16(optional) === 0x20b ? 112 : 96);
   const cliRva = u32(directories + 14 * 8);
-  if (cliRva === 0) throw new Error("not a .NET assembly (no CLI header)");
+  if (cliRva === 0) {
+    // Native code: a PE image is for Windows, and its COFF machine is the architecture as it is.
+    const arch = Object.entries(ARCH).find(([, code]) => code === machine)?.[0];
+    if (!arch) throw new Error(`a native image for an unknown machine 0x${machine.toString(16)}`);
+    return { native: true, os: "win32", arch };
+  }
   const table = optional + u16(pe + 20);
   const fileOffset = (rva) => {
     for (let i = 0; i < sections; i++) {
@@ -51,10 +57,10 @@ export function targetPlatform(target) {
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split(/[\\/]/).pop())) {
   const [dll, target] = process.argv.slice(2);
   const t = peTarget(readFileSync(dll));
-  const what = t.readyToRun ? `readytorun ${t.os}-${t.arch}` : "portable";
+  const what = t.native ? `native ${t.os}-${t.arch}` : t.readyToRun ? `readytorun ${t.os}-${t.arch}` : "portable";
   if (target) {
     const want = targetPlatform(target);
-    if (!t.readyToRun || t.os !== want.os || t.arch !== want.arch) {
+    if (!(t.readyToRun || t.native) || t.os !== want.os || t.arch !== want.arch) {
       console.error(`error: ${dll} is ${what}, not precompiled for ${target}`);
       process.exit(1);
     }

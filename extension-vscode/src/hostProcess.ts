@@ -1,5 +1,6 @@
-// The TraceIde host as a child process: `dotnet <ext>/host/traceide.dll serve --parent-pid <pid>`,
-// JSON-RPC over stdio (vscode-jsonrpc ⇄ StreamJsonRpc), `initialize` first, restarted with
+// The TraceIde host as a child process: `<ext>/host/<platform>/traceide serve --parent-pid <pid>` (a platform
+// package's self-contained host, its own .NET inside) or `dotnet <ext>/host/traceide.dll serve …` (the portable
+// host of the universal package, which needs a .NET 10 runtime on the machine); JSON-RPC over stdio (vscode-jsonrpc ⇄ StreamJsonRpc), `initialize` first, restarted with
 // exponential backoff when it dies, stopped on dispose. No `vscode` import: unit-tested with a real host.
 import * as cp from "node:child_process";
 import {
@@ -23,16 +24,19 @@ export type HostState = "stopped" | "starting" | "running" | "failed";
 export const CONNECTION_LOST = -32099;
 
 export interface HostOptions {
-  /** `dotnet` executable (setting `traceide.dotnetPath` or plain `dotnet` from PATH). */
+  /** `dotnet` executable (setting `traceide.dotnetPath` or plain `dotnet` from PATH): runs a `.dll` host only. */
   dotnet: string;
-  /** Path to traceide.dll. */
-  dll: string;
   /**
-   * The host to start instead of `dll`, from then on, when `dll` exits before it ever answered `initialize`:
-   * a host precompiled for this platform is refused by a .NET of another architecture (an x64 editor under
-   * emulation on an arm64 machine finds the arm64 `dotnet`), and the portable one runs on any .NET 10.
+   * The host: a `traceide.dll` (framework-dependent, started with `dotnet`) or a self-contained executable
+   * (`traceide`, `traceide.exe`: started as it is, no `dotnet` involved). See hostCommand.
    */
-  fallbackDll?: string;
+  host: string;
+  /**
+   * The host to start instead of `host`, from then on, when `host` exits (or cannot be spawned) before it ever
+   * answered `initialize`: a host this machine refuses (another architecture, a home mounted noexec) gives way to
+   * one that runs elsewhere.
+   */
+  fallbackHost?: string;
   /** Called before every (re)start: the initialize params and the extra environment (secrets live only here). */
   configure(): Promise<{ init: InitializeParams; env: Record<string, string | undefined> }>;
   /** Host stderr and lifecycle lines. */
@@ -70,10 +74,12 @@ export class HostProcess {
   private disposed = false;
   private generation = 0;
   private waiters: Array<() => void> = [];
-  /** The host started: `options.dll` until it fails to start and `options.fallbackDll` takes over. */
-  private dll: string;
-  /** `dll` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
-  private dllStarted = false;
+  /** The host started: `options.host` until it fails to start and `options.fallbackHost` takes over. */
+  private host: string;
+  /** `host` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
+  private hostStarted = false;
+  /** The current host's stderr until it answers `initialize`: what a `dotnet` that lacks .NET 10 said. */
+  private startupStderr = "";
   private readonly changed = new Emitter<HostStatus>();
   /** The host's clock (InitializeResult.nowMs), from which CodeLens windows and the UI's "recent" are measured. */
   readonly clock = new HostClock();
@@ -84,7 +90,7 @@ export class HostProcess {
   readonly onNotification: Event<{ method: string; params: unknown }> = this.notified.event;
 
   constructor(private readonly options: HostOptions) {
-    this.dll = options.dll;
+    this.host = options.host;
   }
 
   get current(): HostStatus {
@@ -115,18 +121,19 @@ export class HostProcess {
       return this.status;
     }
     if (gen !== this.generation || this.disposed) return this.status;
-    const dll = this.dll;
-    const args = [dll, "serve", "--parent-pid", String(process.pid)];
-    this.options.log(`starting: ${this.options.dotnet} ${args.join(" ")}`);
+    const host = this.host;
+    const { command, args } = hostCommand(host, this.options.dotnet, ["serve", "--parent-pid", String(process.pid)]);
+    this.options.log(`starting: ${command} ${args.join(" ")}`);
+    this.startupStderr = "";
     let child: cp.ChildProcess;
     try {
-      child = cp.spawn(this.options.dotnet, args, {
+      child = cp.spawn(command, args, {
         stdio: ["pipe", "pipe", "pipe"],
         env: { ...process.env, ...config.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1" },
         windowsHide: true,
       });
     } catch (err) {
-      this.set({ state: "failed", error: spawnError(this.options.dotnet, err) });
+      this.set({ state: "failed", error: spawnError(command, host, err) });
       return this.status;
     }
     this.child = child;
@@ -137,23 +144,40 @@ export class HostProcess {
       const lines = (partial + chunk).split(/\r?\n/);
       partial = lines.pop() ?? "";
       for (const line of lines) if (line) this.options.log(line);
+      if (!this.hostStarted && gen === this.generation && this.startupStderr.length < 16_384) this.startupStderr += chunk;
     });
     const exited = new Promise<void>((resolve) => {
       child.once("error", (err) => {
-        // Could not spawn (dotnet missing, not executable): a configuration problem, no restart loop.
+        // Could not spawn (dotnet missing, the host not executable): the fallback host if there is one (the pending
+        // `start` starts it), else a configuration problem, no restart loop.
         if (gen === this.generation) {
           this.connection?.dispose();
           this.connection = undefined;
           this.child = undefined;
-          const message = spawnError(this.options.dotnet, err);
+          const message = spawnError(command, host, err);
           this.options.log(message);
+          if (this.useFallback()) {
+            resolve();
+            return;
+          }
           this.set({ state: "failed", error: message, pid: undefined });
         }
         resolve();
       });
       child.once("exit", (code, signal) => {
-        if (gen === this.generation) this.onExit(gen, `The TraceIde host exited (${signal ?? `code ${code}`}).`);
-        resolve();
+        let handled = false;
+        const handle = () => {
+          if (handled) return;
+          handled = true;
+          if (gen === this.generation) this.onExit(gen, `The TraceIde host exited (${signal ?? `code ${code}`}).`);
+          resolve();
+        };
+        // Before `initialize` its stderr may say why (`dotnet` without .NET 10), and Node can see the exit before
+        // the pipe's last bytes: read them first (bounded), so onExit decides on the whole message.
+        const stderr = child.stderr;
+        if (this.hostStarted || !stderr || stderr.readableEnded) return handle();
+        stderr.once("end", handle);
+        setTimeout(handle, 500);
       });
     });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -187,13 +211,14 @@ export class HostProcess {
       this.connected("initialized", info);
     } catch (err) {
       if (gen !== this.generation || timedOut) return this.status;
-      // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen: let the exit decide
-      // (the fallback host, or a restart) rather than calling it a configuration problem.
-      if (!answeredByHost(err) && child.exitCode === null && child.signalCode === null) {
+      // Writing `initialize` to a host that is exiting fails (EPIPE) before its exit is seen, or before its exit is
+      // handled (its last stderr still being read): let the exit decide (the fallback host, a restart, or what to
+      // install) rather than calling it a configuration problem.
+      if (!answeredByHost(err)) {
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
         if (gen !== this.generation) return this.status;
       }
-      if (this.dll !== dll) return this.start(); // `onExit` gave this host up for the fallback
+      if (this.host !== host) return this.start(); // `onExit` (or a failed spawn) gave this host up for the fallback
       // The process is alive but could not connect to the backend: a configuration problem, no restart loop —
       // except a server that cannot be reached (not started yet, restarting): ask again until it answers.
       if (this.child === child && child.exitCode === null && child.signalCode === null) {
@@ -206,7 +231,8 @@ export class HostProcess {
 
   /** The host answered `initialize`: it runs against its backend, and its clock is the one "recent" is measured from. */
   private connected(what: "initialized" | "reconnected", info: InitializeResult): void {
-    this.dllStarted = true;
+    this.hostStarted = true;
+    this.startupStderr = "";
     this.options.log(`${what}: ${info.backendKind} ${info.backendLocation}${info.mlflowVersion ? ` (MLflow ${info.mlflowVersion})` : ""}`);
     this.clock.sync(info.nowMs);
     this.set({ state: "running", info, error: undefined, nextRetryMs: undefined });
@@ -245,11 +271,12 @@ export class HostProcess {
     this.child = undefined;
     if (this.disposed || gen !== this.generation) return;
     this.options.log(reason);
-    const fallback = this.options.fallbackDll;
-    if (!this.dllStarted && fallback && this.dll !== fallback && this.status.state === "starting") {
-      // Died before `initialize`: start the portable host at once (the pending `start` does), no backoff.
-      this.options.log(`the host ${this.dll} did not start; using ${fallback} from now on`);
-      this.dll = fallback;
+    if (this.status.state === "starting" && this.useFallback()) return; // the pending `start` starts it, no backoff
+    const missing = !this.hostStarted && this.host.endsWith(".dll") ? missingRuntime(this.startupStderr) : undefined;
+    if (missing) {
+      // `dotnet` is there but has no .NET 10: restarting cannot help; say what to install.
+      this.options.log(missing);
+      this.set({ state: "failed", error: missing, info: undefined, pid: undefined, nextRetryMs: undefined });
       return;
     }
     if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? HostSupervision.stableAfterMs)) this.crashes = 0;
@@ -268,6 +295,15 @@ export class HostProcess {
       this.set({ restarts: this.status.restarts + 1 });
       void this.start();
     }, delay);
+  }
+
+  /** Gives up a host that never answered `initialize` for the fallback one, for good; false when there is none. */
+  private useFallback(): boolean {
+    const fallback = this.options.fallbackHost;
+    if (this.hostStarted || !fallback || this.host === fallback) return false;
+    this.options.log(`the host ${this.host} did not start; using ${fallback} from now on`);
+    this.host = fallback;
+    return true;
   }
 
   /** Waits until the host is running (or failed / timed out). */
@@ -343,12 +379,44 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-function spawnError(dotnet: string, err: unknown): string {
+/**
+ * How a host is started: a `.dll` (the portable, framework-dependent host) by `dotnet`, anything else (a platform
+ * package's self-contained `traceide` / `traceide.exe`, which carries its own runtime) as an executable.
+ */
+export function hostCommand(host: string, dotnet: string, args: string[]): { command: string; args: string[] } {
+  return host.toLowerCase().endsWith(".dll") ? { command: dotnet, args: [host, ...args] } : { command: host, args };
+}
+
+/** The VS Code targets with a package of their own, whose host brings its own .NET (scripts/package.sh). */
+export const SELF_CONTAINED_TARGETS = ["win32-x64", "darwin-x64", "darwin-arm64", "linux-x64", "linux-arm64", "alpine-x64"];
+
+/** What to do when the portable host finds no .NET 10: the runtime to install, or the package that needs none. */
+export const NEEDS_DOTNET =
+  "This TraceIde package (the universal one) needs the .NET 10 runtime: install \"ASP.NET Core Runtime 10.0\" from " +
+  "https://dotnet.microsoft.com/download/dotnet/10.0 (it includes the .NET Runtime) and restart the host, or set " +
+  `traceide.dotnetPath to its dotnet. Or install TraceIde's package for your platform (${SELF_CONTAINED_TARGETS.join(", ")}), ` +
+  "which brings its own runtime: the Marketplace picks it by itself; from a file, the traceide-<platform>.vsix.";
+
+function spawnError(command: string, host: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === "ENOENT") {
-    return `Could not start '${dotnet}': not found. Install the .NET 10 runtime (https://dot.net) or set traceide.dotnetPath.`;
+  if (command !== host) {
+    // `dotnet` for the portable host.
+    if (code === "ENOENT") return `Could not start '${command}': not found. ${NEEDS_DOTNET}`;
+    return `Could not start the TraceIde host with '${command}': ${errorMessage(err)}`;
   }
-  return `Could not start the TraceIde host with '${dotnet}': ${errorMessage(err)}`;
+  return `Could not start the TraceIde host ${host}: ${errorMessage(err)}`;
+}
+
+/**
+ * The `dotnet` muxer's words when it has no runtime the host asks for (an older .NET only, or .NET without
+ * ASP.NET Core), turned into what to install; undefined for any other death.
+ */
+export function missingRuntime(stderr: string): string | undefined {
+  const m = /You must install or update \.NET to run this application|Framework: '(Microsoft\.[A-Za-z]+\.App)', version '([^']+)'/.exec(stderr);
+  if (!m) return undefined;
+  const framework = /Framework: '(Microsoft\.[A-Za-z]+\.App)', version '([^']+)'/.exec(stderr);
+  const what = framework ? ` (it asked for ${framework[1]} ${framework[2]})` : "";
+  return `dotnet found no .NET 10 to run the TraceIde host${what}. ${NEEDS_DOTNET}`;
 }
 
 /** The tracking server could not be reached (refused, DNS, TLS, timeout): worth asking again later. */

@@ -1,5 +1,5 @@
-// Which host to start and how: the platform's precompiled host with the portable one as its fallback, the
-// backend from the settings, and the credentials from SecretStorage into the host's environment only.
+// Which host to start and how: a platform package's self-contained host (no .NET on the machine needed), else the
+// universal package's portable one (run by `dotnet`), the backend from the settings, and the credentials from SecretStorage into the host's environment only.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -45,24 +45,26 @@ export function linuxIsMusl(ldd = "/usr/bin/ldd"): boolean {
 }
 
 /**
- * The host to start: the one published ahead of time for this platform (host/<platform>-<arch>: ReadyToRun,
- * it starts with less JIT work) when the .vsix has it, with the portable one (any OS with .NET 10) as its
- * fallback; else the portable one.
+ * The host to start: a platform package's own (host/<platform>/traceide, `traceide.exe` on Windows: self-contained
+ * and ReadyToRun, started as an executable, its .NET inside; scripts/package.sh TARGET), else the universal
+ * package's portable host/traceide.dll, which `dotnet` runs on any OS with .NET 10. When a .vsix holds both, the
+ * portable one is the fallback of a platform host that does not start.
  */
-export function hostDll(extensionRoot: string, platform = hostPlatform()): { dll: string; fallbackDll?: string } {
+export function hostPaths(extensionRoot: string, platform = hostPlatform()): { host: string; fallbackHost?: string } {
   const portable = path.join(extensionRoot, "host", "traceide.dll");
-  const native = path.join(extensionRoot, "host", platform, "traceide.dll");
-  return fs.existsSync(native) ? { dll: native, fallbackDll: portable } : { dll: portable };
+  const native = path.join(extensionRoot, "host", platform, platform.startsWith("win32-") ? "traceide.exe" : "traceide");
+  if (!fs.existsSync(native)) return { host: portable };
+  return fs.existsSync(portable) ? { host: native, fallbackHost: portable } : { host: native };
 }
 
 /** The extension's host process: started by `activate`, supervised by HostProcess (HostSupervision). */
 export function createHost(context: vscode.ExtensionContext, log: (line: string) => void): HostProcess {
   const secrets = context.secrets;
-  const { dll, fallbackDll } = hostDll(context.extensionUri.fsPath);
+  const { host, fallbackHost } = hostPaths(context.extensionUri.fsPath);
   return new HostProcess({
     dotnet: config().get<string>("dotnetPath")?.trim() || "dotnet",
-    dll,
-    fallbackDll,
+    host,
+    fallbackHost,
     log,
     configure: async () => {
       const c = config();
@@ -82,7 +84,7 @@ export function createHost(context: vscode.ExtensionContext, log: (line: string)
       if (user) env.MLFLOW_TRACKING_USERNAME = user;
       if (password) env.MLFLOW_TRACKING_PASSWORD = password;
       if (token) env.MLFLOW_TRACKING_TOKEN = token;
-      if (!fs.existsSync(dll)) throw new Error(`the host is missing from the extension (${dll})`);
+      if (!fs.existsSync(host)) throw new Error(`the host is missing from the extension (${host})`);
       return { init, env };
     },
   });

@@ -25,7 +25,6 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
   const { h, lists, webviews, runTraces, goToSource, tree, history } = deps;
   const selfTestOut = process.env.TRACEIDE_SELFTEST_OUT;
   if (selfTestOut) {
-    void vscode.commands.executeCommand("setContext", "traceide.selfTest", true);
     registerTestNotebookController(context);
     context.subscriptions.push(
       // Selects the test kernel for the active notebook (what a user does in the kernel picker).

@@ -157,7 +157,7 @@ describe("code links against the real host", () => {
     copyFileSync(join(FIXTURES, "app", "gen_traces.py"), appPath);
     h = new HostProcess({
       dotnet: "dotnet",
-      dll: DLL,
+      host: DLL,
       log: () => undefined,
       configure: async () => ({ init: { store: join(FIXTURES, "store", "mlflow.db"), clientName: "vitest", workspaceFolders: [ws] }, env: {} }),
     });

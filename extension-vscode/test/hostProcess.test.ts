@@ -1,13 +1,13 @@
 // The host lifecycle against a REAL host process: the Release build of server/TraceIde.Host with the
 // fixture store. Crash (SIGKILL) → restart with backoff → answering again; stop → no orphan.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { hostDll, hostPlatform, linuxIsMusl } from "../src/hostSetup";
-import { HostProcess, type HostStatus } from "../src/hostProcess";
+import { hostPaths, hostPlatform, linuxIsMusl } from "../src/hostSetup";
+import { HostProcess, hostCommand, missingRuntime, type HostStatus } from "../src/hostProcess";
 import { DLL, REPO } from "./realHost";
 import { sortedSearchable, until } from "./util";
 
@@ -37,7 +37,7 @@ function makeHost(overrides: Partial<ConstructorParameters<typeof HostProcess>[0
   const states: HostStatus[] = [];
   const h = new HostProcess({
     dotnet: "dotnet",
-    dll: DLL,
+    host: DLL,
     log: (l) => log.push(l),
     configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { MLFLOW_TRACKING_TOKEN: "secret-token-xyz" } }),
     initialBackoffMs: 200,
@@ -135,12 +135,13 @@ describe("host lifecycle (real host)", () => {
   });
 
   it("a host that does not answer initialize in time is killed and counted as a death", async () => {
-    // A process that never speaks (the real host always answers): `/bin/sh silent.sh serve …`.
+    // A process that never speaks (the real host always answers), started as a self-contained host is: `silent serve …`.
     const dir = mkdtempSync(join(tmpdir(), "traceide-silent-"));
-    const script = join(dir, "silent.sh");
-    writeFileSync(script, "exec sleep 30\n");
+    const script = join(dir, "silent");
+    writeFileSync(script, "#!/bin/sh\nexec sleep 30\n");
+    chmodSync(script, 0o755);
     try {
-      const { h, log } = makeHost({ dotnet: "/bin/sh", dll: script, initializeTimeoutMs: 300, initialBackoffMs: 50, maxDeathsInARow: 1 });
+      const { h, log } = makeHost({ dotnet: "/nonexistent/dotnet", host: script, initializeTimeoutMs: 300, initialBackoffMs: 50, maxDeathsInARow: 1 });
       const first = await h.start();
       expect(first.state).toBe("starting"); // killed for its silence: restarting, not a configuration failure
       await until("given up after the second silent host", () => h.current.state === "failed", 10_000);
@@ -200,7 +201,11 @@ describe("host lifecycle (real host)", () => {
     const { h } = makeHost({ dotnet: "/nonexistent/dotnet" });
     const s = await h.start();
     expect(s.state).toBe("failed");
+    // What to install, where from, the setting, and the packages that need no .NET at all.
+    expect(s.error).toContain("ASP.NET Core Runtime 10.0");
+    expect(s.error).toContain("https://dotnet.microsoft.com/download/dotnet/10.0");
     expect(s.error).toContain("traceide.dotnetPath");
+    expect(s.error).toContain("linux-x64, linux-arm64, alpine-x64");
     await new Promise((r) => setTimeout(r, 400));
     expect(h.current.state).toBe("failed");
     await expect(h.request("experiments/list", {})).rejects.toMatchObject({ code: -32099 });
@@ -212,7 +217,7 @@ describe("host lifecycle (real host)", () => {
     const refused = join(dir, "traceide.dll");
     writeFileSync(refused, "MZ not a .NET assembly for this machine");
     try {
-      const { h, log } = makeHost({ dll: refused, fallbackDll: DLL });
+      const { h, log } = makeHost({ host: refused, fallbackHost: DLL });
       const s = await h.start();
       expect(s.state, s.error).toBe("running");
       expect(s.restarts).toBe(0);
@@ -228,21 +233,69 @@ describe("host lifecycle (real host)", () => {
   });
 
   it("a host that ran once is restarted as itself after a crash, not replaced by the fallback", async () => {
-    const { h, log } = makeHost({ fallbackDll: "/nonexistent/traceide.dll" });
+    const { h, log } = makeHost({ fallbackHost: "/nonexistent/traceide.dll" });
     const s = await h.start();
     process.kill(s.pid!, "SIGKILL");
     await until("running again", () => h.current.state === "running" && h.current.pid !== s.pid);
     expect(log.some((l) => l.includes("did not start"))).toBe(false);
   });
 
-  it("picks the host published for this platform, with the portable one as its fallback", () => {
+  it("a dotnet without .NET 10 fails at once saying what to install, instead of a restart loop", async () => {
+    // The muxer's own words (an older .NET only), from a stand-in `dotnet` that exits as the real one does.
+    const dir = mkdtempSync(join(tmpdir(), "traceide-old-dotnet-"));
+    const dotnet = join(dir, "dotnet");
+    writeFileSync(dotnet, `#!/bin/sh
+echo "You must install or update .NET to run this application." >&2
+echo "Framework: 'Microsoft.NETCore.App', version '10.0.0' (x64)" >&2
+exit 150
+`);
+    chmodSync(dotnet, 0o755);
+    try {
+      const { h, log } = makeHost({ dotnet, initialBackoffMs: 50 });
+      expect((await h.start()).state).toBe("failed");
+      expect(h.current.error).toContain("no .NET 10 to run the TraceIde host (it asked for Microsoft.NETCore.App 10.0.0)");
+      expect(h.current.error).toContain("https://dotnet.microsoft.com/download/dotnet/10.0");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(log.filter((l) => l.startsWith("starting:")).length).toBe(1); // no restart loop
+      expect(missingRuntime("Segmentation fault")).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a self-contained host is started as an executable; one that cannot be spawned gives way to the fallback", async () => {
+    expect(hostCommand("/e/host/linux-x64/traceide", "dotnet", ["serve"])).toEqual({ command: "/e/host/linux-x64/traceide", args: ["serve"] });
+    expect(hostCommand("C:\\e\\host\\win32-x64\\traceide.exe", "dotnet", ["serve"])).toEqual({ command: "C:\\e\\host\\win32-x64\\traceide.exe", args: ["serve"] });
+    expect(hostCommand("/e/host/traceide.dll", "/opt/dotnet/dotnet", ["serve"])).toEqual({ command: "/opt/dotnet/dotnet", args: ["/e/host/traceide.dll", "serve"] });
+    // Not executable (a home mounted noexec, a lost mode bit): EACCES, then the portable host.
+    const dir = mkdtempSync(join(tmpdir(), "traceide-noexec-"));
+    const native = join(dir, "traceide");
+    writeFileSync(native, "#!/bin/sh\nexit 1\n");
+    chmodSync(native, 0o644);
+    try {
+      const { h, log } = makeHost({ host: native, fallbackHost: DLL });
+      const s = await h.start();
+      expect(s.state, s.error).toBe("running");
+      expect(log).toContain(`the host ${native} did not start; using ${DLL} from now on`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("picks the platform package's self-contained host, else the portable one", () => {
     const root = mkdtempSync(join(tmpdir(), "traceide-ext-"));
     try {
       mkdirSync(join(root, "host", "linux-x64"), { recursive: true });
+      mkdirSync(join(root, "host", "win32-x64"), { recursive: true });
+      writeFileSync(join(root, "host", "linux-x64", "traceide"), "");
+      writeFileSync(join(root, "host", "win32-x64", "traceide.exe"), "");
+      // A platform package: its own host only.
+      expect(hostPaths(root, "linux-x64")).toEqual({ host: join(root, "host", "linux-x64", "traceide") });
+      expect(hostPaths(root, "win32-x64")).toEqual({ host: join(root, "host", "win32-x64", "traceide.exe") });
+      // The universal package: the portable host; with both, the portable one is the fallback.
+      expect(hostPaths(root, "darwin-arm64")).toEqual({ host: join(root, "host", "traceide.dll") });
       writeFileSync(join(root, "host", "traceide.dll"), "");
-      writeFileSync(join(root, "host", "linux-x64", "traceide.dll"), "");
-      expect(hostDll(root, "linux-x64")).toEqual({ dll: join(root, "host", "linux-x64", "traceide.dll"), fallbackDll: join(root, "host", "traceide.dll") });
-      expect(hostDll(root, "win32-x64")).toEqual({ dll: join(root, "host", "traceide.dll") });
+      expect(hostPaths(root, "linux-x64")).toEqual({ host: join(root, "host", "linux-x64", "traceide"), fallbackHost: join(root, "host", "traceide.dll") });
       // This machine (glibc Linux or another OS) by VS Code's name for it; musl Linux is alpine-<arch>.
       expect(hostPlatform()).toBe(`${process.platform}-${process.arch}`);
       if (process.platform === "linux") expect(hostPlatform(() => true)).toBe(`alpine-${process.arch}`);

@@ -35,7 +35,7 @@ afterEach(() => {
 async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memento(), maxLiveMs?: number) {
   const host = new HostProcess({
     dotnet: "dotnet",
-    dll: DLL,
+    host: DLL,
     log: () => undefined,
     configure: async () => ({ init: { store, clientName: "vitest", workspaceFolders: [] }, env: {} }),
   });

@@ -27,7 +27,7 @@ afterEach(() => {
 async function setup(store = join(FIXTURES, "store", "mlflow.db"), now = Math.max(...truth.map((t) => t.request_time_ms)) + 60_000) {
   const host = new HostProcess({
     dotnet: "dotnet",
-    dll: DLL,
+    host: DLL,
     log: () => undefined,
     configure: async () => ({ init: { store, clientName: "vitest", workspaceFolders: [] }, env: {} }),
   });

@@ -24,7 +24,7 @@ public sealed class HostLifecycleTests
 
     private static HostStartInfo StartInfo(InitializeParams? initialize = null, int? parentPid = null) => new()
     {
-        HostDllPath = HostDll,
+        HostPath = HostDll,
         ParentPid = parentPid ?? Environment.ProcessId,
         Initialize = initialize ?? new InitializeParams { Store = StoreDb, ClientName = "TraceIde.VisualStudio.Tests" },
         Environment = new Dictionary<string, string>
@@ -292,7 +292,7 @@ public sealed class HostLifecycleTests
     public async Task A_host_that_keeps_dying_is_retried_with_backoff_then_reported()
     {
         var policy = new RestartPolicy { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200), MaxConsecutiveFailures = 2 };
-        await using var window = new Window(() => new HostStartInfo { HostDllPath = Path.Combine(AppContext.BaseDirectory, "no-such-traceide.dll") }, policy);
+        await using var window = new Window(() => new HostStartInfo { HostPath = Path.Combine(AppContext.BaseDirectory, "no-such-traceide.dll") }, policy);
 
         var reply = await window.RequestAsync(RpcMethods.TracesSearch, SearchParams());
 
@@ -314,8 +314,8 @@ public sealed class HostLifecycleTests
             await using var window = new Window(() =>
             {
                 var info = StartInfo();
-                info.HostDllPath = refused;
-                info.FallbackHostDllPath = HostDll;
+                info.HostPath = refused;
+                info.FallbackHostPath = HostDll;
                 return info;
             });
             var log = new ConcurrentQueue<string>();
@@ -340,19 +340,28 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
-    public void The_precompiled_host_is_chosen_on_x64_only_with_the_portable_one_as_its_fallback()
+    public void The_self_contained_host_is_chosen_when_the_layout_has_it_with_a_portable_one_as_its_fallback()
     {
         var dir = Directory.CreateTempSubdirectory("traceide-vsix-");
         try
         {
             var portable = Path.Combine(dir.FullName, "host", "traceide.dll");
-            var precompiled = Path.Combine(dir.FullName, "host", "win-x64", "traceide.dll");
-            Directory.CreateDirectory(Path.GetDirectoryName(precompiled)!);
+            var selfContained = Path.Combine(dir.FullName, "host", "win-x64", "traceide.exe");
+            Directory.CreateDirectory(Path.GetDirectoryName(selfContained)!);
             File.WriteAllText(portable, "");
-            Assert.Equal((portable, (string?)null), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.X64));
-            File.WriteAllText(precompiled, "");
-            Assert.Equal((precompiled, portable), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.X64));
-            Assert.Equal((portable, (string?)null), HostLayout.Resolve(dir.FullName, System.Runtime.InteropServices.Architecture.Arm64));
+            Assert.Equal((portable, (string?)null), HostLayout.Resolve(dir.FullName));
+            File.WriteAllText(selfContained, "");
+            Assert.Equal((selfContained, portable), HostLayout.Resolve(dir.FullName));
+            File.Delete(portable); // the VSIX: the self-contained host only
+            Assert.Equal((selfContained, (string?)null), HostLayout.Resolve(dir.FullName));
+
+            // The .exe is started as itself, the .dll under dotnet.
+            var exe = new HostStartInfo { HostPath = selfContained, DotnetPath = "C:\\dotnet\\dotnet.exe", ParentPid = 7 };
+            Assert.Equal(selfContained, exe.FileName);
+            Assert.Equal(["serve", "--parent-pid", "7"], exe.Arguments());
+            var dll = new HostStartInfo { HostPath = portable, DotnetPath = "C:\\dotnet\\dotnet.exe", ParentPid = 7 };
+            Assert.Equal("C:\\dotnet\\dotnet.exe", dll.FileName);
+            Assert.Equal([portable, "serve", "--parent-pid", "7"], dll.Arguments());
         }
         finally
         {
@@ -365,7 +374,7 @@ public sealed class HostLifecycleTests
     {
         var policy = new RestartPolicy { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200), MaxConsecutiveFailures = 1 };
         var dll = Path.Combine(AppContext.BaseDirectory, "no-such-traceide.dll");
-        await using var window = new Window(() => new HostStartInfo { HostDllPath = dll, Initialize = new InitializeParams { Store = StoreDb } }, policy);
+        await using var window = new Window(() => new HostStartInfo { HostPath = dll, Initialize = new InitializeParams { Store = StoreDb } }, policy);
         Assert.Equal(RpcError.ConnectionLost, (int)(await window.RequestAsync(RpcMethods.TracesSearch, SearchParams()))["error"]!["code"]!);
 
         dll = HostDll; // the options were fixed

@@ -29,7 +29,7 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
     private int _disposed;
     /// <summary>A host answered `initialize` once: from then on an exit is a crash, not a host this machine refuses.</summary>
     private volatile bool _hostAnswered;
-    /// <summary>Start <see cref="HostStartInfo.FallbackHostDllPath"/> instead of the host that did not start.</summary>
+    /// <summary>Start <see cref="HostStartInfo.FallbackHostPath"/> instead of the host that did not start.</summary>
     private volatile bool _useFallback;
 
     public HostProcessManager(Func<HostStartInfo> startInfo, RestartPolicy? policy = null)
@@ -208,21 +208,21 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
     /// </summary>
     private bool TryFallBack(Instance instance)
     {
-        var fallback = instance.Info.FallbackHostDllPath;
+        var fallback = instance.Info.FallbackHostPath;
         if (_hostAnswered || _useFallback || string.IsNullOrEmpty(fallback) || !instance.Process.WaitForExit(2000)) return false;
         _useFallback = true;
-        Note($"the host {instance.Info.HostDllPath} did not start; using {fallback} from now on");
+        Note($"the host {instance.Info.HostPath} did not start; using {fallback} from now on");
         return true;
     }
 
     private Instance Launch()
     {
         var info = _startInfo();
-        if (_useFallback && !string.IsNullOrEmpty(info.FallbackHostDllPath))
+        if (_useFallback && !string.IsNullOrEmpty(info.FallbackHostPath))
         {
-            info.HostDllPath = info.FallbackHostDllPath!;
+            info.HostPath = info.FallbackHostPath!;
         }
-        var psi = new ProcessStartInfo(info.DotnetPath, HostStartInfo.JoinArguments(info.Arguments()))
+        var psi = new ProcessStartInfo(info.FileName, HostStartInfo.JoinArguments(info.Arguments()))
         {
             UseShellExecute = false,
             RedirectStandardInput = true,

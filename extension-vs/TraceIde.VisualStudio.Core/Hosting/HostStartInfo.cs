@@ -6,18 +6,21 @@ namespace TraceIde.VisualStudio.Core.Hosting;
 /// <summary>How to start one host: evaluated again at every (re)start, so changed options and credentials apply.</summary>
 public sealed class HostStartInfo
 {
-    /// <summary>The `dotnet` muxer (or a full path to it).</summary>
+    /// <summary>The `dotnet` muxer (or a full path to it): runs a `.dll` host only.</summary>
     public string DotnetPath { get; set; } = "dotnet";
 
-    /// <summary>Full path of traceide.dll (shipped inside the VSIX).</summary>
-    public string HostDllPath { get; set; } = "";
+    /// <summary>
+    /// Full path of the host: the VSIX's self-contained host\win-x64\traceide.exe (its own .NET inside, started as
+    /// an executable), or a portable traceide.dll (started with <see cref="DotnetPath"/>).
+    /// </summary>
+    public string HostPath { get; set; } = "";
 
     /// <summary>
-    /// The host to start instead of <see cref="HostDllPath"/>, from then on, when that one dies before it ever
-    /// answered `initialize`: a host precompiled for x64 is refused by a .NET of another architecture, and the
-    /// portable one runs on any .NET 10. See <see cref="HostLayout"/>.
+    /// The host to start instead of <see cref="HostPath"/>, from then on, when that one dies before it ever
+    /// answered `initialize` (a portable traceide.dll beside the self-contained one, in a layout that has both).
+    /// See <see cref="HostLayout"/>.
     /// </summary>
-    public string? FallbackHostDllPath { get; set; }
+    public string? FallbackHostPath { get; set; }
 
     /// <summary>The IDE's process id: the host exits by itself when it dies (`serve --parent-pid`).</summary>
     public int? ParentPid { get; set; }
@@ -36,9 +39,18 @@ public sealed class HostStartInfo
         "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN",
     ];
 
+    /// <summary>A traceide.dll runs under `dotnet`; anything else (traceide.exe) is the host's own executable.</summary>
+    public bool RunsOnDotnet => HostPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The program to start: <see cref="DotnetPath"/> for a .dll host, else the host itself.</summary>
+    public string FileName => RunsOnDotnet ? DotnetPath : HostPath;
+
+    /// <summary>The program's arguments: the .dll first when `dotnet` runs it, then `serve` and its options.</summary>
     public IReadOnlyList<string> Arguments()
     {
-        var args = new List<string> { HostDllPath, "serve" };
+        var args = new List<string>();
+        if (RunsOnDotnet) args.Add(HostPath);
+        args.Add("serve");
         if (ParentPid is { } pid) { args.Add("--parent-pid"); args.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
         if (!string.IsNullOrEmpty(LogFile)) { args.Add("--log-file"); args.Add(LogFile!); }
         return args;

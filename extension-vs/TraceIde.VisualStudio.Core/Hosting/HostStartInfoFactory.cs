@@ -8,20 +8,20 @@ public static class HostStartInfoFactory
     public static HostStartInfo Create(
         TraceIdeOptions options,
         ICredentialStore credentials,
-        string hostDllPath,
+        string hostPath,
         int parentPid,
         IReadOnlyList<string>? workspaceFolders,
         string dotnetPath = "dotnet",
         string? logFile = null,
-        string? fallbackHostDllPath = null)
+        string? fallbackHostPath = null)
     {
         var initialize = options.ToInitializeParams(workspaceFolders);
         var credential = initialize.TrackingUri != null ? credentials.Read(CredentialTargets.For(initialize.TrackingUri)) : null;
         return new HostStartInfo
         {
             DotnetPath = dotnetPath,
-            HostDllPath = hostDllPath,
-            FallbackHostDllPath = fallbackHostDllPath,
+            HostPath = hostPath,
+            FallbackHostPath = fallbackHostPath,
             ParentPid = parentPid,
             LogFile = logFile,
             Initialize = initialize,

@@ -43,7 +43,7 @@ public static class BenchCommand
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
-        if (ServedHost != typeof(BenchCommand).Assembly.Location) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
+        if (ServedHost != OwnHost) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
         report.AppendLine();
         try
         {
@@ -196,13 +196,26 @@ public static class BenchCommand
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
-    /// <summary>The host that `serve` scenarios start (--host); the bench's own assembly unless told.</summary>
-    internal static string ServedHost { get; private set; } = typeof(BenchCommand).Assembly.Location;
+    /// <summary>
+    /// This host as it was started: the `traceide` executable (an apphost, a self-contained host, a single-file release
+    /// binary, whose assemblies have no location on disk), else its traceide.dll under `dotnet`.
+    /// </summary>
+    private static string OwnHost { get; } =
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "traceide" ? Environment.ProcessPath! : Path.Combine(AppContext.BaseDirectory, "traceide.dll");
 
-    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string? dll = null)
+    /// <summary>The host that `serve` scenarios start (--host); this one unless told.</summary>
+    internal static string ServedHost { get; private set; } = OwnHost;
+
+    /// <summary>
+    /// Starts a host as the extensions do: a traceide.dll with `dotnet`, a self-contained `traceide` (a platform
+    /// package's, `--host extension-vscode/host/linux-x64/traceide`) as an executable.
+    /// </summary>
+    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string? host = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll ?? typeof(BenchCommand).Assembly.Location);
+        host ??= OwnHost;
+        var isDll = host.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var psi = new ProcessStartInfo(isDll ? "dotnet" : host) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (isDll) psi.ArgumentList.Add(host);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLFLOW_TRACKING_URI");
         return psi;
