@@ -505,7 +505,9 @@ try {
     `vscode.lm.invokeTool("traceide_get_trace") answers MLflow's trace (${summary?.trace?.spans} spans, ${summary?.trace?.durationMs} ms, ${summary?.assessments?.length} assessments, ~${summary?.budget?.estimatedTokens} tokens)${agent.getTraceError ? `: ${agent.getTraceError}` : ""}`);
   check(/maxTokens.*must be from 500 to 20000/.test(agent.badCallError ?? ""), `a bad argument is a tool error that says what to change ("${agent.badCallError ?? agent.badCall}")`);
   const mcpServer = agent.mcpJson?.servers?.traceide;
-  check(mcpServer?.type === "stdio" && mcpServer.args?.[1] === "mcp" && existsSync(mcpServer.args[0]) && mcpServer.args.includes("--tracking-uri") && mcpServer.args.includes(replayUrl)
+  // The installed package is linux-x64's: the entry starts its self-contained host itself, no dotnet.
+  check(mcpServer?.type === "stdio" && /\/host\/linux-x64\/traceide$/.test(mcpServer.command) && existsSync(mcpServer.command) && mcpServer.args?.[0] === "mcp"
+      && mcpServer.args.includes("--tracking-uri") && mcpServer.args.includes(replayUrl)
       && existsSync(join(ws, ".vscode/mcp.json")) && !/password|token/i.test(JSON.stringify(mcpServer.args)),
     `"Add MCP Server to Workspace" wrote .vscode/mcp.json: ${JSON.stringify(mcpServer)}${agent.mcpJsonError ?? ""}`);
   await page.locator(".tabs-container .tab", { hasText: "mcp.json" }).first().locator(".codicon-close").click().catch(() => {});

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AgentCallToolResult } from "../../webview/src/protocol.generated";
+import { hostCommand } from "./hostProcess";
 
 /** package.json's tool names are the MCP names with this prefix (tool names are global in VS Code). */
 export const TOOL_PREFIX = "traceide_";
@@ -51,7 +52,8 @@ export function withoutUserInfo(uri: string): string {
 /** What the `.vscode/mcp.json` entry is made of: the packaged host and the current backend, never a secret. */
 export interface McpEntryInput {
   dotnet: string;
-  dll: string;
+  /** The packaged host: a platform package's self-contained `traceide[.exe]`, or the portable `traceide.dll`. */
+  host: string;
   trackingUri?: string;
   store?: string;
   /** Which credentials SecretStorage holds: VS Code then asks for them when it starts the server (inputs), nothing is written. */
@@ -62,7 +64,8 @@ type McpJson = { inputs?: { id?: string }[]; servers?: Record<string, unknown>; 
 
 /** `.vscode/mcp.json` with the `traceide` server added (or replaced); other servers and inputs are kept. */
 export function withTraceIdeServer(existing: McpJson, e: McpEntryInput): McpJson {
-  const args = [e.dll, "mcp"];
+  // The same start as the extension's own host (hostCommand): an executable as it is, a .dll through dotnet.
+  const { command, args } = hostCommand(e.host, e.dotnet, ["mcp"]);
   if (e.trackingUri) args.push("--tracking-uri", withoutUserInfo(e.trackingUri));
   else if (e.store) args.push("--store", e.store);
   args.push("--workspace", "${workspaceFolder}");
@@ -75,7 +78,7 @@ export function withTraceIdeServer(existing: McpJson, e: McpEntryInput): McpJson
   if (e.trackingUri && e.credentials.username) ask("MLFLOW_TRACKING_USERNAME", "traceide-mlflow-username", "MLflow tracking server user name", false);
   if (e.trackingUri && e.credentials.password) ask("MLFLOW_TRACKING_PASSWORD", "traceide-mlflow-password", "MLflow tracking server password", true);
   if (e.trackingUri && e.credentials.token) ask("MLFLOW_TRACKING_TOKEN", "traceide-mlflow-token", "MLflow tracking server token", true);
-  const server: Record<string, unknown> = { type: "stdio", command: e.dotnet, args };
+  const server: Record<string, unknown> = { type: "stdio", command, args };
   if (Object.keys(env).length) server.env = env;
   const keptInputs = (existing.inputs ?? []).filter((i) => !inputs.some((n) => n.id === i.id));
   return { ...existing, inputs: [...keptInputs, ...inputs], servers: { ...(existing.servers ?? {}), traceide: server } };

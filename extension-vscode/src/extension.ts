@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { IdeMethods, type IdeOpenedResult, type InitializeResult } from "../../webview/src/protocol.generated";
 import type { HostProcess } from "./hostProcess";
-import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config, createHost, hostDll, resolveStore } from "./hostSetup";
+import { SECRET_PASSWORD, SECRET_TOKEN, SECRET_USERNAME, config, createHost, hostPaths, resolveStore } from "./hostSetup";
 import { redact, type RelayHost } from "./relay";
 import { addMcpServerToWorkspace, registerAgentTools } from "./agentTools";
 import { registerCodeLinks } from "./codeLinks";
@@ -155,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const [username, password, token] = await Promise.all([SECRET_USERNAME, SECRET_PASSWORD, SECRET_TOKEN].map((k) => context.secrets.get(k)));
       return addMcpServerToWorkspace({
         dotnet: c.get<string>("dotnetPath")?.trim() || "dotnet",
-        dll: hostDll(context.extensionUri.fsPath).dll,
+        host: hostPaths(context.extensionUri.fsPath).host,
         trackingUri,
         store: trackingUri ? undefined : store,
         credentials: { username: !!username, password: !!password, token: !!token },

@@ -18,7 +18,7 @@ describe("language-model tools on the real host", () => {
   beforeAll(async () => {
     h = new HostProcess({
       dotnet: "dotnet",
-      dll: DLL,
+      host: DLL,
       log: () => undefined,
       configure: async () => ({ init: { store: join(FIXTURES, "store", "mlflow.db"), clientName: "vitest" }, env: {} }),
     });
@@ -52,7 +52,7 @@ describe("language-model tools on the real host", () => {
 });
 
 describe(".vscode/mcp.json entry", () => {
-  const base = { dotnet: "dotnet", dll: "/ext/host/traceide.dll", credentials: { username: true, password: true, token: false } };
+  const base = { dotnet: "dotnet", host: "/ext/host/traceide.dll", credentials: { username: true, password: true, token: false } };
 
   it("points at the packaged host and the tracking server; credentials are inputs VS Code asks for, never values", () => {
     const json = withTraceIdeServer({ servers: { other: { type: "stdio", command: "x" } }, inputs: [{ id: "keep" }] }, { ...base, trackingUri: "https://alice:s3cret@mlflow.example.com/" });
@@ -70,5 +70,11 @@ describe(".vscode/mcp.json entry", () => {
     expect(server.args).toEqual(["/ext/host/traceide.dll", "mcp", "--store", "${workspaceFolder}/mlflow.db", "--workspace", "${workspaceFolder}"]);
     expect(server.env).toBeUndefined();
     expect(withoutUserInfo("http://127.0.0.1:5000")).toBe("http://127.0.0.1:5000");
+  });
+
+  it("a platform package's self-contained host is the command itself: no dotnet", () => {
+    const server = withTraceIdeServer({}, { ...base, host: "/ext/host/linux-x64/traceide", store: "/w/mlflow.db" }).servers!.traceide as { command: string; args: string[] };
+    expect(server.command).toBe("/ext/host/linux-x64/traceide");
+    expect(server.args).toEqual(["mcp", "--store", "/w/mlflow.db", "--workspace", "${workspaceFolder}"]);
   });
 });
