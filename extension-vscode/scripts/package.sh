@@ -72,7 +72,7 @@ package() {
   local bytes
   bytes=$(stat -c %s "$out")
   # 60 MB is the ceiling the Marketplace and users accept for this extension (issue 22); 45 MB the goal.
-  [ "$bytes" -le $((60 * 1024 * 1024)) ] || fail "$out is $((bytes / 1024 / 1024)) MB, over the 60 MB limit"
+  [ "$bytes" -le 60000000 ] || fail "$out is $((bytes / 1000000)) MB, over the 60 MB limit"
   echo "extension: $out $((bytes / 1024)) KiB ($host)"
 }
 
