@@ -73,7 +73,11 @@ namespace TraceIde.VisualStudio.Ui
         }
 
         /// <summary>Loads the page again with the view it shows (after the host reconnected to its backend).</summary>
-        public Task ReloadAsync() => Dispatcher.InvokeAsync(() => WebView.CoreWebView2?.Reload()).Task;
+        public Task ReloadAsync() => Dispatcher.InvokeAsync(() =>
+        {
+            _relay?.PageReloading(); // the old page's answers must not reach the new one
+            WebView.CoreWebView2?.Reload();
+        }).Task;
 
         /// <summary>VS theme changed (VSColorTheme.ThemeChanged): re-apply the variables without reloading.</summary>
         public async Task ApplyThemeAsync(ThemeCss theme)

@@ -124,6 +124,25 @@ public sealed class RelayTests
     }
 
     [Fact]
+    public async Task After_a_reload_an_answer_the_old_page_waited_for_does_not_reach_the_new_page()
+    {
+        var release = new TaskCompletionSource();
+        _host.Answer = async (method, _, _) =>
+        {
+            if (method == RpcMethods.TracesGet) await release.Task; // the old page's slow request, not cancellable
+            return RpcOutcome.Success(new JsonObject { ["echo"] = method });
+        };
+        var old = _relay.HandleMessageAsync(FakeWebview.Rpc(1, RpcMethods.TracesGet, new JsonObject { ["traceId"] = "tr-1" }));
+        _relay.PageReloading();
+        await _relay.HandleMessageAsync(FakeWebview.Rpc(1, RpcMethods.ExperimentsList, new JsonObject()));
+        release.SetResult();
+        await old.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var answer = _page.Single();
+        Assert.Equal(RpcMethods.ExperimentsList, (string?)answer["result"]!["echo"]); // only the new page's id 1
+    }
+
+    [Fact]
     public async Task Cancel_of_an_unknown_id_is_ignored()
     {
         await _relay.HandleMessageAsync(FakeWebview.Cancel(999));

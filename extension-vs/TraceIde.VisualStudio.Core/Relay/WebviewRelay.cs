@@ -26,6 +26,11 @@ public sealed class WebviewRelay : IDisposable
     private readonly Dictionary<string, Func<JsonObject, CancellationToken, Task<RpcOutcome>>> _ide;
     private readonly Func<string, Task> _post;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Which page is loaded (one more at each reload). A reloaded page numbers its requests from 1 again: an answer
+    /// the old page was waiting for must not settle the new page's request with the same id.
+    /// </summary>
+    private int _page;
     private readonly CancellationTokenSource _disposed = new();
 
     /// <param name="postToWebview">Sends one JSON message to the page (the WPF control: CoreWebView2.PostWebMessageAsJson on the UI thread).</param>
@@ -66,6 +71,7 @@ public sealed class WebviewRelay : IDisposable
         }
         if (type != "rpc") return; // not ours (e.g. state messages): ignore
         if (id is not JsonValue) return; // a request the page cannot match an answer to: nothing to answer
+        var page = Volatile.Read(ref _page);
 
         var method = message["method"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
         var parameters = message["params"];
@@ -112,7 +118,25 @@ public sealed class WebviewRelay : IDisposable
                 $"'{method}' cannot be called from the TraceIde window.",
                 new JsonObject { ["kind"] = "methodNotAllowed" }));
         }
+        if (page != Volatile.Read(ref _page)) return; // the page that asked was reloaded meanwhile
         await PostResultAsync(id, outcome).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The page is about to be loaded again (a reconnected host, Refresh): what the old page asked is cancelled and
+    /// its answers are dropped, so none reaches the new page.
+    /// </summary>
+    public void PageReloading()
+    {
+        Interlocked.Increment(ref _page);
+        foreach (var key in _inFlight.Keys)
+        {
+            if (_inFlight.TryRemove(key, out var cts))
+            {
+                try { cts.Cancel(); }
+                catch (ObjectDisposedException) { } // finished meanwhile
+            }
+        }
     }
 
     // ---- the IDE methods (Ide.cs): the same rules as extension-vscode/src/ideHandlers.ts, checked by the same
