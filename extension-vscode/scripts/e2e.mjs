@@ -418,6 +418,18 @@ try {
   const r1 = await selfTest();
   log(`self-test: ${JSON.stringify(r1)}`);
   check(r1.vscodeVersion === "1.100.3", "runs inside VS Code 1.100.3 (code-server)");
+  // Every command the package declares is registered, and every registered one is declared (the test-only
+  // traceide._* hooks, registered only under TRACEIDE_SELFTEST_OUT and contributed nowhere, excepted).
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).contributes;
+  const declared = manifest.commands.map((c) => c.command).sort();
+  // VS Code registers `<view id>.focus` and the like for each contributed view itself.
+  const viewIds = Object.values(manifest.views ?? {}).flat().map((v) => v.id);
+  const viewOwn = (c) => viewIds.some((v) => c.startsWith(`${v}.`)) && !declared.includes(c);
+  const registered = (r1.registeredCommands ?? []).filter((c) => !c.startsWith("traceide._") && !viewOwn(c)).sort();
+  const undeclared = registered.filter((c) => !declared.includes(c));
+  const unregistered = declared.filter((c) => !registered.includes(c));
+  check(undeclared.length === 0 && unregistered.length === 0 && declared.length > 30,
+    `the ${declared.length} commands of package.json are exactly the registered ones (undeclared: ${undeclared.join(", ") || "none"}; unregistered: ${unregistered.join(", ") || "none"})`);
   check(r1.host?.state === "running" && r1.host.backendKind === "mlflowServer", "host running against the (replayed) MLflow server");
   check(r1.experiments > 0 && r1.traces > 0, `host answers through the extension (${r1.experiments} experiments, ${r1.traces} traces)`);
   // The host is the package's own executable, running the package's runtime, with no .NET where it looks.

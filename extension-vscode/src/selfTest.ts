@@ -94,6 +94,8 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
           result.cellExecutionOrders = nb.getCells().map((c) => c.executionSummary?.executionOrder ?? null);
         }
         result.activeEditor = vscode.window.activeTextEditor?.document.uri.fsPath;
+        // What VS Code has registered under traceide.*: the e2e compares it with package.json's commands.
+        result.registeredCommands = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith("traceide."));
         await fs.promises.writeFile(selfTestOut, JSON.stringify(result, null, 2));
       }),
     );
