@@ -164,7 +164,8 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
       [
         { label: "$(plug) Connect / choose tracking server…", cmd: "traceide.connect" },
         { label: "$(key) Set password or token…", cmd: "traceide.setToken" },
-        { label: "$(gear) Set the dotnet path (needs the .NET 10 runtime)…", cmd: "workbench.action.openSettings", arg: "traceide.dotnetPath" },
+        // A platform package's host brings its own .NET: no dotnet to point at.
+        ...(h.usesDotnet ? [{ label: "$(gear) Set the dotnet path (needs the .NET 10 runtime)…", cmd: "workbench.action.openSettings", arg: "traceide.dotnetPath" }] : []),
         { label: "$(debug-restart) Restart the host", cmd: "traceide.restartHost" },
         { label: "$(output) Show the host log", cmd: "traceide.showLog" },
       ],

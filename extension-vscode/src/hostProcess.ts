@@ -76,6 +76,11 @@ export class HostProcess {
   private waiters: Array<() => void> = [];
   /** The host started: `options.host` until it fails to start and `options.fallbackHost` takes over. */
   private host: string;
+
+  /** Whether the current host runs on a machine-wide .NET (the universal package's .dll), which `dotnetPath` chooses. */
+  get usesDotnet(): boolean {
+    return this.host.toLowerCase().endsWith(".dll");
+  }
   /** `host` answered `initialize` once: from then on its exits are crashes, not a host this machine refuses. */
   private hostStarted = false;
   /** The current host's stderr until it answers `initialize`: what a `dotnet` that lacks .NET 10 said. */

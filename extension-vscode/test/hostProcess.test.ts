@@ -274,9 +274,11 @@ exit 150
     chmodSync(native, 0o644);
     try {
       const { h, log } = makeHost({ host: native, fallbackHost: DLL });
+      expect(h.usesDotnet).toBe(false); // a self-contained host: no dotnet path to offer in the fix-it menu
       const s = await h.start();
       expect(s.state, s.error).toBe("running");
       expect(log).toContain(`the host ${native} did not start; using ${DLL} from now on`);
+      expect(h.usesDotnet).toBe(true); // the portable fallback runs on dotnet
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
