@@ -4,6 +4,7 @@
 import type { Assessment, JsonValue } from "./protocol.generated";
 import { h } from "./dom";
 import { openDialog } from "./dialog";
+import { RpcError } from "./transport";
 import "./controls";
 
 export type AssessmentKind = "feedback" | "expectation";
@@ -162,7 +163,7 @@ export function assessmentDialog(parent: HTMLElement, o: AssessmentDialogOptions
         done = true;
         dialog.close();
       } catch (err) {
-        dialog.setError(err instanceof Error ? err.message : String(err));
+        dialog.setError(RpcError.from(err).message); // the host's words, whatever shape the rejection has
       } finally {
         ok.disabled = false;
       }

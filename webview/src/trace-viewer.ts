@@ -1046,7 +1046,7 @@ export class TraceViewer {
       askSource: true,
       sourceId: this.sourceName,
       submit: async (d) => {
-        const r = await this.request("assessments/create", { traceId, spanId, name: d.name, kind: d.kind, value: d.value, rationale: d.rationale || null, sourceId: d.sourceId });
+        const r = await this.transport.request("assessments/create", { traceId, spanId, name: d.name, kind: d.kind, value: d.value, rationale: d.rationale || null, sourceId: d.sourceId });
         this.settings?.set(SOURCE_KEY, d.sourceId);
         this.applyAssessments(traceId, (list) => withCreated(list, r.assessment), `Added ${d.kind} ${d.name}.`);
       },
@@ -1066,7 +1066,7 @@ export class TraceViewer {
       askSource: true,
       sourceId: this.sourceName,
       submit: async (d) => {
-        const r = await this.request("assessments/create", {
+        const r = await this.transport.request("assessments/create", {
           traceId, spanId: judged.spanId ?? null, name: judged.name, kind: "feedback", value: d.value, rationale: d.rationale || null, overrides: judged.assessmentId, sourceId: d.sourceId,
         });
         this.settings?.set(SOURCE_KEY, d.sourceId);
@@ -1091,7 +1091,7 @@ export class TraceViewer {
         const valueChanged = JSON.stringify(d.value) !== JSON.stringify(a.value ?? null);
         const rationaleChanged = d.rationale !== (a.rationale ?? "");
         if (!valueChanged && !rationaleChanged) return;
-        const r = await this.request("assessments/update", {
+        const r = await this.transport.request("assessments/update", {
           traceId, assessmentId: a.assessmentId, kind: d.kind, value: valueChanged ? d.value : null, rationale: rationaleChanged ? d.rationale : null,
         });
         this.applyAssessments(traceId, (list) => withUpdated(list, r.assessment), `Saved ${a.name}.`);
@@ -1106,21 +1106,12 @@ export class TraceViewer {
     const ok = await confirmDialog(this.element, `Delete ${a.name}?`, `This deletes the ${a.kind} "${a.name}"${a.sourceId ? ` by ${a.sourceId}` : ""} from the tracking server.${restores} It cannot be undone.`, "Delete");
     if (!ok) return;
     try {
-      await this.request("assessments/delete", { traceId, assessmentId: a.assessmentId });
+      await this.transport.request("assessments/delete", { traceId, assessmentId: a.assessmentId });
     } catch (err) {
       this.flash(`Could not delete ${a.name}: ${RpcError.from(err).message}`);
       return;
     }
     this.applyAssessments(traceId, (list) => withDeleted(list, a.assessmentId), `Deleted ${a.name}.`);
-  }
-
-  /** A host request whose failure is an Error with the host's message (the dialogs show it). */
-  private async request<M extends "assessments/create" | "assessments/update" | "assessments/delete">(method: M, params: ParamsOf<M>) {
-    try {
-      return await this.transport.request(method, params);
-    } catch (err) {
-      throw new Error(RpcError.from(err).message);
-    }
   }
 
   /** The trace's assessments after a write, as MLflow now holds them: painted, and told to the list. */
