@@ -97,10 +97,9 @@ public sealed class HostSession : IDisposable
     /// <summary>Chooses and connects the backend. A second call replaces the first backend.</summary>
     public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
     {
-        var result = await InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken).ConfigureAwait(false);
+        var result = await InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken, parameters.UserName).ConfigureAwait(false);
         UseWorkspaceFolders(parameters.WorkspaceFolders ?? []);
-        _info = _info! with { UserName = UserNameOf(parameters.UserName, Environment.GetEnvironmentVariable, Environment.UserName) };
-        return Info;
+        return result;
     }
 
     /// <summary>
@@ -125,8 +124,8 @@ public sealed class HostSession : IDisposable
             CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend.</summary>
-    public async Task<InitializeResult> InitializeAsync(ITraceBackend backend, string? clientName, CancellationToken cancellationToken)
+    /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend; <paramref name="userName"/> is the IDE's (<see cref="UserNameOf"/>).</summary>
+    public async Task<InitializeResult> InitializeAsync(ITraceBackend backend, string? clientName, CancellationToken cancellationToken, string? userName = null)
     {
         BackendInfo info;
         try
@@ -156,7 +155,7 @@ public sealed class HostSession : IDisposable
             BackendLocation = backend.DisplayLocation,
             MlflowVersion = info.MlflowVersion,
             Capabilities = info.Capabilities,
-            UserName = UserNameOf(null, Environment.GetEnvironmentVariable, Environment.UserName),
+            UserName = UserNameOf(userName, Environment.GetEnvironmentVariable, Environment.UserName),
         };
         return Info;
     }
