@@ -66,20 +66,6 @@ export function withState(href: string, state: PageState): string {
 
 const TOKEN_KEY = "traceide.token";
 
-/** `?trace=` of a URL's query, if it looks like a trace ID. */
-export function traceFromSearch(search: string): string | null {
-  const id = new URLSearchParams(search).get("trace");
-  return id && /^[\w.:-]{1,128}$/.test(id) ? id : null;
-}
-
-/** The same address with `?trace=` set to `traceId`, or removed for null; other parameters kept. */
-export function withTrace(href: string, traceId: string | null): string {
-  const url = new URL(href);
-  if (traceId) url.searchParams.set("trace", traceId);
-  else url.searchParams.delete("trace");
-  return url.toString();
-}
-
 /**
  * The token to connect with: the URL's (then moved out of the address bar into this tab's sessionStorage),
  * else the one this tab kept from before a reload.
