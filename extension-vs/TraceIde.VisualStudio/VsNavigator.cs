@@ -30,5 +30,19 @@ namespace TraceIde.VisualStudio
             }
             return true;
         }
+
+        /// <summary>
+        /// A file of its own in the temp folder, opened as a document: Visual Studio has no untitled buffer an
+        /// extension can fill and name, and a file keeps the span's name in the tab and the Save As default.
+        /// </summary>
+        public async Task OpenTextAsync(string text, string fileName, string language, CancellationToken cancellationToken)
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "TraceIde", "values", Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(folder);
+            var path = Path.Combine(folder, fileName);
+            File.WriteAllText(path, text);
+            await _package.JoinableTaskFactory.SwitchToMainThreadAsync(cancellationToken);
+            VsShellUtilities.OpenDocument(_package, path);
+        }
     }
 }

@@ -4,6 +4,7 @@
 import {
   IDE_METHODS,
   IdeMethods,
+  IdeTextLanguages,
   RpcErrorCodes,
   SourceChoice,
   type IdeOpenedResult,
@@ -26,6 +27,8 @@ export interface IdeSurface {
   openTrace(traceId: string, spanId?: string): Promise<void>;
   openOverview(experimentIds?: string[]): Promise<void>;
   revealPanel(): Promise<void>;
+  /** Opens text where the user can read and save it (VS Code: an untitled editor named `fileName`). */
+  openText(text: string, fileName: string, language: string): Promise<void>;
 }
 
 /** The host methods the IDE handlers ask (not through the UI's allow-list: the relay's own calls). */
@@ -53,6 +56,21 @@ function notFound(message: string): { code: number; message: string } {
 
 function record(params: unknown): Record<string, unknown> {
   return params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
+}
+
+const TEXT_LANGUAGES: readonly string[] = Object.values(IdeTextLanguages);
+
+/** A file name the page may suggest: no folder, no parent, nothing a file system reads as a path. */
+export function isPlainFileName(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= 200 && !/[\\/:\0]/.test(v) && v !== "." && v !== "..";
+}
+
+/** `name`, or `name-2.ext`, `name-3.ext`…: the first not already open (opening an open untitled name would reuse it). */
+export function uniqueUntitledName(name: string, open: ReadonlySet<string>): string {
+  if (!open.has(name)) return name;
+  const dot = name.lastIndexOf(".");
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+  for (let n = 2; ; n++) if (!open.has(`${stem}-${n}${ext}`)) return `${stem}-${n}${ext}`;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -127,6 +145,16 @@ export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
     },
     [IdeMethods.revealPanel]: async () => {
       await surface.revealPanel();
+      return {};
+    },
+    [IdeMethods.openText]: async (params) => {
+      const p = record(params);
+      const language = p.language ?? IdeTextLanguages.plainText;
+      // The page names the file, never where it goes: a name with a folder in it is refused.
+      if (typeof p.text !== "string" || !isPlainFileName(p.fileName) || !TEXT_LANGUAGES.includes(language as string)) {
+        throw invalid(`ide/openText needs {text: string, fileName: a file name without folders, language?: ${TEXT_LANGUAGES.join(" | ")}}.`);
+      }
+      await surface.openText(p.text, p.fileName, language as string);
       return {};
     },
   };

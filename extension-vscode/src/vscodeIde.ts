@@ -2,7 +2,7 @@
 // open an editor at a line, a quick pick for ambiguous locations, the clipboard, TraceIde's own tabs and panel.
 import * as vscode from "vscode";
 import { RpcErrorCodes, type SourceLocation } from "../../webview/src/protocol.generated";
-import type { IdeSurface } from "./ideHandlers";
+import { uniqueUntitledName, type IdeSurface } from "./ideHandlers";
 import { resolveByFunctionName } from "./sourceResolver";
 
 export interface VsCodeIdeDeps {
@@ -41,7 +41,22 @@ export function vscodeIdeSurface(deps: VsCodeIdeDeps): IdeSurface {
     openTrace: async (traceId, spanId) => deps.openTrace(traceId, spanId),
     openOverview: async (experimentIds) => deps.openOverview(experimentIds),
     revealPanel: () => deps.revealPanel(),
+    openText: async (text, fileName, language) => {
+      // An untitled editor named after the span and part, so Save offers that name; the text is an edit of it,
+      // which VS Code keeps as unsaved work (nothing is written to disk unless the user saves).
+      const uri = vscode.Uri.from({ scheme: "untitled", path: uniqueUntitledName(fileName, openUntitledNames()) });
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(uri, new vscode.Position(0, 0), text);
+      if (!(await vscode.workspace.applyEdit(edit))) throw { code: RpcErrorCodes.internalError, message: `VS Code did not take the text of ${fileName}.` };
+      await vscode.languages.setTextDocumentLanguage(doc, language);
+      await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    },
   };
+}
+
+function openUntitledNames(): Set<string> {
+  return new Set(vscode.workspace.textDocuments.filter((d) => d.uri.scheme === "untitled").map((d) => d.uri.path));
 }
 
 /** Quick-pick items for ambiguous locations, best first, with the host's reason and confidence. */

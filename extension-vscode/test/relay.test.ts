@@ -10,7 +10,7 @@ import {
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDE_METHODS, RpcErrorCodes, RpcMethods, UI_CALLABLE_METHODS, type InitializeResult, type SourceLocation } from "../../webview/src/protocol.generated";
-import { ideHandlers, type IdeSurface } from "../src/ideHandlers";
+import { ideHandlers, isPlainFileName, uniqueUntitledName, type IdeSurface } from "../src/ideHandlers";
 import { METHOD_NOT_FOUND, Relay, redact, toRpcError, type RelayHost } from "../src/relay";
 import { vscodeIdeSurface } from "../src/vscodeIde";
 import * as fake from "./fake-vscode";
@@ -291,6 +291,7 @@ function recordingIde(c: RelayCase): { surface: IdeSurface; did: unknown[] } {
     openTrace: async (traceId, spanId) => void did.push({ openTrace: defined({ traceId, spanId }) }),
     openOverview: async (experimentIds) => void did.push({ openOverview: defined({ experimentIds }) }),
     revealPanel: async () => void did.push({ revealPanel: {} }),
+    openText: async (text, fileName, language) => void did.push({ openText: { text, fileName, language } }),
   };
   return { surface, did };
 }
@@ -373,5 +374,18 @@ describe("VS Code's side of the IDE methods (vscodeIde.ts)", () => {
     await expect(surface.openFile("/nope.py", 1)).rejects.toMatchObject({ code: RpcErrorCodes.notFound });
     await surface.copy("tr-123");
     expect(fake.clipboardText).toBe("tr-123");
+  });
+});
+
+describe("ide/openText's editor name", () => {
+  it("is the page's file name, or the first free -N of it when that name is already open", () => {
+    expect(uniqueUntitledName("a-outputs.json", new Set())).toBe("a-outputs.json");
+    expect(uniqueUntitledName("a-outputs.json", new Set(["a-outputs.json", "a-outputs-2.json"]))).toBe("a-outputs-3.json");
+    expect(uniqueUntitledName("notes", new Set(["notes"]))).toBe("notes-2");
+  });
+
+  it("refuses names that reach outside a plain file", () => {
+    for (const bad of ["", ".", "..", "a/b.json", "..\\x.txt", "C:x", "a\0b", "x".repeat(201), 42, null]) expect(isPlainFileName(bad), String(bad)).toBe(false);
+    expect(isPlainFileName("get_weather-outputs.json")).toBe(true);
   });
 });

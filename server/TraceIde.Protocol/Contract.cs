@@ -12,7 +12,7 @@ namespace TraceIde.Protocol;
 /// <summary>Version of this contract. Bump the minor on additions, the major on breaking changes.</summary>
 public static class ProtocolInfo
 {
-    public const string Version = "1.6";
+    public const string Version = "1.7";
 }
 
 /// <summary>Method names. Fixed by the design brief; the extensions' relays allow-list from this list.</summary>

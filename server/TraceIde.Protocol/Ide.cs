@@ -22,8 +22,14 @@ public static class IdeMethods
     public const string Copy = "ide/copy";
     /// <summary>Shows TraceIde's own panel (the trace list) in the IDE (no params → <see cref="EmptyResult"/>).</summary>
     public const string RevealPanel = "ide/revealPanel";
+    /// <summary>
+    /// Opens text (a whole span value) where the user can read, search and save it (<see cref="IdeOpenTextParams"/> →
+    /// <see cref="EmptyResult"/>): an untitled editor in VS Code, a file in the temp folder opened in Visual Studio, a
+    /// download in browser mode.
+    /// </summary>
+    public const string OpenText = "ide/openText";
 
-    public static readonly IReadOnlyList<string> All = [OpenFile, OpenSpanSource, OpenTrace, OpenOverview, Copy, RevealPanel];
+    public static readonly IReadOnlyList<string> All = [OpenFile, OpenSpanSource, OpenTrace, OpenOverview, Copy, RevealPanel, OpenText];
 }
 
 /// <summary>`ide/openFile`: a file on this machine, or (<see cref="MapToWorkspace"/>) a path from a trace that the host maps to the workspace.</summary>
@@ -71,6 +77,24 @@ public sealed record IdeOpenOverviewParams
 public sealed record IdeCopyParams
 {
     public required string Text { get; init; }
+}
+
+/// <summary>`ide/openText`: the text, the language to show it in, and the file name to offer when it is saved.</summary>
+public sealed record IdeOpenTextParams
+{
+    public required string Text { get; init; }
+    /// <summary>An <see cref="IdeTextLanguages"/> value; plain text when absent.</summary>
+    public string? Language { get; init; }
+    /// <summary>A plain file name (no folders), e.g. `chat_model.outputs.json`; the IDE may make it unique.</summary>
+    public required string FileName { get; init; }
+}
+
+/// <summary>The languages `ide/openText` shows text in.</summary>
+public static class IdeTextLanguages
+{
+    public const string Json = "json";
+    public const string Markdown = "markdown";
+    public const string PlainText = "plaintext";
 }
 
 /// <summary>

@@ -57,6 +57,7 @@ namespace TraceIde.Protocol;
 [JsonSerializable(typeof(IdeOpenTraceParams))]
 [JsonSerializable(typeof(IdeOpenOverviewParams))]
 [JsonSerializable(typeof(IdeCopyParams))]
+[JsonSerializable(typeof(IdeOpenTextParams))]
 [JsonSerializable(typeof(PanelView))]
 // Agent tools (Agent.cs)
 [JsonSerializable(typeof(AgentCallToolParams))]

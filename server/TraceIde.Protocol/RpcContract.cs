@@ -61,6 +61,7 @@ public static class IdeContract
         new(IdeMethods.OpenOverview, typeof(IdeOpenOverviewParams), typeof(EmptyResult)),
         new(IdeMethods.Copy, typeof(IdeCopyParams), typeof(EmptyResult)),
         new(IdeMethods.RevealPanel, null, typeof(EmptyResult)),
+        new(IdeMethods.OpenText, typeof(IdeOpenTextParams), typeof(EmptyResult)),
     ];
 
     /// <summary>IDE → UI notifications (<see cref="UiMethods"/>), generated into TypeScript as `UiNotifications`.</summary>

@@ -33,6 +33,9 @@ public sealed class FakeNavigator : INavigator
         lock (Opened) Opened.Add((path, line, column));
         return Task.FromResult(Exists);
     }
+
+    public Task OpenTextAsync(string text, string fileName, string language, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("no test of this navigator opens text");
 }
 
 public sealed class FakeClipboard : IClipboard

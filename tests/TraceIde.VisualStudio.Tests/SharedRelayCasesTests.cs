@@ -84,6 +84,12 @@ public sealed class SharedRelayCasesTests
             did.Add(new JsonObject { ["openFile"] = open });
             return Task.FromResult(true);
         }
+
+        public Task OpenTextAsync(string text, string fileName, string language, CancellationToken cancellationToken)
+        {
+            did.Add(new JsonObject { ["openText"] = new JsonObject { ["text"] = text, ["fileName"] = fileName, ["language"] = language } });
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class RecordingClipboard(List<JsonNode> did) : IClipboard

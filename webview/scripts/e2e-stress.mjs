@@ -310,7 +310,7 @@ try {
       return { report: v.report.length, rows: v.rows.length };
     });
     if (copied.report < 4 * 1024 * 1024 || copied.rows !== 11_000) fail(`Copy gave a report of ${copied.report} characters and ${copied.rows} rows`);
-    const [download] = await Promise.all([page.waitForEvent("download"), outputs.locator(".value-save").click()]);
+    const [download] = await Promise.all([page.waitForEvent("download"), outputs.locator(".value-open").click()]);
     const saved = join(tmp, "saved.json");
     await download.saveAs(saved);
     const savedValue = JSON.parse(readFileSync(saved, "utf8"));

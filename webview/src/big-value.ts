@@ -1,6 +1,6 @@
 // Span values of any size without blocking the page: a 5 MiB output laid out whole took seconds of main thread
 // per selection (and every click and Escape waited behind it). What is painted is a bounded preview; the rest comes
-// in chunks on request, and the whole value is always one Copy (or Save, where a page can download) away.
+// in chunks on request, and the whole value is always one Copy or Open (an editor in an IDE, a download in a browser) away.
 import type { JsonValue } from "./protocol.generated";
 import { h } from "./dom";
 import { formatNumber } from "./format";
@@ -12,10 +12,14 @@ export const TEXT_CHUNK_CHARS = 32_768;
 /** Past this, a value's JSON tree opens only its top level (its children are built when someone opens them). */
 export const BIG_VALUE_CHARS = 64 * 1024;
 
-/** Copy the whole value; Save it as a file where the page can download (browser mode: IDE webviews cannot). */
+/** Copy the whole value; open it whole where it can be read and saved (`ide/openText`: an editor in an IDE, a download in a browser). */
 export interface ValueActions {
   copy(text: string, what: string): void;
-  save?(text: string, fileName: string): void;
+  open?: {
+    /** What the button says where the page runs: "Open in Editor" in an IDE, "Save" in a browser. */
+    label: string;
+    run(text: string, fileName: string): void;
+  };
 }
 
 /** The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only: serialising 5 MiB takes 15–70 ms. */
@@ -193,7 +197,7 @@ export function fileNameFor(spanName: string, part: string, value: JsonValue): s
   return `${name ? `${name}-` : ""}${part}.${typeof value === "string" ? "txt" : "json"}`;
 }
 
-/** The line over a value: how big it is, and Copy / Save for the whole of it. */
+/** The line over a value: how big it is, and Copy / Open for the whole of it. */
 export function valueBar(value: JsonValue, what: string, fileName: string, actions?: ValueActions): HTMLElement {
   const sizeEl = h("span", { class: "value-size" });
   fillSize(value, sizeEl);
@@ -202,16 +206,16 @@ export function valueBar(value: JsonValue, what: string, fileName: string, actio
   const copy = h("button", { class: "link value-copy", type: "button", title: `Copy the whole ${what}` }, "Copy");
   copy.addEventListener("click", () => actions.copy(valueText(value), what));
   bar.append(" · ", copy);
-  const { save } = actions;
-  if (save) {
-    const saveButton = h("button", { class: "link value-save", type: "button", title: `Save the whole ${what} as ${fileName}` }, "Save");
-    saveButton.addEventListener("click", () => save(valueText(value), fileName));
-    bar.append(" · ", saveButton);
+  const { open } = actions;
+  if (open) {
+    const openButton = h("button", { class: "link value-open", type: "button", title: `${open.label}: the whole ${what} as ${fileName}` }, open.label);
+    openButton.addEventListener("click", () => open.run(valueText(value), fileName));
+    bar.append(" · ", openButton);
   }
   return bar;
 }
 
-/** Browser mode's Save: the text as a downloaded file (a Blob behind a temporary link). */
+/** Browser mode's `ide/openText`: the text as a downloaded file (a Blob behind a temporary link). */
 export function downloadText(text: string, fileName: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: fileName.endsWith(".json") ? "application/json" : "text/plain" }));
   const link = h("a", { href: url, download: fileName, hidden: true });

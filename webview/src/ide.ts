@@ -1,6 +1,6 @@
 // What the UI asks of the IDE that shows it: the contract's IDE methods (IdeMethods, `ide/*`), sent as ordinary
 // requests through the one transport. In VS Code and Visual Studio the relay answers them; in browser mode there
-// is no IDE, so the page answers what it can itself (open a trace or the Overview in place, copy) and says
+// is no IDE, so the page answers what it can itself (open a trace or the Overview in place, copy, save) and says
 // clearly what it cannot (open a file in an editor).
 import { IDE_METHODS, RpcErrorCodes, type IdeRequests } from "./protocol.generated";
 import { RpcError, type Method, type ParamsOf, type ResultOf, type Transport } from "./transport";
@@ -19,6 +19,8 @@ export interface BrowserPage {
   openOverview(): void;
   showList(): void;
   copyText(text: string): Promise<void>;
+  /** `ide/openText`: a page cannot open an editor; it saves the text as a download. */
+  saveText(text: string, fileName: string): void;
 }
 
 function needsAnIde(what: string): () => Promise<never> {
@@ -51,6 +53,10 @@ export function browserIde(page: BrowserPage): IdeHandlers {
     },
     "ide/revealPanel": async () => {
       page.showList();
+      return {};
+    },
+    "ide/openText": async (p) => {
+      page.saveText(p.text, p.fileName);
       return {};
     },
   };

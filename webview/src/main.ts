@@ -7,6 +7,7 @@ import { localSettings, webviewSettings } from "./traces-logic";
 import { browserIde, LocalIdeTransport } from "./ide";
 import { initialPanelView } from "./panel-view";
 import { followBrowserHistory, stateFromSearch } from "./browser-url";
+import { downloadText } from "./big-value";
 
 const started = startTransport();
 const settings = started.vscode ? webviewSettings(started.vscode) : localSettings();
@@ -30,6 +31,7 @@ if (transport instanceof LocalIdeTransport) {
     openOverview: () => app.setTab("overview"),
     showList: () => app.showList(),
     copyText: (text) => navigator.clipboard.writeText(text),
+    saveText: downloadText,
   });
 }
 if (started.transport instanceof PostMessageTransport) started.transport.onNotification = (method, params) => app.handleUiNotification(method, params);

@@ -1,7 +1,7 @@
 // GENERATED from server/TraceIde.Protocol by `traceide contract --typescript`. Do not edit by hand:
 // change the C# contract and run `dotnet run --project server/TraceIde.Host -- contract --typescript --out webview/src/protocol.generated.ts`.
 // A test (tests/TraceIde.Host.Tests/ContractTests.cs) fails when this file and the C# contract differ.
-export const PROTOCOL_VERSION = "1.6";
+export const PROTOCOL_VERSION = "1.7";
 
 export const RpcMethods = {
   agentCallTool: "agent/callTool",
@@ -69,6 +69,7 @@ export const IdeMethods = {
   openOverview: "ide/openOverview",
   copy: "ide/copy",
   revealPanel: "ide/revealPanel",
+  openText: "ide/openText",
 } as const;
 
 export const UiMethods = {
@@ -84,6 +85,12 @@ export const PanelViews = {
 
 export const SourceChoice = {
   clearWinnerGap: 0.15,
+} as const;
+
+export const IdeTextLanguages = {
+  json: "json",
+  markdown: "markdown",
+  plainText: "plaintext",
 } as const;
 
 export const SpanStatsMatches = {
@@ -114,7 +121,7 @@ export const NonFiniteNumbers = {
 export const UI_CALLABLE_METHODS = ["experiments/list", "traces/search", "traces/get", "spans/get", "traces/delete", "traces/setTag", "traces/deleteTag", "markdown/render", "assessments/create", "assessments/update", "assessments/delete", "sessions/list", "overview/usage", "overview/quality", "overview/toolCalls", "session/info"] as const;
 
 /** Methods the UI asks of its IDE: every relay answers them itself (browser mode: those a page can). */
-export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel"] as const;
+export const IDE_METHODS = ["ide/openFile", "ide/openSpanSource", "ide/openTrace", "ide/openOverview", "ide/copy", "ide/revealPanel", "ide/openText"] as const;
 
 /** What an IDE tells the page (notifications, no answer): the UI handles every one. */
 export const UI_METHODS = ["ui/toggleLive"] as const;
@@ -260,6 +267,12 @@ export interface IdeOpenSpanSourceParams {
   spanId: string;
   spanName?: string | null;
   functionName?: string | null;
+}
+
+export interface IdeOpenTextParams {
+  text: string;
+  language?: string | null;
+  fileName: string;
 }
 
 export interface IdeOpenTraceParams {
@@ -719,6 +732,7 @@ export interface IdeRequests {
   "ide/openOverview": { params: IdeOpenOverviewParams; result: EmptyResult };
   "ide/copy": { params: IdeCopyParams; result: EmptyResult };
   "ide/revealPanel": { params: null; result: EmptyResult };
+  "ide/openText": { params: IdeOpenTextParams; result: EmptyResult };
 }
 
 /** IDE → UI notifications: method name → parameter type. */

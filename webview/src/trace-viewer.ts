@@ -1,11 +1,11 @@
 // Trace viewer: virtualized span tree with timeline bars (left) and the selected span's details (right).
-import type { Assessment, IdeOpenedResult, IdeOpenSpanSourceParams, JsonValue, Span, SpanEvent, SpanPayload, TraceSummary, TracesGetResult } from "./protocol.generated";
+import { IdeTextLanguages, type Assessment, type IdeOpenedResult, type IdeOpenSpanSourceParams, type JsonValue, type Span, type SpanEvent, type SpanPayload, type TraceSummary, type TracesGetResult } from "./protocol.generated";
 import { RpcError, type ParamsOf, type Transport } from "./transport";
 import { clear, h, isTextInput } from "./dom";
 import "./controls";
 import { durationProblem, durationWithWarning, formatDuration, formatTime } from "./format";
 import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
-import { BIG_VALUE_CHARS, downloadText, fileNameFor, isLongerThan, textPreview, valueBar, type ValueActions } from "./big-value";
+import { BIG_VALUE_CHARS, fileNameFor, isLongerThan, textPreview, valueBar, type ValueActions } from "./big-value";
 import { detectChat, type ChatMessage } from "./chat";
 import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
 import { VirtualList } from "./virtual";
@@ -688,11 +688,12 @@ export class TraceViewer {
   }
 
   /**
-   * Copy and Save of a whole span value. Copy goes through `ide/copy` (the IDE's clipboard, or the browser's);
-   * Save is a download, which only browser mode offers: a VS Code or Visual Studio webview does not download, and
-   * the IDE contract has no method to open text in an editor.
+   * Copy and Open of a whole span value, both through the IDE contract: `ide/copy` (the IDE's clipboard, or the
+   * browser's) and `ide/openText` (an untitled editor in VS Code, a file opened in Visual Studio, a download in a
+   * browser, where a page cannot open an editor).
    */
   private get valueActions(): ValueActions {
+    const inIde = this.mode === "ide";
     return {
       copy: (text, what) => {
         this.transport.request("ide/copy", { text }).then(
@@ -700,13 +701,16 @@ export class TraceViewer {
           (err) => this.flash(`Could not copy the ${what}: ${RpcError.from(err).message}`),
         );
       },
-      save:
-        this.mode === "browser"
-          ? (text, fileName) => {
-              downloadText(text, fileName);
-              this.flash(`Saved ${fileName} to your downloads.`);
-            }
-          : undefined,
+      open: {
+        label: inIde ? "Open in Editor" : "Save",
+        run: (text, fileName) => {
+          const language = fileName.endsWith(".json") ? IdeTextLanguages.json : IdeTextLanguages.plainText;
+          this.transport.request("ide/openText", { text, fileName, language }).then(
+            () => this.flash(inIde ? `Opened ${fileName} in an editor.` : `Saved ${fileName} to your downloads.`),
+            (err) => this.flash(`Could not open ${fileName}: ${RpcError.from(err).message}`),
+          );
+        },
+      },
     };
   }
 

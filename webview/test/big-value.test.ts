@@ -89,7 +89,7 @@ describe("big values in the detail pane", () => {
   it("states the size, copies and saves the whole value", async () => {
     const copy = vi.fn();
     const save = vi.fn();
-    const el = renderValue(outputs, undefined, { part: "outputs", spanName: "big <output>", actions: { copy, save } });
+    const el = renderValue(outputs, undefined, { part: "outputs", spanName: "big <output>", actions: { copy, open: { label: "Save", run: save } } });
     // Measured after the paint, in slices: the selection's own task does not walk 5 MiB.
     const sizeEl = el.querySelector(".value-size")!;
     expect(sizeEl.textContent).toBe("measuring size…");
@@ -98,15 +98,17 @@ describe("big values in the detail pane", () => {
     el.querySelector<HTMLButtonElement>(".value-copy")!.click();
     expect(JSON.parse(copy.mock.calls[0]![0])).toEqual(outputs);
     expect(copy.mock.calls[0]![1]).toBe("outputs");
-    el.querySelector<HTMLButtonElement>(".value-save")!.click();
+    const saveButton = el.querySelector<HTMLButtonElement>(".value-open")!;
+    expect(saveButton.textContent).toBe("Save");
+    saveButton.click();
     expect(save.mock.calls[0]![1]).toBe("big_output-outputs.json");
     expect(JSON.parse(save.mock.calls[0]![0])).toEqual(outputs);
   });
 
-  it("offers no Save where the page cannot download (an IDE), and copies a string as it is", () => {
+  it("offers no Open without a way to open, and copies a string as it is", () => {
     const copy = vi.fn();
     const el = renderValue(report, undefined, { part: "inputs", spanName: "s", actions: { copy } });
-    expect(el.querySelector(".value-save")).toBeNull();
+    expect(el.querySelector(".value-open")).toBeNull();
     el.querySelector<HTMLButtonElement>(".value-copy")!.click();
     expect(copy.mock.calls[0]![0]).toBe(report);
     expect(el.textContent!.length).toBeLessThan(TEXT_PREVIEW_CHARS + 500);

@@ -121,7 +121,7 @@ describe("viewer keys: n / p and Enter", () => {
     };
     const t = new FakeTransport(mode === "ide" ? { "ide/openSpanSource": answer("ide/openSpanSource"), "ide/openFile": answer("ide/openFile") } : {});
     const local = new LocalIdeTransport(t);
-    local.handlers = browserIde({ openTrace: () => undefined, openOverview: () => undefined, showList: () => undefined, copyText: async () => undefined });
+    local.handlers = browserIde({ openTrace: () => undefined, openOverview: () => undefined, showList: () => undefined, copyText: async () => undefined, saveText: () => undefined });
     const v = new TraceViewer(mode === "ide" ? t : local, { mode });
     document.body.appendChild(v.element);
     const info = summary(1, { metadata: { "mlflow.source.name": "agent.py" } });

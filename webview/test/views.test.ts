@@ -477,8 +477,15 @@ describe("view modes (the contract's PanelView)", () => {
     });
     const local = new LocalIdeTransport(t);
     const copied: string[] = [];
+    const saved: string[][] = [];
     const app = new App(local, { mode: "browser" });
-    local.handlers = browserIde({ openTrace: (id, s) => void app.openTrace(id, s), openOverview: () => app.setTab("overview"), showList: () => app.showList(), copyText: async (x) => void copied.push(x) });
+    local.handlers = browserIde({
+      openTrace: (id, s) => void app.openTrace(id, s),
+      openOverview: () => app.setTab("overview"),
+      showList: () => app.showList(),
+      copyText: async (x) => void copied.push(x),
+      saveText: (text, fileName) => void saved.push([text, fileName]),
+    });
     document.body.appendChild(app.element);
     await app.start();
     await local.request("ide/openTrace", { traceId: "tr-0001" });
@@ -486,6 +493,8 @@ describe("view modes (the contract's PanelView)", () => {
     expect(app.viewer.isOpen).toBe(true);
     await local.request("ide/copy", { text: "tr-0001" });
     expect(copied).toEqual(["tr-0001"]);
+    await local.request("ide/openText", { text: "{}", fileName: "root-outputs.json", language: "json" });
+    expect(saved, "a page cannot open an editor: it downloads the text").toEqual([["{}", "root-outputs.json"]]);
     await expect(local.request("ide/openFile", { path: "/x.py" })).rejects.toMatchObject({ code: -32006, message: expect.stringContaining("needs an IDE") });
     await local.request("ide/revealPanel", null);
     expect(app.viewer.isOpen).toBe(false);
@@ -504,6 +513,23 @@ describe("the message the bundle sends its IDE", () => {
     const { traceId, spanId, spanName, functionName } = expected.params;
     viewer.show(traceResult([span(spanId, null, 0, 0, 10, { name: spanName, payload: { attributes: { "mlflow.spanFunctionName": functionName }, events: [] } })], { info: summary(1, { traceId }) }));
     viewer.element.querySelector(".span-scroller")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await flush();
+    expect(posted).toEqual([{ ...expected, id: posted[0]?.id }]);
+    transport.dispose();
+  });
+
+  it("Open in Editor on a span's outputs posts exactly the shared relay case's ide/openText request", async () => {
+    const cases = JSON.parse(readFileSync(join(__dirname, "..", "..", "tests", "fixtures", "relay", "ide-methods.json"), "utf8")).cases;
+    const expected = cases.find((c: { send: { method: string } }) => c.send.method === "ide/openText").send;
+    const posted: any[] = [];
+    const transport = new PostMessageTransport({ postMessage: (m) => void posted.push(m) }, window);
+    const viewer = new TraceViewer(transport, { mode: "ide" });
+    document.body.appendChild(viewer.element);
+    const outputs = JSON.parse(expected.params.text);
+    viewer.show(traceResult([span("s1", null, 0, 0, 10, { name: "get_weather", payload: { outputs, attributes: {}, events: [] } })]));
+    const open = [...viewer.element.querySelectorAll<HTMLButtonElement>(".value-open")].find((b) => b.title.includes("outputs"))!;
+    expect(open.textContent).toBe("Open in Editor");
+    open.click();
     await flush();
     expect(posted).toEqual([{ ...expected, id: posted[0]?.id }]);
     transport.dispose();

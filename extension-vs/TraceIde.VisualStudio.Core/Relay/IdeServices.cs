@@ -10,6 +10,12 @@ public interface INavigator
 
     /// <summary>Opens <paramref name="path"/> at 1-based <paramref name="line"/> (and column). False when the file does not exist.</summary>
     Task<bool> OpenFileAsync(string path, int line, int? column, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// `ide/openText`: shows <paramref name="text"/> in an editor named <paramref name="fileName"/> (a plain name,
+    /// checked by the relay), in <paramref name="language"/> (an <see cref="IdeTextLanguages"/> value).
+    /// </summary>
+    Task OpenTextAsync(string text, string fileName, string language, CancellationToken cancellationToken);
 }
 
 /// <summary>Puts text on the clipboard (the shell does it on the UI thread).</summary>

@@ -175,7 +175,24 @@ public sealed class WebviewRelay : IDisposable
             await _views.RevealPanelAsync(ct).ConfigureAwait(false);
             return Empty();
         },
+        [IdeMethods.OpenText] = async (p, ct) =>
+        {
+            var text = p["text"] is JsonValue t && t.TryGetValue<string>(out var ts) ? ts : null;
+            var fileName = Text(p, "fileName");
+            var language = p["language"] is null ? IdeTextLanguages.PlainText : Text(p, "language");
+            // The page names the file, never where it goes: a name with a folder in it is refused.
+            if (text == null || !IsPlainFileName(fileName) || !TextLanguages.Contains(language))
+                return InvalidParams($"ide/openText needs {{text: string, fileName: a file name without folders, language?: {string.Join(" | ", TextLanguages)}}}.");
+            await _navigator.OpenTextAsync(text, fileName!, language!, ct).ConfigureAwait(false);
+            return Empty();
+        },
     };
+
+    private static readonly string[] TextLanguages = [IdeTextLanguages.Json, IdeTextLanguages.Markdown, IdeTextLanguages.PlainText];
+
+    /// <summary>A file name the page may suggest: no folder, no parent, nothing a file system reads as a path (the same rule as ideHandlers.ts).</summary>
+    public static bool IsPlainFileName(string? name) =>
+        name is { Length: > 0 and <= 200 } && name.IndexOfAny(['/', '\\', ':', '\0']) < 0 && name is not ("." or "..");
 
     /// <summary>The IDE methods this relay answers (every one of <see cref="IdeMethods.All"/>: RelayTests checks).</summary>
     public IReadOnlyCollection<string> AnsweredIdeMethods => _ide.Keys;

@@ -31,6 +31,7 @@ public static class TypeScriptContract
         WriteConstants(sb, "UiMethods", typeof(UiMethods), quote: true);
         WriteConstants(sb, "PanelViews", typeof(PanelViews), quote: true);
         WriteConstants(sb, "SourceChoice", typeof(SourceChoice), quote: false);
+        WriteConstants(sb, "IdeTextLanguages", typeof(IdeTextLanguages), quote: true);
         WriteConstants(sb, "SpanStatsMatches", typeof(SpanStatsMatches), quote: true);
         WriteConstants(sb, "SpanStatsLimits", typeof(SpanStatsLimits), quote: false);
         WriteConstants(sb, "HostSupervision", typeof(HostSupervision), quote: false);
