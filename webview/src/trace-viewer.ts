@@ -7,7 +7,9 @@ import { durationProblem, durationWithWarning, formatDuration, formatTime } from
 import { renderJson, jsonText, LEAF_PREVIEW_CHARS } from "./json-tree";
 import { BIG_VALUE_CHARS, fileNameFor, isLongerThan, textPreview, valueBar, type ValueActions } from "./big-value";
 import { detectChat, type ChatMessage } from "./chat";
-import { barGeometry, traceWindow, type TraceWindow } from "./timeline";
+import { barGeometry, isFiltering, spanMatches, traceWindow, NO_FILTER, type SpanFilter, type TraceWindow } from "./timeline";
+import { TimelineControls, TIMELINE_HEAD_HEIGHT } from "./timeline-view";
+import { spanTypeLabel, typeColour } from "./span-types";
 import { VirtualList } from "./virtual";
 import { resolveParents, type ResolvedTree } from "./span-tree";
 import { stateBadge, userTags } from "./traces-view";
@@ -37,25 +39,6 @@ export function indentOf(depth: number): { levels: number; badge: string | null 
 /** The warnings banner: the host's sentences one after another, each ending once (not "….; …"). */
 export function warningsText(warnings: readonly string[]): string {
   return warnings.map((w) => w.trim()).filter(Boolean).map((w) => (/[.!?]$/.test(w) ? w : `${w}.`)).join(" ");
-}
-
-const TYPE_LABELS: Record<string, string> = {
-  LLM: "LLM",
-  CHAT_MODEL: "CHAT",
-  TOOL: "TOOL",
-  RETRIEVER: "RETR",
-  CHAIN: "CHAIN",
-  AGENT: "AGENT",
-  EMBEDDING: "EMB",
-  PARSER: "PARSE",
-  RERANKER: "RANK",
-  MEMORY: "MEM",
-  UNKNOWN: "SPAN",
-};
-
-export function spanTypeLabel(type: string | null | undefined): string {
-  const t = (type ?? "UNKNOWN").toUpperCase();
-  return TYPE_LABELS[t] ?? t.slice(0, 5);
 }
 
 /**
@@ -104,14 +87,17 @@ export class SpanTree {
     return this.resolved.detached.get(id) ?? null;
   }
 
-  /** Rows currently visible: pre-order, skipping collapsed subtrees; with a query, matches and their ancestors. */
-  visible(query = ""): Span[] {
-    const q = query.trim().toLowerCase();
+  /**
+   * Rows currently visible: pre-order, skipping collapsed subtrees. A filter that hides (a name, by default) keeps
+   * its matches and their ancestors, unfolded; one that dims keeps every row (timeline.ts spanMatches says which).
+   */
+  visible(filter: string | SpanFilter = ""): Span[] {
+    const f = typeof filter === "string" ? { ...NO_FILTER, name: filter } : filter;
     let keep: Set<string> | null = null;
-    if (q) {
+    if (isFiltering(f) && f.mode === "hide") {
       keep = new Set();
       for (const s of this.spans) {
-        if (s.name.toLowerCase().includes(q) || s.spanType.toLowerCase() === q) {
+        if (spanMatches(s, f)) {
           for (let cur: Span | null = s; cur && !keep.has(cur.spanId); cur = this.parentOf(cur.spanId)) keep.add(cur.spanId);
         }
       }
@@ -537,11 +523,12 @@ export class TraceViewer {
   /** Whether the summary is open: kept from one trace to the next (the reader chose it). */
   private summaryOpen = false;
   private readonly list: VirtualList;
+  /** The timeline's view (zoom, pan) and the spans' filter, with their controls. */
+  private readonly timeline = new TimelineControls();
 
   private trace: TracesGetResult | null = null;
   private tree: SpanTree | null = null;
   private rows: Span[] = [];
-  private window: TraceWindow = { startMs: 0, totalMs: 0 };
   private selected: string | null = null;
   private readonly payloads = new Map<string, SpanPayload>();
   private payloadAbort: AbortController | null = null;
@@ -583,7 +570,10 @@ export class TraceViewer {
     const inTab = options.openInTab ? h("vscode-button", { secondary: true, class: "open-in-tab", title: "Open this trace in an editor tab" }, "Open in Tab") : null;
     inTab?.addEventListener("click", () => void this.openInTab());
     this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
-    this.findInput.addEventListener("input", () => this.refreshRows(true));
+    this.findInput.addEventListener("input", () => {
+      this.timeline.setName(this.findInput.value);
+      this.refreshRows(true);
+    });
     this.findInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === "ArrowDown") {
         e.preventDefault();
@@ -591,12 +581,24 @@ export class TraceViewer {
       }
     });
     this.treeScroller = h("div", { class: "span-scroller", role: "tree", tabindex: "0", "aria-label": "Spans" });
-    this.list = new VirtualList(this.treeScroller, { rowHeight: SPAN_ROW_HEIGHT, overscan: 10, renderRow: (i) => this.renderSpanRow(i) });
+    this.list = new VirtualList(this.treeScroller, { rowHeight: SPAN_ROW_HEIGHT, overscan: 10, headerHeight: TIMELINE_HEAD_HEIGHT, renderRow: (i) => this.renderSpanRow(i) });
+    this.treeScroller.insertBefore(this.timeline.head, this.list.body);
+    this.timeline.onViewChange = () => this.list.render();
+    this.timeline.onFilterChange = () => this.refreshRows(false);
     this.treeScroller.addEventListener("keydown", (e) => this.onTreeKey(e));
+    // Ctrl + wheel over the rows' bars zooms there; the header has its own (a plain wheel zooms on it).
+    this.treeScroller.addEventListener(
+      "wheel",
+      (e) => {
+        const target = e.target as Element | null;
+        if (target?.closest(".timeline") && !target.closest(".span-head")) this.timeline.onWheel(e);
+      },
+      { passive: false },
+    );
     this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
     this.message = h("div", { class: "viewer-message", hidden: true });
     this.summary = h("div", { class: "trace-summary-slot" });
-    const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.treeScroller));
+    const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.timeline.tools, h("div", { class: "span-scroll-box" }, this.treeScroller)));
     split.append(new Splitter(split, options.settings).element, this.detail);
 
     this.element = h(
@@ -626,6 +628,11 @@ export class TraceViewer {
       } else if (e.key === "Enter" && e.target === this.treeScroller) {
         e.preventDefault();
         void this.jumpToSource();
+      } else if (!isTextInput(e.target) && this.tree && this.timeline.handleKey(e)) {
+        e.preventDefault();
+      } else if (e.key === "z" && !isTextInput(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey && this.selected && this.tree) {
+        e.preventDefault();
+        this.timeline.zoomToSpan(this.tree.byId.get(this.selected)!);
       }
     });
   }
@@ -752,6 +759,7 @@ export class TraceViewer {
     this.payloads.clear();
     this.selected = null;
     this.findInput.value = "";
+    this.timeline.setName("");
     clear(this.title);
     this.summary.replaceChildren();
     if ("state" in summary) this.paintTitle(summary);
@@ -814,7 +822,7 @@ export class TraceViewer {
   /** Shows an already-fetched trace (also used by tests), with `spanId` selected when it has it (else the first span). */
   show(result: TracesGetResult, spanId?: string | null): void {
     this.element.hidden = false;
-    this.useTrace(result);
+    this.useTrace(result, false);
     this.refreshRows(false);
     const wanted = spanId ? this.tree!.byId.get(spanId) : undefined;
     if (wanted) {
@@ -835,16 +843,19 @@ export class TraceViewer {
    */
   private showRest(result: TracesGetResult): void {
     const collapsed = this.tree?.collapsed ?? new Set<string>();
-    this.useTrace(result);
+    this.useTrace(result, true);
     for (const id of collapsed) this.tree!.collapsed.add(id);
     this.refreshRows(false);
   }
 
-  /** The model of a fetched trace (its tree, time window and inline payloads) and the status line over it. */
-  private useTrace(result: TracesGetResult): void {
+  /**
+   * The model of a fetched trace (its tree, time window and inline payloads) and the status line over it.
+   * `sameTrace`: the rest of a big trace after its head, which keeps the zoom and the filter.
+   */
+  private useTrace(result: TracesGetResult, sameTrace: boolean): void {
     this.trace = result;
     this.tree = new SpanTree(result.spans);
-    this.window = traceWindow(result.spans, result.info.durationMs);
+    this.timeline.setTrace(result.spans, traceWindow(result.spans, result.info.durationMs), sameTrace);
     for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
     this.setMessage(this.statusText(result));
     this.treeScroller.setAttribute("data-span-count", String(result.spans.length));
@@ -869,8 +880,9 @@ export class TraceViewer {
 
   private refreshRows(fromFind: boolean): void {
     if (!this.tree) return;
-    this.rows = this.tree.visible(this.findInput.value);
+    this.rows = this.tree.visible(this.timeline.filter);
     this.list.setRowCount(this.rows.length);
+    this.timeline.setRows(this.rows, this.tree.byId.size);
     if (fromFind && this.findInput.value.trim()) {
       const q = this.findInput.value.trim().toLowerCase();
       const match = this.rows.find((s) => s.name.toLowerCase().includes(q));
@@ -888,10 +900,12 @@ export class TraceViewer {
       e.stopPropagation();
       if (hasKids) this.toggle(s.spanId);
     });
-    const bar = barGeometry(s.startMs, s.durationMs, this.window);
-    const barEl = h("div", { class: `bar${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}` });
+    const bar = barGeometry(s.startMs, s.durationMs, this.timeline.view);
+    const barEl = h("div", { class: `bar type-colour-${typeColour(s.spanType)}${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}`, hidden: !!bar.offscreen });
     barEl.style.left = `${bar.leftPct}%`;
     barEl.style.width = `${bar.widthPct}%`;
+    // Zoomed in, a span wholly outside the view leaves a mark on the edge it lies beyond.
+    const edge = bar.offscreen ? h("span", { class: `offscreen offscreen-${bar.offscreen}`, "aria-hidden": "true" }, bar.offscreen === "left" ? "‹" : "›") : null;
     const depth = tree.depth(s);
     const indent = indentOf(depth);
     const detached = tree.detachedReason(s.spanId);
@@ -910,7 +924,7 @@ export class TraceViewer {
     const row = h(
       "div",
       {
-        class: `span-row${s.spanId === this.selected ? " selected" : ""}${s.onCriticalPath ? " on-critical" : ""}`,
+        class: `span-row${s.spanId === this.selected ? " selected" : ""}${s.onCriticalPath ? " on-critical" : ""}${this.isDimmed(s) ? " dimmed" : ""}`,
         role: "treeitem",
         "data-span-id": s.spanId,
         "data-status": s.status,
@@ -921,12 +935,17 @@ export class TraceViewer {
       label,
       // Most rows' durations are fine: plain text, one element fewer per row while scrolling.
       h("div", { class: "span-duration" }, durationProblem(s.durationMs) ? durationWithWarning(s.durationMs) : formatDuration(s.durationMs)),
-      h("div", { class: "timeline" }, barEl),
+      h("div", { class: "timeline" }, barEl, edge),
     );
     const problems = [detachedText, durationProblem(s.durationMs)].filter(Boolean).join(" ");
     row.title = `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${depth > INDENTED_LEVELS ? ` · depth ${depth}` : ""}${s.onCriticalPath ? " · critical path" : ""}${problems ? `\n${problems}` : ""}`;
     row.addEventListener("click", () => this.select(s.spanId));
     return row;
+  }
+
+  /** A row the filter does not keep but shows all the same: dimmed in place, or an ancestor that holds a match. */
+  private isDimmed(s: Span): boolean {
+    return isFiltering(this.timeline.filter) && !spanMatches(s, this.timeline.filter);
   }
 
   private toggle(id: string, expand?: boolean): void {
@@ -939,6 +958,7 @@ export class TraceViewer {
 
   private onTreeKey(e: KeyboardEvent): void {
     if (!this.tree || this.rows.length === 0) return;
+    if (e.shiftKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) return; // pans the timeline (TimelineControls.handleKey)
     const index = Math.max(0, this.rows.findIndex((s) => s.spanId === this.selected));
     const cur = this.rows[index]!;
     switch (e.key) {
@@ -1151,7 +1171,7 @@ export class TraceViewer {
     clear(this.detail);
     // On the root span the section holds the trace's own assessments, so what is added there judges the trace.
     const actions = this.assessmentActions(isRoot ? null : span.spanId, isRoot ? null : span.name);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.window, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span), assessmentActions: actions }));
+    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.timeline.full, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span), assessmentActions: actions }));
     this.detail.scrollTop = 0;
   }
 }
