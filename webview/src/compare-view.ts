@@ -59,20 +59,20 @@ export class CompareView {
   onChange: (() => void) | null = null;
 
   constructor(private readonly transport: Transport) {
-    this.heading = h("div", { class: "viewer-title cmp-heading" }, h("span", { class: "viewer-name" }, "Compare traces"));
+    this.heading = h("div", { class: "cmp-heading" }, h("span", { class: "cmp-heading-name" }, "Compare traces"));
     this.summaryLine = h("span", { class: "muted cmp-summary", "aria-live": "polite" });
     const swap = h("vscode-button", { secondary: true, class: "cmp-swap", title: "Swap the two sides (s)" }, "⇄ Swap");
     swap.addEventListener("click", () => this.swap());
     this.diffOnlyButton = h("vscode-button", { secondary: true, class: "cmp-diff-only", "aria-pressed": "false", title: "Show only the spans that differ, with their parents (d)" }, "Differences only");
     this.diffOnlyButton.addEventListener("click", () => this.setDifferencesOnly(!this.differencesOnly));
-    const close = h("vscode-button", { secondary: true, class: "close cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
+    const close = h("vscode-button", { secondary: true, class: "cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
     close.addEventListener("click", () => this.close());
     this.cards = h("div", { class: "cmp-cards" });
-    this.message = h("div", { class: "viewer-message", hidden: true });
-    this.scroller = h("div", { class: "cmp-scroller span-scroller", role: "tree", tabindex: "0", "aria-label": "Aligned spans of the two traces" });
+    this.message = h("div", { class: "cmp-message", hidden: true });
+    this.scroller = h("div", { class: "cmp-scroller", role: "tree", tabindex: "0", "aria-label": "Aligned spans of the two traces" });
     this.list = new VirtualList(this.scroller, { rowHeight: COMPARE_ROW_HEIGHT, overscan: 10, renderRow: (i) => this.renderRow(i) });
     this.scroller.addEventListener("keydown", (e) => this.onListKey(e));
-    this.detail = h("div", { class: "detail-pane cmp-detail", tabindex: "-1" });
+    this.detail = h("div", { class: "cmp-detail", tabindex: "-1" });
     const columns = h(
       "div",
       { class: "cmp-row cmp-columns", "aria-hidden": "true" },
@@ -86,7 +86,7 @@ export class CompareView {
     this.element = h(
       "section",
       { class: "compare-view", hidden: true, "aria-label": "Compare traces" },
-      h("div", { class: "viewer-bar" }, this.heading, this.summaryLine, this.diffOnlyButton, swap, close),
+      h("div", { class: "cmp-bar" }, this.heading, this.diffOnlyButton, swap, close),
       this.cards,
       this.message,
       h("div", { class: "cmp-split" }, h("div", { class: "cmp-tree" }, columns, h("div", { class: "cmp-tree-body" }, this.scroller)), this.detail),
@@ -171,6 +171,11 @@ export class CompareView {
     this.element.hidden = true;
     this.ids = null;
     this.sides = null;
+    this.alignment = null;
+    this.rows = [];
+    this.list.setRowCount(0); // nothing of it stays in the page behind the list or the viewer
+    clear(this.detail);
+    clear(this.cards);
     this.onClose?.();
   }
 
@@ -246,10 +251,10 @@ export class CompareView {
       ta !== null && tb !== null ? h("span", { class: "cmp-tok-delta" }, ` · tokens ${formatSigned(tb - ta)}`) : null,
       a.state !== b.state ? h("span", { class: "cmp-state-delta" }, ` · state ${a.state} → ${b.state}`) : null,
     );
-    this.cards.replaceChildren(card("A", a, left.result.spans.length), card("B", b, right.result.spans.length), deltas);
+    this.cards.replaceChildren(card("A", a, left.result.spans.length), card("B", b, right.result.spans.length), h("div", { class: "cmp-trace-line" }, deltas, this.summaryLine));
     this.summaryLine.textContent = alignmentSummary(this.alignment!);
     clear(this.heading);
-    this.heading.append(h("span", { class: "viewer-name" }, "Compare"), " ", h("span", { class: "muted" }, `${a.name || a.traceId} ⇄ ${b.name || b.traceId}`));
+    this.heading.append(h("span", { class: "cmp-heading-name" }, "Compare"), " ", h("span", { class: "muted" }, `${a.name || a.traceId} ⇄ ${b.name || b.traceId}`));
   }
 
   // ---------------------------------------------------------------- the aligned tree
@@ -268,25 +273,28 @@ export class CompareView {
     const span = row.left ?? row.right!;
     const hasKids = row.children.length > 0;
     const collapsed = this.collapsed.has(row.index);
-    const twisty = h("span", { class: "twisty" }, hasKids ? (collapsed ? "▸" : "▾") : "");
+    const twisty = h("span", { class: "cmp-twisty" }, hasKids ? (collapsed ? "▸" : "▾") : "");
     twisty.addEventListener("click", (e) => {
       e.stopPropagation();
       if (hasKids) this.toggle(row.index);
     });
     const indent = indentOf(row.depth);
-    const kindMark = row.kind === "added" ? h("span", { class: "badge cmp-kind cmp-kind-added", title: "Only in trace B" }, "+ B only") : row.kind === "removed" ? h("span", { class: "badge cmp-kind cmp-kind-removed", title: "Only in trace A" }, "− A only") : null;
+    // The words go in a narrow tab (the sign, the row's border and its strike-through stay).
+    const kindMark = row.kind === "added" ? h("span", { class: "badge cmp-kind cmp-kind-added", title: "Only in trace B" }, "+", h("span", { class: "cmp-kind-text" }, " B only")) : row.kind === "removed" ? h("span", { class: "badge cmp-kind cmp-kind-removed", title: "Only in trace A" }, "−", h("span", { class: "cmp-kind-text" }, " A only")) : null;
     const label = h(
       "div",
-      { class: "span-label cmp-name" },
-      indent.badge ? h("span", { class: "depth-badge", title: `Depth ${row.depth}` }, indent.badge) : null,
+      { class: "cmp-name cmp-label" },
+      indent.badge ? h("span", { class: "cmp-depth-badge", title: `Depth ${row.depth}` }, indent.badge) : null,
       twisty,
       h("span", { class: `type-label type-${span.spanType.toLowerCase()}` }, spanTypeLabel(span.spanType)),
-      h("span", { class: "span-name" }, row.occurrence > 1 ? [row.name, h("span", { class: "muted cmp-occurrence" }, `#${row.occurrence}`)] : row.name),
+      h("span", { class: "cmp-span-name" }, row.occurrence > 1 ? [row.name, h("span", { class: "muted cmp-occurrence" }, `#${row.occurrence}`)] : row.name),
       kindMark,
     );
     label.style.setProperty("--indent", String(indent.levels));
     const dur = d.duration;
-    const deltaText = dur.delta !== null ? `${formatDelta(dur.delta, formatDuration)}${dur.ratio !== null && dur.change !== "same" ? ` ${formatRatio(dur.ratio)}` : ""}` : dur.suspect ? "⚠" : "";
+    const deltaText = dur.delta !== null ? formatDelta(dur.delta, formatDuration) : dur.suspect ? "⚠" : "";
+    // The ratio is its own span: a narrow tab drops it (the pair's table below has it).
+    const ratio = dur.delta !== null && dur.ratio !== null && dur.change !== "same" ? h("span", { class: "cmp-ratio" }, ` ${formatRatio(dur.ratio)}`) : null;
     const tokens = d.tokens.left !== null || d.tokens.right !== null ? `${d.tokens.left !== null ? formatNumber(d.tokens.left) : "—"} → ${d.tokens.right !== null ? formatNumber(d.tokens.right) : "—"}` : "";
     const io = [d.inputs ? "in" : null, d.outputs ? "out" : null].filter(Boolean).join(" ");
     const ioSame = d.inputs === false && d.outputs === false;
@@ -304,7 +312,7 @@ export class CompareView {
       label,
       sideCell(row.left, d.status.changed),
       sideCell(row.right, d.status.changed),
-      h("div", { class: `cmp-delta ${dur.change ?? ""}`, title: dur.suspect ? "A duration is negative or not a number: no delta is made of it." : null }, deltaText),
+      h("div", { class: `cmp-delta ${dur.change ?? ""}`, title: dur.suspect ? "A duration is negative or not a number: no delta is made of it." : null }, deltaText, ratio),
       h("div", { class: `cmp-tokens${d.tokens.delta ? " changed" : ""}` }, tokens),
       h("div", { class: `cmp-io${io ? " changed" : ""}`, title: io ? `The ${io === "in out" ? "inputs and outputs" : io === "in" ? "inputs" : "outputs"} differ` : ioSame ? "Same inputs and outputs" : null }, io ? `≠ ${io}` : ioSame ? "=" : ""),
     );
@@ -434,11 +442,11 @@ export class CompareView {
     const kind = row.kind === "added" ? "Only in B: trace A has no span at this path." : row.kind === "removed" ? "Only in A: trace B has no span at this path." : null;
     const problems = [row.left, row.right].map((s) => (s ? durationProblem(s.durationMs) : null)).filter(Boolean);
     const body: (HTMLElement | null)[] = [
-      h("div", { class: "detail-head" }, h("div", { class: "detail-title cmp-path" }, row.path), kind ? h("div", { class: `cmp-kind-line cmp-kind-${row.kind}` }, kind) : null, problems.length ? h("div", { class: "detail-warning" }, `⚠ ${problems[0]}`) : null),
+      h("div", { class: "cmp-detail-head" }, h("div", { class: "cmp-path" }, row.path), kind ? h("div", { class: `cmp-kind-line cmp-kind-${row.kind}` }, kind) : null, problems.length ? h("div", { class: "cmp-warning" }, `⚠ ${problems[0]}`) : null),
       table,
     ];
     const statusMessages = [row.left?.statusMessage ? `A: ${row.left.statusMessage}` : null, row.right?.statusMessage ? `B: ${row.right.statusMessage}` : null].filter((x): x is string => !!x);
-    if (statusMessages.length) body.push(h("div", { class: "status-message cmp-status-message" }, statusMessages.join("\n")));
+    if (statusMessages.length) body.push(h("div", { class: "cmp-status-message" }, statusMessages.join("\n")));
     if (loading !== null) body.push(h("div", { class: loading ? "error-text" : "muted" }, loading || "Loading inputs and outputs…"));
     else {
       const lp = row.left ? left.payloads.get(row.left.spanId) ?? null : null;
@@ -476,8 +484,8 @@ function sideCell(span: Span | null, statusChanged: boolean): HTMLElement {
   return h(
     "div",
     { class: `cmp-side${statusChanged ? " status-changed" : ""}`, "data-status": span.status },
-    error ? h("span", { class: "badge badge-error cmp-err" }, "ERR") : null,
-    h("span", { class: problem ? "duration suspect" : "duration" }, formatDuration(span.durationMs)),
+    error ? h("span", { class: "cmp-err", title: `Status ${span.status}`, "aria-label": "error", role: "img" }, "✕") : null,
+    h("span", { class: `${problem ? "duration suspect" : "duration"}${error ? " error-text" : ""}` }, formatDuration(span.durationMs)),
   );
 }
 
@@ -489,8 +497,8 @@ export function diffSection(title: string, diff: ValueDiff, differs: boolean | n
   if (row.kind !== "both") notes.push(row.kind === "added" ? "the span is only in B" : "the span is only in A");
   if (diff.truncated.left || diff.truncated.right) notes.push(`only the first ${formatSize(100_000)} of ${diff.truncated.left && diff.truncated.right ? "each side" : diff.truncated.left ? "A" : "B"} compared`);
   if (!diff.exact) notes.push("too different to align line by line: shown as replaced");
-  const head = h("summary", { class: "section-title" }, title, " ", h("span", { class: `cmp-verdict ${same ? "same" : "differs"}` }, verdict), notes.length ? h("span", { class: "muted cmp-notes" }, ` (${notes.join("; ")})`) : null);
-  const section = h("details", { class: "section cmp-diff-section", open: true, "data-part": title.toLowerCase() }, head);
+  const head = h("summary", { class: "cmp-section-title" }, title, " ", h("span", { class: `cmp-verdict ${same ? "same" : "differs"}` }, verdict), notes.length ? h("span", { class: "muted cmp-notes" }, ` (${notes.join("; ")})`) : null);
+  const section = h("details", { class: "cmp-diff-section", open: true, "data-part": title.toLowerCase() }, head);
   if (diff.ops.length === 0) {
     section.append(h("div", { class: "muted" }, "(none on either side)"));
     return section;
@@ -499,7 +507,7 @@ export function diffSection(title: string, diff: ValueDiff, differs: boolean | n
   const table = h("div", { class: "cmp-diff", role: "table", "aria-label": `${title}: A against B, line by line` });
   section.append(table);
   let shown = 0;
-  const more = h("button", { type: "button", class: "link show-more cmp-diff-more" });
+  const more = h("button", { type: "button", class: "link cmp-diff-more" });
   const paint = () => {
     const end = Math.min(items.length, shown + DIFF_RENDER_LINES);
     for (let i = shown; i < end; i++) table.append(diffItem(items[i]!));

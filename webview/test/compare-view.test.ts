@@ -54,7 +54,7 @@ describe("CompareView", () => {
     const root = view.element.querySelector<HTMLElement>('.cmp-row[data-path="support_agent"]')!;
     expect(root.querySelector(".cmp-delta")!.textContent).toBe("+303 ms ×1.78");
     expect(root.querySelector(".cmp-delta")!.classList.contains("slower")).toBe(true);
-    expect(root.querySelectorAll(".cmp-side")[0]!.textContent).toBe("ERR388 ms");
+    expect(root.querySelectorAll(".cmp-side")[0]!.textContent).toBe("✕388 ms");
     // The first differing row is selected (its payloads are asked for: the trace did not include them).
     expect(view.element.querySelector(".cmp-row.selected")!.getAttribute("data-path")).toBe("support_agent");
     // Select Completions: both payloads come from spans/get, then the tokens and the diffs show.
@@ -110,7 +110,7 @@ describe("CompareView", () => {
     expect(view.element.querySelector(".cmp-empty")!.textContent).toBe("Neither trace has spans.");
     const failing = new CompareView(new FakeTransport({}));
     await failing.open("tr-1", "tr-2");
-    expect(failing.element.querySelector(".viewer-message")!.textContent).toMatch(/^Could not open the traces to compare: no handler/);
+    expect(failing.element.querySelector(".cmp-message")!.textContent).toMatch(/^Could not open the traces to compare: no handler/);
   });
 
   it("pickTrace offers the previous and next traces first, filters, and resolves with the one clicked", async () => {
