@@ -38,6 +38,7 @@ export class CompareView {
   private readonly scroller: HTMLElement;
   private readonly detail: HTMLElement;
   private readonly list: VirtualList;
+  private readonly split: HTMLElement;
   private readonly diffOnlyButton: HTMLElement & { secondary: boolean };
 
   private ids: [string, string] | null = null;
@@ -89,7 +90,7 @@ export class CompareView {
       h("div", { class: "cmp-bar" }, this.heading, this.diffOnlyButton, swap, close),
       this.cards,
       this.message,
-      h("div", { class: "cmp-split" }, h("div", { class: "cmp-tree" }, columns, h("div", { class: "cmp-tree-body" }, this.scroller)), this.detail),
+      (this.split = h("div", { class: "cmp-split" }, h("div", { class: "cmp-tree" }, columns, h("div", { class: "cmp-tree-body" }, this.scroller)), this.detail)),
     );
     this.element.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && !e.defaultPrevented) {
@@ -263,6 +264,7 @@ export class CompareView {
     if (!this.alignment) return;
     this.rows = visibleRows(this.alignment, this.collapsed, this.differencesOnly ? (r) => this.differencesOf(r).any : undefined);
     this.scroller.setAttribute("data-row-count", String(this.rows.length));
+    this.split.style.setProperty("--cmp-rows", String(this.rows.length)); // a stacked tree is no taller than its rows
     this.list.setRowCount(this.rows.length);
     if (this.rows.length === 0 && this.alignment.rows.length > 0) this.setMessage("No span differs between the two traces (Differences only is on).");
   }
