@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
+import { compareSteps } from "./e2e-compare.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -258,6 +259,8 @@ try {
     await page.keyboard.press("Delete");
     if (await page.locator(".dialog-backdrop").count()) fail("Delete asked to delete from a read-only local store");
   });
+
+  await compareSteps({ page, step, fail, out, rowSel }); // e2e-compare.mjs: two checked rows → Compare, Compare with…, 700 / 450 px
 
   let firstPaintMs = 0;
   await step(`open the ${BIG_TRACE_SPANS}-span trace (batch digest) and paint its tree`, async () => {

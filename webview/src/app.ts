@@ -14,6 +14,7 @@ import type { ChartFactory } from "./charts";
 import type { SettingsStore } from "./traces-logic";
 import { HostClock } from "./clock";
 import { VIEW_KEY } from "./panel-view";
+import { CompareView, pickTrace } from "./compare-view";
 
 /** GenAI experiments first, then by name; the default is the first. */
 export function sortExperiments(experiments: Experiment[]): Experiment[] {
@@ -49,6 +50,9 @@ export class App {
   readonly viewer: TraceViewer;
   readonly overview: OverviewView;
   readonly sessions: SessionsView;
+  readonly compare: CompareView;
+  /** Where Escape on the compare goes back to: the list, or the trace it was opened from (null: nowhere, it was left). */
+  private compareFrom: "list" | "viewer" | null = null;
   private readonly tabButtons = new Map<MainTab, HTMLButtonElement>();
   private readonly clock = new HostClock();
   /** Settles when `session/info` answered (or failed): the host's clock is known from then on. */
@@ -109,6 +113,8 @@ export class App {
     this.viewer.onNavigate = (delta) => this.openRelative(delta);
     this.traces.onQueryChanged = () => this.onStateChanged?.(false);
     this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
+    this.compare = new CompareView(transport);
+    this.wireCompare(listLike);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
     for (const [key, label] of [["traces", "Traces"], ["sessions", "Sessions"], ["overview", "Overview"]] as [MainTab, string][]) {
@@ -124,7 +130,7 @@ export class App {
       h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), listLike ? tabs : null, this.connection, h("span", { class: "spacer" }),
         this.view.view === PanelViews.trace ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
       this.banner,
-      h("main", { class: "app-main" }, this.traces.element, this.sessions.element, this.viewer.element, this.overview.element),
+      h("main", { class: "app-main" }, this.traces.element, this.sessions.element, this.viewer.element, this.compare.element, this.overview.element),
     );
   }
 
@@ -144,6 +150,7 @@ export class App {
       overview: this.tab === "overview" && this.overview.tab !== "usage" ? this.overview.tab : null,
       range: this.tab === "overview" && this.overview.rangeKey !== DEFAULT_RANGE && this.overview.rangeKey !== "CUSTOM" ? this.overview.rangeKey : null,
       unit: this.tab === "overview" ? this.overview.chosenUnit : null,
+      compare: this.compare.isOpen ? this.compare.traceIds?.join(",") ?? null : null,
     };
   }
 
@@ -155,6 +162,13 @@ export class App {
       this.setExperiments([state.experiment]);
     }
     this.traces.applyQuery(state.q ?? "", state.sort ?? "timestamp_ms DESC");
+    if (state.compare) {
+      const [a, b] = state.compare.split(",") as [string, string];
+      const shown = this.compare.traceIds;
+      if (!this.compare.isOpen || shown?.[0] !== a || shown?.[1] !== b) await this.openCompare(a, b, this.compare.isOpen ? this.compareFrom ?? "list" : this.viewer.isOpen ? "viewer" : "list");
+      return;
+    }
+    if (this.compare.isOpen) this.compare.close(); // Back from a compare: to where it was opened from
     if (state.trace) {
       if (this.viewer.isOpen && this.viewer.traceId === state.trace) {
         if (state.span && state.span !== this.viewer.selectedSpanId) this.viewer.select(state.span);
@@ -168,6 +182,7 @@ export class App {
 
   setTab(tab: MainTab): void {
     this.tab = tab;
+    this.leaveCompare();
     for (const [k, b] of this.tabButtons) b.setAttribute("aria-selected", String(k === tab));
     if (this.viewer.isOpen && tab !== "traces") this.viewer.close();
     if (tab === "overview") this.overview.show();
@@ -192,6 +207,7 @@ export class App {
 
   /** Opens a trace by ID in this page's viewer (browser mode's answer to `ide/openTrace`). */
   async openTrace(traceId: string, spanId?: string): Promise<void> {
+    this.leaveCompare();
     if (this.tab !== "traces") this.setTab("traces");
     this.traces.element.hidden = true;
     this.traces.setSelected(traceId);
@@ -202,6 +218,7 @@ export class App {
 
   /** Back to the trace list (browser mode's answer to `ide/revealPanel`). */
   showList(): void {
+    this.leaveCompare();
     if (this.viewer.isOpen && this.view.view !== PanelViews.trace) this.viewer.close();
     this.setTab("traces");
   }
@@ -233,11 +250,69 @@ export class App {
       openKeysHelp(this.element);
       return;
     }
+    if (e.key === "Escape" && !e.defaultPrevented && this.compare.isOpen) {
+      e.preventDefault();
+      this.compare.close();
+      return;
+    }
+    if (e.key === "c" && !e.defaultPrevented && !e.ctrlKey && !e.metaKey && !e.altKey && this.viewer.isOpen && this.view.view !== PanelViews.trace && !isTextInput(e.target) && !document.querySelector(".dialog-backdrop")) {
+      e.preventDefault();
+      void this.compareWith();
+      return;
+    }
     if (e.key === "Escape" && !e.defaultPrevented && this.viewer.isOpen && this.view.view !== PanelViews.trace) {
       e.preventDefault();
       this.viewer.close();
     }
   };
+
+  // ---------------------------------------------------------------- compare (compare-view.ts)
+
+  private wireCompare(listLike: boolean): void {
+    this.traces.onCompare = (a, b) => void this.openCompare(a.traceId, b.traceId, "list");
+    // A trace tab has no list to pick the other trace from.
+    if (listLike) this.viewer.onCompareWith = () => void this.compareWith();
+    this.compare.onClose = () => {
+      const from = this.compareFrom;
+      this.compareFrom = null;
+      if (from === "viewer") {
+        this.viewer.element.hidden = false;
+        this.viewer.element.querySelector<HTMLElement>(".span-scroller")?.focus({ preventScroll: true });
+      } else if (from === "list") {
+        this.traces.element.hidden = this.tab !== "traces" || this.viewer.isOpen;
+        this.traces.element.querySelector<HTMLElement>(".trace-scroller")?.focus({ preventScroll: true });
+      }
+      this.onStateChanged?.(true);
+    };
+    this.compare.onOpenTrace = (traceId) => void this.openTrace(traceId);
+    this.compare.onChange = () => this.onStateChanged?.(false);
+  }
+
+  /** Compares two traces in this page: the list (or the open trace) is hidden behind it until it is closed. */
+  async openCompare(a: string, b: string, from: "list" | "viewer"): Promise<void> {
+    if (from === "list" && this.tab !== "traces") this.setTab("traces");
+    this.compareFrom = from;
+    this.traces.element.hidden = true;
+    this.viewer.element.hidden = true; // kept as it is (not closed): Escape on the compare shows it again
+    const opened = this.compare.open(a, b);
+    this.onStateChanged?.(true);
+    await opened;
+  }
+
+  /** "Compare with…" (or `c`) in the viewer: the open trace as A, another of the loaded list as B. */
+  async compareWith(): Promise<void> {
+    const current = this.viewer.traceId;
+    if (!current || !this.viewer.isOpen) return;
+    const picked = await pickTrace(this.element, this.traces.rows, current);
+    if (picked) await this.openCompare(current, picked.traceId, "viewer");
+  }
+
+  /** The compare is left for something else (a tab, a trace, the list): closed without going back. */
+  private leaveCompare(): void {
+    if (!this.compare.isOpen) return;
+    this.compareFrom = null;
+    this.compare.close();
+  }
 
   async start(): Promise<void> {
     document.addEventListener("keydown", this.onDocumentKey);

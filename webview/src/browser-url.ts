@@ -15,9 +15,11 @@ export interface PageState {
   overview: string | null;
   range: string | null;
   unit: string | null;
+  /** Two traces compared (compare-view.ts): `<idA>,<idB>`. */
+  compare: string | null;
 }
 
-const STATE_KEYS = ["tab", "experiment", "q", "sort", "trace", "span", "overview", "range", "unit"] as const;
+const STATE_KEYS = ["tab", "experiment", "q", "sort", "trace", "span", "overview", "range", "unit", "compare"] as const;
 const ID = /^[\w.:-]{1,128}$/;
 const TABS = ["sessions", "overview"];
 const OVERVIEW_TABS = ["usage", "quality", "toolCalls"];
@@ -47,7 +49,12 @@ export function stateFromSearch(search: string): PageState {
     const v = p.get(k);
     return v && values.includes(v) ? v : null;
   };
+  const pair = (k: string) => {
+    const ids = (p.get(k) ?? "").split(",");
+    return ids.length === 2 && ids.every((x) => ID.test(x)) && ids[0] !== ids[1] ? ids.join(",") : null;
+  };
   return {
+    compare: pair("compare"),
     tab: oneOf("tab", TABS), experiment: id("experiment"), q: text("q"), sort: text("sort"), trace: id("trace"), span: id("span"),
     overview: oneOf("overview", OVERVIEW_TABS), range: oneOf("range", RANGES), unit: oneOf("unit", UNITS),
   };

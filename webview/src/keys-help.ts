@@ -29,6 +29,19 @@ export const KEYS: readonly { view: string; keys: readonly [string, string][] }[
     ],
   },
   {
+    view: "Compare",
+    keys: [
+      ["c", "compare the open trace with another (in the viewer)"],
+      ["↑ ↓", "move between aligned spans"],
+      ["→ Enter", "unfold a span (Enter folds it again)"],
+      ["←", "fold, or go to the parent"],
+      ["Home End", "first, last span"],
+      ["s", "swap the two sides"],
+      ["d", "differences only"],
+      ["Escape", "back to where the compare was opened"],
+    ],
+  },
+  {
     view: "Sessions",
     keys: [
       ["↑ ↓", "move between sessions"],

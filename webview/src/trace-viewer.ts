@@ -569,6 +569,9 @@ export class TraceViewer {
     // In an IDE's side panel: the trace in an editor tab of its own, beside the code.
     const inTab = options.openInTab ? h("vscode-button", { secondary: true, class: "open-in-tab", title: "Open this trace in an editor tab" }, "Open in Tab") : null;
     inTab?.addEventListener("click", () => void this.openInTab());
+    // Shown when the page can compare (app.ts sets onCompareWith): compare-view.ts.
+    this.compareWithButton = h("vscode-button", { secondary: true, class: "compare-with", title: "Compare this trace with another of the list (c)", hidden: true }, "Compare with…");
+    this.compareWithButton.addEventListener("click", () => this.compareWithHandler?.());
     this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
     this.findInput.addEventListener("input", () => {
       this.timeline.setName(this.findInput.value);
@@ -604,7 +607,7 @@ export class TraceViewer {
     this.element = h(
       "section",
       { class: "trace-viewer", hidden: true, "aria-label": "Trace viewer" },
-      h("div", { class: "viewer-bar" }, this.title, this.findInput, copy, inTab, close),
+      h("div", { class: "viewer-bar" }, this.title, this.findInput, copy, this.compareWithButton, inTab, close),
       this.summary,
       this.message,
       split,
@@ -639,6 +642,14 @@ export class TraceViewer {
 
   get traceId(): string | null {
     return this.trace?.info.traceId ?? this.loadingId;
+  }
+
+  private readonly compareWithButton: HTMLElement;
+  private compareWithHandler: (() => void) | null = null;
+  /** "Compare with…": shown when set. */
+  set onCompareWith(handler: (() => void) | null) {
+    this.compareWithHandler = handler;
+    this.compareWithButton.hidden = handler === null;
   }
 
   /** The selected span (the address bar and a trace tab keep it). */

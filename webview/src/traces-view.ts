@@ -156,6 +156,7 @@ export class TracesView {
   private readonly columnMenu: HTMLElement;
   private readonly deleteButton: VscodeButton;
   private readonly tagsButton: VscodeButton;
+  private readonly compareButton: VscodeButton;
   private readonly groupButton: VscodeButton;
   private readonly liveButton: VscodeButton;
   private readonly settings: SettingsStore;
@@ -251,6 +252,9 @@ export class TracesView {
     this.deleteButton.addEventListener("click", () => void this.deleteChecked());
     this.tagsButton = h("vscode-button", { secondary: true, class: "edit-tags", disabled: true, title: "Edit the tags of the one selected trace" }, "Tags…");
     this.tagsButton.addEventListener("click", () => this.editTags());
+    // Shown when exactly two traces are checked (selectionChanged): compare-view.ts.
+    this.compareButton = h("vscode-button", { class: "compare-selected", hidden: true, title: "Compare the two checked traces span by span" }, "Compare");
+    this.compareButton.addEventListener("click", () => this.compareChecked());
 
     this.status = h("span", { class: "list-status muted", "aria-live": "polite" });
     this.actionMessage = h("div", { class: "action-message", role: "alert", hidden: true });
@@ -290,6 +294,7 @@ export class TracesView {
         this.liveButton,
         this.deleteButton,
         this.tagsButton,
+        this.compareButton,
         this.status,
       ),
       this.actionMessage,
@@ -660,12 +665,21 @@ export class TracesView {
     this.deleteButton.disabled = n === 0 || !this.writable.deleteTraces;
     this.deleteButton.textContent = n ? `Delete ${n}…` : "Delete…";
     this.tagsButton.disabled = n !== 1 || !this.writable.editTags;
+    this.compareButton.hidden = n !== 2;
     const all = this.header.querySelector<HTMLInputElement>(".select-all");
     if (all) all.checked = n > 0 && n === this.traces.length;
     if (render) {
       this.updateStatus();
       this.list.render();
     }
+  }
+
+  /** Compare: the two checked traces, the earlier one as A (the baseline), the later as B. */
+  onCompare: ((a: TraceSummary, b: TraceSummary) => void) | null = null;
+
+  compareChecked(): void {
+    const pair = this.traces.filter((t) => this.checked.has(t.traceId)).sort((x, y) => x.requestTimeMs - y.requestTimeMs);
+    if (pair.length === 2) this.onCompare?.(pair[0]!, pair[1]!);
   }
 
   /** A trace's assessments as the viewer just wrote them (the row's preview, and filters' completions, use them). */

@@ -197,7 +197,7 @@ describe("startTransport", () => {
 
 describe("browser mode's address bar", () => {
   it("holds the page's state: set, replaced, removed, other parameters kept; only valid values are read", () => {
-    const none = { tab: null, experiment: null, q: null, sort: null, trace: null, span: null, overview: null, range: null, unit: null };
+    const none = { tab: null, experiment: null, q: null, sort: null, trace: null, span: null, overview: null, range: null, unit: null, compare: null };
     const base = "http://127.0.0.1:5123/?pageSize=20";
     const withA = withState(base, { ...none, trace: "tr-abc", span: "s1", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", tab: "sessions" });
     expect(new URL(withA).searchParams.get("pageSize")).toBe("20");
@@ -209,6 +209,11 @@ describe("browser mode's address bar", () => {
     expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP").trace).toBeNull();
     expect(stateFromSearch("?trace=<script>&span=a b&tab=evil&experiment=1;DROP")).toEqual(none);
     expect(stateFromSearch("?pageSize=1")).toEqual(none);
+    // Two traces compared: two distinct IDs, else nothing.
+    const compared = withState(base, { ...none, compare: "tr-a,tr-b" });
+    expect(new URL(compared).searchParams.get("compare")).toBe("tr-a,tr-b");
+    expect(stateFromSearch(new URL(compared).search)).toEqual({ ...none, compare: "tr-a,tr-b" });
+    for (const bad of ["tr-a", "tr-a,tr-a", "tr-a,tr-b,tr-c", "tr-a,<script>", ","]) expect(stateFromSearch(`?compare=${encodeURIComponent(bad)}`).compare).toBeNull();
   });
 
   it("a WebSocket that fails before it opened asks why: a refused token is said so, not 'is it running?'", async () => {
