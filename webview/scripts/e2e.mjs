@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { failer, launchChromium, requirePaths, screenshotOnFailure, shutDown, startHost, stepper } from "./e2e-harness.mjs";
 import { compareSteps } from "./e2e-compare.mjs";
+import { timelineSteps } from "./e2e-timeline.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = resolve(root, "..");
@@ -261,6 +262,7 @@ try {
   });
 
   await compareSteps({ page, step, fail, out, rowSel }); // e2e-compare.mjs: two checked rows → Compare, Compare with…, 700 / 450 px
+  await timelineSteps({ page, step, fail, out }); // e2e-timeline.mjs: axis, legend, zoom and pan, filters, 700 / 450 px
 
   let firstPaintMs = 0;
   await step(`open the ${BIG_TRACE_SPANS}-span trace (batch digest) and paint its tree`, async () => {

@@ -11,7 +11,8 @@ import { openDialog } from "./dialog";
 import { durationProblem, durationWithWarning, formatDuration, formatNumber, formatTime } from "./format";
 import { VirtualList } from "./virtual";
 import { stateBadge } from "./traces-view";
-import { indentOf, spanTypeLabel } from "./trace-viewer";
+import { indentOf } from "./trace-viewer";
+import { spanTypeLabel } from "./span-types";
 import {
   alignTraces, alignmentSummary, durationDelta, foldUnchanged, formatDelta, formatRatio, isErrorStatus, pairDifferences, traceTotalTokens, valueDiff, visibleRows,
   type AlignedRow, type Alignment, type DiffItem, type PairDifferences, type ValueDiff,

@@ -42,6 +42,10 @@ export class TimelineControls {
   onViewChange: (() => void) | null = null;
   /** The filter changed: the rows are chosen again. */
   onFilterChange: (() => void) | null = null;
+  /** "Clear the filter" also clears the name, which the viewer's Find box holds. */
+  onClearName: (() => void) | null = null;
+  /** Under the header when the filter keeps no span: says so, with a way out. */
+  readonly empty: HTMLElement;
 
   private readonly legend: HTMLElement;
   private readonly statusSelect: HTMLSelectElement;
@@ -104,6 +108,9 @@ export class TimelineControls {
       h("div", { class: "span-head-duration" }, "Duration"),
       h("div", { class: "span-head-timeline" }, this.minimap, this.axis, this.selection),
     );
+    const clearFilter = h("button", { class: "link", type: "button" }, "Clear the filter");
+    clearFilter.addEventListener("click", () => this.clearFilter());
+    this.empty = h("div", { class: "tree-empty muted", hidden: true, role: "status" }, "No span matches the filter. ", clearFilter);
     this.minimap.addEventListener("pointerdown", (e) => this.dragOnMinimap(e));
     this.axis.addEventListener("pointerdown", (e) => this.dragOnAxis(e));
     this.head.addEventListener("wheel", (e) => this.onWheel(e, true), { passive: false });
@@ -125,6 +132,7 @@ export class TimelineControls {
   setRows(rows: readonly Span[], total: number): void {
     this.rows = rows;
     this.spanCount.textContent = rows.length === total ? `(${formatNumber(total)})` : `(${formatNumber(rows.length)} of ${formatNumber(total)})`;
+    this.empty.hidden = !(rows.length === 0 && total > 0);
     this.scheduleMinimap();
   }
 
@@ -237,6 +245,15 @@ export class TimelineControls {
       errors ? h("span", { class: "legend-key", title: `${errors} span${errors === 1 ? "" : "s"} with status ERROR` }, h("span", { class: "swatch swatch-error" }), "error") : "",
       h("span", { class: "legend-key", title: "The spans the trace's end waited for" }, h("span", { class: "swatch swatch-critical" }), "critical path"),
     );
+  }
+
+  /** Every span again: no type, any status, no name. */
+  clearFilter(): void {
+    for (const chip of this.legend.querySelectorAll(".legend-chip")) chip.setAttribute("aria-pressed", "false");
+    this.statusSelect.value = "";
+    this.filter = { ...this.filter, types: new Set(), status: null, name: "" };
+    this.onClearName?.();
+    this.setFilter({});
   }
 
   private setFilter(change: Partial<SpanFilter>): void {

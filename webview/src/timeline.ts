@@ -1,7 +1,6 @@
 // The span tree's timeline, as pure geometry: the trace's time window, the part of it in view (zoom and pan), each
 // span's bar as percentages of the view, the time axis's ticks, and the spans' own filter (type, status, name).
 import type { Span } from "./protocol.generated";
-import { formatDuration } from "./format";
 
 export interface TraceWindow {
   startMs: number;
@@ -135,7 +134,10 @@ export function tickLabel(offsetMs: number, stepMs: number): string {
   if (offsetMs === 0) return "0";
   if (offsetMs < 1000) return `${offsetMs.toFixed(decimalsFor(stepMs))} ms`;
   if (offsetMs < 60_000) return `${(offsetMs / 1000).toFixed(decimalsFor(stepMs / 1000))} s`;
-  return formatDuration(offsetMs);
+  const minutes = Math.floor(offsetMs / 60_000);
+  const seconds = (offsetMs - minutes * 60_000) / 1000;
+  const digits = decimalsFor(stepMs / 1000);
+  return Number(seconds.toFixed(digits)) === 0 ? `${minutes} min` : `${minutes} min ${seconds.toFixed(digits)} s`;
 }
 
 /** Decimals that tell apart ticks `step` apart (0 for a step of 1 or more). */

@@ -586,6 +586,8 @@ export class TraceViewer {
     this.treeScroller = h("div", { class: "span-scroller", role: "tree", tabindex: "0", "aria-label": "Spans" });
     this.list = new VirtualList(this.treeScroller, { rowHeight: SPAN_ROW_HEIGHT, overscan: 10, headerHeight: TIMELINE_HEAD_HEIGHT, renderRow: (i) => this.renderSpanRow(i) });
     this.treeScroller.insertBefore(this.timeline.head, this.list.body);
+    this.treeScroller.insertBefore(this.timeline.empty, this.list.body);
+    this.timeline.onClearName = () => (this.findInput.value = "");
     this.timeline.onViewChange = () => this.list.render();
     this.timeline.onFilterChange = () => this.refreshRows(false);
     this.treeScroller.addEventListener("keydown", (e) => this.onTreeKey(e));

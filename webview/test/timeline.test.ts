@@ -85,7 +85,9 @@ describe("the time axis", () => {
     expect(tickLabel(2000, 1000)).toBe("2 s");
     expect(tickLabel(0.25, 0.05)).toBe("0.25 ms");
     expect(tickLabel(1200, 200)).toBe("1.2 s");
-    expect(tickLabel(125_000, 10_000)).toBe("2 min 5 s");
+    expect(tickLabel(125_000, 5_000)).toBe("2 min 5 s");
+    expect(tickLabel(60_000, 20_000)).toBe("1 min");
+    expect(tickLabel(90_500, 500)).toBe("1 min 30.5 s");
   });
 
   it("ticks of a zoomed view are offsets from the trace's start, inside the view", () => {
@@ -198,10 +200,19 @@ describe("the viewer's timeline", () => {
     status.value = "ERROR";
     status.dispatchEvent(new Event("change"));
     expect(ids()).toEqual(["root~", "llm~", "tool", "late~"]);
-    viewer.element.querySelector<HTMLElement>('.legend-chip[data-type="TOOL"]')!.click();
-    status.value = "";
+    // Nothing kept: the tree says so and offers the way back.
+    const empty = viewer.element.querySelector<HTMLElement>(".tree-empty")!;
+    expect(empty.hidden).toBe(true);
+    mode.value = "hide";
+    mode.dispatchEvent(new Event("change"));
+    status.value = "UNSET";
     status.dispatchEvent(new Event("change"));
+    expect(ids()).toEqual([]);
+    expect(empty.hidden).toBe(false);
+    empty.querySelector("button")!.click();
     expect(ids()).toEqual(["root", "llm", "tool", "late"]);
+    expect(status.value).toBe("");
+    expect(empty.hidden).toBe(true);
     viewer.element.remove();
   });
 
