@@ -414,6 +414,26 @@ try {
   await page.screenshot({ path: join(out, "03a-jump-from-span.png") });
   await page.locator(".tabs-container .tab", { hasText: "gen_traces.py" }).first().locator(".codicon-close").click();
 
+  // 3b. A span value whole, in an editor: Open in Editor on get_weather's outputs → `ide/openText` → an untitled
+  //     JSON editor named after the span and part, holding the recorded outputs; closed again without saving.
+  await tracePanel.locator(".value-open[title*='outputs']").click();
+  await page.locator(".tabs-container .tab", { hasText: "get_weather-outputs.json" }).first().waitFor({ timeout: 15_000 });
+  const valueText = await until("get_weather's outputs in the editor", async () => {
+    const t = (await page.locator(".editor-group-container.active .monaco-editor .view-lines").innerText().catch(() => "")).replace(/\u00a0/g, " ");
+    return t.includes('"summary": "partly cloudy"') ? t : undefined;
+  }, 15_000);
+  const language = (await page.locator("#status\\.editor\\.mode").innerText().catch(() => "")).trim();
+  check(/"temp_max_c": 21/.test(valueText) && language === "JSON",
+    `Open in Editor on get_weather's outputs opened them whole in an untitled JSON editor ("get_weather-outputs.json", language ${language})`);
+  const opened = await until("the viewer's answer", async () => {
+    const t = await tracePanel.locator(".viewer-message").innerText().catch(() => "");
+    return /Opened get_weather-outputs\.json in an editor/.test(t) ? t : undefined;
+  }, 10_000);
+  check(true, `the trace panel says so ("${opened}")`);
+  await page.screenshot({ path: join(out, "03b-value-in-editor.png") });
+  await runCommand("View: Revert and Close Editor");
+  await page.locator(".tabs-container .tab", { hasText: "get_weather-outputs.json" }).first().waitFor({ state: "detached", timeout: 10_000 });
+
   // 3b. Jump to source through the command (self-test drives the real API): span `get_weather` → its definition.
   const r1 = await selfTest();
   log(`self-test: ${JSON.stringify(r1)}`);
