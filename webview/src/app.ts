@@ -113,6 +113,7 @@ export class App {
     this.viewer.onNavigate = (delta) => this.openRelative(delta);
     this.traces.onQueryChanged = () => this.onStateChanged?.(false);
     this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
+    this.viewer.onTagsChanged = (traceId, tags) => this.traces.tagsChanged(traceId, tags);
     this.compare = new CompareView(transport);
     this.wireCompare(listLike);
 

@@ -12,7 +12,8 @@ import { TimelineControls, TIMELINE_HEAD_HEIGHT } from "./timeline-view";
 import { spanTypeLabel, typeColour } from "./span-types";
 import { VirtualList } from "./virtual";
 import { resolveParents, type ResolvedTree } from "./span-tree";
-import { stateBadge, userTags } from "./traces-view";
+import { stateBadge } from "./traces-view";
+import { openTagEditor, userTags } from "./tag-editor";
 import { markdownRenderer, type MarkdownRenderer } from "./markdown";
 import { formatNumber } from "./format";
 import { Splitter } from "./splitter";
@@ -211,7 +212,15 @@ function traceTokens(info: TraceSummary): string | null {
  * tokens, and whose body lists name, state, time, duration, tokens, session, user, tags, metadata and the request
  * and response previews. Values are text (previews cut, with Show more).
  */
-export function renderTraceSummary(info: TraceSummary, open: boolean): HTMLDetailsElement {
+export interface SummaryExtras {
+  /** Opens the tag editor; null when the backend cannot store tags (then `tagsBlocked` says why). */
+  editTags?: (() => void) | null;
+  tagsBlocked?: string | null;
+  /** The whole conversation of a chat trace (its last chat call's messages and answer), shown on request. */
+  conversation?: HTMLElement | null;
+}
+
+export function renderTraceSummary(info: TraceSummary, open: boolean, extras: SummaryExtras = {}): HTMLDetailsElement {
   const tokens = traceTokens(info);
   const totalTokens = info.tokens?.totalTokens ?? usageInfo(info.metadata, true)?.totalTokens ?? null;
   const line = [formatTime(info.requestTimeMs), formatDuration(info.durationMs), totalTokens !== null ? `${formatNumber(totalTokens)} tokens` : null, info.session ? `session ${info.session}` : null]
@@ -230,9 +239,15 @@ export function renderTraceSummary(info: TraceSummary, open: boolean): HTMLDetai
   if (info.requestPreview) rows.push(["Request", clip(info.requestPreview)]);
   if (info.responsePreview) rows.push(["Response", clip(info.responsePreview)]);
   const tags = userTags(info);
-  if (tags.length) rows.push(["Tags", h("span", { class: "summary-pairs" }, tags.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))))]);
+  const tagPairs = tags.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v)));
+  if (extras.editTags !== undefined || extras.tagsBlocked) {
+    const edit = h("button", { class: "link summary-edit-tags", type: "button", disabled: !extras.editTags, title: extras.editTags ? "Add, change or remove this trace's tags" : (extras.tagsBlocked ?? "") }, tags.length ? "Edit tags…" : "Add a tag…");
+    if (extras.editTags) edit.addEventListener("click", extras.editTags);
+    rows.push(["Tags", h("span", { class: "summary-pairs" }, tagPairs, tags.length ? null : h("span", { class: "muted" }, "None. "), edit)]);
+  } else if (tags.length) rows.push(["Tags", h("span", { class: "summary-pairs" }, tagPairs)]);
   const metadata = Object.entries(info.metadata).filter(([k]) => !SUMMARY_SKIPPED_METADATA.has(k)).sort(([a], [b]) => a.localeCompare(b));
   if (metadata.length) rows.push(["Metadata", h("span", { class: "summary-pairs" }, metadata.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))))]);
+  if (extras.conversation) rows.push(["Conversation", extras.conversation]);
   const details = h(
     "details",
     { class: "trace-summary" },
@@ -544,6 +559,10 @@ export class TraceViewer {
   /** Why assessments cannot be written (session/info decides), or null when they can. */
   private writeBlocked: string | null = "Checking whether this backend can store assessments…";
   private userName: string | null = null;
+  /** Why tags cannot be written here (session/info decides), or null when they can. */
+  private tagsBlocked: string | null = null;
+  /** A trace's tags changed here (the list shows them in its rows). */
+  onTagsChanged: ((traceId: string, tags: Record<string, string>) => void) | null = null;
   private readonly settings: SettingsStore | undefined;
   private readonly md: MarkdownRenderer;
   private readonly mode: "ide" | "browser";
@@ -827,9 +846,62 @@ export class TraceViewer {
       h("span", { class: "muted" }, durationWithWarning(summary.durationMs)),
     );
     if (usage) this.title.append(h("span", { class: "muted trace-usage" }, ` · ${usageText(usage)}`));
-    const details = renderTraceSummary(summary, this.summaryOpen);
+    this.paintSummary(summary);
+  }
+
+  /**
+   * The summary over the tree: the trace at a glance, its tags with the editor, and once the spans are here, the
+   * conversation of a chat trace. Painted again when the trace or its tags change; kept open or closed as it was.
+   */
+  private paintSummary(info: TraceSummary): void {
+    const editTags = this.tagsBlocked === null ? () => openTagEditor(this.element, this.transport, info, () => this.tagsEdited(info)) : null;
+    const details = renderTraceSummary(info, this.summaryOpen, { editTags, tagsBlocked: this.tagsBlocked, conversation: this.conversationSlot() });
     details.addEventListener("toggle", () => (this.summaryOpen = details.open));
     this.summary.replaceChildren(details);
+  }
+
+  private tagsEdited(info: TraceSummary): void {
+    this.onTagsChanged?.(info.traceId, info.tags);
+    if (this.trace?.info === info) this.paintSummary(info);
+  }
+
+  /**
+   * A chat trace's conversation: its last chat call (LLM or CHAT_MODEL span) holds what was said before it, and
+   * its answer ends it. Read on request: that span's payload is one `spans/get` when the trace came without them.
+   */
+  private conversationSlot(): HTMLElement | null {
+    const spans = this.trace?.spans ?? [];
+    let last: Span | null = null;
+    for (const s of spans) {
+      if (!/^(LLM|CHAT_MODEL)$/i.test(s.spanType ?? "") || !Number.isFinite(s.startMs)) continue;
+      const end = s.startMs + Math.max(0, Number.isFinite(s.durationMs) ? (s.durationMs ?? 0) : 0);
+      if (!last || end >= last.startMs + Math.max(0, last.durationMs ?? 0)) last = s;
+    }
+    if (!last) return null;
+    const span = last;
+    const slot = h("div", { class: "summary-conversation" });
+    const show = h("button", { class: "link", type: "button", title: `The messages of ${span.name}, the trace's last chat call, and its answer` }, "Show the conversation");
+    show.addEventListener("click", () => void this.showConversation(span, slot));
+    slot.append(show);
+    return slot;
+  }
+
+  private async showConversation(span: Span, slot: HTMLElement): Promise<void> {
+    const traceId = this.trace?.info.traceId;
+    if (!traceId) return;
+    slot.replaceChildren(h("span", { class: "muted" }, "Loading the conversation…"));
+    try {
+      let payload = this.payloads.get(span.spanId) ?? null;
+      if (!payload && !this.trace!.payloadsIncluded) {
+        payload = (await this.transport.request("spans/get", { traceId, spanIds: [span.spanId] })).payloads[span.spanId] ?? null;
+        if (payload) this.payloads.set(span.spanId, payload);
+      }
+      if (this.trace?.info.traceId !== traceId) return;
+      const messages = [...(detectChat(payload?.inputs) ?? []), ...(detectChat(payload?.outputs) ?? [])];
+      slot.replaceChildren(messages.length ? renderChat(messages, this.md) : h("span", { class: "muted" }, `${span.name}, the trace's last chat call, holds no chat messages.`));
+    } catch (err) {
+      slot.replaceChildren(h("span", { class: "error-text" }, `Could not read the conversation: ${RpcError.from(err).message}`));
+    }
   }
 
   /** Shows an already-fetched trace (also used by tests), with `spanId` selected when it has it (else the first span). */
@@ -868,6 +940,7 @@ export class TraceViewer {
   private useTrace(result: TracesGetResult, sameTrace: boolean): void {
     this.trace = result;
     this.tree = new SpanTree(result.spans);
+    if (!sameTrace) this.paintSummary(result.info);
     this.timeline.setTrace(result.spans, traceWindow(result.spans, result.info.durationMs), sameTrace);
     for (const s of result.spans) if (s.payload) this.payloads.set(s.spanId, s.payload);
     this.setMessage(this.statusText(result));
@@ -1048,8 +1121,11 @@ export class TraceViewer {
    * What session/info says this backend lets the user write: a local store and a server before 3.2 keep the
    * Add / Edit / Delete buttons off, with the reason beside them, instead of failing after the dialog.
    */
-  setWritable(info: { backendKind: string; capabilities?: { editAssessments?: boolean } | null; userName?: string | null }): void {
+  setWritable(info: { backendKind: string; capabilities?: { editAssessments?: boolean; editTags?: boolean } | null; userName?: string | null }): void {
     this.userName = info.userName ?? null;
+    this.tagsBlocked =
+      info.capabilities?.editTags !== false ? null : info.backendKind === "localStore" ? "Read-only: a local store cannot be changed here. Connect to a tracking server to edit tags." : "This tracking server cannot store trace tags.";
+    if (this.trace) this.paintSummary(this.trace.info);
     this.writeBlocked = info.capabilities?.editAssessments
       ? null
       : info.backendKind === "localStore"

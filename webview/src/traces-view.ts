@@ -8,6 +8,7 @@ import { setPressed, type VscodeButton } from "./controls";
 import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
 import { confirmDialog, openDialog } from "./dialog";
+import { openTagEditor, userTags } from "./tag-editor";
 import {
   ASSESSMENT_COLUMNS_KEY, COLUMNS_KEY, TIME_FILTERS, applyCompletion, assessmentCellText, assessmentColumnShown, assessmentNames, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter,
   timeFilterRange, toggleColumn, updateSelection, type AssessmentColumnChoice, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
@@ -55,10 +56,6 @@ export const ALL_COLUMNS = COLUMNS.map((c) => c.key);
 export const DEFAULT_COLUMNS = ALL_COLUMNS.filter((k) => k !== "tags");
 const SELECT_WIDTH = "28px";
 
-/** Tags a user set (MLflow's own `mlflow.*` tags are not shown or edited). */
-export function userTags(t: TraceSummary): [string, string][] {
-  return Object.entries(t.tags).filter(([k]) => !k.startsWith("mlflow."));
-}
 
 export type StateFilter = "ALL" | "OK" | "ERROR";
 /** An MLflow `order_by` clause: `<field> ASC` or `<field> DESC`. */
@@ -736,48 +733,15 @@ export class TracesView {
   editTags(): void {
     const id = [...this.checked][0];
     const trace = this.traces.find((t) => t.traceId === id);
-    if (!trace) return;
-    const list = h("ul", { class: "tag-list" });
-    const key = h("vscode-textfield", { class: "tag-key", placeholder: "key", "aria-label": "Tag key", spellcheck: "false" });
-    const value = h("vscode-textfield", { class: "tag-value", placeholder: "value", "aria-label": "Tag value", spellcheck: "false" });
-    const set = h("vscode-button", { class: "tag-set" }, "Set tag");
-    const form = h("div", { class: "tag-form" }, key, " = ", value, set);
-    const dialog = openDialog(this.element, `Tags of ${trace.traceId}`, [list, form], []);
-    const paint = () => {
-      clear(list);
-      const tags = userTags(trace);
-      if (tags.length === 0) list.appendChild(h("li", { class: "muted" }, "No tags yet."));
-      for (const [k, v] of tags) {
-        const remove = h("vscode-button", { secondary: true, class: "tag-remove", "aria-label": `Remove tag ${k}` }, "Remove");
-        remove.addEventListener("click", () => void run(() => this.transport.request("traces/deleteTag", { traceId: trace.traceId, key: k }), () => delete trace.tags[k]));
-        list.appendChild(h("li", { "data-tag": k }, h("span", { class: "tag-text" }, `${k} = ${v}`), " ", remove));
-      }
-    };
-    const run = async (call: () => Promise<unknown>, apply: () => void) => {
-      dialog.setError(null);
-      try {
-        await call();
-        apply();
-        paint();
-        this.list.render();
-      } catch (err) {
-        dialog.setError(RpcError.from(err).message);
-      }
-    };
-    set.addEventListener("click", () => {
-      const k = key.value.trim();
-      if (!k) {
-        dialog.setError("Enter a tag key.");
-        return;
-      }
-      void run(() => this.transport.request("traces/setTag", { traceId: trace.traceId, key: k, value: value.value }), () => {
-        trace.tags[k] = value.value;
-        key.value = "";
-        value.value = "";
-      });
-    });
-    paint();
-    key.focus();
+    if (trace) openTagEditor(this.element, this.transport, trace, () => this.list.render());
+  }
+
+  /** A trace's tags changed elsewhere (the viewer's summary): its row shows them. */
+  tagsChanged(traceId: string, tags: Record<string, string>): void {
+    const trace = this.traces.find((t) => t.traceId === traceId);
+    if (!trace || trace.tags === tags) return;
+    trace.tags = { ...tags };
+    this.list.render();
   }
 
   // ---------------------------------------------------------------- painting

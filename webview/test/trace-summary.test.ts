@@ -54,3 +54,71 @@ describe("trace summary", () => {
     expect(grid(second).Name).toBe("trace 2");
   });
 });
+
+describe("the viewer's summary: tags and the conversation", () => {
+  const chatTrace = () =>
+    traceResult(
+      [
+        span("root", null, 0, 0, 100, { spanType: "AGENT", name: "agent" }),
+        span("c1", "root", 1, 0, 30, { spanType: "CHAT_MODEL", name: "first call" }),
+        span("c2", "root", 1, 50, 40, { spanType: "CHAT_MODEL", name: "last call" }),
+      ],
+      { payloadsIncluded: false, info: summary(1, { tags: { env: "dev" } }) },
+    );
+
+  it("Show the conversation reads the last chat call's messages and answer (one spans/get)", async () => {
+    const t = new FakeTransport({
+      "spans/get": (p) => ({
+        payloads: {
+          [p.spanIds[0]]: {
+            inputs: { messages: [{ role: "user", content: "Weather in Paris?" }, { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: "{}" } }] }, { role: "tool", content: "21 C" }] },
+            outputs: { choices: [{ message: { role: "assistant", content: "Sunny, 21 °C." } }] },
+            attributes: {},
+            events: [],
+          },
+        },
+      }),
+    });
+    const viewer = new TraceViewer(t);
+    viewer.show(chatTrace());
+    const slot = viewer.element.querySelector(".summary-conversation")!;
+    slot.querySelector("button")!.click();
+    await flush();
+    await flush();
+    // The first is the root span's, selected when the trace opens; then the last chat call's.
+    expect(t.calls.filter((c) => c.method === "spans/get").map((c) => c.params.spanIds)).toEqual([["root"], ["c2"]]);
+    expect([...slot.querySelectorAll(".chat-role")].map((e) => e.textContent)).toEqual(["user", "assistant", "tool", "assistant"]);
+    expect(slot.textContent).toContain("Sunny, 21 °C.");
+    expect(slot.textContent).toContain("→ get_weather");
+  });
+
+  it("no chat call, no conversation row; tags are edited from the summary and the list hears of it", async () => {
+    const t = new FakeTransport({ "traces/setTag": () => ({}) });
+    const viewer = new TraceViewer(t);
+    document.body.appendChild(viewer.element);
+    const heard: [string, Record<string, string>][] = [];
+    viewer.onTagsChanged = (id, tags) => void heard.push([id, { ...tags }]);
+    viewer.show(traceResult([span("root", null, 0, 0, 100)], { info: summary(1, { tags: { env: "dev" } }) }));
+    expect(viewer.element.querySelector(".summary-conversation")).toBeNull();
+    viewer.element.querySelector<HTMLButtonElement>(".summary-edit-tags")!.click();
+    const dialog = document.querySelector(".dialog")!;
+    (dialog.querySelector(".tag-key") as HTMLInputElement).value = "triage";
+    (dialog.querySelector(".tag-value") as HTMLInputElement).value = "needs-review";
+    (dialog.querySelector(".tag-set") as HTMLElement).click();
+    await flush();
+    expect(t.calls.find((c) => c.method === "traces/setTag")!.params).toEqual({ traceId: "tr-0001", key: "triage", value: "needs-review" });
+    expect(heard).toEqual([["tr-0001", { env: "dev", triage: "needs-review" }]]);
+    expect(viewer.element.querySelector(".trace-summary")!.textContent).toContain("triage = needs-review");
+    viewer.element.remove();
+    document.body.textContent = "";
+  });
+
+  it("on a read-only store the tag button is off and says why", () => {
+    const viewer = new TraceViewer(new FakeTransport({}));
+    viewer.setWritable({ backendKind: "localStore", capabilities: { editAssessments: false, editTags: false } });
+    viewer.show(chatTrace());
+    const edit = viewer.element.querySelector<HTMLButtonElement>(".summary-edit-tags")!;
+    expect(edit.disabled).toBe(true);
+    expect(edit.title).toContain("a local store cannot be changed");
+  });
+});
