@@ -20,6 +20,14 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     private const int ExperimentPageSize = 100;
 
     private readonly MlflowHttp _http;
+    private readonly long _artifactRouteFromBytes;
+    /// <summary>
+    /// Trace ID → its JSON's size, from the sizeStats of the traces searches and info reads returned: what
+    /// picks the route of a later click on it (<see cref="MlflowBackendOptions.ArtifactRouteFromBytes"/>).
+    /// Bounded: emptied when full (a hint missing only costs the default route).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _traceBytes = new(StringComparer.Ordinal);
+    private const int MaxSizeHints = 20_000;
     /// <summary>The capability table for the connected server; <see cref="MlflowRoutes.Unknown"/> until <see cref="ConnectAsync"/>.</summary>
     private volatile MlflowRoutes _routes = MlflowRoutes.Unknown;
     /// <summary>
@@ -35,7 +43,21 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException("The tracking URI must be an absolute http(s) URI.", nameof(options));
         _http = new MlflowHttp(options, handler);
+        _artifactRouteFromBytes = options.ArtifactRouteFromBytes;
     }
+
+    private void Remember(IEnumerable<TraceSummary> traces)
+    {
+        foreach (var t in traces)
+        {
+            if (TraceIde.Core.Traces.TraceSizeStats.Of(t.Metadata).TotalBytes is not { } bytes) continue;
+            if (_traceBytes.Count >= MaxSizeHints) _traceBytes.Clear();
+            _traceBytes[t.TraceId] = bytes;
+        }
+    }
+
+    /// <summary>The server would send this trace through traces/get as a much larger answer than its artifact.</summary>
+    private bool KnownToBeLarge(string traceId) => _traceBytes.TryGetValue(traceId, out var bytes) && bytes >= _artifactRouteFromBytes;
 
     /// <summary>A backend for <paramref name="trackingUri"/> with credentials from MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN.</summary>
     public static MlflowRestBackend FromEnvironment(string trackingUri, string? workspace) =>
@@ -172,7 +194,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         if (query.OrderBy.Count > 0) body["order_by"] = new JsonArray(query.OrderBy.Select(o => (JsonNode)JsonValue.Create(o)!).ToArray());
         if (!string.IsNullOrEmpty(query.PageToken)) body["page_token"] = query.PageToken;
 
-        return await FirstServedAsync(_routes.Search, "search traces (MLflow ≥ 2.13 needed)", endpoint =>
+        var page = await FirstServedAsync(_routes.Search, "search traces (MLflow ≥ 2.13 needed)", endpoint =>
         {
             if (endpoint == MlflowEndpoints.SearchV3)
             {
@@ -191,6 +213,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             if (!string.IsNullOrEmpty(query.PageToken)) q.Add(new("page_token", query.PageToken));
             return _http.SendJsonAsync(endpoint, q, null, root => ParsePage(root, MlflowJson.ParseTraceInfoV2), cancellationToken);
         }).ConfigureAwait(false);
+        Remember(page.Traces);
+        return page;
     }
 
     private static TracePage ParsePage(JsonElement root, Func<JsonElement, TraceSummary> parse)
@@ -207,14 +231,16 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
     // ------------------------------------------------------------------ trace info
 
-    public Task<TraceSummary> GetTraceInfoAsync(string traceId, CancellationToken cancellationToken)
+    public async Task<TraceSummary> GetTraceInfoAsync(string traceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(traceId);
-        return FirstServedAsync(_routes.Info, "read trace info (MLflow ≥ 2.13 needed)", endpoint => endpoint == MlflowEndpoints.InfoV3
+        var info = await FirstServedAsync(_routes.Info, "read trace info (MLflow ≥ 2.13 needed)", endpoint => endpoint == MlflowEndpoints.InfoV3
             ? _http.SendJsonAsync(endpoint.For(traceId), null, null, root =>
                 MlflowJson.ParseTraceInfoV3(Required(Required(root, "trace"), "trace_info")), cancellationToken)
             : _http.SendJsonAsync(endpoint.For(traceId), null, null, root =>
-                MlflowJson.ParseTraceInfoV2(Required(root, "trace_info")), cancellationToken));
+                MlflowJson.ParseTraceInfoV2(Required(root, "trace_info")), cancellationToken)).ConfigureAwait(false);
+        Remember([info]);
+        return info;
     }
 
     // ------------------------------------------------------------------ spans
@@ -224,12 +250,15 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     /// together). Otherwise info and the trace artifact, asked together as MLflow's own UI does — also
     /// when traces/get cannot serve this trace (spans in the artifact store, a RecursionError), without
     /// asking traces/get again; when traces/get answered the info but no spans yet (a running trace),
-    /// only the artifact, which reads the DB's partial spans from 3.6. Unknown IDs end as NotFound.
+    /// only the artifact, which reads the DB's partial spans from 3.6. A trace a search or info read showed to
+    /// be large (<see cref="MlflowBackendOptions.ArtifactRouteFromBytes"/>) goes to info and artifact at once.
+    /// Unknown IDs end as NotFound.
     /// </summary>
     public async Task<TraceData> GetTraceAsync(string traceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(traceId);
-        if (Served(_routes.TraceGet))
+        // A trace a search has shown to be large goes the cheaper way at once (two requests, sent together).
+        if (Served(_routes.TraceGet) && !KnownToBeLarge(traceId))
         {
             try
             {
@@ -265,7 +294,8 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
 
         // Spans in the DB: traces/get is one round trip with OTel JSON. Complete traces are asked
         // for in full (the server waits for late span batches); running ones with allow_partial.
-        if (Served(_routes.TraceGet) && info.Tags.TryGetValue(SpansLocationTag, out var where) && where == "TRACKING_STORE")
+        if (Served(_routes.TraceGet) && info.Tags.TryGetValue(SpansLocationTag, out var where) && where == "TRACKING_STORE"
+            && !(TraceIde.Core.Traces.TraceSizeStats.Of(info.Metadata).TotalBytes >= _artifactRouteFromBytes))
         {
             var q = new List<KeyValuePair<string, string>> { new("trace_id", id) };
             if (info.State == "IN_PROGRESS") q.Add(new("allow_partial", "true"));
