@@ -129,7 +129,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             }
             catch (BackendException ex) when (!last && ex.Code == RpcErrorCodes.Unsupported)
             {
-                _unserved.TryAdd(endpoint, 0);
+                Learn(endpoint, ex);
             }
         }
     }
@@ -270,7 +270,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
             {
                 // Older server (learned once), spans in the artifact store, or not fully exported yet: info and artifact.
-                if (ex.Code == RpcErrorCodes.Unsupported) _unserved.TryAdd(MlflowEndpoints.TracesGet, 0);
+                Learn(MlflowEndpoints.TracesGet, ex);
             }
         }
 
@@ -308,7 +308,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
             catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden))
             {
                 // Not stored in the DB after all, not supported by this version, or not fully exported: use the artifact route.
-                if (ex.Code == RpcErrorCodes.Unsupported) _unserved.TryAdd(MlflowEndpoints.TracesGet, 0);
+                Learn(MlflowEndpoints.TracesGet, ex);
             }
         }
         return await ArtifactSpansAsync(id, cancellationToken).ConfigureAwait(false);
@@ -319,6 +319,15 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         FirstServedAsync(_routes.Artifact, "serve trace spans (MLflow ≥ 2.14 needed)", endpoint =>
             _http.SendUtf8Async(endpoint, [new("request_id", traceId)], null,
                 body => SpanDecoder.DecodeTraceData(body, "the trace artifact"), cancellationToken, keepBody: true));
+
+    /// <summary>
+    /// Remembers that a server of unknown version lacks <paramref name="endpoint"/>. A known version's table
+    /// is not second-guessed: a 404 there is about the request (a proxy, an unmatched path), not the release.
+    /// </summary>
+    private void Learn(Endpoint endpoint, BackendException ex)
+    {
+        if (ex.Code == RpcErrorCodes.Unsupported && _routes.ServerVersion is null) _unserved.TryAdd(endpoint, 0);
+    }
 
     /// <summary>The chain has an endpoint this server has not said it lacks.</summary>
     private bool Served(IReadOnlyList<Endpoint> chain) => chain.Any(e => !_unserved.ContainsKey(e));

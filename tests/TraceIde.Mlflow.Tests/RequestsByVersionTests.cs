@@ -180,4 +180,19 @@ public sealed class RequestsByVersionTests
         Assert.Equal(8, trace.Spans.Count);
         Assert.Equal(["get_trace_artifact_v2__s1-paris-t1.json", "traces_get_info_v3__s1-paris-t1.json"], Answered(server, before));
     }
+
+    /// <summary>On a server whose version is known the table decides: one 404 (a proxy, a path it did not match) does not take traces/get away.</summary>
+    [Fact]
+    public async Task With_a_known_version_one_404_is_not_learned()
+    {
+        var (server, backend, _) = await ConnectedAsync("3.11.2.dev0");
+        await using var s = server;
+        await using var b = backend;
+        server.Override("/api/3.0/mlflow/traces/get", ReplayFaults.HtmlNotFound(), times: 1);
+        Assert.Equal(8, (await backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None)).Spans.Count);
+
+        var before = server.Requests.Count;
+        Assert.Equal(8, (await backend.GetTraceAsync(TestSupport.ParisT1, CancellationToken.None)).Spans.Count);
+        Assert.Equal(["traces_get__s1-paris-t1.json"], Answered(server, before));
+    }
 }
