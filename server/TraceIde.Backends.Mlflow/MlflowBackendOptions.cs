@@ -18,6 +18,13 @@ public sealed record MlflowBackendOptions
     public TimeSpan Timeout { get; init; } = DefaultTimeout;
     /// <summary>Which failures are sent again, how often and how long apart.</summary>
     public MlflowRetryPolicy Retry { get; init; } = MlflowRetryPolicy.Default;
+    /// <summary>
+    /// A trace whose JSON is at least this big (MLflow's <c>mlflow.trace.sizeStats</c>, when a search or an info
+    /// read has shown it) is opened through the artifact route, not traces/get: traces/get answers the same
+    /// spans as OTel JSON about three times the size, which MLflow renders span by span. Below it the one
+    /// request of traces/get wins. Default 1 MB.
+    /// </summary>
+    public long ArtifactRouteFromBytes { get; init; } = 1_000_000;
 
     /// <summary>
     /// Credentials from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD / MLFLOW_TRACKING_TOKEN; the

@@ -354,7 +354,11 @@ public sealed record SpanPayload
 {
     public JsonElement? Inputs { get; init; }
     public JsonElement? Outputs { get; init; }
-    /// <summary>Attributes, JSON-decoded; inputs and outputs are not repeated here.</summary>
+    /// <summary>
+    /// Attributes, JSON-decoded; inputs and outputs are not repeated here. A non-finite number is the string
+    /// "NaN", "Infinity" or "-Infinity" (<see cref="NonFiniteNumbers"/>), never a JSON number; a value whose
+    /// stored JSON holds such a token inside (MLflow's Python writes bare NaN) is that text, as a string.
+    /// </summary>
     public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
     public IReadOnlyList<SpanEvent> Events { get; init; } = [];
 }
@@ -382,6 +386,7 @@ public sealed record Assessment
     public required string Name { get; init; }
     /// <summary>"feedback", "expectation" or "issue".</summary>
     public required string Kind { get; init; }
+    /// <summary>The stored JSON value; NaN and ±Infinity as MLflow stores them, the strings of <see cref="NonFiniteNumbers"/>.</summary>
     public JsonElement? Value { get; init; }
     public AssessmentError? Error { get; init; }
     public string? Rationale { get; init; }

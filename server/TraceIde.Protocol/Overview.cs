@@ -20,8 +20,10 @@ public static class OverviewTimeUnits
 /// <summary>
 /// How a metric value that is not a finite number travels: as the JSON string "NaN", "Infinity" or
 /// "-Infinity" — the form MLflow's own metrics answers use — where a finite value is a JSON number.
-/// Only the records marked so carry them (the quality ones: scorer values are arbitrary); null keeps
-/// meaning "no value".
+/// Numbers: only the records marked so carry them (the quality ones: scorer values are arbitrary); null
+/// keeps meaning "no value". JSON values (span attributes, assessment values) hold them as these strings
+/// too. Anything else that cannot be written reaches the client as InternalError (-32603), never as a
+/// result or under another code.
 /// </summary>
 public static class NonFiniteNumbers
 {

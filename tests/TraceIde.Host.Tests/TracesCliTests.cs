@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using TraceIde.Testing;
@@ -20,6 +21,14 @@ public sealed class TracesCliTests : IDisposable
     private readonly string _evilTrace = FixtureCases.ServerTraceId("guardrail-blocked");
     private readonly string _runningTrace = FixtureCases.ServerTraceId("live-s5-t1");
     private readonly string _unnamedTrace = FixtureCases.ServerTraceId("live-healthcheck");
+    private readonly string _everyControlTrace = FixtureCases.ServerTraceId("s1-paris-t1");
+
+    /// <summary>Every C0 and C1 control, DEL, the line and paragraph separators and every bidi control, between letters.</summary>
+    private static readonly string EveryControl = string.Concat(
+        Enumerable.Range(0, 0x20).Concat([0x7F]).Concat(Enumerable.Range(0x80, 0x20))
+            .Concat([0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069])
+            .Select(c => "x" + (char)c));
+    private const string LongSpanType = "A_SPAN_TYPE_OF_THE_TRACERS_OWN";
 
     public TracesCliTests()
     {
@@ -44,7 +53,26 @@ public sealed class TracesCliTests : IDisposable
         Exec(c, "INSERT OR REPLACE INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace.session', $v, $t)",
             ("$v", EvilSession), ("$t", _evilTrace));
         Exec(c, "UPDATE trace_info SET status = 'IN_PROGRESS', execution_time_ms = NULL WHERE request_id = $t", ("$t", _runningTrace));
+        SetRootSpan(c, _everyControlTrace, EveryControl, LongSpanType);
         Exec(c, "DELETE FROM trace_tags WHERE request_id = $t AND key = 'mlflow.traceName'", ("$t", _unnamedTrace));
+    }
+
+    private static void SetRootSpan(SqliteConnection c, string traceId, string name, string? spanType = null)
+    {
+        string spanId, content;
+        using (var q = c.CreateCommand())
+        {
+            q.CommandText = "SELECT span_id, content FROM spans WHERE trace_id = $t AND parent_span_id IS NULL";
+            q.Parameters.AddWithValue("$t", traceId);
+            using var r = q.ExecuteReader();
+            Assert.True(r.Read());
+            (spanId, content) = (r.GetString(0), r.GetString(1));
+        }
+        var json = JsonNode.Parse(content)!;
+        json["name"] = name;
+        if (spanType != null) json["attributes"]!["mlflow.spanType"] = JsonSerializer.Serialize(spanType);
+        Exec(c, "UPDATE spans SET name = $n, type = coalesce($y, type), content = $c WHERE trace_id = $t AND span_id = $s",
+            ("$n", name), ("$y", (object?)spanType ?? DBNull.Value), ("$c", json.ToJsonString()), ("$t", traceId), ("$s", spanId));
     }
 
     private static void Exec(SqliteConnection c, string sql, params (string Name, object Value)[] parameters)
@@ -140,5 +168,35 @@ public sealed class TracesCliTests : IDisposable
         Assert.Contains("no experiment with ID 99", stderr);
         Assert.Contains("1 (genai-fixture-small)", stderr); // says which ones exist
         Assert.DoesNotContain("0 traces", stdout);
+    }
+
+    [Fact]
+    public async Task Every_control_character_of_a_span_name_is_escaped_and_a_long_span_type_keeps_the_columns()
+    {
+        var (exit, stdout, stderr) = await RunAsync("--store", _db, "--experiment", "1", "--limit", "50", "--trace", _everyControlTrace);
+        Assert.True(exit == 0, stderr);
+        AssertTerminalSafe(stdout);
+        var expected = string.Concat(EveryControl.Where((_, i) => i % 2 == 1).Select(c => "x" + c switch
+        {
+            '\0' => "\\0", '\t' => "\\t", '\n' => "\\n", '\r' => "\\r",
+            _ => $"\\u{(int)c:X4}",
+        }));
+        var rows = stdout.Split('\n').SkipWhile(l => !l.StartsWith("trace ", StringComparison.Ordinal)).Skip(1).Where(l => l.Length > 0).ToList();
+        // The root span's row holds the escaped name (clipped to the label column) and the long type in full.
+        Assert.StartsWith(expected[..43] + "…", rows[0]);
+        Assert.Contains(" " + LongSpanType + " ", rows[0]);
+        // Every row's bar starts in the same column, the long type's row too.
+        Assert.Single(rows.Where(l => l.Contains('|')).Select(l => l.IndexOf('|')).Distinct());
+    }
+
+    [Fact]
+    public async Task An_unknown_trace_is_an_error_with_a_non_zero_exit_and_its_id_printed_safely()
+    {
+        var (exit, stdout, stderr) = await RunAsync("--store", _db, "--experiment", "1", "--trace", "tr-nope\u001b[31m\u202E");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("error: ", stderr);
+        Assert.Contains(@"tr-nope\u001B[31m\u202E", stderr);
+        AssertTerminalSafe(stderr);
+        Assert.DoesNotContain("trace tr-nope", stdout);
     }
 }

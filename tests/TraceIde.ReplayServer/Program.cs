@@ -4,6 +4,8 @@
 // `--port N` listens on that port (a test that brings a server back where the host last saw it).
 // `--without NAME` (repeatable) leaves a recording out: where MLflow was asked the same thing before and after a
 // change (a trace's info before and after an override), the test picks which moment the server is in.
+// `--mlflow-version V` plays that MLflow release's endpoint set (MlflowVersionRoutes: 2.14.0 … 3.10.0): routes it
+// lacks answer as it would, so they are reported as unmatched like any other request no recording answers.
 using TraceIde.Testing;
 
 using var stop = new CancellationTokenSource();
@@ -12,6 +14,8 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
 var portArg = Array.IndexOf(args, "--port");
 int? port = portArg >= 0 && portArg + 1 < args.Length && int.TryParse(args[portArg + 1], out var p) ? p : null;
+var versionArg = Array.IndexOf(args, "--mlflow-version");
+var version = versionArg >= 0 && versionArg + 1 < args.Length ? args[versionArg + 1] : null;
 var without = args.Select((a, i) => (a, i)).Where(x => x.a == "--without" && x.i + 1 < args.Length)
     .Select(x => args[x.i + 1].EndsWith(".json", StringComparison.Ordinal) ? args[x.i + 1] : args[x.i + 1] + ".json").ToHashSet(StringComparer.Ordinal);
 var unknown = without.Where(w => ReplayRecording.All.All(r => r.FileName != w)).ToArray();
@@ -23,6 +27,7 @@ if (unknown.Length > 0)
 await using var server = MlflowReplayServer.Start(new MlflowReplayOptions
 {
     Port = port,
+    ServerVersion = version,
     Recordings = without.Count == 0 ? null : ReplayRecording.All.Where(r => !without.Contains(r.FileName)).ToArray(),
 });
 Console.WriteLine($"replay: {server.BaseUri}");

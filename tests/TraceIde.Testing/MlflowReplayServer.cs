@@ -19,6 +19,13 @@ public sealed record MlflowReplayOptions
     public IReadOnlyList<ReplayRecording>? Recordings { get; init; }
     /// <summary>Listen on this loopback port (to restart a server where clients expect it); default: a free one.</summary>
     public int? Port { get; init; }
+    /// <summary>
+    /// Play this MLflow release (<see cref="MlflowVersionRoutes.Simulated"/>): /version says it, a route it
+    /// does not serve answers as it would (Flask's 404; traces/get on 3.2–3.6 as the trace-info route's
+    /// JSON 404 for the ID "get"), and from 3.10 server-info answers a SQL store; everything else is
+    /// answered from the recordings. Null: the recorded 3.11 server as it is.
+    /// </summary>
+    public string? ServerVersion { get; init; }
 }
 
 /// <summary>
@@ -264,8 +271,9 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
             if (key != null) headers[key] = req.Headers[key] ?? "";
 
         var method = req.HttpMethod.ToUpperInvariant();
-        var match = path == null ? null : FindMatch(method, path, ParseQuery(rawQuery), body, req.ContentType);
-        var received = new ReceivedRequest(method, rawUrl, path ?? fullPath, headers, body, match?.FileName);
+        var simulated = path == null ? null : SimulatedAnswer(method, path);
+        var match = path == null || simulated != null ? null : FindMatch(method, path, ParseQuery(rawQuery), body, req.ContentType);
+        var received = new ReceivedRequest(method, rawUrl, path ?? fullPath, headers, body, match?.FileName ?? simulated?.Name);
         _requests.Enqueue(received);
 
         // Unknown prefix: Flask 404 (before auth, like a path outside the mounted app).
@@ -282,7 +290,9 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
             return;
         }
 
-        Task ReplayAsync() => match == null
+        Task ReplayAsync() => simulated != null
+            ? WriteAsync(ctx.Response, simulated.Status, simulated.ContentType, Encoding.UTF8.GetBytes(simulated.Body))
+            : match == null
             ? WriteAsync(ctx.Response, 404, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(FlaskNotFoundHtml))
             : WriteAsync(ctx.Response, match.Status, match.ResponseContentType, match.ResponseBytes());
 
@@ -292,6 +302,27 @@ public sealed class MlflowReplayServer : IAsyncDisposable, IDisposable
             return;
         }
         await ReplayAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>An answer of the release <see cref="MlflowReplayOptions.ServerVersion"/> plays.</summary>
+    private sealed record Simulated(int Status, string ContentType, string Body, string? Name);
+
+    /// <summary>
+    /// What the played release answers instead of the recordings, or null. Its 404s carry no name, so they
+    /// count as unmatched as any other 404; its own /version and server-info answers are named "simulated:…".
+    /// </summary>
+    private Simulated? SimulatedAnswer(string method, string path)
+    {
+        if (_options.ServerVersion is not { } version) return null;
+        if (method == "GET" && path == "/version")
+            return new Simulated(200, "text/plain; charset=utf-8", version, "simulated:version");
+        if (MlflowVersionRoutes.TracesGetIsTraceInfo(version, method, path))
+            return new Simulated(404, "application/json", MlflowVersionRoutes.TraceGetNotFoundBody, null);
+        if (!MlflowVersionRoutes.Serves(version, method, path))
+            return new Simulated(404, "text/html; charset=utf-8", FlaskNotFoundHtml, null);
+        if (path.EndsWith("/mlflow/server-info", StringComparison.Ordinal))
+            return new Simulated(200, "application/json", "{\"store_type\": \"SqlStore\", \"workspaces_enabled\": false}", "simulated:server-info");
+        return null;
     }
 
     private ReplayHandler? TakeOverride(string path)

@@ -274,3 +274,19 @@ export function qualityTrend(r: OverviewQualityResult, a: AssessmentQuality): Ch
   const times = [...new Set([...r.axis.bucketsMs, ...a.series.filter((p) => p.outsideRange).map((p) => p.timeMs)])].sort((x, y) => x - y);
   return { x: xs(times), series: [{ label: a.name, values: times.map((t) => finite(m.get(t))) }], reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined };
 }
+
+/**
+ * What a quality card says of the buckets MLflow placed past the range: feedback is bucketed by when it was
+ * logged, so an evaluation run days after its traces lands there ("assessed on 11-24"). Null when none.
+ */
+export function assessedOutsideRange(r: OverviewQualityResult, a: AssessmentQuality, max = 3): string | null {
+  const times = [...new Set(a.series.filter((p) => p.outsideRange).map((p) => p.timeMs))].sort((x, y) => x - y);
+  if (times.length === 0) return null;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const label = (ms: number) =>
+    r.axis.timeUnit === "day" ? iso(ms).slice(5, 10)
+    : r.axis.timeUnit === "month" || r.axis.timeUnit === "year" ? iso(ms).slice(0, 10)
+    : `${iso(ms).slice(5, 10)} ${iso(ms).slice(11, 16)}`;
+  const shown = times.slice(0, max).map(label).join(", ") + (times.length > max ? ` and ${times.length - max} more` : "");
+  return `Assessed on ${shown} (UTC), after the selected range: MLflow buckets feedback by when it was logged.`;
+}

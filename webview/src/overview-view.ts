@@ -7,7 +7,7 @@ import "./controls";
 import { durationWithWarning, formatNumber } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
-  DEFAULT_RANGE, RANGES, UNITS, chooseUnit, formatCompact, formatLatency, formatPercent, qualityTrend, resolveRange, scoreBars, sortRows,
+  DEFAULT_RANGE, RANGES, UNITS, chooseUnit, formatCompact, formatLatency, formatPercent, qualityTrend, assessedOutsideRange, resolveRange, scoreBars, sortRows,
   tokenSubtitle, toolCharts, latencyTick, qualityAverage, formatMetric, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
 } from "./overview-math";
 
@@ -388,6 +388,8 @@ export class OverviewView {
         card.insertBefore(h("div", { class: "card-section muted" }, "Total aggregate scores"), card.querySelector(".card-chart"));
         card.insertBefore(barList, card.querySelector(".card-chart"));
         if (card.querySelector(".card-chart")) card.insertBefore(h("div", { class: "card-section muted" }, "Moving average over time"), card.querySelector(".card-chart"));
+        const outside = avg != null ? assessedOutsideRange(r, a) : null;
+        if (outside) card.append(h("div", { class: "card-section muted outside-range" }, outside));
         return card;
       });
     this.body.append(h("h3", { class: "overview-heading" }, "Quality Summary"), summary, h("div", { class: "cards" }, cards));

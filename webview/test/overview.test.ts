@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, formatMetric, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
+  assessedOutsideRange, bucketStarts, chooseUnit, defaultUnit, formatCompact, formatLatency, formatMetric, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
   tokenSubtitle, toolCharts, usageCharts, validUnits,
 } from "../src/overview-math";
 import { OverviewView, utcDate, weekEnding } from "../src/overview-view";
@@ -193,6 +193,12 @@ describe("quality (spec §5.3)", () => {
     const trend = qualityTrend({ axis: axis([0]), assessments: [later], hasAssessmentsOutsideRange: false }, later);
     expect(trend.x).toEqual([0, 3 * 86_400]);
     expect(trend.series[0]!.values).toEqual([null, 4]);
+    // …and the card says which they are and why they are there.
+    const r = { axis: axis([0]), assessments: [later], hasAssessmentsOutsideRange: false };
+    expect(assessedOutsideRange(r, later)).toBe("Assessed on 01-04 (UTC), after the selected range: MLflow buckets feedback by when it was logged.");
+    expect(assessedOutsideRange(r, { ...later, series: [later.series[0]!] })).toBeNull();
+    const many = { ...later, series: [1, 2, 3, 4, 5].map((d) => ({ timeMs: d * 86_400_000, averageValue: 4, outsideRange: true })) };
+    expect(assessedOutsideRange(r, many)).toMatch(/^Assessed on 01-02, 01-03, 01-04 and 2 more \(UTC\)/);
   });
 
   it("histogram of 5 buckets for non-integer scores, one bar per value otherwise, yes/true green and no/false red", () => {

@@ -58,23 +58,39 @@ public static class TracesCommand
         }
         catch (BackendException e)
         {
-            await stderr.WriteLineAsync($"error: {HostLog.Redact(e.Message)}").ConfigureAwait(false);
+            // The message may quote what was asked (an unknown trace ID as typed): escaped like the rest.
+            await stderr.WriteLineAsync($"error: {Printable(HostLog.Redact(e.Message))}").ConfigureAwait(false);
             return CommandLine.BackendError;
         }
     }
 
     private static void WriteTraceTable(TextWriter w, IReadOnlyList<TraceSummary> traces)
     {
-        // The state column fits the longest state MLflow has (IN_PROGRESS).
-        w.WriteLine($"{"request time (UTC)",-20} {"trace id",-35} {"name",-16} {"state",-11} {"duration",9} {"tokens",7}  session / user");
-        foreach (var t in traces)
+        // Each column is as wide as its longest value (names up to MaxNameWidth, then clipped), so a long ID,
+        // a running trace's state or a big token count never pushes the columns after it out of line.
+        var rows = traces.Select(t => new
         {
-            var time = DateTimeOffset.FromUnixTimeMilliseconds(t.RequestTimeMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-            var who = string.Join(" / ", new[] { t.Session, t.User }.Where(s => s != null).Select(s => Printable(s)));
-            w.WriteLine($"{time,-20} {Printable(t.TraceId),-35} {Clip(t.Name is null ? NoName : Printable(t.Name), 16),-16} {Printable(t.State),-11} {FormatMs(t.DurationMs),9} {t.Tokens?.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",7}  {who}");
-        }
+            Time = DateTimeOffset.FromUnixTimeMilliseconds(t.RequestTimeMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            Id = Printable(t.TraceId),
+            Name = Clip(t.Name is null ? NoName : Printable(t.Name), MaxNameWidth),
+            State = Printable(t.State),
+            Duration = FormatMs(t.DurationMs),
+            Tokens = t.Tokens?.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",
+            Who = string.Join(" / ", new[] { t.Session, t.User }.Where(s => s != null).Select(s => Printable(s))),
+        }).ToList();
+        int Width(string header, Func<int> widest) => Math.Max(header.Length, rows.Count == 0 ? 0 : widest());
+        var id = Width("trace id", () => rows.Max(r => r.Id.Length));
+        var name = Width("name", () => rows.Max(r => r.Name.Length));
+        var state = Width("state", () => rows.Max(r => r.State.Length));
+        var duration = Width("duration", () => rows.Max(r => r.Duration.Length));
+        var tokens = Width("tokens", () => rows.Max(r => r.Tokens.Length));
+        w.WriteLine($"{"request time (UTC)",-20} {"trace id".PadRight(id)} {"name".PadRight(name)} {"state".PadRight(state)} {"duration".PadLeft(duration)} {"tokens".PadLeft(tokens)}  session / user");
+        foreach (var r in rows)
+            w.WriteLine($"{r.Time,-20} {r.Id.PadRight(id)} {r.Name.PadRight(name)} {r.State.PadRight(state)} {r.Duration.PadLeft(duration)} {r.Tokens.PadLeft(tokens)}  {r.Who}");
         w.WriteLine($"{traces.Count} traces");
     }
+
+    private const int MaxNameWidth = 32;
 
     private static void WriteSpanTree(TextWriter w, TracesGetResult trace)
     {
@@ -87,7 +103,10 @@ public static class TracesCommand
         var t0 = spans.Count > 0 ? spans.Min(s => s.StartMs) : 0;
         var total = Math.Max(1, spans.Count > 0 ? spans.Max(s => s.StartMs + (s.DurationMs ?? 0)) - t0 : 1);
         const int BarWidth = 24;
-        foreach (var s in spans.Take(60))
+        var shown = spans.Take(60).ToList();
+        // A span type is any string a tracer chose: its column is as wide as the widest shown.
+        var typeWidth = shown.Count == 0 ? 0 : shown.Max(s => Printable(s.SpanType).Length);
+        foreach (var s in shown)
         {
             var label = new string(' ', 2 * s.Depth) + Printable(s.Name);
             var from = (int)Math.Round((s.StartMs - t0) / total * BarWidth);
@@ -95,7 +114,7 @@ public static class TracesCommand
             var bar = new StringBuilder(new string(' ', BarWidth));
             for (var i = from; i < Math.Min(BarWidth, from + len); i++) bar[i] = s.OnCriticalPath ? '█' : '▒';
             var flags = (s.Status == "ERROR" ? " ERROR" : "") + (s.Orphaned ? " (orphan)" : "");
-            w.WriteLine($"{Clip(label, 44),-44} {Printable(s.SpanType),-11} {FormatMs(s.DurationMs),9} |{bar}|{flags}");
+            w.WriteLine($"{Clip(label, 44),-44} {Printable(s.SpanType).PadRight(typeWidth)} {FormatMs(s.DurationMs),9} |{bar}|{flags}");
         }
         if (spans.Count > 60) w.WriteLine($"… {spans.Count - 60} more spans");
         foreach (var warning in trace.Warnings) w.WriteLine($"warning: {Printable(warning)}");
