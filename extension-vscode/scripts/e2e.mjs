@@ -34,7 +34,7 @@ const store = resolve(process.env.TRACEIDE_STORE ?? join(fixture, "store/mlflow.
 const replayDll = resolve(process.env.REPLAY_DLL ?? join(repo, "tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll"));
 const codeServer = process.env.CODE_SERVER ?? join(process.env.HOME ?? "/root", ".cache/traceide/code-server-4.100.3/node_modules/.bin/code-server");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const vsix = resolve(process.env.VSIX ?? join(root, "traceide-linux-x64.vsix"));
+const vsix = resolve(process.env.VSIX ?? join(root, "traceide-linux-x64.test-hooks.vsix"));
 const TRACE = "tr-2a245dd281cf2b3dfcbbd1e7b6bcb6a4"; // recorded traces/get (s1-paris-t1); span `get_weather` (def at gen_traces.py:712)
 const SPAN = "get_weather";
 const EXPECTED_LINE = 712;
@@ -44,7 +44,7 @@ for (const [what, p, hint] of [
   ["chromium", browserPath, "apt-get install -y chromium (or set CHROMIUM)"],
   ["fixture store", store, "set TRACEIDE_STORE"],
   ["replay server", replayDll, "dotnet build TraceIde.sln -c Release (or set REPLAY_DLL)"],
-  [".vsix", vsix, "run: scripts/package.sh linux-x64 (or set VSIX)"],
+  [".vsix", vsix, "run: scripts/package.sh --test-hooks linux-x64 (the package with the e2e's hooks; or set VSIX)"],
 ]) {
   if (!existsSync(p)) {
     console.error(`e2e: FAIL: the ${what} is missing at ${p} — ${hint}`);
@@ -190,12 +190,23 @@ const alive = (pid) => {
   }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Polls `fn` until it returns something truthy. An exception from `fn` counts as "not yet" (the UI is still
+ * changing), but the last one is kept: a timeout names it, so a step that never got there says why.
+ */
 async function until(what, fn, timeoutMs = 30_000) {
   const start = Date.now();
+  let lastError = null;
   for (;;) {
-    const v = await fn().catch(() => undefined);
+    const v = await fn().catch((e) => {
+      lastError = e;
+      return undefined;
+    });
     if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) {
+      const why = lastError ? `; the last error: ${String(lastError.message ?? lastError).split("\n")[0]}` : "";
+      throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}${why}`);
+    }
     await sleep(250);
   }
 }
@@ -387,7 +398,7 @@ try {
     const t = (await tracePanel.locator(".viewer-title").innerText()).replace(/\s+/g, " ");
     return t.includes(" · ") ? t : undefined; // name, state, ID · duration: the trace itself, not a faked list row
   }, 15_000);
-  check(spans > 0, `trace panel opened from the editor selection shows ${spans} spans ("${title.slice(0, 60)}")`);
+  check(spans === 8, `trace panel opened from the editor selection shows the recorded trace's 8 spans (${spans}; "${title.slice(0, 60)}")`);
   const behind = { rows: await tracePanel.locator(".trace-row[data-trace-id]").count(), close: await tracePanel.locator(".trace-viewer .close").count() };
   check(behind.rows === 0 && behind.close === 0,
     `the trace tab mounts as the trace itself: no trace list behind it, nothing to close back to (${JSON.stringify(behind)})`);
@@ -451,7 +462,7 @@ try {
   check(undeclared.length === 0 && unregistered.length === 0 && declared.length > 30,
     `the ${declared.length} commands of package.json are exactly the registered ones (undeclared: ${undeclared.join(", ") || "none"}; unregistered: ${unregistered.join(", ") || "none"})`);
   check(r1.host?.state === "running" && r1.host.backendKind === "mlflowServer", "host running against the (replayed) MLflow server");
-  check(r1.experiments > 0 && r1.traces > 0, `host answers through the extension (${r1.experiments} experiments, ${r1.traces} traces)`);
+  check(r1.experiments === 2 && r1.traces === 43, `host answers through the extension as recorded: 2 experiments, 43 traces (${r1.experiments}, ${r1.traces})`);
   // The host is the package's own executable, running the package's runtime, with no .NET where it looks.
   const hostExe = readlinkSync(`/proc/${r1.host.pid}/exe`);
   check(hostExe.startsWith(ext + "/") && hostExe.endsWith("/host/linux-x64/traceide"), `the host runs as the package's executable (${hostExe.slice(ext.length + 1)})`);

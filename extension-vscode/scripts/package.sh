@@ -7,6 +7,9 @@
 #                                    install: host/TARGET/traceide (traceide.exe on Windows), self-contained (its own
 #                                    .NET runtime and ASP.NET Core inside) and ReadyToRun, started as an executable.
 #                                    Targets: win32-x64, darwin-x64, darwin-arm64, linux-x64, linux-arm64, alpine-x64
+#   scripts/package.sh --test-hooks TARGET → traceide-TARGET.test-hooks.vsix, the e2e's package: the same, built with the
+#                                    test-only commands (src/selfTest.ts), from the host already published for TARGET
+#                                    when it is there. Published packages are checked to hold none of that code.
 # Not trimmed: docs/PERFORMANCE.md has the sizes each way and why. The runtime packs come from NuGet at restore
 # (cached in ~/.nuget/packages), nothing at run time.
 set -euo pipefail
@@ -69,6 +72,14 @@ package() {
   if grep -qE "\.pdb$" <<<"$listing"; then fail "$out contains .pdb files"; fi
   # The published manifest contributes no test-only command (the e2e binds keys to them in its own profile).
   if unzip -p "$out" extension/package.json | grep -q '"traceide\._'; then fail "$out contributes a test-only command (traceide._…)"; fi
+  # The test hooks' code is in the e2e's package and in no other (scripts/build.mjs --test-hooks).
+  local hooks
+  hooks=$(unzip -p "$out" extension/dist/extension.js | grep -c -E 'traceide\._selfTest|TRACEIDE_SELFTEST_OUT|traceide-test-kernel' || true)
+  if [ "$TEST_HOOKS" = 1 ]; then
+    [ "$hooks" -gt 0 ] || fail "$out was built for the e2e but holds no test hooks"
+  else
+    [ "$hooks" -eq 0 ] || fail "$out holds test-only code ($hooks lines of src/selfTest.ts or testNotebookController.ts)"
+  fi
   local bytes
   bytes=$(stat -c %s "$out")
   # 60 MB is the ceiling the Marketplace and users accept for this extension (issue 22); 45 MB the goal.
@@ -76,7 +87,17 @@ package() {
   echo "extension: $out $((bytes / 1024)) KiB ($host)"
 }
 
-if [ $# -eq 0 ]; then
+TEST_HOOKS=0
+if [ "${1:-}" = "--test-hooks" ]; then
+  shift
+  [ $# -eq 1 ] || fail "--test-hooks packages one target (the e2e's): scripts/package.sh --test-hooks linux-x64"
+  TEST_HOOKS=1
+  export TRACEIDE_TEST_HOOKS=1 # vsce's prepublish build (scripts/build.mjs) reads it
+  target=$1
+  [ -f "host/$target/$(exe_of "$target")" ] || publish_self_contained "$target"
+  package "traceide-$target.test-hooks.vsix" "host/$target/$(exe_of "$target")" --target "$target"
+  node scripts/build.mjs >/dev/null # dist/ back to the published build
+elif [ $# -eq 0 ]; then
   publish_portable
   package traceide.vsix host/traceide.dll
 else

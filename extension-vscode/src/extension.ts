@@ -13,13 +13,15 @@ import { registerCommands, withErrors } from "./commands";
 import { ideHandlers, openBest } from "./ideHandlers";
 import { vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
-import { registerSelfTest } from "./selfTest";
 import { createStatusBar } from "./statusBar";
 import { TraceLists } from "./traceLists";
 import { RunHistory, asSummaries } from "./runHistory";
 import { RunsView } from "./runsView";
 import { TRACE_TREE_ID, TraceTree } from "./traceTree";
 import { Webviews } from "./webviews";
+
+/** True only in the e2e's build (scripts/build.mjs --test-hooks, `define`); false in every published package. */
+declare const TRACEIDE_TEST_HOOKS: boolean;
 
 let host: HostProcess | undefined;
 
@@ -162,7 +164,13 @@ export function activate(context: vscode.ExtensionContext): void {
       });
     })),
   );
-  if (process.env.TRACEIDE_SELFTEST_OUT) registerSelfTest(context, { h, lists, webviews: () => webviews, runTraces, goToSource, tree, history });
+  // The e2e's hooks exist only in its own build (scripts/build.mjs --test-hooks): esbuild drops this branch and
+  // selfTest.ts with it from the published bundle, which scripts/package.sh checks.
+  if (TRACEIDE_TEST_HOOKS && process.env.TRACEIDE_SELFTEST_OUT) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { registerSelfTest } = require("./selfTest") as typeof import("./selfTest");
+    registerSelfTest(context, { h, lists, webviews: () => webviews, runTraces, goToSource, tree, history });
+  }
 
   void h.start();
 }
