@@ -57,9 +57,38 @@ export function hostPaths(extensionRoot: string, platform = hostPlatform()): { h
   return fs.existsSync(portable) ? { host: native, fallbackHost: portable } : { host: native };
 }
 
+/** What `hostConfiguration` reads: the `traceide.*` settings and the stored credentials. */
+export interface HostInputs {
+  setting(key: "trackingUri" | "store" | "userName"): string | undefined;
+  secret(key: typeof SECRET_USERNAME | typeof SECRET_PASSWORD | typeof SECRET_TOKEN): Thenable<string | undefined>;
+}
+
+/**
+ * The host's `initialize` and environment from the settings: a tracking server wins over a local store (a store
+ * path is `~`-expanded and taken from the first workspace folder when relative); the credentials go into the
+ * host's environment only, never into `initialize` (which the log and the UI see).
+ */
+export async function hostConfiguration(inputs: HostInputs): Promise<{ init: InitializeParams; env: Record<string, string | undefined> }> {
+  const trackingUri = inputs.setting("trackingUri")?.trim() || undefined;
+  const store = trackingUri ? undefined : resolveStore(inputs.setting("store")?.trim() ?? "") || undefined;
+  const init: InitializeParams = {
+    trackingUri: trackingUri ?? null,
+    store: store ?? null,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    clientName: `vscode ${vscode.version}`,
+    // Who the assessments written from the trace tabs are by; empty: the host's TRACEIDE_USER, MLflow user or OS account.
+    userName: inputs.setting("userName")?.trim() || null,
+  };
+  const env: Record<string, string | undefined> = {};
+  const [user, password, token] = await Promise.all([inputs.secret(SECRET_USERNAME), inputs.secret(SECRET_PASSWORD), inputs.secret(SECRET_TOKEN)]);
+  if (user) env.MLFLOW_TRACKING_USERNAME = user;
+  if (password) env.MLFLOW_TRACKING_PASSWORD = password;
+  if (token) env.MLFLOW_TRACKING_TOKEN = token;
+  return { init, env };
+}
+
 /** The extension's host process: started by `activate`, supervised by HostProcess (HostSupervision). */
 export function createHost(context: vscode.ExtensionContext, log: (line: string) => void): HostProcess {
-  const secrets = context.secrets;
   const { host, fallbackHost } = hostPaths(context.extensionUri.fsPath);
   return new HostProcess({
     dotnet: config().get<string>("dotnetPath")?.trim() || "dotnet",
@@ -67,25 +96,8 @@ export function createHost(context: vscode.ExtensionContext, log: (line: string)
     fallbackHost,
     log,
     configure: async () => {
-      const c = config();
-      const trackingUri = c.get<string>("trackingUri")?.trim() || undefined;
-      const store = trackingUri ? undefined : resolveStore(c.get<string>("store")?.trim() ?? "") || undefined;
-      const init: InitializeParams = {
-        trackingUri: trackingUri ?? null,
-        store: store ?? null,
-        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-        clientName: `vscode ${vscode.version}`,
-        // Who the assessments written from the trace tabs are by; empty: the host's TRACEIDE_USER, MLflow user or OS account.
-        userName: c.get<string>("userName")?.trim() || null,
-      };
-      // Secrets go into the host's environment only: never settings, logs or webview messages.
-      const env: Record<string, string | undefined> = {};
-      const [user, password, token] = await Promise.all([secrets.get(SECRET_USERNAME), secrets.get(SECRET_PASSWORD), secrets.get(SECRET_TOKEN)]);
-      if (user) env.MLFLOW_TRACKING_USERNAME = user;
-      if (password) env.MLFLOW_TRACKING_PASSWORD = password;
-      if (token) env.MLFLOW_TRACKING_TOKEN = token;
       if (!fs.existsSync(host)) throw new Error(`the host is missing from the extension (${host})`);
-      return { init, env };
+      return hostConfiguration({ setting: (key) => config().get<string>(key), secret: (key) => context.secrets.get(key) });
     },
   });
 }

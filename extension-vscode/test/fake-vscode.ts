@@ -166,3 +166,5 @@ export const lm = {
     return { dispose: () => lm.registered.delete(name) };
   },
 };
+
+export const version = "1.100.3";

@@ -161,6 +161,30 @@ public sealed class TracesCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_option_exits_2_with_the_reason_then_the_usage_and_prints_nothing()
+    {
+        var (exit, stdout, stderr) = await RunAsync("--store", _db, "--colour", "red");
+        Assert.Equal(TraceIde.Host.Cli.CommandLine.Usage, exit);
+        Assert.StartsWith("Unknown option '--colour' for 'traces'.", stderr);
+        Assert.Contains("traceide traces", stderr); // the usage follows
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task A_tracking_server_nobody_answers_exits_3_naming_it()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // bound then freed: a port on this machine that nothing listens on now
+        var (exit, stdout, stderr) = await RunAsync("--tracking-uri", $"http://127.0.0.1:{port}");
+        Assert.Equal(TraceIde.Host.Cli.CommandLine.BackendError, exit);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains($"127.0.0.1:{port}", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public async Task An_unknown_experiment_is_an_error_with_a_non_zero_exit()
     {
         var (exit, stdout, stderr) = await RunAsync("--store", _db, "--experiment", "99");
