@@ -67,10 +67,7 @@ public sealed class MetricsAnswerParsingTests
         foreach (var (name, body) in EdgeCases)
             actual["edge:" + name] = Serialise(await ParseAsync(Encoding.UTF8.GetBytes(body)));
         var text = actual.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
-        if (Environment.GetEnvironmentVariable("TRACEIDE_WRITE_GOLDEN") == "1")
-            await File.WriteAllTextAsync(GoldenPath, text);
-        var golden = await File.ReadAllTextAsync(GoldenPath);
-        Assert.Equal(golden.ReplaceLineEndings("\n"), text);
+        await Golden.AssertMatchesAsync(GoldenPath, text);
         Assert.Equal(23 + EdgeCases.Length, actual.Count);
         Assert.Contains("\"P99.0\": \"3685.62\"", text, StringComparison.Ordinal); // the golden file is not trivially empty
     }

@@ -44,13 +44,7 @@ public sealed class TraceInfoParsingTests
             actual[name] = JsonSerializer.SerializeToElement(rows, WireOptions);
         }
         var text = JsonSerializer.Serialize(actual, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
-        if (Environment.GetEnvironmentVariable("TRACEIDE_WRITE_GOLDEN") == "1")
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(GoldenPath)!);
-            await File.WriteAllTextAsync(GoldenPath, text);
-        }
-        var golden = await File.ReadAllTextAsync(GoldenPath);
-        Assert.Equal(golden.ReplaceLineEndings("\n"), text);
+        await Golden.AssertMatchesAsync(GoldenPath, text);
         Assert.Contains("\"assessments\": [", text, StringComparison.Ordinal); // the golden file is not trivially empty
     }
 
