@@ -95,7 +95,7 @@ writeFileSync(
     "chat.commandCenter.enabled": false,
   }),
 );
-// The replay server: one line `replay: <url>` on stdout, then `unmatched: …` per request no recording answers.
+// The replay server: one line `replay: <url>` on stdout, then `matched: …` or `unmatched: …` per request.
 const replay = spawn("dotnet", [replayDll], { stdio: ["pipe", "pipe", "pipe"] });
 const replayOut = [];
 const replayUrl = await new Promise((res, rej) => {

@@ -49,7 +49,7 @@ while (!stop.IsCancellationRequested)
     for (; reported < requests.Count; reported++)
     {
         var r = requests[reported];
-        if (r.MatchedRecording is null) Console.WriteLine($"unmatched: {r.Method} {r.Url} {r.Body}");
+        Console.WriteLine(r.MatchedRecording is null ? $"unmatched: {r.Method} {r.Url} {r.Body}" : $"matched: {r.Method} {r.Url} {r.MatchedRecording}");
     }
 }
 return 0;

@@ -84,7 +84,8 @@ export function launchChromium(executablePath) {
 
 /**
  * The MLflow replay server (tests/TraceIde.ReplayServer): answers exactly as the recordings of MLflow 3.11 do.
- * `url` resolves with its address; `unmatched()` lists the requests no recording answered. `without`: recordings
+ * `url` resolves with its address; `unmatched()` lists the requests no recording answered, `waitForMatch(file)` waits
+ * for one the recording `file` answered. `without`: recordings
  * left out, where MLflow was asked the same thing before and after a change and the test picks the moment.
  */
 export function startReplay({ dll, without = [] }) {
@@ -108,6 +109,14 @@ export function startReplay({ dll, without = [] }) {
   return {
     url,
     unmatched: () => lines.filter((l) => l.startsWith("unmatched:")),
+    /** Resolves once a request was answered by `recording` (the server reports each request as it answers). */
+    async waitForMatch(recording, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines.some((l) => l.startsWith("matched:") && l.endsWith(` ${recording}`))) {
+        if (Date.now() > deadline) throw new Error(`no request matched ${recording} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop() {
       child.stdin.end();
       child.kill("SIGTERM");

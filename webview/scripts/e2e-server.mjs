@@ -3,7 +3,8 @@
 //   adds feedback (user_satisfaction = yes, "Quick and accurate."), edits it (no, new rationale), deletes it,
 //   overrides the LLM judge's helpfulness (5 → 3) — the judge's row stays, marked overridden — and deletes the
 //   override, which makes the judge's valid again; then the Sessions tab lists the five sessions MLflow's
-//   search_sessions() found, and opens one with the request that function sends.
+//   search_sessions() found, and opens one with the request that function sends; then two traces are deleted from
+//   the list with the request MLflow was recorded deleting them with.
 // Every write must be the request MLflow was recorded answering (the replay server matches method, path and JSON
 // body), so a wrong field, value type or update mask fails the run. The recordings hold this trace's info but none
 // of its spans: the viewer shows the trace's own assessments and says why the tree is empty (also a real case: an
@@ -25,6 +26,8 @@ const TOKYO = "tr-5b459dd05cb47503871b19889a0dfb57";
 const JUDGE = "a-405edbc4a34047509301523dfe8bb6aa"; // the LLM judge's helpfulness = 5
 const CREATED = "a-f9ed3352fc2346df9cea9b3e8354a2ab"; // user_satisfaction, as MLflow numbered it
 const OVERRIDE = "a-f3c46a7016b3494686299261c518ebac";
+const GUARDRAIL_BLOCKED = "tr-d810e1441a232361fb4991d5a975b229";
+const ERROR_ORDERS_DB = "tr-09b75e067e72c5c1e361971ec70e2f5b";
 
 const fail = failer("e2e-server");
 requirePaths("e2e-server", [
@@ -138,6 +141,33 @@ try {
     await page.waitForFunction(() => document.querySelectorAll(".turn").length === 3, null, { timeout: 10_000 });
     const last = await page.locator(".turn").last().textContent();
     if (!/ERROR/.test(last)) fail(`sess-budget's last turn is not the failed one: ${last}`);
+  });
+
+  await step("delete two traces from the list: the recorded delete-traces request, MLflow's count, the rows gone", async () => {
+    // The list's first pages as MLflow was recorded paging them (10 a page, newest first): guardrail-blocked is on
+    // the first, error-orders-db on the second, which the list pages in by itself.
+    const listUrl = new URL(url);
+    listUrl.searchParams.set("pageSize", "10");
+    await page.goto(listUrl.toString());
+    const listRow = (id) => page.locator(`.trace-row[data-trace-id="${id}"]`);
+    await listRow(ERROR_ORDERS_DB).waitFor({ timeout: 15_000 });
+    const ids = () => page.locator(".trace-row[data-trace-id]").evaluateAll((rows) => rows.map((r) => r.dataset.traceId));
+    const before = await ids();
+    // Checked in this order: MLflow's recorded request lists the IDs so.
+    await listRow(GUARDRAIL_BLOCKED).locator(".row-select").click();
+    await listRow(ERROR_ORDERS_DB).locator(".row-select").click();
+    await page.locator(".toolbar .delete-selected").click();
+    await page.locator(".dialog-confirm").click();
+    await page.waitForFunction(() => /^Deleted /.test(document.querySelector(".action-message")?.textContent ?? ""), null, { timeout: 10_000 });
+    const said = await page.locator(".action-message").textContent();
+    if (said !== "Deleted 2 traces.") fail(`after the delete the list says "${said}", expected MLflow's count: "Deleted 2 traces."`);
+    if ((await listRow(GUARDRAIL_BLOCKED).count()) + (await listRow(ERROR_ORDERS_DB).count()) !== 0) fail("a deleted trace is still in the list");
+    // The rest stay (the list may have paged in more meanwhile).
+    const after = new Set(await ids());
+    const lost = before.filter((id) => id !== GUARDRAIL_BLOCKED && id !== ERROR_ORDERS_DB && !after.has(id));
+    if (lost.length) fail(`traces that were not deleted left the list: ${lost.join(", ")}`);
+    await replay.waitForMatch("traces_delete__v3_by_ids.json").catch(() => fail("the delete was not MLflow's recorded request"));
+    await page.screenshot({ path: join(out, "server-05-deleted.png") });
   });
 
   await step("every request was one MLflow was recorded answering", async () => {
