@@ -102,6 +102,14 @@ export class HostProcess {
     return this.status;
   }
 
+  /**
+   * Nothing runs and nothing is scheduled: no host process (its exit handled) and no restart or reconnect timer.
+   * From here the status changes only when someone calls start() or restart(); tests wait for it instead of sleeping.
+   */
+  get settled(): boolean {
+    return this.child === undefined && this.retryTimer === undefined;
+  }
+
   private set(status: Partial<HostStatus>): void {
     this.status = { ...this.status, ...status };
     if (this.status.state === "running" || this.status.state === "failed") {

@@ -58,10 +58,11 @@ describe("host lifecycle (real host)", () => {
     expect(s.info?.backendKind).toBe("localStore");
     expect(s.info?.backendLocation).toContain("mlflow.db");
     expect(alive(s.pid)).toBe(true);
-    const list = await h.request<{ experiments: Array<{ experimentId: string; isGenAi: boolean }> }>("experiments/list", {});
-    expect(list.experiments.length).toBeGreaterThan(0);
+    const list = await h.request<{ experiments: Array<{ experimentId: string; name: string; isGenAi: boolean }> }>("experiments/list", {});
+    // The fixture store: MLflow's Default experiment and the GenAI one with its 43 traces.
+    expect(list.experiments.map((e) => e.name).sort()).toEqual(["Default", "genai-fixture-small"]);
     const traces = await h.request<{ traces: unknown[] }>("traces/search", { experimentIds: sortedSearchable(list.experiments), pageSize: 500 });
-    expect(traces.traces.length).toBeGreaterThan(0);
+    expect(traces.traces).toHaveLength(43);
     expect(log.join("\n")).not.toContain("secret-token-xyz");
   });
 
@@ -87,7 +88,7 @@ describe("host lifecycle (real host)", () => {
     // A request made while the host is down waits for the new host.
     const pending = h.request<{ experiments: unknown[] }>("experiments/list", {});
     await until("running again", () => h.current.state === "running" && h.current.pid !== firstPid);
-    expect((await pending).experiments.length).toBeGreaterThan(0);
+    expect((await pending).experiments).toHaveLength(2);
     expect(h.current.restarts).toBe(1);
     expect(alive(firstPid)).toBe(false);
 
@@ -99,7 +100,7 @@ describe("host lifecycle (real host)", () => {
     await until("running a third time", () => h.current.state === "running" && h.current.pid !== secondPid);
     expect(h.current.restarts).toBe(2);
     const again = await h.request<{ experiments: unknown[] }>("experiments/list", {});
-    expect(again.experiments.length).toBeGreaterThan(0);
+    expect(again.experiments).toHaveLength(2);
     expect(states.some((s) => s.state === "starting" && s.error?.includes("SIGKILL"))).toBe(true);
   });
 
@@ -128,8 +129,8 @@ describe("host lifecycle (real host)", () => {
     await until("given up", () => h.current.state === "failed");
     expect(h.current.error).toContain("stopped 3 times in a row; not restarting it");
     expect(h.current.error).toContain("TraceIde: Restart Host");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(h.current.state).toBe("failed"); // no timer left behind
+    await until("no process and no timer left", () => h.settled);
+    expect(h.current.state).toBe("failed"); // and nothing left that could change it
     expect((await h.restart()).state).toBe("running");
     expect(log.join("\n")).toContain("stopped 3 times in a row");
   });
@@ -192,7 +193,7 @@ describe("host lifecycle (real host)", () => {
     const pid = h.current.pid!;
     h.stop();
     await until("host process gone", () => !alive(pid), 5000);
-    await new Promise((r) => setTimeout(r, 400));
+    await until("no process and no timer left", () => h.settled);
     expect(h.current.state).toBe("stopped");
     expect(h.current.pid).toBeUndefined();
   });
@@ -206,7 +207,7 @@ describe("host lifecycle (real host)", () => {
     expect(s.error).toContain("https://dotnet.microsoft.com/download/dotnet/10.0");
     expect(s.error).toContain("traceide.dotnetPath");
     expect(s.error).toContain("linux-x64, linux-arm64, alpine-x64");
-    await new Promise((r) => setTimeout(r, 400));
+    await until("no process and no timer left", () => h.settled);
     expect(h.current.state).toBe("failed");
     await expect(h.request("experiments/list", {})).rejects.toMatchObject({ code: -32099 });
   });
@@ -255,7 +256,7 @@ exit 150
       expect((await h.start()).state).toBe("failed");
       expect(h.current.error).toContain("no .NET 10 to run the TraceIde host (it asked for Microsoft.NETCore.App 10.0.0)");
       expect(h.current.error).toContain("https://dotnet.microsoft.com/download/dotnet/10.0");
-      await new Promise((r) => setTimeout(r, 300));
+      await until("no process and no timer left", () => h.settled);
       expect(log.filter((l) => l.startsWith("starting:")).length).toBe(1); // no restart loop
       expect(missingRuntime("Segmentation fault")).toBeUndefined();
     } finally {
@@ -313,6 +314,6 @@ exit 150
     const { h } = makeHost({ configure: async () => ({ init: { store: "/nonexistent/mlflow.db", clientName: "vitest" }, env: {} }) });
     const s = await h.start();
     expect(s.state).toBe("failed");
-    expect(s.error).toBeTruthy();
+    expect(s.error).toContain("/nonexistent/mlflow.db");
   });
 });

@@ -227,7 +227,10 @@ describe("relay cancellation", () => {
     const client = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
     const server = createMessageConnection(new StreamMessageReader(up), new StreamMessageWriter(down));
     let serverSawCancel = false;
+    let received!: () => void;
+    const serverHasIt = new Promise<void>((r) => (received = r));
     server.onRequest("traces/search", (_params, token) => new Promise((resolve, reject) => {
+      received();
       const t = setTimeout(() => resolve({ traces: [] }), 10_000);
       token.onCancellationRequested(() => {
         serverSawCancel = true;
@@ -241,7 +244,7 @@ describe("relay cancellation", () => {
     const host: RelayHost = { request: (m, p, token) => client.sendRequest(m, p, token), sessionInfo: async () => INFO };
     const relay = new Relay(wv, host);
     const done = relay.handle({ type: "rpc", id: 11, method: "traces/search", params: { experimentIds: ["1"] } });
-    await new Promise((r) => setTimeout(r, 50));
+    await serverHasIt; // the request is at the host: the cancel has something to cancel
     wv.send({ type: "rpc-cancel", id: 11 });
     await done;
     expect(serverSawCancel).toBe(true);
