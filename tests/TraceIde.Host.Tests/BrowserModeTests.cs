@@ -147,7 +147,7 @@ public sealed class BrowserModeTests : IAsyncLifetime
         Assert.Equal(200, status);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task The_token_never_appears_in_stderr()
     {
         // Provoke every log line we can: refusals, a connection, a failing request.
@@ -159,7 +159,8 @@ public sealed class BrowserModeTests : IAsyncLifetime
             await rpc.RequestAsync("traces/get", new { traceId = "tr-does-not-exist" });
             await rpc.CloseAsync();
         }
-        await Task.Delay(300);
+        // Stopped and its output read to the end: every line it wrote is in, not only those written so far.
+        Assert.Equal(0, await _ui.StopAsync());
         Assert.Contains("refused", _ui.Stderr);
         Assert.DoesNotContain(_ui.Token, _ui.Stderr);
         Assert.DoesNotContain(_ui.Token[..16], _ui.Stderr);
@@ -233,17 +234,14 @@ public sealed class BrowserModeTests : IAsyncLifetime
         Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Sigterm_stops_it_cleanly()
     {
-        if (OperatingSystem.IsWindows()) return;
         await using var ui = await UiProcess.StartAsync();
         using (var ws = await ui.ConnectAsync(origin: null))
         {
             await new WsRpc(ws).ResultAsync("session/info");
-            using var kill = Process.Start("kill", ["-TERM", ui.Pid.ToString()]);
-            await kill.WaitForExitAsync().WaitAsync(Timeout);
-            Assert.Equal(0, await ui.WaitForExitAsync());
+            Assert.Equal(0, await ui.StopAsync());
         }
         Assert.Contains("browser mode stopped", ui.Stderr);
     }
@@ -262,10 +260,18 @@ public sealed class BrowserModeTests : IAsyncLifetime
         Assert.Equal(init.ToJsonString(), info.ToJsonString());
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Stdout_holds_exactly_the_url_line()
     {
-        await Task.Delay(200);
+        // A whole run: a page, a WebSocket session, a failing request, then SIGTERM and its output read to the end.
+        using (var http = new HttpClient()) (await http.GetAsync(_ui.BaseUrl + "/")).Dispose();
+        using (var ws = await _ui.ConnectAsync(origin: null))
+        {
+            var rpc = new WsRpc(ws);
+            await rpc.RequestAsync("traces/get", new { traceId = "tr-does-not-exist" });
+            await rpc.CloseAsync();
+        }
+        Assert.Equal(0, await _ui.StopAsync());
         Assert.Equal([$"TraceIde UI: http://127.0.0.1:{_ui.Port}/?token={_ui.Token}"], _ui.StdoutLines);
         Assert.Matches("^[A-Za-z0-9_-]{43}$", _ui.Token);
     }
@@ -373,6 +379,15 @@ internal sealed class UiProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int Pid => _process.Id;
 
+    /// <summary>SIGTERM (what Ctrl+C and a service manager send), then its exit code once its output is read to the end.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync().WaitAsync(Timeout);
+        return await WaitForExitAsync();
+    }
+
+    /// <summary>The exit code; with the output read asynchronously, the wait also covers its last lines.</summary>
     public async Task<int> WaitForExitAsync()
     {
         await _process.WaitForExitAsync().WaitAsync(Timeout);
@@ -466,5 +481,14 @@ internal sealed class UiProcess : IAsyncDisposable
         }
         _process.Dispose();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>A test of POSIX behaviour (signals): skipped, with the reason, on Windows.</summary>
+internal sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows()) Skip = "POSIX signals: Windows has no SIGTERM to send";
     }
 }

@@ -76,10 +76,10 @@ public sealed class HostOverHttpTests
     [Fact]
     public async Task A_dead_server_is_an_actionable_unreachable_error()
     {
-        int port;
-        await using (var server = MlflowReplayServer.Start()) port = server.Port;
+        using var dead = new DeadPort();
+        var port = dead.Port;
         await using var host = HostProcess.Start();
-        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("initialize", new { trackingUri = $"http://127.0.0.1:{port}" }));
+        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("initialize", new { trackingUri = dead.Url }));
         Assert.Equal(RpcErrorCodes.Unreachable, code);
         Assert.Contains($"127.0.0.1:{port}", message);
         Assert.Contains("mlflow server", message);

@@ -220,11 +220,17 @@ public sealed class LiveTracesTests
         Assert.Equal(store.Rows(since).Keys.Order(), messages.SelectMany(m => m.Traces).Select(t => t.TraceId).Order());
         Assert.All(messages, m => Assert.Equal(id, m.SubscriptionId));
 
+        // A witness subscription on the same store: once it reports the new trace, a poll has seen it, and the
+        // unsubscribed one, had it still run, would have too (no sleep and hope).
+        var latest = store.Timestamps()[^1];
+        var witness = subscriptions.Subscribe(inner, new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = latest + 1, PollIntervalMs = LiveLimits.MinPollIntervalMs });
         Assert.True(subscriptions.Unsubscribe(id));
-        var count = sent.Count;
-        store.Insert(AppendableStore.NewTraceId(), since + 1, Ok, 5);
-        await Task.Delay(3 * LiveLimits.MinPollIntervalMs);
-        Assert.Equal(count, sent.Count); // stopped: the new trace is not reported
+        Assert.Equal(1, subscriptions.Count);
+        var fresh = AppendableStore.NewTraceId();
+        store.Insert(fresh, latest + 2, Ok, 5);
+        await WaitUntilAsync(() => sent.Any(m => m.SubscriptionId == witness && m.Traces.Any(t => t.TraceId == fresh)));
+        Assert.DoesNotContain(sent, m => m.SubscriptionId == id && m.Traces.Any(t => t.TraceId == fresh)); // stopped: not reported
+        Assert.True(subscriptions.Unsubscribe(witness));
         Assert.Equal(0, subscriptions.Count);
     }
 
@@ -289,10 +295,12 @@ public sealed class LiveTracesTests
         Assert.Equal(Error, (string)second["state"]!);
         Assert.Equal(4321, (long)second["durationMs"]!);
 
+        // A witness subscription: when it reports the next trace, the host has polled since the insert.
+        var witness = (string)JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesSubscribe, new { experimentIds = new[] { "1" }, sinceMs = since + 15, pollIntervalMs = 200 }))["subscriptionId"]!;
         JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesUnsubscribe, new { subscriptionId }));
         var after = AppendableStore.NewTraceId();
         store.Insert(after, since + 20, Ok, 5);
-        await Task.Delay(1000);
+        await NextChangeAsync(host, witness, after);
         Assert.DoesNotContain(ChangedTraces(host, subscriptionId), t => (string)t["traceId"]! == after);
         Assert.Equal(2, ChangedTraces(host, subscriptionId).Count(t => (string)t["traceId"]! == running)); // once per state
 

@@ -173,11 +173,9 @@ public sealed class TracesCliTests : IDisposable
     [Fact]
     public async Task A_tracking_server_nobody_answers_exits_3_naming_it()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop(); // bound then freed: a port on this machine that nothing listens on now
-        var (exit, stdout, stderr) = await RunAsync("--tracking-uri", $"http://127.0.0.1:{port}");
+        using var dead = new DeadPort();
+        var port = dead.Port;
+        var (exit, stdout, stderr) = await RunAsync("--tracking-uri", dead.Url);
         Assert.Equal(TraceIde.Host.Cli.CommandLine.BackendError, exit);
         Assert.StartsWith("error: ", stderr);
         Assert.Contains($"127.0.0.1:{port}", stderr);
