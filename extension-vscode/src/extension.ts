@@ -84,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
       pollIntervalMs: () => Math.max(1, config().get<number>("pollIntervalSeconds") ?? 5) * 1000,
     },
     openTrace: (traceId, beside) => webviews.openTrace(traceId, beside),
+    openCompare: (a, b) => webviews.openCompare(a, b),
     openOverview: (experimentIds) => webviews.openOverview(experimentIds),
     capabilities: () => h.current.info?.capabilities,
   });

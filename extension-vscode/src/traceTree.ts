@@ -46,6 +46,8 @@ export interface TraceTreeDeps {
   host: TraceTreeHost;
   options: TraceTreeOptions;
   openTrace(traceId: string, beside: boolean): void;
+  /** Two traces side by side span by span, A (the earlier) then B. */
+  openCompare(a: string, b: string): void;
   openOverview(experimentIds: string[]): void;
   capabilities(): BackendCapabilities | undefined;
 }
@@ -269,6 +271,13 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
       for (const id of this.targetIds(node)) this.deps.openTrace(id, true);
     });
     reg("traceide.tree.copyId", async (node?: TreeNode) => this.copyIds(node));
+    reg("traceide.tree.compare", async (node?: TreeNode) => {
+      const picked = this.targets(node);
+      if (picked.length !== 2) throw new Error(`select exactly two traces to compare (Ctrl or Shift + click in the Traces view); ${picked.length} selected.`);
+      // The earlier trace is A, as the web UI's Compare does.
+      const [a, b] = [...picked].sort((x, y) => x.requestTimeMs - y.requestTimeMs);
+      this.deps.openCompare(a!.traceId, b!.traceId);
+    });
     reg("traceide.tree.showInOverview", async (node?: TreeNode) => {
       const ids = node?.kind === "experiment" ? [node.experiment.experimentId] : [...new Set(this.targets(node).map((t) => t.experimentId))];
       this.deps.openOverview(ids);

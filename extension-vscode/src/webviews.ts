@@ -13,6 +13,7 @@ export const TRACE_PANEL_TYPE = "traceide.trace";
 export const OVERVIEW_PANEL_TYPE = "traceide.overview";
 export const RUN_LIST_PANEL_TYPE = "traceide.runTraces";
 export const LIST_PANEL_TYPE = "traceide.list";
+export const COMPARE_PANEL_TYPE = "traceide.compare";
 const RUN_LIST_STATE_KEY = "traceide.runList";
 const OVERVIEW_TITLE = "TraceIde Overview";
 const LIST_TITLE = "TraceIde Traces";
@@ -23,6 +24,12 @@ function nonce(): string {
   let s = "";
   for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
   return s;
+}
+
+/** A compare tab's title: both trace IDs, shortened (the tab's tooltip and the page have them whole). */
+function compareTitle(a: string, b: string): string {
+  const short = (id: string) => (id.length > 14 ? `${id.slice(0, 11)}…` : id);
+  return `Compare ${short(a)} ⇄ ${short(b)}`;
 }
 
 function escapeAttr(s: string): string {
@@ -136,6 +143,8 @@ type Tab = { panel: vscode.WebviewPanel; hosted: HostedWebview };
 
 export class Webviews implements vscode.Disposable {
   private readonly traces = new Map<string, { panel: vscode.WebviewPanel; hosted: HostedWebview }>();
+  /** Compare tabs by their pair, A then B ("a,b"). */
+  private readonly compares = new Map<string, Tab>();
   private overview: Tab | undefined;
   private list: Tab | undefined;
   private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
@@ -158,6 +167,13 @@ export class Webviews implements vscode.Disposable {
         },
       }),
       vscode.window.registerWebviewPanelSerializer(LIST_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.adoptList(panel) }),
+      vscode.window.registerWebviewPanelSerializer(COMPARE_PANEL_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const kept = keptView(state);
+          if (kept?.view === PanelViews.compare && kept.traceIds?.length === 2) this.adoptCompare(panel, kept.traceIds[0]!, kept.traceIds[1]!);
+          else panel.dispose();
+        },
+      }),
       // A run's list comes back after a window reload with the traces it last showed.
       vscode.window.registerWebviewPanelSerializer(RUN_LIST_PANEL_TYPE, {
         deserializeWebviewPanel: async (panel) => {
@@ -187,6 +203,30 @@ export class Webviews implements vscode.Disposable {
     );
     this.adoptTracePanel(panel, { view: PanelViews.trace, traceId, spanId });
     return panel;
+  }
+
+  /** Two traces compared span by span, in a tab of their own (the web UI's compare view); the same pair reuses its tab. */
+  openCompare(a: string, b: string): vscode.WebviewPanel {
+    const existing = this.compares.get(`${a},${b}`);
+    if (existing) {
+      existing.panel.reveal();
+      return existing.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(COMPARE_PANEL_TYPE, compareTitle(a, b), vscode.ViewColumn.Active, {
+      ...webviewOptions(this.deps.extensionUri),
+      retainContextWhenHidden: true,
+      enableFindWidget: true,
+    });
+    this.adoptCompare(panel, a, b);
+    return panel;
+  }
+
+  private adoptCompare(panel: vscode.WebviewPanel, a: string, b: string): void {
+    const key = `${a},${b}`;
+    const hosted = this.hostPanel(panel, compareTitle(a, b), { view: PanelViews.compare, traceIds: [a, b] }, {}, () => {
+      if (this.compares.get(key)?.panel === panel) this.compares.delete(key);
+    });
+    this.compares.set(key, { panel, hosted });
   }
 
   /**

@@ -131,6 +131,8 @@ public static class PanelViews
     public const string Overview = "overview";
     /// <summary>The traces a run of the user's code made (a notebook cell, a debug session, a command).</summary>
     public const string RunList = "runList";
+    /// <summary>Two traces compared span by span, in an editor tab of its own (<see cref="PanelView.TraceIds"/>: A, then B).</summary>
+    public const string Compare = "compare";
 }
 
 /// <summary>
@@ -143,6 +145,8 @@ public sealed record PanelView
     public required string View { get; init; }
     /// <summary>The trace of a <see cref="PanelViews.Trace"/> view.</summary>
     public string? TraceId { get; init; }
+    /// <summary>The two traces of a <see cref="PanelViews.Compare"/> view, A then B.</summary>
+    public IReadOnlyList<string>? TraceIds { get; init; }
     /// <summary>The selected span.</summary>
     public string? SpanId { get; init; }
     /// <summary>The Overview's tab: usage, quality or toolCalls.</summary>

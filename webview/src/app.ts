@@ -114,7 +114,7 @@ export class App {
     this.traces.onQueryChanged = () => this.onStateChanged?.(false);
     this.viewer.onAssessmentsChanged = (traceId, assessments) => this.traces.setAssessments(traceId, assessments);
     this.viewer.onTagsChanged = (traceId, tags) => this.traces.tagsChanged(traceId, tags);
-    this.compare = new CompareView(transport);
+    this.compare = new CompareView(transport, { standalone: this.view.view === PanelViews.compare });
     this.wireCompare(listLike);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
@@ -129,7 +129,7 @@ export class App {
       "div",
       { class: "app", "data-view": this.view.view, "data-panel-view": JSON.stringify(this.view) },
       h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), listLike ? tabs : null, this.connection, h("span", { class: "spacer" }),
-        this.view.view === PanelViews.trace ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
+        this.view.view === PanelViews.trace || this.view.view === PanelViews.compare ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
       this.banner,
       h("main", { class: "app-main" }, this.traces.element, this.sessions.element, this.viewer.element, this.compare.element, this.overview.element),
     );
@@ -285,8 +285,15 @@ export class App {
       }
       this.onStateChanged?.(true);
     };
-    this.compare.onOpenTrace = (traceId) => void this.openTrace(traceId);
-    this.compare.onChange = () => this.onStateChanged?.(false);
+    this.compare.onOpenTrace = (traceId) => {
+      // A compare tab has no viewer of its own: the trace opens in its tab, as the IDE opens traces.
+      if (this.view.view === PanelViews.compare) void this.transport.request("ide/openTrace", { traceId }).catch(() => {});
+      else void this.openTrace(traceId);
+    };
+    this.compare.onChange = () => {
+      if (this.view.view === PanelViews.compare && this.compare.traceIds) this.keepView({ ...this.view, traceIds: [...this.compare.traceIds] });
+      else this.onStateChanged?.(false);
+    };
   }
 
   /** Compares two traces in this page: the list (or the open trace) is hidden behind it until it is closed. */
@@ -321,6 +328,13 @@ export class App {
     if (this.view.view === PanelViews.trace) {
       this.traces.element.hidden = true;
       await this.openOwnTrace();
+      return;
+    }
+    if (this.view.view === PanelViews.compare) {
+      // Its own tab (the IDE's Compare on two selected traces): the two traces, nothing behind them.
+      this.traces.element.hidden = true;
+      const [a, b] = this.view.traceIds!;
+      await this.compare.open(a!, b!);
       return;
     }
     if (this.view.view === PanelViews.overview) {

@@ -60,15 +60,22 @@ export class CompareView {
   /** The pair shown changed (opened, swapped): the address bar keeps it. */
   onChange: (() => void) | null = null;
 
-  constructor(private readonly transport: Transport) {
+  /** A compare tab of its own (PanelViews.compare): nothing to close back to, the tab's own ✕ closes it. */
+  private readonly standalone: boolean;
+
+  constructor(
+    private readonly transport: Transport,
+    options: { standalone?: boolean } = {},
+  ) {
+    this.standalone = options.standalone ?? false;
     this.heading = h("div", { class: "cmp-heading" }, h("span", { class: "cmp-heading-name" }, "Compare traces"));
     this.summaryLine = h("span", { class: "muted cmp-summary", "aria-live": "polite" });
     const swap = h("vscode-button", { secondary: true, class: "cmp-swap", title: "Swap the two sides (s)" }, "⇄ Swap");
     swap.addEventListener("click", () => this.swap());
     this.diffOnlyButton = h("vscode-button", { secondary: true, class: "cmp-diff-only", "aria-pressed": "false", title: "Show only the spans that differ, with their parents (d)" }, "Differences only");
     this.diffOnlyButton.addEventListener("click", () => this.setDifferencesOnly(!this.differencesOnly));
-    const close = h("vscode-button", { secondary: true, class: "cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
-    close.addEventListener("click", () => this.close());
+    const close = this.standalone ? null : h("vscode-button", { secondary: true, class: "cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
+    close?.addEventListener("click", () => this.close());
     this.cards = h("div", { class: "cmp-cards" });
     this.message = h("div", { class: "cmp-message", hidden: true });
     this.scroller = h("div", { class: "cmp-scroller", role: "tree", tabindex: "0", "aria-label": "Aligned spans of the two traces" });
@@ -95,6 +102,7 @@ export class CompareView {
     );
     this.element.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && !e.defaultPrevented) {
+        if (this.standalone) return;
         e.preventDefault();
         this.close();
       } else if ((e.key === "s" || e.key === "d") && !isTextInput(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey) {

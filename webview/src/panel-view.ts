@@ -28,6 +28,12 @@ export function parsePanelView(value: unknown): PanelView | null {
   }
   if (Array.isArray(v.experimentIds)) view.experimentIds = v.experimentIds.filter((x): x is string => typeof x === "string");
   if (view.view === PanelViews.trace && !view.traceId) return null;
+  if (view.view === PanelViews.compare) {
+    // Two different traces, A then B; anything else is not a comparison.
+    const ids = Array.isArray(v.traceIds) ? v.traceIds.filter((x): x is string => typeof x === "string" && x !== "") : [];
+    if (ids.length !== 2 || ids[0] === ids[1]) return null;
+    view.traceIds = ids;
+  }
   return view;
 }
 
@@ -38,6 +44,7 @@ export function parsePanelView(value: unknown): PanelView | null {
 export function initialPanelView(asked: unknown, settings: SettingsStore | undefined): PanelView {
   const requested = parsePanelView(asked) ?? { view: PanelViews.list };
   const kept = parsePanelView(settings?.get(VIEW_KEY));
-  if (kept && kept.view === requested.view && (kept.traceId ?? null) === (requested.traceId ?? null)) return { ...requested, ...kept };
+  const sameTraces = (kept?.traceIds ?? []).join() === (requested.traceIds ?? []).join();
+  if (kept && kept.view === requested.view && (kept.traceId ?? null) === (requested.traceId ?? null) && sameTraces) return { ...requested, ...kept };
   return requested;
 }

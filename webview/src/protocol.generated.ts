@@ -81,6 +81,7 @@ export const PanelViews = {
   trace: "trace",
   overview: "overview",
   runList: "runList",
+  compare: "compare",
 } as const;
 
 export const SourceChoice = {
@@ -363,6 +364,7 @@ export interface OverviewUsageResult {
 export interface PanelView {
   view: string;
   traceId?: string | null;
+  traceIds?: string[] | null;
   spanId?: string | null;
   tab?: string | null;
   rangeKey?: string | null;

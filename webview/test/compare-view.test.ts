@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CompareView, pickTrace } from "../src/compare-view";
 import { App } from "../src/app";
+import type { SettingsStore } from "../src/traces-logic";
 import type { Span, SpanPayload, TracesGetResult } from "../src/protocol.generated";
 import { FakeTransport, XSS_IMG, XSS_SCRIPT, span, summary, traceResult, waitFor } from "./fixtures";
 
@@ -175,5 +176,43 @@ describe("compare in the app", () => {
     await app.restore({ ...app.pageState(), trace: "tr-a", compare: null });
     expect(app.compare.isOpen).toBe(false);
     expect(app.viewer.isOpen).toBe(true);
+  });
+});
+
+describe("a compare tab of its own (PanelViews.compare)", () => {
+  it("mounts as the two traces, keeps a swap in its view, opens a trace through the IDE, and has nothing to close back to", async () => {
+    const t = transport();
+    t.handlers["session/info"] = () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.7", backendKind: "localStore", backendLocation: "x" });
+    t.handlers["ide/openTrace"] = () => ({});
+    const settings = new Map<string, unknown>();
+    const store = { get: (k: string) => settings.get(k), set: (k: string, v: unknown) => void settings.set(k, v) } as SettingsStore;
+    const app = new App(t, { mode: "ide", view: { view: "compare", traceIds: ["tr-a", "tr-b"] }, settings: store });
+    document.body.appendChild(app.element);
+    await app.start();
+    await waitFor(() => app.element.querySelectorAll(".cmp-scroller .cmp-row").length === 5);
+    expect(app.traces.element.hidden).toBe(true);
+    expect(app.element.querySelector(".main-tabs")).toBeNull();
+    expect(app.element.querySelector(".cmp-close")).toBeNull();
+    expect(t.calls.some((c) => c.method === "traces/search")).toBe(false);
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect(app.compare.isOpen).toBe(true);
+    app.compare.swap();
+    expect(settings.get("view")).toEqual({ view: "compare", traceIds: ["tr-b", "tr-a"] });
+    app.element.querySelector<HTMLElement>('.cmp-card[data-trace-id="tr-a"] .cmp-open')!.click();
+    await waitFor(() => t.calls.some((c) => c.method === "ide/openTrace"));
+    expect(t.calls.find((c) => c.method === "ide/openTrace")!.params).toEqual({ traceId: "tr-a" });
+    expect(app.viewer.isOpen).toBe(false);
+  });
+
+  it("a kept or asked compare view needs two different traces", async () => {
+    const { parsePanelView, initialPanelView } = await import("../src/panel-view");
+    expect(parsePanelView({ view: "compare", traceIds: ["tr-a", "tr-b"] })).toEqual({ view: "compare", traceIds: ["tr-a", "tr-b"] });
+    expect(parsePanelView({ view: "compare", traceIds: ["tr-a"] })).toBeNull();
+    expect(parsePanelView({ view: "compare", traceIds: ["tr-a", "tr-a"] })).toBeNull();
+    expect(parsePanelView({ view: "compare", traceIds: ["tr-a", 7] })).toBeNull();
+    // The page's kept view (swapped) wins over what the IDE asked for the same pair only.
+    const kept = { get: () => ({ view: "compare", traceIds: ["tr-b", "tr-a"] }), set: () => {} } as unknown as SettingsStore;
+    expect(initialPanelView({ view: "compare", traceIds: ["tr-b", "tr-a"] }, kept).traceIds).toEqual(["tr-b", "tr-a"]);
+    expect(initialPanelView({ view: "compare", traceIds: ["tr-c", "tr-d"] }, kept).traceIds).toEqual(["tr-c", "tr-d"]);
   });
 });
