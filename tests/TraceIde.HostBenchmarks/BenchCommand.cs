@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Core.Overview;
-using TraceIde.Host.Transport;
+using TraceIde.Host.Services;
 using TraceIde.Protocol;
 using TraceIde.Testing;
 
