@@ -1,4 +1,4 @@
-using TraceIde.Host.Transport;
+using TraceIde.Host.Services;
 
 namespace TraceIde.Host.Tests;
 

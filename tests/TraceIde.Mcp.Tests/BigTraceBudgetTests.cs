@@ -1,14 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using TraceIde.Host.Bench;
 using TraceIde.Testing;
 using Xunit.Abstractions;
 
 namespace TraceIde.Mcp.Tests;
 
 /// <summary>
-/// The budget holds whatever the trace's size: a 20,000-span trace (the bench's generator, <see cref="BigTrace"/>:
+/// The budget holds whatever the trace's size: a 20,000-span trace (the bench's generator, <see cref="SyntheticTraces"/>:
 /// 377 failing spans with exception events) summarized by get_trace within each budget, counted by GPT-4o's
 /// tokenizer. The figures are docs/PERFORMANCE.md's.
 /// </summary>
@@ -23,8 +22,8 @@ public sealed class BigTraceBudgetTests(ITestOutputHelper output) : IDisposable
         var traceId = "tr-" + spans.ToString("x32", CultureInfo.InvariantCulture);
         var db = Path.Combine(_dir.FullName, "mlflow.db");
         File.Copy(Path.Combine(Fixtures.ServerStore, "mlflow.db"), db);
-        var generated = BigTrace.Generate(spans);
-        var spanJsonBytes = BigTrace.AddToStore(db, traceId, generated);
+        var generated = SyntheticTraces.Generate(spans);
+        var spanJsonBytes = SyntheticTraces.AddToStore(db, traceId, generated);
         output.WriteLine($"{spans:N0} spans, {spanJsonBytes / 1e6:0.0} MB of span JSON in the store");
 
         await using var host = await McpHost.StartAsync(["--store", db]);

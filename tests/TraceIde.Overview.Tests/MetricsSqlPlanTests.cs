@@ -40,7 +40,7 @@ public sealed class MetricsSqlPlanTests
         var folder = Directory.CreateTempSubdirectory("traceide-plan-").FullName;
         try
         {
-            var db = TraceIde.Host.Bench.BenchStores.Create(Path.Combine(Fixtures.Root, "store-full", "mlflow.db.gz"), folder, copies: 1);
+            var db = ScaledStores.Create(ScaledStores.StoreFullGz, folder, copies: 1);
             using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
             connection.Open();
             SqlFunctions.Register(connection);

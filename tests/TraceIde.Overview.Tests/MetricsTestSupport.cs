@@ -20,7 +20,7 @@ internal static class MetricsTestSupport
         ReplayRecording.All.Where(r => r.Path == MetricsPath && (r.Status != 200) == errors);
 
     /// <summary>The recorded request body as a <see cref="MetricsQuery"/>.</summary>
-    public static MetricsQuery ToQuery(JsonElement body) => TraceIde.Host.Bench.BenchMlflowServer.ToQuery(body);
+    public static MetricsQuery ToQuery(JsonElement body) => MlflowStandIn.ToQuery(body);
 
     /// <summary>The recorded response's data points, parsed independently of the backend's parser.</summary>
     public static List<MetricsDataPoint> Expected(ReplayRecording r)
@@ -73,7 +73,7 @@ internal static class MetricsTestSupport
     }
 
     /// <summary>An MLflow-shaped JSON answer for data points (what a ≥ 3.9 server on the same store would send).</summary>
-    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points) => TraceIde.Host.Bench.BenchMlflowServer.ToMlflowJson(points);
+    public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points) => MlflowStandIn.ToMlflowJson(points);
 
     /// <summary>
     /// Lets the replay server stand in for a ≥ 3.9 server on the fixture store for ranges that were not recorded:

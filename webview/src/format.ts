@@ -57,3 +57,37 @@ export function preview(text: string | null | undefined, max = 200): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+// The Overview's numbers, as MLflow's Overview writes them.
+
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  return ms < 1000 ? `${ms.toFixed(2)}ms` : `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** Axis ticks: 250ms, 1.5s, 75s. */
+export function latencyTick(ms: number): string {
+  if (ms === 0) return "0";
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`;
+  return `${Math.round((ms / 1000) * 10) / 10}s`;
+}
+
+export function formatCompact(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
+  const a = Math.abs(n);
+  if (a >= 1e6) return `${(n / 1e6).toFixed(2).replace(/\.?0+$/, "")}M`;
+  if (a >= 1e3) return `${(n / 1e3).toFixed(2).replace(/\.?0+$/, "")}K`;
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+export function formatPercent(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? "-" : `${n.toFixed(2)}%`;
+}
+
+/** A mean or score with 2 decimals; a non-finite one said as such, not as a dash or a zero. */
+export function formatMetric(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "-";
+  if (Number.isNaN(n)) return "NaN";
+  if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
+  return n.toFixed(2);
+}

@@ -1,6 +1,7 @@
 // Overview time range and time unit (spec mlflow-tracing.md §5.1) and the shaping of overview answers
 // into chart series. Pure functions: tested in test/overview.test.ts.
 import type { OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult, AssessmentQuality, UsageBucket, ToolBucket, MetricNumber } from "./protocol.generated";
+import { formatCompact, formatLatency, formatPercent } from "./format";
 
 export type RangeKey = "LAST_HOUR" | "LAST_24_HOURS" | "LAST_7_DAYS" | "LAST_30_DAYS" | "LAST_YEAR" | "CUSTOM";
 export type TimeUnit = "second" | "minute" | "hour" | "day" | "month" | "year";
@@ -58,41 +59,9 @@ export function chooseUnit(range: TimeRange, manual: TimeUnit | null): TimeUnit 
   return manual && validUnits(range).includes(manual) ? manual : defaultUnit(range);
 }
 
-/** Client buckets: aligned = floor(start/interval)·interval, then every interval while ≤ end. */
-export function bucketStarts(range: TimeRange, unit: TimeUnit): number[] {
-  const interval = UNITS.find((u) => u.key === unit)!.seconds * 1000;
-  const out: number[] = [];
-  for (let t = Math.floor(range.startMs / interval) * interval; t <= range.endMs; t += interval) out.push(t);
-  return out;
-}
-
-export function formatLatency(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
-  return ms < 1000 ? `${ms.toFixed(2)}ms` : `${(ms / 1000).toFixed(2)}s`;
-}
-
-/** Axis ticks: 250ms, 1.5s, 75s. */
-export function latencyTick(ms: number): string {
-  if (ms === 0) return "0";
-  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`;
-  return `${Math.round((ms / 1000) * 10) / 10}s`;
-}
-
 /** Avg Value of the quality summary: only when every value parses as a number (spec §5.3; booleans and "yes" → none). */
 export function isNumericAssessment(a: AssessmentQuality): boolean {
   return a.distribution.length > 0 && a.distribution.every((d) => Number.isFinite(parseFloat(d.rawValue)));
-}
-
-export function formatCompact(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
-  const a = Math.abs(n);
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2).replace(/\.?0+$/, "")}M`;
-  if (a >= 1e3) return `${(n / 1e3).toFixed(2).replace(/\.?0+$/, "")}K`;
-  return Number.isInteger(n) ? String(n) : n.toFixed(2);
-}
-
-export function formatPercent(n: number | null | undefined): string {
-  return n === null || n === undefined || !Number.isFinite(n) ? "-" : `${n.toFixed(2)}%`;
 }
 
 /** One chart's data: x in seconds (uPlot's time scale), one array per series (null = gap). */
@@ -224,14 +193,6 @@ export function sortRows<T>(rows: readonly T[], key: (r: T) => number | string |
 export function metricNumber(v: MetricNumber | null | undefined): number | null {
   if (v === null || v === undefined) return null;
   return typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity;
-}
-
-/** A mean or score with 2 decimals; a non-finite one said as such, not as a dash or a zero. */
-export function formatMetric(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "-";
-  if (Number.isNaN(n)) return "NaN";
-  if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
-  return n.toFixed(2);
 }
 
 /** Quality summary row: Avg Value only when the assessment is numeric (host's numericMean); may be NaN or ±∞. */

@@ -4,11 +4,11 @@ import type { AssessmentQuality, OverviewParams, OverviewQualityResult, Overview
 import { RpcError, type Transport } from "./transport";
 import { clear, h } from "./dom";
 import "./controls";
-import { durationWithWarning, formatNumber } from "./format";
+import { durationWithWarning, formatCompact, formatLatency, formatMetric, formatNumber, formatPercent, latencyTick } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
-  DEFAULT_RANGE, RANGES, UNITS, chooseUnit, formatCompact, formatLatency, formatPercent, qualityTrend, assessedOutsideRange, resolveRange, scoreBars, sortRows,
-  tokenSubtitle, toolCharts, latencyTick, qualityAverage, formatMetric, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
+  DEFAULT_RANGE, RANGES, UNITS, chooseUnit, qualityTrend, assessedOutsideRange, resolveRange, scoreBars, sortRows,
+  tokenSubtitle, toolCharts, qualityAverage, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
 } from "./overview-math";
 
 export type OverviewTab = "usage" | "quality" | "toolCalls";

@@ -29,10 +29,6 @@ public static class CommandLine
               A Model Context Protocol server on stdio: tools for AI agents (search traces, budgeted trace summaries,
               spans, span → source, Overview numbers). Backend as for `traces`; --workspace (default: the current
               folder) for span → source; write tools (feedback, tags, delete) only with --allow-writes.
-          traceide bench [--quick] [--out FILE] [--only overview|stdio|overhead] [--host TRACEIDE_DLL]
-              Benchmarks (from a clone: uses tests/fixtures): overview at 2k and 100k traces, the stdio host.
-          traceide bench-store --copies N --out DIR
-              Write the bench's generated store (store-full × N, N × 2,000 traces) to DIR/mlflow.db.
           traceide contract --typescript [--out FILE]
               Write the TypeScript declaration of the RPC contract.
           traceide --version
@@ -65,14 +61,6 @@ public static class CommandLine
                 return await ServeAsync(options).ConfigureAwait(false);
             case "traces":
                 return await TracesCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
-            case "bench":
-                return await Bench.BenchCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
-            case "bench-store":
-                return await Bench.BenchCommand.RunStoreAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
-            case "bench-overview": // the child side of `bench` (one scenario per process, for honest peak memory)
-                return await Bench.BenchCommand.RunOverviewChildAsync(options, Console.Out).ConfigureAwait(false);
-            case "bench-server": // the stand-in MLflow server of `bench`'s overhead scenario, in its own process
-                return await Bench.HostOverheadScenario.RunServerChildAsync(options, Console.Out).ConfigureAwait(false);
             case "ui":
                 return await UiCommand.RunAsync(options, Console.Out, Console.Error).ConfigureAwait(false);
             case "mcp":
@@ -90,7 +78,7 @@ public static class CommandLine
 
     private static async Task<int> ServeAsync(Options options)
     {
-        _ = Transport.StartupWarmUp.StartAsync();
+        _ = StartupWarmUp.StartAsync();
         using var log = new HostLog(Console.Error, options.Get("--log-file"), options.Has("--verbose") ? LogLevel.Debug : LogLevel.Info);
         log.Info($"traceide {HostInfo.Version} serving JSON-RPC on stdio (pid {Environment.ProcessId}, protocol {TraceIde.Protocol.ProtocolInfo.Version})");
         HostClock.Announce(log);
@@ -157,15 +145,11 @@ public sealed class Options
         ["traces"] = ["--tracking-uri", "--store", "--experiment", "--limit", "--trace"],
         ["ui"] = ["--tracking-uri", "--store", "--port", "--no-open", "--webview-root"],
         ["mcp"] = ["--tracking-uri", "--store", "--workspace", "--allow-writes", "--log-file", "--verbose"],
-        ["bench"] = ["--quick", "--out", "--only", "--host"],
-        ["bench-overview"] = ["--store"],
-        ["bench-server"] = ["--fixtures", "--store"],
-        ["bench-store"] = ["--copies", "--out"],
         ["contract"] = ["--typescript", "--out"],
         ["version"] = [],
         ["help"] = [],
     };
-    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open", "--quick", "--allow-writes"];
+    private static readonly HashSet<string> Switches = ["--verbose", "--typescript", "--no-open", "--allow-writes"];
 
     public static Options Parse(string[] args)
     {

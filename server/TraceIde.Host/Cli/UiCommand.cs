@@ -17,7 +17,7 @@ public static class UiCommand
 
     public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr)
     {
-        _ = Transport.StartupWarmUp.StartAsync();
+        _ = StartupWarmUp.StartAsync();
         using var log = new HostLog(stderr, null, LogLevel.Info);
         HostClock.Announce(log);
         var backend = CommandLineBackend.Choose(options, "traceide ui");

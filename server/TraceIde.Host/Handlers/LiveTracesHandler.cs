@@ -11,19 +11,16 @@ public sealed class LiveTracesHandler(HostSession session)
 {
     [JsonRpcMethod(RpcMethods.TracesWindow, UseSingleObjectParameterDeserialization = true)]
     public Task<TracesWindowResult> WindowAsync(TracesWindowParams parameters, CancellationToken cancellationToken) =>
-        TraceWindow.ReadAsync(session.Backend, Require(parameters), cancellationToken);
+        TraceWindow.ReadAsync(session.Backend, Params.Require(parameters), cancellationToken);
 
     [JsonRpcMethod(RpcMethods.TracesSubscribe, UseSingleObjectParameterDeserialization = true)]
     public TracesSubscribeResult Subscribe(TracesSubscribeParams parameters) =>
-        new(session.Live.Subscribe(session.Backend, Require(parameters)));
+        new(session.Live.Subscribe(session.Backend, Params.Require(parameters)));
 
     [JsonRpcMethod(RpcMethods.TracesUnsubscribe, UseSingleObjectParameterDeserialization = true)]
     public EmptyResult Unsubscribe(TracesUnsubscribeParams parameters)
     {
-        session.Live.Unsubscribe(Require(parameters).SubscriptionId ?? "");
+        session.Live.Unsubscribe(Params.Require(parameters).SubscriptionId ?? "");
         return new EmptyResult();
     }
-
-    private static T Require<T>(T? parameters) where T : class =>
-        parameters ?? throw new BackendException(RpcErrorCodes.InvalidParams, "This method needs a parameter object.");
 }

@@ -17,21 +17,21 @@ public sealed class OverviewHandler(HostSession session, Func<string, object, Ta
     [JsonRpcMethod(RpcMethods.OverviewUsage, UseSingleObjectParameterDeserialization = true)]
     public async Task<OverviewUsageResult> UsageAsync(OverviewParams parameters, CancellationToken cancellationToken)
     {
-        using var _ = MetricsProgress.Use(ProgressFor(Require(parameters)));
+        using var _ = MetricsProgress.Use(ProgressFor(Params.Require(parameters)));
         return await Service().UsageAsync(parameters, cancellationToken).ConfigureAwait(false);
     }
 
     [JsonRpcMethod(RpcMethods.OverviewQuality, UseSingleObjectParameterDeserialization = true)]
     public async Task<OverviewQualityResult> QualityAsync(OverviewParams parameters, CancellationToken cancellationToken)
     {
-        using var _ = MetricsProgress.Use(ProgressFor(Require(parameters)));
+        using var _ = MetricsProgress.Use(ProgressFor(Params.Require(parameters)));
         return await Service().QualityAsync(parameters, cancellationToken).ConfigureAwait(false);
     }
 
     [JsonRpcMethod(RpcMethods.OverviewToolCalls, UseSingleObjectParameterDeserialization = true)]
     public async Task<OverviewToolCallsResult> ToolCallsAsync(OverviewParams parameters, CancellationToken cancellationToken)
     {
-        using var _ = MetricsProgress.Use(ProgressFor(Require(parameters)));
+        using var _ = MetricsProgress.Use(ProgressFor(Params.Require(parameters)));
         return await Service().ToolCallsAsync(parameters, cancellationToken).ConfigureAwait(false);
     }
 
@@ -57,7 +57,4 @@ public sealed class OverviewHandler(HostSession session, Func<string, object, Ta
 
     /// <summary>The Overview service over the session's metrics engine (<see cref="HostSession.MetricsSource"/>).</summary>
     private OverviewService Service() => new(session.MetricsSource, session.Clock);
-
-    private static T Require<T>(T? parameters) where T : class =>
-        parameters ?? throw new BackendException(RpcErrorCodes.InvalidParams, "This method needs a parameter object.");
 }

@@ -16,7 +16,7 @@ public sealed class SourceHandler(HostSession session)
     [JsonRpcMethod(RpcMethods.SourceLocate, UseSingleObjectParameterDeserialization = true)]
     public async Task<SourceLocateResult> LocateAsync(SourceLocateParams parameters, CancellationToken cancellationToken)
     {
-        var p = Require(parameters);
+        var p = Params.Require(parameters);
         if (string.IsNullOrWhiteSpace(p.TraceId) || string.IsNullOrWhiteSpace(p.SpanId))
             throw Invalid("source/locate needs traceId and spanId.");
         var trace = await session.Backend.GetTraceAsync(p.TraceId, cancellationToken).ConfigureAwait(false);
@@ -30,7 +30,7 @@ public sealed class SourceHandler(HostSession session)
     [JsonRpcMethod(RpcMethods.SourceMapPath, UseSingleObjectParameterDeserialization = true)]
     public async Task<SourceLocateResult> MapPathAsync(SourceMapPathParams parameters, CancellationToken cancellationToken)
     {
-        var p = Require(parameters);
+        var p = Params.Require(parameters);
         if (string.IsNullOrWhiteSpace(p.Path)) throw Invalid("source/mapPath needs a path.");
         if (p.Line is < 1) throw Invalid($"line is 1-based (was {p.Line}).");
         var index = session.Workspace;
@@ -51,7 +51,7 @@ public sealed class SourceHandler(HostSession session)
 
     [JsonRpcMethod(RpcMethods.SourceSpanStats, UseSingleObjectParameterDeserialization = true)]
     public Task<SourceSpanStatsResult> SpanStatsAsync(SourceSpanStatsParams parameters, CancellationToken cancellationToken) =>
-        new SpanStatsService(session.MetricsSource, session.Backend, session.Clock, session.Workspace).GetAsync(Require(parameters), cancellationToken);
+        new SpanStatsService(session.MetricsSource, session.Backend, session.Clock, session.Workspace).GetAsync(Params.Require(parameters), cancellationToken);
 
     /// <summary>A notification: nothing is answered, and a bad path is skipped rather than failing the rest.</summary>
     [JsonRpcMethod(RpcMethods.WorkspaceDidChangeFiles, UseSingleObjectParameterDeserialization = true)]
@@ -70,7 +70,4 @@ public sealed class SourceHandler(HostSession session)
     }
 
     private static BackendException Invalid(string message) => new(RpcErrorCodes.InvalidParams, message);
-
-    private static T Require<T>(T? parameters) where T : class =>
-        parameters ?? throw Invalid("This method needs a parameter object.");
 }

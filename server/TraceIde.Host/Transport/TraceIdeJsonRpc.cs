@@ -2,6 +2,7 @@ using StreamJsonRpc;
 using StreamJsonRpc.Protocol;
 using TraceIde.Core.Backends;
 using TraceIde.Host.Logging;
+using TraceIde.Host.Services;
 using TraceIde.Protocol;
 
 namespace TraceIde.Host.Transport;

@@ -1,99 +1,19 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
-namespace TraceIde.Host.Bench;
-
-/// <summary>
-/// Issue 7: one trace of 10k (and 100k) spans opened through the real host, end to end — from a local
-/// store (spans rows, as MLflow's SQL store keeps them) and from a loopback MLflow stand-in answering
-/// `GET traces/get` in the recorded OTel shape. Reports the host's `traces/get` time beside the raw HTTP
-/// fetch of the same answer, and the host's peak resident memory beside the span JSON's size.
-/// </summary>
-internal static class BigTraceScenario
-{
-    public static async Task<List<(string, string)>> RunAsync(string fixturesRoot, string work, bool quick)
-    {
-        var results = new List<(string, string)>();
-        foreach (var spans in quick ? new[] { 10_000 } : [10_000, 100_000])
-        {
-            var rounds = spans >= 100_000 ? 3 : quick ? 3 : 10;
-            var traceId = "tr-" + spans.ToString("x32", CultureInfo.InvariantCulture);
-            var facts = BigTrace.Generate(spans);
-
-            // Local store: a copy of the fixture store with the trace's spans rows added.
-            var db = Path.Combine(work, $"big-{spans}.db");
-            File.Copy(Path.Combine(fixturesRoot, "store", "mlflow.db"), db, overwrite: true);
-            var contentBytes = BigTrace.AddToStore(db, traceId, facts);
-            var (storeMs, storePeak, storeGrowth) = await TimeHostAsync(new JsonObject { ["store"] = db }, traceId, rounds).ConfigureAwait(false);
-            results.Add(($"`traces/get` of a {spans:N0}-span trace, local store ({contentBytes / 1e6:0.0} MB of span JSON), p50 of {rounds}",
-                string.Create(CultureInfo.InvariantCulture, $"{storeMs:0} ms; host peak RSS {storePeak} MB, +{storeGrowth} MB over its idle RSS = {storeGrowth * 1e6 / contentBytes:0.0}× the JSON")));
-            File.Delete(db);
-
-            // Loopback HTTP: the stand-in answers traces/get with the trace in OTel JSON.
-            var answer = BigTrace.TraceGetAnswer(traceId, facts);
-            await using var server = await BenchMlflowServer.StartAsync(fixturesRoot, metricsStore: null, rows: 0).ConfigureAwait(false);
-            server.ServeTrace(traceId, answer);
-            using var http = new HttpClient();
-            var raw = new List<double>();
-            for (var i = 0; i < rounds + 1; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                var bytes = await http.GetByteArrayAsync(new Uri(server.BaseUri, $"api/3.0/mlflow/traces/get?trace_id={traceId}")).ConfigureAwait(false);
-                if (i > 0) raw.Add(clock.Elapsed.TotalMilliseconds); // the first warms the connection up
-                if (bytes.Length != answer.Length) throw new InvalidOperationException("the stand-in answered a different body");
-            }
-            var (httpMs, httpPeak, httpGrowth) = await TimeHostAsync(new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }, traceId, rounds).ConfigureAwait(false);
-            results.Add(($"`traces/get` of a {spans:N0}-span trace over loopback HTTP ({answer.Length / 1e6:0.0} MB answer), p50 of {rounds}",
-                string.Create(CultureInfo.InvariantCulture, $"{httpMs:0} ms (raw HTTP fetch {BenchCommand.Percentile(raw, 50):0} ms); host peak RSS {httpPeak} MB, +{httpGrowth} MB over its idle RSS = {httpGrowth * 1e6 / answer.Length:0.0}× the answer")));
-        }
-        return results;
-    }
-
-    /// <summary>
-    /// p50 of `traces/get` through a fresh `traceide serve` (after one warm-up call), its peak RSS and the
-    /// peak's growth over its RSS after `initialize`, in MB.
-    /// </summary>
-    private static async Task<(double P50Ms, long PeakMb, long GrowthMb)> TimeHostAsync(JsonObject initialize, string traceId, int rounds)
-    {
-        using var host = Process.Start(BenchCommand.HostStartInfo(["serve"], BenchCommand.ServedHost))!;
-        try
-        {
-            var rpc = new BenchCommand.StdioClient(host);
-            await rpc.CallAsync("initialize", initialize).ConfigureAwait(false);
-            host.Refresh();
-            var idle = host.WorkingSet64 / (1024 * 1024);
-            var times = new List<double>();
-            for (var i = 0; i < rounds + 1; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                var answer = await rpc.CallRawAsync("traces/get", new JsonObject { ["traceId"] = traceId }).ConfigureAwait(false);
-                if (i > 0) times.Add(clock.Elapsed.TotalMilliseconds);
-                if (answer.Length < 1000) throw new InvalidOperationException($"traces/get answered {answer.Length} bytes");
-            }
-            host.Refresh();
-            var peak = host.PeakWorkingSet64 / (1024 * 1024); // VmHWM on Linux
-            return (BenchCommand.Percentile(times, 50), peak, peak - idle);
-        }
-        finally
-        {
-            host.Kill();
-            await host.WaitForExitAsync().ConfigureAwait(false);
-        }
-    }
-}
+namespace TraceIde.Testing;
 
 /// <summary>
 /// A deterministic MLflow-shaped trace of any size, written the two ways MLflow keeps and serves spans:
 /// rows of the SQL store's spans table (content in the traces.json span format: base64 IDs, JSON-encoded
 /// attribute values) and the OTel JSON of `GET /api/3.0/mlflow/traces/get` (typed attribute values), as the
-/// fixtures' recordings show. A mix of depth and fan-out, inputs and outputs on every span, an error with
-/// an exception event on every 53rd.
+/// fixtures' recordings show. A mix of depth and fan-out (each span hangs under one of the last few, seeded), inputs
+/// and outputs on every span, an error with an exception event on every 53rd. The one generator of the benchmarks and
+/// the tests that need big traces.
 /// </summary>
-public static class BigTrace
+public static class SyntheticTraces
 {
     private static readonly string[] Types = ["AGENT", "CHAIN", "LLM", "TOOL", "RETRIEVER", "PARSER"];
     private const long TraceStartNs = 1_794_890_884_528_000_000;
@@ -119,18 +39,35 @@ public static class BigTrace
         return spans;
     }
 
+    /// <summary>UTF-8 JSON of <c>{"spans": [...]}</c> (the traces.json artifact): the <see cref="StoredRows"/> in one array.</summary>
+    public static byte[] TracesJson(int spanCount, int seed = 11)
+    {
+        var traceId = "tr-" + spanCount.ToString("x32", CultureInfo.InvariantCulture);
+        var buffer = new ArrayBufferWriter<byte>(spanCount * 600);
+        buffer.Write("{\"spans\": ["u8);
+        var first = true;
+        foreach (var row in StoredRows(traceId, Generate(spanCount, seed)))
+        {
+            if (!first) buffer.Write(", "u8);
+            buffer.Write(row);
+            first = false;
+        }
+        buffer.Write("]}"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>Adds the trace to an MLflow SQL store (experiment 1); returns the bytes of span JSON written.</summary>
     public static long AddToStore(string db, string traceId, Span[] spans)
     {
         using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
         connection.Open();
         using var tx = connection.BeginTransaction();
-        BenchStores.Exec(connection, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)", tx,
+        ScaledStores.Exec(connection, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)", tx,
             ("$id", traceId), ("$e", ExperimentId), ("$t", TraceStartNs / 1_000_000), ("$d", (spans.Max(s => s.EndNs) - TraceStartNs) / 1_000_000),
             ("$req", "{\"question\": \"big\"}"), ("$res", "{\"answer\": \"done\"}"));
         foreach (var (key, value) in new[] { ("mlflow.traceName", spans[0].Name), ("mlflow.trace.spansLocation", "TRACKING_STORE"), ("fixture_case", "bench-big") })
-            BenchStores.Exec(connection, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", tx, ("$k", key), ("$v", value), ("$id", traceId));
-        BenchStores.Exec(connection, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", tx, ("$id", traceId));
+            ScaledStores.Exec(connection, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", tx, ("$k", key), ("$v", value), ("$id", traceId));
+        ScaledStores.Exec(connection, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", tx, ("$id", traceId));
 
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;

@@ -4,7 +4,7 @@ using TraceIde.Core.Filtering;
 using TraceIde.Protocol;
 using TraceIde.Testing;
 
-namespace TraceIde.LocalStore.Tests;
+namespace TraceIde.Core.Tests.Filtering;
 
 public class FilterParserTests
 {

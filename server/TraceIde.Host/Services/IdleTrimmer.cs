@@ -1,4 +1,4 @@
-namespace TraceIde.Host.Transport;
+namespace TraceIde.Host.Services;
 
 /// <summary>
 /// Gives memory back after a burst of requests, in two steps, as language servers do.

@@ -2,24 +2,23 @@ using System.Text.Json;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Backends.Mlflow;
 using TraceIde.Core.Backends;
-using TraceIde.Host.Bench;
 using TraceIde.Testing;
 using static TraceIde.Overview.Tests.MetricsTestSupport;
 
-namespace TraceIde.Overview.Tests;
+namespace TraceIde.Testing.Tests;
 
 /// <summary>
 /// The bench's loopback MLflow stand-in answers as MLflow does, so the host-overhead figures measure the
 /// host on real shapes: its search page has the recorded rows' shape, and its metrics answers equal the
 /// recorded server answers when read by the host's real REST backend.
 /// </summary>
-public sealed class BenchMlflowServerTests
+public sealed class MlflowStandInTests
 {
     [Fact]
     public async Task Search_page_is_a_hundred_recorded_rows_with_new_ids_that_the_rest_backend_reads()
     {
         await using var store = ServerStore();
-        await using var server = await BenchMlflowServer.StartAsync(Fixtures.Root, store, rows: 100);
+        await using var server = MlflowStandIn.Start(Fixtures.Root, store, rows: 100);
         await using var backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = server.BaseUri });
 
         var page = await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], PageSize = 100 }, CancellationToken.None);
@@ -29,7 +28,7 @@ public sealed class BenchMlflowServerTests
         Assert.Equal(100, LocalStoreBackend.DecodePageToken(page.NextPageToken));
         using var recorded = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Http, "traces_search_v3__all.json")));
         var recordedRows = recorded.RootElement.GetProperty("response").GetProperty("body").GetProperty("traces").EnumerateArray().ToList();
-        using var generated = JsonDocument.Parse(BenchMlflowServer.SearchPage(Fixtures.Root, 100));
+        using var generated = JsonDocument.Parse(MlflowStandIn.SearchPage(Fixtures.Root, 100));
         var rows = generated.RootElement.GetProperty("traces").EnumerateArray().ToList();
         for (var i = 0; i < rows.Count; i++)
         {
@@ -44,7 +43,7 @@ public sealed class BenchMlflowServerTests
     public async Task Metrics_answers_equal_the_recorded_server_answers()
     {
         await using var store = ServerStore();
-        await using var server = await BenchMlflowServer.StartAsync(Fixtures.Root, store, rows: 100);
+        await using var server = MlflowStandIn.Start(Fixtures.Root, store, rows: 100);
         await using var backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = server.BaseUri });
         foreach (var r in MetricRecordings(errors: false))
         {
@@ -61,18 +60,18 @@ public sealed class BenchMlflowServerTests
     public async Task A_generated_big_trace_reads_the_same_from_store_rows_and_from_traces_get()
     {
         const string id = "tr-0000000000000000000000000000b16e";
-        var facts = BigTrace.Generate(300);
+        var facts = SyntheticTraces.Generate(300);
         var db = Path.Combine(Path.GetTempPath(), $"traceide-bigtrace-{Guid.NewGuid():N}.db");
         File.Copy(Path.Combine(Fixtures.ServerStore, "mlflow.db"), db);
         try
         {
-            Assert.True(BigTrace.AddToStore(db, id, facts) > 300 * 200);
+            Assert.True(SyntheticTraces.AddToStore(db, id, facts) > 300 * 200);
             await using var local = new LocalStoreBackend(db);
             await local.ConnectAsync(CancellationToken.None);
             var fromStore = await local.GetTraceAsync(id, CancellationToken.None);
 
-            await using var server = await BenchMlflowServer.StartAsync(Fixtures.Root, metricsStore: null, rows: 0);
-            server.ServeTrace(id, BigTrace.TraceGetAnswer(id, facts));
+            await using var server = MlflowStandIn.Start(Fixtures.Root, metricsStore: null, rows: 0);
+            server.ServeTrace(id, SyntheticTraces.TraceGetAnswer(id, facts));
             await using var rest = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = server.BaseUri });
             await rest.ConnectAsync(CancellationToken.None);
             var fromHttp = await rest.GetTraceAsync(id, CancellationToken.None);

@@ -5,14 +5,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Core.Overview;
-using TraceIde.Host.Cli;
-using TraceIde.Host.Transport;
+using TraceIde.Host.Services;
 using TraceIde.Protocol;
+using TraceIde.Testing;
 
-namespace TraceIde.Host.Bench;
+namespace TraceIde.HostBenchmarks;
 
 /// <summary>
-/// `traceide bench [--quick] [--out FILE]`: whole-path scenarios, each measured in a fresh child
+/// `traceide-bench [--quick] [--out FILE]`: whole-path scenarios of the host, each measured in a fresh child
 /// process so that time and peak memory are its own. Not a pass/fail test: it prints figures
 /// (docs/PERFORMANCE.md says what they are compared against). --quick keeps it under a minute.
 /// </summary>
@@ -20,30 +20,25 @@ public static class BenchCommand
 {
     private static readonly OverviewParams FixtureWindow = new()
     {
-        ExperimentIds = [BenchStores.Experiment],
+        ExperimentIds = [ScaledStores.Experiment],
         StartTimeMs = 1794787200000, // 2026-11-16T00:00Z: the fixtures' week, daily buckets
         EndTimeMs = 1795478400000,   // 2026-11-24T00:00Z
         TimeUnit = OverviewTimeUnits.Day,
     };
 
-    public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(BenchOptions options, TextWriter stdout, TextWriter stderr)
     {
-        var gz = BenchStores.FindStoreFullGz();
-        if (gz == null)
-        {
-            await stderr.WriteLineAsync("bench needs the repository's tests/fixtures (store-full/mlflow.db.gz); run it from a clone.").ConfigureAwait(false);
-            return CommandLine.Failed;
-        }
+        var gz = ScaledStores.StoreFullGz;
         var quick = options.Has("--quick");
         var only = options.Get("--only"); // overview | stdio | bigtrace | overhead: one scenario, e.g. to profile it
         // --host DLL: the `traceide serve` measured by the stdio, bigtrace and overhead scenarios, e.g. the published
-        // host the VS Code extension ships (extension-vscode/host/linux-x64/traceide.dll); default: this one.
+        // host the VS Code extension ships (extension-vscode/host/linux-x64/traceide.dll); default: the one built beside this.
         if (options.Get("--host") is { } hostDll) ServedHost = Path.GetFullPath(hostDll);
         bool Runs(string scenario) => only == null || only == scenario;
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"traceide bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
-        if (ServedHost != OwnHost) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"traceide-bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+        if (ServedHost != BuiltHost) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
         report.AppendLine();
         try
         {
@@ -55,9 +50,9 @@ public static class BenchCommand
             foreach (var copies in !Runs("overview") ? [] : quick ? new[] { 1, 5 } : [1, 50])
             {
                 var clock = Stopwatch.StartNew();
-                var db = BenchStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
-                await stderr.WriteLineAsync($"bench: store with {copies * BenchStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
-                var child = await RunChildAsync(["bench-overview", "--store", db]).ConfigureAwait(false);
+                var db = ScaledStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
+                await stderr.WriteLineAsync($"bench: store with {copies * ScaledStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+                var child = await RunChildAsync(["overview-child", "--store", db]).ConfigureAwait(false);
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | " +
                     $"{(long)child["coldTabsCpuMs"]!["usage"]!:N0} / {(long)child["coldTabsCpuMs"]!["quality"]!:N0} / {(long)child["coldTabsCpuMs"]!["toolCalls"]!:N0} | " +
@@ -88,7 +83,7 @@ public static class BenchCommand
             if (Runs("overhead"))
             {
                 // The server side computes metrics over store-full (2,000 traces), unpacked once more here.
-                var serverStore = BenchStores.Create(gz, Path.Combine(work, "server"), 1);
+                var serverStore = ScaledStores.Create(gz, Path.Combine(work, "server"), 1);
                 var overhead = await HostOverheadScenario.RunAsync(Path.GetDirectoryName(Path.GetDirectoryName(gz))!, serverStore, quick).ConfigureAwait(false);
                 report.AppendLine("| host overhead over the raw HTTP call (loopback MLflow stand-in) | p50 |");
                 report.AppendLine("|---|---|");
@@ -104,25 +99,25 @@ public static class BenchCommand
 
         await stdout.WriteAsync(report.ToString()).ConfigureAwait(false);
         if (options.Get("--out") is { } outPath) await File.WriteAllTextAsync(outPath, report.ToString()).ConfigureAwait(false);
-        return CommandLine.Ok;
+        return Program.Ok;
     }
 
-    /// <summary>`bench-store`: the overview scenario's generated store, kept, for profiling and EXPLAIN QUERY PLAN.</summary>
-    public static async Task<int> RunStoreAsync(Options options, TextWriter stdout, TextWriter stderr)
+    /// <summary>`traceide-bench store`: the overview scenario's generated store, kept, for profiling and EXPLAIN QUERY PLAN.</summary>
+    public static async Task<int> RunStoreAsync(BenchOptions options, TextWriter stdout, TextWriter stderr)
     {
-        var gz = BenchStores.FindStoreFullGz();
-        if (gz == null || options.GetInt("--copies") is not ({ } copies and > 0) || options.Get("--out") is not { } folder)
+        var gz = ScaledStores.StoreFullGz;
+        if (options.GetInt("--copies") is not ({ } copies and > 0) || options.Get("--out") is not { } folder)
         {
-            await stderr.WriteLineAsync("bench-store needs --copies N (≥ 1), --out DIR and the repository's tests/fixtures.").ConfigureAwait(false);
-            return CommandLine.Usage;
+            await stderr.WriteLineAsync("store needs --copies N (≥ 1) and --out DIR.").ConfigureAwait(false);
+            return Program.Usage;
         }
-        var db = BenchStores.Create(gz, folder, copies);
+        var db = ScaledStores.Create(gz, folder, copies);
         await stdout.WriteLineAsync(db).ConfigureAwait(false);
-        return CommandLine.Ok;
+        return Program.Ok;
     }
 
     /// <summary>The child side of the overview scenario: two rounds of the three tabs, as JSON on stdout.</summary>
-    public static async Task<int> RunOverviewChildAsync(Options options, TextWriter stdout)
+    public static async Task<int> RunOverviewChildAsync(BenchOptions options, TextWriter stdout)
     {
         await using var store = new LocalStoreBackend(options.Get("--store")!);
         var service = new OverviewService(store);
@@ -171,7 +166,7 @@ public static class BenchCommand
             ["loadAverage"] = LoadAverage(),
             ["peakMb"] = self.PeakWorkingSet64 / (1024 * 1024),
         }.ToJsonString()).ConfigureAwait(false);
-        return CommandLine.Ok;
+        return Program.Ok;
     }
 
     /// <summary>The 1-minute load average (Linux), to say how shared the machine was; null elsewhere.</summary>
@@ -189,30 +184,29 @@ public static class BenchCommand
 
     private static async Task<JsonNode> RunChildAsync(IEnumerable<string> args)
     {
-        using var child = Process.Start(HostStartInfo(args))!;
+        using var child = Process.Start(BenchStartInfo(args))!;
         var output = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         await child.WaitForExitAsync().ConfigureAwait(false);
         if (child.ExitCode != 0) throw new InvalidOperationException($"bench child failed ({child.ExitCode}): {await child.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
-    /// <summary>
-    /// This host as it was started: the `traceide` executable (an apphost, a self-contained host, a single-file release
-    /// binary, whose assemblies have no location on disk), else its traceide.dll under `dotnet`.
-    /// </summary>
-    private static string OwnHost { get; } =
-        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "traceide" ? Environment.ProcessPath! : Path.Combine(AppContext.BaseDirectory, "traceide.dll");
+    /// <summary>The host built with this benchmark (the project reference copies its traceide.dll beside this one).</summary>
+    private static string BuiltHost { get; } = Path.Combine(AppContext.BaseDirectory, "traceide.dll");
 
-    /// <summary>The host that `serve` scenarios start (--host); this one unless told.</summary>
-    internal static string ServedHost { get; private set; } = OwnHost;
+    /// <summary>The host that `serve` scenarios start (--host); the built one unless told.</summary>
+    internal static string ServedHost { get; private set; } = BuiltHost;
+
+    /// <summary>This benchmark again, in a child process (<paramref name="args"/>: a child verb and its options).</summary>
+    internal static ProcessStartInfo BenchStartInfo(IEnumerable<string> args) =>
+        HostStartInfo(args, Path.Combine(AppContext.BaseDirectory, "traceide-bench.dll"));
 
     /// <summary>
     /// Starts a host as the extensions do: a traceide.dll with `dotnet`, a self-contained `traceide` (a platform
     /// package's, `--host extension-vscode/host/linux-x64/traceide`) as an executable.
     /// </summary>
-    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string? host = null)
+    internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string host)
     {
-        host ??= OwnHost;
         var isDll = host.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var psi = new ProcessStartInfo(isDll ? "dotnet" : host) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (isDll) psi.ArgumentList.Add(host);

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Microsoft.Data.Sqlite;
 
-namespace TraceIde.Host.Bench;
+namespace TraceIde.Testing;
 
 /// <summary>
 /// MLflow-shaped stores at scale for benchmarks: the fixtures' store-full (2,000 real traces in
@@ -9,24 +9,13 @@ namespace TraceIde.Host.Bench;
 /// metadata row, span, assessment and metric of experiment 2 repeated with new IDs and the same
 /// timestamps, so the numbers scale exactly (N copies ⇒ N × the ground truth).
 /// </summary>
-public static class BenchStores
+public static class ScaledStores
 {
     public const string Experiment = "2";
     public const int TracesPerCopy = 2000;
 
-    /// <summary>store-full/mlflow.db.gz in the repository's fixtures, found upwards from the executable or the current folder.</summary>
-    public static string? FindStoreFullGz()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "mlflow-3.11.2.dev0", "store-full", "mlflow.db.gz");
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        return null;
-    }
+    /// <summary>store-full/mlflow.db.gz of the fixtures: 2,000 real traces in experiment 2.</summary>
+    public static string StoreFullGz => Path.Combine(Fixtures.Root, "store-full", "mlflow.db.gz");
 
     /// <summary>Unpacks store-full into <paramref name="folder"/> and multiplies experiment 2 to <paramref name="copies"/> × 2,000 traces.</summary>
     public static string Create(string storeFullGz, string folder, int copies)
@@ -83,8 +72,8 @@ public static class BenchStores
         Exec(connection, "ANALYZE;");
     }
 
-    /// <summary>One statement (or several) on a bench store, no timeout, with named parameters.</summary>
-    internal static void Exec(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
+    /// <summary>One statement (or several) on a generated store, no timeout, with named parameters.</summary>
+    public static void Exec(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -1,14 +1,13 @@
 using System.Text.Json;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Core.Overview;
-using TraceIde.Host.Bench;
 using TraceIde.Protocol;
 using TraceIde.Testing;
 
-namespace TraceIde.Overview.Tests;
+namespace TraceIde.Testing.Tests;
 
 /// <summary>The benchmark's multiplied stores really are N × store-full: N × MLflow's ground truth.</summary>
-public sealed class BenchStoreTests
+public sealed class ScaledStoresTests
 {
     [Fact]
     public async Task Two_copies_of_store_full_give_twice_the_large_ground_truth()
@@ -16,13 +15,13 @@ public sealed class BenchStoreTests
         var folder = Directory.CreateTempSubdirectory("traceide-benchstore-").FullName;
         try
         {
-            var db = BenchStores.Create(Path.Combine(Fixtures.Root, "store-full", "mlflow.db.gz"), folder, copies: 2);
+            var db = ScaledStores.Create(ScaledStores.StoreFullGz, folder, copies: 2);
             var truth = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Root, "ground_truth_large.json"))).RootElement;
             await using var store = new LocalStoreBackend(db);
             var service = new OverviewService(store);
             var window = new OverviewParams
             {
-                ExperimentIds = [BenchStores.Experiment],
+                ExperimentIds = [ScaledStores.Experiment],
                 StartTimeMs = truth.GetProperty("first_request_time_ms").GetInt64(),
                 EndTimeMs = truth.GetProperty("last_request_time_ms").GetInt64(),
                 TimeUnit = OverviewTimeUnits.Day,

@@ -4,27 +4,21 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TraceIde.Backends.LocalStore;
 using TraceIde.Core.Overview;
 
-namespace TraceIde.Host.Bench;
+namespace TraceIde.Testing;
 
 /// <summary>
-/// A stand-in MLflow tracking server on loopback for the host-overhead scenario: `/version`,
-/// `server-info`, `POST traces/search` answering a 100-row page in MLflow's recorded response shape (the
-/// fixtures' recorded rows, repeated with new trace IDs), and `POST traces/metrics` computed per request
-/// over a real store by the host's SQL engine and written in MLflow's answer shape — so the server does
-/// real work for every request, as MLflow would. Records the request bodies it receives, so the raw
-/// HTTP side of the scenario can replay exactly what the host sent.
+/// The replay server (<see cref="MlflowReplayServer"/>, playing MLflow 3.11) as a stand-in tracking server at scale, for
+/// the benchmarks and the tests that need more than the recordings: `POST traces/search` answers a page of any size in
+/// MLflow's recorded shape (the fixtures' recorded rows, repeated with new trace IDs), `POST traces/metrics` is computed
+/// per request over a real store by the SQL engine and written in MLflow's answer shape (so the server does real work
+/// for every request, as MLflow would), and `GET traces/get` answers the traces given to <see cref="ServeTrace"/>.
+/// Records the request bodies it receives while <see cref="Recording"/> is on (also over HTTP, for a benchmark that
+/// runs it in another process), so a raw HTTP client can replay exactly what the host sent.
 /// </summary>
-public sealed class BenchMlflowServer : IAsyncDisposable
+public sealed class MlflowStandIn : IAsyncDisposable
 {
     public const string SearchPath = "/api/3.0/mlflow/traces/search";
     public const string MetricsPath = "/api/3.0/mlflow/traces/metrics";
@@ -32,7 +26,7 @@ public sealed class BenchMlflowServer : IAsyncDisposable
     public const string RecordPath = "/bench/record";
     public const string ReceivedPath = "/bench/received";
 
-    private readonly WebApplication _app;
+    private readonly MlflowReplayServer _server;
     private readonly byte[] _searchPage;
     private readonly LocalStoreBackend? _metricsStore;
     private readonly ConcurrentDictionary<string, byte[]> _traces = new(StringComparer.Ordinal);
@@ -40,49 +34,36 @@ public sealed class BenchMlflowServer : IAsyncDisposable
     /// <summary>Request bodies by path, in arrival order, while <see cref="Recording"/> is on.</summary>
     public ConcurrentQueue<(string Path, string Body)> Received { get; } = new();
     public bool Recording { get; set; }
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri => _server.BaseUri;
 
-    private BenchMlflowServer(WebApplication app, byte[] searchPage, LocalStoreBackend? metricsStore)
+    private MlflowStandIn(byte[] searchPage, LocalStoreBackend? metricsStore)
     {
-        _app = app;
         _searchPage = searchPage;
         _metricsStore = metricsStore;
+        // No recordings: every answer is the stand-in's own; /version and server-info are the played release's.
+        _server = MlflowReplayServer.Start(new MlflowReplayOptions { Recordings = [], ServerVersion = "3.11.2.dev0" });
+        _server.Override(SearchPath, SearchAsync);
+        _server.Override(MetricsPath, MetricsAsync);
+        _server.Override(TracesGetPath, TracesGetAsync);
+        _server.Override(RecordPath, ctx =>
+        {
+            Received.Clear();
+            Recording = true;
+            return WriteAsync(ctx.Response, 200, "text/plain", []);
+        });
+        _server.Override(ReceivedPath, ctx =>
+        {
+            Recording = false;
+            var received = new JsonArray(Received.Select(r => (JsonNode)new JsonObject { ["path"] = r.Path, ["body"] = r.Body }).ToArray());
+            return WriteAsync(ctx.Response, 200, "application/json", Encoding.UTF8.GetBytes(received.ToJsonString()));
+        });
     }
 
+    /// <param name="fixturesRoot">tests/fixtures/mlflow-3.11.2.dev0 (<see cref="Fixtures.Root"/>).</param>
     /// <param name="metricsStore">Where traces/metrics answers are computed; null: that route answers 404.</param>
-    public static async Task<BenchMlflowServer> StartAsync(string fixturesRoot, LocalStoreBackend? metricsStore, int rows)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, 0);
-        });
-        var app = builder.Build();
-        var server = new BenchMlflowServer(app, SearchPage(fixturesRoot, rows), metricsStore);
-        app.MapGet("/version", () => Results.Text("3.11.2.dev0"));
-        app.MapGet("/api/3.0/mlflow/server-info", () => Results.Text("{\"store_type\": \"SqlStore\"}", "application/json"));
-        app.MapPost(SearchPath, server.SearchAsync);
-        app.MapPost(MetricsPath, server.MetricsAsync);
-        app.MapGet(TracesGetPath, server.TracesGetAsync);
-        // For a bench that runs this server in another process (so its CPU is measured alone): start
-        // recording request bodies; stop and answer them as [{path, body}].
-        app.MapPost(RecordPath, () =>
-        {
-            server.Received.Clear();
-            server.Recording = true;
-        });
-        app.MapPost(ReceivedPath, () =>
-        {
-            server.Recording = false;
-            return Results.Text(new JsonArray(server.Received.Select(r => (JsonNode)new JsonObject { ["path"] = r.Path, ["body"] = r.Body }).ToArray()).ToJsonString(), "application/json");
-        });
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address);
-        return server;
-    }
+    /// <param name="rows">The traces/search page's size.</param>
+    public static MlflowStandIn Start(string fixturesRoot, LocalStoreBackend? metricsStore, int rows) =>
+        new(SearchPage(fixturesRoot, rows), metricsStore);
 
     /// <summary>
     /// A traces/search answer of <paramref name="rows"/> trace infos: the recorded `traces_search_v3__all`
@@ -107,57 +88,55 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         return Encoding.UTF8.GetBytes(body.ToJsonString());
     }
 
-    private async Task SearchAsync(HttpContext context)
+    private Task SearchAsync(ReplayContext context)
     {
-        await RecordAsync(context).ConfigureAwait(false);
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(_searchPage).ConfigureAwait(false);
+        Record(context);
+        return WriteAsync(context.Response, 200, "application/json", _searchPage);
     }
 
     /// <summary>Answers `GET traces/get?trace_id=` with <paramref name="answer"/> (a whole traces/get body).</summary>
     public void ServeTrace(string traceId, byte[] answer) => _traces[traceId] = answer;
 
-    private async Task TracesGetAsync(HttpContext context)
+    private Task TracesGetAsync(ReplayContext context)
     {
-        if (!_traces.TryGetValue(context.Request.Query["trace_id"].ToString(), out var answer))
+        var id = context.Context.Request.QueryString["trace_id"] ?? "";
+        if (_traces.TryGetValue(id, out var answer)) return WriteAsync(context.Response, 200, "application/json", answer);
+        // As MLflow answers an unknown ID (error__traces_get_unknown_id.json).
+        var error = new JsonObject
         {
-            // As MLflow answers an unknown ID (error__traces_get_unknown_id.json).
-            context.Response.StatusCode = 404;
-            context.Response.ContentType = "application/json";
-            var id = context.Request.Query["trace_id"].ToString();
-            await context.Response.WriteAsync(new JsonObject
-            {
-                ["error_code"] = "RESOURCE_DOES_NOT_EXIST",
-                ["message"] = $"Trace with ID {id} is not found.",
-                ["sqlstate"] = "KAM00",
-                ["error_class"] = "RESOURCE_NOT_FOUND",
-            }.ToJsonString()).ConfigureAwait(false);
-            return;
-        }
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(answer).ConfigureAwait(false);
+            ["error_code"] = "RESOURCE_DOES_NOT_EXIST",
+            ["message"] = $"Trace with ID {id} is not found.",
+            ["sqlstate"] = "KAM00",
+            ["error_class"] = "RESOURCE_NOT_FOUND",
+        };
+        return WriteAsync(context.Response, 404, "application/json", Encoding.UTF8.GetBytes(error.ToJsonString()));
     }
 
-    private async Task MetricsAsync(HttpContext context)
+    private async Task MetricsAsync(ReplayContext context)
     {
         if (_metricsStore is null)
         {
-            context.Response.StatusCode = 404;
+            await WriteAsync(context.Response, 404, "text/plain", []).ConfigureAwait(false);
             return;
         }
-        var body = await RecordAsync(context).ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(body);
-        var points = await _metricsStore.QueryTraceMetricsAsync(ToQuery(doc.RootElement), context.RequestAborted).ConfigureAwait(false);
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(ToMlflowJson(points)).ConfigureAwait(false);
+        Record(context);
+        using var doc = JsonDocument.Parse(context.Request.Body);
+        var points = await _metricsStore.QueryTraceMetricsAsync(ToQuery(doc.RootElement), context.Stopping).ConfigureAwait(false);
+        await WriteAsync(context.Response, 200, "application/json", Encoding.UTF8.GetBytes(ToMlflowJson(points))).ConfigureAwait(false);
     }
 
-    private async Task<string> RecordAsync(HttpContext context)
+    private void Record(ReplayContext context)
     {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync().ConfigureAwait(false);
-        if (Recording) Received.Enqueue((context.Request.Path.Value!, body));
-        return body;
+        if (Recording) Received.Enqueue((context.Request.Path, context.Request.Body));
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, int status, string contentType, byte[] body)
+    {
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        response.ContentLength64 = body.Length;
+        if (body.Length > 0) await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        response.Close();
     }
 
     /// <summary>
@@ -207,9 +186,5 @@ public sealed class BenchMlflowServer : IAsyncDisposable
         return new JsonObject { ["data_points"] = arr }.ToJsonString();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -4,13 +4,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using TraceIde.Backends.LocalStore;
-using TraceIde.Host.Cli;
+using TraceIde.Testing;
 
-namespace TraceIde.Host.Bench;
+namespace TraceIde.HostBenchmarks;
 
 /// <summary>
-/// Issue 7 / issue 10: what the host adds over the raw HTTP call. A <see cref="BenchMlflowServer"/> on
-/// loopback in a process of its own (`traceide bench-server`), so the server's CPU is measured alone; (a) an
+/// Issue 7 / issue 10: what the host adds over the raw HTTP call. An <see cref="MlflowStandIn"/> on
+/// loopback in a process of its own (`traceide-bench server-child`), so the server's CPU is measured alone; (a) an
 /// HttpClient sends exactly the request bodies the host sent and reads the answers, (b) the same through the
 /// real host (`traceide serve` over stdio JSON-RPC). Interleaved rounds; p50 wall of each, (b − a) / a, and
 /// per call the CPU of the server, of the host and of each client. Paths: a 100-row `traces/search` page, and
@@ -21,7 +21,7 @@ internal static class HostOverheadScenario
 {
     private static readonly JsonObject FixtureWeek = new()
     {
-        ["experimentIds"] = new JsonArray(BenchStores.Experiment),
+        ["experimentIds"] = new JsonArray(ScaledStores.Experiment),
         ["startTimeMs"] = 1794787200000,
         ["endTimeMs"] = 1795478400000,
         ["timeUnit"] = "day",
@@ -148,7 +148,7 @@ internal static class HostOverheadScenario
             new CpuPerCall(serverRaw / rounds, serverHost / rounds, rawClient / rounds, stdioClient / rounds, hostCpu / rounds));
     }
 
-    /// <summary>The stand-in server in a child process (`traceide bench-server`), so its CPU time is its own.</summary>
+    /// <summary>The stand-in server in a child process (`traceide-bench server-child`), so its CPU time is its own.</summary>
     private sealed class StandIn : IDisposable
     {
         public required Process Process { get; init; }
@@ -156,21 +156,21 @@ internal static class HostOverheadScenario
 
         public static async Task<StandIn> StartAsync(string fixturesRoot, string metricsStore)
         {
-            var process = Process.Start(BenchCommand.HostStartInfo(["bench-server", "--fixtures", fixturesRoot, "--store", metricsStore]))!;
+            var process = Process.Start(BenchCommand.BenchStartInfo(["server-child", "--fixtures", fixturesRoot, "--store", metricsStore]))!;
             var line = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"bench-server did not start: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
+                ?? throw new InvalidOperationException($"the stand-in server did not start: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
             return new StandIn { Process = process, BaseUri = new Uri(line) };
         }
 
         public async Task RecordAsync(HttpClient http)
         {
-            using var response = await http.PostAsync(new Uri(BaseUri, BenchMlflowServer.RecordPath), null).ConfigureAwait(false);
+            using var response = await http.PostAsync(new Uri(BaseUri, MlflowStandIn.RecordPath), null).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
         }
 
         public async Task<List<(string Path, string Body)>> ReceivedAsync(HttpClient http)
         {
-            using var response = await http.PostAsync(new Uri(BaseUri, BenchMlflowServer.ReceivedPath), null).ConfigureAwait(false);
+            using var response = await http.PostAsync(new Uri(BaseUri, MlflowStandIn.ReceivedPath), null).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             var received = JsonNode.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false))!.AsArray();
             return received.Select(r => ((string)r!["path"]!, (string)r["body"]!)).ToList();
@@ -185,16 +185,16 @@ internal static class HostOverheadScenario
     }
 
     /// <summary>
-    /// `traceide bench-server --fixtures DIR --store DB`, the child side of the scenario: the stand-in on
+    /// `traceide-bench server-child --fixtures DIR --store DB`, the child side of the scenario: the stand-in on
     /// loopback; prints its base URL, serves until stdin closes.
     /// </summary>
-    public static async Task<int> RunServerChildAsync(Options options, TextWriter stdout)
+    public static async Task<int> RunServerChildAsync(BenchOptions options, TextWriter stdout)
     {
         await using var store = new LocalStoreBackend(options.Get("--store")!);
-        await using var server = await BenchMlflowServer.StartAsync(options.Get("--fixtures")!, store, rows: 100).ConfigureAwait(false);
+        await using var server = MlflowStandIn.Start(options.Get("--fixtures")!, store, rows: 100);
         await stdout.WriteLineAsync(server.BaseUri.ToString()).ConfigureAwait(false);
         await stdout.FlushAsync().ConfigureAwait(false);
         await Console.In.ReadToEndAsync().ConfigureAwait(false);
-        return CommandLine.Ok;
+        return Program.Ok;
     }
 }
