@@ -83,4 +83,140 @@ public static class SyntheticTraces
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The `tr-…` ID of a trace made by <see cref="TracesJson"/> (its spans' mlflow.traceRequestId).</summary>
+    public static string TraceId(byte[] tracesJson)
+    {
+        using var doc = JsonDocument.Parse(tracesJson);
+        var encoded = doc.RootElement.GetProperty("spans")[0].GetProperty("attributes").GetProperty("mlflow.traceRequestId").GetString()!;
+        return JsonSerializer.Deserialize<string>(encoded)!;
+    }
+
+    /// <summary>
+    /// TraceInfoV3 of the trace as MLflow writes it (traces/search rows, trace info, traces/get), with the
+    /// <c>mlflow.trace.sizeStats</c> MLflow records (the traces.json size and span count).
+    /// </summary>
+    public static void WriteTraceInfo(Utf8JsonWriter w, string traceId, long artifactBytes, int spans)
+    {
+        w.WriteStartObject();
+        w.WriteString("trace_id", traceId);
+        w.WriteStartObject("trace_location");
+        w.WriteString("type", "MLFLOW_EXPERIMENT");
+        w.WriteStartObject("mlflow_experiment");
+        w.WriteString("experiment_id", "1");
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("request_time", "2026-11-17T04:48:04.528Z");
+        w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{spans / 1000.0 + 0.4:0.000}s"));
+        w.WriteString("state", "OK");
+        w.WriteStartObject("trace_metadata");
+        w.WriteString("mlflow.trace_schema.version", "3");
+        w.WriteString("mlflow.trace.sizeBytes", artifactBytes.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("mlflow.trace.sizeStats", string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {artifactBytes}, \"num_spans\": {spans}}}"));
+        w.WriteEndObject();
+        w.WriteStartObject("tags");
+        w.WriteString("mlflow.traceName", "agent_loop_0");
+        w.WriteString("mlflow.trace.spansLocation", "TRACKING_STORE");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The body of `GET /api/3.0/mlflow/traces/get` for a trace made by <see cref="TracesJson"/>: its info and the
+    /// same spans in OTel proto JSON, as the recordings show MLflow answering (attribute values typed, a JSON
+    /// object as a kvlist_value, an array as an array_value) — the shape that makes this answer about three
+    /// times the artifact's size.
+    /// </summary>
+    public static byte[] TraceGetJson(byte[] tracesJson)
+    {
+        using var doc = JsonDocument.Parse(tracesJson);
+        var spans = doc.RootElement.GetProperty("spans");
+        var buffer = new ArrayBufferWriter<byte>(tracesJson.Length * 3);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("trace");
+            w.WritePropertyName("trace_info");
+            WriteTraceInfo(w, TraceId(tracesJson), tracesJson.Length, spans.GetArrayLength());
+            w.WriteStartArray("spans");
+            foreach (var span in spans.EnumerateArray())
+            {
+                w.WriteStartObject();
+                foreach (var p in span.EnumerateObject())
+                {
+                    switch (p.Name)
+                    {
+                        case "attributes":
+                            w.WriteStartArray("attributes");
+                            foreach (var a in p.Value.EnumerateObject())
+                            {
+                                using var value = JsonDocument.Parse(a.Value.GetString()!); // traces.json: JSON-encoded values
+                                WriteOtelAttribute(w, a.Name, value.RootElement);
+                            }
+                            w.WriteEndArray();
+                            break;
+                        case "events":
+                            w.WriteStartArray("events");
+                            foreach (var e in p.Value.EnumerateArray())
+                            {
+                                w.WriteStartObject();
+                                w.WriteString("name", e.GetProperty("name").GetString());
+                                w.WriteNumber("time_unix_nano", e.GetProperty("time_unix_nano").GetInt64());
+                                w.WriteStartArray("attributes");
+                                foreach (var a in e.GetProperty("attributes").EnumerateObject()) WriteOtelAttribute(w, a.Name, a.Value);
+                                w.WriteEndArray();
+                                w.WriteEndObject();
+                            }
+                            w.WriteEndArray();
+                            break;
+                        default:
+                            p.WriteTo(w);
+                            break;
+                    }
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteOtelAttribute(Utf8JsonWriter w, string key, JsonElement value)
+    {
+        w.WriteStartObject();
+        w.WriteString("key", key);
+        w.WritePropertyName("value");
+        WriteAnyValue(w, value);
+        w.WriteEndObject();
+    }
+
+    /// <summary>An OTel AnyValue as MLflow's traces/get writes it.</summary>
+    private static void WriteAnyValue(Utf8JsonWriter w, JsonElement v)
+    {
+        w.WriteStartObject();
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.String: w.WriteString("string_value", v.GetString()); break;
+            case JsonValueKind.Number when v.TryGetInt64(out var i): w.WriteNumber("int_value", i); break;
+            case JsonValueKind.Number: w.WriteNumber("double_value", v.GetDouble()); break;
+            case JsonValueKind.True or JsonValueKind.False: w.WriteBoolean("bool_value", v.GetBoolean()); break;
+            case JsonValueKind.Array:
+                w.WriteStartObject("array_value");
+                w.WriteStartArray("values");
+                foreach (var item in v.EnumerateArray()) WriteAnyValue(w, item);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                break;
+            case JsonValueKind.Object:
+                w.WriteStartObject("kvlist_value");
+                w.WriteStartArray("values");
+                foreach (var p in v.EnumerateObject()) WriteOtelAttribute(w, p.Name, p.Value);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                break;
+        }
+        w.WriteEndObject();
+    }
 }
