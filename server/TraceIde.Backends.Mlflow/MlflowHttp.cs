@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TraceIde.Core.Backends;
+using TraceIde.Core.Spans;
 using TraceIde.Protocol;
 
 namespace TraceIde.Backends.Mlflow;
@@ -126,39 +127,56 @@ internal sealed class MlflowHttp : IDisposable
         SendAsync(call, query, body, async (response, ep, ct) =>
         {
             if (response.Content.Headers.ContentLength == 0)
-                return Parse("{}"u8.ToArray()); // MLflow answers an empty message with {} — tolerate a bare empty body too
-            var (buffer, length) = await ReadBodyAsync(response, pooled: !keepBody, ct).ConfigureAwait(false);
-            if (keepBody) return Parse(buffer.AsMemory(0, length));
+                return ParseBody(response, ep, "{}"u8.ToArray(), parse); // MLflow answers an empty message with {} — tolerate a bare empty body too
+            var (buffer, length) = await ReadBodyAsync(response, pooled: !keepBody, null, ct).ConfigureAwait(false);
+            if (keepBody) return ParseBody(response, ep, buffer.AsMemory(0, length), parse);
             try
             {
-                return Parse(buffer.AsMemory(0, length));
+                return ParseBody(response, ep, buffer.AsMemory(0, length), parse);
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            T Parse(ReadOnlyMemory<byte> json)
-            {
-                if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..]; // a UTF-8 BOM, which JsonDocument skips too
-                try
-                {
-                    return parse(json);
-                }
-                catch (JsonException ex)
-                {
-                    throw NotJson(response, ep, ex);
-                }
-                catch (BackendException ex) when (ex.InnerException is JsonException unreadable)
-                {
-                    throw NotJson(response, ep, unreadable); // a parser that reports unreadable JSON itself (SpanDecoder)
-                }
-                catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
-                {
-                    throw NotMlflowShape(response, ep, ex);
-                }
-            }
         }, cancellationToken);
+
+    /// <summary>
+    /// A traces.json answer (the trace artifact) as spans, decoded while the body arrives
+    /// (<see cref="SpanDecoder.TraceDataStream"/>): once the last byte is in, only the last read's spans are
+    /// left to decode. The spans keep the body's array. Failures as with <see cref="SendUtf8Async"/>.
+    /// </summary>
+    public Task<IReadOnlyList<RawSpan>> SendTraceDataAsync(EndpointCall call, IReadOnlyList<KeyValuePair<string, string>>? query,
+        string what, CancellationToken cancellationToken) =>
+        SendAsync(call, query, null, async (response, ep, ct) =>
+        {
+            var stream = new SpanDecoder.TraceDataStream();
+            if (response.Content.Headers.ContentLength == 0)
+                return ParseBody(response, ep, "{}"u8.ToArray(), json => stream.Complete(json, what));
+            var (buffer, length) = await ReadBodyAsync(response, pooled: false, stream.Advance, ct).ConfigureAwait(false);
+            return ParseBody(response, ep, buffer.AsMemory(0, length), json => stream.Complete(json, what));
+        }, cancellationToken);
+
+    /// <summary><paramref name="parse"/> over a whole body, its failures mapped to what the client is told.</summary>
+    private static T ParseBody<T>(HttpResponseMessage response, Endpoint ep, ReadOnlyMemory<byte> json, Func<ReadOnlyMemory<byte>, T> parse)
+    {
+        if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..]; // a UTF-8 BOM, which JsonDocument skips too
+        try
+        {
+            return parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson(response, ep, ex);
+        }
+        catch (BackendException ex) when (ex.InnerException is JsonException unreadable)
+        {
+            throw NotJson(response, ep, unreadable); // a parser that reports unreadable JSON itself (SpanDecoder)
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw NotMlflowShape(response, ep, ex);
+        }
+    }
 
     /// <summary>
     /// The whole body in one array, read straight into an array of the announced length: rented from the
@@ -166,7 +184,9 @@ internal sealed class MlflowHttp : IDisposable
     /// parse result may keep (a 70 MB trace is not read into a pooled buffer and copied). Grown when there is
     /// no length or more arrives.
     /// </summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, bool pooled, CancellationToken ct)
+    /// <param name="received">Told every byte so far after each read (a new array when it grew), e.g. to decode while reading.</param>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, bool pooled,
+        Action<ReadOnlyMemory<byte>>? received, CancellationToken ct)
     {
         // One byte more than announced, so a body of the announced length ends in one read.
         var buffer = NewBuffer(response.Content.Headers.ContentLength is > 0 and < int.MaxValue / 2 and var announced ? (int)announced + 1 : 64 * 1024);
@@ -178,6 +198,7 @@ internal sealed class MlflowHttp : IDisposable
             while ((read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false)) > 0)
             {
                 length += read;
+                received?.Invoke(buffer.AsMemory(0, length));
                 if (length < buffer.Length) continue;
                 var larger = NewBuffer(checked(buffer.Length * 2));
                 buffer.AsSpan(0, length).CopyTo(larger);

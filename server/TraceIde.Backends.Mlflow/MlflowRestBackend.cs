@@ -314,11 +314,10 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         return await ArtifactSpansAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The artifact is traces.json: decoded from its bytes in one pass, no DOM (the spans keep the body).</summary>
+    /// <summary>The artifact is traces.json: decoded while it arrives, no DOM (the spans keep the body).</summary>
     private Task<IReadOnlyList<RawSpan>> ArtifactSpansAsync(string traceId, CancellationToken cancellationToken) =>
         FirstServedAsync(_routes.Artifact, "serve trace spans (MLflow ≥ 2.14 needed)", endpoint =>
-            _http.SendUtf8Async(endpoint, [new("request_id", traceId)], null,
-                body => SpanDecoder.DecodeTraceData(body, "the trace artifact"), cancellationToken, keepBody: true));
+            _http.SendTraceDataAsync(endpoint, [new("request_id", traceId)], "the trace artifact", cancellationToken));
 
     /// <summary>
     /// Remembers that a server of unknown version lacks <paramref name="endpoint"/>. A known version's table

@@ -20,9 +20,10 @@ public static class OverviewTimeUnits
 /// <summary>
 /// How a metric value that is not a finite number travels: as the JSON string "NaN", "Infinity" or
 /// "-Infinity" — the form MLflow's own metrics answers use — where a finite value is a JSON number.
-/// Numbers: only the records marked so carry them (the quality ones: scorer values are arbitrary); null
-/// keeps meaning "no value". JSON values (span attributes, assessment values) hold them as these strings
-/// too. Anything else that cannot be written reaches the client as InternalError (-32603), never as a
+/// Numbers: only the records marked so carry them — every Overview metric (usage, quality, tool calls):
+/// aggregates over whatever was logged, so a token SUM past double's range is +∞ (MLflow answers it as
+/// "Infinity") and a server may answer "NaN"; null keeps meaning "no value". JSON values (span attributes,
+/// assessment values) hold them as these strings too. Anything else that cannot be written reaches the client as InternalError (-32603), never as a
 /// result or under another code.
 /// </summary>
 public static class NonFiniteNumbers
@@ -69,6 +70,8 @@ public sealed record OverviewTimeAxis
     public required string Engine { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record UsageTotals
 {
     public long Requests { get; init; }
@@ -94,6 +97,8 @@ public sealed record UsageTotals
     public double? P99TokensPerTrace { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record UsageBucket
 {
     public required long TimeMs { get; init; }
@@ -181,6 +186,8 @@ public sealed record OverviewQualityResult
     public bool HasAssessmentsOutsideRange { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record ToolCallTotals
 {
     public long Calls { get; init; }
@@ -190,6 +197,8 @@ public sealed record ToolCallTotals
     public double? AvgLatencyMs { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record ToolSummary
 {
     public required string Name { get; init; }
@@ -202,6 +211,8 @@ public sealed record ToolSummary
     public double? P99LatencyMs { get; init; }
 }
 
+/// <remarks>Non-finite numbers travel as <see cref="NonFiniteNumbers"/> strings.</remarks>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record ToolBucket
 {
     public required long TimeMs { get; init; }

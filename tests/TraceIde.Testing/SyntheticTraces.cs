@@ -42,7 +42,7 @@ public static class SyntheticTraces
     /// <summary>UTF-8 JSON of <c>{"spans": [...]}</c> (the traces.json artifact): the <see cref="StoredRows"/> in one array.</summary>
     public static byte[] TracesJson(int spanCount, int seed = 11)
     {
-        var traceId = "tr-" + spanCount.ToString("x32", CultureInfo.InvariantCulture);
+        var traceId = TraceIdFor(spanCount);
         var buffer = new ArrayBufferWriter<byte>(spanCount * 600);
         buffer.Write("{\"spans\": ["u8);
         var first = true;
@@ -54,6 +54,39 @@ public static class SyntheticTraces
         }
         buffer.Write("]}"u8);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The `tr-…` ID <see cref="TracesJson"/> gives a trace of <paramref name="spanCount"/> spans.</summary>
+    public static string TraceIdFor(int spanCount) => "tr-" + spanCount.ToString("x32", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// TraceInfoV3 of the trace as MLflow writes it in traces/search rows and trace info, with the
+    /// <c>mlflow.trace.sizeStats</c> MLflow records (the traces.json size and span count), which the REST backend's
+    /// route choice reads.
+    /// </summary>
+    public static void WriteTraceInfo(Utf8JsonWriter w, string traceId, long artifactBytes, int spans)
+    {
+        w.WriteStartObject();
+        w.WriteString("trace_id", traceId);
+        w.WriteStartObject("trace_location");
+        w.WriteString("type", "MLFLOW_EXPERIMENT");
+        w.WriteStartObject("mlflow_experiment");
+        w.WriteString("experiment_id", ExperimentId);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("request_time", DateTimeOffset.FromUnixTimeMilliseconds(TraceStartNs / 1_000_000).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{spans / 1000.0 + 0.4:0.000}s"));
+        w.WriteString("state", "OK");
+        w.WriteStartObject("trace_metadata");
+        w.WriteString("mlflow.trace_schema.version", "3");
+        w.WriteString("mlflow.trace.sizeBytes", artifactBytes.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("mlflow.trace.sizeStats", string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {artifactBytes}, \"num_spans\": {spans}}}"));
+        w.WriteEndObject();
+        w.WriteStartObject("tags");
+        w.WriteString("mlflow.traceName", "agent_0");
+        w.WriteString("mlflow.trace.spansLocation", "TRACKING_STORE");
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     /// <summary>Adds the trace to an MLflow SQL store (experiment 1); returns the bytes of span JSON written.</summary>

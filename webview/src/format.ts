@@ -61,7 +61,8 @@ export function preview(text: string | null | undefined, max = 200): string {
 // The Overview's numbers, as MLflow's Overview writes them.
 
 export function formatLatency(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  if (ms === null || ms === undefined) return "-";
+  if (!Number.isFinite(ms)) return nonFinite(ms);
   return ms < 1000 ? `${ms.toFixed(2)}ms` : `${(ms / 1000).toFixed(2)}s`;
 }
 
@@ -73,7 +74,8 @@ export function latencyTick(ms: number): string {
 }
 
 export function formatCompact(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return "-";
+  if (n === null || n === undefined) return "-";
+  if (!Number.isFinite(n)) return nonFinite(n);
   const a = Math.abs(n);
   if (a >= 1e6) return `${(n / 1e6).toFixed(2).replace(/\.?0+$/, "")}M`;
   if (a >= 1e3) return `${(n / 1e3).toFixed(2).replace(/\.?0+$/, "")}K`;
@@ -81,13 +83,17 @@ export function formatCompact(n: number | null | undefined): string {
 }
 
 export function formatPercent(n: number | null | undefined): string {
-  return n === null || n === undefined || !Number.isFinite(n) ? "-" : `${n.toFixed(2)}%`;
+  if (n === null || n === undefined) return "-";
+  return Number.isFinite(n) ? `${n.toFixed(2)}%` : nonFinite(n);
 }
 
 /** A mean or score with 2 decimals; a non-finite one said as such, not as a dash or a zero. */
 export function formatMetric(n: number | null | undefined): string {
   if (n === null || n === undefined) return "-";
-  if (Number.isNaN(n)) return "NaN";
-  if (!Number.isFinite(n)) return n > 0 ? "∞" : "−∞";
-  return n.toFixed(2);
+  return Number.isFinite(n) ? n.toFixed(2) : nonFinite(n);
+}
+
+/** NaN, ∞ or −∞: a value that is not a finite number is said as such, never as a dash (no value) or a zero. */
+function nonFinite(n: number): string {
+  return Number.isNaN(n) ? "NaN" : n > 0 ? "∞" : "−∞";
 }

@@ -72,8 +72,13 @@ export interface ChartData {
 }
 
 const xs = (times: number[]) => times.map((t) => Math.floor(t / 1000));
-/** A bucket without the number (no trace there) is a gap in the line, not a fall to zero. */
-const gap = (v: number | null | undefined) => v ?? null;
+/**
+ * A bucket without the number (no trace there) is a gap in the line, not a fall to zero; so is one whose number
+ * is NaN or ±∞, which a chart cannot place (the card's headline and the legend's total say it).
+ */
+const gap = (v: number | null | undefined) => (v != null && Number.isFinite(v) ? v : null);
+/** A reference line only at a finite value. */
+const reference = (label: string, value: number | null | undefined) => (value != null && Number.isFinite(value) ? { label, value } : undefined);
 
 /**
  * What the legend shows for a series at a bucket: a stacked area's own value, not the running sum it is drawn
@@ -84,11 +89,36 @@ export function legendValue(s: ChartData["series"][number], drawn: number | null
   return drawn ?? null;
 }
 
-export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency" | "errors" | "tokens" | "tokensPerTrace", ChartData> {
+/** An overview answer with its metric numbers read as numbers: NaN and ±Infinity as themselves, not strings. */
+export type Numbers<T> = T extends MetricNumber ? number : T extends readonly (infer U)[] ? Numbers<U>[] : T extends object ? { [K in keyof T]: Numbers<T[K]> } : T;
+export type Usage = Numbers<OverviewUsageResult>;
+export type ToolCalls = Numbers<OverviewToolCallsResult>;
+
+/** overview/usage as the cards and charts read it (the strings of NonFiniteNumbers become NaN / ±Infinity). */
+export function readUsage(r: OverviewUsageResult): Usage {
+  return { ...r, totals: numbersOf(r.totals), series: r.series.map(numbersOf) };
+}
+
+/** overview/toolCalls as the cards, table and charts read it; tool names stay as they are. */
+export function readToolCalls(r: OverviewToolCallsResult): ToolCalls {
+  return {
+    ...r,
+    totals: numbersOf(r.totals),
+    tools: r.tools.map((t) => ({ ...numbersOf(t), name: t.name })),
+    series: r.series.map((s) => ({ name: s.name, points: s.points.map(numbersOf) })),
+  };
+}
+
+/** A record whose string fields are all metric numbers (a name in it is put back by the caller). */
+function numbersOf<T extends object>(o: T): Numbers<T> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "string" ? metricNumber(v as MetricNumber) : v])) as Numbers<T>;
+}
+
+export function usageCharts(r: Usage): Record<"traces" | "latency" | "errors" | "tokens" | "tokensPerTrace", ChartData> {
   // Every bucket of the axis, empty ones as 0 requests (the host normally sends them all already); the lines of
   // per-trace numbers (latency, tokens per trace, error rate) leave a gap where there is no trace.
   const byTime = new Map(r.series.map((b) => [b.timeMs, b]));
-  const empty = (timeMs: number): UsageBucket => ({ timeMs, requests: 0, errors: 0, errorRate: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
+  const empty = (timeMs: number): Numbers<UsageBucket> => ({ timeMs, requests: 0, errors: 0, errorRate: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
   const series = r.axis.bucketsMs.map((t) => byTime.get(t) ?? empty(t));
   r = { ...r, series };
   const x = xs(r.axis.bucketsMs);
@@ -96,7 +126,7 @@ export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency"
   const cacheRead = r.series.some((b) => b.cacheReadInputTokens > 0);
   const cacheWrite = r.series.some((b) => b.cacheCreationInputTokens > 0);
   return {
-    traces: { x, series: [{ label: "Traces", values: r.series.map((b) => b.requests), kind: "bar" }], reference: { label: `AVG (${formatCompact(t.avgRequestsPerBucket)})`, value: t.avgRequestsPerBucket } },
+    traces: { x, series: [{ label: "Traces", values: r.series.map((b) => b.requests), kind: "bar" }], reference: reference(`AVG (${formatCompact(t.avgRequestsPerBucket)})`, t.avgRequestsPerBucket) },
     latency: {
       x,
       series: [
@@ -104,26 +134,26 @@ export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency"
         { label: "p90", values: r.series.map((b) => gap(b.p90LatencyMs)) },
         { label: "p99", values: r.series.map((b) => gap(b.p99LatencyMs)) },
       ],
-      reference: t.avgLatencyMs != null ? { label: `AVG (${formatLatency(t.avgLatencyMs)})`, value: t.avgLatencyMs } : undefined,
+      reference: reference(`AVG (${formatLatency(t.avgLatencyMs)})`, t.avgLatencyMs),
     },
     errors: {
       x,
       series: [
         { label: "Errors", values: r.series.map((b) => b.errors), kind: "bar", colour: "error" },
-        { label: "Error rate %", values: r.series.map((b) => (b.requests > 0 ? Math.round(b.errorRate * 100) / 100 : null)) },
+        { label: "Error rate %", values: r.series.map((b) => (b.requests > 0 ? gap(Math.round(b.errorRate * 100) / 100) : null)) },
       ],
       // The overall rate (Σ errors ÷ Σ traces), not MLflow's mean over every bucket: with empty buckets counted
       // as 0 % that mean says 0.40 % for a year whose traces failed 5.67 % of the time.
-      reference: { label: `Overall (${formatPercent(t.errorRate)})`, value: t.errorRate },
+      reference: reference(`Overall (${formatPercent(t.errorRate)})`, t.errorRate),
     },
     tokens: {
       x,
       series: [
-        { label: "Input", values: r.series.map((b) => b.inputTokens), kind: "area" },
-        { label: "Output", values: r.series.map((b) => b.outputTokens), kind: "area" },
+        { label: "Input", values: r.series.map((b) => gap(b.inputTokens)), kind: "area" },
+        { label: "Output", values: r.series.map((b) => gap(b.outputTokens)), kind: "area" },
         // Cache reads and writes are part of the input: lines inside it, not areas stacked on top of it.
-        ...(cacheRead ? [{ label: "Cache read", values: r.series.map((b) => b.cacheReadInputTokens), kind: "line" as const }] : []),
-        ...(cacheWrite ? [{ label: "Cache write", values: r.series.map((b) => b.cacheCreationInputTokens), kind: "line" as const }] : []),
+        ...(cacheRead ? [{ label: "Cache read", values: r.series.map((b) => gap(b.cacheReadInputTokens)), kind: "line" as const }] : []),
+        ...(cacheWrite ? [{ label: "Cache write", values: r.series.map((b) => gap(b.cacheCreationInputTokens)), kind: "line" as const }] : []),
       ],
     },
     tokensPerTrace: {
@@ -133,13 +163,13 @@ export function usageCharts(r: OverviewUsageResult): Record<"traces" | "latency"
         { label: "p90", values: r.series.map((b) => gap(b.p90TokensPerTrace)) },
         { label: "p99", values: r.series.map((b) => gap(b.p99TokensPerTrace)) },
       ],
-      reference: t.avgTokensPerTrace != null ? { label: `AVG (${formatCompact(t.avgTokensPerTrace)})`, value: t.avgTokensPerTrace } : undefined,
+      reference: reference(`AVG (${formatCompact(t.avgTokensPerTrace)})`, t.avgTokensPerTrace),
     },
   };
 }
 
 /** "(X input, Y output[, Z cache read][, W cache write])" */
-export function tokenSubtitle(r: OverviewUsageResult): string {
+export function tokenSubtitle(r: Usage): string {
   const t = r.totals;
   const parts = [`${formatCompact(t.inputTokens)} input`, `${formatCompact(t.outputTokens)} output`];
   if (t.cacheReadInputTokens > 0) parts.push(`${formatCompact(t.cacheReadInputTokens)} cache read`);
@@ -154,23 +184,23 @@ export function stack(values: (number | null)[][]): number[][] {
   return out;
 }
 
-export function toolCharts(r: OverviewToolCallsResult): { usage: ChartData; latency: ChartData; errorRate: (tool: string) => ChartData } {
+export function toolCharts(r: ToolCalls): { usage: ChartData; latency: ChartData; errorRate: (tool: string) => ChartData } {
   const x = xs(r.axis.bucketsMs);
   const names = [...r.series].sort((a, b) => a.name.localeCompare(b.name));
-  const at = (points: ToolBucket[]) => {
+  const at = (points: Numbers<ToolBucket>[]) => {
     const m = new Map(points.map((p) => [p.timeMs, p]));
     return (t: number) => m.get(t);
   };
   return {
     usage: { x, series: names.map((s) => ({ label: s.name, values: r.axis.bucketsMs.map((t) => at(s.points)(t)?.calls ?? 0) })) },
-    latency: { x, series: names.map((s) => ({ label: s.name, values: r.axis.bucketsMs.map((t) => at(s.points)(t)?.avgLatencyMs ?? null) })) },
+    latency: { x, series: names.map((s) => ({ label: s.name, values: r.axis.bucketsMs.map((t) => gap(at(s.points)(t)?.avgLatencyMs)) })) },
     errorRate: (tool) => {
       const s = r.series.find((x) => x.name === tool);
       const summary = r.tools.find((x) => x.name === tool);
       return {
         x,
-        series: [{ label: `${tool} error rate %`, values: r.axis.bucketsMs.map((t) => (s ? at(s.points)(t)?.errorRate ?? 0 : 0)), colour: "error" }],
-        reference: summary ? { label: `overall ${formatPercent(summary.errorRate)}`, value: summary.errorRate } : undefined,
+        series: [{ label: `${tool} error rate %`, values: r.axis.bucketsMs.map((t) => (s ? gap(at(s.points)(t)?.errorRate ?? 0) : 0)), colour: "error" }],
+        reference: summary ? reference(`overall ${formatPercent(summary.errorRate)}`, summary.errorRate) : undefined,
       };
     },
   };
@@ -180,8 +210,9 @@ export type SortDir = "asc" | "desc";
 export function sortRows<T>(rows: readonly T[], key: (r: T) => number | string | null | undefined, dir: SortDir): T[] {
   const f = dir === "asc" ? 1 : -1;
   return [...rows].sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
+    // NaN (a non-finite metric) sorts with the missing values: it has no place among numbers.
+    const x = Number.isNaN(key(a)) ? null : key(a);
+    const y = Number.isNaN(key(b)) ? null : key(b);
     if (x === y) return 0;
     if (x === null || x === undefined) return 1;
     if (y === null || y === undefined) return -1;

@@ -8,7 +8,7 @@ import { durationWithWarning, formatCompact, formatLatency, formatMetric, format
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
   DEFAULT_RANGE, RANGES, UNITS, chooseUnit, qualityTrend, assessedOutsideRange, resolveRange, scoreBars, sortRows,
-  tokenSubtitle, toolCharts, qualityAverage, usageCharts, validUnits, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
+  tokenSubtitle, toolCharts, qualityAverage, usageCharts, validUnits, readUsage, readToolCalls, type Usage, type ToolCalls, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
 } from "./overview-math";
 
 export type OverviewTab = "usage" | "quality" | "toolCalls";
@@ -239,9 +239,9 @@ export class OverviewView {
       this.axisInterval = result.axis.intervalSeconds;
       this.destroyCharts();
       clear(this.body);
-      if (this.tab === "usage") this.paintUsage(result as OverviewUsageResult);
+      if (this.tab === "usage") this.paintUsage(readUsage(result as OverviewUsageResult));
       else if (this.tab === "quality") this.paintQuality(result as OverviewQualityResult);
-      else this.paintTools(result as OverviewToolCallsResult);
+      else this.paintTools(readToolCalls(result as OverviewToolCallsResult));
     } catch (err) {
       if (generation !== this.generation) return;
       const e = RpcError.from(err);
@@ -309,7 +309,7 @@ export class OverviewView {
     }
   }
 
-  private paintUsage(r: OverviewUsageResult): void {
+  private paintUsage(r: Usage): void {
     const t = r.totals;
     if (t.requests === 0) {
       void this.explainEmpty("traces", this.generation);
@@ -396,7 +396,7 @@ export class OverviewView {
     this.flushCharts();
   }
 
-  private paintTools(r: OverviewToolCallsResult): void {
+  private paintTools(r: ToolCalls): void {
     const t = r.totals;
     if (t.calls === 0) {
       void this.explainEmpty("tool calls", this.generation);

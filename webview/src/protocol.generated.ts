@@ -513,15 +513,15 @@ export interface ToolBucket {
   timeMs: number;
   calls: number;
   failures: number;
-  errorRate: number;
-  avgLatencyMs?: number | null;
+  errorRate: MetricNumber;
+  avgLatencyMs?: MetricNumber | null;
 }
 
 export interface ToolCallTotals {
   calls: number;
   failedCalls: number;
-  successRate?: number | null;
-  avgLatencyMs?: number | null;
+  successRate?: MetricNumber | null;
+  avgLatencyMs?: MetricNumber | null;
 }
 
 export interface ToolSeries {
@@ -533,11 +533,11 @@ export interface ToolSummary {
   name: string;
   calls: number;
   failures: number;
-  errorRate: number;
-  avgLatencyMs?: number | null;
-  p50LatencyMs?: number | null;
-  p90LatencyMs?: number | null;
-  p99LatencyMs?: number | null;
+  errorRate: MetricNumber;
+  avgLatencyMs?: MetricNumber | null;
+  p50LatencyMs?: MetricNumber | null;
+  p90LatencyMs?: MetricNumber | null;
+  p99LatencyMs?: MetricNumber | null;
 }
 
 export interface TraceFilters {
@@ -657,38 +657,38 @@ export interface UsageBucket {
   timeMs: number;
   requests: number;
   errors: number;
-  errorRate: number;
-  p50LatencyMs?: number | null;
-  p90LatencyMs?: number | null;
-  p99LatencyMs?: number | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  p50TokensPerTrace?: number | null;
-  p90TokensPerTrace?: number | null;
-  p99TokensPerTrace?: number | null;
+  errorRate: MetricNumber;
+  p50LatencyMs?: MetricNumber | null;
+  p90LatencyMs?: MetricNumber | null;
+  p99LatencyMs?: MetricNumber | null;
+  inputTokens: MetricNumber;
+  outputTokens: MetricNumber;
+  cacheReadInputTokens: MetricNumber;
+  cacheCreationInputTokens: MetricNumber;
+  p50TokensPerTrace?: MetricNumber | null;
+  p90TokensPerTrace?: MetricNumber | null;
+  p99TokensPerTrace?: MetricNumber | null;
 }
 
 export interface UsageTotals {
   requests: number;
   errors: number;
-  errorRate: number;
-  avgBucketErrorRate: number;
-  avgRequestsPerBucket: number;
-  avgLatencyMs?: number | null;
-  p50LatencyMs?: number | null;
-  p90LatencyMs?: number | null;
-  p99LatencyMs?: number | null;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  avgTokensPerTrace?: number | null;
-  p50TokensPerTrace?: number | null;
-  p90TokensPerTrace?: number | null;
-  p99TokensPerTrace?: number | null;
+  errorRate: MetricNumber;
+  avgBucketErrorRate: MetricNumber;
+  avgRequestsPerBucket: MetricNumber;
+  avgLatencyMs?: MetricNumber | null;
+  p50LatencyMs?: MetricNumber | null;
+  p90LatencyMs?: MetricNumber | null;
+  p99LatencyMs?: MetricNumber | null;
+  inputTokens: MetricNumber;
+  outputTokens: MetricNumber;
+  totalTokens: MetricNumber;
+  cacheReadInputTokens: MetricNumber;
+  cacheCreationInputTokens: MetricNumber;
+  avgTokensPerTrace?: MetricNumber | null;
+  p50TokensPerTrace?: MetricNumber | null;
+  p90TokensPerTrace?: MetricNumber | null;
+  p99TokensPerTrace?: MetricNumber | null;
 }
 
 export interface WorkspaceDidChangeFilesParams {

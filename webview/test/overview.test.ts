@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  assessedOutsideRange, chooseUnit, defaultUnit, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
+  assessedOutsideRange, chooseUnit, readToolCalls, readUsage, defaultUnit, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
   tokenSubtitle, toolCharts, usageCharts, validUnits,
 } from "../src/overview-math";
-import { formatCompact, formatLatency, formatMetric } from "../src/format";
+import { formatCompact, formatLatency, formatMetric, formatPercent } from "../src/format";
 import { OverviewView, utcDate, weekEnding } from "../src/overview-view";
 import type { ChartData, } from "../src/overview-math";
 import type { ChartFactory, ChartOptions } from "../src/charts";
@@ -86,7 +86,7 @@ function usageResult(): OverviewUsageResult {
 
 describe("chart data shaping", () => {
   it("usage: every axis bucket, zeros for missing ones, x in seconds, reference lines", () => {
-    const c = usageCharts(usageResult());
+    const c = usageCharts(readUsage(usageResult()));
     expect(c.traces.x).toEqual([0, 86400, 172800]);
     expect(c.traces.series[0]!.values).toEqual([3, 0, 1]);
     expect(c.traces.reference!.value).toBeCloseTo(4 / 3);
@@ -99,7 +99,7 @@ describe("chart data shaping", () => {
     expect(c.errors.series[1]!.values).toEqual([33.33, null, 0]); // no trace, no rate; a trace without error: 0 %
     expect(c.errors.reference).toEqual({ label: "Overall (25.00%)", value: 25 });
     expect(c.tokens.series.map((s) => s.label)).toEqual(["Input", "Output", "Cache read"]);
-    expect(tokenSubtitle(usageResult())).toBe("(100 input, 20 output, 8 cache read)");
+    expect(tokenSubtitle(readUsage(usageResult()))).toBe("(100 input, 20 output, 8 cache read)");
   });
 
   it("token usage against MLflow's daily sums: the legend reads each series' own sum, not the stacked total; cache reads are a line inside the input", () => {
@@ -118,7 +118,7 @@ describe("chart data shaping", () => {
       axis: axis(days),
       series: days.map((timeMs) => ({ timeMs, requests: 1, errors: 0, errorRate: 0, inputTokens: input.get(timeMs) ?? 0, outputTokens: output.get(timeMs) ?? 0, cacheReadInputTokens: cacheRead.get(timeMs) ?? 0, cacheCreationInputTokens: 0 })),
     };
-    const tokens = usageCharts(r).tokens;
+    const tokens = usageCharts(readUsage(r)).tokens;
     const [inputSeries, outputSeries, cacheSeries] = tokens.series;
     const drawn = stack([inputSeries!.values, outputSeries!.values]);
     expect(cacheSeries!.kind).toBe("line");
@@ -130,6 +130,33 @@ describe("chart data shaping", () => {
       if (drawn[1]![i] !== (output.get(t) ?? 0)) stackedDiffers = true;
     });
     expect(stackedDiffers).toBe(true); // the drawn (stacked) height is not what the legend must say
+  });
+
+  it("usage and tool numbers that arrive as NaN / Infinity strings are read as such: said in cards, gaps in charts", () => {
+    const base = usageResult();
+    const wire: OverviewUsageResult = {
+      ...base,
+      totals: { ...base.totals, inputTokens: "Infinity", totalTokens: "Infinity", avgLatencyMs: "NaN", avgTokensPerTrace: "-Infinity" },
+      series: [{ ...base.series[0]!, inputTokens: "Infinity", p50LatencyMs: "NaN" }, base.series[1]!],
+    };
+    const r = readUsage(wire);
+    expect([r.totals.inputTokens, r.totals.avgLatencyMs, r.totals.avgTokensPerTrace, r.series[0]!.p50LatencyMs]).toEqual([Infinity, NaN, -Infinity, NaN]);
+    expect([formatCompact(r.totals.totalTokens), formatLatency(r.totals.avgLatencyMs), formatCompact(r.totals.avgTokensPerTrace), formatPercent(NaN)]).toEqual(["∞", "NaN", "−∞", "NaN"]);
+    const c = usageCharts(r);
+    expect(c.tokens.series[0]!.values).toEqual([null, 0, 40]); // +∞ cannot be drawn: a gap
+    expect(c.latency.series[0]!.values).toEqual([null, null, null]);
+    expect([c.latency.reference, c.tokensPerTrace.reference]).toEqual([undefined, undefined]);
+    expect(tokenSubtitle(r)).toBe("(∞ input, 20 output, 8 cache read)");
+
+    const tools = readToolCalls({
+      axis: axis([0]),
+      totals: { calls: 2, failedCalls: 0, successRate: 100, avgLatencyMs: "Infinity" },
+      tools: [{ name: "NaN", calls: 2, failures: 0, errorRate: 0, avgLatencyMs: "NaN", p99LatencyMs: "Infinity" }],
+      series: [{ name: "NaN", points: [{ timeMs: 0, calls: 2, failures: 0, errorRate: 0, avgLatencyMs: "NaN" }] }],
+    });
+    expect(tools.tools[0]).toMatchObject({ name: "NaN", avgLatencyMs: NaN, p99LatencyMs: Infinity }); // a tool's name stays a name
+    expect(tools.totals.avgLatencyMs).toBe(Infinity);
+    expect(toolCharts(tools).latency.series[0]!.values).toEqual([null]);
   });
 
   it("stacks areas cumulatively", () => {
@@ -146,7 +173,7 @@ describe("chart data shaping", () => {
         { name: "a_tool", points: [{ timeMs: 0, calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 6 }] },
       ],
     };
-    const c = toolCharts(r);
+    const c = toolCharts(readToolCalls(r));
     expect(c.usage.series.map((s) => [s.label, s.values])).toEqual([["a_tool", [1, 0]], ["b_tool", [0, 2]]]);
     expect(c.latency.series[1]!.values).toEqual([null, 12]);
     expect(c.errorRate("b_tool").series[0]!.values).toEqual([0, 50]);
@@ -239,6 +266,34 @@ describe("overview view", () => {
     expect(headline("Token Usage")).toBe("120");
     expect(recorded).toHaveLength(5);
     expect(Array.from(v.element.querySelectorAll<HTMLSelectElement>("select.overview-unit option")).map((o) => o.value)).toEqual(["hour", "day", "month", "year"]);
+  });
+
+  it("paints usage and tool-call cards whose numbers are NaN or ±Infinity (strings on the wire) instead of failing", async () => {
+    const base = usageResult();
+    const t = new FakeTransport({
+      "overview/usage": () => ({ ...base, totals: { ...base.totals, totalTokens: "Infinity", avgLatencyMs: "NaN" } }),
+      "overview/toolCalls": () => ({
+        axis: axis([0]),
+        totals: { calls: 1, failedCalls: 0, successRate: 100, avgLatencyMs: "Infinity" },
+        tools: [{ name: "get_weather", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: "NaN" }],
+        series: [],
+      }),
+    });
+    const v = new OverviewView(t, { chart: fakeChart, now: () => NOW });
+    document.body.appendChild(v.element);
+    v.setExperiments(["1"]);
+    v.show();
+    await flush();
+    const headline = (title: string) => v.element.querySelector(`[data-card="${title}"] .card-headline`)?.textContent;
+    expect([headline("Token Usage"), headline("Latency")]).toEqual(["∞", "NaN"]);
+    const tools = new OverviewView(t, { chart: fakeChart, now: () => NOW });
+    document.body.appendChild(tools.element);
+    tools.setExperiments(["1"]);
+    tools.tab = "toolCalls";
+    tools.show();
+    await flush();
+    expect(tools.element.querySelector('[data-stat="Avg Latency"] .card-headline')?.textContent).toBe("∞");
+    expect(tools.element.querySelector('[data-tool="get_weather"]')?.textContent).toContain("NaN");
   });
 
   it("changing the range resets an invalid unit; the unit selector re-queries", async () => {
