@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url";
 const MAX = 160;
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const baselinePath = join(repo, "scripts/line-length-baseline.json");
-const sources = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "*.cs", "*.ts", "*.mjs", "*.sh", "*.csproj", "*.props"], { cwd: repo, encoding: "utf8" })
+const sources = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "*.cs", "*.ts", "*.mjs", "*.sh", "*.csproj", "*.props"], {
+  cwd: repo,
+  encoding: "utf8",
+})
   .split("\n")
   .filter((f) => f && !f.includes("/fixtures/") && !f.endsWith(".generated.ts") && !f.includes("node_modules/"));
 

@@ -36,8 +36,16 @@ const exe = join(tmp, basename(archive, ".tar.gz"), "traceide");
 // The machine's .NET folders, hidden from the binary (as in extension-vscode/scripts/e2e.mjs).
 const pathDirs = (process.env.PATH ?? "").split(":").filter(Boolean);
 const dotnetOnPath = pathDirs.map((d) => join(d, "dotnet")).find((f) => existsSync(f));
-const dotnetDirs = [...new Set(["/usr/share/dotnet", "/usr/lib/dotnet", "/usr/local/share/dotnet", "/opt/dotnet", join(process.env.HOME ?? "/root", ".dotnet"),
-  ...(dotnetOnPath ? [dirname(realpathSync(dotnetOnPath))] : [])])].filter((d) => existsSync(d));
+const dotnetDirs = [
+  ...new Set([
+    "/usr/share/dotnet",
+    "/usr/lib/dotnet",
+    "/usr/local/share/dotnet",
+    "/opt/dotnet",
+    join(process.env.HOME ?? "/root", ".dotnet"),
+    ...(dotnetOnPath ? [dirname(realpathSync(dotnetOnPath))] : []),
+  ]),
+].filter((d) => existsSync(d));
 const empty = join(tmp, "empty");
 mkdirSync(empty);
 let canUnshare = false;
@@ -45,12 +53,22 @@ try {
   execFileSync("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", `mount --bind "$0" "$1"`, empty, empty], { stdio: "pipe" });
   canUnshare = true;
 } catch {}
-const env = { PATH: pathDirs.filter((d) => !dotnetDirs.includes(d)).join(":"), HOME: home, DOTNET_ROOT: join(tmp, "nowhere"), DOTNET_CLI_TELEMETRY_OPTOUT: "1" };
+const env = {
+  PATH: pathDirs.filter((d) => !dotnetDirs.includes(d)).join(":"),
+  HOME: home,
+  DOTNET_ROOT: join(tmp, "nowhere"),
+  DOTNET_CLI_TELEMETRY_OPTOUT: "1",
+};
 const mountAll = `e=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do mount --bind "$e" "$1" || exit 97; shift; n=$((n - 1)); done; exec "$@"`;
 const [cmd, args] = canUnshare
-  ? ["unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", mountAll, "sh", empty, String(dotnetDirs.length), ...dotnetDirs, exe, "ui", "--no-open"]]
+  ? [
+      "unshare",
+      ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", mountAll, "sh", empty, String(dotnetDirs.length), ...dotnetDirs, exe, "ui", "--no-open"],
+    ]
   : [exe, ["ui", "--no-open"]];
-log(`${exe} ui --no-open, no .NET: ${canUnshare ? `mount namespace with ${dotnetDirs.join(", ")} emptied` : "DOTNET_ROOT nowhere only (unshare not permitted)"}`);
+log(
+  `${exe} ui --no-open, no .NET: ${canUnshare ? `mount namespace with ${dotnetDirs.join(", ")} emptied` : "DOTNET_ROOT nowhere only (unshare not permitted)"}`,
+);
 const child = spawn(cmd, args, { cwd: tmp, env, stdio: ["ignore", "pipe", "pipe"] });
 const stderr = [];
 child.stderr.on("data", (d) => stderr.push(String(d)));
@@ -72,9 +90,15 @@ try {
   });
   log(`up after ${((Date.now() - t0) / 1000).toFixed(1)} s at ${url.origin}`);
 
-  const maps = readFileSync(`/proc/${child.pid}/maps`, "utf8").split("\n").map((l) => l.split(/\s+/).slice(5).join(" ")).filter((f) => f.startsWith("/"));
+  const maps = readFileSync(`/proc/${child.pid}/maps`, "utf8")
+    .split("\n")
+    .map((l) => l.split(/\s+/).slice(5).join(" "))
+    .filter((f) => f.startsWith("/"));
   const fromMachine = [...new Set(maps.filter((f) => dotnetDirs.some((d) => f.startsWith(d + "/"))))];
-  check(fromMachine.length === 0, `nothing mapped from a machine .NET folder (${dotnetDirs.join(", ") || "none found"})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`);
+  check(
+    fromMachine.length === 0,
+    `nothing mapped from a machine .NET folder (${dotnetDirs.join(", ") || "none found"})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`,
+  );
   check(realpathSync(`/proc/${child.pid}/exe`) === realpathSync(exe), "the process is the release binary itself");
 
   const page = await fetch(url);
@@ -124,7 +148,9 @@ async function openWebSocket(pageUrl) {
       if (end < 0) return;
       const head = buffer.subarray(0, end).toString("latin1");
       buffer = buffer.subarray(end + 4);
-      const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+      const accept = createHash("sha1")
+        .update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+        .digest("base64");
       if (!/^HTTP\/1\.1 101/.test(head) || !head.includes(accept)) return handshake.rej(new Error(`WebSocket refused: ${head.split("\r\n")[0]}`));
       upgraded = true;
       handshake.res();

@@ -102,7 +102,9 @@ export async function addMcpServerToWorkspace(input: McpEntryInput): Promise<str
     } catch {
       const doc = await vscode.workspace.openTextDocument({ language: "json", content: JSON.stringify(withTraceIdeServer({}, input), null, 2) });
       await vscode.window.showTextDocument(doc);
-      void vscode.window.showWarningMessage("TraceIde: .vscode/mcp.json is not plain JSON (comments?), so it was left as it is: copy the `traceide` server from this entry into it.");
+      void vscode.window.showWarningMessage(
+        "TraceIde: .vscode/mcp.json is not plain JSON (comments?), so it was left as it is: copy the `traceide` server from this entry into it.",
+      );
       return undefined;
     }
   }

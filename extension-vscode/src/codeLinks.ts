@@ -39,7 +39,10 @@ export class FileChangeBatcher {
   private pending: { changed: Set<string>; created: Set<string>; deleted: Set<string> } = { changed: new Set(), created: new Set(), deleted: new Set() };
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly send: (params: WorkspaceDidChangeFilesParams) => void, private readonly delayMs = 300) {}
+  constructor(
+    private readonly send: (params: WorkspaceDidChangeFilesParams) => void,
+    private readonly delayMs = 300,
+  ) {}
 
   add(kind: "changed" | "created" | "deleted", path: string): void {
     // The last event for a path wins: created-then-deleted is deleted, deleted-then-created is created.
@@ -82,7 +85,8 @@ const JS_DEF = [
   /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)/,
   /^\s+(?:(?:public|private|protected|static|async|override)\s+)*([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?::\s*[^{;]+)?\{\s*$/,
 ];
-const CS_DEF = /^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract)\s+)+[\w.<>,\[\]? ]+?\s+([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\((?!.*;\s*$)/;
+const CS_DEF =
+  /^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract)\s+)+[\w.<>,[\]? ]+?\s+([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\((?!.*;\s*$)/;
 const NOT_NAMES = new Set(["if", "for", "while", "switch", "catch", "return", "function", "constructor"]);
 
 /**
@@ -151,7 +155,11 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en
 export function lensText(s: SpanNameStats | undefined, days: number): string {
   if (!s || s.calls === 0) return `no calls in the last ${plural(days, "day", "days")}`;
   const p50 = s.p50LatencyMs == null ? "n/a" : `${Math.round(s.p50LatencyMs).toLocaleString("en-US")} ms`;
-  const calls = isByName(s) ? `≈ ${plural(s.calls, "call", "calls")} by name` : s.sampled ? `${s.calls.toLocaleString("en-US")}+ calls` : plural(s.calls, "call", "calls");
+  const calls = isByName(s)
+    ? `≈ ${plural(s.calls, "call", "calls")} by name`
+    : s.sampled
+      ? `${s.calls.toLocaleString("en-US")}+ calls`
+      : plural(s.calls, "call", "calls");
   return `${calls} · p50 ${p50} · ${plural(s.errors, "error", "errors")}`;
 }
 
@@ -176,7 +184,7 @@ export function lensTooltip(spanName: string, s: SpanNameStats | undefined, days
 
 /** A short, single-line preview of a span input or output for the hover (hostile text stays text: it goes in a code block). */
 export function brief(value: unknown, max = 160): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
@@ -213,7 +221,10 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   /** The window a "no calls" lens's click chose, for this session; the setting's own when wider. */
   private widenedDays = 0;
 
-  constructor(private readonly host: HostRequester, private readonly options: SpanLensOptions) {}
+  constructor(
+    private readonly host: HostRequester,
+    private readonly options: SpanLensOptions,
+  ) {}
 
   /** How far back the numbers go now. */
   days(): number {
@@ -246,20 +257,25 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
    * cancellation token: the editor cancels a lens request whenever it asks again, and a cancelled shared
    * request would have failed the newer caller too, leaving the editor without lenses.
    */
-  private async stats(doc: vscode.TextDocument, targets: LensTarget[]): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
+  private async stats(
+    doc: vscode.TextDocument,
+    targets: LensTarget[],
+  ): Promise<{ stats: Map<string, SpanNameStats>; experimentIds: string[]; range: LensRange }> {
     const key = doc.uri.toString();
     const spanNames = [...new Set(targets.map((t) => t.spanName))].slice(0, SpanLensProvider.MAX_NAMES);
     const names = spanNames.join("\n");
     const hit = this.cache.get(key);
-    if (hit && hit.names === names && this.now() - hit.at < SpanLensProvider.TTL_MS) return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
+    if (hit && hit.names === names && this.now() - hit.at < SpanLensProvider.TTL_MS)
+      return { stats: await hit.stats, experimentIds: hit.experimentIds, range: hit.range };
     const experimentIds = await this.options.experimentIds();
     const end = this.now();
     const range = { startTimeMs: end - this.days() * 86_400_000, endTimeMs: end };
-    const stats = experimentIds.length === 0
-      ? Promise.resolve(new Map<string, SpanNameStats>())
-      : this.host
-          .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, path: doc.uri.fsPath, ...range })
-          .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
+    const stats =
+      experimentIds.length === 0
+        ? Promise.resolve(new Map<string, SpanNameStats>())
+        : this.host
+            .request<SourceSpanStatsResult>("source/spanStats", { experimentIds, spanNames, path: doc.uri.fsPath, ...range })
+            .then((r) => new Map(r.spans.map((s) => [s.spanName, s])));
     const entry = { names, at: this.now(), stats, experimentIds, range };
     this.cache.set(key, entry);
     stats.then(
@@ -329,7 +345,9 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     }
     if (!s && !target.traced) return undefined;
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s, this.days())}${s && s.calls > 0 ? ` (last ${plural(this.days(), "day", "days")})` : ""}\n\n`);
+    md.appendMarkdown(
+      `**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s, this.days())}${s && s.calls > 0 ? ` (last ${plural(this.days(), "day", "days")})` : ""}\n\n`,
+    );
     if (s && s.calls > 0 && isByName(s)) md.appendMarkdown("Counted by span name: namesakes in other files may be included.\n\n");
     if (s?.latestTraceId) {
       try {
@@ -381,7 +399,12 @@ export async function spanTraces(
     return { traces: r.traces, title: `spans named ${name}` };
   }
   const counted = new Set(args.traceIds);
-  const r = await host.request<TracesSearchResult>("traces/search", { experimentIds: args.experimentIds, filter, filters, pageSize: SpanStatsLimits.maxLocatedTraces });
+  const r = await host.request<TracesSearchResult>("traces/search", {
+    experimentIds: args.experimentIds,
+    filter,
+    filters,
+    pageSize: SpanStatsLimits.maxLocatedTraces,
+  });
   return { traces: r.traces.filter((t) => counted.has(t.traceId)), title: `${name} in ${args.fileName ?? "this file"}` };
 }
 
@@ -402,7 +425,10 @@ export function registerCodeLinks(context: vscode.ExtensionContext, h: HostProce
     enabled: () => config().get<boolean>("codeLens.enabled") ?? true,
     now: h.clock.now,
   });
-  const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({ language, scheme: "file" }));
+  const lensLanguages = ["python", "typescript", "javascript", "typescriptreact", "javascriptreact", "csharp"].map((language) => ({
+    language,
+    scheme: "file",
+  }));
   context.subscriptions.push(
     lenses,
     h.onDidChange((s) => s.state === "running" && lenses.refresh()),

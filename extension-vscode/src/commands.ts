@@ -19,14 +19,16 @@ export interface CommandDeps {
 }
 
 /** Shows a failed command's error (credentials redacted) instead of letting it vanish. */
-export const withErrors = <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => async (...args: A) => {
-  try {
-    return await fn(...args);
-  } catch (err) {
-    void vscode.window.showErrorMessage(`TraceIde: ${redact(errorMessage(err))}`);
-    return undefined;
-  }
-};
+export const withErrors =
+  <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
+  async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`TraceIde: ${redact(errorMessage(err))}`);
+      return undefined;
+    }
+  };
 
 export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): void {
   const { h, webviews, lists, output } = deps;
@@ -39,7 +41,12 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     const uri = await vscode.window.showInputBox({
       prompt: "MLflow tracking server URL (no credentials in the URL)",
       value: c.get<string>("trackingUri") || "http://127.0.0.1:5000",
-      validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v.trim()) ? (/\/\/[^/]*@/.test(v) ? "Put credentials in 'Password or token', not in the URL" : undefined) : "http:// or https:// URL"),
+      validateInput: (v) =>
+        /^https?:\/\/[^\s]+$/.test(v.trim())
+          ? /\/\/[^/]*@/.test(v)
+            ? "Put credentials in 'Password or token', not in the URL"
+            : undefined
+          : "http:// or https:// URL",
     });
     if (uri === undefined) return;
     await c.update("trackingUri", uri.trim(), target());
@@ -67,7 +74,9 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     await pick?.run();
   });
   reg("traceide.setToken", async () => {
-    const kind = await vscode.window.showQuickPick(["Token (MLFLOW_TRACKING_TOKEN)", "Username and password", "Forget stored credentials"], { placeHolder: "Tracking server credentials (SecretStorage)" });
+    const kind = await vscode.window.showQuickPick(["Token (MLFLOW_TRACKING_TOKEN)", "Username and password", "Forget stored credentials"], {
+      placeHolder: "Tracking server credentials (SecretStorage)",
+    });
     if (!kind) return;
     if (kind.startsWith("Forget")) {
       await Promise.all([secrets.delete(SECRET_TOKEN), secrets.delete(SECRET_USERNAME), secrets.delete(SECRET_PASSWORD)]);
@@ -93,7 +102,11 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
         { label: "$(list-unordered) Any (choose in the panel)", id: "" },
         ...[...list]
           .sort((a, b) => Number(b.isGenAi) - Number(a.isGenAi) || a.name.localeCompare(b.name))
-          .map((x) => ({ label: x.name, description: `${x.experimentId}${x.isGenAi ? "" : " · not GenAI"}${x.experimentId === pinned ? " · current" : ""}`, id: x.experimentId })),
+          .map((x) => ({
+            label: x.name,
+            description: `${x.experimentId}${x.isGenAi ? "" : " · not GenAI"}${x.experimentId === pinned ? " · current" : ""}`,
+            id: x.experimentId,
+          })),
       ],
       { placeHolder: "Experiment" },
     );
@@ -109,7 +122,11 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
       id = findTraceId(sel) ?? findTraceId(editor.document.getText(editor.document.getWordRangeAtPosition(editor.selection.active, /tr-[0-9a-fA-F]+/)));
     }
     if (!id) {
-      const typed = await vscode.window.showInputBox({ prompt: "Trace ID", placeHolder: "tr-…", validateInput: (v) => (findTraceId(v) ? undefined : "A trace ID looks like tr-0123abcd…") });
+      const typed = await vscode.window.showInputBox({
+        prompt: "Trace ID",
+        placeHolder: "tr-…",
+        validateInput: (v) => (findTraceId(v) ? undefined : "A trace ID looks like tr-0123abcd…"),
+      });
       id = findTraceId(typed);
     }
     if (id) webviews().openTrace(id, !!editor);
@@ -118,12 +135,20 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   const pickTrace = async (traces: readonly TraceSummary[], title?: string, spanName?: string) => {
     if (!traces.length) return vscode.window.showInformationMessage("TraceIde: no traces match.");
     const pick = await vscode.window.showQuickPick(
-      traces.map((t) => ({ label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`, description: t.traceId, detail: t.requestPreview ?? undefined, id: t.traceId })),
+      traces.map((t) => ({
+        label: `${t.state === "ERROR" ? "$(error)" : "$(pass)"} ${t.name ?? t.traceId}`,
+        description: t.traceId,
+        detail: t.requestPreview ?? undefined,
+        id: t.traceId,
+      })),
       { placeHolder: `${title ? `${title}: ` : ""}${traces.length} trace(s)`, matchOnDescription: true, matchOnDetail: true },
     );
     if (!pick) return;
     if (!spanName) return void webviews().openTrace(pick.id);
-    const spans = await h.request<TracesGetResult>("traces/get", { traceId: pick.id, includePayloads: false }).then((r) => r.spans, () => []);
+    const spans = await h.request<TracesGetResult>("traces/get", { traceId: pick.id, includePayloads: false }).then(
+      (r) => r.spans,
+      () => [],
+    );
     webviews().openTrace(pick.id, true, false, spans.find((x) => x.name === spanName)?.spanId);
   };
   const traceList = async (experimentIds: string[], filter: string | null) => {
@@ -131,7 +156,10 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     await pickTrace(r.traces);
   };
   reg("traceide.searchTraces", async () => {
-    const filter = await vscode.window.showInputBox({ prompt: "MLflow trace filter (empty: newest traces)", placeHolder: "e.g. trace.status = 'ERROR'  or  span.name = 'get_weather'" });
+    const filter = await vscode.window.showInputBox({
+      prompt: "MLflow trace filter (empty: newest traces)",
+      placeHolder: "e.g. trace.status = 'ERROR'  or  span.name = 'get_weather'",
+    });
     if (filter === undefined) return;
     await traceList(await lists.currentExperimentIds(), filter.trim() || null);
   });
@@ -165,7 +193,9 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
         { label: "$(plug) Connect / choose tracking server…", cmd: "traceide.connect" },
         { label: "$(key) Set password or token…", cmd: "traceide.setToken" },
         // A platform package's host brings its own .NET: no dotnet to point at.
-        ...(h.usesDotnet ? [{ label: "$(gear) Set the dotnet path (needs the .NET 10 runtime)…", cmd: "workbench.action.openSettings", arg: "traceide.dotnetPath" }] : []),
+        ...(h.usesDotnet
+          ? [{ label: "$(gear) Set the dotnet path (needs the .NET 10 runtime)…", cmd: "workbench.action.openSettings", arg: "traceide.dotnetPath" }]
+          : []),
         { label: "$(debug-restart) Restart the host", cmd: "traceide.restartHost" },
         { label: "$(output) Show the host log", cmd: "traceide.showLog" },
       ],

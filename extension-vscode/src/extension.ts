@@ -43,7 +43,11 @@ export function activate(context: vscode.ExtensionContext): void {
     sessionInfo: async () => {
       await h.request("experiments/list", { query: null }).catch(() => undefined); // waits for a starting host
       if (h.current.state === "running" && h.current.info) return { ...h.current.info, nowMs: h.clock.now() };
-      throw { code: -32099, message: h.current.error ?? "The TraceIde host is not running.", data: { fix: "Run 'TraceIde: Connect / Choose Tracking Server…'" } };
+      throw {
+        code: -32099,
+        message: h.current.error ?? "The TraceIde host is not running.",
+        data: { fix: "Run 'TraceIde: Connect / Choose Tracking Server…'" },
+      };
     },
   };
   // The contract's IDE methods (`ide/*`): the rules in ideHandlers.ts (shared with Visual Studio through
@@ -148,22 +152,25 @@ export function activate(context: vscode.ExtensionContext): void {
   // ---- agents: the language-model tools on this host, and an MCP server entry for other clients -----
   registerAgentTools(context, { request: (method, params, token) => h.request(method, params, token) });
   context.subscriptions.push(
-    vscode.commands.registerCommand("traceide.addMcpServer", withErrors(async () => {
-      const c = config();
-      const trackingUri = c.get<string>("trackingUri")?.trim() || undefined;
-      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      const configuredStore = resolveStore(c.get<string>("store")?.trim() ?? "") || undefined;
-      // The workspace's own mlflow.db by its ${workspaceFolder} path, so the entry stays right when the folder moves.
-      const store = configuredStore ?? (folder && fs.existsSync(path.join(folder, "mlflow.db")) ? "${workspaceFolder}/mlflow.db" : undefined);
-      const [username, password, token] = await Promise.all([SECRET_USERNAME, SECRET_PASSWORD, SECRET_TOKEN].map((k) => context.secrets.get(k)));
-      return addMcpServerToWorkspace({
-        dotnet: c.get<string>("dotnetPath")?.trim() || "dotnet",
-        host: hostPaths(context.extensionUri.fsPath).host,
-        trackingUri,
-        store: trackingUri ? undefined : store,
-        credentials: { username: !!username, password: !!password, token: !!token },
-      });
-    })),
+    vscode.commands.registerCommand(
+      "traceide.addMcpServer",
+      withErrors(async () => {
+        const c = config();
+        const trackingUri = c.get<string>("trackingUri")?.trim() || undefined;
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        const configuredStore = resolveStore(c.get<string>("store")?.trim() ?? "") || undefined;
+        // The workspace's own mlflow.db by its ${workspaceFolder} path, so the entry stays right when the folder moves.
+        const store = configuredStore ?? (folder && fs.existsSync(path.join(folder, "mlflow.db")) ? "${workspaceFolder}/mlflow.db" : undefined);
+        const [username, password, token] = await Promise.all([SECRET_USERNAME, SECRET_PASSWORD, SECRET_TOKEN].map((k) => context.secrets.get(k)));
+        return addMcpServerToWorkspace({
+          dotnet: c.get<string>("dotnetPath")?.trim() || "dotnet",
+          host: hostPaths(context.extensionUri.fsPath).host,
+          trackingUri,
+          store: trackingUri ? undefined : store,
+          credentials: { username: !!username, password: !!password, token: !!token },
+        });
+      }),
+    ),
   );
   // The e2e's hooks exist only in its own build (scripts/build.mjs --test-hooks): esbuild drops this branch and
   // selfTest.ts with it from the published bundle, which scripts/package.sh checks.

@@ -256,7 +256,10 @@ export class HostProcess {
    * server stays unreachable; the host replaces its backend on each `initialize`, so no process restarts.
    */
   private reconnect(gen: number, connection: MessageConnection, init: InitializeParams, attempt: number): void {
-    const delay = Math.min((this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** (attempt + 2), this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs);
+    const delay = Math.min(
+      (this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** (attempt + 2),
+      this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs,
+    );
     this.set({ nextRetryMs: delay });
     // Only while this very host lives: a restart (a new generation) or its death (another connection) ends it.
     const current = () => gen === this.generation && this.connection === connection && !this.disposed;
@@ -293,7 +296,10 @@ export class HostProcess {
       return;
     }
     if (Date.now() - this.startedAt >= (this.options.stableAfterMs ?? HostSupervision.stableAfterMs)) this.crashes = 0;
-    const delay = Math.min((this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** this.crashes, this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs);
+    const delay = Math.min(
+      (this.options.initialBackoffMs ?? HostSupervision.firstRestartDelayMs) * 2 ** this.crashes,
+      this.options.maxBackoffMs ?? HostSupervision.maxRestartDelayMs,
+    );
     this.crashes++;
     if (this.crashes > (this.options.maxDeathsInARow ?? HostSupervision.maxDeathsInARow)) {
       const message = `The TraceIde host stopped ${this.crashes} times in a row; not restarting it. ${reason} Run 'TraceIde: Restart Host' after fixing the cause (the log: 'TraceIde: Show Host Log').`;
@@ -405,7 +411,7 @@ export const SELF_CONTAINED_TARGETS = ["win32-x64", "darwin-x64", "darwin-arm64"
 
 /** What to do when the portable host finds no .NET 10: the runtime to install, or the package that needs none. */
 export const NEEDS_DOTNET =
-  "This TraceIde package (the universal one) needs the .NET 10 runtime: install \"ASP.NET Core Runtime 10.0\" from " +
+  'This TraceIde package (the universal one) needs the .NET 10 runtime: install "ASP.NET Core Runtime 10.0" from ' +
   "https://dotnet.microsoft.com/download/dotnet/10.0 (it includes the .NET Runtime) and restart the host, or set " +
   `traceide.dotnetPath to its dotnet. Or install TraceIde's package for your platform (${SELF_CONTAINED_TARGETS.join(", ")}), ` +
   "which brings its own runtime: the Marketplace picks it by itself; from a file, the traceide-<platform>.vsix.";
@@ -440,6 +446,11 @@ function isUnreachable(err: unknown): boolean {
 /** The host's own error answer, not the client's word that the connection failed (vscode-jsonrpc's codes). */
 function answeredByHost(err: unknown): boolean {
   const code = err && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
-  const connectionFailed: unknown[] = [ErrorCodes.MessageWriteError, ErrorCodes.MessageReadError, ErrorCodes.PendingResponseRejected, ErrorCodes.ConnectionInactive];
+  const connectionFailed: unknown[] = [
+    ErrorCodes.MessageWriteError,
+    ErrorCodes.MessageReadError,
+    ErrorCodes.PendingResponseRejected,
+    ErrorCodes.ConnectionInactive,
+  ];
   return typeof code === "number" && !connectionFailed.includes(code);
 }

@@ -122,7 +122,10 @@ export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
       if (locations?.length) return openBest(surface, locations, "Several places may be this span's code");
       const name = functionNameOf({ functionName: text(p.functionName), spanName: text(p.spanName) });
       const found = name ? await surface.findDefinitions(name) : [];
-      if (!found.length) throw notFound(`No source found for span ${text(p.spanName) ?? spanId}: the host found no code location${name ? `, and the workspace has no definition of ${name}` : ""}.`);
+      if (!found.length)
+        throw notFound(
+          `No source found for span ${text(p.spanName) ?? spanId}: the host found no code location${name ? `, and the workspace has no definition of ${name}` : ""}.`,
+        );
       return openBest(surface, found, `Several definitions of ${name}`);
     },
     [IdeMethods.openTrace]: async (params) => {

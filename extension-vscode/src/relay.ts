@@ -134,9 +134,10 @@ export class Relay {
       const result = await this.dispatch(method, message.params, cts.token);
       await answer({ type: "rpc-result", id, result: result ?? null });
     } catch (err) {
-      const error = cts.token.isCancellationRequested && !(isRecord(err) && typeof err.code === "number")
-        ? { code: RpcErrorCodes.cancelled, message: "The request was cancelled" }
-        : toRpcError(err);
+      const error =
+        cts.token.isCancellationRequested && !(isRecord(err) && typeof err.code === "number")
+          ? { code: RpcErrorCodes.cancelled, message: "The request was cancelled" }
+          : toRpcError(err);
       await answer({ type: "rpc-result", id, error });
     } finally {
       this.inflight.delete(key);
@@ -147,7 +148,7 @@ export class Relay {
   private async dispatch(method: string, params: unknown, token: CancellationToken): Promise<unknown> {
     if (method === "session/info") return this.host.sessionInfo();
     if (IDE_METHOD_NAMES.has(method)) {
-      const ide = Object.prototype.hasOwnProperty.call(this.ide, method) ? this.ide[method] : undefined;
+      const ide = Object.hasOwn(this.ide, method) ? this.ide[method] : undefined;
       if (!ide) throw { code: METHOD_NOT_FOUND, message: `'${method}' is not available in this view.` };
       return ide(params);
     }

@@ -48,7 +48,13 @@ export class RunHistory {
   }
 
   /** Records a finished run; runs that made no traces are not kept (nothing to open). */
-  async add(kind: RunKind, label: string, startMs: number, endMs: number, result: Pick<TracesWindowResult, "traces" | "errorCount" | "truncated">): Promise<RunRecord | undefined> {
+  async add(
+    kind: RunKind,
+    label: string,
+    startMs: number,
+    endMs: number,
+    result: Pick<TracesWindowResult, "traces" | "errorCount" | "truncated">,
+  ): Promise<RunRecord | undefined> {
     if (!result.traces.length) return undefined;
     const runs = this.list();
     const record: RunRecord = {
@@ -59,7 +65,14 @@ export class RunHistory {
       endMs,
       traces: [...result.traces]
         .sort((a, b) => a.requestTimeMs - b.requestTimeMs)
-        .map((t) => ({ traceId: t.traceId, experimentId: t.experimentId, name: t.name ?? null, state: t.state, requestTimeMs: t.requestTimeMs, durationMs: t.durationMs ?? null })),
+        .map((t) => ({
+          traceId: t.traceId,
+          experimentId: t.experimentId,
+          name: t.name ?? null,
+          state: t.state,
+          requestTimeMs: t.requestTimeMs,
+          durationMs: t.durationMs ?? null,
+        })),
       errorCount: result.errorCount,
       truncated: result.truncated,
     };

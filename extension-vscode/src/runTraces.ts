@@ -5,13 +5,8 @@
 // "3 traces". The notebook display can be switched off per workspace (like MLflow's
 // `mlflow.tracing.disable_notebook_display()`).
 import * as vscode from "vscode";
-import { type RunKind, type RunHistory } from "./runHistory";
-import type {
-  TraceSummary,
-  TracesChangedParams,
-  TracesSubscribeResult,
-  TracesWindowResult,
-} from "../../webview/src/protocol.generated";
+import type { RunKind, RunHistory } from "./runHistory";
+import type { TraceSummary, TracesChangedParams, TracesSubscribeResult, TracesWindowResult } from "../../webview/src/protocol.generated";
 
 /** workspaceState key of the notebook display switch (default on). */
 export const NOTEBOOK_DISPLAY_KEY = "traceide.notebookDisplay";
@@ -89,7 +84,10 @@ export class RunTraces implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: RunTracesDeps) {
-    this.disposables.push(this.changed, deps.host.onNotification((e) => this.onNotification(e.method, e.params)));
+    this.disposables.push(
+      this.changed,
+      deps.host.onNotification((e) => this.onNotification(e.method, e.params)),
+    );
   }
 
   private now(): number {

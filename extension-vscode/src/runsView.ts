@@ -1,7 +1,7 @@
 // The "Runs" side view: the RunHistory as a native tree (run → its traces). A trace opens in its tab; a run's
 // inline action opens all its traces in the run list tab. Kept across window reloads by the history itself.
 import * as vscode from "vscode";
-import { RunHistory, runCounts, type RunRecord, type RunTrace } from "./runHistory";
+import { type RunHistory, runCounts, type RunRecord, type RunTrace } from "./runHistory";
 import { oneLine, traceLabel, relativeTime } from "./traceTreeModel";
 import { traceStateIcon } from "./traceTree";
 import { formatDuration } from "../../webview/src/format";
@@ -27,7 +27,11 @@ export class RunsView implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
 
   constructor(private readonly deps: RunsViewDeps) {
     this.view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this });
-    this.disposables.push(this.view, this.changed, deps.history.onDidChange(() => this.changed.fire(undefined)));
+    this.disposables.push(
+      this.view,
+      this.changed,
+      deps.history.onDidChange(() => this.changed.fire(undefined)),
+    );
   }
 
   getChildren(node?: RunNode): RunNode[] {

@@ -36,7 +36,12 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
       // The agent tools as agent mode calls them: vscode.lm.invokeTool (no chat model needed), then the
       // "Add MCP Server to Workspace" command. Its own command and file: the main self-test stays as it was.
       vscode.commands.registerCommand("traceide._selfTestAgent", async () => {
-        const result: Record<string, unknown> = { lmTools: vscode.lm.tools.filter((t) => t.name.startsWith("traceide_")).map((t) => t.name).sort() };
+        const result: Record<string, unknown> = {
+          lmTools: vscode.lm.tools
+            .filter((t) => t.name.startsWith("traceide_"))
+            .map((t) => t.name)
+            .sort(),
+        };
         const text = (r: vscode.LanguageModelToolResult) => r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : "")).join("");
         const [traceId = ""] = (process.env.TRACEIDE_SELFTEST_SPAN ?? "").split("/");
         try {
@@ -80,12 +85,25 @@ export function registerSelfTest(context: vscode.ExtensionContext, deps: SelfTes
           result.error = errorMessage(err);
         }
         const s = h.current;
-        result.host = { state: s.state, pid: s.pid, restarts: s.restarts, backendKind: s.info?.backendKind, backendLocation: s.info?.backendLocation, mlflowVersion: s.info?.mlflowVersion };
+        result.host = {
+          state: s.state,
+          pid: s.pid,
+          restarts: s.restarts,
+          backendKind: s.info?.backendKind,
+          backendLocation: s.info?.backendLocation,
+          mlflowVersion: s.info?.mlflowVersion,
+        };
         result.openTraces = webviews().openTraceIds;
         result.runListTraces = webviews().runListTraceIds;
         result.notebookDisplay = runTraces.notebookDisplay;
         const primary = tree.model.primaryExperimentId;
-        result.tree = { primary, loaded: primary ? tree.model.loaded(primary).map((t) => t.traceId) : [], filter: tree.model.filterSummary, live: tree.model.isLive, error: tree.model.error };
+        result.tree = {
+          primary,
+          loaded: primary ? tree.model.loaded(primary).map((t) => t.traceId) : [],
+          filter: tree.model.filterSummary,
+          live: tree.model.isLive,
+          error: tree.model.error,
+        };
         result.runs = history.list().map((r) => ({ label: r.label, kind: r.kind, traces: r.traces.map((t) => t.traceId) }));
         // Not the active editor: a cell's trace panel may have taken the focus.
         const nb = vscode.window.activeNotebookEditor?.notebook ?? vscode.workspace.notebookDocuments.find((d) => d.notebookType === "jupyter-notebook");

@@ -65,15 +65,26 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
   constructor(private readonly deps: TraceTreeDeps) {
     this.model = new TraceTreeModel(deps.host, deps.options);
     this.view = vscode.window.createTreeView(TRACE_TREE_ID, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true });
-    this.disposables.push(this.view, this.changed, this.model.onDidChange((node) => this.refreshView(node)));
+    this.disposables.push(
+      this.view,
+      this.changed,
+      this.model.onDidChange((node) => this.refreshView(node)),
+    );
     this.refreshView();
   }
 
   private refreshView(node?: TreeNode): void {
     this.changed.fire(node);
     const summary = this.model.filterSummary;
-    if (this.model.error) this.view.message = this.connection === "failed" ? `Cannot load traces: ${this.model.error}` : this.connection === "starting" ? this.model.error : undefined;
-    else this.view.message = summary ? `Filter: ${summary}${this.model.isLive ? " · live" : ""}` : this.model.isLive ? "Live: new traces appear on top." : undefined;
+    if (this.model.error)
+      this.view.message =
+        this.connection === "failed" ? `Cannot load traces: ${this.model.error}` : this.connection === "starting" ? this.model.error : undefined;
+    else
+      this.view.message = summary
+        ? `Filter: ${summary}${this.model.isLive ? " · live" : ""}`
+        : this.model.isLive
+          ? "Live: new traces appear on top."
+          : undefined;
     this.view.description = this.model.isLive ? "live" : undefined;
     void vscode.commands.executeCommand("setContext", TreeContext.live, this.model.isLive);
     void vscode.commands.executeCommand("setContext", TreeContext.filtered, !!summary);
@@ -105,7 +116,10 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     switch (node.kind) {
       case "experiment": {
         const x = node.experiment;
-        const item = new vscode.TreeItem(oneLine(x.name) || x.experimentId, x.experimentId === this.model.primaryExperimentId ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          oneLine(x.name) || x.experimentId,
+          x.experimentId === this.model.primaryExperimentId ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.id = `x/${x.experimentId}`;
         item.description = x.isGenAi ? undefined : "not GenAI";
         item.iconPath = new vscode.ThemeIcon("beaker");
@@ -158,7 +172,9 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     if (t.requestPreview) tip.appendText(`\nRequest: ${oneLine(t.requestPreview).slice(0, 300)}`);
     if (t.responsePreview) tip.appendText(`\nResponse: ${oneLine(t.responsePreview).slice(0, 300)}`);
     item.tooltip = tip;
-    item.accessibilityInformation = { label: `${traceLabel(t)}, ${t.state === "ERROR" ? "error" : t.state === "IN_PROGRESS" ? "running" : "OK"}, ${item.description}` };
+    item.accessibilityInformation = {
+      label: `${traceLabel(t)}, ${t.state === "ERROR" ? "error" : t.state === "IN_PROGRESS" ? "running" : "OK"}, ${item.description}`,
+    };
     item.contextValue = "trace";
     item.command = { title: "Open Trace", command: "traceide.tree.open", arguments: [t.traceId] };
     return item;
@@ -193,7 +209,10 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
       const text = input.value;
       const c = completions(text, text.length, keys);
       const apply: vscode.QuickPickItem = { label: text.trim() ? `Apply: ${text.trim()}` : "Show all traces (no filter)", alwaysShow: true };
-      input.items = [apply, ...c.items.map((item) => ({ label: item, description: "complete", alwaysShow: true, completion: applyCompletion(text, c, item).text }))];
+      input.items = [
+        apply,
+        ...c.items.map((item) => ({ label: item, description: "complete", alwaysShow: true, completion: applyCompletion(text, c, item).text })),
+      ];
     };
     suggest();
     const done = new Promise<string | undefined>((resolve) => {
@@ -234,8 +253,12 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
   async setTag(node?: TreeNode): Promise<void> {
     const traces = this.targets(node);
     if (!traces.length) return;
-    if (this.deps.capabilities()?.editTags === false) throw new Error("this backend cannot edit tags (a local store is read-only; connect to a tracking server).");
-    const key = await vscode.window.showInputBox({ prompt: `Tag key (${traces.length === 1 ? traces[0]!.traceId : `${traces.length} traces`})`, validateInput: (v) => (v.trim() ? undefined : "A key is required") });
+    if (this.deps.capabilities()?.editTags === false)
+      throw new Error("this backend cannot edit tags (a local store is read-only; connect to a tracking server).");
+    const key = await vscode.window.showInputBox({
+      prompt: `Tag key (${traces.length === 1 ? traces[0]!.traceId : `${traces.length} traces`})`,
+      validateInput: (v) => (v.trim() ? undefined : "A key is required"),
+    });
     if (!key) return;
     const value = await vscode.window.showInputBox({ prompt: `Value of ${key.trim()}` });
     if (value === undefined) return;
@@ -246,7 +269,8 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
   async deleteTraces(node?: TreeNode): Promise<void> {
     const traces = this.targets(node);
     if (!traces.length) return;
-    if (this.deps.capabilities()?.deleteTraces === false) throw new Error("this backend cannot delete traces (a local store is read-only; connect to a tracking server).");
+    if (this.deps.capabilities()?.deleteTraces === false)
+      throw new Error("this backend cannot delete traces (a local store is read-only; connect to a tracking server).");
     const what = traces.length === 1 ? `trace ${traces[0]!.traceId}` : `${traces.length} traces`;
     const ok = await vscode.window.showWarningMessage(`Delete ${what} from the tracking server? This cannot be undone.`, { modal: true }, "Delete");
     if (ok !== "Delete") return;
@@ -260,7 +284,10 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     void vscode.window.showInformationMessage(`TraceIde: deleted ${deleted === 1 ? "1 trace" : `${deleted} traces`}.`);
   }
 
-  register(context: vscode.ExtensionContext, withErrors: <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => (...args: A) => Promise<unknown>): void {
+  register(
+    context: vscode.ExtensionContext,
+    withErrors: <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) => (...args: A) => Promise<unknown>,
+  ): void {
     const reg = (id: string, fn: (...args: any[]) => Promise<unknown>) => context.subscriptions.push(vscode.commands.registerCommand(id, withErrors(fn)));
     // A row's click passes the trace ID (the Runs view's rows too, whose traces this tree may not hold).
     reg("traceide.tree.open", async (arg?: string | TreeNode) => {

@@ -2,13 +2,7 @@
 // its sessions), the filter and time range, live mode, and the error state when the backend is out of reach.
 // The rules the web UI's list follows (time ranges, live merge, session groups, formatting) come from the web
 // UI's own modules, so the two lists cannot drift apart. traceTree.ts turns this into a TreeDataProvider.
-import type {
-  Experiment,
-  TraceSummary,
-  TracesChangedParams,
-  TracesSearchResult,
-  TracesSubscribeResult,
-} from "../../webview/src/protocol.generated";
+import type { Experiment, TraceSummary, TracesChangedParams, TracesSearchResult, TracesSubscribeResult } from "../../webview/src/protocol.generated";
 import { RpcMethods } from "../../webview/src/protocol.generated";
 import { formatDuration, formatNumber } from "../../webview/src/format";
 import { TIME_FILTERS, displayRows, mergeNewTraces, searchFilter, timeFilterRange, type TimeFilter } from "../../webview/src/traces-logic";
@@ -79,7 +73,10 @@ export function relativeTime(ms: number, nowMs: number): string {
 /** Control, bidi and line-break characters out: a tree label is one line of plain text. */
 export function oneLine(text: string | null | undefined): string {
   // eslint-disable-next-line no-control-regex
-  return (text ?? "").replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/\s+/g, " ").trim();
+  return (text ?? "")
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 export class TraceTreeModel {
@@ -97,7 +94,10 @@ export class TraceTreeModel {
   private readonly notifications: { dispose(): void };
   private generation = 0;
 
-  constructor(private readonly host: TraceTreeHost, private readonly options: TraceTreeOptions) {
+  constructor(
+    private readonly host: TraceTreeHost,
+    private readonly options: TraceTreeOptions,
+  ) {
     this.notifications = host.onNotification((e) => {
       if (e.method === RpcMethods.tracesChanged) this.onTracesChanged(e.params as TracesChangedParams);
     });
@@ -204,7 +204,9 @@ export class TraceTreeModel {
     }
     const rows: TreeNode[] = this.groupBySession
       ? displayRows(entry.traces, true).flatMap((r) =>
-          r.kind === "group" ? [{ kind: "session" as const, experimentId, session: r.session, traces: entry.traces.filter((t) => (t.session || null) === r.session) }] : [],
+          r.kind === "group"
+            ? [{ kind: "session" as const, experimentId, session: r.session, traces: entry.traces.filter((t) => (t.session || null) === r.session) }]
+            : [],
         )
       : entry.traces.map((trace) => ({ kind: "trace" as const, trace }));
     if (entry.nextPageToken) rows.push({ kind: "more", experimentId });
@@ -349,9 +351,7 @@ export class TraceTreeModel {
     const entry = this.byExperiment.get(experimentId);
     if (!entry) return; // never expanded: it loads fresh when it is
     const range = timeFilterRange(this.timeFilter, this.options.now());
-    const fresh = [...(p.traces ?? [])]
-      .filter((t) => !range || t.requestTimeMs >= range.startTimeMs)
-      .sort((a, b) => b.requestTimeMs - a.requestTimeMs);
+    const fresh = [...(p.traces ?? [])].filter((t) => !range || t.requestTimeMs >= range.startTimeMs).sort((a, b) => b.requestTimeMs - a.requestTimeMs);
     const merged = mergeNewTraces(entry.traces, fresh);
     entry.error = p.error ? `Live mode: ${p.error.message}` : undefined;
     if (merged.added || merged.updated || p.error) {

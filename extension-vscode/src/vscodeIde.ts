@@ -36,7 +36,13 @@ export function vscodeIdeSurface(deps: VsCodeIdeDeps): IdeSurface {
     choose: async (locations, placeholder) =>
       (await vscode.window.showQuickPick(pickItems(locations), { placeHolder: placeholder, matchOnDetail: true }))?.location,
     findDefinitions: async (name) =>
-      (await resolveByFunctionName(name)).map((c) => ({ path: c.uri.fsPath, line: c.line, confidence: Math.min(1, c.score / 3), reason: c.reason, kind: "definition" })),
+      (await resolveByFunctionName(name)).map((c) => ({
+        path: c.uri.fsPath,
+        line: c.line,
+        confidence: Math.min(1, c.score / 3),
+        reason: c.reason,
+        kind: "definition",
+      })),
     copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
     openTrace: async (traceId, spanId) => deps.openTrace(traceId, spanId),
     openOverview: async (experimentIds) => deps.openOverview(experimentIds),

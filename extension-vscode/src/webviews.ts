@@ -48,13 +48,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, op
   const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.js"));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "main.css"));
   const src = webview.cspSource;
-  const csp = [
-    "default-src 'none'",
-    `img-src ${src} data:`,
-    `font-src ${src}`,
-    `style-src ${src}`,
-    `script-src 'nonce-${n}'`,
-  ].join("; ");
+  const csp = ["default-src 'none'", `img-src ${src} data:`, `font-src ${src}`, `style-src ${src}`, `script-src 'nonce-${n}'`].join("; ");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -273,7 +267,10 @@ export class Webviews implements vscode.Disposable {
       open.panel.reveal();
       return open.panel;
     }
-    const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, {
+      ...webviewOptions(this.deps.extensionUri),
+      retainContextWhenHidden: true,
+    });
     adopt(panel);
     return panel;
   }
@@ -316,10 +313,15 @@ export class Webviews implements vscode.Disposable {
       this.runList.panel.reveal(undefined, true);
       return this.runList.panel;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_LIST_PANEL_TYPE, title, { viewColumn: this.besideColumn(), preserveFocus: true }, {
-      ...webviewOptions(this.deps.extensionUri),
-      retainContextWhenHidden: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      RUN_LIST_PANEL_TYPE,
+      title,
+      { viewColumn: this.besideColumn(), preserveFocus: true },
+      {
+        ...webviewOptions(this.deps.extensionUri),
+        retainContextWhenHidden: true,
+      },
+    );
     this.adoptRunList(panel, title, traces);
     return panel;
   }

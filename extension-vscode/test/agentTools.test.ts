@@ -37,9 +37,15 @@ describe("language-model tools on the real host", () => {
 
   it("traceide_search_traces answers MLflow's failed traces", async () => {
     const tool = agentTool(h, "search_traces", "Search");
-    const result = (await tool.invoke({ input: { states: ["ERROR"], limit: 100 }, toolInvocationToken: undefined } as never, none)) as unknown as fake.LanguageModelToolResult;
+    const result = (await tool.invoke(
+      { input: { states: ["ERROR"], limit: 100 }, toolInvocationToken: undefined } as never,
+      none,
+    )) as unknown as fake.LanguageModelToolResult;
     const answer = JSON.parse((result.content[0] as fake.LanguageModelTextPart).value);
-    const expected = truth.traces.filter((t: { state: string }) => t.state === "ERROR").map((t: { trace_id: string }) => t.trace_id).sort();
+    const expected = truth.traces
+      .filter((t: { state: string }) => t.state === "ERROR")
+      .map((t: { trace_id: string }) => t.trace_id)
+      .sort();
     expect(answer.traces.map((t: { traceId: string }) => t.traceId).sort()).toEqual(expected);
   });
 
@@ -55,11 +61,17 @@ describe(".vscode/mcp.json entry", () => {
   const base = { dotnet: "dotnet", host: "/ext/host/traceide.dll", credentials: { username: true, password: true, token: false } };
 
   it("points at the packaged host and the tracking server; credentials are inputs VS Code asks for, never values", () => {
-    const json = withTraceIdeServer({ servers: { other: { type: "stdio", command: "x" } }, inputs: [{ id: "keep" }] }, { ...base, trackingUri: "https://alice:s3cret@mlflow.example.com/" });
+    const json = withTraceIdeServer(
+      { servers: { other: { type: "stdio", command: "x" } }, inputs: [{ id: "keep" }] },
+      { ...base, trackingUri: "https://alice:s3cret@mlflow.example.com/" },
+    );
     const server = json.servers!.traceide as { command: string; args: string[]; env: Record<string, string> };
     expect(server.command).toBe("dotnet");
     expect(server.args).toEqual(["/ext/host/traceide.dll", "mcp", "--tracking-uri", "https://mlflow.example.com/", "--workspace", "${workspaceFolder}"]);
-    expect(server.env).toEqual({ MLFLOW_TRACKING_USERNAME: "${input:traceide-mlflow-username}", MLFLOW_TRACKING_PASSWORD: "${input:traceide-mlflow-password}" });
+    expect(server.env).toEqual({
+      MLFLOW_TRACKING_USERNAME: "${input:traceide-mlflow-username}",
+      MLFLOW_TRACKING_PASSWORD: "${input:traceide-mlflow-password}",
+    });
     expect(json.servers!.other).toEqual({ type: "stdio", command: "x" });
     expect(json.inputs!.map((i) => i.id)).toEqual(["keep", "traceide-mlflow-username", "traceide-mlflow-password"]);
     expect(JSON.stringify(json)).not.toContain("s3cret");
@@ -73,7 +85,10 @@ describe(".vscode/mcp.json entry", () => {
   });
 
   it("a platform package's self-contained host is the command itself: no dotnet", () => {
-    const server = withTraceIdeServer({}, { ...base, host: "/ext/host/linux-x64/traceide", store: "/w/mlflow.db" }).servers!.traceide as { command: string; args: string[] };
+    const server = withTraceIdeServer({}, { ...base, host: "/ext/host/linux-x64/traceide", store: "/w/mlflow.db" }).servers!.traceide as {
+      command: string;
+      args: string[];
+    };
     expect(server.command).toBe("/ext/host/linux-x64/traceide");
     expect(server.args).toEqual(["mcp", "--store", "/w/mlflow.db", "--workspace", "${workspaceFolder}"]);
   });

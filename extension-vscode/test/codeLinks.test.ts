@@ -4,7 +4,17 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileChangeBatcher, SpanLensProvider, lensTargets, lensText, lensTooltip, locateSpan, spanTraces, widerWindow, type HostRequester } from "../src/codeLinks";
+import {
+  FileChangeBatcher,
+  SpanLensProvider,
+  lensTargets,
+  lensText,
+  lensTooltip,
+  locateSpan,
+  spanTraces,
+  widerWindow,
+  type HostRequester,
+} from "../src/codeLinks";
 import { clearWinner } from "../src/ideHandlers";
 import { pickItems } from "../src/vscodeIde";
 import { HostProcess } from "../src/hostProcess";
@@ -16,7 +26,6 @@ const APP = readFileSync(join(FIXTURES, "app", "gen_traces.py"), "utf8");
 const APP_LINES = APP.split("\n");
 const truth = JSON.parse(readFileSync(join(FIXTURES, "ground_truth_small.json"), "utf8"));
 const cases = JSON.parse(readFileSync(join(FIXTURES, "store", "cases.json"), "utf8")).cases as Record<string, string>;
-
 
 const loc = (path: string, line: number, confidence: number): SourceLocation => ({ path, line, confidence, reason: `r${line}`, kind: "definition" });
 
@@ -32,8 +41,22 @@ describe("code links: pure parts", () => {
   });
 
   it("finds TypeScript/JavaScript functions and C# methods, not calls or control flow", () => {
-    expect(lensTargets("typescript", "export async function lookupOrder(id: string) {\n  if (id) {\n    return get(id);\n  }\n}\nconst f = (x: number) => x;\nclass A {\n  run(x: string): void {\n  }\n}\n").map((t) => [t.spanName, t.line])).toEqual([["lookupOrder", 0], ["f", 5], ["run", 7]]);
-    expect(lensTargets("csharp", "public class S\n{\n    public async Task<int> LookupAsync(string id)\n    {\n        return await Get(id);\n    }\n    Task<int> Get(string id);\n}\n").map((t) => [t.spanName, t.line])).toEqual([["LookupAsync", 2]]);
+    expect(
+      lensTargets(
+        "typescript",
+        "export async function lookupOrder(id: string) {\n  if (id) {\n    return get(id);\n  }\n}\nconst f = (x: number) => x;\nclass A {\n  run(x: string): void {\n  }\n}\n",
+      ).map((t) => [t.spanName, t.line]),
+    ).toEqual([
+      ["lookupOrder", 0],
+      ["f", 5],
+      ["run", 7],
+    ]);
+    expect(
+      lensTargets(
+        "csharp",
+        "public class S\n{\n    public async Task<int> LookupAsync(string id)\n    {\n        return await Get(id);\n    }\n    Task<int> Get(string id);\n}\n",
+      ).map((t) => [t.spanName, t.line]),
+    ).toEqual([["LookupAsync", 2]]);
     expect(lensTargets("plaintext", "def x():\n  pass")).toEqual([]);
   });
 
@@ -42,7 +65,9 @@ describe("code links: pure parts", () => {
     expect(lensText({ ...located, calls: 12, errors: 2, p50LatencyMs: 340.4 }, 7)).toBe("12 calls · p50 340 ms · 2 errors");
     expect(lensText({ ...located, calls: 1, errors: 1, p50LatencyMs: 1234.6 }, 7)).toBe("1 call · p50 1,235 ms · 1 error");
     expect(lensText({ ...located, calls: 1200, errors: 0, p50LatencyMs: null, sampled: true }, 7)).toBe("1,200+ calls · p50 n/a · 0 errors");
-    expect(lensText({ spanName: "a", match: "name", sampled: false, calls: 11, errors: 0, p50LatencyMs: 5 }, 7)).toBe("≈ 11 calls by name · p50 5 ms · 0 errors");
+    expect(lensText({ spanName: "a", match: "name", sampled: false, calls: 11, errors: 0, p50LatencyMs: 5 }, 7)).toBe(
+      "≈ 11 calls by name · p50 5 ms · 0 errors",
+    );
     // A host before protocol 1.5 counts by name and says nothing about it.
     expect(lensText({ spanName: "a", calls: 3, errors: 0 } as SpanNameStats, 7)).toBe("≈ 3 calls by name · p50 n/a · 0 errors");
     expect(lensText(undefined, 7)).toBe("no calls in the last 7 days");
@@ -52,7 +77,9 @@ describe("code links: pure parts", () => {
   it("explains each kind of lens in its tooltip", () => {
     expect(lensTooltip("a", undefined, 7, "x.py")).toBe("No spans of 'a' from x.py in the last 7 days — click to look back 30 days");
     expect(lensTooltip("a", undefined, 365, "x.py")).toBe("No spans of 'a' from x.py in the last 365 days");
-    expect(lensTooltip("a", { spanName: "a", match: "name", sampled: false, calls: 2, errors: 0 }, 7, "x.py")).toContain("namesakes in other files may be counted too");
+    expect(lensTooltip("a", { spanName: "a", match: "name", sampled: false, calls: 2, errors: 0 }, 7, "x.py")).toContain(
+      "namesakes in other files may be counted too",
+    );
     expect(lensTooltip("a", { spanName: "a", match: "located", sampled: true, calls: 2, errors: 0 }, 7, "x.py")).toBe(
       "Spans of 'a' whose code is in x.py, in the last 7 days (counted in the newest 200 traces holding 'a': there are more) — click for their traces",
     );
@@ -68,7 +95,10 @@ describe("code links: pure parts", () => {
     expect(clearWinner([loc("/a", 1, 0.76), loc("/b", 2, 0.68)])).toBeUndefined();
     expect(clearWinner([])).toBeUndefined();
     const items = pickItems([loc("/a", 1, 0.76), loc("/b", 2, 0.68)]);
-    expect(items.map((i) => [i.label, i.description, i.detail])).toEqual([["/a:1", "76%", "r1"], ["/b:2", "68%", "r2"]]);
+    expect(items.map((i) => [i.label, i.description, i.detail])).toEqual([
+      ["/a:1", "76%", "r1"],
+      ["/b:2", "68%", "r2"],
+    ]);
   });
 
   it("asks for the document's own functions, and a lens without calls looks further back when clicked", async () => {
@@ -128,7 +158,9 @@ describe("code links: pure parts", () => {
     const [lens] = await lenses.provideCodeLenses(fake.document("/w/draft.py", "python", "@mlflow.trace\ndef lookup_order():\n    pass\n") as never);
     expect(lens!.command!.title).toBe("≈ 11 calls by name · p50 20 ms · 1 error");
     expect(lens!.command!.tooltip).toContain("no definition of 'lookup_order' in draft.py");
-    expect(lens!.command!.arguments).toEqual([{ spanName: "lookup_order", experimentIds: ["1"], startTimeMs: 993 * 86_400_000, endTimeMs: 1_000 * 86_400_000 }]);
+    expect(lens!.command!.arguments).toEqual([
+      { spanName: "lookup_order", experimentIds: ["1"], startTimeMs: 993 * 86_400_000, endTimeMs: 1_000 * 86_400_000 },
+    ]);
     lenses.dispose();
   });
 
@@ -191,7 +223,9 @@ describe("code links against the real host", () => {
       const tool = truth.tool_calls[name];
       if (tool) expect(lens.command!.title).toContain(`· ${tool.ERROR ?? 0} error`);
       expect(lens.command!.command).toBe("traceide.showSpanTraces");
-      expect(lens.command!.arguments).toEqual([{ spanName: name, experimentIds: ["1"], startTimeMs: truth.last_request_time_ms + 1 - 8 * 86_400_000, endTimeMs: truth.last_request_time_ms + 1 }]);
+      expect(lens.command!.arguments).toEqual([
+        { spanName: name, experimentIds: ["1"], startTimeMs: truth.last_request_time_ms + 1 - 8 * 86_400_000, endTimeMs: truth.last_request_time_ms + 1 },
+      ]);
       expect(lens.range.start.line).toBe(traced[i]!.line);
     }
 
@@ -236,9 +270,15 @@ describe("code links against the real host", () => {
   it("after a failed request the lenses are asked for again, without the user editing the file", async () => {
     let failing = true;
     const flaky: HostRequester = {
-      request: <R>(method: string, params: unknown) => (failing ? Promise.reject(new Error("The TraceIde host is not running.")) : h.request<R>(method, params)),
+      request: <R>(method: string, params: unknown) =>
+        failing ? Promise.reject(new Error("The TraceIde host is not running.")) : h.request<R>(method, params),
     };
-    const lenses = new SpanLensProvider(flaky, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1, retryDelayMs: 20 });
+    const lenses = new SpanLensProvider(flaky, {
+      experimentIds: async () => ["1"],
+      days: () => 8,
+      now: () => truth.last_request_time_ms + 1,
+      retryDelayMs: 20,
+    });
     let changed = 0;
     lenses.onDidChangeCodeLenses(() => changed++);
     const doc = fake.document(appPath, "python", APP);
@@ -256,13 +296,15 @@ describe("code links against the real host", () => {
     // lens keeps every call and the namesake's has none; the host tests split real spans between two files.
     const decoy = join(ws, "tools", "orders.py");
     mkdirSync(join(ws, "tools"), { recursive: true });
-    writeFileSync(decoy, "import mlflow\n\n\n@mlflow.trace(name=\"lookup_order\", span_type=\"TOOL\")\ndef lookup_order(order_id):\n    return {}\n");
+    writeFileSync(decoy, 'import mlflow\n\n\n@mlflow.trace(name="lookup_order", span_type="TOOL")\ndef lookup_order(order_id):\n    return {}\n');
     h.notify("workspace/didChangeFiles", { created: [decoy] });
     try {
       const now = truth.last_request_time_ms + 1;
       const lenses = new SpanLensProvider(h, { experimentIds: async () => ["1"], days: () => 8, now: () => now });
       const lensOf = async (path: string, text: string) =>
-        (await lenses.provideCodeLenses(fake.document(path, "python", text) as never)).find((l) => text.split("\n")[l.range.start.line]!.includes("def lookup_order("))!;
+        (await lenses.provideCodeLenses(fake.document(path, "python", text) as never)).find((l) =>
+          text.split("\n")[l.range.start.line]!.includes("def lookup_order("),
+        )!;
       // The notification has no answer: ask until the host's index has the namesake.
       let tools = await lensOf(decoy, readFileSync(decoy, "utf8"));
       for (let waited = 0; tools.command!.title.startsWith("≈") && waited < 5_000; waited += 50) {
@@ -293,7 +335,12 @@ describe("code links against the real host", () => {
     let enabled = false;
     const calls: string[] = [];
     const counting: HostRequester = { request: <R>(method: string, params: unknown) => (calls.push(method), h.request<R>(method, params)) };
-    const lenses = new SpanLensProvider(counting, { experimentIds: async () => ["1"], days: () => 8, now: () => truth.last_request_time_ms + 1, enabled: () => enabled });
+    const lenses = new SpanLensProvider(counting, {
+      experimentIds: async () => ["1"],
+      days: () => 8,
+      now: () => truth.last_request_time_ms + 1,
+      enabled: () => enabled,
+    });
     const doc = fake.document(appPath, "python", APP);
     const weather = lensTargets("python", APP).find((t) => t.spanName === "get_weather")!;
     expect(await lenses.provideCodeLenses(doc as never)).toEqual([]);

@@ -5,7 +5,10 @@ export function resetCalls(): void {
 }
 
 export class Uri {
-  private constructor(readonly scheme: string, readonly fsPath: string) {}
+  private constructor(
+    readonly scheme: string,
+    readonly fsPath: string,
+  ) {}
   static file(p: string): Uri {
     return new Uri("file", p);
   }
@@ -20,10 +23,16 @@ export class Uri {
   }
 }
 export class Position {
-  constructor(readonly line: number, readonly character: number) {}
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
 }
 export class Range {
-  constructor(readonly start: Position, readonly end: Position) {}
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
 }
 export enum ViewColumn {
   Active = -1,
@@ -129,7 +138,10 @@ export class EventEmitter<T> {
   }
 }
 export class CodeLens {
-  constructor(readonly range: Range, readonly command?: { title: string; command: string; tooltip?: string; arguments?: unknown[] }) {}
+  constructor(
+    readonly range: Range,
+    readonly command?: { title: string; command: string; tooltip?: string; arguments?: unknown[] },
+  ) {}
 }
 export class MarkdownString {
   value = "";

@@ -14,7 +14,6 @@ import { sortedSearchable, until } from "./util";
 const STORE = process.env.TRACEIDE_STORE ?? join(REPO, "tests", "fixtures", "mlflow-3.11.2.dev0", "store", "mlflow.db");
 const REPLAY = join(REPO, "tests", "TraceIde.ReplayServer", "bin", "Release", "net10.0", "TraceIde.ReplayServer.dll");
 
-
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
@@ -24,7 +23,6 @@ function alive(pid: number | undefined): boolean {
     return false;
   }
 }
-
 
 let hosts: HostProcess[] = [];
 afterEach(() => {
@@ -67,12 +65,16 @@ describe("host lifecycle (real host)", () => {
   });
 
   it("takes its clock from the host: the system's, or the instant TRACEIDE_NOW gives", async () => {
-    const real = makeHost({ configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: undefined } }) });
+    const real = makeHost({
+      configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: undefined } }),
+    });
     await real.h.start();
     expect(Math.abs(real.h.clock.now() - Date.now())).toBeLessThan(5_000);
 
     const fixtureNow = Date.UTC(2026, 10, 24);
-    const shifted = makeHost({ configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: "2026-11-24T00:00:00Z" } }) });
+    const shifted = makeHost({
+      configure: async () => ({ init: { store: STORE, clientName: "vitest", workspaceFolders: [] }, env: { TRACEIDE_NOW: "2026-11-24T00:00:00Z" } }),
+    });
     expect((await shifted.h.start()).info?.nowMs).toBeGreaterThanOrEqual(fixtureNow);
     const now = shifted.h.clock.now();
     expect(now).toBeGreaterThanOrEqual(fixtureNow);
@@ -245,11 +247,14 @@ describe("host lifecycle (real host)", () => {
     // The muxer's own words (an older .NET only), from a stand-in `dotnet` that exits as the real one does.
     const dir = mkdtempSync(join(tmpdir(), "traceide-old-dotnet-"));
     const dotnet = join(dir, "dotnet");
-    writeFileSync(dotnet, `#!/bin/sh
+    writeFileSync(
+      dotnet,
+      `#!/bin/sh
 echo "You must install or update .NET to run this application." >&2
 echo "Framework: 'Microsoft.NETCore.App', version '10.0.0' (x64)" >&2
 exit 150
-`);
+`,
+    );
     chmodSync(dotnet, 0o755);
     try {
       const { h, log } = makeHost({ dotnet, initialBackoffMs: 50 });
@@ -266,8 +271,14 @@ exit 150
 
   it("a self-contained host is started as an executable; one that cannot be spawned gives way to the fallback", async () => {
     expect(hostCommand("/e/host/linux-x64/traceide", "dotnet", ["serve"])).toEqual({ command: "/e/host/linux-x64/traceide", args: ["serve"] });
-    expect(hostCommand("C:\\e\\host\\win32-x64\\traceide.exe", "dotnet", ["serve"])).toEqual({ command: "C:\\e\\host\\win32-x64\\traceide.exe", args: ["serve"] });
-    expect(hostCommand("/e/host/traceide.dll", "/opt/dotnet/dotnet", ["serve"])).toEqual({ command: "/opt/dotnet/dotnet", args: ["/e/host/traceide.dll", "serve"] });
+    expect(hostCommand("C:\\e\\host\\win32-x64\\traceide.exe", "dotnet", ["serve"])).toEqual({
+      command: "C:\\e\\host\\win32-x64\\traceide.exe",
+      args: ["serve"],
+    });
+    expect(hostCommand("/e/host/traceide.dll", "/opt/dotnet/dotnet", ["serve"])).toEqual({
+      command: "/opt/dotnet/dotnet",
+      args: ["/e/host/traceide.dll", "serve"],
+    });
     // Not executable (a home mounted noexec, a lost mode bit): EACCES, then the portable host.
     const dir = mkdtempSync(join(tmpdir(), "traceide-noexec-"));
     const native = join(dir, "traceide");

@@ -20,6 +20,7 @@ export function storeCopy(prefix: string, cleanup: Array<() => void>): { db: str
   const db = join(dir, "mlflow.db");
   return {
     db,
-    sql: (statement) => void execFileSync("python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db, statement]),
+    sql: (statement) =>
+      void execFileSync("python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", db, statement]),
   };
 }

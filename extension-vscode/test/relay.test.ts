@@ -1,12 +1,6 @@
 import { PassThrough } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  CancellationToken,
-  ResponseError,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createMessageConnection,
-} from "vscode-jsonrpc/node";
+import { type CancellationToken, ResponseError, StreamMessageReader, StreamMessageWriter, createMessageConnection } from "vscode-jsonrpc/node";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { IDE_METHODS, RpcErrorCodes, RpcMethods, UI_CALLABLE_METHODS, type InitializeResult, type SourceLocation } from "../../webview/src/protocol.generated";
@@ -103,11 +97,16 @@ describe("relay allow-list", () => {
     const wv = fakeWebview();
     const { host, seen } = fakeHost(async () => ({ experiments: [{ experimentId: "1" }, { experimentId: "2" }] }));
     const forwarded: string[] = [];
-    const relay = new Relay(wv, host, {}, {
-      params: (m, p) => (m === "traces/search" ? { ...(p as object), pageSize: 5 } : p),
-      result: (_m, _p, r: any) => ({ experiments: r.experiments.filter((x: any) => x.experimentId === "2") }),
-      forwarded: (m) => forwarded.push(m),
-    });
+    const relay = new Relay(
+      wv,
+      host,
+      {},
+      {
+        params: (m, p) => (m === "traces/search" ? { ...(p as object), pageSize: 5 } : p),
+        result: (_m, _p, r: any) => ({ experiments: r.experiments.filter((x: any) => x.experimentId === "2") }),
+        forwarded: (m) => forwarded.push(m),
+      },
+    );
     await relay.handle({ type: "rpc", id: 1, method: "traces/search", params: { experimentIds: ["1"], pageSize: 100 } });
     expect(seen[0]!.params).toEqual({ experimentIds: ["1"], pageSize: 5 });
     expect(wv.posted[0].result).toEqual({ experiments: [{ experimentId: "2" }] });
@@ -140,9 +139,14 @@ describe("relay intercept", () => {
   it("answers an intercepted method without forwarding it (a trace panel's one-trace list)", async () => {
     const wv = fakeWebview();
     const { host, seen } = fakeHost();
-    const relay = new Relay(wv, host, {}, {
-      intercept: (m) => (m === "traces/search" ? Promise.resolve({ traces: [{ traceId: "tr-1" }], nextPageToken: null }) : undefined),
-    });
+    const relay = new Relay(
+      wv,
+      host,
+      {},
+      {
+        intercept: (m) => (m === "traces/search" ? Promise.resolve({ traces: [{ traceId: "tr-1" }], nextPageToken: null }) : undefined),
+      },
+    );
     await relay.handle({ type: "rpc", id: 1, method: "traces/search", params: { experimentIds: ["1"] } });
     await relay.handle({ type: "rpc", id: 2, method: "traces/get", params: { traceId: "tr-1" } });
     expect(wv.posted[0]).toEqual({ type: "rpc-result", id: 1, result: { traces: [{ traceId: "tr-1" }], nextPageToken: null } });
@@ -164,7 +168,9 @@ describe("relay error mapping", () => {
       throw new ResponseError(RpcErrorCodes.invalidFilter, "Invalid filter 'x'", { kind: "invalidFilter", retryable: false });
     });
     await new Relay(wv, host).handle({ type: "rpc", id: 3, method: "traces/search", params: {} });
-    expect(wv.posted).toEqual([{ type: "rpc-result", id: 3, error: { code: -32005, message: "Invalid filter 'x'", data: { kind: "invalidFilter", retryable: false } } }]);
+    expect(wv.posted).toEqual([
+      { type: "rpc-result", id: 3, error: { code: -32005, message: "Invalid filter 'x'", data: { kind: "invalidFilter", retryable: false } } },
+    ]);
   });
 
   it("maps plain errors and strings to -32603 and strips credentials from messages and data", () => {
@@ -229,15 +235,19 @@ describe("relay cancellation", () => {
     let serverSawCancel = false;
     let received!: () => void;
     const serverHasIt = new Promise<void>((r) => (received = r));
-    server.onRequest("traces/search", (_params, token) => new Promise((resolve, reject) => {
-      received();
-      const t = setTimeout(() => resolve({ traces: [] }), 10_000);
-      token.onCancellationRequested(() => {
-        serverSawCancel = true;
-        clearTimeout(t);
-        reject(new ResponseError(RpcErrorCodes.cancelled, "cancelled by the client"));
-      });
-    }));
+    server.onRequest(
+      "traces/search",
+      (_params, token) =>
+        new Promise((resolve, reject) => {
+          received();
+          const t = setTimeout(() => resolve({ traces: [] }), 10_000);
+          token.onCancellationRequested(() => {
+            serverSawCancel = true;
+            clearTimeout(t);
+            reject(new ResponseError(RpcErrorCodes.cancelled, "cancelled by the client"));
+          });
+        }),
+    );
     server.listen();
     client.listen();
     const wv = fakeWebview();
@@ -303,7 +313,7 @@ describe("IDE methods (the shared relay cases)", () => {
   it("has a case for every IDE method of the contract, and a handler for each", () => {
     const sent = new Set(CASES.map((c) => c.send.method));
     for (const m of IDE_METHODS) expect(sent, m).toContain(m);
-    expect(Object.keys(ideHandlers(recordingIde(CASES[0]!).surface, { request: async <R,>() => ({}) as R })).sort()).toEqual([...IDE_METHODS].sort());
+    expect(Object.keys(ideHandlers(recordingIde(CASES[0]!).surface, { request: async <R>() => ({}) as R })).sort()).toEqual([...IDE_METHODS].sort());
   });
 
   for (const c of CASES) {
@@ -311,7 +321,7 @@ describe("IDE methods (the shared relay cases)", () => {
       const { surface, did } = recordingIde(c);
       const hostCalls: Array<{ method: string; params: unknown }> = [];
       const ideHost = {
-        request: async <R,>(method: string, params: unknown): Promise<R> => {
+        request: async <R>(method: string, params: unknown): Promise<R> => {
           hostCalls.push({ method, params });
           if (!c.host || !(method in c.host)) throw new Error(`the case has no host answer for ${method}`);
           return c.host[method] as R;

@@ -10,7 +10,6 @@ import { NOTEBOOK_DISPLAY_KEY, RunTraces, countLabel, describeRun } from "../src
 import { DLL, FIXTURES, storeCopy } from "./realHost";
 import { until } from "./util";
 
-
 interface Truth {
   trace_id: string;
   state: string;
@@ -27,7 +26,7 @@ function memento() {
   return { data, get: <T>(k: string) => data.get(k) as T | undefined, update: async (k: string, v: unknown) => void data.set(k, v) };
 }
 
-let cleanup: Array<() => void> = [];
+const cleanup: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
@@ -67,7 +66,6 @@ async function setup(store = join(FIXTURES, "store", "mlflow.db"), state = memen
   host.request = (<R>(method: string, params: unknown) => (requests.push(method), request<R>(method, params))) as typeof host.request;
   return { host, runs, seen, state, requests, setNow: (t: number) => (now = t), setClick: (c: boolean) => (clickOpen = c) };
 }
-
 
 describe("run summaries", () => {
   it("say how many traces a run made, with errors", () => {

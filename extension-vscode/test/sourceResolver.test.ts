@@ -25,7 +25,10 @@ describe("jump to source: first resolver by function name", () => {
       { name: "get_weather", kind: fake.SymbolKind.Function, location: loc("/ws/a.py", 9) },
     ]);
     const r = await resolveByFunctionName("get_weather");
-    expect(r.map((c) => [c.uri.fsPath, c.line])).toEqual([["/ws/a.py", 10], ["/ws/b.py", 6]]);
+    expect(r.map((c) => [c.uri.fsPath, c.line])).toEqual([
+      ["/ws/a.py", 10],
+      ["/ws/b.py", 6],
+    ]);
   });
 
   it("falls back to scanning for definitions when no provider answers", async () => {
@@ -33,7 +36,10 @@ describe("jump to source: first resolver by function name", () => {
     fake.files.set("/ws/web/a.ts", "export async function get_weather(c: string) {}\n");
     fake.files.set("/ws/other.py", "get_weather = 1\n");
     const r = await resolveByFunctionName("get_weather");
-    expect(r.map((c) => [c.uri.fsPath, c.line])).toEqual([["/ws/app/gen.py", 4], ["/ws/web/a.ts", 1]]);
+    expect(r.map((c) => [c.uri.fsPath, c.line])).toEqual([
+      ["/ws/app/gen.py", 4],
+      ["/ws/web/a.ts", 1],
+    ]);
   });
 
   it("refuses names that are not identifiers", async () => {

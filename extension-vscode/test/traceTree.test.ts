@@ -9,7 +9,6 @@ import { TraceTreeModel, oneLine, relativeTime, traceDescription, type TreeNode 
 import { DLL, FIXTURES, storeCopy } from "./realHost";
 import { until } from "./util";
 
-
 interface Truth {
   trace_id: string;
   state: string;
@@ -19,7 +18,7 @@ interface Truth {
 const truth: Truth[] = JSON.parse(readFileSync(join(FIXTURES, "ground_truth_small.json"), "utf8")).traces;
 const ids = (list: Array<{ trace_id: string }>) => list.map((t) => t.trace_id).sort();
 
-let cleanup: Array<() => void> = [];
+const cleanup: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
@@ -111,7 +110,13 @@ describe("the Traces tree (real host, fixture store)", () => {
     model.setFilter("trace.name = 'no-such-trace'", "ALL");
     const roots = await model.children();
     const rows = await model.children(roots[0]);
-    expect(rows).toEqual([{ kind: "message", experimentId: (roots[0] as { experiment: { experimentId: string } }).experiment.experimentId, text: "No traces match trace.name = 'no-such-trace'." }]);
+    expect(rows).toEqual([
+      {
+        kind: "message",
+        experimentId: (roots[0] as { experiment: { experimentId: string } }).experiment.experimentId,
+        text: "No traces match trace.name = 'no-such-trace'.",
+      },
+    ]);
   });
 
   it("grouped by session, every loaded trace sits under its own session, as the ground truth has them", async () => {
@@ -150,7 +155,9 @@ describe("the Traces tree (real host, fixture store)", () => {
     const { model } = await setup(db, t0 - 1000);
     model.setFilter("trace.name = 'live'");
     const roots = await model.children();
-    const experiment = roots.find((r): r is Extract<TreeNode, { kind: "experiment" }> => r.kind === "experiment" && r.experiment.experimentId === "1") ?? (roots[0] as Extract<TreeNode, { kind: "experiment" }>);
+    const experiment =
+      roots.find((r): r is Extract<TreeNode, { kind: "experiment" }> => r.kind === "experiment" && r.experiment.experimentId === "1") ??
+      (roots[0] as Extract<TreeNode, { kind: "experiment" }>);
     const experimentId = experiment.experiment.experimentId;
     await model.children(experiment);
     await model.setLive(true);
@@ -187,7 +194,17 @@ describe("tree texts", () => {
   });
   it("a row's description: when, how long (or running), tokens", () => {
     const now = Date.UTC(2026, 10, 24);
-    const t = { traceId: "tr-1", experimentId: "1", state: "OK", requestTimeMs: now - 120_000, durationMs: 1200, tokens: { totalTokens: 1234 }, tags: {}, metadata: {}, assessments: [] };
+    const t = {
+      traceId: "tr-1",
+      experimentId: "1",
+      state: "OK",
+      requestTimeMs: now - 120_000,
+      durationMs: 1200,
+      tokens: { totalTokens: 1234 },
+      tags: {},
+      metadata: {},
+      assessments: [],
+    };
     expect(traceDescription(t as never, now)).toBe("2 min ago · 1.20 s · 1,234 tokens");
     expect(traceDescription({ ...t, state: "IN_PROGRESS", tokens: null } as never, now)).toBe("2 min ago · running");
   });
@@ -198,7 +215,17 @@ describe("the run history (workspace memory)", () => {
     const data = new Map<string, unknown>(initial === undefined ? [] : [[RUN_HISTORY_KEY, initial]]);
     return { data, get: <T>(k: string) => data.get(k) as T | undefined, update: async (k: string, v: unknown) => void data.set(k, v) };
   }
-  const trace = (id: string, ms: number, state = "OK") => ({ traceId: id, experimentId: "1", name: id, state, requestTimeMs: ms, durationMs: 5, tags: { x: "y" }, metadata: {}, assessments: [] });
+  const trace = (id: string, ms: number, state = "OK") => ({
+    traceId: id,
+    experimentId: "1",
+    name: id,
+    state,
+    requestTimeMs: ms,
+    durationMs: 5,
+    tags: { x: "y" },
+    metadata: {},
+    assessments: [],
+  });
 
   it("keeps runs with traces, newest first, across a reload (a new history over the same memory), without payloads", async () => {
     const state = memento();
@@ -241,11 +268,11 @@ describe("the run history (workspace memory)", () => {
 
   it("keeps at most MAX_RUNS, dropping the oldest", async () => {
     const h = new RunHistory(memento());
-    for (let i = 0; i < RunHistory.MAX_RUNS + 3; i++) await h.add("terminal", `run ${i}`, i, i + 1, { traces: [trace(`tr-${i}`, i)], errorCount: 0, truncated: false });
+    for (let i = 0; i < RunHistory.MAX_RUNS + 3; i++)
+      await h.add("terminal", `run ${i}`, i, i + 1, { traces: [trace(`tr-${i}`, i)], errorCount: 0, truncated: false });
     const list = h.list();
     expect(list).toHaveLength(RunHistory.MAX_RUNS);
     expect(list[0]!.label).toBe(`run ${RunHistory.MAX_RUNS + 2}`);
     expect(list.at(-1)!.label).toBe("run 3");
   });
 });
-

@@ -16,7 +16,13 @@ const EXT = fake.Uri.file("/ext");
 function cspOf(html: string): Map<string, string> {
   const m = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html);
   expect(m, "the page has a CSP meta tag").not.toBeNull();
-  return new Map(m![1]!.split(";").map((d) => d.trim()).filter(Boolean).map((d) => [d.split(" ")[0]!, d] as [string, string]));
+  return new Map(
+    m![1]!
+      .split(";")
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => [d.split(" ")[0]!, d] as [string, string]),
+  );
 }
 
 describe("webview HTML (the CSP every TraceIde webview gets)", () => {
@@ -54,7 +60,11 @@ describe("webview HTML (the CSP every TraceIde webview gets)", () => {
     expect(html.match(/<script/g)!.length).toBe(1); // the bundle, nothing else
     // The attribute as a browser decodes it (escapeAttr writes these four entities).
     const raw = /data-traceide-view="([^"]*)"/.exec(html)![1]!;
-    const decoded = raw.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    const decoded = raw
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
     expect(parsePanelView(decoded)).toEqual(view);
   });
 

@@ -179,7 +179,12 @@ internal sealed class TraceSqlTranslator
     {
         switch (c.Operator)
         {
-            case "=": case "!=": case "<": case "<=": case ">": case ">=":
+            case "=":
+            case "!=":
+            case "<":
+            case "<=":
+            case ">":
+            case ">=":
                 return $"{column} {c.Operator} {Value(c.Values[0])}";
             case "LIKE":
                 return $"{SqlFunctions.LikeCs}({column}, {Value(c.Values[0])})";

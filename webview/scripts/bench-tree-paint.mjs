@@ -35,8 +35,20 @@ try {
   const url = await host.url;
 
   // CDP over a pipe (fd 3 in, fd 4 out, NUL-separated JSON): no extra dependency, no Network domain.
-  browser = spawn(browserPath, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--remote-debugging-pipe",
-    "--window-size=1400,900", `--user-data-dir=${join(tmp, "profile")}`, "about:blank"], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
+  browser = spawn(
+    browserPath,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--remote-debugging-pipe",
+      "--window-size=1400,900",
+      `--user-data-dir=${join(tmp, "profile")}`,
+      "about:blank",
+    ],
+    { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
+  );
   let lastId = 0;
   let buffered = "";
   const pending = new Map();
@@ -50,11 +62,14 @@ try {
     }
   });
   let sessionId;
-  const send = (method, params = {}) => new Promise((ok) => {
-    pending.set(++lastId, ok);
-    browser.stdio[3].write(JSON.stringify({ id: lastId, method, params, ...(sessionId ? { sessionId } : {}) }) + "\0");
-  });
-  const { result: { targetInfos } } = await send("Target.getTargets");
+  const send = (method, params = {}) =>
+    new Promise((ok) => {
+      pending.set(++lastId, ok);
+      browser.stdio[3].write(JSON.stringify({ id: lastId, method, params, ...(sessionId ? { sessionId } : {}) }) + "\0");
+    });
+  const {
+    result: { targetInfos },
+  } = await send("Target.getTargets");
   const target = targetInfos.find((t) => t.type === "page");
   sessionId = (await send("Target.attachToTarget", { targetId: target.targetId, flatten: true })).result.sessionId;
   const evaluate = async (expression) => {
@@ -97,14 +112,18 @@ try {
     })()`);
     if (r.spans !== 20_000) throw new Error(`expected 20000 spans, the tree shows ${r.spans}`);
     results.push(r);
-    console.log(`bench-tree-paint: ${round === 0 ? "first open" : `re-open ${round}`}: ${r.total} ms click → painted (${r.head} spans: traces/get ${r.get} ms, building the rows ${r.show} ms); all 20000 spans ${r.all} ms`);
+    console.log(
+      `bench-tree-paint: ${round === 0 ? "first open" : `re-open ${round}`}: ${r.total} ms click → painted (${r.head} spans: traces/get ${r.get} ms, building the rows ${r.show} ms); all 20000 spans ${r.all} ms`,
+    );
     await evaluate(`document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }))`);
     await waitFor("the viewer to close", `document.querySelector(".trace-viewer")?.hidden !== false`);
   }
   const p50 = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? "—";
   const warm = results.slice(1);
-  console.log(`bench-tree-paint: 20000-span tree, first open ${results[0].total} ms (all spans ${results[0].all} ms), re-opens p50 ${p50(warm.map((r) => r.total))} ms (all spans ${p50(warm.map((r) => r.all))} ms) `
-    + `(${cpus().length} cores, load ${loadavg()[0].toFixed(2)}, host ${dll})`);
+  console.log(
+    `bench-tree-paint: 20000-span tree, first open ${results[0].total} ms (all spans ${results[0].all} ms), re-opens p50 ${p50(warm.map((r) => r.total))} ms (all spans ${p50(warm.map((r) => r.all))} ms) ` +
+      `(${cpus().length} cores, load ${loadavg()[0].toFixed(2)}, host ${dll})`,
+  );
 } catch (err) {
   console.error(`bench-tree-paint: FAIL: ${err?.message ?? err}`);
   process.exitCode = 1;

@@ -48,7 +48,11 @@ export const FIXTURE_NOW = "2026-11-24T00:00:00Z";
 export function startHost({ dll, store, trackingUri, root, webviewRoot, env = {} }) {
   const backend = trackingUri ? ["--tracking-uri", trackingUri] : ["--store", store];
   const args = [dll, "ui", ...backend, "--no-open", "--port", "0", "--webview-root", webviewRoot];
-  const child = spawn("dotnet", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1", TRACEIDE_NOW: FIXTURE_NOW, ...env } });
+  const child = spawn("dotnet", args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DOTNET_NOLOGO: "1", TRACEIDE_NOW: FIXTURE_NOW, ...env },
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const url = new Promise((resolveUrl, reject) => {
@@ -65,9 +69,13 @@ export function startHost({ dll, store, trackingUri, root, webviewRoot, env = {}
     child.on("exit", (code) => {
       clearTimeout(timer);
       const noUi = /unknown command|usage:/i.test(stderr + stdout) && !/TraceIde UI:/.test(stdout);
-      reject(new Error(noUi
-        ? `this host has no \`traceide ui\` command yet (exit ${code}). Build the host with browser mode, or set TRACEIDE_DLL.\n${stderr}${stdout}`
-        : `the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          noUi
+            ? `this host has no \`traceide ui\` command yet (exit ${code}). Build the host with browser mode, or set TRACEIDE_DLL.\n${stderr}${stdout}`
+            : `the host exited with code ${code} before printing its URL.\nstderr:\n${stderr}`,
+        ),
+      );
     });
   });
   return { child, url, stderr: () => stderr };
@@ -89,7 +97,10 @@ export function launchChromium(executablePath) {
  * left out, where MLflow was asked the same thing before and after a change and the test picks the moment.
  */
 export function startReplay({ dll, without = [] }) {
-  const child = spawn("dotnet", [dll, ...without.flatMap((w) => ["--without", w])], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
+  const child = spawn("dotnet", [dll, ...without.flatMap((w) => ["--without", w])], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, DOTNET_NOLOGO: "1" },
+  });
   const lines = [];
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

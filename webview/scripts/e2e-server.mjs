@@ -58,7 +58,9 @@ try {
   const dialog = page.locator(".assessment-dialog");
   const save = async () => {
     await dialog.locator(".assessment-save").click();
-    await dialog.waitFor({ state: "detached", timeout: 10_000 }).catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
+    await dialog
+      .waitFor({ state: "detached", timeout: 10_000 })
+      .catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
   };
 
   await step("the trace opens with its own assessments; the tree says why it has no spans", async () => {
@@ -78,7 +80,9 @@ try {
     await page.keyboard.type("user_satisfaction"); // the name box has the focus
     await dialog.locator(".assessment-rationale").fill("Quick and accurate.");
     await dialog.locator(".assessment-rationale").press("Control+Enter");
-    await dialog.waitFor({ state: "detached", timeout: 10_000 }).catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
+    await dialog
+      .waitFor({ state: "detached", timeout: 10_000 })
+      .catch(async () => fail(`the dialog stayed open: ${await dialog.locator(".dialog-error").textContent()}`));
     await row(CREATED).waitFor();
     const text = await row(CREATED).textContent();
     if (!/user_satisfaction/.test(text) || !/true/.test(text) || !/nina@example\.com/.test(text)) fail(`the new row reads "${text}"`);
@@ -174,7 +178,13 @@ try {
     // What the recordings lack: this trace's spans (traces/get and the artifact routes), and the trace list behind
     // it, asked for newest first with the web UI's page size (v3, then the v2 fallback). Nothing else: every write
     // and both sessions requests must have matched.
-    const unexpected = replay.unmatched().filter((l) => !/\/traces\/get\?|get-trace-artifact|\/server-info|\/api\/2\.0\/mlflow\/traces\?/.test(l) && !(/\/traces\/search /.test(l) && /timestamp_ms DESC/.test(l)));
+    const unexpected = replay
+      .unmatched()
+      .filter(
+        (l) =>
+          !/\/traces\/get\?|get-trace-artifact|\/server-info|\/api\/2\.0\/mlflow\/traces\?/.test(l) &&
+          !(/\/traces\/search /.test(l) && /timestamp_ms DESC/.test(l)),
+      );
     if (unexpected.length) fail(`requests no recording answers:\n${unexpected.join("\n")}`);
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
   });

@@ -76,28 +76,31 @@ const observeLongTasks = () => {
  * most rows the DOM held; then the long tasks seen while scrolling (null without the API).
  */
 async function flingToEnd(page, scrollerSel, rowSel) {
-  const scroll = await page.evaluate(async ({ scrollerSel, rowSel }) => {
-    window.__longTasks = window.__longTasks && [];
-    const el = document.querySelector(scrollerSel);
-    el.scrollTop = 0;
-    await new Promise((r) => requestAnimationFrame(() => r()));
-    const t0 = performance.now();
-    let frames = 0;
-    let worstFrame = 0;
-    let last = t0;
-    let maxRows = 0;
-    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
-      el.scrollTop += 3000;
+  const scroll = await page.evaluate(
+    async ({ scrollerSel, rowSel }) => {
+      window.__longTasks = window.__longTasks && [];
+      const el = document.querySelector(scrollerSel);
+      el.scrollTop = 0;
       await new Promise((r) => requestAnimationFrame(() => r()));
-      const now = performance.now();
-      worstFrame = Math.max(worstFrame, now - last);
-      last = now;
-      frames++;
-      maxRows = Math.max(maxRows, document.querySelectorAll(rowSel).length);
-    }
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
-    return { ms: performance.now() - t0, frames, worstFrame, maxRows };
-  }, { scrollerSel, rowSel });
+      const t0 = performance.now();
+      let frames = 0;
+      let worstFrame = 0;
+      let last = t0;
+      let maxRows = 0;
+      while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+        el.scrollTop += 3000;
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        const now = performance.now();
+        worstFrame = Math.max(worstFrame, now - last);
+        last = now;
+        frames++;
+        maxRows = Math.max(maxRows, document.querySelectorAll(rowSel).length);
+      }
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+      return { ms: performance.now() - t0, frames, worstFrame, maxRows };
+    },
+    { scrollerSel, rowSel },
+  );
   await page.waitForTimeout(200); // let the observer deliver the last entries
   const tasks = await page.evaluate(() => window.__longTasks);
   if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
@@ -115,7 +118,14 @@ async function measureBigSelect(page) {
   const times = await page.evaluate(async () => {
     const row = (name) => [...document.querySelectorAll(".span-row")].find((r) => r.querySelector(".span-name")?.textContent === name);
     // Painted: after the next frame's rendering (rAF runs before it; a message posted there runs after it).
-    const painted = () => new Promise((r) => requestAnimationFrame(() => { const c = new MessageChannel(); c.port1.onmessage = () => r(); c.port2.postMessage(0); }));
+    const painted = () =>
+      new Promise((r) =>
+        requestAnimationFrame(() => {
+          const c = new MessageChannel();
+          c.port1.onmessage = () => r();
+          c.port2.postMessage(0);
+        }),
+      );
     const shows = (name) => document.querySelector(".detail-title")?.textContent?.includes(name);
     row("small_after").click();
     await painted();
@@ -139,7 +149,12 @@ async function measureBigSelect(page) {
   const tasks = await page.evaluate(() => window.__longTasks);
   if (tasks === null) fail("this chromium has no PerformanceObserver 'longtask'");
   const r = (n) => Math.round(n);
-  return { ...times, longTasks: tasks.length, longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0), text: `select → painted ${r(times.selectMs)} ms (click handler ${r(times.handlerMs)} ms), next click → painted ${r(times.nextClickMs)} ms, re-select ${r(times.reselectMs)} ms, long tasks ${tasks.length} (longest ${r(tasks.reduce((m, t) => Math.max(m, t.duration), 0))} ms), detail pane ${times.detailHeight.toLocaleString("en-US")} px tall` };
+  return {
+    ...times,
+    longTasks: tasks.length,
+    longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+    text: `select → painted ${r(times.selectMs)} ms (click handler ${r(times.handlerMs)} ms), next click → painted ${r(times.nextClickMs)} ms, re-select ${r(times.reselectMs)} ms, long tasks ${tasks.length} (longest ${r(tasks.reduce((m, t) => Math.max(m, t.duration), 0))} ms), detail pane ${times.detailHeight.toLocaleString("en-US")} px tall`,
+  };
 }
 
 /** Opens the big_payload trace in a fresh page on `url` (its payloads come with the trace) and measures. */
@@ -214,9 +229,17 @@ try {
       return performance.now() - t0;
     }, rowSel);
     // The viewer paints the trace's head first, then the rest: the checks below need every span.
-    await page.waitForFunction((n) => document.querySelector(".span-scroller")?.getAttribute("data-span-count") === String(n), SPANS, { timeout: 60_000 })
+    await page
+      .waitForFunction((n) => document.querySelector(".span-scroller")?.getAttribute("data-span-count") === String(n), SPANS, { timeout: 60_000 })
       .catch(() => {});
-    const phases = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("measure").filter((m) => m.name.startsWith("traceide:")).map((m) => [m.name.slice(9), Math.round(m.duration)])));
+    const phases = await page.evaluate(() =>
+      Object.fromEntries(
+        performance
+          .getEntriesByType("measure")
+          .filter((m) => m.name.startsWith("traceide:"))
+          .map((m) => [m.name.slice(9), Math.round(m.duration)]),
+      ),
+    );
     const count = Number(await page.locator(".span-scroller").getAttribute("data-span-count"));
     if (count !== SPANS) fail(`span count ${count}, expected ${SPANS}`);
     const inDom = await page.locator(".span-row").count();
@@ -225,7 +248,9 @@ try {
     figures.maxRows = Math.ceil(viewport / 24) + 1 + 2 * 10;
     if (inDom > figures.maxRows) fail(`span tree not virtualized: ${inDom} rows in the DOM for a ${viewport}px viewport`);
     figures.rowsInDom = inDom;
-    console.log(`e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px; traces/get of its head ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms, the rest ${phases["rest-of-trace"]} ms later; Playwright has the browser copy each WebSocket frame into CDP, which delays the paint: npm run bench:paint measures without it)`);
+    console.log(
+      `e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px; traces/get of its head ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms, the rest ${phases["rest-of-trace"]} ms later; Playwright has the browser copy each WebSocket frame into CDP, which delays the paint: npm run bench:paint measures without it)`,
+    );
     await page.screenshot({ path: join(out, "stress-01-20k-open.png") });
 
     // Long tasks while scrolling only: forget those of the opening.
@@ -236,9 +261,12 @@ try {
     figures.longTasks = scroll.tasks;
     figures.longestScrollTaskMs = scroll.longest;
     figures.scroll = scroll;
-    console.log(`e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`);
+    console.log(
+      `e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`,
+    );
     if (scroll.maxRows > figures.maxRows) fail(`rows in the DOM grew to ${scroll.maxRows} while scrolling`);
-    if (figures.longestScrollTaskMs > LONG_TASK_LIMIT_MS) fail(`a long task of ${Math.round(figures.longestScrollTaskMs)} ms while scrolling (limit ${LONG_TASK_LIMIT_MS} ms)`);
+    if (figures.longestScrollTaskMs > LONG_TASK_LIMIT_MS)
+      fail(`a long task of ${Math.round(figures.longestScrollTaskMs)} ms while scrolling (limit ${LONG_TASK_LIMIT_MS} ms)`);
     const lastRow = page.locator(".span-row", { has: page.locator(".span-name", { hasText: /^leaf-last$/ }) });
     await lastRow.waitFor({ timeout: 5_000 });
     if (!(await lastRow.isVisible())) fail("the last span's row is in the DOM but not visible");
@@ -269,10 +297,16 @@ try {
     }
     const after = (figures.bigAfter = await bigSelectOn(url, "this UI"));
     if (!after.big) fail("the big span's detail did not show");
-    if (after.longestTaskMs > BIG_SELECT_LIMIT.taskMs) fail(`selecting the 5 MiB span: a ${Math.round(after.longestTaskMs)} ms task (target ${BIG_SELECT_TARGET.taskMs} ms, limit ${BIG_SELECT_LIMIT.taskMs} ms)`);
-    if (after.nextClickMs > BIG_SELECT_LIMIT.nextClickMs) fail(`the next click took ${Math.round(after.nextClickMs)} ms (target ${BIG_SELECT_TARGET.nextClickMs} ms, limit ${BIG_SELECT_LIMIT.nextClickMs} ms)`);
+    if (after.longestTaskMs > BIG_SELECT_LIMIT.taskMs)
+      fail(
+        `selecting the 5 MiB span: a ${Math.round(after.longestTaskMs)} ms task (target ${BIG_SELECT_TARGET.taskMs} ms, limit ${BIG_SELECT_LIMIT.taskMs} ms)`,
+      );
+    if (after.nextClickMs > BIG_SELECT_LIMIT.nextClickMs)
+      fail(`the next click took ${Math.round(after.nextClickMs)} ms (target ${BIG_SELECT_TARGET.nextClickMs} ms, limit ${BIG_SELECT_LIMIT.nextClickMs} ms)`);
     const met = after.longestTaskMs <= BIG_SELECT_TARGET.taskMs && after.nextClickMs <= BIG_SELECT_TARGET.nextClickMs;
-    console.log(`e2e-stress:      target (no task over ${BIG_SELECT_TARGET.taskMs} ms, next click within ${BIG_SELECT_TARGET.nextClickMs} ms): ${met ? "met" : "NOT met on this run"}`);
+    console.log(
+      `e2e-stress:      target (no task over ${BIG_SELECT_TARGET.taskMs} ms, next click within ${BIG_SELECT_TARGET.nextClickMs} ms): ${met ? "met" : "NOT met on this run"}`,
+    );
 
     // What it looks like, on the main page: size stated, a preview, Show more in chunks, Copy and Save of the whole.
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -282,7 +316,9 @@ try {
     const outputs = page.locator(".detail-pane details.section", { has: page.locator("summary", { hasText: /^Outputs$/ }) });
     await outputs.locator(".value-size").waitFor({ timeout: 10_000 });
     // The size is measured in slices after the paint.
-    await page.waitForFunction(() => !/measuring/.test(document.querySelector(".detail-pane .value-size")?.textContent ?? "measuring"), null, { timeout: 10_000 }).catch(() => {});
+    await page
+      .waitForFunction(() => !/measuring/.test(document.querySelector(".detail-pane .value-size")?.textContent ?? "measuring"), null, { timeout: 10_000 })
+      .catch(() => {});
     const size = await outputs.locator(".value-size").textContent();
     if (!/^about 5\.\d\d M characters$/.test(size ?? "")) fail(`the outputs' size line says "${size}"`);
     const report = outputs.locator(".preview", { has: page.locator(".json-string") }).first();
@@ -314,64 +350,76 @@ try {
     const saved = join(tmp, "saved.json");
     await download.saveAs(saved);
     const savedValue = JSON.parse(readFileSync(saved, "utf8"));
-    if (download.suggestedFilename() !== "big_output-outputs.json" || savedValue.rows.length !== 11_000) fail(`Save gave ${download.suggestedFilename()} with ${savedValue.rows?.length} rows`);
-    console.log(`e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} rows); Save: ${download.suggestedFilename()}`);
+    if (download.suggestedFilename() !== "big_output-outputs.json" || savedValue.rows.length !== 11_000)
+      fail(`Save gave ${download.suggestedFilename()} with ${savedValue.rows?.length} rows`);
+    console.log(
+      `e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} rows); Save: ${download.suggestedFilename()}`,
+    );
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
-  await step("bad tree shapes: a self-parent, a two-span cycle and an orphan under the root, flagged; a negative duration flagged; depth 300 readable at 1,400 and 700 px", async () => {
-    await search("trace.name = 'cycle_shapes'", "1 trace");
-    await page.locator(rowSel).first().click();
-    await page.waitForFunction(() => document.querySelector(".span-scroller")?.getAttribute("data-span-count") === "306", null, { timeout: 15_000 });
-    const banner = (await page.locator(".viewer-message").textContent()) ?? "";
-    if (!/shown under the root/.test(banner) || /\.;/.test(banner)) fail(`warnings banner: ${banner}`);
-    const rowOf = (name) => page.locator(".span-row", { has: page.locator(".span-name", { hasText: new RegExp(`^${name}$`) }) });
-    for (const name of ["own_parent", "cycle_a", "cycle_b", "lost_parent"]) {
-      const row = rowOf(name);
-      await row.waitFor({ timeout: 5_000 });
-      if ((await row.getAttribute("aria-level")) !== (name === "cycle_b" ? "3" : "2")) fail(`${name} is at level ${await row.getAttribute("aria-level")}`);
-    }
-    // The cycle is broken at its earlier span (cycle_a): it is re-attached and flagged, cycle_b stays under it.
-    for (const name of ["own_parent", "cycle_a", "lost_parent"]) {
-      const title = await rowOf(name).locator(".span-label .warning-mark").getAttribute("title");
-      if (!/^Shown under the root 'cycle_shapes': /.test(title ?? "")) fail(`${name}'s warning: ${title}`);
-    }
-    if (await rowOf("cycle_b").locator(".span-label .warning-mark").count()) fail("cycle_b is flagged, but it is under its recorded parent");
-    const skew = rowOf("skewed_clock").locator(".span-duration");
-    const skewText = await skew.textContent();
-    const skewTitle = await skew.locator(".warning-mark").getAttribute("title");
-    if (skewText !== "-100 ms ⚠" || !/ends before it starts/.test(skewTitle ?? "")) fail(`skewed_clock's duration: ${skewText} (${skewTitle})`);
-    console.log(`e2e-stress:      banner: ${banner.slice(0, 160)}…; own_parent, cycle_a, lost_parent flagged under the root; skewed_clock "${skewText}"`);
-    await page.screenshot({ path: join(out, "stress-08-cycles.png") });
+  await step(
+    "bad tree shapes: a self-parent, a two-span cycle and an orphan under the root, flagged; a negative duration flagged; depth 300 readable at 1,400 and 700 px",
+    async () => {
+      await search("trace.name = 'cycle_shapes'", "1 trace");
+      await page.locator(rowSel).first().click();
+      await page.waitForFunction(() => document.querySelector(".span-scroller")?.getAttribute("data-span-count") === "306", null, { timeout: 15_000 });
+      const banner = (await page.locator(".viewer-message").textContent()) ?? "";
+      if (!/shown under the root/.test(banner) || /\.;/.test(banner)) fail(`warnings banner: ${banner}`);
+      const rowOf = (name) => page.locator(".span-row", { has: page.locator(".span-name", { hasText: new RegExp(`^${name}$`) }) });
+      for (const name of ["own_parent", "cycle_a", "cycle_b", "lost_parent"]) {
+        const row = rowOf(name);
+        await row.waitFor({ timeout: 5_000 });
+        if ((await row.getAttribute("aria-level")) !== (name === "cycle_b" ? "3" : "2")) fail(`${name} is at level ${await row.getAttribute("aria-level")}`);
+      }
+      // The cycle is broken at its earlier span (cycle_a): it is re-attached and flagged, cycle_b stays under it.
+      for (const name of ["own_parent", "cycle_a", "lost_parent"]) {
+        const title = await rowOf(name).locator(".span-label .warning-mark").getAttribute("title");
+        if (!/^Shown under the root 'cycle_shapes': /.test(title ?? "")) fail(`${name}'s warning: ${title}`);
+      }
+      if (await rowOf("cycle_b").locator(".span-label .warning-mark").count()) fail("cycle_b is flagged, but it is under its recorded parent");
+      const skew = rowOf("skewed_clock").locator(".span-duration");
+      const skewText = await skew.textContent();
+      const skewTitle = await skew.locator(".warning-mark").getAttribute("title");
+      if (skewText !== "-100 ms ⚠" || !/ends before it starts/.test(skewTitle ?? "")) fail(`skewed_clock's duration: ${skewText} (${skewTitle})`);
+      console.log(`e2e-stress:      banner: ${banner.slice(0, 160)}…; own_parent, cycle_a, lost_parent flagged under the root; skewed_clock "${skewText}"`);
+      await page.screenshot({ path: join(out, "stress-08-cycles.png") });
 
-    // From the keyboard: End selects the last row, the depth-300 span; its name is whole on screen.
-    await page.locator(".span-scroller").focus();
-    await page.keyboard.press("End");
-    const deepest = rowOf("deepest_span_at_depth_300");
-    for (const width of [1400, 700, 450]) {
-      await page.setViewportSize({ width, height: 900 });
-      // A narrower page stacks the detail under the tree: the tree's viewport changes, so reveal the selection again.
+      // From the keyboard: End selects the last row, the depth-300 span; its name is whole on screen.
       await page.locator(".span-scroller").focus();
       await page.keyboard.press("End");
-      await deepest.waitFor({ timeout: 5_000 });
-      const m = await deepest.evaluate((r) => {
-        const name = r.querySelector(".span-name");
-        return { level: r.getAttribute("aria-level"), badge: r.querySelector(".depth-badge")?.textContent, shown: name.clientWidth, full: name.scrollWidth, selected: r.classList.contains("selected") };
-      });
-      if (m.level !== "301" || m.badge !== "300" || !m.selected) fail(`the depth-300 row: ${JSON.stringify(m)}`);
-      // Whole at 1,400 and 700 px; at 450 px the name may be cut, but most of it shows.
-      if (width >= 700 ? m.shown < m.full : m.shown < m.full * 0.5) fail(`at ${width} px the depth-300 name shows ${m.shown} of ${m.full} px`);
-      console.log(`e2e-stress:      depth-300 row at ${width} px: badge ${m.badge}, name ${m.shown} of ${m.full} px shown`);
-      await page.screenshot({ path: join(out, `stress-09-depth300-${width}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: "dark" });
-    await page.screenshot({ path: join(out, "stress-09-depth300-450-dark.png") });
-    await page.emulateMedia({ colorScheme: "light" });
-    await page.setViewportSize({ width: 1400, height: 900 });
-    await page.keyboard.press("Escape");
-    await page.waitForSelector(".trace-viewer", { state: "hidden" });
-  });
+      const deepest = rowOf("deepest_span_at_depth_300");
+      for (const width of [1400, 700, 450]) {
+        await page.setViewportSize({ width, height: 900 });
+        // A narrower page stacks the detail under the tree: the tree's viewport changes, so reveal the selection again.
+        await page.locator(".span-scroller").focus();
+        await page.keyboard.press("End");
+        await deepest.waitFor({ timeout: 5_000 });
+        const m = await deepest.evaluate((r) => {
+          const name = r.querySelector(".span-name");
+          return {
+            level: r.getAttribute("aria-level"),
+            badge: r.querySelector(".depth-badge")?.textContent,
+            shown: name.clientWidth,
+            full: name.scrollWidth,
+            selected: r.classList.contains("selected"),
+          };
+        });
+        if (m.level !== "301" || m.badge !== "300" || !m.selected) fail(`the depth-300 row: ${JSON.stringify(m)}`);
+        // Whole at 1,400 and 700 px; at 450 px the name may be cut, but most of it shows.
+        if (width >= 700 ? m.shown < m.full : m.shown < m.full * 0.5) fail(`at ${width} px the depth-300 name shows ${m.shown} of ${m.full} px`);
+        console.log(`e2e-stress:      depth-300 row at ${width} px: badge ${m.badge}, name ${m.shown} of ${m.full} px shown`);
+        await page.screenshot({ path: join(out, `stress-09-depth300-${width}.png`) });
+      }
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.screenshot({ path: join(out, "stress-09-depth300-450-dark.png") });
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(".trace-viewer", { state: "hidden" });
+    },
+  );
 
   await step("trace summary: opened from the keyboard, hostile tag and previews as text, no sideways overflow at 1,400, 700 and 450 px", async () => {
     await search("trace.name = 'xss_probe'", "1 trace");
@@ -384,7 +432,10 @@ try {
     const text = (await page.locator(".summary-grid").textContent()) ?? "";
     for (const p of PAYLOADS) if (!showsText(text, p)) fail(`the summary does not show ${p} as text`);
     if (!/probe = /.test(text) || !/environment = stress/.test(text)) fail(`the summary's tags: ${text.slice(0, 300)}`);
-    const live = await page.evaluate(() => document.querySelectorAll(".trace-summary img, .trace-summary script, .trace-summary svg, .trace-summary [onerror], .trace-summary [onload]").length);
+    const live = await page.evaluate(
+      () =>
+        document.querySelectorAll(".trace-summary img, .trace-summary script, .trace-summary svg, .trace-summary [onerror], .trace-summary [onload]").length,
+    );
     if (live) fail(`${live} live elements in the summary`);
     for (const width of [1400, 700, 450]) {
       await page.setViewportSize({ width, height: 900 });
@@ -392,12 +443,23 @@ try {
         const g = document.querySelector(".summary-grid");
         const dt = g.querySelector("dt").getBoundingClientRect();
         const dd = g.querySelector("dd").getBoundingClientRect();
-        return { overflow: g.scrollWidth - g.clientWidth, viewer: (() => { const v = document.querySelector(".trace-viewer"); return v.scrollWidth - v.clientWidth; })(), label: Math.round(dt.width), value: Math.round(dd.width), height: Math.round(g.getBoundingClientRect().height) };
+        return {
+          overflow: g.scrollWidth - g.clientWidth,
+          viewer: (() => {
+            const v = document.querySelector(".trace-viewer");
+            return v.scrollWidth - v.clientWidth;
+          })(),
+          label: Math.round(dt.width),
+          value: Math.round(dd.width),
+          height: Math.round(g.getBoundingClientRect().height),
+        };
       });
       // The viewer only: browser mode's own header (experiment picker, Refresh) is wider than 450 px before this change too.
       if (m.overflow > 0 || m.viewer > 0) fail(`at ${width} px the summary overflows sideways: ${JSON.stringify(m)}`);
       if (m.value < width * 0.5) fail(`at ${width} px the summary's values get ${m.value} px`);
-      console.log(`e2e-stress:      summary at ${width} px: labels ${m.label} px, values ${m.value} px, ${m.height} px tall (at most 35% of the height, then it scrolls)`);
+      console.log(
+        `e2e-stress:      summary at ${width} px: labels ${m.label} px, values ${m.value} px, ${m.height} px tall (at most 35% of the height, then it scrolls)`,
+      );
       await page.screenshot({ path: join(out, `stress-10-summary-${width}.png`) });
     }
     await page.emulateMedia({ colorScheme: "dark" });
@@ -442,8 +504,14 @@ try {
         const app = document.querySelector(".detail-pane");
         return [
           ...Array.from(app.querySelectorAll("img, script, svg, iframe, object, embed")).map((e) => e.outerHTML.slice(0, 80)),
-          ...Array.from(app.querySelectorAll("*")).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName} ${a.name}`)),
-          ...Array.from(app.querySelectorAll("a[href]")).filter((a) => /^\s*javascript:/i.test(a.getAttribute("href"))).map((a) => `a href=${a.getAttribute("href")}`),
+          ...Array.from(app.querySelectorAll("*")).flatMap((e) =>
+            Array.from(e.attributes)
+              .filter((a) => /^on/i.test(a.name))
+              .map((a) => `${e.tagName} ${a.name}`),
+          ),
+          ...Array.from(app.querySelectorAll("a[href]"))
+            .filter((a) => /^\s*javascript:/i.test(a.getAttribute("href")))
+            .map((a) => `a href=${a.getAttribute("href")}`),
         ];
       });
       if (bad.length) fail(`live markup from a payload in span "${names[i]}": ${bad.join(" | ")}`);
@@ -452,13 +520,17 @@ try {
     const all = seen.join("\n");
     for (const p of PAYLOADS) if (!showsText(all, p)) fail(`payload ${p} is not visible as text in any span's detail`);
     if (!/ProbeError/.test(all) || !all.includes("Rationale:")) fail("exception or assessment rationale missing from the detail pane");
-    const liveAnywhere = await page.evaluate(() => document.querySelectorAll('img[src="x"], [onerror], [onload], body script:not([src]), a[href^="javascript:" i]').length);
+    const liveAnywhere = await page.evaluate(
+      () => document.querySelectorAll('img[src="x"], [onerror], [onload], body script:not([src]), a[href^="javascript:" i]').length,
+    );
     if (liveAnywhere) fail(`${liveAnywhere} live payload elements in the page`);
     if (await page.evaluate(() => window.__xss !== undefined)) fail("window.__xss was set");
     if (dialogs.length) fail(`a dialog opened: ${dialogs.join(" | ")}`);
     const csp = await page.evaluate(() => window.__csp);
     if (csp.length) fail(`CSP violations: ${csp.join(" | ")}`);
-    console.log(`e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, tag column, span name and details`);
+    console.log(
+      `e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, tag column, span name and details`,
+    );
     // The probe's root span has a judge with a long name and source beside a long rationale: they stay on one line,
     // neither squeezed (a rationale used to leave them a letter a line) nor wider than their share.
     await page.locator(".span-row").first().click();
@@ -471,7 +543,12 @@ try {
         const font = parseFloat(getComputedStyle(e).fontSize);
         return { width: r.width, height: r.height, full: e.scrollWidth, em: font, line: parseFloat(getComputedStyle(e).lineHeight) || font * 1.4 };
       };
-      return { name: box(".assessment-name .one-line"), source: box(".assessment-source .one-line"), rationale: box("td.rationale"), detail: document.querySelector(".detail-pane").getBoundingClientRect().width };
+      return {
+        name: box(".assessment-name .one-line"),
+        source: box(".assessment-source .one-line"),
+        rationale: box("td.rationale"),
+        detail: document.querySelector(".detail-pane").getBoundingClientRect().width,
+      };
     });
     for (const k of ["name", "source"]) {
       const c = cells[k];
@@ -479,8 +556,11 @@ try {
       if (c.width < Math.min(c.full, 7 * c.em)) fail(`the long judge's ${k} is squeezed to ${Math.round(c.width)} px by its rationale`);
       if (c.width > cells.detail * 0.35) fail(`the long judge's ${k} takes ${Math.round(c.width)} of ${Math.round(cells.detail)} px`);
     }
-    if (cells.rationale.width < cells.name.width) fail(`the rationale (${Math.round(cells.rationale.width)} px) is narrower than the name (${Math.round(cells.name.width)} px)`);
-    console.log(`e2e-stress:      long judge beside a ${Math.round(cells.detail)} px detail: name ${Math.round(cells.name.width)} of ${cells.name.full} px, source ${Math.round(cells.source.width)} of ${cells.source.full} px, rationale ${Math.round(cells.rationale.width)} px wide`);
+    if (cells.rationale.width < cells.name.width)
+      fail(`the rationale (${Math.round(cells.rationale.width)} px) is narrower than the name (${Math.round(cells.name.width)} px)`);
+    console.log(
+      `e2e-stress:      long judge beside a ${Math.round(cells.detail)} px detail: name ${Math.round(cells.name.width)} of ${cells.name.full} px, source ${Math.round(cells.source.width)} of ${cells.source.full} px, rationale ${Math.round(cells.rationale.width)} px wide`,
+    );
     await page.locator(".detail-pane").evaluate((e) => (e.scrollTop = e.scrollHeight));
     await page.screenshot({ path: join(out, "stress-04-long-assessment.png") });
     await page.keyboard.press("Escape");
@@ -490,63 +570,74 @@ try {
     await page.click(".columns-button");
   });
 
-  await step(`a ${LIST_TRACES}-trace experiment: first page painted, all rows paged in, scrolled to the end, long tasks < ${LONG_TASK_LIMIT_MS} ms`, async () => {
-    // A page of its own at the UI's default page size (100), so the other steps keep their experiment; in a
-    // context of its own, so it does not share a renderer (main thread, heap) with the 20k-span page.
-    const listContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
-    const listPage = await listContext.newPage();
-    listPage.on("pageerror", (e) => pageErrors.push(String(e)));
-    await listPage.addInitScript(observeLongTasks);
-    await listPage.goto(url);
-    await listPage.waitForSelector(rowSel, { timeout: 15_000 });
-    const listExp = await listPage.evaluate(() => Array.from(document.querySelectorAll("select.experiment option")).find((o) => o.textContent === "stress-10k")?.value);
-    if (!listExp) fail("experiment stress-10k is not in the picker");
-    figures.listFirstPaintMs = await listPage.evaluate(async ({ sel, value }) => {
-      const select = document.querySelector("select.experiment");
-      const before = document.querySelector(sel)?.getAttribute("data-trace-id");
-      const t0 = performance.now();
-      select.value = value;
-      select.dispatchEvent(new Event("change"));
-      await new Promise((done, reject) => {
-        const poll = () => {
-          const first = document.querySelector(sel);
-          if (first && first.getAttribute("data-trace-id") !== before) requestAnimationFrame(() => done());
-          else if (performance.now() - t0 > 60_000) reject(new Error("the list never painted"));
-          else requestAnimationFrame(poll);
-        };
-        poll();
-      });
-      return performance.now() - t0;
-    }, { sel: rowSel, value: listExp });
-    const newest = await listPage.locator(rowSel).first().getAttribute("data-trace-id");
-    if (newest !== `tr-${(0x10000000 + LIST_TRACES - 1).toString(16).padStart(32, "0")}`) fail(`the newest trace should list first, got ${newest}`);
-    // Endless paging: scroll to the bottom until every page is in.
-    const paging = await listPage.evaluate(async (total) => {
-      const el = document.querySelector(".trace-scroller");
-      const status = () => document.querySelector(".list-status")?.textContent ?? "";
-      const t0 = performance.now();
-      while (!status().startsWith(`${total} traces`) || status().includes("more")) {
-        el.scrollTop = el.scrollHeight;
-        await new Promise((r) => setTimeout(r, 16));
-        if (performance.now() - t0 > 120_000) throw new Error(`paging stalled at: ${status()}`);
-      }
-      return { ms: performance.now() - t0, status: status() };
-    }, LIST_TRACES);
-    if (paging.status !== `${LIST_TRACES} traces`) fail(`status after paging: ${paging.status}`);
-    figures.listPagingMs = paging.ms;
-    const scroll = await flingToEnd(listPage, ".trace-scroller", rowSel);
-    figures.listLongestScrollTaskMs = scroll.longest;
-    const oldest = await listPage.evaluate((sel) => {
-      const rows = Array.from(document.querySelectorAll(sel));
-      return rows.reduce((b, r) => (r.getBoundingClientRect().top > b.getBoundingClientRect().top ? r : b)).getAttribute("data-trace-id");
-    }, rowSel);
-    if (oldest !== `tr-${(0x10000000).toString(16).padStart(32, "0")}`) fail(`the bottom row is ${oldest}, expected the oldest trace`);
-    console.log(`e2e-stress:      ${LIST_TRACES}-trace list: first page painted ${Math.round(figures.listFirstPaintMs)} ms after choosing the experiment; all ${LIST_TRACES} rows paged in ${Math.round(paging.ms)} ms; scrolled ${scroll.frames} frames with at most ${scroll.maxRows} rows in the DOM; long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(scroll.longest)} ms`);
-    if (scroll.maxRows > 200) fail(`trace list not virtualized: ${scroll.maxRows} rows in the DOM`);
-    if (scroll.longest > LONG_TASK_LIMIT_MS) fail(`a long task of ${Math.round(scroll.longest)} ms while scrolling the list (limit ${LONG_TASK_LIMIT_MS} ms)`);
-    await listPage.screenshot({ path: join(out, "stress-06-10k-list-end.png") });
-    await listContext.close();
-  });
+  await step(
+    `a ${LIST_TRACES}-trace experiment: first page painted, all rows paged in, scrolled to the end, long tasks < ${LONG_TASK_LIMIT_MS} ms`,
+    async () => {
+      // A page of its own at the UI's default page size (100), so the other steps keep their experiment; in a
+      // context of its own, so it does not share a renderer (main thread, heap) with the 20k-span page.
+      const listContext = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: "UTC" });
+      const listPage = await listContext.newPage();
+      listPage.on("pageerror", (e) => pageErrors.push(String(e)));
+      await listPage.addInitScript(observeLongTasks);
+      await listPage.goto(url);
+      await listPage.waitForSelector(rowSel, { timeout: 15_000 });
+      const listExp = await listPage.evaluate(
+        () => Array.from(document.querySelectorAll("select.experiment option")).find((o) => o.textContent === "stress-10k")?.value,
+      );
+      if (!listExp) fail("experiment stress-10k is not in the picker");
+      figures.listFirstPaintMs = await listPage.evaluate(
+        async ({ sel, value }) => {
+          const select = document.querySelector("select.experiment");
+          const before = document.querySelector(sel)?.getAttribute("data-trace-id");
+          const t0 = performance.now();
+          select.value = value;
+          select.dispatchEvent(new Event("change"));
+          await new Promise((done, reject) => {
+            const poll = () => {
+              const first = document.querySelector(sel);
+              if (first && first.getAttribute("data-trace-id") !== before) requestAnimationFrame(() => done());
+              else if (performance.now() - t0 > 60_000) reject(new Error("the list never painted"));
+              else requestAnimationFrame(poll);
+            };
+            poll();
+          });
+          return performance.now() - t0;
+        },
+        { sel: rowSel, value: listExp },
+      );
+      const newest = await listPage.locator(rowSel).first().getAttribute("data-trace-id");
+      if (newest !== `tr-${(0x10000000 + LIST_TRACES - 1).toString(16).padStart(32, "0")}`) fail(`the newest trace should list first, got ${newest}`);
+      // Endless paging: scroll to the bottom until every page is in.
+      const paging = await listPage.evaluate(async (total) => {
+        const el = document.querySelector(".trace-scroller");
+        const status = () => document.querySelector(".list-status")?.textContent ?? "";
+        const t0 = performance.now();
+        while (!status().startsWith(`${total} traces`) || status().includes("more")) {
+          el.scrollTop = el.scrollHeight;
+          await new Promise((r) => setTimeout(r, 16));
+          if (performance.now() - t0 > 120_000) throw new Error(`paging stalled at: ${status()}`);
+        }
+        return { ms: performance.now() - t0, status: status() };
+      }, LIST_TRACES);
+      if (paging.status !== `${LIST_TRACES} traces`) fail(`status after paging: ${paging.status}`);
+      figures.listPagingMs = paging.ms;
+      const scroll = await flingToEnd(listPage, ".trace-scroller", rowSel);
+      figures.listLongestScrollTaskMs = scroll.longest;
+      const oldest = await listPage.evaluate((sel) => {
+        const rows = Array.from(document.querySelectorAll(sel));
+        return rows.reduce((b, r) => (r.getBoundingClientRect().top > b.getBoundingClientRect().top ? r : b)).getAttribute("data-trace-id");
+      }, rowSel);
+      if (oldest !== `tr-${(0x10000000).toString(16).padStart(32, "0")}`) fail(`the bottom row is ${oldest}, expected the oldest trace`);
+      console.log(
+        `e2e-stress:      ${LIST_TRACES}-trace list: first page painted ${Math.round(figures.listFirstPaintMs)} ms after choosing the experiment; all ${LIST_TRACES} rows paged in ${Math.round(paging.ms)} ms; scrolled ${scroll.frames} frames with at most ${scroll.maxRows} rows in the DOM; long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(scroll.longest)} ms`,
+      );
+      if (scroll.maxRows > 200) fail(`trace list not virtualized: ${scroll.maxRows} rows in the DOM`);
+      if (scroll.longest > LONG_TASK_LIMIT_MS)
+        fail(`a long task of ${Math.round(scroll.longest)} ms while scrolling the list (limit ${LONG_TASK_LIMIT_MS} ms)`);
+      await listPage.screenshot({ path: join(out, "stress-06-10k-list-end.png") });
+      await listContext.close();
+    },
+  );
 
   await step("high contrast: borders from --vscode-contrastBorder, focus from --vscode-focusBorder", async () => {
     await page.evaluate(() => {
@@ -581,9 +672,13 @@ try {
       };
     });
     if (borders.body !== "rgb(0, 0, 0)") fail(`HC background is ${borders.body}`);
-    for (const [k, v] of Object.entries(borders)) if (k !== "body" && v !== contrast) fail(`HC ${k} border is ${v}, expected --vscode-contrastBorder ${contrast}`);
+    for (const [k, v] of Object.entries(borders))
+      if (k !== "body" && v !== contrast) fail(`HC ${k} border is ${v}, expected --vscode-contrastBorder ${contrast}`);
     await page.focus("input.search");
-    const inputOutline = await page.evaluate(() => { const s = getComputedStyle(document.activeElement); return `${s.outlineStyle} ${s.outlineColor}`; });
+    const inputOutline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement);
+      return `${s.outlineStyle} ${s.outlineColor}`;
+    });
     if (inputOutline !== `solid ${focus}`) fail(`focused input outline ${inputOutline}, expected solid ${focus}`);
     await page.locator(rowSel).first().click();
     await page.waitForSelector(".span-row");
@@ -598,7 +693,9 @@ try {
     if (tree.scroller !== `solid ${focus}`) fail(`focused span tree outline ${tree.scroller}, expected solid ${focus}`);
     if (tree.selected !== `solid ${focus}`) fail(`selected span outline ${tree.selected}, expected solid --vscode-contrastActiveBorder ${focus}`);
     if (tree.bar !== contrast) fail(`viewer bar border ${tree.bar}`);
-    console.log(`e2e-stress:      HC borders ${contrast} (header, toolbar, row, input, button, viewer bar); focus outline solid ${focus}; selected span outline ${tree.selected}`);
+    console.log(
+      `e2e-stress:      HC borders ${contrast} (header, toolbar, row, input, button, viewer bar); focus outline solid ${focus}; selected span outline ${tree.selected}`,
+    );
     await page.screenshot({ path: join(out, "stress-05-high-contrast.png") });
     await page.keyboard.press("Escape");
   });
@@ -611,7 +708,9 @@ try {
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
   });
 
-  console.log(`e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks); ${LIST_TRACES}-trace list first paint ${Math.round(figures.listFirstPaintMs)} ms, longest task scrolling it ${Math.round(figures.listLongestScrollTaskMs)} ms`);
+  console.log(
+    `e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks); ${LIST_TRACES}-trace list first paint ${Math.round(figures.listFirstPaintMs)} ms, longest task scrolling it ${Math.round(figures.listLongestScrollTaskMs)} ms`,
+  );
 } catch (e) {
   if (!process.exitCode) console.error(`e2e-stress: FAIL: ${e?.stack ?? e}`);
   process.exitCode = 1;

@@ -94,33 +94,52 @@ try {
     await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
   });
 
-  await step("column headers sort as MLflow orders (order_by): Request time flips to oldest first, Duration is slowest first, Name, State and User ascending", async () => {
-    const mlflowOrder = (file) => {
-      const ex = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/http", file), "utf8"));
-      return ex.response.body.traces.map((t) => t.trace_id); // MLflow's answer, in its order
-    };
-    const firstRows = () => page.locator(rowSel).evaluateAll((rows) => rows.sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index)).slice(0, 10).map((r) => r.getAttribute("data-trace-id")));
-    const sortedBy = async (header, expected, aria) => {
-      await page.click(`.trace-header .cell-${header} .sort-header`);
-      await page.waitForFunction(([h, a]) => document.querySelector(`.trace-header .cell-${h}`)?.getAttribute("aria-sort") === a, [header, aria], { timeout: 10_000 });
-      await page.waitForFunction((first) => document.querySelector('.trace-row[data-trace-id][data-index="0"]')?.getAttribute("data-trace-id") === first, expected[0], { timeout: 10_000 })
-        .catch(() => undefined);
-      const n = Math.min(10, expected.length); // the duration recording asked MLflow for 5
-      const got = (await firstRows()).slice(0, n);
-      if (JSON.stringify(got) !== JSON.stringify(expected.slice(0, n))) fail(`${header} ${aria}: ${got.join(",")} ≠ MLflow's ${expected.slice(0, n).join(",")}`);
-    };
-    await sortedBy("time", mlflowOrder("traces_search_v3__order_timestamp_asc.json"), "ascending"); // was newest first
-    if ((await page.inputValue("select.sort")) !== "timestamp_ms ASC") fail("the Sort box does not follow the header");
-    await sortedBy("duration", mlflowOrder("traces_search_v3__order_execution_time_desc.json"), "descending");
-    await page.screenshot({ path: join(out, "02b-sorted-by-duration.png") });
-    // Name, State and User order on the server too (ties: newest first, as MLflow breaks them).
-    await sortedBy("name", mlflowOrder("traces_search_v3__order_name_asc.json"), "ascending");
-    if ((await page.locator("select.sort option:checked").textContent()) !== "Name ↑ (A→Z)") fail("the Sort box does not say the list is sorted by name");
-    await sortedBy("state", mlflowOrder("traces_search_v3__order_status_asc.json"), "ascending");
-    await sortedBy("user", mlflowOrder("traces_search_v3__order_metadata_user_asc.json"), "ascending");
-    await page.selectOption("select.sort", "timestamp_ms DESC");
-    await page.waitForFunction(() => document.querySelector(".trace-header .cell-time")?.getAttribute("aria-sort") === "descending", null, { timeout: 10_000 });
-  });
+  await step(
+    "column headers sort as MLflow orders (order_by): Request time flips to oldest first, Duration is slowest first, Name, State and User ascending",
+    async () => {
+      const mlflowOrder = (file) => {
+        const ex = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/http", file), "utf8"));
+        return ex.response.body.traces.map((t) => t.trace_id); // MLflow's answer, in its order
+      };
+      const firstRows = () =>
+        page.locator(rowSel).evaluateAll((rows) =>
+          rows
+            .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+            .slice(0, 10)
+            .map((r) => r.getAttribute("data-trace-id")),
+        );
+      const sortedBy = async (header, expected, aria) => {
+        await page.click(`.trace-header .cell-${header} .sort-header`);
+        await page.waitForFunction(([h, a]) => document.querySelector(`.trace-header .cell-${h}`)?.getAttribute("aria-sort") === a, [header, aria], {
+          timeout: 10_000,
+        });
+        await page
+          .waitForFunction(
+            (first) => document.querySelector('.trace-row[data-trace-id][data-index="0"]')?.getAttribute("data-trace-id") === first,
+            expected[0],
+            { timeout: 10_000 },
+          )
+          .catch(() => undefined);
+        const n = Math.min(10, expected.length); // the duration recording asked MLflow for 5
+        const got = (await firstRows()).slice(0, n);
+        if (JSON.stringify(got) !== JSON.stringify(expected.slice(0, n)))
+          fail(`${header} ${aria}: ${got.join(",")} ≠ MLflow's ${expected.slice(0, n).join(",")}`);
+      };
+      await sortedBy("time", mlflowOrder("traces_search_v3__order_timestamp_asc.json"), "ascending"); // was newest first
+      if ((await page.inputValue("select.sort")) !== "timestamp_ms ASC") fail("the Sort box does not follow the header");
+      await sortedBy("duration", mlflowOrder("traces_search_v3__order_execution_time_desc.json"), "descending");
+      await page.screenshot({ path: join(out, "02b-sorted-by-duration.png") });
+      // Name, State and User order on the server too (ties: newest first, as MLflow breaks them).
+      await sortedBy("name", mlflowOrder("traces_search_v3__order_name_asc.json"), "ascending");
+      if ((await page.locator("select.sort option:checked").textContent()) !== "Name ↑ (A→Z)") fail("the Sort box does not say the list is sorted by name");
+      await sortedBy("state", mlflowOrder("traces_search_v3__order_status_asc.json"), "ascending");
+      await sortedBy("user", mlflowOrder("traces_search_v3__order_metadata_user_asc.json"), "ascending");
+      await page.selectOption("select.sort", "timestamp_ms DESC");
+      await page.waitForFunction(() => document.querySelector(".trace-header .cell-time")?.getAttribute("aria-sort") === "descending", null, {
+        timeout: 10_000,
+      });
+    },
+  );
 
   await step(`filter trace.status = 'ERROR' shows ${EXPECTED_ERRORS} rows`, async () => {
     await page.fill("input.search", "trace.status = 'ERROR'");
@@ -146,80 +165,100 @@ try {
   });
 
   // Every trace ID in the list: scrolled to the end until no page is left, then read while scrolling back up.
-  const allRowIds = () => page.evaluate(async () => {
-    const scroller = document.querySelector(".trace-scroller");
-    const status = () => document.querySelector(".list-status")?.textContent ?? "";
-    for (let i = 0; i < 50 && /scroll for more/.test(status()); i++) {
-      scroller.scrollTop = scroller.scrollHeight;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const ids = new Set();
-    for (let top = scroller.scrollHeight; top >= 0; top -= Math.max(100, scroller.clientHeight / 2)) {
-      scroller.scrollTop = top;
-      await new Promise((r) => requestAnimationFrame(() => r()));
-      for (const row of document.querySelectorAll(".trace-row[data-trace-id]")) ids.add(row.getAttribute("data-trace-id"));
-    }
-    scroller.scrollTop = 0;
-    return [...ids].sort();
-  });
+  const allRowIds = () =>
+    page.evaluate(async () => {
+      const scroller = document.querySelector(".trace-scroller");
+      const status = () => document.querySelector(".list-status")?.textContent ?? "";
+      for (let i = 0; i < 50 && /scroll for more/.test(status()); i++) {
+        scroller.scrollTop = scroller.scrollHeight;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ids = new Set();
+      for (let top = scroller.scrollHeight; top >= 0; top -= Math.max(100, scroller.clientHeight / 2)) {
+        scroller.scrollTop = top;
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        for (const row of document.querySelectorAll(".trace-row[data-trace-id]")) ids.add(row.getAttribute("data-trace-id"));
+      }
+      scroller.scrollTop = 0;
+      return [...ids].sort();
+    });
 
-  await step("the page's state is in the address bar: F5 keeps the trace, span, search and sort, Back closes a trace and leaves a tab, Forward reopens; a stale token is named", async () => {
-    const id = await page.locator(rowSel).first().getAttribute("data-trace-id");
-    await page.locator(rowSel).first().click();
-    await page.waitForSelector(".span-row", { timeout: 10_000 });
-    const withTrace = await page.evaluate(() => location.search);
-    if (!withTrace.includes(`trace=${id}`) || withTrace.includes("token=")) fail(`address after opening ${id}: ${withTrace}`);
-    await page.reload();
-    await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t) && document.querySelector(".span-row"), id, { timeout: 15_000 })
-      .catch(async () => fail(`after F5 at ${await page.evaluate(() => location.href)}: viewer "${await page.locator(".viewer-title").textContent().catch(() => "")}", banner "${await page.locator(".banner").textContent()}"`));
-    if (!(await page.locator(".banner").isHidden())) fail(`after F5: ${await page.locator(".banner").textContent()}`);
-    await page.goBack();
-    await page.waitForSelector(".trace-viewer", { state: "hidden", timeout: 10_000 });
-    if ((await page.evaluate(() => location.search)).includes("trace=")) fail("Back left the trace in the address");
-    await page.goForward();
-    await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t), id, { timeout: 10_000 });
-    await page.keyboard.press("Escape");
-    await page.waitForSelector(".trace-viewer", { state: "hidden" });
-    // The search, the sort and the selected span are in the address too: a reload shows the same list and span.
-    await page.fill("input.search", "trace.status = 'ERROR'");
-    await page.press("input.search", "Enter");
-    await page.click(".trace-header .cell-duration .sort-header");
-    await page.waitForFunction(() => /sort=execution_time_ms/.test(location.search) && /q=trace\.status/.test(location.search), null, { timeout: 10_000 });
-    await page.locator(rowSel).first().click();
-    await page.locator(".span-row").nth(1).click();
-    const span = await page.locator(".span-row.selected").getAttribute("data-span-id");
-    await page.waitForFunction((s) => new URLSearchParams(location.search).get("span") === s, span, { timeout: 5_000 });
-    await page.reload();
-    await page.waitForSelector(`.span-row.selected[data-span-id="${span}"]`, { timeout: 15_000 });
-    if ((await page.inputValue("input.search")) !== "trace.status = 'ERROR'") fail("a reload lost the search");
-    if ((await page.inputValue("select.sort")) !== "execution_time_ms DESC") fail("a reload lost the sort");
-    await page.keyboard.press("Escape");
-    await page.waitForSelector(".trace-viewer", { state: "hidden" });
-    if ((await page.locator(rowSel).count()) !== EXPECTED_ERRORS) fail(`after the reload the list has ${await page.locator(rowSel).count()} rows, not the ${EXPECTED_ERRORS} errors`);
-    // The Sessions tab is a history entry: Back returns to the list.
-    await page.click('[data-main-tab="sessions"]');
-    await page.waitForFunction(() => /tab=sessions/.test(location.search));
-    await page.goBack();
-    await page.waitForSelector(".traces-view:not([hidden])", { timeout: 10_000 });
-    await page.fill("input.search", "");
-    await page.press("input.search", "Enter");
-    await page.selectOption("select.sort", "timestamp_ms DESC");
-    await page.waitForFunction(() => !/[?&](q|sort)=/.test(location.search), null, { timeout: 10_000 });
-    // Another tab with an old address (a token from an earlier `traceide ui`): the page says what to do.
-    const stale = await browser.newPage();
-    await stale.goto(url.replace(/token=[^&]+/, "token=not-the-token"));
-    await stale.waitForFunction(() => /token was refused/.test(document.querySelector(".banner")?.textContent ?? ""), null, { timeout: 15_000 });
-    console.log(`e2e:      stale token: ${(await stale.locator(".banner").textContent())?.trim()}`);
-    await stale.close();
-  });
+  await step(
+    "the page's state is in the address bar: F5 keeps the trace, span, search and sort, Back closes a trace and leaves a tab, Forward reopens; a stale token is named",
+    async () => {
+      const id = await page.locator(rowSel).first().getAttribute("data-trace-id");
+      await page.locator(rowSel).first().click();
+      await page.waitForSelector(".span-row", { timeout: 10_000 });
+      const withTrace = await page.evaluate(() => location.search);
+      if (!withTrace.includes(`trace=${id}`) || withTrace.includes("token=")) fail(`address after opening ${id}: ${withTrace}`);
+      await page.reload();
+      await page
+        .waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t) && document.querySelector(".span-row"), id, {
+          timeout: 15_000,
+        })
+        .catch(async () =>
+          fail(
+            `after F5 at ${await page.evaluate(() => location.href)}: viewer "${await page
+              .locator(".viewer-title")
+              .textContent()
+              .catch(() => "")}", banner "${await page.locator(".banner").textContent()}"`,
+          ),
+        );
+      if (!(await page.locator(".banner").isHidden())) fail(`after F5: ${await page.locator(".banner").textContent()}`);
+      await page.goBack();
+      await page.waitForSelector(".trace-viewer", { state: "hidden", timeout: 10_000 });
+      if ((await page.evaluate(() => location.search)).includes("trace=")) fail("Back left the trace in the address");
+      await page.goForward();
+      await page.waitForFunction((t) => document.querySelector(".viewer-title")?.textContent?.includes(t), id, { timeout: 10_000 });
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(".trace-viewer", { state: "hidden" });
+      // The search, the sort and the selected span are in the address too: a reload shows the same list and span.
+      await page.fill("input.search", "trace.status = 'ERROR'");
+      await page.press("input.search", "Enter");
+      await page.click(".trace-header .cell-duration .sort-header");
+      await page.waitForFunction(() => /sort=execution_time_ms/.test(location.search) && /q=trace\.status/.test(location.search), null, { timeout: 10_000 });
+      await page.locator(rowSel).first().click();
+      await page.locator(".span-row").nth(1).click();
+      const span = await page.locator(".span-row.selected").getAttribute("data-span-id");
+      await page.waitForFunction((s) => new URLSearchParams(location.search).get("span") === s, span, { timeout: 5_000 });
+      await page.reload();
+      await page.waitForSelector(`.span-row.selected[data-span-id="${span}"]`, { timeout: 15_000 });
+      if ((await page.inputValue("input.search")) !== "trace.status = 'ERROR'") fail("a reload lost the search");
+      if ((await page.inputValue("select.sort")) !== "execution_time_ms DESC") fail("a reload lost the sort");
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(".trace-viewer", { state: "hidden" });
+      if ((await page.locator(rowSel).count()) !== EXPECTED_ERRORS)
+        fail(`after the reload the list has ${await page.locator(rowSel).count()} rows, not the ${EXPECTED_ERRORS} errors`);
+      // The Sessions tab is a history entry: Back returns to the list.
+      await page.click('[data-main-tab="sessions"]');
+      await page.waitForFunction(() => /tab=sessions/.test(location.search));
+      await page.goBack();
+      await page.waitForSelector(".traces-view:not([hidden])", { timeout: 10_000 });
+      await page.fill("input.search", "");
+      await page.press("input.search", "Enter");
+      await page.selectOption("select.sort", "timestamp_ms DESC");
+      await page.waitForFunction(() => !/[?&](q|sort)=/.test(location.search), null, { timeout: 10_000 });
+      // Another tab with an old address (a token from an earlier `traceide ui`): the page says what to do.
+      const stale = await browser.newPage();
+      await stale.goto(url.replace(/token=[^&]+/, "token=not-the-token"));
+      await stale.waitForFunction(() => /token was refused/.test(document.querySelector(".banner")?.textContent ?? ""), null, { timeout: 15_000 });
+      console.log(`e2e:      stale token: ${(await stale.locator(".banner").textContent())?.trim()}`);
+      await stale.close();
+    },
+  );
 
   await step("plain words search the traces' text as MLflow's UI does (trace.text ILIKE), checked against MLflow's own answers", async () => {
     const truth = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/filters_ground_truth.json"), "utf8"));
-    for (const [typed, asked] of [["weather", "trace.text ILIKE '%weather%'"], ["couldn't find", `trace.text ILIKE "%couldn't find%"`]]) {
+    for (const [typed, asked] of [
+      ["weather", "trace.text ILIKE '%weather%'"],
+      ["couldn't find", `trace.text ILIKE "%couldn't find%"`],
+    ]) {
       const expected = [...truth[asked]].sort();
       await page.fill("input.search", typed);
       await page.press("input.search", "Enter");
-      await page.waitForFunction((n) => new RegExp(`^${n} traces`).test(document.querySelector(".list-status")?.textContent ?? ""), expected.length, { timeout: 10_000 });
+      await page.waitForFunction((n) => new RegExp(`^${n} traces`).test(document.querySelector(".list-status")?.textContent ?? ""), expected.length, {
+        timeout: 10_000,
+      });
       const ids = await allRowIds();
       if (JSON.stringify(ids) !== JSON.stringify(expected)) fail(`"${typed}": ${ids.length} traces, MLflow answered ${expected.length} for ${asked}`);
       if (!(await page.locator(".filter-error").isHidden())) fail(`"${typed}" was read as a broken filter`);
@@ -250,7 +289,9 @@ try {
     if (cursorId !== ids[2]) fail(`after ↓ ↓ the cursor is on ${cursorId}, expected the third row ${ids[2]}`);
     await page.keyboard.press("ArrowUp");
     await page.keyboard.press("Enter");
-    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], { timeout: 10_000 });
+    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], {
+      timeout: 10_000,
+    });
     await page.screenshot({ path: join(out, "03c-keyboard-open.png") });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
@@ -309,14 +350,16 @@ try {
     await page.waitForFunction((n) => document.querySelector(".list-status")?.textContent === `${n} traces`, EXPECTED_ERRORS, { timeout: 10_000 });
     // The newest failed trace: support_agent whose lookup_order raised "Order 77777 not found in orders-db".
     const first = page.locator(rowSel).first();
-    if ((await first.getAttribute("data-trace-id")) !== NEWEST_ERROR) fail(`the newest ERROR trace is ${await first.getAttribute("data-trace-id")}, expected ${NEWEST_ERROR}`);
+    if ((await first.getAttribute("data-trace-id")) !== NEWEST_ERROR)
+      fail(`the newest ERROR trace is ${await first.getAttribute("data-trace-id")}, expected ${NEWEST_ERROR}`);
     await first.click();
     await page.waitForSelector(".span-row");
     const lookup = page.locator('.span-row[data-status="ERROR"]', { has: page.locator(".span-name", { hasText: "lookup_order" }) });
     await lookup.click();
     await page.waitForSelector(".detail-pane pre.stacktrace", { timeout: 5_000 });
     const stack = (await page.locator(".detail-pane pre.stacktrace").first().textContent()) ?? "";
-    if (!stack.startsWith("Traceback (most recent call last):") || !stack.includes("Order 77777 not found in orders-db")) fail(`lookup_order's stack trace: ${stack.slice(0, 300)}`);
+    if (!stack.startsWith("Traceback (most recent call last):") || !stack.includes("Order 77777 not found in orders-db"))
+      fail(`lookup_order's stack trace: ${stack.slice(0, 300)}`);
     console.log(`e2e:      stack trace (${stack.split("\n").length} lines): ${stack.split("\n")[0]}`);
     await page.screenshot({ path: join(out, "05-error-span.png") });
     // Its chat call: the user's question, then the assistant's tool call to lookup_order.
@@ -324,7 +367,8 @@ try {
     await page.waitForSelector(".detail-pane .chat-msg", { timeout: 5_000 });
     const roles = await page.locator(".detail-pane .chat-role").allTextContents();
     const calls = await page.locator(".detail-pane .chat-tool-name").allTextContents();
-    if (roles.join(" → ") !== "user → assistant" || calls.join() !== "→ lookup_order") fail(`chat transcript: ${roles.join(" → ")}; tool calls ${calls.join()}`);
+    if (roles.join(" → ") !== "user → assistant" || calls.join() !== "→ lookup_order")
+      fail(`chat transcript: ${roles.join(" → ")}; tool calls ${calls.join()}`);
     console.log(`e2e:      chat transcript of the LLM span: ${roles.join(" → ")} (${calls.join()})`);
     await page.screenshot({ path: join(out, "06-chat-span.png") });
     await page.keyboard.press("Escape");
@@ -355,14 +399,20 @@ try {
     const shown = async () => (await page.locator(".viewer-title").textContent()) ?? "";
     if (!(await shown()).includes(ids[0])) fail(`viewer shows ${await shown()}, expected ${ids[0]}`);
     await page.keyboard.press("n");
-    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], { timeout: 10_000 });
+    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], {
+      timeout: 10_000,
+    });
     await page.keyboard.press("n");
     await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id), ids[2], { timeout: 10_000 });
     await page.keyboard.press("p");
-    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], { timeout: 10_000 });
+    await page.waitForFunction((id) => document.querySelector(".viewer-title")?.textContent?.includes(id) && document.querySelector(".span-row"), ids[1], {
+      timeout: 10_000,
+    });
     await page.locator(".span-scroller").focus();
     await page.keyboard.press("Enter");
-    await page.waitForFunction(() => /Jump to source needs an IDE/.test(document.querySelector(".viewer-message")?.textContent ?? ""), null, { timeout: 5_000 });
+    await page.waitForFunction(() => /Jump to source needs an IDE/.test(document.querySelector(".viewer-message")?.textContent ?? ""), null, {
+      timeout: 5_000,
+    });
     await page.screenshot({ path: join(out, "08-next-trace.png") });
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
@@ -371,14 +421,19 @@ try {
   await step("tokens, cost and model of an LLM span and of the trace", async () => {
     await page.fill("input.search", "trace.name = 'support_agent' AND trace.status = 'OK'");
     await page.press("input.search", "Enter");
-    await page.waitForFunction(() => /^\d+ traces?/.test(document.querySelector(".list-status")?.textContent ?? "") && document.querySelector(".trace-row[data-trace-id]"), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => /^\d+ traces?/.test(document.querySelector(".list-status")?.textContent ?? "") && document.querySelector(".trace-row[data-trace-id]"),
+      null,
+      { timeout: 10_000 },
+    );
     await page.locator(rowSel).first().click();
     await page.waitForSelector(".span-row");
     await page.locator(".span-row:has(.type-chat_model), .span-row:has(.type-llm)").first().click();
     await page.waitForSelector(".detail-pane .usage-info", { timeout: 5_000 });
     // The span's recorded usage (mlflow.chat.tokenUsage, the cost MLflow computed and the model) and the trace's.
     const usage = ((await page.locator(".detail-pane .usage-info").textContent()) ?? "").trim();
-    if (usage !== "Tokens 56 in · 18 out · 74 total  ·  Cost $0.0000192 ($0.00000840 in, $0.0000108 out)  ·  Model gpt-4o-mini (openai)") fail(`usage line: ${usage}`);
+    if (usage !== "Tokens 56 in · 18 out · 74 total  ·  Cost $0.0000192 ($0.00000840 in, $0.0000108 out)  ·  Model gpt-4o-mini (openai)")
+      fail(`usage line: ${usage}`);
     const traceUsage = ((await page.locator(".viewer-title .trace-usage").textContent()) ?? "").trim();
     if (traceUsage !== "· Tokens 56 in · 18 out · 74 total  ·  Cost $0.0000192 ($0.00000840 in, $0.0000108 out)") fail(`trace usage: ${traceUsage}`);
     console.log(`e2e:      span: ${usage.trim()}\ne2e:      trace:${traceUsage}`);
@@ -387,73 +442,76 @@ try {
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
-  await step("traces: completion, columns (assessment columns with the overriding value), time filter, grouping; delete and tags off on a read-only local store", async () => {
-    await page.fill("input.search", "");
-    await page.press("input.search", "Enter");
-    await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
-    // Key completion from the loaded rows' tags.
-    await page.click("input.search");
-    await page.keyboard.type("tags.env");
-    await page.waitForSelector(".suggestions:not([hidden]) li", { timeout: 5_000 });
-    const suggestions = await page.locator(".suggestions li").allTextContents();
-    if (!suggestions.includes("tags.environment")) fail(`suggestions for tags.env: ${suggestions.join(", ")}`);
-    await page.keyboard.press("Tab");
-    if ((await page.inputValue("input.search")) !== "tags.environment") fail(`completion gave ${await page.inputValue("input.search")}`);
-    await page.fill("input.search", "");
-    await page.press("input.search", "Enter");
-    // Column chooser: hide Response, show Tags; survives a reload (localStorage).
-    await page.click(".columns-button");
-    await page.uncheck('.column-menu input[data-column="response"]');
-    await page.check('.column-menu input[data-column="tags"]');
-    await page.click(".columns-button");
-    await page.waitForSelector(`${rowSel} .cell-tags`);
-    if ((await page.locator(`${rowSel} .cell-response`).count()) !== 0) fail("response column still shown");
-    // Assessment columns: the three commonest feedback names; a judged-then-overridden trace shows the reviewer's
-    // value (rag-seat-fee: the judge's correctness = false is overridden by a human's true, fixture README).
-    const assessed = await page.locator(".trace-header .cell-assessment").allTextContents();
-    if (assessed.sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`assessment columns: ${assessed.join(", ")}`);
-    const seatFee = page.locator(`${rowSel}[data-trace-id="tr-fb807449394ec739305d545e23edd61b"] .cell-assessment`);
-    for (let i = 0; i < 30 && (await seatFee.count()) === 0; i++) {
-      await page.locator(".trace-scroller").evaluate((el) => el.scrollBy(0, 300)); // the list is virtual: scroll the row in
-      await page.waitForTimeout(50);
-    }
-    const seatFeeCells = await seatFee.evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.dataset.column, c.textContent])));
-    if (seatFeeCells["assessment:correctness"] !== "true") fail(`rag-seat-fee's correctness cell: ${JSON.stringify(seatFeeCells)}`);
-    // Time range quick filter far in the past/future relative to the fixture: Last hour → nothing (the fixture is older).
-    await page.selectOption("select.time-filter", "LAST_HOUR");
-    await page.waitForSelector(".list-overlay:not([hidden]) .overlay-title", { timeout: 10_000 });
-    await page.selectOption("select.time-filter", "ALL");
-    await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
-    await page.click(".group-toggle");
-    await page.waitForSelector(".group-row", { timeout: 5_000 });
-    const groups = await page.locator(".group-row").count();
-    console.log(`e2e:      completion: ${suggestions.slice(0, 4).join(", ")}; ${groups} session groups on screen`);
-    await page.screenshot({ path: join(out, "10-grouped-columns.png") });
-    await page.click(".group-toggle");
-    // Multi-select two rows: on a local store (read-only) Delete… and Tags… are off and say why, before anyone confirms.
-    await page.locator(`${rowSel} .row-select`).nth(0).click();
-    await page.locator(`${rowSel} .row-select`).nth(1).click();
-    await page.waitForFunction(() => /^Delete 2/.test(document.querySelector(".delete-selected")?.textContent ?? ""), null, { timeout: 5_000 });
-    for (const button of [".delete-selected", ".edit-tags"]) {
-      if (!(await page.locator(button).evaluate((b) => b.disabled))) fail(`${button} is enabled on a read-only local store`);
-      const why = (await page.getAttribute(button, "title")) ?? "";
-      if (!/Read-only: a local store/.test(why)) fail(`${button}'s title: ${why}`);
-    }
-    console.log(`e2e:      on the local store: ${await page.getAttribute(".delete-selected", "title")}`);
-    await page.screenshot({ path: join(out, "11-read-only-store.png") });
-    await page.locator(`${rowSel} .row-select`).nth(1).click();
-    await page.locator(`${rowSel} .row-select`).nth(0).click();
-    // Live mode on and off (polls the first page; nothing new in a fixture store).
-    await page.click(".live-toggle");
-    if ((await page.getAttribute(".live-toggle", "aria-pressed")) !== "true") fail("live mode did not turn on");
-    await page.click(".live-toggle");
-    const stored = await page.evaluate(() => localStorage.getItem("traceide.traces.columns"));
-    if (!stored || stored.includes('"response"') || !stored.includes('"tags"')) fail(`stored columns: ${stored}`);
-    await page.click(".columns-button");
-    await page.check('.column-menu input[data-column="response"]');
-    await page.uncheck('.column-menu input[data-column="tags"]');
-    await page.click(".columns-button");
-  });
+  await step(
+    "traces: completion, columns (assessment columns with the overriding value), time filter, grouping; delete and tags off on a read-only local store",
+    async () => {
+      await page.fill("input.search", "");
+      await page.press("input.search", "Enter");
+      await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
+      // Key completion from the loaded rows' tags.
+      await page.click("input.search");
+      await page.keyboard.type("tags.env");
+      await page.waitForSelector(".suggestions:not([hidden]) li", { timeout: 5_000 });
+      const suggestions = await page.locator(".suggestions li").allTextContents();
+      if (!suggestions.includes("tags.environment")) fail(`suggestions for tags.env: ${suggestions.join(", ")}`);
+      await page.keyboard.press("Tab");
+      if ((await page.inputValue("input.search")) !== "tags.environment") fail(`completion gave ${await page.inputValue("input.search")}`);
+      await page.fill("input.search", "");
+      await page.press("input.search", "Enter");
+      // Column chooser: hide Response, show Tags; survives a reload (localStorage).
+      await page.click(".columns-button");
+      await page.uncheck('.column-menu input[data-column="response"]');
+      await page.check('.column-menu input[data-column="tags"]');
+      await page.click(".columns-button");
+      await page.waitForSelector(`${rowSel} .cell-tags`);
+      if ((await page.locator(`${rowSel} .cell-response`).count()) !== 0) fail("response column still shown");
+      // Assessment columns: the three commonest feedback names; a judged-then-overridden trace shows the reviewer's
+      // value (rag-seat-fee: the judge's correctness = false is overridden by a human's true, fixture README).
+      const assessed = await page.locator(".trace-header .cell-assessment").allTextContents();
+      if (assessed.sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`assessment columns: ${assessed.join(", ")}`);
+      const seatFee = page.locator(`${rowSel}[data-trace-id="tr-fb807449394ec739305d545e23edd61b"] .cell-assessment`);
+      for (let i = 0; i < 30 && (await seatFee.count()) === 0; i++) {
+        await page.locator(".trace-scroller").evaluate((el) => el.scrollBy(0, 300)); // the list is virtual: scroll the row in
+        await page.waitForTimeout(50);
+      }
+      const seatFeeCells = await seatFee.evaluateAll((cells) => Object.fromEntries(cells.map((c) => [c.dataset.column, c.textContent])));
+      if (seatFeeCells["assessment:correctness"] !== "true") fail(`rag-seat-fee's correctness cell: ${JSON.stringify(seatFeeCells)}`);
+      // Time range quick filter far in the past/future relative to the fixture: Last hour → nothing (the fixture is older).
+      await page.selectOption("select.time-filter", "LAST_HOUR");
+      await page.waitForSelector(".list-overlay:not([hidden]) .overlay-title", { timeout: 10_000 });
+      await page.selectOption("select.time-filter", "ALL");
+      await page.waitForFunction(() => /^\d+ traces/.test(document.querySelector(".list-status")?.textContent ?? ""), null, { timeout: 10_000 });
+      await page.click(".group-toggle");
+      await page.waitForSelector(".group-row", { timeout: 5_000 });
+      const groups = await page.locator(".group-row").count();
+      console.log(`e2e:      completion: ${suggestions.slice(0, 4).join(", ")}; ${groups} session groups on screen`);
+      await page.screenshot({ path: join(out, "10-grouped-columns.png") });
+      await page.click(".group-toggle");
+      // Multi-select two rows: on a local store (read-only) Delete… and Tags… are off and say why, before anyone confirms.
+      await page.locator(`${rowSel} .row-select`).nth(0).click();
+      await page.locator(`${rowSel} .row-select`).nth(1).click();
+      await page.waitForFunction(() => /^Delete 2/.test(document.querySelector(".delete-selected")?.textContent ?? ""), null, { timeout: 5_000 });
+      for (const button of [".delete-selected", ".edit-tags"]) {
+        if (!(await page.locator(button).evaluate((b) => b.disabled))) fail(`${button} is enabled on a read-only local store`);
+        const why = (await page.getAttribute(button, "title")) ?? "";
+        if (!/Read-only: a local store/.test(why)) fail(`${button}'s title: ${why}`);
+      }
+      console.log(`e2e:      on the local store: ${await page.getAttribute(".delete-selected", "title")}`);
+      await page.screenshot({ path: join(out, "11-read-only-store.png") });
+      await page.locator(`${rowSel} .row-select`).nth(1).click();
+      await page.locator(`${rowSel} .row-select`).nth(0).click();
+      // Live mode on and off (polls the first page; nothing new in a fixture store).
+      await page.click(".live-toggle");
+      if ((await page.getAttribute(".live-toggle", "aria-pressed")) !== "true") fail("live mode did not turn on");
+      await page.click(".live-toggle");
+      const stored = await page.evaluate(() => localStorage.getItem("traceide.traces.columns"));
+      if (!stored || stored.includes('"response"') || !stored.includes('"tags"')) fail(`stored columns: ${stored}`);
+      await page.click(".columns-button");
+      await page.check('.column-menu input[data-column="response"]');
+      await page.uncheck('.column-menu input[data-column="tags"]');
+      await page.click(".columns-button");
+    },
+  );
 
   await step(`overview: usage (${EXPECTED_TRACES} traces, ${EXPECTED_ERRORS} errors), empty range → one click to the data's week`, async () => {
     await page.click('[data-main-tab="overview"]');
@@ -464,15 +522,20 @@ try {
     await page.selectOption("select.overview-range", "LAST_HOUR");
     const unitsHour = await page.locator("select.overview-unit option").evaluateAll((o) => o.map((x) => x.value));
     // ceil(3600 s / unit) ≤ 1000: not seconds; default minute.
-    if (unitsHour.join(",") !== "minute,hour,day,month,year" || (await page.locator("select.overview-unit").inputValue()) !== "minute") fail(`last hour units ${unitsHour.join(",")}`);
+    if (unitsHour.join(",") !== "minute,hour,day,month,year" || (await page.locator("select.overview-unit").inputValue()) !== "minute")
+      fail(`last hour units ${unitsHour.join(",")}`);
     await page.waitForSelector(".overview-notice:not([hidden]) .show-week", { timeout: 15_000 });
     console.log(`e2e:      ${(await page.locator(".overview-notice").textContent())?.trim()}`);
     await page.click(".overview-notice .show-week");
-    await page.waitForFunction((n) => document.querySelector('[data-card="Traces"] .card-headline')?.textContent === String(n), EXPECTED_TRACES, { timeout: 15_000 });
+    await page.waitForFunction((n) => document.querySelector('[data-card="Traces"] .card-headline')?.textContent === String(n), EXPECTED_TRACES, {
+      timeout: 15_000,
+    });
     const errors = await page.locator('[data-card="Errors"] .card-headline').textContent();
     if (errors !== String(EXPECTED_ERRORS)) fail(`errors card says ${errors}`);
     await page.waitForFunction(() => document.querySelectorAll(".card-chart canvas").length >= 5, null, { timeout: 10_000 });
-    const headlines = await page.locator(".card").evaluateAll((cards) => cards.map((c) => `${c.querySelector(".card-title")?.textContent}=${c.querySelector(".card-headline")?.textContent}`));
+    const headlines = await page
+      .locator(".card")
+      .evaluateAll((cards) => cards.map((c) => `${c.querySelector(".card-title")?.textContent}=${c.querySelector(".card-headline")?.textContent}`));
     console.log(`e2e:      ${headlines.join(", ")}`);
     await page.screenshot({ path: join(out, "12-overview-usage.png"), fullPage: true });
   });
@@ -480,7 +543,13 @@ try {
   await step("overview: quality summary and scorer cards", async () => {
     await page.click('.overview-tabs [data-tab="quality"]');
     await page.waitForSelector(".table-quality tbody tr", { timeout: 15_000 });
-    const rows = await page.locator(".table-quality tbody tr").evaluateAll((r) => r.map((x) => Array.from(x.children).map((c) => c.textContent).join(" ")));
+    const rows = await page.locator(".table-quality tbody tr").evaluateAll((r) =>
+      r.map((x) =>
+        Array.from(x.children)
+          .map((c) => c.textContent)
+          .join(" "),
+      ),
+    );
     if (!rows.some((r) => r.startsWith("correctness "))) fail(`quality rows: ${rows.join(" | ")}`);
     console.log(`e2e:      ${rows.join(" | ")}`);
     await page.waitForSelector(".quality-card .hbar", { timeout: 5_000 });
@@ -494,7 +563,9 @@ try {
     if (calls !== "12") fail(`get_weather calls: ${calls}`);
     const first = await page.locator(".table-tools tbody tr").first().getAttribute("data-tool");
     if (first !== "get_weather") fail(`default sort (calls desc) puts ${first} first`);
-    const stats = await page.locator(".stat").evaluateAll((s) => s.map((x) => `${x.querySelector(".card-title")?.textContent}=${x.querySelector(".card-headline")?.textContent}`));
+    const stats = await page
+      .locator(".stat")
+      .evaluateAll((s) => s.map((x) => `${x.querySelector(".card-title")?.textContent}=${x.querySelector(".card-headline")?.textContent}`));
     console.log(`e2e:      ${stats.join(", ")}`);
     await page.waitForFunction(() => document.querySelectorAll(".card-chart canvas").length >= 3, null, { timeout: 10_000 });
     await page.screenshot({ path: join(out, "14-overview-tools.png"), fullPage: true });
@@ -512,8 +583,12 @@ try {
     const truth = JSON.parse(readFileSync(join(repo, "tests/fixtures/mlflow-3.11.2.dev0/ground_truth_small.json"), "utf8")).sessions;
     await page.click('[data-main-tab="sessions"]');
     await page.waitForSelector(".session-row", { timeout: 15_000 });
-    const rows = await page.locator(".session-row").evaluateAll((r) => r.map((x) => [x.dataset.sessionId, Number(x.querySelector(".session-turns").textContent)]));
-    const expected = Object.entries(truth).map(([id, s]) => [id, s.trace_count]).sort();
+    const rows = await page
+      .locator(".session-row")
+      .evaluateAll((r) => r.map((x) => [x.dataset.sessionId, Number(x.querySelector(".session-turns").textContent)]));
+    const expected = Object.entries(truth)
+      .map(([id, s]) => [id, s.trace_count])
+      .sort();
     if (JSON.stringify([...rows].sort()) !== JSON.stringify(expected)) fail(`sessions ${JSON.stringify(rows)}, MLflow has ${JSON.stringify(expected)}`);
     if (rows[0][0] !== "sess-live-chat") fail(`the most recent session is not first: ${rows[0][0]}`);
     await page.screenshot({ path: join(out, "16-sessions.png") });
@@ -522,7 +597,8 @@ try {
     await page.keyboard.press("Enter");
     await page.waitForFunction((n) => document.querySelectorAll(".turn").length === n, truth["sess-paris-trip"].trace_count, { timeout: 10_000 });
     const turnIds = await page.locator(".turn").evaluateAll((t) => t.map((x) => x.dataset.traceId));
-    if (JSON.stringify([...turnIds].sort()) !== JSON.stringify([...truth["sess-paris-trip"].trace_ids].sort())) fail(`sess-paris-trip's turns: ${turnIds.join(", ")}`);
+    if (JSON.stringify([...turnIds].sort()) !== JSON.stringify([...truth["sess-paris-trip"].trace_ids].sort()))
+      fail(`sess-paris-trip's turns: ${turnIds.join(", ")}`);
     await page.screenshot({ path: join(out, "16-session-transcript.png") });
     await page.setViewportSize({ width: 450, height: 800 });
     await page.screenshot({ path: join(out, "16-session-transcript-450.png") });
@@ -551,17 +627,26 @@ try {
     await tab.waitForSelector(".span-row.selected", { timeout: 10_000 });
   };
   /** The tree's and the detail's widths, where the splitter is, and what it says about itself. */
-  const layout = () => tab.evaluate(() => {
-    const w = (s) => document.querySelector(s).getBoundingClientRect();
-    const sash = document.querySelector(".split-sash");
-    return {
-      split: w(".viewer-split").width, splitLeft: w(".viewer-split").left, tree: w(".tree-pane").width, detail: w(".detail-pane").width,
-      sashShown: getComputedStyle(sash).display !== "none", sashX: w(".split-sash").left + w(".split-sash").width / 2, sashY: w(".split-sash").top + 200,
-      treeBottom: w(".tree-pane").bottom, detailTop: w(".detail-pane").top,
-      now: Number(sash.getAttribute("aria-valuenow")), min: Number(sash.getAttribute("aria-valuemin")), max: Number(sash.getAttribute("aria-valuemax")),
-      stored: localStorage.getItem("traceide.viewer.split"),
-    };
-  });
+  const layout = () =>
+    tab.evaluate(() => {
+      const w = (s) => document.querySelector(s).getBoundingClientRect();
+      const sash = document.querySelector(".split-sash");
+      return {
+        split: w(".viewer-split").width,
+        splitLeft: w(".viewer-split").left,
+        tree: w(".tree-pane").width,
+        detail: w(".detail-pane").width,
+        sashShown: getComputedStyle(sash).display !== "none",
+        sashX: w(".split-sash").left + w(".split-sash").width / 2,
+        sashY: w(".split-sash").top + 200,
+        treeBottom: w(".tree-pane").bottom,
+        detailTop: w(".detail-pane").top,
+        now: Number(sash.getAttribute("aria-valuenow")),
+        min: Number(sash.getAttribute("aria-valuemin")),
+        max: Number(sash.getAttribute("aria-valuemax")),
+        stored: localStorage.getItem("traceide.viewer.split"),
+      };
+    });
   const near = (a, b, what, tolerance = 2) => {
     if (Math.abs(a - b) > tolerance) fail(`${what}: ${a}, expected ${b}`);
   };
@@ -615,48 +700,91 @@ try {
     await openTab(1400);
     const reloaded = await layout();
     near(reloaded.tree, kept.tree, "tree width after a reload", 1);
-    console.log(`e2e:      splitter dragged to 500 px, kept ${kept.stored} (tree ${Math.round(kept.tree)} px), after a reload tree ${Math.round(reloaded.tree)} px`);
+    console.log(
+      `e2e:      splitter dragged to 500 px, kept ${kept.stored} (tree ${Math.round(kept.tree)} px), after a reload tree ${Math.round(reloaded.tree)} px`,
+    );
     // Escape in a trace tab keeps its trace: no list (with Delete…/Tags…) behind it.
     await tab.locator(".span-scroller").focus();
     await tab.keyboard.press("Escape");
     await tab.waitForTimeout(100);
-    if (!(await tab.locator(".trace-viewer").isVisible()) || (await tab.locator(".traces-view").isVisible())) fail("Escape closed the trace tab's trace into a list");
+    if (!(await tab.locator(".trace-viewer").isVisible()) || (await tab.locator(".traces-view").isVisible()))
+      fail("Escape closed the trace tab's trace into a list");
   });
 
-  await step("trace tab: trace-level assessments on the root span only; names and sources on one line; writing them is off on a local store, with the reason", async () => {
-    const assessed = async () => tab.locator(".detail-pane .assessment-name .one-line").evaluateAll((els) => els.map((e) => ({
-      title: e.getAttribute("title"), width: e.getBoundingClientRect().width, height: e.getBoundingClientRect().height, scroll: e.scrollWidth,
-      em: parseFloat(getComputedStyle(e).fontSize), line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
-    })));
-    const root = await assessed();
-    if (root.map((a) => a.title.split(" ")[0]).sort().join(",") !== "correctness,helpfulness,relevance_to_query") fail(`root span's assessments: ${root.map((a) => a.title).join(", ")}`);
-    for (const a of root) {
-      if (a.height > a.line * 1.5) fail(`assessment name "${a.title}" takes ${a.height} px: more than one line`);
-      if (a.width < Math.min(a.scroll, 7 * a.em)) fail(`assessment name "${a.title}" squeezed to ${a.width} px`);
-    }
-    await tab.locator(`.span-row[data-span-id="${CALCULATOR_SPAN}"]`).click();
-    await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("calculator"));
-    const calculator = await assessed();
-    if (calculator.map((a) => a.title).join(",") !== "tool_call_correct feedback") fail(`calculator span's assessments: ${calculator.map((a) => a.title).join(", ")}`);
-    await tab.locator('.span-row:has-text("input_guardrail")').click();
-    await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("input_guardrail"));
-    if ((await assessed()).length) fail("input_guardrail shows assessments it does not have");
-    const note = (await tab.locator(".detail-pane").textContent()) ?? "";
-    if (!note.includes("The trace's own (3) show on its root span")) fail("a span without assessments does not say where the trace's are");
-    // A local store is read-only: adding is off before any dialog, and the section says why.
-    const add = tab.locator(".detail-pane .add-feedback");
-    if (!(await add.evaluate((b) => b.disabled))) fail("Add feedback is on against a read-only local store");
-    const why = (await tab.locator(".detail-pane .assessment-readonly").textContent()) ?? "";
-    if (!why.includes("local store cannot be changed")) fail(`no reason beside the disabled Add buttons: "${why}"`);
-    console.log(`e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ${calculator.map((a) => a.title).join(", ")}`);
-  });
+  await step(
+    "trace tab: trace-level assessments on the root span only; names and sources on one line; writing them is off on a local store, with the reason",
+    async () => {
+      const assessed = async () =>
+        tab.locator(".detail-pane .assessment-name .one-line").evaluateAll((els) =>
+          els.map((e) => ({
+            title: e.getAttribute("title"),
+            width: e.getBoundingClientRect().width,
+            height: e.getBoundingClientRect().height,
+            scroll: e.scrollWidth,
+            em: parseFloat(getComputedStyle(e).fontSize),
+            line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.4,
+          })),
+        );
+      const root = await assessed();
+      if (
+        root
+          .map((a) => a.title.split(" ")[0])
+          .sort()
+          .join(",") !== "correctness,helpfulness,relevance_to_query"
+      )
+        fail(`root span's assessments: ${root.map((a) => a.title).join(", ")}`);
+      for (const a of root) {
+        if (a.height > a.line * 1.5) fail(`assessment name "${a.title}" takes ${a.height} px: more than one line`);
+        if (a.width < Math.min(a.scroll, 7 * a.em)) fail(`assessment name "${a.title}" squeezed to ${a.width} px`);
+      }
+      await tab.locator(`.span-row[data-span-id="${CALCULATOR_SPAN}"]`).click();
+      await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("calculator"));
+      const calculator = await assessed();
+      if (calculator.map((a) => a.title).join(",") !== "tool_call_correct feedback")
+        fail(`calculator span's assessments: ${calculator.map((a) => a.title).join(", ")}`);
+      await tab.locator('.span-row:has-text("input_guardrail")').click();
+      await tab.waitForFunction(() => document.querySelector(".detail-title")?.textContent?.includes("input_guardrail"));
+      if ((await assessed()).length) fail("input_guardrail shows assessments it does not have");
+      const note = (await tab.locator(".detail-pane").textContent()) ?? "";
+      if (!note.includes("The trace's own (3) show on its root span")) fail("a span without assessments does not say where the trace's are");
+      // A local store is read-only: adding is off before any dialog, and the section says why.
+      const add = tab.locator(".detail-pane .add-feedback");
+      if (!(await add.evaluate((b) => b.disabled))) fail("Add feedback is on against a read-only local store");
+      const why = (await tab.locator(".detail-pane .assessment-readonly").textContent()) ?? "";
+      if (!why.includes("local store cannot be changed")) fail(`no reason beside the disabled Add buttons: "${why}"`);
+      console.log(
+        `e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ${calculator.map((a) => a.title).join(", ")}`,
+      );
+    },
+  );
 
   await step("trace tab at 1,400 px and 450 px (and a 300 px side bar) in light, dark, High Contrast and High Contrast Light", async () => {
     const themes = {
       light: { scheme: "light" },
       dark: { scheme: "dark" },
-      hc: { scheme: "dark", classes: ["vscode-high-contrast"], vars: { "--vscode-editor-background": "#000000", "--vscode-foreground": "#ffffff", "--vscode-contrastBorder": "#6fc3df", "--vscode-contrastActiveBorder": "#f38518", "--vscode-focusBorder": "#f38518", "--vscode-list-activeSelectionBackground": "#000000" } },
-      "hc-light": { scheme: "light", classes: ["vscode-high-contrast", "vscode-high-contrast-light"], vars: { "--vscode-editor-background": "#ffffff", "--vscode-foreground": "#292929", "--vscode-contrastBorder": "#0f4a85", "--vscode-contrastActiveBorder": "#006bbd", "--vscode-focusBorder": "#006bbd" } },
+      hc: {
+        scheme: "dark",
+        classes: ["vscode-high-contrast"],
+        vars: {
+          "--vscode-editor-background": "#000000",
+          "--vscode-foreground": "#ffffff",
+          "--vscode-contrastBorder": "#6fc3df",
+          "--vscode-contrastActiveBorder": "#f38518",
+          "--vscode-focusBorder": "#f38518",
+          "--vscode-list-activeSelectionBackground": "#000000",
+        },
+      },
+      "hc-light": {
+        scheme: "light",
+        classes: ["vscode-high-contrast", "vscode-high-contrast-light"],
+        vars: {
+          "--vscode-editor-background": "#ffffff",
+          "--vscode-foreground": "#292929",
+          "--vscode-contrastBorder": "#0f4a85",
+          "--vscode-contrastActiveBorder": "#006bbd",
+          "--vscode-focusBorder": "#006bbd",
+        },
+      },
     };
     const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
     const shots = [];
@@ -681,7 +809,8 @@ try {
           await tab.keyboard.press("Shift+Tab");
           await tab.keyboard.press("Tab");
           await tab.keyboard.press("Tab");
-          if (!(await tab.evaluate(() => document.activeElement?.classList.contains("split-sash")))) fail(`${name}: Tab from the span tree does not reach the splitter`);
+          if (!(await tab.evaluate(() => document.activeElement?.classList.contains("split-sash"))))
+            fail(`${name}: Tab from the span tree does not reach the splitter`);
           if (theme.vars) {
             const focused = await tab.locator(".split-sash").evaluate((e) => getComputedStyle(e).backgroundColor);
             if (focused !== rgb(theme.vars["--vscode-focusBorder"])) fail(`${name}: focused splitter ${focused}, expected --vscode-focusBorder`);
@@ -707,7 +836,9 @@ try {
     if (pageErrors.length) fail(`page errors: ${pageErrors.join(" | ")}`);
   });
 
-  console.log(`e2e: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; first paint of the ${BIG_TRACE_SPANS}-span tree ${Math.round(firstPaintMs)} ms; screenshots in ${out}`);
+  console.log(
+    `e2e: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; first paint of the ${BIG_TRACE_SPANS}-span tree ${Math.round(firstPaintMs)} ms; screenshots in ${out}`,
+  );
 } catch (e) {
   if (!process.exitCode) console.error(`e2e: FAIL: ${e?.stack ?? e}`);
   process.exitCode = 1;

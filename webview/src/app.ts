@@ -76,7 +76,12 @@ export class App {
     const listLike = this.view.view === PanelViews.list || this.view.view === PanelViews.runList;
     this.banner = h("div", { class: "banner", role: "alert", hidden: true });
 
-    this.viewer = new TraceViewer(transport, { mode: options.mode ?? "browser", standalone: this.view.view === PanelViews.trace, openInTab: options.mode === "ide" && listLike, settings: options.settings });
+    this.viewer = new TraceViewer(transport, {
+      mode: options.mode ?? "browser",
+      standalone: this.view.view === PanelViews.trace,
+      openInTab: options.mode === "ide" && listLike,
+      settings: options.settings,
+    });
     this.viewer.onSelect = (spanId) => {
       if (this.view.view === PanelViews.trace) this.keepView({ ...this.view, spanId });
       else this.onStateChanged?.(false);
@@ -118,7 +123,11 @@ export class App {
     this.wireCompare(listLike);
 
     const tabs = h("nav", { class: "segmented main-tabs", role: "tablist", "aria-label": "View" });
-    for (const [key, label] of [["traces", "Traces"], ["sessions", "Sessions"], ["overview", "Overview"]] as [MainTab, string][]) {
+    for (const [key, label] of [
+      ["traces", "Traces"],
+      ["sessions", "Sessions"],
+      ["overview", "Overview"],
+    ] as [MainTab, string][]) {
       const b = h("button", { type: "button", role: "tab", "data-main-tab": key, "aria-selected": String(key === this.tab) }, label);
       b.addEventListener("click", () => this.setTab(key));
       this.tabButtons.set(key, b);
@@ -128,8 +137,18 @@ export class App {
     this.element = h(
       "div",
       { class: "app", "data-view": this.view.view, "data-panel-view": JSON.stringify(this.view) },
-      h("header", { class: "app-header" }, h("span", { class: "brand" }, "TraceIde"), listLike ? tabs : null, this.connection, h("span", { class: "spacer" }),
-        this.view.view === PanelViews.trace || this.view.view === PanelViews.compare ? null : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect), refresh),
+      h(
+        "header",
+        { class: "app-header" },
+        h("span", { class: "brand" }, "TraceIde"),
+        listLike ? tabs : null,
+        this.connection,
+        h("span", { class: "spacer" }),
+        this.view.view === PanelViews.trace || this.view.view === PanelViews.compare
+          ? null
+          : h("label", { class: "muted experiment-label" }, "Experiment ", this.experimentSelect),
+        refresh,
+      ),
       this.banner,
       h("main", { class: "app-main" }, this.traces.element, this.sessions.element, this.viewer.element, this.compare.element, this.overview.element),
     );
@@ -151,7 +170,7 @@ export class App {
       overview: this.tab === "overview" && this.overview.tab !== "usage" ? this.overview.tab : null,
       range: this.tab === "overview" && this.overview.rangeKey !== DEFAULT_RANGE && this.overview.rangeKey !== "CUSTOM" ? this.overview.rangeKey : null,
       unit: this.tab === "overview" ? this.overview.chosenUnit : null,
-      compare: this.compare.isOpen ? this.compare.traceIds?.join(",") ?? null : null,
+      compare: this.compare.isOpen ? (this.compare.traceIds?.join(",") ?? null) : null,
     };
   }
 
@@ -166,7 +185,8 @@ export class App {
     if (state.compare) {
       const [a, b] = state.compare.split(",") as [string, string];
       const shown = this.compare.traceIds;
-      if (!this.compare.isOpen || shown?.[0] !== a || shown?.[1] !== b) await this.openCompare(a, b, this.compare.isOpen ? this.compareFrom ?? "list" : this.viewer.isOpen ? "viewer" : "list");
+      if (!this.compare.isOpen || shown?.[0] !== a || shown?.[1] !== b)
+        await this.openCompare(a, b, this.compare.isOpen ? (this.compareFrom ?? "list") : this.viewer.isOpen ? "viewer" : "list");
       return;
     }
     if (this.compare.isOpen) this.compare.close(); // Back from a compare: to where it was opened from
@@ -203,7 +223,7 @@ export class App {
   };
 
   handleUiNotification(method: string, params: unknown): void {
-    if (Object.prototype.hasOwnProperty.call(this.uiHandlers, method)) (this.uiHandlers as Record<string, (p: unknown) => void>)[method]!(params);
+    if (Object.hasOwn(this.uiHandlers, method)) (this.uiHandlers as Record<string, (p: unknown) => void>)[method]!(params);
   }
 
   /** Opens a trace by ID in this page's viewer (browser mode's answer to `ide/openTrace`). */
@@ -256,7 +276,17 @@ export class App {
       this.compare.close();
       return;
     }
-    if (e.key === "c" && !e.defaultPrevented && !e.ctrlKey && !e.metaKey && !e.altKey && this.viewer.isOpen && this.view.view !== PanelViews.trace && !isTextInput(e.target) && !document.querySelector(".dialog-backdrop")) {
+    if (
+      e.key === "c" &&
+      !e.defaultPrevented &&
+      !e.ctrlKey &&
+      !e.metaKey &&
+      !e.altKey &&
+      this.viewer.isOpen &&
+      this.view.view !== PanelViews.trace &&
+      !isTextInput(e.target) &&
+      !document.querySelector(".dialog-backdrop")
+    ) {
       e.preventDefault();
       void this.compareWith();
       return;

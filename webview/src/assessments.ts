@@ -76,9 +76,7 @@ export function withUpdated(list: readonly Assessment[], updated: Assessment): A
 /** The list after a delete: MLflow makes the assessment the deleted one overrode valid again. */
 export function withDeleted(list: readonly Assessment[], assessmentId: string): Assessment[] {
   const gone = list.find((a) => a.assessmentId === assessmentId);
-  return list
-    .filter((a) => a.assessmentId !== assessmentId)
-    .map((a) => (gone?.overrides && a.assessmentId === gone.overrides ? { ...a, valid: true } : a));
+  return list.filter((a) => a.assessmentId !== assessmentId).map((a) => (gone?.overrides && a.assessmentId === gone.overrides ? { ...a, valid: true } : a));
 }
 
 /** What the dialog returns: everything assessments/create needs but the trace, span and override. */
@@ -110,9 +108,27 @@ export interface AssessmentDialogOptions {
 export function assessmentDialog(parent: HTMLElement, o: AssessmentDialogOptions): Promise<boolean> {
   const initial = valueTypeOf(o.value);
   const field = (label: string, control: HTMLElement, hint?: string) =>
-    h("label", { class: "assessment-field" }, h("span", { class: "field-label" }, label), control, hint ? h("span", { class: "field-hint muted" }, hint) : null);
-  const name = h("input", { class: "assessment-name-input", type: "text", value: o.name ?? "", placeholder: "e.g. correctness, user_satisfaction", spellcheck: "false", disabled: o.fixedNameAndKind ?? false });
-  const kind = h("select", { class: "assessment-kind", disabled: o.fixedNameAndKind ?? false }, h("option", { value: "feedback" }, "Feedback"), h("option", { value: "expectation" }, "Expectation (ground truth)"));
+    h(
+      "label",
+      { class: "assessment-field" },
+      h("span", { class: "field-label" }, label),
+      control,
+      hint ? h("span", { class: "field-hint muted" }, hint) : null,
+    );
+  const name = h("input", {
+    class: "assessment-name-input",
+    type: "text",
+    value: o.name ?? "",
+    placeholder: "e.g. correctness, user_satisfaction",
+    spellcheck: "false",
+    disabled: o.fixedNameAndKind ?? false,
+  });
+  const kind = h(
+    "select",
+    { class: "assessment-kind", disabled: o.fixedNameAndKind ?? false },
+    h("option", { value: "feedback" }, "Feedback"),
+    h("option", { value: "expectation" }, "Expectation (ground truth)"),
+  );
   kind.value = o.kind ?? "feedback";
   const type = h("select", { class: "assessment-type" });
   const boolValue = h("select", { class: "assessment-bool" }, h("option", { value: "true" }, "Yes (true)"), h("option", { value: "false" }, "No (false)"));
@@ -148,7 +164,13 @@ export function assessmentDialog(parent: HTMLElement, o: AssessmentDialogOptions
   ];
   return new Promise((resolve) => {
     let done = false;
-    const dialog = openDialog(parent, o.title, body.filter((x): x is HTMLElement => x !== null), [ok], () => resolve(done));
+    const dialog = openDialog(
+      parent,
+      o.title,
+      body.filter((x): x is HTMLElement => x !== null),
+      [ok],
+      () => resolve(done),
+    );
     dialog.element.classList.add("assessment-dialog");
     paintTypes();
     const send = async () => {
@@ -159,7 +181,13 @@ export function assessmentDialog(parent: HTMLElement, o: AssessmentDialogOptions
       dialog.setError(null);
       ok.disabled = true;
       try {
-        await o.submit({ name: name.value.trim(), kind: kind.value as AssessmentKind, value: parsed.value, rationale: rationale.value.trim(), sourceId: source.value.trim() });
+        await o.submit({
+          name: name.value.trim(),
+          kind: kind.value as AssessmentKind,
+          value: parsed.value,
+          rationale: rationale.value.trim(),
+          sourceId: source.value.trim(),
+        });
         done = true;
         dialog.close();
       } catch (err) {

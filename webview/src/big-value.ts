@@ -193,7 +193,10 @@ export function textPreview(text: string, options: { initial?: number; chunk?: n
 
 /** A safe file name from a span name and a part ("outputs"): letters, digits, dot, dash and underscore only. */
 export function fileNameFor(spanName: string, part: string, value: JsonValue): string {
-  const name = spanName.replace(/[^\w.-]+/g, "_").replace(/^[._-]+|[._-]+$/g, "").slice(0, 80);
+  const name = spanName
+    .replace(/[^\w.-]+/g, "_")
+    .replace(/^[._-]+|[._-]+$/g, "")
+    .slice(0, 80);
   return `${name ? `${name}-` : ""}${part}.${typeof value === "string" ? "txt" : "json"}`;
 }
 

@@ -55,8 +55,15 @@ export function stateFromSearch(search: string): PageState {
   };
   return {
     compare: pair("compare"),
-    tab: oneOf("tab", TABS), experiment: id("experiment"), q: text("q"), sort: text("sort"), trace: id("trace"), span: id("span"),
-    overview: oneOf("overview", OVERVIEW_TABS), range: oneOf("range", RANGES), unit: oneOf("unit", UNITS),
+    tab: oneOf("tab", TABS),
+    experiment: id("experiment"),
+    q: text("q"),
+    sort: text("sort"),
+    trace: id("trace"),
+    span: id("span"),
+    overview: oneOf("overview", OVERVIEW_TABS),
+    range: oneOf("range", RANGES),
+    unit: oneOf("unit", UNITS),
   };
 }
 

@@ -22,7 +22,14 @@ export interface ChartHandle {
 /** Draws one chart into `host`; the Overview view takes it as a parameter so tests can record the data. */
 export type ChartFactory = (host: HTMLElement, data: ChartData, options: ChartOptions) => ChartHandle;
 
-const X_FORMATS: Record<string, string> = { second: "{HH}:{mm}:{ss}", minute: "{HH}:{mm}", hour: "{MM}-{DD} {HH}:{mm}", day: "{MM}-{DD}", month: "{YYYY}-{MM}", year: "{YYYY}" };
+const X_FORMATS: Record<string, string> = {
+  second: "{HH}:{mm}:{ss}",
+  minute: "{HH}:{mm}",
+  hour: "{MM}-{DD} {HH}:{mm}",
+  day: "{MM}-{DD}",
+  month: "{YYYY}-{MM}",
+  year: "{YYYY}",
+};
 
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
 
@@ -72,7 +79,14 @@ export const uplotChart: ChartFactory = (host, data, options) => {
     columns.push(isArea ? stacked[areas.indexOf(s)]! : s.values);
   }
   if (data.reference) {
-    series.push({ label: data.reference.label, stroke: fg, width: 1, dash: [6, 4], points: { show: false }, scale: data.series.some((s) => s.label.endsWith("%")) && data.series.some((o) => o.kind === "bar") ? "pct" : "y" });
+    series.push({
+      label: data.reference.label,
+      stroke: fg,
+      width: 1,
+      dash: [6, 4],
+      points: { show: false },
+      scale: data.series.some((s) => s.label.endsWith("%")) && data.series.some((o) => o.kind === "bar") ? "pct" : "y",
+    });
     columns.push(data.x.map(() => data.reference!.value));
   }
   const xFormat = X_FORMATS[options.unit ?? "day"] ?? "{MM}-{DD}";
@@ -84,19 +98,28 @@ export const uplotChart: ChartFactory = (host, data, options) => {
     height: options.height ?? 180,
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true, range: (_u, min, max) => [min - pad, max + pad] }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] }, pct: { range: [0, 100] } },
+    scales: {
+      x: { time: true, range: (_u, min, max) => [min - pad, max + pad] },
+      y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+      pct: { range: [0, 100] },
+    },
     axes: [
       { ...axisStyle, values: xFormat },
       { ...axisStyle, size: 60, values: (_u, ticks) => ticks.map((t) => (options.yTick ?? options.yFormat ?? String)(t)) },
-      ...(hasPct ? [{ ...axisStyle, scale: "pct", side: 1 as const, grid: { show: false }, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}%`) }] : []),
+      ...(hasPct
+        ? [{ ...axisStyle, scale: "pct", side: 1 as const, grid: { show: false }, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}%`) }]
+        : []),
     ],
     series,
   };
   const plot = new uPlot(opts, [data.x, ...columns] as uPlot.AlignedData, host);
-  const observer = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
-    const w = host.clientWidth;
-    if (w > 0 && Math.abs(w - plot.width) > 4) plot.setSize({ width: w, height: opts.height });
-  }) : null;
+  const observer =
+    typeof ResizeObserver === "function"
+      ? new ResizeObserver(() => {
+          const w = host.clientWidth;
+          if (w > 0 && Math.abs(w - plot.width) > 4) plot.setSize({ width: w, height: opts.height });
+        })
+      : null;
   observer?.observe(host);
   return {
     destroy() {

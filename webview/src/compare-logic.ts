@@ -145,17 +145,30 @@ export function alignTraces(left: readonly Span[], right: readonly Span[]): Alig
   const roots: number[] = [];
   const counts: Record<RowKind, number> = { both: 0, removed: 0, added: 0 };
   type Item = { pair: Pair; parent: number | null; depth: number; prefix: string };
-  const stack: Item[] = mergeSiblings(a.roots, b.roots).map((pair) => ({ pair, parent: null, depth: 0, prefix: "" })).reverse();
+  const stack: Item[] = mergeSiblings(a.roots, b.roots)
+    .map((pair) => ({ pair, parent: null, depth: 0, prefix: "" }))
+    .reverse();
   while (stack.length) {
     const { pair, parent, depth, prefix } = stack.pop()!;
     const kind: RowKind = pair.left && pair.right ? "both" : pair.left ? "removed" : "added";
     const path = `${prefix}${segment(pair.name, pair.occurrence)}`;
-    const row: AlignedRow = { index: rows.length, path, name: pair.name, occurrence: pair.occurrence, depth, parent, children: [], left: pair.left, right: pair.right, kind };
+    const row: AlignedRow = {
+      index: rows.length,
+      path,
+      name: pair.name,
+      occurrence: pair.occurrence,
+      depth,
+      parent,
+      children: [],
+      left: pair.left,
+      right: pair.right,
+      kind,
+    };
     rows.push(row);
     counts[kind]++;
     if (parent === null) roots.push(row.index);
     else rows[parent]!.children.push(row.index);
-    const kids = mergeSiblings(pair.left ? a.children.get(pair.left.spanId) ?? [] : [], pair.right ? b.children.get(pair.right.spanId) ?? [] : []);
+    const kids = mergeSiblings(pair.left ? (a.children.get(pair.left.spanId) ?? []) : [], pair.right ? (b.children.get(pair.right.spanId) ?? []) : []);
     for (let i = kids.length - 1; i >= 0; i--) stack.push({ pair: kids[i]!, parent: row.index, depth: depth + 1, prefix: `${path}/` });
   }
   return { rows, roots, counts };
@@ -314,7 +327,7 @@ export function valuesEqual(a: JsonValue | null | undefined, b: JsonValue | null
     const keys = Object.keys(xo);
     if (keys.length !== Object.keys(yo).length) return false;
     for (const k of keys) {
-      if (!Object.prototype.hasOwnProperty.call(yo, k)) return false;
+      if (!Object.hasOwn(yo, k)) return false;
       stack.push([xo[k], yo[k]]);
     }
   }
@@ -333,9 +346,17 @@ export interface PairDifferences {
 }
 
 /** What differs between an aligned pair; payloads as far as they are loaded. */
-export function pairDifferences(row: Pick<AlignedRow, "left" | "right" | "kind">, leftPayload?: SpanPayload | null, rightPayload?: SpanPayload | null): PairDifferences {
+export function pairDifferences(
+  row: Pick<AlignedRow, "left" | "right" | "kind">,
+  leftPayload?: SpanPayload | null,
+  rightPayload?: SpanPayload | null,
+): PairDifferences {
   const { left, right } = row;
-  const status = { left: left?.status ?? null, right: right?.status ?? null, changed: !!left && !!right && (isErrorStatus(left.status) !== isErrorStatus(right.status) || (left.status || "UNSET") !== (right.status || "UNSET")) };
+  const status = {
+    left: left?.status ?? null,
+    right: right?.status ?? null,
+    changed: !!left && !!right && (isErrorStatus(left.status) !== isErrorStatus(right.status) || (left.status || "UNSET") !== (right.status || "UNSET")),
+  };
   const duration = durationDelta(left?.durationMs, right?.durationMs);
   const tl = left ? spanTokens(leftPayload ?? left.payload) : null;
   const tr = right ? spanTokens(rightPayload ?? right.payload) : null;
@@ -345,7 +366,13 @@ export function pairDifferences(row: Pick<AlignedRow, "left" | "right" | "kind">
   const both = row.kind === "both" && lp && rp;
   const inputs = both ? flip(valuesEqual(lp.inputs, rp.inputs)) : null;
   const outputs = both ? flip(valuesEqual(lp.outputs, rp.outputs)) : null;
-  const any = row.kind !== "both" || status.changed || (duration.change !== null && duration.change !== "same") || (tokens.delta !== null && tokens.delta !== 0) || inputs === true || outputs === true;
+  const any =
+    row.kind !== "both" ||
+    status.changed ||
+    (duration.change !== null && duration.change !== "same") ||
+    (tokens.delta !== null && tokens.delta !== 0) ||
+    inputs === true ||
+    outputs === true;
   return { status, duration, tokens, inputs, outputs, any };
 }
 
@@ -438,7 +465,8 @@ export function lineDiff(a: readonly string[], b: readonly string[], maxEdits = 
   const middle = myers(am, bm, maxEdits);
   const exact = middle !== null;
   if (middle) {
-    for (const m of middle) ops.push({ op: m.op, text: m.op === "add" ? bm[m.j]! : am[m.i]!, a: m.op === "add" ? null : head + m.i + 1, b: m.op === "del" ? null : head + m.j + 1 });
+    for (const m of middle)
+      ops.push({ op: m.op, text: m.op === "add" ? bm[m.j]! : am[m.i]!, a: m.op === "add" ? null : head + m.i + 1, b: m.op === "del" ? null : head + m.j + 1 });
   } else {
     am.forEach((text, i) => ops.push({ op: "del", text, a: head + i + 1, b: null }));
     bm.forEach((text, j) => ops.push({ op: "add", text, a: null, b: head + j + 1 }));

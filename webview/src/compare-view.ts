@@ -14,8 +14,22 @@ import { stateBadge } from "./traces-view";
 import { indentOf } from "./trace-viewer";
 import { spanTypeLabel } from "./span-types";
 import {
-  alignTraces, alignmentSummary, durationDelta, foldUnchanged, formatDelta, formatRatio, isErrorStatus, pairDifferences, traceTotalTokens, valueDiff, visibleRows,
-  type AlignedRow, type Alignment, type DiffItem, type PairDifferences, type ValueDiff,
+  alignTraces,
+  alignmentSummary,
+  durationDelta,
+  foldUnchanged,
+  formatDelta,
+  formatRatio,
+  isErrorStatus,
+  pairDifferences,
+  traceTotalTokens,
+  valueDiff,
+  visibleRows,
+  type AlignedRow,
+  type Alignment,
+  type DiffItem,
+  type PairDifferences,
+  type ValueDiff,
 } from "./compare-logic";
 import { formatSize } from "./big-value";
 
@@ -72,9 +86,15 @@ export class CompareView {
     this.summaryLine = h("span", { class: "muted cmp-summary", "aria-live": "polite" });
     const swap = h("vscode-button", { secondary: true, class: "cmp-swap", title: "Swap the two sides (s)" }, "⇄ Swap");
     swap.addEventListener("click", () => this.swap());
-    this.diffOnlyButton = h("vscode-button", { secondary: true, class: "cmp-diff-only", "aria-pressed": "false", title: "Show only the spans that differ, with their parents (d)" }, "Differences only");
+    this.diffOnlyButton = h(
+      "vscode-button",
+      { secondary: true, class: "cmp-diff-only", "aria-pressed": "false", title: "Show only the spans that differ, with their parents (d)" },
+      "Differences only",
+    );
     this.diffOnlyButton.addEventListener("click", () => this.setDifferencesOnly(!this.differencesOnly));
-    const close = this.standalone ? null : h("vscode-button", { secondary: true, class: "cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
+    const close = this.standalone
+      ? null
+      : h("vscode-button", { secondary: true, class: "cmp-close", title: "Close (Escape)", "aria-label": "Close the comparison" }, "✕");
     close?.addEventListener("click", () => this.close());
     this.cards = h("div", { class: "cmp-cards" });
     this.message = h("div", { class: "cmp-message", hidden: true });
@@ -98,7 +118,12 @@ export class CompareView {
       h("div", { class: "cmp-bar" }, this.heading, this.diffOnlyButton, swap, close),
       this.cards,
       this.message,
-      (this.split = h("div", { class: "cmp-split" }, h("div", { class: "cmp-tree" }, columns, h("div", { class: "cmp-tree-body" }, this.scroller)), this.detail)),
+      (this.split = h(
+        "div",
+        { class: "cmp-split" },
+        h("div", { class: "cmp-tree" }, columns, h("div", { class: "cmp-tree-body" }, this.scroller)),
+        this.detail,
+      )),
     );
     this.element.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && !e.defaultPrevented) {
@@ -238,7 +263,14 @@ export class CompareView {
       return h(
         "div",
         { class: `cmp-card cmp-card-${side.toLowerCase()}`, "data-trace-id": info.traceId },
-        h("div", { class: "cmp-card-head" }, h("span", { class: `cmp-side-label cmp-side-${side.toLowerCase()}` }, side), h("span", { class: "cmp-card-name" }, info.name || info.traceId), stateBadge(info.state), open),
+        h(
+          "div",
+          { class: "cmp-card-head" },
+          h("span", { class: `cmp-side-label cmp-side-${side.toLowerCase()}` }, side),
+          h("span", { class: "cmp-card-name" }, info.name || info.traceId),
+          stateBadge(info.state),
+          open,
+        ),
         h(
           "div",
           { class: "cmp-card-meta muted" },
@@ -257,14 +289,26 @@ export class CompareView {
       "div",
       { class: "cmp-trace-delta" },
       h("span", { class: "muted" }, "B against A: "),
-      h("span", { class: `cmp-dur-delta ${dur.change ?? ""}` }, dur.delta !== null ? `${formatDelta(dur.delta, formatDuration)} ${formatRatio(dur.ratio)}`.trim() : "duration —"),
+      h(
+        "span",
+        { class: `cmp-dur-delta ${dur.change ?? ""}` },
+        dur.delta !== null ? `${formatDelta(dur.delta, formatDuration)} ${formatRatio(dur.ratio)}`.trim() : "duration —",
+      ),
       ta !== null && tb !== null ? h("span", { class: "cmp-tok-delta" }, ` · tokens ${formatSigned(tb - ta)}`) : null,
       a.state !== b.state ? h("span", { class: "cmp-state-delta" }, ` · state ${a.state} → ${b.state}`) : null,
     );
-    this.cards.replaceChildren(card("A", a, left.result.spans.length), card("B", b, right.result.spans.length), h("div", { class: "cmp-trace-line" }, deltas, this.summaryLine));
+    this.cards.replaceChildren(
+      card("A", a, left.result.spans.length),
+      card("B", b, right.result.spans.length),
+      h("div", { class: "cmp-trace-line" }, deltas, this.summaryLine),
+    );
     this.summaryLine.textContent = alignmentSummary(this.alignment!);
     clear(this.heading);
-    this.heading.append(h("span", { class: "cmp-heading-name" }, "Compare"), " ", h("span", { class: "muted" }, `${a.name || a.traceId} ⇄ ${b.name || b.traceId}`));
+    this.heading.append(
+      h("span", { class: "cmp-heading-name" }, "Compare"),
+      " ",
+      h("span", { class: "muted" }, `${a.name || a.traceId} ⇄ ${b.name || b.traceId}`),
+    );
   }
 
   // ---------------------------------------------------------------- the aligned tree
@@ -291,7 +335,12 @@ export class CompareView {
     });
     const indent = indentOf(row.depth);
     // The words go in a narrow tab (the sign, the row's border and its strike-through stay).
-    const kindMark = row.kind === "added" ? h("span", { class: "badge cmp-kind cmp-kind-added", title: "Only in trace B" }, "+", h("span", { class: "cmp-kind-text" }, " B only")) : row.kind === "removed" ? h("span", { class: "badge cmp-kind cmp-kind-removed", title: "Only in trace A" }, "−", h("span", { class: "cmp-kind-text" }, " A only")) : null;
+    const kindMark =
+      row.kind === "added"
+        ? h("span", { class: "badge cmp-kind cmp-kind-added", title: "Only in trace B" }, "+", h("span", { class: "cmp-kind-text" }, " B only"))
+        : row.kind === "removed"
+          ? h("span", { class: "badge cmp-kind cmp-kind-removed", title: "Only in trace A" }, "−", h("span", { class: "cmp-kind-text" }, " A only"))
+          : null;
     const label = h(
       "div",
       { class: "cmp-name cmp-label" },
@@ -306,7 +355,10 @@ export class CompareView {
     const deltaText = dur.delta !== null ? formatDelta(dur.delta, formatDuration) : dur.suspect ? "⚠" : "";
     // The ratio is its own span: a narrow tab drops it (the pair's table below has it).
     const ratio = dur.delta !== null && dur.ratio !== null && dur.change !== "same" ? h("span", { class: "cmp-ratio" }, ` ${formatRatio(dur.ratio)}`) : null;
-    const tokens = d.tokens.left !== null || d.tokens.right !== null ? `${d.tokens.left !== null ? formatNumber(d.tokens.left) : "—"} → ${d.tokens.right !== null ? formatNumber(d.tokens.right) : "—"}` : "";
+    const tokens =
+      d.tokens.left !== null || d.tokens.right !== null
+        ? `${d.tokens.left !== null ? formatNumber(d.tokens.left) : "—"} → ${d.tokens.right !== null ? formatNumber(d.tokens.right) : "—"}`
+        : "";
     const io = [d.inputs ? "in" : null, d.outputs ? "out" : null].filter(Boolean).join(" ");
     const ioSame = d.inputs === false && d.outputs === false;
     const el = h(
@@ -323,9 +375,21 @@ export class CompareView {
       label,
       sideCell(row.left, d.status.changed),
       sideCell(row.right, d.status.changed),
-      h("div", { class: `cmp-delta ${dur.change ?? ""}`, title: dur.suspect ? "A duration is negative or not a number: no delta is made of it." : null }, deltaText, ratio),
+      h(
+        "div",
+        { class: `cmp-delta ${dur.change ?? ""}`, title: dur.suspect ? "A duration is negative or not a number: no delta is made of it." : null },
+        deltaText,
+        ratio,
+      ),
       h("div", { class: `cmp-tokens${d.tokens.delta ? " changed" : ""}` }, tokens),
-      h("div", { class: `cmp-io${io ? " changed" : ""}`, title: io ? `The ${io === "in out" ? "inputs and outputs" : io === "in" ? "inputs" : "outputs"} differ` : ioSame ? "Same inputs and outputs" : null }, io ? `≠ ${io}` : ioSame ? "=" : ""),
+      h(
+        "div",
+        {
+          class: `cmp-io${io ? " changed" : ""}`,
+          title: io ? `The ${io === "in out" ? "inputs and outputs" : io === "in" ? "inputs" : "outputs"} differ` : ioSame ? "Same inputs and outputs" : null,
+        },
+        io ? `≠ ${io}` : ioSame ? "=" : "",
+      ),
     );
     el.title = `${row.path}${row.kind === "added" ? " · only in B" : row.kind === "removed" ? " · only in A" : ""}${d.status.changed ? ` · status ${d.status.left} → ${d.status.right}` : ""}`;
     el.addEventListener("click", () => this.select(row.index));
@@ -341,7 +405,10 @@ export class CompareView {
 
   private onListKey(e: KeyboardEvent): void {
     if (!this.alignment || this.rows.length === 0) return;
-    const at = Math.max(0, this.rows.findIndex((r) => r.index === this.selected));
+    const at = Math.max(
+      0,
+      this.rows.findIndex((r) => r.index === this.selected),
+    );
     const cur = this.rows[at]!;
     const hasKids = cur.children.length > 0;
     switch (e.key) {
@@ -430,10 +497,12 @@ export class CompareView {
     const d = this.differencesOf(row);
     const { left, right } = this.sides;
     const offset = (s: Span | null, r: TracesGetResult) => (s ? `+${formatDuration(s.startMs - minStart(r.spans))}` : "—");
-    const tokenText = (n: number | null, s: Span | null, k: SideKey) => (!s ? "—" : n !== null ? formatNumber(n) : this.sides![k].payloads.has(s.spanId) ? "none" : "…");
+    const tokenText = (n: number | null, s: Span | null, k: SideKey) =>
+      !s ? "—" : n !== null ? formatNumber(n) : this.sides![k].payloads.has(s.spanId) ? "none" : "…";
     const line = (label: string, a: HTMLElement | string, b: HTMLElement | string, delta: HTMLElement | string = "", changed = false) =>
       h("tr", { class: changed ? "changed" : null }, h("th", {}, label), h("td", {}, a), h("td", {}, b), h("td", { class: "cmp-delta-cell" }, delta));
-    const status = (s: Span | null) => (s ? h("span", { class: isErrorStatus(s.status) ? "badge badge-error" : "badge badge-ok" }, s.status || "UNSET") : h("span", { class: "muted" }, "absent"));
+    const status = (s: Span | null) =>
+      s ? h("span", { class: isErrorStatus(s.status) ? "badge badge-error" : "badge badge-ok" }, s.status || "UNSET") : h("span", { class: "muted" }, "absent");
     const dur = d.duration;
     const table = h(
       "table",
@@ -443,25 +512,47 @@ export class CompareView {
         "tbody",
         {},
         line("Status", status(row.left), status(row.right), d.status.changed ? "changed" : "", d.status.changed),
-        line("Duration", row.left ? durationWithWarning(row.left.durationMs) : "—", row.right ? durationWithWarning(row.right.durationMs) : "—", dur.delta !== null ? `${formatDelta(dur.delta, formatDuration)} ${formatRatio(dur.ratio)}`.trim() : dur.suspect ? "not comparable" : "", dur.change === "slower" || dur.change === "faster"),
+        line(
+          "Duration",
+          row.left ? durationWithWarning(row.left.durationMs) : "—",
+          row.right ? durationWithWarning(row.right.durationMs) : "—",
+          dur.delta !== null ? `${formatDelta(dur.delta, formatDuration)} ${formatRatio(dur.ratio)}`.trim() : dur.suspect ? "not comparable" : "",
+          dur.change === "slower" || dur.change === "faster",
+        ),
         line("Self time", row.left ? formatDuration(row.left.selfTimeMs) : "—", row.right ? formatDuration(row.right.selfTimeMs) : "—"),
         line("Starts at", offset(row.left, left.result), offset(row.right, right.result)),
-        line("Tokens", tokenText(d.tokens.left, row.left, "left"), tokenText(d.tokens.right, row.right, "right"), d.tokens.delta !== null ? formatSigned(d.tokens.delta) : "", !!d.tokens.delta),
+        line(
+          "Tokens",
+          tokenText(d.tokens.left, row.left, "left"),
+          tokenText(d.tokens.right, row.right, "right"),
+          d.tokens.delta !== null ? formatSigned(d.tokens.delta) : "",
+          !!d.tokens.delta,
+        ),
         line("Span ID", row.left?.spanId ?? "—", row.right?.spanId ?? "—"),
       ),
     );
-    const kind = row.kind === "added" ? "Only in B: trace A has no span at this path." : row.kind === "removed" ? "Only in A: trace B has no span at this path." : null;
+    const kind =
+      row.kind === "added" ? "Only in B: trace A has no span at this path." : row.kind === "removed" ? "Only in A: trace B has no span at this path." : null;
     const problems = [row.left, row.right].map((s) => (s ? durationProblem(s.durationMs) : null)).filter(Boolean);
     const body: (HTMLElement | null)[] = [
-      h("div", { class: "cmp-detail-head" }, h("div", { class: "cmp-path" }, row.path), kind ? h("div", { class: `cmp-kind-line cmp-kind-${row.kind}` }, kind) : null, problems.length ? h("div", { class: "cmp-warning" }, `⚠ ${problems[0]}`) : null),
+      h(
+        "div",
+        { class: "cmp-detail-head" },
+        h("div", { class: "cmp-path" }, row.path),
+        kind ? h("div", { class: `cmp-kind-line cmp-kind-${row.kind}` }, kind) : null,
+        problems.length ? h("div", { class: "cmp-warning" }, `⚠ ${problems[0]}`) : null,
+      ),
       table,
     ];
-    const statusMessages = [row.left?.statusMessage ? `A: ${row.left.statusMessage}` : null, row.right?.statusMessage ? `B: ${row.right.statusMessage}` : null].filter((x): x is string => !!x);
+    const statusMessages = [
+      row.left?.statusMessage ? `A: ${row.left.statusMessage}` : null,
+      row.right?.statusMessage ? `B: ${row.right.statusMessage}` : null,
+    ].filter((x): x is string => !!x);
     if (statusMessages.length) body.push(h("div", { class: "cmp-status-message" }, statusMessages.join("\n")));
     if (loading !== null) body.push(h("div", { class: loading ? "error-text" : "muted" }, loading || "Loading inputs and outputs…"));
     else {
-      const lp = row.left ? left.payloads.get(row.left.spanId) ?? null : null;
-      const rp = row.right ? right.payloads.get(row.right.spanId) ?? null : null;
+      const lp = row.left ? (left.payloads.get(row.left.spanId) ?? null) : null;
+      const rp = row.right ? (right.payloads.get(row.right.spanId) ?? null) : null;
       for (const part of ["inputs", "outputs"] as const) {
         const diff = valueDiff(lp?.[part] ?? null, rp?.[part] ?? null);
         body.push(diffSection(part === "inputs" ? "Inputs" : "Outputs", diff, d[part], row));
@@ -484,7 +575,11 @@ function formatSigned(n: number): string {
 }
 
 function warningsLine(warnings: string[]): string {
-  return `Warnings: ${warnings.map((w) => w.trim()).filter(Boolean).map((w) => (/[.!?]$/.test(w) ? w : `${w}.`)).join(" ")}`;
+  return `Warnings: ${warnings
+    .map((w) => w.trim())
+    .filter(Boolean)
+    .map((w) => (/[.!?]$/.test(w) ? w : `${w}.`))
+    .join(" ")}`;
 }
 
 /** One side's cell of a row: its duration, with an error badge; "—" where that side has no span here. */
@@ -506,9 +601,19 @@ export function diffSection(title: string, diff: ValueDiff, differs: boolean | n
   const verdict = same ? (differs === true ? "Differ past the compared part" : "Same") : `+${formatNumber(diff.added)} −${formatNumber(diff.removed)} lines`;
   const notes: string[] = [];
   if (row.kind !== "both") notes.push(row.kind === "added" ? "the span is only in B" : "the span is only in A");
-  if (diff.truncated.left || diff.truncated.right) notes.push(`only the first ${formatSize(100_000)} of ${diff.truncated.left && diff.truncated.right ? "each side" : diff.truncated.left ? "A" : "B"} compared`);
+  if (diff.truncated.left || diff.truncated.right)
+    notes.push(
+      `only the first ${formatSize(100_000)} of ${diff.truncated.left && diff.truncated.right ? "each side" : diff.truncated.left ? "A" : "B"} compared`,
+    );
   if (!diff.exact) notes.push("too different to align line by line: shown as replaced");
-  const head = h("summary", { class: "cmp-section-title" }, title, " ", h("span", { class: `cmp-verdict ${same ? "same" : "differs"}` }, verdict), notes.length ? h("span", { class: "muted cmp-notes" }, ` (${notes.join("; ")})`) : null);
+  const head = h(
+    "summary",
+    { class: "cmp-section-title" },
+    title,
+    " ",
+    h("span", { class: `cmp-verdict ${same ? "same" : "differs"}` }, verdict),
+    notes.length ? h("span", { class: "muted cmp-notes" }, ` (${notes.join("; ")})`) : null,
+  );
   const section = h("details", { class: "cmp-diff-section", open: true, "data-part": title.toLowerCase() }, head);
   if (diff.ops.length === 0) {
     section.append(h("div", { class: "muted" }, "(none on either side)"));
@@ -548,7 +653,11 @@ function diffLine(op: DiffItem & { kind: "line" }): HTMLElement {
 
 function diffItem(item: DiffItem): HTMLElement {
   if (item.kind === "line") return diffLine(item);
-  const fold = h("button", { type: "button", class: "cmp-fold", role: "row" }, `⋯ ${formatNumber(item.lines.length)} unchanged line${item.lines.length === 1 ? "" : "s"}`);
+  const fold = h(
+    "button",
+    { type: "button", class: "cmp-fold", role: "row" },
+    `⋯ ${formatNumber(item.lines.length)} unchanged line${item.lines.length === 1 ? "" : "s"}`,
+  );
   fold.addEventListener("click", () => {
     // Unfolding a huge run paints it in one go only up to the bound; the rest stays folded.
     const now = item.lines.slice(0, DIFF_RENDER_LINES);
@@ -566,8 +675,16 @@ export function pickTrace(parent: HTMLElement, rows: readonly TraceSummary[], cu
   return new Promise((resolve) => {
     let chosen: TraceSummary | null = null;
     const at = rows.findIndex((t) => t.traceId === current);
-    const near = [at > 0 ? { t: rows[at - 1]!, tag: "previous" } : null, at >= 0 && at + 1 < rows.length ? { t: rows[at + 1]!, tag: "next" } : null].filter((x): x is { t: TraceSummary; tag: string } => !!x);
-    const filter = h("input", { type: "search", class: "cmp-pick-filter", placeholder: "Filter by name, ID or request", "aria-label": "Filter the traces", spellcheck: "false" });
+    const near = [at > 0 ? { t: rows[at - 1]!, tag: "previous" } : null, at >= 0 && at + 1 < rows.length ? { t: rows[at + 1]!, tag: "next" } : null].filter(
+      (x): x is { t: TraceSummary; tag: string } => !!x,
+    );
+    const filter = h("input", {
+      type: "search",
+      class: "cmp-pick-filter",
+      placeholder: "Filter by name, ID or request",
+      "aria-label": "Filter the traces",
+      spellcheck: "false",
+    });
     const list = h("div", { class: "cmp-pick-list", role: "listbox", "aria-label": "Traces to compare with" });
     const option = (t: TraceSummary, tag?: string) => {
       const b = h(
@@ -587,9 +704,17 @@ export function pickTrace(parent: HTMLElement, rows: readonly TraceSummary[], cu
     const MAX = 200;
     const paint = () => {
       const q = filter.value.trim().toLowerCase();
-      const others = rows.filter((t) => t.traceId !== current && (!q || [t.name, t.traceId, t.requestPreview].some((x) => (x ?? "").toLowerCase().includes(q))));
+      const others = rows.filter(
+        (t) => t.traceId !== current && (!q || [t.name, t.traceId, t.requestPreview].some((x) => (x ?? "").toLowerCase().includes(q))),
+      );
       const nearIds = new Set(q ? [] : near.map((n) => n.t.traceId));
-      const items = [...(q ? [] : near.map((n) => option(n.t, n.tag))), ...others.filter((t) => !nearIds.has(t.traceId)).slice(0, MAX).map((t) => option(t))];
+      const items = [
+        ...(q ? [] : near.map((n) => option(n.t, n.tag))),
+        ...others
+          .filter((t) => !nearIds.has(t.traceId))
+          .slice(0, MAX)
+          .map((t) => option(t)),
+      ];
       list.replaceChildren(...(items.length ? items : [h("div", { class: "muted" }, q ? "No loaded trace matches." : "The list has no other trace loaded.")]));
       if (others.length > MAX) list.append(h("div", { class: "muted" }, `${formatNumber(others.length - MAX)} more: filter to find them.`));
     };

@@ -19,7 +19,14 @@ export function openDialog(parent: HTMLElement, title: string, body: (HTMLElemen
   const error = h("div", { class: "dialog-error", role: "alert", hidden: true });
   const bodyEl = h("div", { class: "dialog-body" }, body);
   const cancel = h("vscode-button", { secondary: true, class: "dialog-cancel" }, "Cancel");
-  const box = h("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title, tabindex: "-1" }, h("div", { class: "dialog-title" }, title), bodyEl, error, h("div", { class: "dialog-buttons" }, buttons, cancel));
+  const box = h(
+    "div",
+    { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title, tabindex: "-1" },
+    h("div", { class: "dialog-title" }, title),
+    bodyEl,
+    error,
+    h("div", { class: "dialog-buttons" }, buttons, cancel),
+  );
   const backdrop = h("div", { class: "dialog-backdrop" }, box);
   const previous = document.activeElement as HTMLElement | null;
   const behind = Array.from(parent.children).filter((c): c is HTMLElement => c instanceof HTMLElement);

@@ -6,11 +6,7 @@ type Child = Node | string | number | null | undefined | false;
 export type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 /** Creates an element; `attrs` keys starting with "on" are listeners, "class" is className. */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Attrs | null = null,
-  ...children: (Child | Child[])[]
-): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs) {
     for (const [key, value] of Object.entries(attrs)) {
@@ -35,7 +31,6 @@ export function append(parent: Node, children: (Child | Child[])[]): void {
     if (Array.isArray(child)) {
       append(parent, child);
     } else if (child === null || child === undefined || child === false) {
-      continue;
     } else if (typeof child === "string" || typeof child === "number") {
       parent.appendChild(document.createTextNode(String(child)));
     } else {
@@ -50,5 +45,8 @@ export function clear(el: Element): void {
 
 /** Whether a key press is typing: in a text box, a text area, a select, a VS Code text field or an editable element. */
 export function isTextInput(t: EventTarget | null): boolean {
-  return t instanceof HTMLElement && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.tagName === "VSCODE-TEXTFIELD" || t.isContentEditable);
+  return (
+    t instanceof HTMLElement &&
+    (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.tagName === "VSCODE-TEXTFIELD" || t.isContentEditable)
+  );
 }

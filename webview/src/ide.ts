@@ -26,7 +26,11 @@ export interface BrowserPage {
 function needsAnIde(what: string): () => Promise<never> {
   return () =>
     Promise.reject(
-      new RpcError(RpcErrorCodes.unsupported, `${what} needs an IDE: browser mode cannot open your editor. Open this trace in VS Code or Visual Studio with the TraceIde extension.`, { kind: "unsupported" }),
+      new RpcError(
+        RpcErrorCodes.unsupported,
+        `${what} needs an IDE: browser mode cannot open your editor. Open this trace in VS Code or Visual Studio with the TraceIde extension.`,
+        { kind: "unsupported" },
+      ),
     );
 }
 
@@ -47,7 +51,9 @@ export function browserIde(page: BrowserPage): IdeHandlers {
       try {
         await page.copyText(p.text);
       } catch (err) {
-        throw new RpcError(RpcErrorCodes.unsupported, `The browser did not allow copying (${err instanceof Error ? err.message : String(err)}).`, { kind: "unsupported" });
+        throw new RpcError(RpcErrorCodes.unsupported, `The browser did not allow copying (${err instanceof Error ? err.message : String(err)}).`, {
+          kind: "unsupported",
+        });
       }
       return {};
     },

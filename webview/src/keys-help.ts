@@ -68,7 +68,20 @@ export const KEYS: readonly { view: string; keys: readonly [string, string][] }[
 /** Opens the key list over `parent` (a modal dialog: Escape or Cancel closes it, focus goes back). */
 export function openKeysHelp(parent: HTMLElement): void {
   const sections = KEYS.map(({ view, keys }) =>
-    h("section", { class: "keys-section" }, h("h3", {}, view), h("table", { class: "keys-table" }, h("tbody", {}, keys.map(([key, what]) => h("tr", {}, h("td", {}, h("kbd", {}, key)), h("td", {}, what)))))),
+    h(
+      "section",
+      { class: "keys-section" },
+      h("h3", {}, view),
+      h(
+        "table",
+        { class: "keys-table" },
+        h(
+          "tbody",
+          {},
+          keys.map(([key, what]) => h("tr", {}, h("td", {}, h("kbd", {}, key)), h("td", {}, what))),
+        ),
+      ),
+    ),
   );
   const d = openDialog(parent, "Keyboard", [h("div", { class: "keys-help" }, sections)], []);
   d.element.classList.add("keys-dialog");

@@ -1,6 +1,14 @@
 // Overview time range and time unit (spec mlflow-tracing.md §5.1) and the shaping of overview answers
 // into chart series. Pure functions: tested in test/overview.test.ts.
-import type { OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult, AssessmentQuality, UsageBucket, ToolBucket, MetricNumber } from "./protocol.generated";
+import type {
+  OverviewQualityResult,
+  OverviewToolCallsResult,
+  OverviewUsageResult,
+  AssessmentQuality,
+  UsageBucket,
+  ToolBucket,
+  MetricNumber,
+} from "./protocol.generated";
 import { formatCompact, formatLatency, formatPercent } from "./format";
 
 export type RangeKey = "LAST_HOUR" | "LAST_24_HOURS" | "LAST_7_DAYS" | "LAST_30_DAYS" | "LAST_YEAR" | "CUSTOM";
@@ -90,7 +98,13 @@ export function legendValue(s: ChartData["series"][number], drawn: number | null
 }
 
 /** An overview answer with its metric numbers read as numbers: NaN and ±Infinity as themselves, not strings. */
-export type Numbers<T> = T extends MetricNumber ? number : T extends readonly (infer U)[] ? Numbers<U>[] : T extends object ? { [K in keyof T]: Numbers<T[K]> } : T;
+export type Numbers<T> = T extends MetricNumber
+  ? number
+  : T extends readonly (infer U)[]
+    ? Numbers<U>[]
+    : T extends object
+      ? { [K in keyof T]: Numbers<T[K]> }
+      : T;
 export type Usage = Numbers<OverviewUsageResult>;
 export type ToolCalls = Numbers<OverviewToolCallsResult>;
 
@@ -118,7 +132,16 @@ export function usageCharts(r: Usage): Record<"traces" | "latency" | "errors" | 
   // Every bucket of the axis, empty ones as 0 requests (the host normally sends them all already); the lines of
   // per-trace numbers (latency, tokens per trace, error rate) leave a gap where there is no trace.
   const byTime = new Map(r.series.map((b) => [b.timeMs, b]));
-  const empty = (timeMs: number): Numbers<UsageBucket> => ({ timeMs, requests: 0, errors: 0, errorRate: 0, inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 });
+  const empty = (timeMs: number): Numbers<UsageBucket> => ({
+    timeMs,
+    requests: 0,
+    errors: 0,
+    errorRate: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadInputTokens: 0,
+    cacheCreationInputTokens: 0,
+  });
   const series = r.axis.bucketsMs.map((t) => byTime.get(t) ?? empty(t));
   r = { ...r, series };
   const x = xs(r.axis.bucketsMs);
@@ -126,7 +149,11 @@ export function usageCharts(r: Usage): Record<"traces" | "latency" | "errors" | 
   const cacheRead = r.series.some((b) => b.cacheReadInputTokens > 0);
   const cacheWrite = r.series.some((b) => b.cacheCreationInputTokens > 0);
   return {
-    traces: { x, series: [{ label: "Traces", values: r.series.map((b) => b.requests), kind: "bar" }], reference: reference(`AVG (${formatCompact(t.avgRequestsPerBucket)})`, t.avgRequestsPerBucket) },
+    traces: {
+      x,
+      series: [{ label: "Traces", values: r.series.map((b) => b.requests), kind: "bar" }],
+      reference: reference(`AVG (${formatCompact(t.avgRequestsPerBucket)})`, t.avgRequestsPerBucket),
+    },
     latency: {
       x,
       series: [
@@ -244,7 +271,11 @@ export function scoreBars(a: AssessmentQuality): { label: string; count: number;
       const min = Math.min(...values.map((v) => v.v));
       const max = Math.max(...values.map((v) => v.v));
       const width = (max - min) / 5 || 1;
-      const bars = Array.from({ length: 5 }, (_, i) => ({ label: `${(min + i * width).toFixed(2)}-${(min + (i + 1) * width).toFixed(2)}`, count: 0, tone: "neutral" as const }));
+      const bars = Array.from({ length: 5 }, (_, i) => ({
+        label: `${(min + i * width).toFixed(2)}-${(min + (i + 1) * width).toFixed(2)}`,
+        count: 0,
+        tone: "neutral" as const,
+      }));
       for (const v of values) bars[Math.min(4, Math.floor((v.v - min) / width))]!.count += v.n;
       return bars;
     }
@@ -264,7 +295,11 @@ export function qualityTrend(r: OverviewQualityResult, a: AssessmentQuality): Ch
   const avg = finite(qualityAverage(a));
   // Feedback logged after the range lands in buckets past the axis (MLflow buckets by creation time): plotted too.
   const times = [...new Set([...r.axis.bucketsMs, ...a.series.filter((p) => p.outsideRange).map((p) => p.timeMs)])].sort((x, y) => x - y);
-  return { x: xs(times), series: [{ label: a.name, values: times.map((t) => finite(m.get(t))) }], reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined };
+  return {
+    x: xs(times),
+    series: [{ label: a.name, values: times.map((t) => finite(m.get(t))) }],
+    reference: avg != null ? { label: `AVG (${avg.toFixed(2)})`, value: avg } : undefined,
+  };
 }
 
 /**
@@ -276,9 +311,11 @@ export function assessedOutsideRange(r: OverviewQualityResult, a: AssessmentQual
   if (times.length === 0) return null;
   const iso = (ms: number) => new Date(ms).toISOString();
   const label = (ms: number) =>
-    r.axis.timeUnit === "day" ? iso(ms).slice(5, 10)
-    : r.axis.timeUnit === "month" || r.axis.timeUnit === "year" ? iso(ms).slice(0, 10)
-    : `${iso(ms).slice(5, 10)} ${iso(ms).slice(11, 16)}`;
+    r.axis.timeUnit === "day"
+      ? iso(ms).slice(5, 10)
+      : r.axis.timeUnit === "month" || r.axis.timeUnit === "year"
+        ? iso(ms).slice(0, 10)
+        : `${iso(ms).slice(5, 10)} ${iso(ms).slice(11, 16)}`;
   const shown = times.slice(0, max).map(label).join(", ") + (times.length > max ? ` and ${times.length - max} more` : "");
   return `Assessed on ${shown} (UTC), after the selected range: MLflow buckets feedback by when it was logged.`;
 }

@@ -7,8 +7,29 @@ import "./controls";
 import { durationWithWarning, formatCompact, formatLatency, formatMetric, formatNumber, formatPercent, latencyTick } from "./format";
 import { uplotChart, type ChartFactory, type ChartHandle, type ChartOptions } from "./charts";
 import {
-  DEFAULT_RANGE, RANGES, UNITS, chooseUnit, qualityTrend, assessedOutsideRange, resolveRange, scoreBars, sortRows,
-  tokenSubtitle, toolCharts, qualityAverage, usageCharts, validUnits, readUsage, readToolCalls, type Usage, type ToolCalls, type ChartData, type RangeKey, type SortDir, type TimeRange, type TimeUnit,
+  DEFAULT_RANGE,
+  RANGES,
+  UNITS,
+  chooseUnit,
+  qualityTrend,
+  assessedOutsideRange,
+  resolveRange,
+  scoreBars,
+  sortRows,
+  tokenSubtitle,
+  toolCharts,
+  qualityAverage,
+  usageCharts,
+  validUnits,
+  readUsage,
+  readToolCalls,
+  type Usage,
+  type ToolCalls,
+  type ChartData,
+  type RangeKey,
+  type SortDir,
+  type TimeRange,
+  type TimeUnit,
 } from "./overview-math";
 
 export type OverviewTab = "usage" | "quality" | "toolCalls";
@@ -80,7 +101,11 @@ export class OverviewView {
       this.tabButtons.set(t.key, b);
       tabs.appendChild(b);
     }
-    this.rangeSelect = h("select", { class: "overview-range", "aria-label": "Time range" }, RANGES.map((r) => h("option", { value: r.key }, r.label)));
+    this.rangeSelect = h(
+      "select",
+      { class: "overview-range", "aria-label": "Time range" },
+      RANGES.map((r) => h("option", { value: r.key }, r.label)),
+    );
     this.rangeSelect.value = this.rangeKey;
     this.rangeSelect.addEventListener("change", () => {
       const key = this.rangeSelect.value as RangeKey;
@@ -108,7 +133,15 @@ export class OverviewView {
     this.element = h(
       "section",
       { class: "overview-view", hidden: true, "aria-label": "Overview" },
-      h("div", { class: "toolbar" }, tabs, h("span", { class: "spacer" }), h("label", { class: "muted" }, "Range ", this.rangeSelect), this.customBox, h("label", { class: "muted" }, "Unit ", this.unitSelect)),
+      h(
+        "div",
+        { class: "toolbar" },
+        tabs,
+        h("span", { class: "spacer" }),
+        h("label", { class: "muted" }, "Range ", this.rangeSelect),
+        this.customBox,
+        h("label", { class: "muted" }, "Unit ", this.unitSelect),
+      ),
       this.notice,
       this.body,
     );
@@ -211,7 +244,15 @@ export class OverviewView {
   private state(title: string, hint: string | null, kind: "info" | "loading" | "error" = "info", action?: HTMLElement): void {
     this.destroyCharts();
     clear(this.body);
-    this.body.appendChild(h("div", { class: `overview-state overlay-${kind}` }, h("div", { class: "overlay-title" }, title), hint ? h("div", { class: "overlay-hint" }, hint) : null, action ?? null));
+    this.body.appendChild(
+      h(
+        "div",
+        { class: `overview-state overlay-${kind}` },
+        h("div", { class: "overlay-title" }, title),
+        hint ? h("div", { class: "overlay-hint" }, hint) : null,
+        action ?? null,
+      ),
+    );
   }
 
   /** Fetches the current sub-tab for the current range and paints it. */
@@ -288,7 +329,8 @@ export class OverviewView {
       subtitle ? h("div", { class: "card-subtitle muted" }, subtitle) : null,
       chart ? plot : null,
     );
-    if (chart) this.pendingCharts.push(() => this.charts.push(this.chart(plot, chart, { unit: this.axisUnit, intervalSeconds: this.axisInterval, ...options })));
+    if (chart)
+      this.pendingCharts.push(() => this.charts.push(this.chart(plot, chart, { unit: this.axisUnit, intervalSeconds: this.axisInterval, ...options })));
     return el;
   }
 
@@ -321,7 +363,13 @@ export class OverviewView {
         "div",
         { class: "cards" },
         this.card("Traces", formatNumber(t.requests), `${r.axis.bucketsMs.length} ${r.axis.timeUnit} buckets`, c.traces),
-        this.card("Latency", formatLatency(t.avgLatencyMs), `average · p50 ${formatLatency(t.p50LatencyMs)} · p99 ${formatLatency(t.p99LatencyMs)}`, c.latency, { yFormat: (n) => formatLatency(n), yTick: latencyTick }),
+        this.card(
+          "Latency",
+          formatLatency(t.avgLatencyMs),
+          `average · p50 ${formatLatency(t.p50LatencyMs)} · p99 ${formatLatency(t.p99LatencyMs)}`,
+          c.latency,
+          { yFormat: (n) => formatLatency(n), yTick: latencyTick },
+        ),
         this.card("Errors", formatNumber(t.errors), `Overall error rate ${formatPercent(t.errorRate)}`, c.errors),
         this.card("Token Usage", formatCompact(t.totalTokens), tokenSubtitle(r), c.tokens, { yFormat: formatCompact }),
         this.card("Tokens per Trace", formatCompact(t.avgTokensPerTrace), "avg per trace", c.tokensPerTrace, { yFormat: formatCompact }),
@@ -330,7 +378,12 @@ export class OverviewView {
     this.flushCharts();
   }
 
-  private sortableTable<T>(id: string, columns: { title: string; key: (r: T) => number | string | null | undefined; show: (r: T) => string | Node }[], rows: readonly T[], rowAttrs?: (r: T) => Record<string, string>): HTMLElement {
+  private sortableTable<T>(
+    id: string,
+    columns: { title: string; key: (r: T) => number | string | null | undefined; show: (r: T) => string | Node }[],
+    rows: readonly T[],
+    rowAttrs?: (r: T) => Record<string, string>,
+  ): HTMLElement {
     const sort = this.sorts[id]!;
     const sorted = sortRows(rows, columns[sort.col]!.key, sort.dir);
     const head = h(
@@ -345,7 +398,22 @@ export class OverviewView {
         return h("th", { "aria-sort": sort.col === i ? (sort.dir === "desc" ? "descending" : "ascending") : null }, b);
       }),
     );
-    const table = h("table", { class: `overview-table table-${id}` }, h("thead", {}, head), h("tbody", {}, sorted.map((r) => h("tr", rowAttrs?.(r) ?? {}, columns.map((c) => h("td", {}, c.show(r)))))));
+    const table = h(
+      "table",
+      { class: `overview-table table-${id}` },
+      h("thead", {}, head),
+      h(
+        "tbody",
+        {},
+        sorted.map((r) =>
+          h(
+            "tr",
+            rowAttrs?.(r) ?? {},
+            columns.map((c) => h("td", {}, c.show(r))),
+          ),
+        ),
+      ),
+    );
     return table;
   }
 
@@ -380,14 +448,28 @@ export class OverviewView {
           bars.map((b) => {
             const fill = h("span", { class: `hbar-fill tone-${b.tone}` });
             fill.style.width = `${(b.count / max) * 100}%`;
-            return h("div", { class: "hbar" }, h("span", { class: "hbar-label", title: b.label }, b.label), h("span", { class: "hbar-track" }, fill), h("span", { class: "hbar-count" }, formatNumber(b.count)));
+            return h(
+              "div",
+              { class: "hbar" },
+              h("span", { class: "hbar-label", title: b.label }, b.label),
+              h("span", { class: "hbar-track" }, fill),
+              h("span", { class: "hbar-count" }, formatNumber(b.count)),
+            );
           }),
         );
         const avg = qualityAverage(a);
-        const card = this.card(a.name, avg != null ? formatMetric(avg) : formatNumber(a.count), avg != null ? "avg score" : `${a.count === 1 ? "assessment" : "assessments"}`, avg != null && a.series.length ? qualityTrend(r, a) : null, { height: 150 }, "quality-card");
+        const card = this.card(
+          a.name,
+          avg != null ? formatMetric(avg) : formatNumber(a.count),
+          avg != null ? "avg score" : `${a.count === 1 ? "assessment" : "assessments"}`,
+          avg != null && a.series.length ? qualityTrend(r, a) : null,
+          { height: 150 },
+          "quality-card",
+        );
         card.insertBefore(h("div", { class: "card-section muted" }, "Total aggregate scores"), card.querySelector(".card-chart"));
         card.insertBefore(barList, card.querySelector(".card-chart"));
-        if (card.querySelector(".card-chart")) card.insertBefore(h("div", { class: "card-section muted" }, "Moving average over time"), card.querySelector(".card-chart"));
+        if (card.querySelector(".card-chart"))
+          card.insertBefore(h("div", { class: "card-section muted" }, "Moving average over time"), card.querySelector(".card-chart"));
         const outside = avg != null ? assessedOutsideRange(r, a) : null;
         if (outside) card.append(h("div", { class: "card-section muted outside-range" }, outside));
         return card;
@@ -408,7 +490,11 @@ export class OverviewView {
       [
         { title: "Tool", key: (x) => x.name, show: (x) => x.name },
         { title: "Calls", key: (x) => x.calls, show: (x) => formatNumber(x.calls) },
-        { title: "Success (%)", key: (x) => (x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null), show: (x) => formatPercent(x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null) },
+        {
+          title: "Success (%)",
+          key: (x) => (x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null),
+          show: (x) => formatPercent(x.calls ? ((x.calls - x.failures) / x.calls) * 100 : null),
+        },
         { title: "Latency (AVG)", key: (x) => x.avgLatencyMs ?? null, show: (x) => durationWithWarning(x.avgLatencyMs, formatLatency(x.avgLatencyMs)) },
       ],
       r.tools,
@@ -416,7 +502,11 @@ export class OverviewView {
     );
     const names = [...r.tools].sort((a, b) => b.calls - a.calls).map((x) => x.name);
     if (!this.toolForErrors || !names.includes(this.toolForErrors)) this.toolForErrors = names[0] ?? null;
-    const toolSelect = h("select", { class: "tool-select", "aria-label": "Tool" }, names.map((n) => h("option", { value: n }, n)));
+    const toolSelect = h(
+      "select",
+      { class: "tool-select", "aria-label": "Tool" },
+      names.map((n) => h("option", { value: n }, n)),
+    );
     if (this.toolForErrors) toolSelect.value = this.toolForErrors;
     toolSelect.addEventListener("change", () => {
       this.toolForErrors = toolSelect.value;
@@ -425,7 +515,12 @@ export class OverviewView {
       this.paintTools(r);
     });
     const selected = r.tools.find((x) => x.name === this.toolForErrors);
-    const errorCard = this.card("Tool Error Rates", formatPercent(selected?.errorRate), "overall error rate", this.toolForErrors ? c.errorRate(this.toolForErrors) : null);
+    const errorCard = this.card(
+      "Tool Error Rates",
+      formatPercent(selected?.errorRate),
+      "overall error rate",
+      this.toolForErrors ? c.errorRate(this.toolForErrors) : null,
+    );
     errorCard.insertBefore(toolSelect, errorCard.querySelector(".card-headline"));
     this.body.append(
       h(
@@ -442,7 +537,10 @@ export class OverviewView {
         "div",
         { class: "cards" },
         this.card("Tool usage over time", formatNumber(t.calls), "calls per tool", c.usage),
-        this.card("Tool latency over time", formatLatency(t.avgLatencyMs), "average latency per tool", c.latency, { yFormat: (n) => formatLatency(n), yTick: latencyTick }),
+        this.card("Tool latency over time", formatLatency(t.avgLatencyMs), "average latency per tool", c.latency, {
+          yFormat: (n) => formatLatency(n),
+          yTick: latencyTick,
+        }),
         errorCard,
       ),
     );

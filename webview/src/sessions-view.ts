@@ -66,7 +66,13 @@ export class SessionsView {
     this.status = h("span", { class: "muted sessions-status", role: "status" });
     this.list = h("div", { class: "sessions-list" });
     this.transcript = h("div", { class: "session-transcript", hidden: true });
-    this.element = h("section", { class: "sessions-view", hidden: true, "aria-label": "Sessions" }, h("div", { class: "toolbar" }, this.status), this.list, this.transcript);
+    this.element = h(
+      "section",
+      { class: "sessions-view", hidden: true, "aria-label": "Sessions" },
+      h("div", { class: "toolbar" }, this.status),
+      this.list,
+      this.transcript,
+    );
   }
 
   setExperiments(ids: string[]): void {
@@ -107,14 +113,25 @@ export class SessionsView {
   private paintList(sessions: readonly SessionSummary[]): void {
     clear(this.list);
     if (sessions.length === 0) {
-      this.list.appendChild(h("p", { class: "muted" }, "No sessions: no trace of this experiment has a session ID. MLflow groups traces into sessions by their mlflow.trace.session metadata (mlflow.update_current_trace(metadata={\"mlflow.trace.session\": …}))."));
+      this.list.appendChild(
+        h(
+          "p",
+          { class: "muted" },
+          'No sessions: no trace of this experiment has a session ID. MLflow groups traces into sessions by their mlflow.trace.session metadata (mlflow.update_current_trace(metadata={"mlflow.trace.session": …})).',
+        ),
+      );
       return;
     }
     const rows = sessions.map((s) => {
       const row = h(
         "tr",
         { class: "session-row", tabindex: "0", "data-session-id": s.sessionId, title: `Open session ${s.sessionId} as a transcript (Enter)` },
-        h("td", { class: "session-id" }, s.sessionId, s.firstRequestPreview ? h("div", { class: "muted session-opening" }, turnText(s.firstRequestPreview)) : null),
+        h(
+          "td",
+          { class: "session-id" },
+          s.sessionId,
+          s.firstRequestPreview ? h("div", { class: "muted session-opening" }, turnText(s.firstRequestPreview)) : null,
+        ),
         h("td", { class: "num session-turns" }, String(s.turns)),
         h("td", { class: "session-time" }, formatTime(s.firstTimeMs)),
         h("td", { class: "session-time" }, formatTime(s.lastTimeMs)),
@@ -135,7 +152,15 @@ export class SessionsView {
       });
       return row;
     });
-    const head = h("thead", {}, h("tr", {}, ["Session", "Turns", "First turn", "Last turn", "Errors", "Tokens", "Users"].map((t) => h("th", {}, t))));
+    const head = h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Session", "Turns", "First turn", "Last turn", "Errors", "Tokens", "Users"].map((t) => h("th", {}, t)),
+      ),
+    );
     this.list.appendChild(h("table", { class: "sessions-table" }, head, h("tbody", {}, rows)));
   }
 
@@ -149,7 +174,13 @@ export class SessionsView {
     const turns = h("ol", { class: "turns" });
     clear(this.transcript);
     this.transcript.append(
-      h("div", { class: "transcript-head" }, back, h("span", { class: "transcript-title" }, `Session ${s.sessionId}`), h("span", { class: "muted" }, ` · ${s.turns} turn${s.turns === 1 ? "" : "s"}${s.users.length ? ` · ${s.users.join(", ")}` : ""}`)),
+      h(
+        "div",
+        { class: "transcript-head" },
+        back,
+        h("span", { class: "transcript-title" }, `Session ${s.sessionId}`),
+        h("span", { class: "muted" }, ` · ${s.turns} turn${s.turns === 1 ? "" : "s"}${s.users.length ? ` · ${s.users.join(", ")}` : ""}`),
+      ),
       turns,
     );
     this.transcript.onkeydown = (e) => {
@@ -161,10 +192,16 @@ export class SessionsView {
     };
     back.focus();
     try {
-      const r = await this.transport.request("traces/search", { experimentIds: this.experimentIds, filter: sessionFilter(s.sessionId), orderBy: ["timestamp ASC"], pageSize: TURN_PAGE });
+      const r = await this.transport.request("traces/search", {
+        experimentIds: this.experimentIds,
+        filter: sessionFilter(s.sessionId),
+        orderBy: ["timestamp ASC"],
+        pageSize: TURN_PAGE,
+      });
       if (this.openSession !== s) return;
       r.traces.forEach((t, i) => turns.appendChild(this.renderTurn(t, i + 1)));
-      if (r.nextPageToken) turns.appendChild(h("li", { class: "muted" }, `The first ${TURN_PAGE} turns are shown; filter the trace list by this session for the rest.`));
+      if (r.nextPageToken)
+        turns.appendChild(h("li", { class: "muted" }, `The first ${TURN_PAGE} turns are shown; filter the trace list by this session for the rest.`));
     } catch (err) {
       if (this.openSession !== s) return;
       turns.appendChild(h("li", { class: "error-text" }, `Could not read the session's turns: ${RpcError.from(err).message}`));
@@ -180,9 +217,33 @@ export class SessionsView {
     return h(
       "li",
       { class: "turn", "data-trace-id": t.traceId },
-      h("div", { class: "turn-head" }, h("span", { class: "turn-number" }, `Turn ${n}`), " ", stateBadge(t.state), h("span", { class: "muted" }, ` ${formatTime(t.requestTimeMs)} · `), durationWithWarning(t.durationMs), t.user ? h("span", { class: "muted" }, ` · ${t.user}`) : null, open),
-      h("div", { class: "turn-message turn-user" }, h("span", { class: "turn-role" }, "User"), h("div", { class: "turn-text", title: t.requestPreview ?? "" }, turnText(t.requestPreview))),
-      h("div", { class: "turn-message turn-assistant" }, h("span", { class: "turn-role" }, "Assistant"), h("div", { class: "turn-text", title: t.responsePreview ?? "" }, t.responsePreview ? turnText(t.responsePreview) : t.state === "ERROR" ? "(no answer: the turn failed)" : "")),
+      h(
+        "div",
+        { class: "turn-head" },
+        h("span", { class: "turn-number" }, `Turn ${n}`),
+        " ",
+        stateBadge(t.state),
+        h("span", { class: "muted" }, ` ${formatTime(t.requestTimeMs)} · `),
+        durationWithWarning(t.durationMs),
+        t.user ? h("span", { class: "muted" }, ` · ${t.user}`) : null,
+        open,
+      ),
+      h(
+        "div",
+        { class: "turn-message turn-user" },
+        h("span", { class: "turn-role" }, "User"),
+        h("div", { class: "turn-text", title: t.requestPreview ?? "" }, turnText(t.requestPreview)),
+      ),
+      h(
+        "div",
+        { class: "turn-message turn-assistant" },
+        h("span", { class: "turn-role" }, "Assistant"),
+        h(
+          "div",
+          { class: "turn-text", title: t.responsePreview ?? "" },
+          t.responsePreview ? turnText(t.responsePreview) : t.state === "ERROR" ? "(no answer: the turn failed)" : "",
+        ),
+      ),
     );
   }
 
@@ -197,6 +258,8 @@ export class SessionsView {
   /** Back from a trace: the keyboard on the turn it came from (or the list), so Escape and ↑/↓ work at once. */
   focus(): void {
     const turn = this.lastOpened ? this.transcript.querySelector<HTMLElement>(`.turn[data-trace-id="${CSS.escape(this.lastOpened)}"] .open-turn`) : null;
-    (turn ?? (this.transcript.hidden ? this.list.querySelector<HTMLElement>(".session-row") : this.transcript.querySelector<HTMLElement>(".sessions-back")))?.focus();
+    (
+      turn ?? (this.transcript.hidden ? this.list.querySelector<HTMLElement>(".session-row") : this.transcript.querySelector<HTMLElement>(".sessions-back"))
+    )?.focus();
   }
 }

@@ -26,7 +26,14 @@ export function openTagEditor(parent: HTMLElement, transport: Transport, trace: 
     if (tags.length === 0) list.appendChild(h("li", { class: "muted" }, "No tags yet."));
     for (const [k, v] of tags) {
       const remove = h("vscode-button", { secondary: true, class: "tag-remove", "aria-label": `Remove tag ${k}` }, "Remove");
-      remove.addEventListener("click", () => void run(() => transport.request("traces/deleteTag", { traceId: trace.traceId, key: k }), () => delete trace.tags[k]));
+      remove.addEventListener(
+        "click",
+        () =>
+          void run(
+            () => transport.request("traces/deleteTag", { traceId: trace.traceId, key: k }),
+            () => delete trace.tags[k],
+          ),
+      );
       list.appendChild(h("li", { "data-tag": k }, h("span", { class: "tag-text" }, `${k} = ${v}`), " ", remove));
     }
   };
@@ -47,11 +54,14 @@ export function openTagEditor(parent: HTMLElement, transport: Transport, trace: 
       dialog.setError("Enter a tag key.");
       return;
     }
-    void run(() => transport.request("traces/setTag", { traceId: trace.traceId, key: k, value: value.value }), () => {
-      trace.tags[k] = value.value;
-      key.value = "";
-      value.value = "";
-    });
+    void run(
+      () => transport.request("traces/setTag", { traceId: trace.traceId, key: k, value: value.value }),
+      () => {
+        trace.tags[k] = value.value;
+        key.value = "";
+        value.value = "";
+      },
+    );
   });
   paint();
   key.focus();

@@ -226,7 +226,13 @@ export class TimelineControls {
       const pressed = this.filter.types.has(type);
       const chip = h(
         "button",
-        { class: `legend-chip`, type: "button", "aria-pressed": String(pressed), "data-type": type, title: `${type}: ${formatNumber(count)} span${count === 1 ? "" : "s"}. Press to ${pressed ? "stop filtering by" : "show only"} this type.` },
+        {
+          class: `legend-chip`,
+          type: "button",
+          "aria-pressed": String(pressed),
+          "data-type": type,
+          title: `${type}: ${formatNumber(count)} span${count === 1 ? "" : "s"}. Press to ${pressed ? "stop filtering by" : "show only"} this type.`,
+        },
         h("span", { class: `swatch type-colour-${typeColour(type)}` }),
         `${spanTypeLabel(type)} ${formatNumber(count)}`,
       );
@@ -242,7 +248,14 @@ export class TimelineControls {
     const errors = spans.filter((s) => statusOf(s) === "ERROR").length;
     this.legend.replaceChildren(
       ...chips,
-      errors ? h("span", { class: "legend-key", title: `${errors} span${errors === 1 ? "" : "s"} with status ERROR` }, h("span", { class: "swatch swatch-error" }), "error") : "",
+      errors
+        ? h(
+            "span",
+            { class: "legend-key", title: `${errors} span${errors === 1 ? "" : "s"} with status ERROR` },
+            h("span", { class: "swatch swatch-error" }),
+            "error",
+          )
+        : "",
       h("span", { class: "legend-key", title: "The spans the trace's end waited for" }, h("span", { class: "swatch swatch-critical" }), "critical path"),
     );
   }
@@ -300,7 +313,12 @@ export class TimelineControls {
     this.rows.forEach((s, i) => {
       const bar = barGeometry(s.startMs, s.durationMs, this.full);
       ctx.fillStyle = statusOf(s) === "ERROR" ? colourOf("error") : colourOf(typeColour(s.spanType));
-      ctx.fillRect((bar.leftPct / 100) * width, (i / Math.max(1, this.rows.length)) * height, Math.max(1, (bar.widthPct / 100) * width), Math.min(rowHeight, 3));
+      ctx.fillRect(
+        (bar.leftPct / 100) * width,
+        (i / Math.max(1, this.rows.length)) * height,
+        Math.max(1, (bar.widthPct / 100) * width),
+        Math.min(rowHeight, 3),
+      );
     });
   }
 
@@ -316,7 +334,9 @@ export class TimelineControls {
     const lens = barGeometry(this.view.startMs, this.view.totalMs, this.full);
     const onLens = !isWholeTrace(this.view, this.full) && share * 100 >= lens.leftPct && share * 100 <= lens.leftPct + lens.widthPct;
     if (!onLens) {
-      this.dragRange(e, this.minimap, this.full, (at) => this.setView({ startMs: this.full.startMs + at * this.full.totalMs - this.view.totalMs / 2, totalMs: this.view.totalMs }));
+      this.dragRange(e, this.minimap, this.full, (at) =>
+        this.setView({ startMs: this.full.startMs + at * this.full.totalMs - this.view.totalMs / 2, totalMs: this.view.totalMs }),
+      );
       return;
     }
     e.preventDefault();

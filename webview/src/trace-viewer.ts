@@ -1,5 +1,16 @@
 // Trace viewer: virtualized span tree with timeline bars (left) and the selected span's details (right).
-import { IdeTextLanguages, type Assessment, type IdeOpenedResult, type IdeOpenSpanSourceParams, type JsonValue, type Span, type SpanEvent, type SpanPayload, type TraceSummary, type TracesGetResult } from "./protocol.generated";
+import {
+  IdeTextLanguages,
+  type Assessment,
+  type IdeOpenedResult,
+  type IdeOpenSpanSourceParams,
+  type JsonValue,
+  type Span,
+  type SpanEvent,
+  type SpanPayload,
+  type TraceSummary,
+  type TracesGetResult,
+} from "./protocol.generated";
 import { RpcError, type ParamsOf, type Transport } from "./transport";
 import { clear, h, isTextInput } from "./dom";
 import "./controls";
@@ -39,7 +50,11 @@ export function indentOf(depth: number): { levels: number; badge: string | null 
 
 /** The warnings banner: the host's sentences one after another, each ending once (not "….; …"). */
 export function warningsText(warnings: readonly string[]): string {
-  return warnings.map((w) => w.trim()).filter(Boolean).map((w) => (/[.!?]$/.test(w) ? w : `${w}.`)).join(" ");
+  return warnings
+    .map((w) => w.trim())
+    .filter(Boolean)
+    .map((w) => (/[.!?]$/.test(w) ? w : `${w}.`))
+    .join(" ");
 }
 
 /**
@@ -80,7 +95,7 @@ export class SpanTree {
 
   parentOf(id: string): Span | null {
     const p = this.resolved.parent.get(id);
-    return p ? this.byId.get(p) ?? null : null;
+    return p ? (this.byId.get(p) ?? null) : null;
   }
 
   /** Why the span is not under its recorded parent (a cycle, a missing parent), or null. */
@@ -137,7 +152,9 @@ export function renderChat(messages: ChatMessage[], md?: MarkdownRenderer): HTML
         { class: `chat-msg chat-${m.role.replace(/[^a-z_-]/gi, "")}` },
         h("div", { class: "chat-role" }, m.role),
         m.content ? h("div", { class: "chat-content" }, longText(m.content, md)) : null,
-        m.toolCalls.map((c) => h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), textPreview(c.arguments, { className: "" }))),
+        m.toolCalls.map((c) =>
+          h("div", { class: "chat-tool" }, h("span", { class: "chat-tool-name" }, `→ ${c.name}`), textPreview(c.arguments, { className: "" })),
+        ),
       ),
     ),
   );
@@ -156,7 +173,11 @@ function longText(text: string, md?: MarkdownRenderer): HTMLElement {
  * Inputs/outputs: a transcript when it is chat-shaped (with the raw JSON collapsed below), else JSON; a big value
  * opens its top level only. Over it, its size with Copy / Save for the whole value (`part` names it: "outputs").
  */
-export function renderValue(value: JsonValue | null | undefined, md?: MarkdownRenderer, bar?: { part: string; spanName: string; actions?: ValueActions }): HTMLElement {
+export function renderValue(
+  value: JsonValue | null | undefined,
+  md?: MarkdownRenderer,
+  bar?: { part: string; spanName: string; actions?: ValueActions },
+): HTMLElement {
   if (value === undefined || value === null) return h("div", { class: "muted" }, "(none)");
   const head = bar ? valueBar(value, bar.part, fileNameFor(bar.spanName, bar.part, value), bar.actions) : null;
   if (typeof value === "string") return h("div", { class: "string-value" }, head, longText(value, md));
@@ -184,7 +205,10 @@ export function renderAttributes(attributes: Record<string, JsonValue>): HTMLEle
       {},
       keys.map((k) => {
         const v = attributes[k]!;
-        const cell = typeof v === "object" && v !== null ? renderJson(v, { openDepth: 0 }) : textPreview(jsonText(v), { tag: "span", className: "", initial: LEAF_PREVIEW_CHARS });
+        const cell =
+          typeof v === "object" && v !== null
+            ? renderJson(v, { openDepth: 0 })
+            : textPreview(jsonText(v), { tag: "span", className: "", initial: LEAF_PREVIEW_CHARS });
         return h("tr", {}, h("th", {}, k), h("td", {}, cell));
       }),
     ),
@@ -192,7 +216,15 @@ export function renderAttributes(attributes: Record<string, JsonValue>): HTMLEle
 }
 
 /** Metadata the summary leaves out: the request and response (shown as previews) and MLflow's bookkeeping. */
-const SUMMARY_SKIPPED_METADATA = new Set(["mlflow.traceInputs", "mlflow.traceOutputs", "mlflow.trace.sizeStats", "mlflow.trace_schema.version", "mlflow.trace.tokenUsage", "mlflow.trace.session", "mlflow.trace.user"]);
+const SUMMARY_SKIPPED_METADATA = new Set([
+  "mlflow.traceInputs",
+  "mlflow.traceOutputs",
+  "mlflow.trace.sizeStats",
+  "mlflow.trace_schema.version",
+  "mlflow.trace.tokenUsage",
+  "mlflow.trace.session",
+  "mlflow.trace.user",
+]);
 /** Characters of a preview, tag or metadata value shown before "Show more". */
 const SUMMARY_VALUE_CHARS = 300;
 
@@ -200,7 +232,11 @@ const SUMMARY_VALUE_CHARS = 300;
 function traceTokens(info: TraceSummary): string | null {
   const t = info.tokens;
   if (t && (t.totalTokens != null || t.inputTokens != null)) {
-    const parts = [t.inputTokens != null ? `${formatNumber(t.inputTokens)} in` : null, t.outputTokens != null ? `${formatNumber(t.outputTokens)} out` : null, t.totalTokens != null ? `${formatNumber(t.totalTokens)} total` : null];
+    const parts = [
+      t.inputTokens != null ? `${formatNumber(t.inputTokens)} in` : null,
+      t.outputTokens != null ? `${formatNumber(t.outputTokens)} out` : null,
+      t.totalTokens != null ? `${formatNumber(t.totalTokens)} total` : null,
+    ];
     return parts.filter(Boolean).join(" · ");
   }
   const usage = usageInfo(info.metadata, true);
@@ -223,7 +259,12 @@ export interface SummaryExtras {
 export function renderTraceSummary(info: TraceSummary, open: boolean, extras: SummaryExtras = {}): HTMLDetailsElement {
   const tokens = traceTokens(info);
   const totalTokens = info.tokens?.totalTokens ?? usageInfo(info.metadata, true)?.totalTokens ?? null;
-  const line = [formatTime(info.requestTimeMs), formatDuration(info.durationMs), totalTokens !== null ? `${formatNumber(totalTokens)} tokens` : null, info.session ? `session ${info.session}` : null]
+  const line = [
+    formatTime(info.requestTimeMs),
+    formatDuration(info.durationMs),
+    totalTokens !== null ? `${formatNumber(totalTokens)} tokens` : null,
+    info.session ? `session ${info.session}` : null,
+  ]
     .filter(Boolean)
     .join(" · ");
   const rows: [string, HTMLElement | string][] = [
@@ -241,18 +282,41 @@ export function renderTraceSummary(info: TraceSummary, open: boolean, extras: Su
   const tags = userTags(info);
   const tagPairs = tags.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v)));
   if (extras.editTags !== undefined || extras.tagsBlocked) {
-    const edit = h("button", { class: "link summary-edit-tags", type: "button", disabled: !extras.editTags, title: extras.editTags ? "Add, change or remove this trace's tags" : (extras.tagsBlocked ?? "") }, tags.length ? "Edit tags…" : "Add a tag…");
+    const edit = h(
+      "button",
+      {
+        class: "link summary-edit-tags",
+        type: "button",
+        disabled: !extras.editTags,
+        title: extras.editTags ? "Add, change or remove this trace's tags" : (extras.tagsBlocked ?? ""),
+      },
+      tags.length ? "Edit tags…" : "Add a tag…",
+    );
     if (extras.editTags) edit.addEventListener("click", extras.editTags);
     rows.push(["Tags", h("span", { class: "summary-pairs" }, tagPairs, tags.length ? null : h("span", { class: "muted" }, "None. "), edit)]);
   } else if (tags.length) rows.push(["Tags", h("span", { class: "summary-pairs" }, tagPairs)]);
-  const metadata = Object.entries(info.metadata).filter(([k]) => !SUMMARY_SKIPPED_METADATA.has(k)).sort(([a], [b]) => a.localeCompare(b));
-  if (metadata.length) rows.push(["Metadata", h("span", { class: "summary-pairs" }, metadata.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))))]);
+  const metadata = Object.entries(info.metadata)
+    .filter(([k]) => !SUMMARY_SKIPPED_METADATA.has(k))
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (metadata.length)
+    rows.push([
+      "Metadata",
+      h(
+        "span",
+        { class: "summary-pairs" },
+        metadata.map(([k, v]) => h("span", { class: "summary-pair" }, h("span", { class: "muted" }, `${k} = `), clip(v))),
+      ),
+    ]);
   if (extras.conversation) rows.push(["Conversation", extras.conversation]);
   const details = h(
     "details",
     { class: "trace-summary" },
     h("summary", {}, h("span", { class: "summary-heading" }, "Summary"), h("span", { class: "muted summary-line" }, line)),
-    h("dl", { class: "summary-grid" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h(
+      "dl",
+      { class: "summary-grid" },
+      rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    ),
   );
   details.open = open;
   return details;
@@ -316,7 +380,9 @@ export function renderEvents(events: SpanEvent[], openFrame?: FrameOpener): HTML
         "div",
         { class: `event${isException ? " event-exception" : ""}` },
         h("div", { class: "event-head" }, h("span", { class: "event-name" }, ev.name), h("span", { class: "muted" }, formatTime(ev.timeMs))),
-        isException && (type || message) ? textPreview(type && message ? `${type}: ${message}` : type || message, { tag: "div", className: "exception-message" }) : null,
+        isException && (type || message)
+          ? textPreview(type && message ? `${type}: ${message}` : type || message, { tag: "div", className: "exception-message" })
+          : null,
         stack ? renderStack(stack, openFrame) : null,
         Object.keys(attrs).length ? renderAttributes(attrs) : null,
       );
@@ -376,7 +442,13 @@ export function renderAssessments(assessments: Assessment[], md?: MarkdownRender
         off ? h("span", { class: "muted assessment-readonly" }, off) : null,
       )
     : null;
-  if (assessments.length === 0) return h("div", {}, toolbar, h("div", { class: "muted" }, emptyText ?? "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation."));
+  if (assessments.length === 0)
+    return h(
+      "div",
+      {},
+      toolbar,
+      h("div", { class: "muted" }, emptyText ?? "No assessments. Log feedback or expectations with mlflow.log_feedback / mlflow.log_expectation."),
+    );
   // Read-only: the toolbar says why once; rows carry no dead links.
   const editable = actions && off === null ? actions : null;
   const rowActions = (a: Assessment) =>
@@ -384,7 +456,15 @@ export function renderAssessments(assessments: Assessment[], md?: MarkdownRender
       ? h(
           "td",
           { class: "assessment-actions" },
-          canOverride(a) ? link("Override", "assessment-override", "Replace this feedback with yours; MLflow keeps it, marked overridden", () => editable.override(a), `Override ${a.name}`) : null,
+          canOverride(a)
+            ? link(
+                "Override",
+                "assessment-override",
+                "Replace this feedback with yours; MLflow keeps it, marked overridden",
+                () => editable.override(a),
+                `Override ${a.name}`,
+              )
+            : null,
           canEdit(a) ? link("Edit", "assessment-edit", "Change the value or the rationale", () => editable.edit(a), `Edit ${a.name}`) : null,
           link("Delete", "assessment-delete", "Delete this assessment", () => editable.remove(a), `Delete ${a.name}`),
         )
@@ -392,7 +472,15 @@ export function renderAssessments(assessments: Assessment[], md?: MarkdownRender
   const table = h(
     "table",
     { class: "assessments" },
-    h("thead", {}, h("tr", {}, ["Name", "Value", "Rationale", "Source", editable ? "" : null].filter((t) => t !== null).map((t) => h("th", {}, t)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Name", "Value", "Rationale", "Source", editable ? "" : null].filter((t) => t !== null).map((t) => h("th", {}, t)),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -400,7 +488,11 @@ export function renderAssessments(assessments: Assessment[], md?: MarkdownRender
         h(
           "tr",
           { class: a.valid ? null : "overridden", "data-assessment-id": a.assessmentId },
-          h("td", { class: "assessment-name" }, oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.valid ? "" : h("span", { class: "badge overridden-badge" }, "overridden"))),
+          h(
+            "td",
+            { class: "assessment-name" },
+            oneLine("", a.name, h("span", { class: "muted kind" }, ` ${a.kind}`), a.valid ? "" : h("span", { class: "badge overridden-badge" }, "overridden")),
+          ),
           h("td", { class: "assessment-value" }, a.error ? `error: ${a.error.message ?? a.error.code ?? ""}` : jsonText(a.value ?? null)),
           h("td", { class: "rationale" }, a.rationale ? (md ? md(a.rationale) : a.rationale) : ""),
           h("td", { class: "assessment-source" }, oneLine("muted", [a.sourceType, a.sourceId].filter(Boolean).join(" · "))),
@@ -477,7 +569,10 @@ export function usageText(u: UsageInfo): string {
     u.totalTokens !== null ? `${formatNumber(u.totalTokens)} total` : null,
   ].filter(Boolean);
   if (tok.length) parts.push(`Tokens ${tok.join(" · ")}`);
-  if (u.totalCost !== null || u.inputCost !== null) parts.push(`Cost ${formatCost(u.totalCost)}${u.inputCost !== null && u.outputCost !== null ? ` (${formatCost(u.inputCost)} in, ${formatCost(u.outputCost)} out)` : ""}`);
+  if (u.totalCost !== null || u.inputCost !== null)
+    parts.push(
+      `Cost ${formatCost(u.totalCost)}${u.inputCost !== null && u.outputCost !== null ? ` (${formatCost(u.inputCost)} in, ${formatCost(u.outputCost)} out)` : ""}`,
+    );
   if (u.model || u.provider) parts.push(`Model ${[u.model, u.provider ? `(${u.provider})` : null].filter(Boolean).join(" ")}`);
   return parts.join("  ·  ");
 }
@@ -489,7 +584,14 @@ export function renderSpanDetail(
   assessments: Assessment[],
   window: TraceWindow,
   loadingPayload: string | null,
-  options: { md?: MarkdownRenderer; openFrame?: FrameOpener; noAssessments?: string; actions?: ValueActions; detached?: string | null; assessmentActions?: AssessmentActions | null } = {},
+  options: {
+    md?: MarkdownRenderer;
+    openFrame?: FrameOpener;
+    noAssessments?: string;
+    actions?: ValueActions;
+    detached?: string | null;
+    assessmentActions?: AssessmentActions | null;
+  } = {},
 ): HTMLElement {
   const { md, openFrame, actions } = options;
   const head = h(
@@ -516,7 +618,9 @@ export function renderSpanDetail(
     if (usage) body.push(h("div", { class: "usage-info" }, usageText(usage)));
     body.push(section("Inputs", renderValue(payload.inputs, md, { part: "inputs", spanName: span.name, actions })));
     body.push(section("Outputs", renderValue(payload.outputs, md, { part: "outputs", spanName: span.name, actions })));
-    const attributesBar = Object.keys(payload.attributes).length ? valueBar(payload.attributes, "attributes", fileNameFor(span.name, "attributes", payload.attributes), actions) : null;
+    const attributesBar = Object.keys(payload.attributes).length
+      ? valueBar(payload.attributes, "attributes", fileNameFor(span.name, "attributes", payload.attributes), actions)
+      : null;
     body.push(section("Attributes", attributesBar, renderAttributes(payload.attributes)));
     body.push(section(`Events (${payload.events.length})`, renderEvents(payload.events, openFrame)));
   }
@@ -586,10 +690,16 @@ export class TraceViewer {
     const copy = h("vscode-button", { secondary: true, class: "copy-id", title: "Copy the trace ID" }, "Copy ID");
     copy.addEventListener("click", () => void this.copyTraceId());
     // In an IDE's side panel: the trace in an editor tab of its own, beside the code.
-    const inTab = options.openInTab ? h("vscode-button", { secondary: true, class: "open-in-tab", title: "Open this trace in an editor tab" }, "Open in Tab") : null;
+    const inTab = options.openInTab
+      ? h("vscode-button", { secondary: true, class: "open-in-tab", title: "Open this trace in an editor tab" }, "Open in Tab")
+      : null;
     inTab?.addEventListener("click", () => void this.openInTab());
     // Shown when the page can compare (app.ts sets onCompareWith): compare-view.ts.
-    this.compareWithButton = h("vscode-button", { secondary: true, class: "compare-with", title: "Compare this trace with another of the list (c)", hidden: true }, "Compare with…");
+    this.compareWithButton = h(
+      "vscode-button",
+      { secondary: true, class: "compare-with", title: "Compare this trace with another of the list (c)", hidden: true },
+      "Compare with…",
+    );
     this.compareWithButton.addEventListener("click", () => this.compareWithHandler?.());
     this.findInput = h("input", { class: "span-find", type: "search", placeholder: "Find span  ( / )", "aria-label": "Find span" });
     this.findInput.addEventListener("input", () => {
@@ -603,7 +713,12 @@ export class TraceViewer {
       }
     });
     this.treeScroller = h("div", { class: "span-scroller", role: "tree", tabindex: "0", "aria-label": "Spans" });
-    this.list = new VirtualList(this.treeScroller, { rowHeight: SPAN_ROW_HEIGHT, overscan: 10, headerHeight: TIMELINE_HEAD_HEIGHT, renderRow: (i) => this.renderSpanRow(i) });
+    this.list = new VirtualList(this.treeScroller, {
+      rowHeight: SPAN_ROW_HEIGHT,
+      overscan: 10,
+      headerHeight: TIMELINE_HEAD_HEIGHT,
+      renderRow: (i) => this.renderSpanRow(i),
+    });
     this.treeScroller.insertBefore(this.timeline.head, this.list.body);
     this.treeScroller.insertBefore(this.timeline.empty, this.list.body);
     this.timeline.onClearName = () => (this.findInput.value = "");
@@ -622,7 +737,11 @@ export class TraceViewer {
     this.detail = h("div", { class: "detail-pane", tabindex: "-1" });
     this.message = h("div", { class: "viewer-message", hidden: true });
     this.summary = h("div", { class: "trace-summary-slot" });
-    const split = h("div", { class: "viewer-split" }, h("div", { class: "tree-pane" }, this.timeline.tools, h("div", { class: "span-scroll-box" }, this.treeScroller)));
+    const split = h(
+      "div",
+      { class: "viewer-split" },
+      h("div", { class: "tree-pane" }, this.timeline.tools, h("div", { class: "span-scroll-box" }, this.treeScroller)),
+    );
     split.append(new Splitter(split, options.settings).element, this.detail);
 
     this.element = h(
@@ -820,12 +939,16 @@ export class TraceViewer {
         if (abort.signal.aborted) return;
         this.showRest(all);
         // The span asked for was beyond the head: select it now, unless the user has chosen another meanwhile.
-        if (options.spanId && this.selected === headSelection && this.selected !== options.spanId && this.tree!.byId.has(options.spanId)) this.select(options.spanId);
+        if (options.spanId && this.selected === headSelection && this.selected !== options.spanId && this.tree!.byId.has(options.spanId))
+          this.select(options.spanId);
         performance.measure("traceide:rest-of-trace", { start: restStart });
       } catch (err) {
         const e = RpcError.from(err);
         if (e.isCancelled) return;
-        this.setMessage(`Showing the first ${first.spans.length} of ${first.totalSpans} spans: the rest could not be loaded (${e.message}). Close and open the trace to retry.`, true);
+        this.setMessage(
+          `Showing the first ${first.spans.length} of ${first.totalSpans} spans: the rest could not be loaded (${e.message}). Close and open the trace to retry.`,
+          true,
+        );
       }
     } catch (err) {
       const e = RpcError.from(err);
@@ -880,7 +1003,11 @@ export class TraceViewer {
     if (!last) return null;
     const span = last;
     const slot = h("div", { class: "summary-conversation" });
-    const show = h("button", { class: "link", type: "button", title: `The messages of ${span.name}, the trace's last chat call, and its answer` }, "Show the conversation");
+    const show = h(
+      "button",
+      { class: "link", type: "button", title: `The messages of ${span.name}, the trace's last chat call, and its answer` },
+      "Show the conversation",
+    );
     show.addEventListener("click", () => void this.showConversation(span, slot));
     slot.append(show);
     return slot;
@@ -898,7 +1025,9 @@ export class TraceViewer {
       }
       if (this.trace?.info.traceId !== traceId) return;
       const messages = [...(detectChat(payload?.inputs) ?? []), ...(detectChat(payload?.outputs) ?? [])];
-      slot.replaceChildren(messages.length ? renderChat(messages, this.md) : h("span", { class: "muted" }, `${span.name}, the trace's last chat call, holds no chat messages.`));
+      slot.replaceChildren(
+        messages.length ? renderChat(messages, this.md) : h("span", { class: "muted" }, `${span.name}, the trace's last chat call, holds no chat messages.`),
+      );
     } catch (err) {
       slot.replaceChildren(h("span", { class: "error-text" }, `Could not read the conversation: ${RpcError.from(err).message}`));
     }
@@ -950,7 +1079,9 @@ export class TraceViewer {
 
   private statusText(result: TracesGetResult): string | null {
     if (result.spans.length === 0) {
-      return result.warnings.length ? `Warnings: ${warningsText(result.warnings)}` : "This trace has no spans (it may still be running). Close and refresh the list later.";
+      return result.warnings.length
+        ? `Warnings: ${warningsText(result.warnings)}`
+        : "This trace has no spans (it may still be running). Close and refresh the list later.";
     }
     const parts = [];
     if (result.totalSpans > result.spans.length) parts.push(`Showing the first ${result.spans.length} of ${result.totalSpans} spans; loading the rest…`);
@@ -987,11 +1118,16 @@ export class TraceViewer {
       if (hasKids) this.toggle(s.spanId);
     });
     const bar = barGeometry(s.startMs, s.durationMs, this.timeline.view);
-    const barEl = h("div", { class: `bar type-colour-${typeColour(s.spanType)}${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}`, hidden: !!bar.offscreen });
+    const barEl = h("div", {
+      class: `bar type-colour-${typeColour(s.spanType)}${s.onCriticalPath ? " critical" : ""}${isError(s.status) ? " bar-error" : ""}`,
+      hidden: !!bar.offscreen,
+    });
     barEl.style.left = `${bar.leftPct}%`;
     barEl.style.width = `${bar.widthPct}%`;
     // Zoomed in, a span wholly outside the view leaves a mark on the edge it lies beyond.
-    const edge = bar.offscreen ? h("span", { class: `offscreen offscreen-${bar.offscreen}`, "aria-hidden": "true" }, bar.offscreen === "left" ? "‹" : "›") : null;
+    const edge = bar.offscreen
+      ? h("span", { class: `offscreen offscreen-${bar.offscreen}`, "aria-hidden": "true" }, bar.offscreen === "left" ? "‹" : "›")
+      : null;
     const depth = tree.depth(s);
     const indent = indentOf(depth);
     const detached = tree.detachedReason(s.spanId);
@@ -1045,7 +1181,10 @@ export class TraceViewer {
   private onTreeKey(e: KeyboardEvent): void {
     if (!this.tree || this.rows.length === 0) return;
     if (e.shiftKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) return; // pans the timeline (TimelineControls.handleKey)
-    const index = Math.max(0, this.rows.findIndex((s) => s.spanId === this.selected));
+    const index = Math.max(
+      0,
+      this.rows.findIndex((s) => s.spanId === this.selected),
+    );
     const cur = this.rows[index]!;
     switch (e.key) {
       case "ArrowDown":
@@ -1124,7 +1263,11 @@ export class TraceViewer {
   setWritable(info: { backendKind: string; capabilities?: { editAssessments?: boolean; editTags?: boolean } | null; userName?: string | null }): void {
     this.userName = info.userName ?? null;
     this.tagsBlocked =
-      info.capabilities?.editTags !== false ? null : info.backendKind === "localStore" ? "Read-only: a local store cannot be changed here. Connect to a tracking server to edit tags." : "This tracking server cannot store trace tags.";
+      info.capabilities?.editTags !== false
+        ? null
+        : info.backendKind === "localStore"
+          ? "Read-only: a local store cannot be changed here. Connect to a tracking server to edit tags."
+          : "This tracking server cannot store trace tags.";
     if (this.trace) this.paintSummary(this.trace.info);
     this.writeBlocked = info.capabilities?.editAssessments
       ? null
@@ -1159,7 +1302,15 @@ export class TraceViewer {
       askSource: true,
       sourceId: this.sourceName,
       submit: async (d) => {
-        const r = await this.transport.request("assessments/create", { traceId, spanId, name: d.name, kind: d.kind, value: d.value, rationale: d.rationale || null, sourceId: d.sourceId });
+        const r = await this.transport.request("assessments/create", {
+          traceId,
+          spanId,
+          name: d.name,
+          kind: d.kind,
+          value: d.value,
+          rationale: d.rationale || null,
+          sourceId: d.sourceId,
+        });
         this.settings?.set(SOURCE_KEY, d.sourceId);
         this.applyAssessments(traceId, (list) => withCreated(list, r.assessment), `Added ${d.kind} ${d.name}.`);
       },
@@ -1180,7 +1331,14 @@ export class TraceViewer {
       sourceId: this.sourceName,
       submit: async (d) => {
         const r = await this.transport.request("assessments/create", {
-          traceId, spanId: judged.spanId ?? null, name: judged.name, kind: "feedback", value: d.value, rationale: d.rationale || null, overrides: judged.assessmentId, sourceId: d.sourceId,
+          traceId,
+          spanId: judged.spanId ?? null,
+          name: judged.name,
+          kind: "feedback",
+          value: d.value,
+          rationale: d.rationale || null,
+          overrides: judged.assessmentId,
+          sourceId: d.sourceId,
         });
         this.settings?.set(SOURCE_KEY, d.sourceId);
         this.applyAssessments(traceId, (list) => withCreated(list, r.assessment), `Overrode ${judged.name}; the earlier value is kept, marked overridden.`);
@@ -1205,7 +1363,11 @@ export class TraceViewer {
         const rationaleChanged = d.rationale !== (a.rationale ?? "");
         if (!valueChanged && !rationaleChanged) return;
         const r = await this.transport.request("assessments/update", {
-          traceId, assessmentId: a.assessmentId, kind: d.kind, value: valueChanged ? d.value : null, rationale: rationaleChanged ? d.rationale : null,
+          traceId,
+          assessmentId: a.assessmentId,
+          kind: d.kind,
+          value: valueChanged ? d.value : null,
+          rationale: rationaleChanged ? d.rationale : null,
         });
         this.applyAssessments(traceId, (list) => withUpdated(list, r.assessment), `Saved ${a.name}.`);
       },
@@ -1216,7 +1378,12 @@ export class TraceViewer {
     const traceId = this.trace?.info.traceId;
     if (!traceId) return;
     const restores = a.overrides ? " The assessment it overrides becomes valid again." : "";
-    const ok = await confirmDialog(this.element, `Delete ${a.name}?`, `This deletes the ${a.kind} "${a.name}"${a.sourceId ? ` by ${a.sourceId}` : ""} from the tracking server.${restores} It cannot be undone.`, "Delete");
+    const ok = await confirmDialog(
+      this.element,
+      `Delete ${a.name}?`,
+      `This deletes the ${a.kind} "${a.name}"${a.sourceId ? ` by ${a.sourceId}` : ""} from the tracking server.${restores} It cannot be undone.`,
+      "Delete",
+    );
     if (!ok) return;
     try {
       await this.transport.request("assessments/delete", { traceId, assessmentId: a.assessmentId });
@@ -1243,7 +1410,14 @@ export class TraceViewer {
     const assessments = this.trace!.assessments;
     clear(this.detail);
     this.detail.appendChild(
-      h("div", { class: "span-detail" }, section(`Assessments of the trace (${assessments.length})`, renderAssessments(assessments, this.md, "No assessments of this trace yet.", this.assessmentActions(null, null)))),
+      h(
+        "div",
+        { class: "span-detail" },
+        section(
+          `Assessments of the trace (${assessments.length})`,
+          renderAssessments(assessments, this.md, "No assessments of this trace yet.", this.assessmentActions(null, null)),
+        ),
+      ),
     );
   }
 
@@ -1256,11 +1430,22 @@ export class TraceViewer {
     const isRoot = tree.parentOf(span.spanId) === null;
     const assessments = assessmentsOfSpan(this.trace.assessments, span.spanId, isRoot, hasSpan);
     const traceLevel = isRoot ? 0 : this.trace.assessments.filter((a) => isTraceLevel(a, hasSpan)).length;
-    const noAssessments = traceLevel ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.` : undefined;
+    const noAssessments = traceLevel
+      ? `No assessments of this span. The trace's own (${traceLevel}) show on its root span${tree.roots[0] ? `, ${tree.roots[0].name}` : ""}.`
+      : undefined;
     clear(this.detail);
     // On the root span the section holds the trace's own assessments, so what is added there judges the trace.
     const actions = this.assessmentActions(isRoot ? null : span.spanId, isRoot ? null : span.name);
-    this.detail.appendChild(renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.timeline.full, this.payloadState, { md: this.md, openFrame: this.frameOpener(), noAssessments, actions: this.valueActions, detached: detachedFor(tree, span), assessmentActions: actions }));
+    this.detail.appendChild(
+      renderSpanDetail(span, this.payloads.get(span.spanId) ?? null, assessments, this.timeline.full, this.payloadState, {
+        md: this.md,
+        openFrame: this.frameOpener(),
+        noAssessments,
+        actions: this.valueActions,
+        detached: detachedFor(tree, span),
+        assessmentActions: actions,
+      }),
+    );
     this.detail.scrollTop = 0;
   }
 }
@@ -1275,7 +1460,6 @@ function detachedFor(tree: SpanTree, span: Span): string | null {
   const reason = tree.detachedReason(span.spanId);
   return reason ? detachedWarning(tree, span, reason) : null;
 }
-
 
 /**
  * What the IDE needs to open a span's code (`ide/openSpanSource`): the span, for the host's `source/locate` (which

@@ -90,9 +90,23 @@ export function timeFilterRange(key: TimeFilter, nowMs: number): { startTimeMs: 
 // ------------------------------------------------------------------ key completion
 
 export const ENTITY_PREFIXES = [
-  "trace.status", "trace.name", "trace.timestamp_ms", "trace.execution_time_ms", "trace.request_id", "trace.client_request_id",
-  "trace.text", "trace.run_id", "span.name", "span.type", "span.status", "tags.", "metadata.", "feedback.", "expectation.",
-  "request_metadata.", "attributes.",
+  "trace.status",
+  "trace.name",
+  "trace.timestamp_ms",
+  "trace.execution_time_ms",
+  "trace.request_id",
+  "trace.client_request_id",
+  "trace.text",
+  "trace.run_id",
+  "span.name",
+  "span.type",
+  "span.status",
+  "tags.",
+  "metadata.",
+  "feedback.",
+  "expectation.",
+  "request_metadata.",
+  "attributes.",
 ];
 
 export interface Completion {
@@ -207,7 +221,13 @@ export function displayRows(rows: readonly TraceSummary[], groupBySession: boole
 // ------------------------------------------------------------------ selection
 
 /** Click with shift extends from the anchor; with ctrl/meta (or on the checkbox) toggles one. */
-export function updateSelection(selected: ReadonlySet<string>, order: readonly string[], id: string, mode: "toggle" | "range", anchor: string | null): Set<string> {
+export function updateSelection(
+  selected: ReadonlySet<string>,
+  order: readonly string[],
+  id: string,
+  mode: "toggle" | "range",
+  anchor: string | null,
+): Set<string> {
   const next = new Set(selected);
   if (mode === "range" && anchor && order.includes(anchor)) {
     const a = order.indexOf(anchor);
@@ -257,7 +277,8 @@ export function moveCursor(current: number | null, key: string, count: number, p
  * `tags.env`, a backquoted key), or a grammar keyword before a value (`name LIKE '…'`, `IN (…)`, `IS NULL`).
  * "weather in Paris" stays words.
  */
-const FILTER_SYNTAX = /[=<>`]|\b(trace|span|tags?|metadata|request_metadata|attributes?|feedback|expectation)\.\w|\b(LIKE|ILIKE|RLIKE|IN)\s*['"(]|\bIS\s+(NOT\s+)?NULL\b/i;
+const FILTER_SYNTAX =
+  /[=<>`]|\b(trace|span|tags?|metadata|request_metadata|attributes?|feedback|expectation)\.\w|\b(LIKE|ILIKE|RLIKE|IN)\s*['"(]|\bIS\s+(NOT\s+)?NULL\b/i;
 
 /**
  * What the search box asks: a filter expression as typed, or — for plain words such as `weather` or

@@ -10,8 +10,30 @@ import { VirtualList } from "./virtual";
 import { confirmDialog, openDialog } from "./dialog";
 import { openTagEditor, userTags } from "./tag-editor";
 import {
-  ASSESSMENT_COLUMNS_KEY, COLUMNS_KEY, TIME_FILTERS, applyCompletion, assessmentCellText, assessmentColumnShown, assessmentNames, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter,
-  timeFilterRange, toggleColumn, updateSelection, type AssessmentColumnChoice, type Completion, type DisplayRow, type SettingsStore, type TimeFilter,
+  ASSESSMENT_COLUMNS_KEY,
+  COLUMNS_KEY,
+  TIME_FILTERS,
+  applyCompletion,
+  assessmentCellText,
+  assessmentColumnShown,
+  assessmentNames,
+  completions,
+  displayRows,
+  keepAnchor,
+  knownKeys,
+  loadColumns,
+  localSettings,
+  mergeNewTraces,
+  moveCursor,
+  searchFilter,
+  timeFilterRange,
+  toggleColumn,
+  updateSelection,
+  type AssessmentColumnChoice,
+  type Completion,
+  type DisplayRow,
+  type SettingsStore,
+  type TimeFilter,
 } from "./traces-logic";
 
 export const TRACE_ROW_HEIGHT = 28;
@@ -50,12 +72,19 @@ const COLUMNS: Column[] = [
   { key: "tokens", title: "Tokens", width: "70px", cell: (t) => formatNumber(t.tokens?.totalTokens) },
   { key: "session", title: "Session", width: "minmax(80px, 0.8fr)", cell: (t) => t.session ?? "" },
   { key: "user", title: "User", width: "minmax(80px, 0.9fr)", cell: (t) => t.user ?? "" },
-  { key: "tags", title: "Tags", width: "minmax(120px, 1.2fr)", cell: (t) => userTags(t).map(([k, v]) => `${k}=${v}`).join(", ") },
+  {
+    key: "tags",
+    title: "Tags",
+    width: "minmax(120px, 1.2fr)",
+    cell: (t) =>
+      userTags(t)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+  },
 ];
 export const ALL_COLUMNS = COLUMNS.map((c) => c.key);
 export const DEFAULT_COLUMNS = ALL_COLUMNS.filter((k) => k !== "tags");
 const SELECT_WIDTH = "28px";
-
 
 export type StateFilter = "ALL" | "OK" | "ERROR";
 /** An MLflow `order_by` clause: `<field> ASC` or `<field> DESC`. */
@@ -213,7 +242,11 @@ export class TracesView {
     this.filterError = h("div", { class: "filter-error", role: "alert", hidden: true });
 
     const stateGroup = h("vscode-button-group", { class: "state-filter", role: "group", "aria-label": "State" });
-    for (const [value, label] of [["ALL", "All"], ["OK", "OK"], ["ERROR", "Error"]] as [StateFilter, string][]) {
+    for (const [value, label] of [
+      ["ALL", "All"],
+      ["OK", "OK"],
+      ["ERROR", "Error"],
+    ] as [StateFilter, string][]) {
       const b = h("vscode-button", { "data-state": value }, label);
       setPressed(b, value === "ALL");
       b.addEventListener("click", () => this.setState(value));
@@ -221,7 +254,11 @@ export class TracesView {
       stateGroup.appendChild(b);
     }
 
-    this.timeSelect = h("select", { class: "time-filter", "aria-label": "Time range" }, TIME_FILTERS.map((t) => h("option", { value: t.key }, t.label)));
+    this.timeSelect = h(
+      "select",
+      { class: "time-filter", "aria-label": "Time range" },
+      TIME_FILTERS.map((t) => h("option", { value: t.key }, t.label)),
+    );
     this.timeSelect.addEventListener("change", () => {
       this.query.time = this.timeSelect.value as TimeFilter;
       void this.reload();
@@ -241,9 +278,17 @@ export class TracesView {
       columnsButton.setAttribute("aria-expanded", String(!this.columnMenu.hidden));
       if (!this.columnMenu.hidden) this.paintColumnMenu();
     });
-    this.groupButton = h("vscode-button", { secondary: true, class: "group-toggle", "aria-pressed": "false", title: "Group the loaded traces by session" }, "Group by session");
+    this.groupButton = h(
+      "vscode-button",
+      { secondary: true, class: "group-toggle", "aria-pressed": "false", title: "Group the loaded traces by session" },
+      "Group by session",
+    );
     this.groupButton.addEventListener("click", () => this.setGrouped(!this.grouped));
-    this.liveButton = h("vscode-button", { secondary: true, class: "live-toggle", "aria-pressed": "false", title: `Check for new traces every ${Math.round(this.livePollMs / 1000)} s` }, "Live");
+    this.liveButton = h(
+      "vscode-button",
+      { secondary: true, class: "live-toggle", "aria-pressed": "false", title: `Check for new traces every ${Math.round(this.livePollMs / 1000)} s` },
+      "Live",
+    );
     this.liveButton.addEventListener("click", () => this.setLive(this.liveTimer === null));
     this.deleteButton = h("vscode-button", { secondary: true, class: "delete-selected", disabled: true }, "Delete…");
     this.deleteButton.addEventListener("click", () => void this.deleteChecked());
@@ -272,7 +317,13 @@ export class TracesView {
     this.list.body.addEventListener("click", (e) => this.onRowClick(e as MouseEvent));
     this.scroller.addEventListener("keydown", (e) => this.onListKey(e));
     this.scroller.addEventListener("focus", () => {
-      if (this.cursor === null && this.display.length) this.setCursor(Math.max(0, this.display.findIndex((d) => d.kind === "trace" && d.trace.traceId === this.selectedId)));
+      if (this.cursor === null && this.display.length)
+        this.setCursor(
+          Math.max(
+            0,
+            this.display.findIndex((d) => d.kind === "trace" && d.trace.traceId === this.selectedId),
+          ),
+        );
     });
     this.paintHeader();
 
@@ -350,7 +401,10 @@ export class TracesView {
       const box = h("input", { type: "checkbox", "data-column": `assessment:${name}`, checked: assessmentColumnShown(column, this.assessmentChoice) });
       box.addEventListener("change", () => {
         const { shown, hidden } = this.assessmentChoice;
-        this.assessmentChoice = { shown: [...shown.filter((n) => n !== name), ...(box.checked ? [name] : [])], hidden: [...hidden.filter((n) => n !== name), ...(box.checked ? [] : [name])] };
+        this.assessmentChoice = {
+          shown: [...shown.filter((n) => n !== name), ...(box.checked ? [name] : [])],
+          hidden: [...hidden.filter((n) => n !== name), ...(box.checked ? [] : [name])],
+        };
         this.settings.set(ASSESSMENT_COLUMNS_KEY, this.assessmentChoice);
         this.paintHeader();
         this.list.render();
@@ -381,14 +435,35 @@ export class TracesView {
     const [sortField, sortDir] = splitSort(this.query.orderBy);
     const headerCell = (c: Column) => {
       const field = SORTABLE[c.key]?.field;
-      if (!field) return h("div", { class: cellClass(c), role: "columnheader", title: c.cls === "cell-assessment" ? `Assessment ${c.title}: its values on each trace (MLflow cannot sort by it)` : "MLflow cannot order traces by this column" }, c.title);
+      if (!field)
+        return h(
+          "div",
+          {
+            class: cellClass(c),
+            role: "columnheader",
+            title:
+              c.cls === "cell-assessment"
+                ? `Assessment ${c.title}: its values on each trace (MLflow cannot sort by it)`
+                : "MLflow cannot order traces by this column",
+          },
+          c.title,
+        );
       const sorted = field === sortField;
-      const button = h("button", { type: "button", class: "sort-header", title: `Sort by ${c.title.toLowerCase()}` }, c.title, sorted ? (sortDir === "ASC" ? " ▲" : " ▼") : "");
+      const button = h(
+        "button",
+        { type: "button", class: "sort-header", title: `Sort by ${c.title.toLowerCase()}` },
+        c.title,
+        sorted ? (sortDir === "ASC" ? " ▲" : " ▼") : "",
+      );
       button.addEventListener("click", () => {
         const next = nextSort(this.query.orderBy, c.key);
         if (next) this.setSort(next);
       });
-      return h("div", { class: `cell cell-${c.key}`, role: "columnheader", "aria-sort": sorted ? (sortDir === "ASC" ? "ascending" : "descending") : "none" }, button);
+      return h(
+        "div",
+        { class: `cell cell-${c.key}`, role: "columnheader", "aria-sort": sorted ? (sortDir === "ASC" ? "ascending" : "descending") : "none" },
+        button,
+      );
     };
     this.header.append(h("div", { class: "cell cell-select", role: "columnheader" }, all), ...cols.map(headerCell));
     this.header.style.gridTemplateColumns = this.grid;
@@ -410,7 +485,11 @@ export class TracesView {
     this.searchInput.setAttribute("aria-expanded", String(!!c));
     if (!c) return;
     c.items.forEach((item, i) => {
-      const li = h("li", { role: "option", class: `suggestion${i === this.completionIndex ? " active" : ""}`, "aria-selected": String(i === this.completionIndex) }, item);
+      const li = h(
+        "li",
+        { role: "option", class: `suggestion${i === this.completionIndex ? " active" : ""}`, "aria-selected": String(i === this.completionIndex) },
+        item,
+      );
       li.addEventListener("mousedown", (e) => {
         e.preventDefault();
         this.acceptCompletion(i);
@@ -483,7 +562,8 @@ export class TracesView {
     if (filter === this.query.filter && orderBy === this.query.orderBy) return;
     this.query.filter = filter;
     this.searchInput.value = filter;
-    if (orderBy !== this.query.orderBy) this.setSort(orderBy); // reloads, with the Sort box and headers
+    if (orderBy !== this.query.orderBy)
+      this.setSort(orderBy); // reloads, with the Sort box and headers
     else if (this.query.experimentIds.length) void this.reload();
   }
 
@@ -595,7 +675,8 @@ export class TracesView {
     this.query.orderBy = orderBy;
     // A column's sort without a preset (Name, State, Session…) shows as one more choice of the Sort box.
     this.sortSelect.querySelector("option.column-sort")?.remove();
-    if (!SORT_PRESETS.some(([value]) => value === orderBy)) this.sortSelect.appendChild(h("option", { value: orderBy, class: "column-sort" }, sortLabel(orderBy)));
+    if (!SORT_PRESETS.some(([value]) => value === orderBy))
+      this.sortSelect.appendChild(h("option", { value: orderBy, class: "column-sort" }, sortLabel(orderBy)));
     this.sortSelect.value = orderBy;
     if (orderBy !== "timestamp_ms DESC") this.setLive(false);
     this.paintHeader();
@@ -705,7 +786,12 @@ export class TracesView {
   async deleteChecked(): Promise<void> {
     const ids = [...this.checked];
     if (ids.length === 0) return;
-    const ok = await confirmDialog(this.element, `Delete ${ids.length} trace${ids.length === 1 ? "" : "s"}?`, `This deletes ${ids.length === 1 ? ids[0] : `${ids.length} traces`} from the tracking server. It cannot be undone.`, "Delete");
+    const ok = await confirmDialog(
+      this.element,
+      `Delete ${ids.length} trace${ids.length === 1 ? "" : "s"}?`,
+      `This deletes ${ids.length === 1 ? ids[0] : `${ids.length} traces`} from the tracking server. It cannot be undone.`,
+      "Delete",
+    );
     if (!ok) return;
     const byExperiment = new Map<string, string[]>();
     for (const id of ids) {
@@ -846,7 +932,10 @@ export class TracesView {
   }
 
   private shownColumns(): Column[] {
-    return [...COLUMNS.filter((c) => this.columns.includes(c.key)), ...this.assessmentColumns.filter((c) => assessmentColumnShown(c, this.assessmentChoice)).map((c) => assessmentColumn(c.name))];
+    return [
+      ...COLUMNS.filter((c) => this.columns.includes(c.key)),
+      ...this.assessmentColumns.filter((c) => assessmentColumnShown(c, this.assessmentChoice)).map((c) => assessmentColumn(c.name)),
+    ];
   }
 
   /** ↑ ↓ Home End PageUp PageDown move the cursor; Enter opens its trace (or folds its session); Space checks it. */
@@ -931,4 +1020,3 @@ function setText(el: Element, text: string): void {
     el.textContent = text;
   }
 }
-

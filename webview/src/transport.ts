@@ -8,9 +8,10 @@ import { takeToken } from "./browser-url";
  * Methods the UI calls: the host's (the generated contract, plus `session/info`: browser mode's already-initialised
  * session) and its IDE's (`ide/*`, answered by the relay or, in browser mode, by the page: ide.ts). One envelope for both.
  */
-export type UiRequests = RpcRequests & IdeRequests & {
-  "session/info": { params: null | undefined; result: InitializeResult };
-};
+export type UiRequests = RpcRequests &
+  IdeRequests & {
+    "session/info": { params: null | undefined; result: InitializeResult };
+  };
 export type Method = keyof UiRequests;
 export type ParamsOf<M extends Method> = UiRequests[M]["params"];
 export type ResultOf<M extends Method> = UiRequests[M]["result"];

@@ -9,13 +9,7 @@ export interface Range {
 }
 
 /** Rows intersecting [scrollTop, scrollTop + viewportHeight), widened by `overscan` on each side. */
-export function visibleRange(
-  scrollTop: number,
-  viewportHeight: number,
-  rowHeight: number,
-  rowCount: number,
-  overscan = 4,
-): Range {
+export function visibleRange(scrollTop: number, viewportHeight: number, rowHeight: number, rowCount: number, overscan = 4): Range {
   if (rowCount <= 0 || rowHeight <= 0) return { start: 0, end: 0 };
   const top = Math.max(0, scrollTop);
   const first = Math.min(rowCount - 1, Math.floor(top / rowHeight));

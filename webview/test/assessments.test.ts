@@ -9,7 +9,14 @@ afterEach(() => {
 });
 
 const judge: Assessment = {
-  assessmentId: "a-judge", name: "helpfulness", kind: "feedback", value: 5, sourceType: "LLM_JUDGE", sourceId: "openai:/gpt-4o-mini", valid: true, metadata: {},
+  assessmentId: "a-judge",
+  name: "helpfulness",
+  kind: "feedback",
+  value: 5,
+  sourceType: "LLM_JUDGE",
+  sourceId: "openai:/gpt-4o-mini",
+  valid: true,
+  metadata: {},
 };
 const human: Assessment = { ...judge, assessmentId: "a-human", value: 3, sourceType: "HUMAN", sourceId: "kim", overrides: "a-judge" };
 
@@ -38,7 +45,10 @@ describe("assessment values", () => {
 describe("MLflow's override rules, applied to the shown list", () => {
   it("an override marks the judge's feedback not valid; deleting the override makes it valid again", () => {
     const after = withCreated([judge], human);
-    expect(after.map((a) => [a.assessmentId, a.valid])).toEqual([["a-judge", false], ["a-human", true]]);
+    expect(after.map((a) => [a.assessmentId, a.valid])).toEqual([
+      ["a-judge", false],
+      ["a-human", true],
+    ]);
     expect(withDeleted(after, "a-human").map((a) => [a.assessmentId, a.valid])).toEqual([["a-judge", true]]);
     expect(withDeleted(after, "a-judge").map((a) => a.assessmentId)).toEqual(["a-human"]);
     expect(withUpdated(after, { ...human, value: 2 }).find((a) => a.assessmentId === "a-human")!.value).toBe(2);
@@ -73,7 +83,9 @@ describe("writing assessments in the trace viewer", () => {
 
   it("adds feedback to the trace as the session's user, and the list hears of it", async () => {
     const t = new FakeTransport({
-      "assessments/create": (p) => ({ assessment: { ...judge, assessmentId: "a-new", name: p.name, value: p.value, sourceType: "HUMAN", sourceId: p.sourceId, rationale: p.rationale } }),
+      "assessments/create": (p) => ({
+        assessment: { ...judge, assessmentId: "a-new", name: p.name, value: p.value, sourceType: "HUMAN", sourceId: p.sourceId, rationale: p.rationale },
+      }),
     });
     const viewer = open(t, { editAssessments: true });
     const told: Assessment[][] = [];
@@ -86,9 +98,18 @@ describe("writing assessments in the trace viewer", () => {
     (dialog.querySelector(".assessment-save") as HTMLElement).click();
     await waitFor(() => !document.querySelector(".assessment-dialog"));
     expect(t.calls.find((c) => c.method === "assessments/create")!.params).toEqual({
-      traceId: summary(1).traceId, spanId: null, name: "user_satisfaction", kind: "feedback", value: true, rationale: "Quick and accurate.", sourceId: "nina@example.com",
+      traceId: summary(1).traceId,
+      spanId: null,
+      name: "user_satisfaction",
+      kind: "feedback",
+      value: true,
+      rationale: "Quick and accurate.",
+      sourceId: "nina@example.com",
     });
-    expect([...viewer.element.querySelectorAll(".assessments tr[data-assessment-id]")].map((r) => (r as HTMLElement).dataset.assessmentId)).toEqual(["a-judge", "a-new"]);
+    expect([...viewer.element.querySelectorAll(".assessments tr[data-assessment-id]")].map((r) => (r as HTMLElement).dataset.assessmentId)).toEqual([
+      "a-judge",
+      "a-new",
+    ]);
     expect(told.at(-1)!.map((a) => a.assessmentId)).toEqual(["a-judge", "a-new"]);
   });
 
@@ -111,7 +132,12 @@ describe("writing assessments in the trace viewer", () => {
     refuse = false;
     (dialog.querySelector(".assessment-save") as HTMLElement).click();
     await waitFor(() => !document.querySelector(".assessment-dialog"));
-    expect(t.calls.filter((c) => c.method === "assessments/create").at(-1)!.params).toMatchObject({ overrides: "a-judge", value: 3, name: "helpfulness", kind: "feedback" });
+    expect(t.calls.filter((c) => c.method === "assessments/create").at(-1)!.params).toMatchObject({
+      overrides: "a-judge",
+      value: 3,
+      name: "helpfulness",
+      kind: "feedback",
+    });
     expect(viewer.element.querySelector('tr[data-assessment-id="a-judge"]')!.classList.contains("overridden")).toBe(true);
   });
 
@@ -136,7 +162,13 @@ describe("writing assessments in the trace viewer", () => {
     (dialog.querySelector(".assessment-rationale") as HTMLTextAreaElement).value = "Fair.";
     (dialog.querySelector(".assessment-save") as HTMLElement).click();
     await waitFor(() => !document.querySelector(".assessment-dialog"));
-    expect(t.calls.find((c) => c.method === "assessments/update")!.params).toEqual({ traceId: summary(1).traceId, assessmentId: "a-mine", kind: "feedback", value: null, rationale: "Fair." });
+    expect(t.calls.find((c) => c.method === "assessments/update")!.params).toEqual({
+      traceId: summary(1).traceId,
+      assessmentId: "a-mine",
+      kind: "feedback",
+      value: null,
+      rationale: "Fair.",
+    });
     await flush();
   });
 });

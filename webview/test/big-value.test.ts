@@ -118,7 +118,12 @@ describe("big values in the detail pane", () => {
     const s = span("big", null, 0, 0, 10, { statusMessage: report, status: "ERROR" });
     const el = renderSpanDetail(
       s,
-      { inputs: report, outputs, attributes: { "big.attr": report, "nested.attr": { report } }, events: [{ name: "exception", timeMs: 0, attributes: { "exception.type": "E", "exception.message": report, "exception.stacktrace": report } }] },
+      {
+        inputs: report,
+        outputs,
+        attributes: { "big.attr": report, "nested.attr": { report } },
+        events: [{ name: "exception", timeMs: 0, attributes: { "exception.type": "E", "exception.message": report, "exception.stacktrace": report } }],
+      },
       [],
       { startMs: 0, totalMs: 10 },
       null,

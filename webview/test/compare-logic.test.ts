@@ -1,20 +1,51 @@
 // Comparing two traces: alignment by span path, pair differences, the bounded line diff — odd shapes included.
 import { describe, expect, it } from "vitest";
 import {
-  alignTraces, alignmentSummary, durationDelta, foldUnchanged, formatDelta, formatRatio, lineDiff, mergeSiblings, pairDifferences, prettyText, spanTokens, traceTotalTokens, valueDiff, valuesEqual, visibleRows,
+  alignTraces,
+  alignmentSummary,
+  durationDelta,
+  foldUnchanged,
+  formatDelta,
+  formatRatio,
+  lineDiff,
+  mergeSiblings,
+  pairDifferences,
+  prettyText,
+  spanTokens,
+  traceTotalTokens,
+  valueDiff,
+  valuesEqual,
+  visibleRows,
 } from "../src/compare-logic";
 import type { JsonValue, Span, SpanPayload } from "../src/protocol.generated";
 import { span, summary } from "./fixtures";
 
 /** A span named `name` (the fixtures name spans by ID). */
-const s = (id: string, parent: string | null, name: string, startMs = 0, durationMs: number | null = 10, extra: Partial<Span> = {}) => span(id, parent, 0, startMs, durationMs as number, { name, ...extra });
+const s = (id: string, parent: string | null, name: string, startMs = 0, durationMs: number | null = 10, extra: Partial<Span> = {}) =>
+  span(id, parent, 0, startMs, durationMs as number, { name, ...extra });
 const paths = (left: Span[], right: Span[]) => alignTraces(left, right).rows.map((r) => `${"  ".repeat(r.depth)}${r.path} ${r.kind}`);
-const payload = (inputs: JsonValue, outputs: JsonValue, attributes: Record<string, JsonValue> = {}): SpanPayload => ({ inputs, outputs, attributes, events: [] });
+const payload = (inputs: JsonValue, outputs: JsonValue, attributes: Record<string, JsonValue> = {}): SpanPayload => ({
+  inputs,
+  outputs,
+  attributes,
+  events: [],
+});
 
 describe("alignTraces: span trees aligned by span path", () => {
   it("the fixture's two support_agent traces: one lookup_order that failed, one that went on to a second Completions", () => {
-    const a = [s("a1", null, "support_agent", 0, 388, { status: "ERROR" }), s("a2", "a1", "agent_loop", 1, 386, { status: "ERROR" }), s("a3", "a2", "Completions", 2, 301), s("a4", "a2", "lookup_order", 303, 84, { status: "ERROR" })];
-    const b = [s("b1", null, "support_agent", 0, 691), s("b2", "b1", "agent_loop", 1, 690), s("b3", "b2", "Completions", 2, 301), s("b4", "b2", "lookup_order", 303, 86), s("b5", "b2", "Completions", 390, 301)];
+    const a = [
+      s("a1", null, "support_agent", 0, 388, { status: "ERROR" }),
+      s("a2", "a1", "agent_loop", 1, 386, { status: "ERROR" }),
+      s("a3", "a2", "Completions", 2, 301),
+      s("a4", "a2", "lookup_order", 303, 84, { status: "ERROR" }),
+    ];
+    const b = [
+      s("b1", null, "support_agent", 0, 691),
+      s("b2", "b1", "agent_loop", 1, 690),
+      s("b3", "b2", "Completions", 2, 301),
+      s("b4", "b2", "lookup_order", 303, 86),
+      s("b5", "b2", "Completions", 390, 301),
+    ];
     expect(paths(a, b)).toEqual([
       "support_agent both",
       "  support_agent/agent_loop both",
@@ -50,11 +81,25 @@ describe("alignTraces: span trees aligned by span path", () => {
   it("spans only on one side keep their place among their siblings, subtrees and all", () => {
     const a = [s("r", null, "root"), s("x", "r", "x", 1), s("gone", "r", "gone", 2), s("gc", "gone", "gone-child", 3), s("z", "r", "z", 4)];
     const b = [s("R", null, "root"), s("new", "R", "new", 0), s("X", "R", "x", 1), s("Z", "R", "z", 4), s("nc", "Z", "new-child", 5)];
-    expect(paths(a, b)).toEqual(["root both", "  root/new added", "  root/x both", "  root/gone removed", "    root/gone/gone-child removed", "  root/z both", "    root/z/new-child added"]);
+    expect(paths(a, b)).toEqual([
+      "root both",
+      "  root/new added",
+      "  root/x both",
+      "  root/gone removed",
+      "    root/gone/gone-child removed",
+      "  root/z both",
+      "    root/z/new-child added",
+    ]);
   });
 
   it("cycles and orphans: every span is aligned under the parent the host placed it under (resolveParents)", () => {
-    const a = [s("r", null, "root", 0, 100), s("self", "self", "loop", 10, 5, { orphaned: true }), s("c1", "c2", "ping", 20), s("c2", "c1", "pong", 30), s("o", "missing", "orphan", 40)];
+    const a = [
+      s("r", null, "root", 0, 100),
+      s("self", "self", "loop", 10, 5, { orphaned: true }),
+      s("c1", "c2", "ping", 20),
+      s("c2", "c1", "pong", 30),
+      s("o", "missing", "orphan", 40),
+    ];
     const b = [s("R", null, "root", 0, 100), s("O", "elsewhere", "orphan", 40)];
     const al = alignTraces(a, b);
     expect(al.rows.length).toBe(5); // root, loop, ping (its cycle broken at it), pong under ping, orphan
@@ -99,7 +144,10 @@ describe("alignTraces: span trees aligned by span path", () => {
 
   it("mergeSiblings puts right-only spans first when nothing matched before them", () => {
     const m = mergeSiblings([s("a", null, "a", 5)], [s("n", null, "new", 1), s("A", null, "a", 5)]);
-    expect(m.map((p) => [p.name, p.left?.spanId ?? null, p.right?.spanId ?? null])).toEqual([["new", null, "n"], ["a", "a", "A"]]);
+    expect(m.map((p) => [p.name, p.left?.spanId ?? null, p.right?.spanId ?? null])).toEqual([
+      ["new", null, "n"],
+      ["a", "a", "A"],
+    ]);
   });
 });
 
@@ -122,7 +170,11 @@ describe("differences of an aligned pair", () => {
   });
 
   it("status: error against OK, and any other status string change", () => {
-    const row = (l: string, r: string) => ({ kind: "both" as const, left: s("a", null, "x", 0, 1, { status: l }), right: s("b", null, "x", 0, 1, { status: r }) });
+    const row = (l: string, r: string) => ({
+      kind: "both" as const,
+      left: s("a", null, "x", 0, 1, { status: l }),
+      right: s("b", null, "x", 0, 1, { status: r }),
+    });
     expect(pairDifferences(row("ERROR", "OK")).status.changed).toBe(true);
     expect(pairDifferences(row("OK", "OK")).status.changed).toBe(false);
     expect(pairDifferences(row("", "UNSET")).status.changed).toBe(false);
@@ -231,7 +283,16 @@ describe("the bounded line diff", () => {
     b[10] = "changed";
     const items = foldUnchanged(lineDiff(a, b).ops);
     expect(items.map((i) => (i.kind === "fold" ? `fold ${i.lines.length}` : `${i.line.op} ${i.line.text}`))).toEqual([
-      "fold 7", "same l7", "same l8", "same l9", "del l10", "add changed", "same l11", "same l12", "same l13", "fold 6",
+      "fold 7",
+      "same l7",
+      "same l8",
+      "same l9",
+      "del l10",
+      "add changed",
+      "same l11",
+      "same l12",
+      "same l13",
+      "fold 6",
     ]);
     expect(foldUnchanged(lineDiff(["a", "b"], ["a", "b"]).ops).map((i) => i.kind)).toEqual(["fold"]);
   });

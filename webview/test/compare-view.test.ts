@@ -11,18 +11,41 @@ afterEach(() => {
   document.body.textContent = "";
 });
 
-const s = (id: string, parent: string | null, name: string, startMs: number, durationMs: number, extra: Partial<Span> = {}) => span(id, parent, 0, startMs, durationMs, { name, ...extra });
-const usage = (total: number): SpanPayload => ({ inputs: { q: "order 77777" }, outputs: { a: total }, attributes: { "mlflow.chat.tokenUsage": JSON.stringify({ total_tokens: total }) }, events: [] });
+const s = (id: string, parent: string | null, name: string, startMs: number, durationMs: number, extra: Partial<Span> = {}) =>
+  span(id, parent, 0, startMs, durationMs, { name, ...extra });
+const usage = (total: number): SpanPayload => ({
+  inputs: { q: "order 77777" },
+  outputs: { a: total },
+  attributes: { "mlflow.chat.tokenUsage": JSON.stringify({ total_tokens: total }) },
+  events: [],
+});
 
 function pair(): { a: TracesGetResult; b: TracesGetResult } {
-  const a = traceResult([s("a1", null, "support_agent", 0, 388, { status: "ERROR" }), s("a2", "a1", "agent_loop", 1, 386, { status: "ERROR" }), s("a3", "a2", "Completions", 2, 301), s("a4", "a2", "lookup_order", 303, 84, { status: "ERROR" })], {
-    info: summary(1, { traceId: "tr-a", name: "support_agent", state: "ERROR", durationMs: 388, tokens: { totalTokens: 71 } }),
-    payloadsIncluded: false,
-  });
-  const b = traceResult([s("b1", null, "support_agent", 0, 691), s("b2", "b1", "agent_loop", 1, 690), s("b3", "b2", "Completions", 2, 301), s("b4", "b2", "lookup_order", 303, 86), s("b5", "b2", "Completions", 390, 301)], {
-    info: summary(2, { traceId: "tr-b", name: "support_agent", state: "OK", durationMs: 691, tokens: { totalTokens: 343 } }),
-    payloadsIncluded: false,
-  });
+  const a = traceResult(
+    [
+      s("a1", null, "support_agent", 0, 388, { status: "ERROR" }),
+      s("a2", "a1", "agent_loop", 1, 386, { status: "ERROR" }),
+      s("a3", "a2", "Completions", 2, 301),
+      s("a4", "a2", "lookup_order", 303, 84, { status: "ERROR" }),
+    ],
+    {
+      info: summary(1, { traceId: "tr-a", name: "support_agent", state: "ERROR", durationMs: 388, tokens: { totalTokens: 71 } }),
+      payloadsIncluded: false,
+    },
+  );
+  const b = traceResult(
+    [
+      s("b1", null, "support_agent", 0, 691),
+      s("b2", "b1", "agent_loop", 1, 690),
+      s("b3", "b2", "Completions", 2, 301),
+      s("b4", "b2", "lookup_order", 303, 86),
+      s("b5", "b2", "Completions", 390, 301),
+    ],
+    {
+      info: summary(2, { traceId: "tr-b", name: "support_agent", state: "OK", durationMs: 691, tokens: { totalTokens: 343 } }),
+      payloadsIncluded: false,
+    },
+  );
   return { a, b };
 }
 
@@ -35,7 +58,8 @@ function transport() {
   });
 }
 
-const rowTexts = (view: CompareView) => [...view.element.querySelectorAll<HTMLElement>(".cmp-scroller .cmp-row")].map((r) => `${r.dataset.path} ${r.dataset.kind}`);
+const rowTexts = (view: CompareView) =>
+  [...view.element.querySelectorAll<HTMLElement>(".cmp-scroller .cmp-row")].map((r) => `${r.dataset.path} ${r.dataset.kind}`);
 
 describe("CompareView", () => {
   it("aligns the two trees, marks what differs, and diffs the selected pair's inputs and outputs once fetched", async () => {
@@ -61,12 +85,19 @@ describe("CompareView", () => {
     // Select Completions: both payloads come from spans/get, then the tokens and the diffs show.
     view.element.querySelector<HTMLElement>('.cmp-row[data-path="support_agent/agent_loop/Completions"]')!.click();
     await waitFor(() => !!view.element.querySelector('.cmp-diff-section[data-part="outputs"]'));
-    expect(t.calls.filter((c) => c.method === "spans/get").map((c) => c.params.spanIds[0]).sort()).toEqual(["a1", "a3", "b1", "b3"]);
+    expect(
+      t.calls
+        .filter((c) => c.method === "spans/get")
+        .map((c) => c.params.spanIds[0])
+        .sort(),
+    ).toEqual(["a1", "a3", "b1", "b3"]);
     const tokensRow = [...view.element.querySelectorAll(".cmp-pair tbody tr")].find((r) => r.querySelector("th")!.textContent === "Tokens")!;
     expect([...tokensRow.querySelectorAll("td")].map((td) => td.textContent)).toEqual(["71", "119", "+48"]);
     expect(view.element.querySelector('.cmp-diff-section[data-part="inputs"] .cmp-verdict')!.textContent).toBe("Same");
     expect(view.element.querySelector('.cmp-diff-section[data-part="outputs"] .cmp-verdict')!.textContent).toBe("+1 −1 lines");
-    expect([...view.element.querySelectorAll('.cmp-diff-section[data-part="outputs"] .cmp-line-add .cmp-text')].map((e) => e.textContent)).toEqual(['  "a": 119']);
+    expect([...view.element.querySelectorAll('.cmp-diff-section[data-part="outputs"] .cmp-line-add .cmp-text')].map((e) => e.textContent)).toEqual([
+      '  "a": 119',
+    ]);
     expect(view.element.querySelector('.cmp-row[data-path="support_agent/agent_loop/Completions"] .cmp-io')!.textContent).toBe("≠ out");
   });
 
@@ -88,7 +119,12 @@ describe("CompareView", () => {
     key("End");
     expect(selected()).toBe("support_agent/agent_loop/Completions#2");
     key("d");
-    expect(rowTexts(view)).toEqual(["support_agent both", "support_agent/agent_loop both", "support_agent/agent_loop/lookup_order both", "support_agent/agent_loop/Completions#2 added"]);
+    expect(rowTexts(view)).toEqual([
+      "support_agent both",
+      "support_agent/agent_loop both",
+      "support_agent/agent_loop/lookup_order both",
+      "support_agent/agent_loop/Completions#2 added",
+    ]);
     key("s");
     expect(view.traceIds).toEqual(["tr-b", "tr-a"]);
     expect(rowTexts(view).at(-1)).toBe("support_agent/agent_loop/Completions#2 removed");
@@ -182,7 +218,13 @@ describe("compare in the app", () => {
 describe("a compare tab of its own (PanelViews.compare)", () => {
   it("mounts as the two traces, keeps a swap in its view, opens a trace through the IDE, and has nothing to close back to", async () => {
     const t = transport();
-    t.handlers["session/info"] = () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.7", backendKind: "localStore", backendLocation: "x" });
+    t.handlers["session/info"] = () => ({
+      serverName: "traceide",
+      serverVersion: "1",
+      protocolVersion: "1.7",
+      backendKind: "localStore",
+      backendLocation: "x",
+    });
     t.handlers["ide/openTrace"] = () => ({});
     const settings = new Map<string, unknown>();
     const store = { get: (k: string) => settings.get(k), set: (k: string, v: unknown) => void settings.set(k, v) } as SettingsStore;

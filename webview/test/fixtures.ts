@@ -7,14 +7,37 @@ export const XSS_SCRIPT = "<script>window.__xss=1</script>";
 
 export function summary(i: number, extra: Partial<TraceSummary> = {}): TraceSummary {
   return {
-    traceId: `tr-${String(i).padStart(4, "0")}`, experimentId: "1", name: `trace ${i}`, state: i % 5 === 0 ? "ERROR" : "OK",
-    requestTimeMs: 1_700_000_000_000 - i * 1000, durationMs: 100 + i, requestPreview: `question ${i}`, responsePreview: `answer ${i}`,
-    tags: {}, metadata: {}, assessments: [], ...extra,
+    traceId: `tr-${String(i).padStart(4, "0")}`,
+    experimentId: "1",
+    name: `trace ${i}`,
+    state: i % 5 === 0 ? "ERROR" : "OK",
+    requestTimeMs: 1_700_000_000_000 - i * 1000,
+    durationMs: 100 + i,
+    requestPreview: `question ${i}`,
+    responsePreview: `answer ${i}`,
+    tags: {},
+    metadata: {},
+    assessments: [],
+    ...extra,
   };
 }
 
 export function span(id: string, parent: string | null, depth: number, startMs: number, durationMs: number, extra: Partial<Span> = {}): Span {
-  return { spanId: id, parentSpanId: parent, name: `span-${id}`, spanType: "CHAIN", status: "OK", startMs, durationMs, depth, selfTimeMs: 0, onCriticalPath: false, childCount: 0, orphaned: false, ...extra };
+  return {
+    spanId: id,
+    parentSpanId: parent,
+    name: `span-${id}`,
+    spanType: "CHAIN",
+    status: "OK",
+    startMs,
+    durationMs,
+    depth,
+    selfTimeMs: 0,
+    onCriticalPath: false,
+    childCount: 0,
+    orphaned: false,
+    ...extra,
+  };
 }
 
 export function traceResult(spans: Span[], extra: Partial<TracesGetResult> = {}): TracesGetResult {

@@ -25,7 +25,10 @@ describe("renderJson", () => {
     expect(b.querySelector(".json-children")!.textContent).toContain("c: {1 key}");
   });
   it("pages large arrays behind a show-more button", () => {
-    const el = renderJson(Array.from({ length: 450 }, (_, i) => i), { pageSize: 200 });
+    const el = renderJson(
+      Array.from({ length: 450 }, (_, i) => i),
+      { pageSize: 200 },
+    );
     const children = el.querySelector(".json-children")!;
     expect(children.querySelectorAll(".json-leaf").length).toBe(200);
     (children.querySelector(".json-more") as HTMLButtonElement).click();

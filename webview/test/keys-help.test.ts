@@ -9,7 +9,12 @@ afterEach(() => {
 
 describe("the ? key list", () => {
   it("opens from anywhere but a text box, lists every view's keys, and Escape closes it", async () => {
-    const app = new App(new FakeTransport({ "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.7", backendKind: "localStore", backendLocation: "x" }), "experiments/list": () => ({ experiments: [] }) }));
+    const app = new App(
+      new FakeTransport({
+        "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.7", backendKind: "localStore", backendLocation: "x" }),
+        "experiments/list": () => ({ experiments: [] }),
+      }),
+    );
     document.body.appendChild(app.element);
     await app.start();
     const search = app.element.querySelector("input.search") as HTMLInputElement;

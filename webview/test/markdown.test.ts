@@ -17,7 +17,9 @@ describe("the one HTML sink", () => {
     const offenders: string[] = [];
     let sinks = 0;
     for (const f of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-      const code = readFileSync(join(dir, f), "utf8").replace(/\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "");
+      const code = readFileSync(join(dir, f), "utf8")
+        .replace(/\/\/.*$/gm, "")
+        .replace(/\/\*[\s\S]*?\*\//g, "");
       const n = (code.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser/g) ?? []).length;
       if (f === "markdown.ts") sinks = n;
       else if (n) offenders.push(f);
@@ -34,7 +36,9 @@ describe("the one HTML sink", () => {
   });
 
   it("turns Markdig's table alignment styles into classes (CSP refuses inline styles)", () => {
-    expect(withoutInlineStyles('<th style="text-align: right;">a</th><td style="color:red">&quot; style=&quot;x&quot;</td>')).toBe('<th class="align-right">a</th><td>&quot; style=&quot;x&quot;</td>');
+    expect(withoutInlineStyles('<th style="text-align: right;">a</th><td style="color:red">&quot; style=&quot;x&quot;</td>')).toBe(
+      '<th class="align-right">a</th><td>&quot; style=&quot;x&quot;</td>',
+    );
     const el = document.createElement("div");
     setHostSanitizedHtml(el, '<table><tr><td style="text-align: center;">x</td></tr></table>');
     expect(el.querySelector("td")?.className).toBe("align-center");
@@ -100,7 +104,12 @@ describe("tokens, cost and model", () => {
     expect(usageText(u)).toBe("Tokens 584 in · 24 out · 608 total  ·  Cost $0.000102 ($0.0000876 in, $0.0000144 out)  ·  Model gpt-4o-mini (openai)");
     const fromStrings = usageInfo({ "mlflow.chat.tokenUsage": JSON.stringify({ input_tokens: 1, output_tokens: 2, total_tokens: 3 }) })!;
     expect(fromStrings.totalTokens).toBe(3);
-    expect(usageInfo({ "mlflow.trace.tokenUsage": '{"input_tokens": 1275, "output_tokens": 45, "total_tokens": 1320}', "mlflow.trace.cost": '{"total_cost": 0.02}' }, true)).toMatchObject({ totalTokens: 1320, totalCost: 0.02 });
+    expect(
+      usageInfo(
+        { "mlflow.trace.tokenUsage": '{"input_tokens": 1275, "output_tokens": 45, "total_tokens": 1320}', "mlflow.trace.cost": '{"total_cost": 0.02}' },
+        true,
+      ),
+    ).toMatchObject({ totalTokens: 1320, totalCost: 0.02 });
     expect(usageInfo({ other: 1 })).toBeNull();
     expect(formatCost(0.0123)).toBe("$0.0123");
   });
@@ -121,11 +130,26 @@ describe("viewer keys: n / p and Enter", () => {
     };
     const t = new FakeTransport(mode === "ide" ? { "ide/openSpanSource": answer("ide/openSpanSource"), "ide/openFile": answer("ide/openFile") } : {});
     const local = new LocalIdeTransport(t);
-    local.handlers = browserIde({ openTrace: () => undefined, openOverview: () => undefined, showList: () => undefined, copyText: async () => undefined, saveText: () => undefined });
+    local.handlers = browserIde({
+      openTrace: () => undefined,
+      openOverview: () => undefined,
+      showList: () => undefined,
+      copyText: async () => undefined,
+      saveText: () => undefined,
+    });
     const v = new TraceViewer(mode === "ide" ? t : local, { mode });
     document.body.appendChild(v.element);
     const info = summary(1, { metadata: { "mlflow.source.name": "agent.py" } });
-    v.show(traceResult([span("root", null, 0, 0, 10, { payload: { attributes: { "code.filepath": "src/agent.py", "code.lineno": 42, "mlflow.spanFunctionName": "run" }, events: [] } })], { info }));
+    v.show(
+      traceResult(
+        [
+          span("root", null, 0, 0, 10, {
+            payload: { attributes: { "code.filepath": "src/agent.py", "code.lineno": 42, "mlflow.spanFunctionName": "run" }, events: [] },
+          }),
+        ],
+        { info },
+      ),
+    );
     return v;
   }
   const key = (el: Element, k: string) => el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
@@ -166,7 +190,9 @@ describe("viewer keys: n / p and Enter", () => {
 
   it("a stack frame outside the workspace: the message says what the IDE did, never that something opened", async () => {
     const stack = 'Traceback (most recent call last):\n  File "/srv/app/tools.py", line 7, in run\nValueError: x';
-    const spanWithStack = span("root", null, 0, 0, 10, { payload: { attributes: {}, events: [{ name: "exception", timeMs: 0, attributes: { "exception.stacktrace": stack } }] } });
+    const spanWithStack = span("root", null, 0, 0, 10, {
+      payload: { attributes: {}, events: [{ name: "exception", timeMs: 0, attributes: { "exception.stacktrace": stack } }] },
+    });
     const answers: Array<() => Promise<unknown>> = [
       // What the VS Code relay answers when source/mapPath finds no workspace file (ideHandlers.ts).
       () => Promise.reject({ code: -32004, message: "/srv/app/tools.py is not in the workspace (no file with that name and path ending)." }),
@@ -185,11 +211,20 @@ describe("viewer keys: n / p and Enter", () => {
     v.element.querySelector<HTMLElement>("a.frame-link")!.click();
     await flush();
     expect(message()).toBe("Did not open /srv/app/tools.py:7.");
-    expect(t.calls.map((c) => c.params)).toEqual([{ path: "/srv/app/tools.py", line: 7, mapToWorkspace: true }, { path: "/srv/app/tools.py", line: 7, mapToWorkspace: true }]);
+    expect(t.calls.map((c) => c.params)).toEqual([
+      { path: "/srv/app/tools.py", line: 7, mapToWorkspace: true },
+      { path: "/srv/app/tools.py", line: 7, mapToWorkspace: true },
+    ]);
   });
 
   it("source hint prefers the OTel spelling of the function name", () => {
     const s = span("a", null, 0, 0, 1);
-    expect(sourceHint(s, { attributes: { "code.file.path": "a.py", "code.line.number": "7", "code.function.name": "f", "mlflow.spanFunctionName": "g" }, events: [] }, summary(2))).toEqual({ traceId: "tr-0002", spanId: "a", spanName: "span-a", functionName: "f" });
+    expect(
+      sourceHint(
+        s,
+        { attributes: { "code.file.path": "a.py", "code.line.number": "7", "code.function.name": "f", "mlflow.spanFunctionName": "g" }, events: [] },
+        summary(2),
+      ),
+    ).toEqual({ traceId: "tr-0002", spanId: "a", spanName: "span-a", functionName: "f" });
   });
 });

@@ -19,7 +19,7 @@ describe("visibleRange", () => {
     expect(visibleRange(-50, 100, 20, 10, 0)).toEqual({ start: 0, end: 5 });
   });
   it("keeps the DOM small for a 20,000-row list", () => {
-    const r = visibleRange(20_000 * 24 / 2, 900, 24, 20_000, 10);
+    const r = visibleRange((20_000 * 24) / 2, 900, 24, 20_000, 10);
     expect(r.end - r.start).toBeLessThanOrEqual(900 / 24 + 21);
   });
   it("scrollToReveal moves only when needed", () => {
@@ -30,7 +30,17 @@ describe("visibleRange", () => {
 });
 
 const span = (id: string, startMs: number, durationMs: number | null): Span => ({
-  spanId: id, name: id, spanType: "CHAIN", status: "OK", startMs, durationMs, depth: 0, selfTimeMs: 0, onCriticalPath: false, childCount: 0, orphaned: false,
+  spanId: id,
+  name: id,
+  spanType: "CHAIN",
+  status: "OK",
+  startMs,
+  durationMs,
+  depth: 0,
+  selfTimeMs: 0,
+  onCriticalPath: false,
+  childCount: 0,
+  orphaned: false,
 });
 
 describe("timeline geometry", () => {

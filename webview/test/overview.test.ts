@@ -1,11 +1,27 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  assessedOutsideRange, chooseUnit, readToolCalls, readUsage, defaultUnit, isNumericAssessment, legendValue, metricNumber, qualityAverage, qualityTrend, resolveRange, scoreBars, sortRows, stack,
-  tokenSubtitle, toolCharts, usageCharts, validUnits,
+  assessedOutsideRange,
+  chooseUnit,
+  readToolCalls,
+  readUsage,
+  defaultUnit,
+  isNumericAssessment,
+  legendValue,
+  metricNumber,
+  qualityAverage,
+  qualityTrend,
+  resolveRange,
+  scoreBars,
+  sortRows,
+  stack,
+  tokenSubtitle,
+  toolCharts,
+  usageCharts,
+  validUnits,
 } from "../src/overview-math";
 import { formatCompact, formatLatency, formatMetric, formatPercent } from "../src/format";
 import { OverviewView, utcDate, weekEnding } from "../src/overview-view";
-import type { ChartData, } from "../src/overview-math";
+import type { ChartData } from "../src/overview-math";
 import type { ChartFactory, ChartOptions } from "../src/charts";
 import type { AssessmentQuality, MetricNumber, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "../src/protocol.generated";
 import { FakeTransport, flush, summary } from "./fixtures";
@@ -67,18 +83,48 @@ describe("time range and unit (spec §5.1)", () => {
   });
 });
 
-const axis = (buckets: number[]) => ({ startTimeMs: buckets[0]!, endTimeMs: buckets[buckets.length - 1]! + D - 1, timeUnit: "day", intervalSeconds: 86400, bucketsMs: buckets, engine: "host" });
+const axis = (buckets: number[]) => ({
+  startTimeMs: buckets[0]!,
+  endTimeMs: buckets[buckets.length - 1]! + D - 1,
+  timeUnit: "day",
+  intervalSeconds: 86400,
+  bucketsMs: buckets,
+  engine: "host",
+});
 
 function usageResult(): OverviewUsageResult {
   return {
     axis: axis([0, D, 2 * D]),
     totals: {
-      requests: 4, errors: 1, errorRate: 25, avgBucketErrorRate: 16.67, avgRequestsPerBucket: 4 / 3, avgLatencyMs: 1500, inputTokens: 100, outputTokens: 20, totalTokens: 120,
-      cacheReadInputTokens: 8, cacheCreationInputTokens: 0, avgTokensPerTrace: 30,
+      requests: 4,
+      errors: 1,
+      errorRate: 25,
+      avgBucketErrorRate: 16.67,
+      avgRequestsPerBucket: 4 / 3,
+      avgLatencyMs: 1500,
+      inputTokens: 100,
+      outputTokens: 20,
+      totalTokens: 120,
+      cacheReadInputTokens: 8,
+      cacheCreationInputTokens: 0,
+      avgTokensPerTrace: 30,
     },
     // The middle bucket is missing on purpose: it must come out as zeros.
     series: [
-      { timeMs: 0, requests: 3, errors: 1, errorRate: 33.333, p50LatencyMs: 100, p90LatencyMs: 200, p99LatencyMs: 300, inputTokens: 60, outputTokens: 10, cacheReadInputTokens: 8, cacheCreationInputTokens: 0, p50TokensPerTrace: 20 },
+      {
+        timeMs: 0,
+        requests: 3,
+        errors: 1,
+        errorRate: 33.333,
+        p50LatencyMs: 100,
+        p90LatencyMs: 200,
+        p99LatencyMs: 300,
+        inputTokens: 60,
+        outputTokens: 10,
+        cacheReadInputTokens: 8,
+        cacheCreationInputTokens: 0,
+        p50TokensPerTrace: 20,
+      },
       { timeMs: 2 * D, requests: 1, errors: 0, errorRate: 0, inputTokens: 40, outputTokens: 10, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
     ],
   };
@@ -92,7 +138,11 @@ describe("chart data shaping", () => {
     expect(c.traces.reference!.value).toBeCloseTo(4 / 3);
     expect(c.traces.reference!.label).toBe("AVG (1.33)");
     // No latency in a bucket: a gap, not a fall to 0 ms (the third bucket's trace has none either).
-    expect(c.latency.series.map((s) => s.values)).toEqual([[100, null, null], [200, null, null], [300, null, null]]);
+    expect(c.latency.series.map((s) => s.values)).toEqual([
+      [100, null, null],
+      [200, null, null],
+      [300, null, null],
+    ]);
     expect(c.tokensPerTrace.series[0]!.values).toEqual([20, null, null]);
     expect(c.latency.reference!.label).toBe("AVG (1.50s)");
     expect(c.errors.series[0]!.values).toEqual([1, 0, 0]);
@@ -116,7 +166,16 @@ describe("chart data shaping", () => {
     const r: OverviewUsageResult = {
       ...usageResult(),
       axis: axis(days),
-      series: days.map((timeMs) => ({ timeMs, requests: 1, errors: 0, errorRate: 0, inputTokens: input.get(timeMs) ?? 0, outputTokens: output.get(timeMs) ?? 0, cacheReadInputTokens: cacheRead.get(timeMs) ?? 0, cacheCreationInputTokens: 0 })),
+      series: days.map((timeMs) => ({
+        timeMs,
+        requests: 1,
+        errors: 0,
+        errorRate: 0,
+        inputTokens: input.get(timeMs) ?? 0,
+        outputTokens: output.get(timeMs) ?? 0,
+        cacheReadInputTokens: cacheRead.get(timeMs) ?? 0,
+        cacheCreationInputTokens: 0,
+      })),
     };
     const tokens = usageCharts(readUsage(r)).tokens;
     const [inputSeries, outputSeries, cacheSeries] = tokens.series;
@@ -141,7 +200,12 @@ describe("chart data shaping", () => {
     };
     const r = readUsage(wire);
     expect([r.totals.inputTokens, r.totals.avgLatencyMs, r.totals.avgTokensPerTrace, r.series[0]!.p50LatencyMs]).toEqual([Infinity, NaN, -Infinity, NaN]);
-    expect([formatCompact(r.totals.totalTokens), formatLatency(r.totals.avgLatencyMs), formatCompact(r.totals.avgTokensPerTrace), formatPercent(NaN)]).toEqual(["∞", "NaN", "−∞", "NaN"]);
+    expect([formatCompact(r.totals.totalTokens), formatLatency(r.totals.avgLatencyMs), formatCompact(r.totals.avgTokensPerTrace), formatPercent(NaN)]).toEqual([
+      "∞",
+      "NaN",
+      "−∞",
+      "NaN",
+    ]);
     const c = usageCharts(r);
     expect(c.tokens.series[0]!.values).toEqual([null, 0, 40]); // +∞ cannot be drawn: a gap
     expect(c.latency.series[0]!.values).toEqual([null, null, null]);
@@ -160,21 +224,37 @@ describe("chart data shaping", () => {
   });
 
   it("stacks areas cumulatively", () => {
-    expect(stack([[1, 2], [3, null], [1, 1]])).toEqual([[1, 2], [4, 2], [5, 3]]);
+    expect(
+      stack([
+        [1, 2],
+        [3, null],
+        [1, 1],
+      ]),
+    ).toEqual([
+      [1, 2],
+      [4, 2],
+      [5, 3],
+    ]);
   });
 
   it("tool calls: one series per tool (sorted), 0-filled usage, gaps for latency, per-tool error rate", () => {
     const r: OverviewToolCallsResult = {
       axis: axis([0, D]),
       totals: { calls: 3, failedCalls: 1, successRate: 66.67, avgLatencyMs: 10 },
-      tools: [{ name: "b_tool", calls: 2, failures: 1, errorRate: 50, avgLatencyMs: 12 }, { name: "a_tool", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 6 }],
+      tools: [
+        { name: "b_tool", calls: 2, failures: 1, errorRate: 50, avgLatencyMs: 12 },
+        { name: "a_tool", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 6 },
+      ],
       series: [
         { name: "b_tool", points: [{ timeMs: D, calls: 2, failures: 1, errorRate: 50, avgLatencyMs: 12 }] },
         { name: "a_tool", points: [{ timeMs: 0, calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 6 }] },
       ],
     };
     const c = toolCharts(readToolCalls(r));
-    expect(c.usage.series.map((s) => [s.label, s.values])).toEqual([["a_tool", [1, 0]], ["b_tool", [0, 2]]]);
+    expect(c.usage.series.map((s) => [s.label, s.values])).toEqual([
+      ["a_tool", [1, 0]],
+      ["b_tool", [0, 2]],
+    ]);
     expect(c.latency.series[1]!.values).toEqual([null, 12]);
     expect(c.errorRate("b_tool").series[0]!.values).toEqual([0, 50]);
     expect(c.errorRate("b_tool").reference!.value).toBe(50);
@@ -188,21 +268,59 @@ describe("chart data shaping", () => {
 });
 
 function quality(name: string, values: [string, number][], numericMean: MetricNumber | null = null): AssessmentQuality {
-  return { name, count: values.reduce((s, v) => s + v[1], 0), valueKind: "x", nullValues: 0, numericMean, distribution: values.map(([rawValue, count]) => ({ rawValue, label: rawValue, count })), series: [] };
+  return {
+    name,
+    count: values.reduce((s, v) => s + v[1], 0),
+    valueKind: "x",
+    nullValues: 0,
+    numericMean,
+    distribution: values.map(([rawValue, count]) => ({ rawValue, label: rawValue, count })),
+    series: [],
+  };
 }
 
 describe("quality (spec §5.3)", () => {
   it("averages only when every value parses as a number (booleans and yes/no → none)", () => {
-    expect(qualityAverage(quality("bool", [["true", 3], ["false", 1]], 0.75))).toBeNull();
+    expect(
+      qualityAverage(
+        quality(
+          "bool",
+          [
+            ["true", 3],
+            ["false", 1],
+          ],
+          0.75,
+        ),
+      ),
+    ).toBeNull();
     expect(qualityAverage(quality("yes", [['"yes"', 3]]))).toBeNull();
-    expect(qualityAverage(quality("score", [["1", 1], ["3", 1]]))).toBe(2);
+    expect(
+      qualityAverage(
+        quality("score", [
+          ["1", 1],
+          ["3", 1],
+        ]),
+      ),
+    ).toBe(2);
     expect(isNumericAssessment(quality("score", [["0.5", 1]]))).toBe(true);
   });
 
   it("NaN and ±Infinity arrive as strings and are shown as such; the trend leaves them out as gaps", () => {
-    expect([metricNumber("NaN"), metricNumber("Infinity"), metricNumber("-Infinity"), metricNumber(1e308), metricNumber(null)]).toEqual([NaN, Infinity, -Infinity, 1e308, null]);
+    expect([metricNumber("NaN"), metricNumber("Infinity"), metricNumber("-Infinity"), metricNumber(1e308), metricNumber(null)]).toEqual([
+      NaN,
+      Infinity,
+      -Infinity,
+      1e308,
+      null,
+    ]);
     expect([formatMetric(NaN), formatMetric(Infinity), formatMetric(-Infinity), formatMetric(2), formatMetric(null)]).toEqual(["NaN", "∞", "−∞", "2.00", "-"]);
-    const huge = { ...quality("score", [["1e308", 2]], "Infinity"), series: [{ timeMs: 0, averageValue: "Infinity" as const }, { timeMs: 86_400_000, averageValue: 3 }] };
+    const huge = {
+      ...quality("score", [["1e308", 2]], "Infinity"),
+      series: [
+        { timeMs: 0, averageValue: "Infinity" as const },
+        { timeMs: 86_400_000, averageValue: 3 },
+      ],
+    };
     expect(qualityAverage(huge)).toBe(Infinity);
     const trend = qualityTrend({ axis: axis([0, 86_400_000]), assessments: [huge], hasAssessmentsOutsideRange: false }, huge);
     expect(trend.series[0]!.values).toEqual([null, 3]);
@@ -210,7 +328,13 @@ describe("quality (spec §5.3)", () => {
   });
 
   it("the trend plots the buckets past the range that feedback logged later falls in", () => {
-    const later = { ...quality("rating", [["4", 1]], 4), series: [{ timeMs: 0, averageValue: null }, { timeMs: 3 * 86_400_000, averageValue: 4, outsideRange: true }] };
+    const later = {
+      ...quality("rating", [["4", 1]], 4),
+      series: [
+        { timeMs: 0, averageValue: null },
+        { timeMs: 3 * 86_400_000, averageValue: 4, outsideRange: true },
+      ],
+    };
     const trend = qualityTrend({ axis: axis([0]), assessments: [later], hasAssessmentsOutsideRange: false }, later);
     expect(trend.x).toEqual([0, 3 * 86_400]);
     expect(trend.series[0]!.values).toEqual([null, 4]);
@@ -223,13 +347,34 @@ describe("quality (spec §5.3)", () => {
   });
 
   it("histogram of 5 buckets for non-integer scores, one bar per value otherwise, yes/true green and no/false red", () => {
-    const hist = scoreBars(quality("g", [["0.5", 1], ["0.9", 2], ["1.0", 1]]));
+    const hist = scoreBars(
+      quality("g", [
+        ["0.5", 1],
+        ["0.9", 2],
+        ["1.0", 1],
+      ]),
+    );
     expect(hist.map((b) => b.label)).toEqual(["0.50-0.60", "0.60-0.70", "0.70-0.80", "0.80-0.90", "0.90-1.00"]);
     expect(hist.map((b) => b.count)).toEqual([1, 0, 0, 0, 3]);
-    const bools = scoreBars(quality("c", [["true", 3], ["false", 1]]));
-    expect(bools).toEqual([{ label: "false", count: 1, tone: "bad" }, { label: "true", count: 3, tone: "good" }]);
+    const bools = scoreBars(
+      quality("c", [
+        ["true", 3],
+        ["false", 1],
+      ]),
+    );
+    expect(bools).toEqual([
+      { label: "false", count: 1, tone: "bad" },
+      { label: "true", count: 3, tone: "good" },
+    ]);
     expect(scoreBars(quality("q", [['"yes"', 1]]))[0]!.tone).toBe("neutral");
-    expect(scoreBars(quality("h", [["5", 2], ["2", 1]])).map((b) => b.label)).toEqual(["2", "5"]);
+    expect(
+      scoreBars(
+        quality("h", [
+          ["5", 2],
+          ["2", 1],
+        ]),
+      ).map((b) => b.label),
+    ).toEqual(["2", "5"]);
   });
 });
 
@@ -265,7 +410,12 @@ describe("overview view", () => {
     expect(headline("Latency")).toBe("1.50s");
     expect(headline("Token Usage")).toBe("120");
     expect(recorded).toHaveLength(5);
-    expect(Array.from(v.element.querySelectorAll<HTMLSelectElement>("select.overview-unit option")).map((o) => o.value)).toEqual(["hour", "day", "month", "year"]);
+    expect(Array.from(v.element.querySelectorAll<HTMLSelectElement>("select.overview-unit option")).map((o) => o.value)).toEqual([
+      "hour",
+      "day",
+      "month",
+      "year",
+    ]);
   });
 
   it("paints usage and tool-call cards whose numbers are NaN or ±Infinity (strings on the wire) instead of failing", async () => {
@@ -318,7 +468,8 @@ describe("overview view", () => {
   it("an empty range names the newest trace and shows its week in one click", async () => {
     const newest = Date.UTC(2026, 10, 23, 22, 58, 1);
     const t = new FakeTransport({
-      "overview/usage": (p) => (p.startTimeMs <= newest && newest <= p.endTimeMs ? usageResult() : { ...usageResult(), totals: { ...usageResult().totals, requests: 0 }, series: [] }),
+      "overview/usage": (p) =>
+        p.startTimeMs <= newest && newest <= p.endTimeMs ? usageResult() : { ...usageResult(), totals: { ...usageResult().totals, requests: 0 }, series: [] },
       "traces/search": () => ({ traces: [summary(1, { requestTimeMs: newest })] }),
     });
     const v = new OverviewView(t, { chart: fakeChart, now: () => Date.UTC(2027, 0, 10) });
@@ -346,7 +497,12 @@ describe("overview view", () => {
       "overview/toolCalls": async () => {
         if (fail) throw new RpcError(-32001, "The tracking server is unreachable");
         await new Promise<void>((r) => (release = r));
-        return { axis: axis([0]), totals: { calls: 1, failedCalls: 0, successRate: 100, avgLatencyMs: 5 }, tools: [{ name: "get_weather", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 5 }], series: [] };
+        return {
+          axis: axis([0]),
+          totals: { calls: 1, failedCalls: 0, successRate: 100, avgLatencyMs: 5 },
+          tools: [{ name: "get_weather", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 5 }],
+          series: [],
+        };
       },
     });
     const v = showToolCalls(t);
@@ -368,7 +524,10 @@ describe("overview view", () => {
       "overview/toolCalls": () => ({
         axis: axis([0]),
         totals: { calls: 2, failedCalls: 0, successRate: 100, avgLatencyMs: -45 },
-        tools: [{ name: "skewed", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: -100 }, { name: "fine", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 10 }],
+        tools: [
+          { name: "skewed", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: -100 },
+          { name: "fine", calls: 1, failures: 0, errorRate: 0, avgLatencyMs: 10 },
+        ],
         series: [],
       }),
     });
@@ -384,7 +543,25 @@ describe("overview view", () => {
   it("quality: summary sorted by count, '-' for non-numeric, header click re-sorts; empty state when no feedback", async () => {
     const r: OverviewQualityResult = {
       axis: axis([0]),
-      assessments: [quality("correctness", [["true", 3], ["false", 1]], 0.75), quality("helpfulness", [["5", 8], ["2", 1]], 4.67), quality("_issue_discovery_judge", [["1", 50]])],
+      assessments: [
+        quality(
+          "correctness",
+          [
+            ["true", 3],
+            ["false", 1],
+          ],
+          0.75,
+        ),
+        quality(
+          "helpfulness",
+          [
+            ["5", 8],
+            ["2", 1],
+          ],
+          4.67,
+        ),
+        quality("_issue_discovery_judge", [["1", 50]]),
+      ],
       hasAssessmentsOutsideRange: false,
     };
     const t = new FakeTransport({ "overview/quality": () => r });
@@ -395,7 +572,10 @@ describe("overview view", () => {
     v.setTab("quality");
     await flush();
     const rows = () => Array.from(v.element.querySelectorAll(".table-quality tbody tr")).map((tr) => Array.from(tr.children).map((c) => c.textContent));
-    expect(rows()).toEqual([["helpfulness", "9", "4.67"], ["correctness", "4", "-"]]);
+    expect(rows()).toEqual([
+      ["helpfulness", "9", "4.67"],
+      ["correctness", "4", "-"],
+    ]);
     v.element.querySelectorAll<HTMLButtonElement>(".table-quality .sort-header")[0]!.click();
     expect(rows().map((r) => r[0])).toEqual(["helpfulness", "correctness"]);
     v.element.querySelectorAll<HTMLButtonElement>(".table-quality .sort-header")[0]!.click();
@@ -405,7 +585,10 @@ describe("overview view", () => {
 
     t.handlers["overview/quality"] = () => ({ ...r, assessments: [quality("score", [["1e308", 2]], "Infinity"), quality("ratio", [["0", 1]], "NaN")] });
     await v.load();
-    expect(rows()).toEqual([["ratio", "1", "NaN"], ["score", "2", "∞"]]);
+    expect(rows()).toEqual([
+      ["ratio", "1", "NaN"],
+      ["score", "2", "∞"],
+    ]);
     expect(Array.from(v.element.querySelectorAll(".quality-card .card-headline")).map((e) => e.textContent)).toEqual(["NaN", "∞"]);
 
     t.handlers["overview/quality"] = () => ({ ...r, assessments: [] });

@@ -8,7 +8,15 @@ afterEach(() => {
 });
 
 const session = (id: string, turns: number, extra: Partial<SessionSummary> = {}): SessionSummary => ({
-  sessionId: id, turns, firstTimeMs: 1_000, lastTimeMs: 2_000, errors: 0, inProgress: 0, totalTokens: 10, users: ["ann"], ...extra,
+  sessionId: id,
+  turns,
+  firstTimeMs: 1_000,
+  lastTimeMs: 2_000,
+  errors: 0,
+  inProgress: 0,
+  totalTokens: 10,
+  users: ["ann"],
+  ...extra,
 });
 
 describe("sessions", () => {
@@ -34,7 +42,10 @@ describe("sessions", () => {
   });
 
   it("lists the sessions, opens one as a transcript of its turns from the keyboard, and a turn opens its trace", async () => {
-    const turns: TraceSummary[] = [summary(1, { requestPreview: "Hi", responsePreview: "Hello!", session: "s1" }), summary(2, { requestPreview: "Bye", state: "ERROR", responsePreview: null, session: "s1" })];
+    const turns: TraceSummary[] = [
+      summary(1, { requestPreview: "Hi", responsePreview: "Hello!", session: "s1" }),
+      summary(2, { requestPreview: "Bye", state: "ERROR", responsePreview: null, session: "s1" }),
+    ];
     const t = new FakeTransport({
       "sessions/list": () => ({ sessions: [session("s1", 2, { errors: 1, lastState: "ERROR" }), session("s2", 1)], tracesRead: 3, truncated: false }),
       "traces/search": () => ({ traces: turns }),
@@ -50,7 +61,12 @@ describe("sessions", () => {
     row.focus();
     row.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     await waitFor(() => view.element.querySelectorAll(".turn").length === 2);
-    expect(t.calls.find((c) => c.method === "traces/search")!.params).toEqual({ experimentIds: ["1"], filter: "metadata.`mlflow.trace.session` = 's1'", orderBy: ["timestamp ASC"], pageSize: 100 });
+    expect(t.calls.find((c) => c.method === "traces/search")!.params).toEqual({
+      experimentIds: ["1"],
+      filter: "metadata.`mlflow.trace.session` = 's1'",
+      orderBy: ["timestamp ASC"],
+      pageSize: 100,
+    });
     const texts = [...view.element.querySelectorAll(".turn .turn-text")].map((e) => e.textContent);
     expect(texts).toEqual(["Hi", "Hello!", "Bye", "(no answer: the turn failed)"]);
     (view.element.querySelectorAll(".turn .open-turn")[1] as HTMLElement).click();

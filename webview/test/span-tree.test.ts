@@ -42,7 +42,12 @@ describe("resolveParents (the host's rules for detached spans)", () => {
     expect(t.parent.get("b")).toBe("a");
     expect(t.detached.get("a")).toMatch(/^its parent chain is a cycle \((a → b → a|b → a → b)\)$/);
     expect(t.detached.has("b")).toBe(false);
-    expect([...t.depth.entries()].sort()).toEqual([["a", 1], ["b", 2], ["r", 0], ["self", 1]]);
+    expect([...t.depth.entries()].sort()).toEqual([
+      ["a", 1],
+      ["b", 2],
+      ["r", 0],
+      ["self", 1],
+    ]);
   });
 
   it("an orphan (its parent is not in the trace) hangs under the earliest parentless span, its subtree with it", () => {
@@ -87,7 +92,12 @@ describe("the span tree in the viewer", () => {
       span("b", "a", 2, 30, 5),
     ];
     const { rows } = rowsOf(spans, { warnings: ["Span 'self' (self) is shown under the root 'root' (r): it is its own parent."] });
-    expect(rows.map((r) => [r.id, r.depth])).toEqual([["r", 0], ["self", 1], ["a", 1], ["b", 2]]);
+    expect(rows.map((r) => [r.id, r.depth])).toEqual([
+      ["r", 0],
+      ["self", 1],
+      ["a", 1],
+      ["b", 2],
+    ]);
     expect(rows.find((r) => r.id === "self")!.warning).toBe("Shown under the root 'root': it is its own parent.");
     expect(rows.find((r) => r.id === "a")!.warning).toMatch(/^Shown under the root 'root': its parent chain is a cycle/);
     expect(rows.find((r) => r.id === "b")!.warning).toBeNull();
@@ -116,7 +126,8 @@ describe("the span tree in the viewer", () => {
     expect(row.getAttribute("aria-level")).toBe("301");
     expect(row.querySelector(".depth-badge")!.textContent).toBe("300");
     expect(row.querySelector(".span-name")!.textContent).toBe("span-d300");
-    const indentOfRow = (id: string) => Number(viewer.element.querySelector<HTMLElement>(`.span-row[data-span-id="${id}"] .span-label`)!.style.getPropertyValue("--indent"));
+    const indentOfRow = (id: string) =>
+      Number(viewer.element.querySelector<HTMLElement>(`.span-row[data-span-id="${id}"] .span-label`)!.style.getPropertyValue("--indent"));
     // Capped: the deepest rows are indented no more than level 8 (the badge takes the room of the rest).
     expect(indentOfRow("d300")).toBe(indentOf(300).levels);
     expect(indentOf(300).levels).toBeLessThanOrEqual(INDENTED_LEVELS);

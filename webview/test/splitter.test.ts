@@ -72,7 +72,9 @@ describe("splitter rules", () => {
     expect(splitterKey("Home", 0.5, width)).toBeCloseTo(MIN_TREE_PX / width);
     expect(splitterKey("End", 0.5, width)).toBeCloseTo((width - MIN_DETAIL_PX - SASH_PX) / width);
     expect(splitterKey("ArrowLeft", MIN_TREE_PX / width, width)).toBeCloseTo(MIN_TREE_PX / width);
-    expect(splitterKey("ArrowRight", 0.99, width), "a kept share beyond today's limit steps from the limit").toBeCloseTo((width - MIN_DETAIL_PX - SASH_PX) / width);
+    expect(splitterKey("ArrowRight", 0.99, width), "a kept share beyond today's limit steps from the limit").toBeCloseTo(
+      (width - MIN_DETAIL_PX - SASH_PX) / width,
+    );
     expect(splitterKey("Enter", 0.3, width)).toBe("reset");
     for (const other of ["ArrowUp", "a", "Escape", " "]) expect(splitterKey(other, 0.5, width)).toBeNull();
   });
@@ -116,7 +118,8 @@ describe("the splitter element", () => {
     const settings = localSettings(memoryStorage());
     const split = splitOf(1000);
     const sash = new Splitter(split, settings).element;
-    const pointer = (type: string, clientX: number) => sash.dispatchEvent(new PointerEvent(type, { clientX, button: 0, pointerId: 1, bubbles: true, cancelable: true }));
+    const pointer = (type: string, clientX: number) =>
+      sash.dispatchEvent(new PointerEvent(type, { clientX, button: 0, pointerId: 1, bubbles: true, cancelable: true }));
     pointer("pointerdown", 650);
     pointer("pointermove", 500); // 400 px into a 1,000 px split that starts at 100
     expect(sash.classList.contains("dragging")).toBe(true);

@@ -94,7 +94,19 @@ describe("the time axis", () => {
     const ticks = axisTicks({ startMs: 1830, totalMs: 470 }, full, 262);
     expect(ticks.map((t) => t.label)).toEqual(["1.0 s", "1.2 s"]);
     expect(ticks[0]!.pct).toBeCloseTo(((2000 - 1830) / 470) * 100);
-    expect(axisTicks(full, full, 700).map((t) => t.label)).toEqual(["0", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms", "600 ms", "700 ms", "800 ms", "900 ms", "1.0 s"]);
+    expect(axisTicks(full, full, 700).map((t) => t.label)).toEqual([
+      "0",
+      "100 ms",
+      "200 ms",
+      "300 ms",
+      "400 ms",
+      "500 ms",
+      "600 ms",
+      "700 ms",
+      "800 ms",
+      "900 ms",
+      "1.0 s",
+    ]);
     expect(axisTicks({ startMs: 0, totalMs: 0 }, { startMs: 0, totalMs: 0 }, 300)).toEqual([{ pct: 0, label: "0" }]);
   });
 });

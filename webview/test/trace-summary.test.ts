@@ -18,7 +18,18 @@ describe("trace summary", () => {
     });
     const el = renderTraceSummary(info, true);
     const rows = grid(el);
-    expect(rows).toMatchObject({ Name: "trace 3", State: "OK", Duration: "2.37 s", Tokens: "1,252 in · 44 out · 1,296 total", Session: "session-7", User: "alice", Request: "What is the weather in Paris?", Response: "Sunny, 21 °C.", Tags: "environment = prod", Metadata: "app.version = 1.4" });
+    expect(rows).toMatchObject({
+      Name: "trace 3",
+      State: "OK",
+      Duration: "2.37 s",
+      Tokens: "1,252 in · 44 out · 1,296 total",
+      Session: "session-7",
+      User: "alice",
+      Request: "What is the weather in Paris?",
+      Response: "Sunny, 21 °C.",
+      Tags: "environment = prod",
+      Metadata: "app.version = 1.4",
+    });
     expect(el.querySelector("summary")!.textContent).toMatch(/^Summary.*2\.37 s · 1,296 tokens · session session-7$/);
     expect(el.open).toBe(true);
   });
@@ -71,7 +82,13 @@ describe("the viewer's summary: tags and the conversation", () => {
       "spans/get": (p) => ({
         payloads: {
           [p.spanIds[0]]: {
-            inputs: { messages: [{ role: "user", content: "Weather in Paris?" }, { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: "{}" } }] }, { role: "tool", content: "21 C" }] },
+            inputs: {
+              messages: [
+                { role: "user", content: "Weather in Paris?" },
+                { role: "assistant", content: "", tool_calls: [{ function: { name: "get_weather", arguments: "{}" } }] },
+                { role: "tool", content: "21 C" },
+              ],
+            },
             outputs: { choices: [{ message: { role: "assistant", content: "Sunny, 21 °C." } }] },
             attributes: {},
             events: [],

@@ -1,7 +1,23 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  COLUMNS_KEY, applyCompletion, assessmentCellText, assessmentColumnShown, assessmentNames, completions, displayRows, keepAnchor, knownKeys, loadColumns, localSettings, mergeNewTraces, moveCursor, searchFilter, timeFilterRange, toggleColumn,
-  updateSelection, webviewSettings,
+  COLUMNS_KEY,
+  applyCompletion,
+  assessmentCellText,
+  assessmentColumnShown,
+  assessmentNames,
+  completions,
+  displayRows,
+  keepAnchor,
+  knownKeys,
+  loadColumns,
+  localSettings,
+  mergeNewTraces,
+  moveCursor,
+  searchFilter,
+  timeFilterRange,
+  toggleColumn,
+  updateSelection,
+  webviewSettings,
 } from "../src/traces-logic";
 import type { Assessment, TraceSummary } from "../src/protocol.generated";
 import { ALL_COLUMNS, DEFAULT_COLUMNS, TRACE_ROW_HEIGHT, TracesView, nextSort, searchParams, sortLabel } from "../src/traces-view";
@@ -77,8 +93,13 @@ describe("time range quick filter", () => {
   it("maps to filters.startTimeMs / endTimeMs", () => {
     expect(timeFilterRange("ALL", 1000)).toBeNull();
     expect(timeFilterRange("LAST_24_HOURS", 100_000_000)).toEqual({ startTimeMs: 100_000_000 - 86_400_000, endTimeMs: 100_000_000 });
-    expect(searchParams({ experimentIds: ["1"], filter: "", state: "ERROR", orderBy: "timestamp_ms DESC", pageSize: 10, time: "LAST_HOUR", nowMs: 7_200_000 })).toEqual({
-      experimentIds: ["1"], orderBy: ["timestamp_ms DESC"], pageSize: 10, filters: { states: ["ERROR"], startTimeMs: 3_600_000, endTimeMs: 7_200_000 },
+    expect(
+      searchParams({ experimentIds: ["1"], filter: "", state: "ERROR", orderBy: "timestamp_ms DESC", pageSize: 10, time: "LAST_HOUR", nowMs: 7_200_000 }),
+    ).toEqual({
+      experimentIds: ["1"],
+      orderBy: ["timestamp_ms DESC"],
+      pageSize: 10,
+      filters: { states: ["ERROR"], startTimeMs: 3_600_000, endTimeMs: 7_200_000 },
     });
   });
 
@@ -98,7 +119,13 @@ describe("time range quick filter", () => {
 });
 
 describe("key completion", () => {
-  const rows = [summary(1, { tags: { env: "prod", "my key": "x" }, metadata: { "mlflow.trace.user": "u" }, assessments: [{ assessmentId: "a", name: "correctness", kind: "feedback", valid: true, metadata: {} }] })];
+  const rows = [
+    summary(1, {
+      tags: { env: "prod", "my key": "x" },
+      metadata: { "mlflow.trace.user": "u" },
+      assessments: [{ assessmentId: "a", name: "correctness", kind: "feedback", valid: true, metadata: {} }],
+    }),
+  ];
 
   it("collects tag, metadata and assessment keys from the loaded rows (quoting odd names)", () => {
     expect(knownKeys(rows)).toEqual(["feedback.correctness", "metadata.`mlflow.trace.user`", "tags.`my key`", "tags.env"]);
@@ -142,7 +169,8 @@ describe("key completion", () => {
 
 describe("live mode", () => {
   it("merges new traces on top and updates finished ones", () => {
-    const a = summary(1), b = summary(2, { state: "IN_PROGRESS" });
+    const a = summary(1),
+      b = summary(2, { state: "IN_PROGRESS" });
     const m = mergeNewTraces([a, b], [summary(0), a, { ...b, state: "OK" }]);
     expect(m.rows.map((t) => t.traceId)).toEqual(["tr-0000", "tr-0001", "tr-0002"]);
     expect(m.added).toBe(1);
@@ -183,8 +211,22 @@ describe("grouping by session", () => {
   it("one header per session, sessions in order of their newest trace, no-session last, collapsible", () => {
     const rows = [summary(1, { session: "s2" }), summary(2), summary(3, { session: "s1" }), summary(4, { session: "s2" })];
     const d = displayRows(rows, true);
-    expect(d.map((r) => (r.kind === "group" ? `[${r.session}:${r.count}]` : r.trace.traceId))).toEqual(["[s2:2]", "tr-0001", "tr-0004", "[s1:1]", "tr-0003", "[null:1]", "tr-0002"]);
-    expect(displayRows(rows, true, new Set(["s2"])).map((r) => (r.kind === "group" ? `[${r.session}]` : r.trace.traceId))).toEqual(["[s2]", "[s1]", "tr-0003", "[null]", "tr-0002"]);
+    expect(d.map((r) => (r.kind === "group" ? `[${r.session}:${r.count}]` : r.trace.traceId))).toEqual([
+      "[s2:2]",
+      "tr-0001",
+      "tr-0004",
+      "[s1:1]",
+      "tr-0003",
+      "[null:1]",
+      "tr-0002",
+    ]);
+    expect(displayRows(rows, true, new Set(["s2"])).map((r) => (r.kind === "group" ? `[${r.session}]` : r.trace.traceId))).toEqual([
+      "[s2]",
+      "[s1]",
+      "tr-0003",
+      "[null]",
+      "tr-0002",
+    ]);
     expect(displayRows(rows, false)).toHaveLength(4);
   });
 
@@ -336,10 +378,19 @@ describe("n / p across the list", () => {
     const all = [summary(1), summary(2), summary(3)];
     const t = new FakeTransport({
       "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "x", isGenAi: true, tags: {} }] }),
-      "session/info": () => ({ serverName: "t", serverVersion: "1", protocolVersion: "1.0", backendKind: "localStore", backendLocation: "x", capabilities: {} }),
+      "session/info": () => ({
+        serverName: "t",
+        serverVersion: "1",
+        protocolVersion: "1.0",
+        backendKind: "localStore",
+        backendLocation: "x",
+        capabilities: {},
+      }),
       "traces/search": (p) => (p.pageToken ? { traces: all.slice(2) } : { traces: all.slice(0, 2), nextPageToken: "2" }),
       "traces/get": (p) => traceResult([span("r", null, 0, 0, 1)], { info: all.find((x) => x.traceId === p.traceId)! }),
-      "overview/usage": () => { throw new RpcError(-32006, "no"); },
+      "overview/usage": () => {
+        throw new RpcError(-32006, "no");
+      },
     });
     const app = new App(t, { pageSize: 2 });
     document.body.appendChild(app.element);
@@ -435,7 +486,15 @@ describe("sorting by a column header", () => {
 });
 
 describe("assessment columns", () => {
-  const a = (name: string, value: Assessment["value"], extra: Partial<Assessment> = {}): Assessment => ({ assessmentId: `${name}-${String(value)}`, name, kind: "feedback", value, valid: true, metadata: {}, ...extra });
+  const a = (name: string, value: Assessment["value"], extra: Partial<Assessment> = {}): Assessment => ({
+    assessmentId: `${name}-${String(value)}`,
+    name,
+    kind: "feedback",
+    value,
+    valid: true,
+    metadata: {},
+    ...extra,
+  });
   const trace = (...assessments: Assessment[]) => ({ traceId: "t", assessments }) as unknown as TraceSummary;
 
   it("a column per valid name, commonest first; the three commonest feedback show by default, expectations and the rest on request", () => {
@@ -459,7 +518,12 @@ describe("assessment columns", () => {
   });
 
   it("a cell shows the trace's valid values of that name, overridden ones left out", () => {
-    const t = trace(a("helpfulness", 5, { valid: false }), a("helpfulness", 3), a("note", { x: 1 }), a("judge", null, { error: { code: "TIMEOUT", message: "t" } }));
+    const t = trace(
+      a("helpfulness", 5, { valid: false }),
+      a("helpfulness", 3),
+      a("note", { x: 1 }),
+      a("judge", null, { error: { code: "TIMEOUT", message: "t" } }),
+    );
     expect(assessmentCellText(t, "helpfulness")).toBe("3");
     expect(assessmentCellText(t, "note")).toBe('{"x":1}');
     expect(assessmentCellText(t, "judge")).toBe("error");

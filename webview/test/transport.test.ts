@@ -201,7 +201,15 @@ describe("browser mode's address bar", () => {
     const base = "http://127.0.0.1:5123/?pageSize=20";
     const withA = withState(base, { ...none, trace: "tr-abc", span: "s1", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", tab: "sessions" });
     expect(new URL(withA).searchParams.get("pageSize")).toBe("20");
-    expect(stateFromSearch(new URL(withA).search)).toEqual({ ...none, tab: "sessions", experiment: "2", q: "trace.status = 'ERROR'", sort: "name ASC", trace: "tr-abc", span: "s1" });
+    expect(stateFromSearch(new URL(withA).search)).toEqual({
+      ...none,
+      tab: "sessions",
+      experiment: "2",
+      q: "trace.status = 'ERROR'",
+      sort: "name ASC",
+      trace: "tr-abc",
+      span: "s1",
+    });
     const overview = { ...none, tab: "overview", overview: "toolCalls", range: "LAST_30_DAYS", unit: "hour" };
     expect(stateFromSearch(new URL(withState(base, overview)).search)).toEqual(overview);
     expect(stateFromSearch("?overview=x&range=CUSTOM&unit=week")).toEqual(none);
@@ -213,7 +221,8 @@ describe("browser mode's address bar", () => {
     const compared = withState(base, { ...none, compare: "tr-a,tr-b" });
     expect(new URL(compared).searchParams.get("compare")).toBe("tr-a,tr-b");
     expect(stateFromSearch(new URL(compared).search)).toEqual({ ...none, compare: "tr-a,tr-b" });
-    for (const bad of ["tr-a", "tr-a,tr-a", "tr-a,tr-b,tr-c", "tr-a,<script>", ","]) expect(stateFromSearch(`?compare=${encodeURIComponent(bad)}`).compare).toBeNull();
+    for (const bad of ["tr-a", "tr-a,tr-a", "tr-a,tr-b,tr-c", "tr-a,<script>", ","])
+      expect(stateFromSearch(`?compare=${encodeURIComponent(bad)}`).compare).toBeNull();
   });
 
   it("a WebSocket that fails before it opened asks why: a refused token is said so, not 'is it running?'", async () => {

@@ -18,9 +18,20 @@ afterEach(() => {
 
 describe("traces view", () => {
   it("builds traces/search params from the query", () => {
-    expect(searchParams({ experimentIds: ["1"], filter: "  ", state: "ALL", orderBy: "timestamp_ms DESC", pageSize: 50 })).toEqual({ experimentIds: ["1"], orderBy: ["timestamp_ms DESC"], pageSize: 50 });
-    expect(searchParams({ experimentIds: ["1"], filter: "trace.status = 'OK'", state: "ERROR", orderBy: "execution_time_ms DESC", pageSize: 10 }, "tok")).toEqual({
-      experimentIds: ["1"], filter: "trace.status = 'OK'", filters: { states: ["ERROR"] }, orderBy: ["execution_time_ms DESC"], pageSize: 10, pageToken: "tok",
+    expect(searchParams({ experimentIds: ["1"], filter: "  ", state: "ALL", orderBy: "timestamp_ms DESC", pageSize: 50 })).toEqual({
+      experimentIds: ["1"],
+      orderBy: ["timestamp_ms DESC"],
+      pageSize: 50,
+    });
+    expect(
+      searchParams({ experimentIds: ["1"], filter: "trace.status = 'OK'", state: "ERROR", orderBy: "execution_time_ms DESC", pageSize: 10 }, "tok"),
+    ).toEqual({
+      experimentIds: ["1"],
+      filter: "trace.status = 'OK'",
+      filters: { states: ["ERROR"] },
+      orderBy: ["execution_time_ms DESC"],
+      pageSize: 10,
+      pageToken: "tok",
     });
   });
 
@@ -185,7 +196,26 @@ describe("span tree", () => {
 
   it("fetches the selected span's payload with spans/get when the trace came without payloads", async () => {
     const t = new FakeTransport({
-      "spans/get": (p) => ({ payloads: { [p.spanIds[0]]: { inputs: { q: "hello" }, outputs: null, attributes: {}, events: [{ name: "exception", timeMs: 0, attributes: { "exception.type": "ValueError", "exception.message": "bad", "exception.stacktrace": "Traceback (most recent call last):\n  File x" } }] } } }),
+      "spans/get": (p) => ({
+        payloads: {
+          [p.spanIds[0]]: {
+            inputs: { q: "hello" },
+            outputs: null,
+            attributes: {},
+            events: [
+              {
+                name: "exception",
+                timeMs: 0,
+                attributes: {
+                  "exception.type": "ValueError",
+                  "exception.message": "bad",
+                  "exception.stacktrace": "Traceback (most recent call last):\n  File x",
+                },
+              },
+            ],
+          },
+        },
+      }),
     });
     const viewer = new TraceViewer(t);
     document.body.appendChild(viewer.element);
@@ -254,19 +284,45 @@ describe("span tree", () => {
     document.body.appendChild(viewer.element);
     await viewer.open(summary(1));
     expect(viewer.element.querySelector(".span-scroller")!.getAttribute("data-span-count")).toBe(String(FIRST_SCREEN_SPANS));
-    expect(viewer.element.textContent).toContain(`Showing the first ${FIRST_SCREEN_SPANS} of 1201 spans: the rest could not be loaded (The tracking server did not answer.)`);
+    expect(viewer.element.textContent).toContain(
+      `Showing the first ${FIRST_SCREEN_SPANS} of 1201 spans: the rest could not be loaded (The tracking server did not answer.)`,
+    );
   });
 
   it("shows assessments of the trace", () => {
     const viewer = new TraceViewer(new FakeTransport({}));
     document.body.appendChild(viewer.element);
-    viewer.show(traceResult(spans, { assessments: [{ assessmentId: "a1", name: "correctness", kind: "feedback", value: true, rationale: "matches the docs", sourceType: "LLM_JUDGE", sourceId: "gpt", valid: true, metadata: {} }] }));
+    viewer.show(
+      traceResult(spans, {
+        assessments: [
+          {
+            assessmentId: "a1",
+            name: "correctness",
+            kind: "feedback",
+            value: true,
+            rationale: "matches the docs",
+            sourceType: "LLM_JUDGE",
+            sourceId: "gpt",
+            valid: true,
+            metadata: {},
+          },
+        ],
+      }),
+    );
     const text = viewer.element.querySelector(".assessments")!.textContent!;
     for (const s of ["correctness", "true", "matches the docs", "LLM_JUDGE"]) expect(text).toContain(s);
   });
 
   it("shows a trace-level assessment on the root span only, a span's own under that span", () => {
-    const judged = (assessmentId: string, spanId?: string): Assessment => ({ assessmentId, name: assessmentId, kind: "feedback", value: true, spanId, valid: true, metadata: {} });
+    const judged = (assessmentId: string, spanId?: string): Assessment => ({
+      assessmentId,
+      name: assessmentId,
+      kind: "feedback",
+      value: true,
+      spanId,
+      valid: true,
+      metadata: {},
+    });
     const all = [judged("trace-level"), judged("on-child", "child"), judged("on-a-span-not-in-the-trace", "gone")];
     const has = (id: string) => ["root", "child", "leaf"].includes(id);
     const names = (spanId: string, isRoot: boolean) => assessmentsOfSpan(all, spanId, isRoot, has).map((a) => a.assessmentId);
@@ -287,14 +343,32 @@ describe("span tree", () => {
     viewer.select("leaf");
     expect(shown()).toEqual([]);
     expect(heading()).toBe("Assessments (0)");
-    expect(viewer.element.querySelector(".detail-pane")!.textContent).toContain("No assessments of this span. The trace's own (2) show on its root span, span-root.");
+    expect(viewer.element.querySelector(".detail-pane")!.textContent).toContain(
+      "No assessments of this span. The trace's own (2) show on its root span, span-root.",
+    );
   });
 
   it("puts an assessment's whole name and source in their tooltips (styles.css cuts them to one line; the e2e measures it)", () => {
     const viewer = new TraceViewer(new FakeTransport({}));
     document.body.appendChild(viewer.element);
     const name = "retrieval_groundedness_against_the_product_catalogue";
-    viewer.show(traceResult(spans, { assessments: [{ assessmentId: "a1", name, kind: "feedback", value: "yes", rationale: "because ".repeat(200), sourceType: "LLM_JUDGE", sourceId: "openai:/gpt-4o-mini", valid: true, metadata: {} }] }));
+    viewer.show(
+      traceResult(spans, {
+        assessments: [
+          {
+            assessmentId: "a1",
+            name,
+            kind: "feedback",
+            value: "yes",
+            rationale: "because ".repeat(200),
+            sourceType: "LLM_JUDGE",
+            sourceId: "openai:/gpt-4o-mini",
+            valid: true,
+            metadata: {},
+          },
+        ],
+      }),
+    );
     const nameCell = viewer.element.querySelector(".assessments td.assessment-name .one-line")!;
     expect(nameCell.getAttribute("title")).toBe(`${name} feedback`);
     expect(viewer.element.querySelector(".assessments td.assessment-source .one-line")!.getAttribute("title")).toBe("LLM_JUDGE · openai:/gpt-4o-mini");
@@ -305,13 +379,36 @@ describe("app", () => {
   it("sorts GenAI experiments first and describes the connection", () => {
     const x = (id: string, name: string, isGenAi: boolean) => ({ experimentId: id, name, isGenAi, tags: {} });
     expect(sortExperiments([x("0", "Default", false), x("2", "b", true), x("1", "a", true)]).map((e) => e.experimentId)).toEqual(["1", "2", "0"]);
-    expect(connectionText({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.0", backendKind: "localStore", backendLocation: "/x/mlflow.db", mlflowVersion: "3.11.2", capabilities: {} as any })).toBe("Local store · /x/mlflow.db · MLflow 3.11.2");
+    expect(
+      connectionText({
+        serverName: "traceide",
+        serverVersion: "1",
+        protocolVersion: "1.0",
+        backendKind: "localStore",
+        backendLocation: "/x/mlflow.db",
+        mlflowVersion: "3.11.2",
+        capabilities: {} as any,
+      }),
+    ).toBe("Local store · /x/mlflow.db · MLflow 3.11.2");
   });
 
   it("starts: session/info, experiments/list, first experiment's traces", async () => {
     const t = new FakeTransport({
-      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.0", backendKind: "mlflowServer", backendLocation: "http://127.0.0.1:5000", mlflowVersion: "3.11.2", capabilities: {} }),
-      "experiments/list": () => ({ experiments: [{ experimentId: "0", name: "Default", isGenAi: false, tags: {} }, { experimentId: "7", name: "agent", isGenAi: true, tags: {} }] }),
+      "session/info": () => ({
+        serverName: "traceide",
+        serverVersion: "1",
+        protocolVersion: "1.0",
+        backendKind: "mlflowServer",
+        backendLocation: "http://127.0.0.1:5000",
+        mlflowVersion: "3.11.2",
+        capabilities: {},
+      }),
+      "experiments/list": () => ({
+        experiments: [
+          { experimentId: "0", name: "Default", isGenAi: false, tags: {} },
+          { experimentId: "7", name: "agent", isGenAi: true, tags: {} },
+        ],
+      }),
       "traces/search": () => ({ traces: [summary(1)] }),
     });
     const app = new App(t);
@@ -325,7 +422,14 @@ describe("app", () => {
 
   it("on a read-only backend (a local store) Delete… and Tags… stay off with the reason, whatever is selected", async () => {
     const t = new FakeTransport({
-      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.5", backendKind: "localStore", backendLocation: "x", capabilities: { deleteTraces: false, editTags: false } }),
+      "session/info": () => ({
+        serverName: "traceide",
+        serverVersion: "1",
+        protocolVersion: "1.5",
+        backendKind: "localStore",
+        backendLocation: "x",
+        capabilities: { deleteTraces: false, editTags: false },
+      }),
       "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "a", isGenAi: true, tags: {} }] }),
       "traces/search": () => ({ traces: [summary(1)] }),
     });
@@ -344,7 +448,15 @@ describe("app", () => {
   it("measures 'recent' from the host's clock (session/info nowMs), not the page's", async () => {
     const hostNow = Date.UTC(2026, 10, 24); // the fixtures' week, whatever today is
     const t = new FakeTransport({
-      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {}, nowMs: hostNow }),
+      "session/info": () => ({
+        serverName: "traceide",
+        serverVersion: "1",
+        protocolVersion: "1.4",
+        backendKind: "localStore",
+        backendLocation: "x",
+        capabilities: {},
+        nowMs: hostNow,
+      }),
       "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
       "traces/search": () => ({ traces: [summary(1)] }),
       "overview/usage": () => ({}),
@@ -391,7 +503,7 @@ describe("view modes (the contract's PanelView)", () => {
   const info = { serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {} };
   const memory = () => {
     const m = new Map<string, unknown>();
-    return { get: <T,>(k: string) => m.get(k) as T | undefined, set: (k: string, v: unknown) => void m.set(k, v) };
+    return { get: <T>(k: string) => m.get(k) as T | undefined, set: (k: string, v: unknown) => void m.set(k, v) };
   };
 
   it("a trace tab opens its trace directly: no list, no experiments, no faked search; the kept span is selected", async () => {
@@ -435,7 +547,11 @@ describe("view modes (the contract's PanelView)", () => {
   it("what the page kept wins over what the IDE asked, for the same view and trace only", () => {
     const settings = memory();
     settings.set(VIEW_KEY, { view: "trace", traceId: "tr-1", spanId: "b" });
-    expect(initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-1", spanId: "a" }), settings)).toEqual({ view: "trace", traceId: "tr-1", spanId: "b" });
+    expect(initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-1", spanId: "a" }), settings)).toEqual({
+      view: "trace",
+      traceId: "tr-1",
+      spanId: "b",
+    });
     expect(initialPanelView(JSON.stringify({ view: "trace", traceId: "tr-2" }), settings)).toEqual({ view: "trace", traceId: "tr-2" });
     expect(initialPanelView(undefined, settings)).toEqual({ view: "list" });
     expect(initialPanelView("{not json", undefined)).toEqual({ view: "list" });
@@ -454,7 +570,12 @@ describe("view modes (the contract's PanelView)", () => {
     });
     const settings = memory();
     settings.set(VIEW_KEY, { view: "overview", tab: "quality", rangeKey: "LAST_30_DAYS" });
-    const app = new App(t, { mode: "ide", settings, view: initialPanelView(JSON.stringify({ view: "overview" }), settings), chart: () => ({ destroy() {} }) as any });
+    const app = new App(t, {
+      mode: "ide",
+      settings,
+      view: initialPanelView(JSON.stringify({ view: "overview" }), settings),
+      chart: () => ({ destroy() {} }) as any,
+    });
     document.body.appendChild(app.element);
     await app.start();
     await flush();
@@ -498,7 +619,10 @@ describe("view modes (the contract's PanelView)", () => {
     await expect(local.request("ide/openFile", { path: "/x.py" })).rejects.toMatchObject({ code: -32006, message: expect.stringContaining("needs an IDE") });
     await local.request("ide/revealPanel", null);
     expect(app.viewer.isOpen).toBe(false);
-    expect(t.calls.some((c) => c.method.startsWith("ide/")), "no IDE method reaches the host").toBe(false);
+    expect(
+      t.calls.some((c) => c.method.startsWith("ide/")),
+      "no IDE method reaches the host",
+    ).toBe(false);
   });
 });
 
@@ -511,7 +635,11 @@ describe("the message the bundle sends its IDE", () => {
     const viewer = new TraceViewer(transport, { mode: "ide" });
     document.body.appendChild(viewer.element);
     const { traceId, spanId, spanName, functionName } = expected.params;
-    viewer.show(traceResult([span(spanId, null, 0, 0, 10, { name: spanName, payload: { attributes: { "mlflow.spanFunctionName": functionName }, events: [] } })], { info: summary(1, { traceId }) }));
+    viewer.show(
+      traceResult([span(spanId, null, 0, 0, 10, { name: spanName, payload: { attributes: { "mlflow.spanFunctionName": functionName }, events: [] } })], {
+        info: summary(1, { traceId }),
+      }),
+    );
     viewer.element.querySelector(".span-scroller")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
     await flush();
     expect(posted).toEqual([{ ...expected, id: posted[0]?.id }]);
@@ -544,7 +672,14 @@ describe("what the IDE tells the page (UiMethods)", () => {
 
   it("ui/toggleLive turns the list's own live mode on and off, keeping the filter and the open trace", async () => {
     const t = new FakeTransport({
-      "session/info": () => ({ serverName: "traceide", serverVersion: "1", protocolVersion: "1.4", backendKind: "localStore", backendLocation: "x", capabilities: {} }),
+      "session/info": () => ({
+        serverName: "traceide",
+        serverVersion: "1",
+        protocolVersion: "1.4",
+        backendKind: "localStore",
+        backendLocation: "x",
+        capabilities: {},
+      }),
       "experiments/list": () => ({ experiments: [{ experimentId: "1", name: "agent", isGenAi: true, tags: {} }] }),
       "traces/search": () => ({ traces: [summary(1), summary(2)] }),
       "traces/get": () => traceResult([span("root", null, 0, 0, 10)]),

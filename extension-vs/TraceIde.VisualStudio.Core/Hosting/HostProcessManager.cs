@@ -240,7 +240,7 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                #pragma warning disable VSTHRD002 // completed task: no wait
+#pragma warning disable VSTHRD002 // completed task: no wait
                 if (_ready.Task.Status == TaskStatus.RanToCompletion && _ready.Task.Result == instance)
 #pragma warning restore VSTHRD002
                     _ready = NewReady();

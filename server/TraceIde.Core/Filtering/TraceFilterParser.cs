@@ -39,9 +39,13 @@ public static class TraceFilterParser
 
     private static readonly Dictionary<string, string> EntityAliases = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["attribute"] = Attribute, ["attributes"] = Attribute, ["trace"] = Attribute,
-        ["tag"] = Tag, ["tags"] = Tag,
-        ["metadata"] = Metadata, ["request_metadata"] = Metadata,
+        ["attribute"] = Attribute,
+        ["attributes"] = Attribute,
+        ["trace"] = Attribute,
+        ["tag"] = Tag,
+        ["tags"] = Tag,
+        ["metadata"] = Metadata,
+        ["request_metadata"] = Metadata,
         ["span"] = SpanEntity,
         ["feedback"] = Feedback,
         ["expectation"] = Expectation,
@@ -55,9 +59,12 @@ public static class TraceFilterParser
     /// <summary>Canonical attribute keys (aliases resolved).</summary>
     private static readonly Dictionary<string, string> NumericAttributes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["timestamp"] = "timestamp_ms", ["timestamp_ms"] = "timestamp_ms",
-        ["execution_time"] = "execution_time_ms", ["execution_time_ms"] = "execution_time_ms",
-        ["end_time"] = "end_time_ms", ["end_time_ms"] = "end_time_ms",
+        ["timestamp"] = "timestamp_ms",
+        ["timestamp_ms"] = "timestamp_ms",
+        ["execution_time"] = "execution_time_ms",
+        ["execution_time_ms"] = "execution_time_ms",
+        ["end_time"] = "end_time_ms",
+        ["end_time_ms"] = "end_time_ms",
     };
 
     private static readonly HashSet<string> StringAttributes = new(StringComparer.OrdinalIgnoreCase)

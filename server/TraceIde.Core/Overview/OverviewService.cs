@@ -83,17 +83,17 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
 
     private MetricsQuery Query(OverviewTimeAxis axis, OverviewParams p, string view, string metric, IReadOnlyList<MetricsAggregation> aggs,
         bool bucketed, IReadOnlyList<string>? dims = null, string? extraFilter = null, bool timeRange = true) => new()
-    {
-        ExperimentIds = p.ExperimentIds,
-        ViewType = view,
-        MetricName = metric,
-        Aggregations = aggs,
-        Dimensions = dims ?? [],
-        Filters = extraFilter == null ? TraceFilters(p) : [extraFilter, .. TraceFilters(p)],
-        TimeIntervalSeconds = bucketed ? axis.IntervalSeconds : null,
-        StartTimeMs = timeRange ? axis.StartTimeMs : null,
-        EndTimeMs = timeRange ? axis.EndTimeMs : null,
-    };
+        {
+            ExperimentIds = p.ExperimentIds,
+            ViewType = view,
+            MetricName = metric,
+            Aggregations = aggs,
+            Dimensions = dims ?? [],
+            Filters = extraFilter == null ? TraceFilters(p) : [extraFilter, .. TraceFilters(p)],
+            TimeIntervalSeconds = bucketed ? axis.IntervalSeconds : null,
+            StartTimeMs = timeRange ? axis.StartTimeMs : null,
+            EndTimeMs = timeRange ? axis.EndTimeMs : null,
+        };
 
     private Task<IReadOnlyList<MetricsDataPoint>> RunAsync(MetricsQuery q, CancellationToken ct) => source.QueryTraceMetricsAsync(q, ct);
 

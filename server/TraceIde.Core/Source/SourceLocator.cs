@@ -38,7 +38,9 @@ public static class SourceLocator
             foreach (var m in matches)
                 found.Add(new SourceLocation
                 {
-                    Path = m.Path, Line = Math.Max(1, codeLine ?? 1), Column = codeColumn,
+                    Path = m.Path,
+                    Line = Math.Max(1, codeLine ?? 1),
+                    Column = codeColumn,
                     Confidence = Math.Round((codeLine == null ? 0.7 : 0.9) + 0.09 * PathMapper.Confidence(m, matches.Count), 3),
                     Reason = $"OpenTelemetry code attributes: {codePath}{(codeLine == null ? "" : ":" + codeLine.Value.ToString(CultureInfo.InvariantCulture))}",
                     Kind = SourceLocationKinds.CodeAttribute,
@@ -68,7 +70,9 @@ public static class SourceLocator
                 foreach (var m in matches)
                     found.Add(new SourceLocation
                     {
-                        Path = m.Path, Line = Math.Max(1, frame.Line), Column = frame.Column,
+                        Path = m.Path,
+                        Line = Math.Max(1, frame.Line),
+                        Column = frame.Column,
                         Confidence = Math.Round(inSpanFunction
                             ? 0.8 + 0.1 * PathMapper.Confidence(m, matches.Count) // the frame names the span's own function
                             : PathMapper.Confidence(m, matches.Count) * Math.Max(0.3, 0.6 - 0.05 * frameIndex), 3),
@@ -89,7 +93,9 @@ public static class SourceLocator
             foreach (var m in matches)
                 found.Add(new SourceLocation
                 {
-                    Path = m.Path, Line = 1, Confidence = Math.Round(0.3 * PathMapper.Confidence(m, matches.Count), 3),
+                    Path = m.Path,
+                    Line = 1,
+                    Confidence = Math.Round(0.3 * PathMapper.Confidence(m, matches.Count), 3),
                     Reason = $"the trace's entry script ({SourceNameKey} = {entryScript})",
                     Kind = SourceLocationKinds.EntryScript,
                 });
@@ -153,7 +159,9 @@ public static class SourceLocator
             var ambiguous = scored.Count > 1;
             yield return new SourceLocation
             {
-                Path = d.Path, Line = d.Line, Column = d.Column,
+                Path = d.Path,
+                Line = d.Line,
+                Column = d.Column,
                 // Several equally good definitions: none of them is as sure as a unique one.
                 Confidence = Math.Round(0.8 * score * (rivals > 1 && score >= top - 1e-9 ? 0.8 : 1.0), 3),
                 Reason = why + (d.Container != null ? $", in {d.Container}" : "") + (ambiguous ? $"; one of {scored.Count} candidate definitions" : ""),

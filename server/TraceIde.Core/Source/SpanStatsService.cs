@@ -42,8 +42,13 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
 
         MetricsQuery Query(string metric, MetricsAggregation aggregation, string[] dimensions) => new()
         {
-            ExperimentIds = p.ExperimentIds, ViewType = MetricsViewTypes.Spans, MetricName = metric,
-            Aggregations = [aggregation], Dimensions = dimensions, StartTimeMs = start, EndTimeMs = end,
+            ExperimentIds = p.ExperimentIds,
+            ViewType = MetricsViewTypes.Spans,
+            MetricName = metric,
+            Aggregations = [aggregation],
+            Dimensions = dimensions,
+            StartTimeMs = start,
+            EndTimeMs = end,
         };
         var counts = metrics.QueryTraceMetricsAsync(Query("span_count", MetricsAggregation.Count, ["span_name", "span_status"]), ct);
         var latency = metrics.QueryTraceMetricsAsync(Query("latency", MetricsAggregation.P(50), ["span_name"]), ct);

@@ -25,48 +25,48 @@ internal sealed class AgentWrites(HostSession session)
         switch (name)
         {
             case AgentToolCatalog.SetTraceTag:
-            {
-                var p = new TracesSetTagParams { TraceId = a.RequiredString("traceId"), Key = a.RequiredString("key", 250), Value = a.String("value", 8000) ?? throw new AgentArgumentException("'value' is required (a string).") };
-                await traces.SetTagAsync(p, ct).ConfigureAwait(false);
-                return new JsonObject { ["done"] = $"Tag {p.Key} set on {p.TraceId}." };
-            }
+                {
+                    var p = new TracesSetTagParams { TraceId = a.RequiredString("traceId"), Key = a.RequiredString("key", 250), Value = a.String("value", 8000) ?? throw new AgentArgumentException("'value' is required (a string).") };
+                    await traces.SetTagAsync(p, ct).ConfigureAwait(false);
+                    return new JsonObject { ["done"] = $"Tag {p.Key} set on {p.TraceId}." };
+                }
             case AgentToolCatalog.DeleteTraceTag:
-            {
-                var p = new TracesDeleteTagParams { TraceId = a.RequiredString("traceId"), Key = a.RequiredString("key", 250) };
-                await traces.DeleteTagAsync(p, ct).ConfigureAwait(false);
-                return new JsonObject { ["done"] = $"Tag {p.Key} deleted from {p.TraceId}." };
-            }
+                {
+                    var p = new TracesDeleteTagParams { TraceId = a.RequiredString("traceId"), Key = a.RequiredString("key", 250) };
+                    await traces.DeleteTagAsync(p, ct).ConfigureAwait(false);
+                    return new JsonObject { ["done"] = $"Tag {p.Key} deleted from {p.TraceId}." };
+                }
             case AgentToolCatalog.DeleteTraces:
-            {
-                var ids = a.StringList("traceIds", 100);
-                if (ids is not { Count: > 0 }) throw new AgentArgumentException("'traceIds' must name at least one trace.");
-                var result = await traces.DeleteAsync(new TracesDeleteParams { ExperimentId = a.RequiredString("experimentId"), TraceIds = ids }, ct).ConfigureAwait(false);
-                return new JsonObject { ["deleted"] = result.Deleted };
-            }
+                {
+                    var ids = a.StringList("traceIds", 100);
+                    if (ids is not { Count: > 0 }) throw new AgentArgumentException("'traceIds' must name at least one trace.");
+                    var result = await traces.DeleteAsync(new TracesDeleteParams { ExperimentId = a.RequiredString("experimentId"), TraceIds = ids }, ct).ConfigureAwait(false);
+                    return new JsonObject { ["deleted"] = result.Deleted };
+                }
             case AgentToolCatalog.LogFeedback:
             case AgentToolCatalog.LogExpectation:
-            {
-                var feedback = name == AgentToolCatalog.LogFeedback;
-                var value = a.Raw("value") ?? throw new AgentArgumentException("'value' is required.");
-                if (feedback && value.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String))
-                    throw new AgentArgumentException("A feedback 'value' is a boolean, a number or a string.");
-                var sourceType = a.String("sourceType", 20) ?? "LLM_JUDGE";
-                if (sourceType is not ("HUMAN" or "LLM_JUDGE" or "CODE"))
-                    throw new AgentArgumentException($"'sourceType' is HUMAN, LLM_JUDGE or CODE (was \"{sourceType}\").");
-                // The same write the trace viewer's Add feedback makes (assessments/create), checked the same way.
-                var created = (await traces.CreateAssessmentAsync(new AssessmentsCreateParams
                 {
-                    TraceId = a.RequiredString("traceId"),
-                    Name = a.RequiredString("name", 250),
-                    Kind = feedback ? "feedback" : "expectation",
-                    Value = value,
-                    Rationale = feedback ? a.String("rationale", 8000) : null,
-                    SpanId = a.String("spanId", 100),
-                    SourceType = sourceType,
-                    SourceId = a.String("sourceId", 250) ?? "traceide-agent",
-                }, ct).ConfigureAwait(false)).Assessment;
-                return new JsonObject { ["assessmentId"] = created.AssessmentId, ["name"] = created.Name, ["kind"] = created.Kind };
-            }
+                    var feedback = name == AgentToolCatalog.LogFeedback;
+                    var value = a.Raw("value") ?? throw new AgentArgumentException("'value' is required.");
+                    if (feedback && value.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String))
+                        throw new AgentArgumentException("A feedback 'value' is a boolean, a number or a string.");
+                    var sourceType = a.String("sourceType", 20) ?? "LLM_JUDGE";
+                    if (sourceType is not ("HUMAN" or "LLM_JUDGE" or "CODE"))
+                        throw new AgentArgumentException($"'sourceType' is HUMAN, LLM_JUDGE or CODE (was \"{sourceType}\").");
+                    // The same write the trace viewer's Add feedback makes (assessments/create), checked the same way.
+                    var created = (await traces.CreateAssessmentAsync(new AssessmentsCreateParams
+                    {
+                        TraceId = a.RequiredString("traceId"),
+                        Name = a.RequiredString("name", 250),
+                        Kind = feedback ? "feedback" : "expectation",
+                        Value = value,
+                        Rationale = feedback ? a.String("rationale", 8000) : null,
+                        SpanId = a.String("spanId", 100),
+                        SourceType = sourceType,
+                        SourceId = a.String("sourceId", 250) ?? "traceide-agent",
+                    }, ct).ConfigureAwait(false)).Assessment;
+                    return new JsonObject { ["assessmentId"] = created.AssessmentId, ["name"] = created.Name, ["kind"] = created.Kind };
+                }
             default:
                 throw new KeyNotFoundException($"There is no tool '{name}'.");
         }

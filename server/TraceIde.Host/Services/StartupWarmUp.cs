@@ -50,8 +50,12 @@ public static class StartupWarmUp
             JsonSerializer.Deserialize<InitializeParams>("""{"store":"mlflow.db","workspaceFolders":["/"],"clientName":"warm-up"}""", options);
             JsonSerializer.SerializeToUtf8Bytes(new InitializeResult
             {
-                ServerName = "traceide", ServerVersion = "", ProtocolVersion = ProtocolInfo.Version,
-                BackendKind = "localStore", BackendLocation = "", Capabilities = new BackendCapabilities(),
+                ServerName = "traceide",
+                ServerVersion = "",
+                ProtocolVersion = ProtocolInfo.Version,
+                BackendKind = "localStore",
+                BackendLocation = "",
+                Capabilities = new BackendCapabilities(),
             }, options);
             // The log's regexes, which the first line with a URL (a tracking server's) runs before the `initialize` answer.
             HostLog.Redact("https://user@localhost authorization: bearer warm-up");

@@ -219,7 +219,8 @@ public sealed partial class TraceService
     public async Task<SessionsListResult> ListSessionsAsync(SessionsListParams p, CancellationToken cancellationToken)
     {
         var query = BuildQuery(new TracesSearchParams { ExperimentIds = p.ExperimentIds, Filter = p.Filter, Filters = p.Filters, PageSize = SessionScanPageSize })
-            with { OrderBy = NewestFirst };
+            with
+        { OrderBy = NewestFirst };
         var bySession = new Dictionary<string, List<TraceSummary>>(StringComparer.Ordinal);
         var order = new List<string>();
         var read = 0;
