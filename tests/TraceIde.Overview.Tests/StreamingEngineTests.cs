@@ -22,7 +22,7 @@ public sealed class StreamingEngineTests
     }
 
     [Fact]
-    public async Task OverviewOverTheStreamingEngineEqualsTheSqlEngine()
+    public async Task OverviewOverTheStreamingEngineEqualsTheSqlEngine_a_self_comparison()
     {
         await using var store = ServerStore();
         var p = new OverviewParams { ExperimentIds = ["1"], StartTimeMs = 1795478400000 - 7 * 86_400_000L, EndTimeMs = 1795478400000, TimeUnit = "day" };
