@@ -22,7 +22,10 @@ export interface ValueActions {
   };
 }
 
-/** The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only: serialising a value of megabytes is a long task. */
+/**
+ * The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only:
+ * serialising a value of megabytes is a long task.
+ */
 export function valueText(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
