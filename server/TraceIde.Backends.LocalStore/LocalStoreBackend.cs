@@ -10,7 +10,7 @@ using TraceIde.Protocol;
 namespace TraceIde.Backends.LocalStore;
 
 /// <summary>
-/// Reads a local MLflow SQL store (mlflow.db, SQLAlchemy schema, spec §7.2) strictly read-only:
+/// Reads a local MLflow SQL store (mlflow.db, SQLAlchemy schema, docs/mlflow-notes.md#local-store) strictly read-only:
 /// every call opens its own <c>Mode=ReadOnly</c> connection (no pooling, private cache), so the
 /// file is never locked for writing nor modified. Spans come from the <c>spans</c> table or from
 /// traces.json in the artifact store (found relative to the store when the project moved).
@@ -110,8 +110,8 @@ public sealed partial class LocalStoreBackend : ITraceBackend
 
     /// <summary>
     /// Loads SQLite and compiles the code that opens and checks a store, on an in-memory database: a host calls this on
-    /// another core while it starts, so that the `initialize` that names a store does not wait for it (~50 ms of JIT
-    /// and native loading). Touches no file.
+    /// another core while it starts, so that the `initialize` that names a store does not wait for its JIT
+    /// and native loading. Touches no file.
     /// </summary>
     public static void WarmUp()
     {
@@ -403,8 +403,8 @@ public sealed partial class LocalStoreBackend : ITraceBackend
 
     /// <summary>
     /// The rows' UTF-8 straight from SQLite's own buffer into <paramref name="rows"/>. Microsoft.Data.Sqlite's
-    /// reader makes a byte[] of every row (20,000 for a big trace, 10.7 MB of garbage on fresh pages after the
-    /// host's idle trim): reading 20k rows took 50–64 ms that way and 20–22 ms this way. False when a row is NULL
+    /// reader makes a byte[] of every row (20,000 for a big trace, all garbage, on fresh pages after the host's
+    /// idle trim), which took about three times as long (docs/PERFORMANCE.md). False when a row is NULL
     /// or the statement does not simply run to its end (busy, interrupted, an error): the caller then reads with
     /// the ordinary reader, which waits for a busy store and reports errors as before.
     /// </summary>

@@ -7,7 +7,7 @@ namespace TraceIde.Backends.LocalStore;
 
 /// <summary>
 /// The host engine for MLflow's QueryTraceMetrics over a local SQLite store: the same SQL semantics as
-/// MLflow's SQLAlchemy store (spec §2.8) — inclusive trace-timestamp range for every view type,
+/// MLflow's SQLAlchemy store (docs/mlflow-notes.md#trace-metrics) — inclusive trace-timestamp range for every view type,
 /// epoch-aligned buckets, null dimensions and all-null rows dropped, span latency in integer ms,
 /// <c>trace_name</c> as an inner join on the <c>mlflow.traceName</c> tag, assessment values mapped
 /// true/"yes" → 1, false/"no" → 0, numbers → float, anything else → NULL. Percentiles are MLflow's
@@ -30,10 +30,10 @@ public sealed partial class LocalStoreBackend : ITraceMetricsSource
             var plan = MetricsSql.Build(query, filters, MetricsSql.IsWideRange(connection, query))!;
             return MetricsSql.Execute(connection, plan, query, ct);
         }
-        // Span rows are spread over the whole spans table (1.8 GB at 100k traces): no cache holds them and
-        // the queries share no pages worth keeping, so each runs on a connection of its own with SQLite's
-        // default cache, all at once (measured: limiting them to the shared connections made the
-        // tool-calls tab slower, 3.0 s → 4.6 s at 100k traces, and a large cache only raised the peak).
+        // Span rows are spread over the whole spans table: no cache holds them and the queries share no pages
+        // worth keeping, so each runs on a connection of its own with SQLite's default cache, all at once
+        // (limiting them to the shared connections made the tool-calls tab slower, and a large cache only
+        // raised the peak: docs/PERFORMANCE.md).
         return query.ViewType == MetricsViewTypes.Spans
             ? RunAsync<IReadOnlyList<MetricsDataPoint>>(Work, cancellationToken)
             : RunOnMetricsConnectionAsync<IReadOnlyList<MetricsDataPoint>>(Work, cancellationToken);
@@ -123,10 +123,9 @@ internal static class MetricsSql
 
     /// <summary>
     /// True when the query's experiments and time range hold at least half of the store's traces. Then a
-    /// sequential scan of trace_info / trace_metrics / assessments, joined to traces by key, is 2–4× faster
-    /// than finding the traces through the (experiment_id, timestamp_ms) index and reading each row by
-    /// rowid (measured at 100k traces: token sum 0.47 s → 0.12 s, trace counts 0.13 s → 0.05 s,
-    /// assessments 0.28 s → 0.11 s). A narrow range (or a small experiment in a big store) keeps the index.
+    /// sequential scan of trace_info / trace_metrics / assessments, joined to traces by key, is faster than
+    /// finding the traces through the (experiment_id, timestamp_ms) index and reading each row by rowid all over
+    /// the file (docs/PERFORMANCE.md). A narrow range (or a small experiment in a big store) keeps the index.
     /// </summary>
     public static bool IsWideRange(SqliteConnection connection, MetricsQuery q)
     {

@@ -10,8 +10,8 @@ namespace TraceIde.Backends.LocalStore;
 
 /// <summary>
 /// Translates parsed MLflow trace filters and order-by clauses into parameterised SQLite SQL over
-/// MLflow's SQLAlchemy schema (spec §7.2), mirroring the semantics of MLflow's SqlAlchemyStore
-/// (spec §4). The trace table is aliased <c>t</c>.
+/// MLflow's SQLAlchemy schema (docs/mlflow-notes.md#local-store), mirroring the semantics of MLflow's SqlAlchemyStore
+/// (docs/mlflow-notes.md#search-grammar). The trace table is aliased <c>t</c>.
 /// </summary>
 internal sealed class TraceSqlTranslator
 {

@@ -5,7 +5,7 @@ namespace TraceIde.Backends.Mlflow;
 
 /// <summary>
 /// One REST endpoint: method, path (relative to the tracking URI, <c>{name}</c> for an ID) and the first
-/// MLflow release that serves it (spec §9). <paramref name="ReadOnlyPost"/> marks a POST that only reads
+/// MLflow release that serves it (docs/mlflow-notes.md#versions-and-endpoints). <paramref name="ReadOnlyPost"/> marks a POST that only reads
 /// (a search), which is retried like a GET.
 /// </summary>
 internal sealed record Endpoint(string Method, string PathTemplate, string MinVersion, bool ReadOnlyPost = false)
@@ -48,7 +48,7 @@ internal sealed record Endpoint(string Method, string PathTemplate, string MinVe
 internal readonly record struct EndpointCall(Endpoint Endpoint, string Path);
 
 /// <summary>
-/// Every endpoint the backend uses, with the first MLflow release that serves it (spec §9): the one
+/// Every endpoint the backend uses, with the first MLflow release that serves it (docs/mlflow-notes.md#versions-and-endpoints): the one
 /// table of paths. Which of them an operation sends on a given server is <see cref="MlflowRoutes"/>'s choice.
 /// </summary>
 internal static class MlflowEndpoints

@@ -446,7 +446,7 @@ internal sealed class MlflowHttp : IDisposable
                 return Make(RpcErrorCodes.Forbidden,
                     $"The tracking server at {DisplayLocation} denied access to {endpoint.Name} (403 Forbidden)" +
                     (string.IsNullOrEmpty(serverText) ? "." : ": " + serverText));
-            // Before 3.7 traces/get is taken for trace info of the trace "get" (spec §2.4 B): the route is missing.
+            // Before 3.7 traces/get is taken for trace info of the trace "get" (docs/mlflow-notes.md#versions-and-endpoints): the route is missing.
             case 404 when endpoint == MlflowEndpoints.TracesGet && message != null && message.Contains("'get'", StringComparison.Ordinal):
                 return Make(RpcErrorCodes.Unsupported,
                     $"The tracking server at {DisplayLocation} does not support {endpoint.Name}; MLflow ≥ {endpoint.MinVersion} needed.");

@@ -57,7 +57,7 @@ internal static class MlflowJson
 
     /// <summary>
     /// A QueryTraceMetrics answer ({"data_points": [{metric_name, dimensions{time_bucket…}, values}]}, spec
-    /// §2.8) read in one pass, as <see cref="ReadSearchPageV3"/> reads a page: the Overview's usage tab asks
+    /// docs/mlflow-notes.md#trace-metrics) read in one pass, as <see cref="ReadSearchPageV3"/> reads a page: the Overview's usage tab asks
     /// eleven of them per call, and a DOM per answer plus DateTimeOffset's general parser per time bucket
     /// were most of the host's own work on them. Dimensions keep MLflow's text (non-string values as their
     /// JSON text); values are numbers or numeric strings; the last of duplicate keys wins, as with a DOM.
@@ -194,7 +194,7 @@ internal static class MlflowJson
         return found;
     }
 
-    /// <summary>TraceInfoV3 (spec §3.2) from the UTF-8 of the object.</summary>
+    /// <summary>TraceInfoV3 (docs/mlflow-notes.md#trace-info) from the UTF-8 of the object.</summary>
     public static TraceSummary ParseTraceInfoV3(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
@@ -202,7 +202,7 @@ internal static class MlflowJson
         return ReadTraceInfoV3(ref reader, json);
     }
 
-    /// <summary>TraceInfoV3 (spec §3.2) of a DOM answer (trace info, traces/get): the same reader as a search row.</summary>
+    /// <summary>TraceInfoV3 (docs/mlflow-notes.md#trace-info) of a DOM answer (trace info, traces/get): the same reader as a search row.</summary>
     public static TraceSummary ParseTraceInfoV3(JsonElement info)
     {
         if (info.ValueKind != JsonValueKind.Object) throw new FormatException("trace_info is not an object");
@@ -213,7 +213,7 @@ internal static class MlflowJson
     }
 
     /// <summary>
-    /// TraceInfoV3 (spec §3.2) from <paramref name="reader"/> on its first token, leaving it on the last.
+    /// TraceInfoV3 (docs/mlflow-notes.md#trace-info) from <paramref name="reader"/> on its first token, leaving it on the last.
     /// <paramref name="json"/> is what the reader reads (for the raw text of non-string map values). As
     /// with a DOM lookup, the last of duplicate keys wins.
     /// </summary>
@@ -297,7 +297,7 @@ internal static class MlflowJson
         throw new FormatException("'assessment' is missing");
     }
 
-    /// <summary>Assessment JSON (spec §3.8), from <paramref name="reader"/> on its first token.</summary>
+    /// <summary>Assessment JSON (docs/mlflow-notes.md#assessments), from <paramref name="reader"/> on its first token.</summary>
     private static Assessment ReadAssessment(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw new FormatException("an assessment is not an object");
@@ -549,7 +549,7 @@ internal static class MlflowJson
         }
     }
 
-    /// <summary>TraceInfoV2 (spec §3.3): key/value arrays, ms numbers, status.</summary>
+    /// <summary>TraceInfoV2 (docs/mlflow-notes.md#trace-info): key/value arrays, ms numbers, status.</summary>
     public static TraceSummary ParseTraceInfoV2(JsonElement info)
     {
         if (info.ValueKind != JsonValueKind.Object) throw new FormatException("trace_info is not an object");

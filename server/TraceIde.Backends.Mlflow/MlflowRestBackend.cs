@@ -9,7 +9,7 @@ using TraceIde.Protocol;
 namespace TraceIde.Backends.Mlflow;
 
 /// <summary>
-/// <see cref="ITraceBackend"/> over an MLflow tracking server's REST API (spec mlflow-tracing.md §1–§3).
+/// <see cref="ITraceBackend"/> over an MLflow tracking server's REST API (docs/mlflow-notes.md#versions-and-endpoints).
 /// One HttpClient per backend; every call has its own timeout; the caller's cancellation propagates as
 /// <see cref="OperationCanceledException"/>; every other failure is a <see cref="BackendException"/>
 /// whose message never contains credentials.
@@ -104,7 +104,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         return new BackendInfo(version, routes.Capabilities(storeType));
     }
 
-    /// <summary>Capabilities by server version (spec §9). Unknown version: only what has a fallback.</summary>
+    /// <summary>Capabilities by server version (docs/mlflow-notes.md#versions-and-endpoints). Unknown version: only what has a fallback.</summary>
     public static BackendCapabilities CapabilitiesFor(string? version, string? storeType) =>
         MlflowRoutes.For(MlflowEndpoints.ParseVersion(version), storeType).Capabilities(storeType);
 
@@ -362,13 +362,13 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
     {
         ArgumentException.ThrowIfNullOrEmpty(traceId);
         ArgumentException.ThrowIfNullOrEmpty(key);
-        // The key goes in a JSON body: MLflow ignores the query string of DELETE (spec §2.6).
+        // The key goes in a JSON body: MLflow ignores the query string of DELETE (docs/mlflow-notes.md#tags-and-metadata).
         JsonObject Body() => new() { ["key"] = key };
         await FirstServedAsync(_routes.DeleteTag, "delete trace tags (MLflow ≥ 2.13 needed)", endpoint =>
             _http.SendJsonAsync(endpoint.For(traceId), null, Body(), _ => 0, cancellationToken)).ConfigureAwait(false);
     }
 
-    // ------------------------------------------------------------------ assessments (spec §2.7)
+    // ------------------------------------------------------------------ assessments (docs/mlflow-notes.md#assessments)
 
     public Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams a, CancellationToken cancellationToken)
     {
@@ -415,7 +415,7 @@ public sealed class MlflowRestBackend : ITraceBackend, ITraceMetricsSource
         return _http.SendJsonAsync(MlflowEndpoints.AssessmentDelete.For(traceId, assessmentId), null, null, _ => 0, cancellationToken);
     }
 
-    // ------------------------------------------------------------------ metrics (spec §2.8)
+    // ------------------------------------------------------------------ metrics (docs/mlflow-notes.md#trace-metrics)
 
     public string MetricsEngine => "server";
 

@@ -5,7 +5,7 @@ namespace TraceIde.Backends.Mlflow;
 
 /// <summary>
 /// The capability table: from what <see cref="MlflowRestBackend.ConnectAsync"/> detected (the server's
-/// version and store type) to the requests each operation sends (spec §9). Each operation has a chain
+/// version and store type) to the requests each operation sends (docs/mlflow-notes.md#versions-and-endpoints). Each operation has a chain
 /// of endpoints, newest first; the backend sends the first and falls back to the next only when the
 /// server answers that it does not serve it. On a server whose version is known, every chain is the one
 /// endpoint that release serves, so an operation is one request and no request is sent that the table

@@ -186,7 +186,7 @@ public sealed record Experiment
 public sealed record TracesSearchParams
 {
     public required IReadOnlyList<string> ExperimentIds { get; init; }
-    /// <summary>An MLflow filter string (spec §4), ANDed with <see cref="Filters"/>.</summary>
+    /// <summary>An MLflow filter string (docs/mlflow-notes.md#search-grammar), ANDed with <see cref="Filters"/>.</summary>
     public string? Filter { get; init; }
     public TraceFilters? Filters { get; init; }
     /// <summary>MLflow order-by clauses, e.g. "timestamp_ms DESC", "execution_time_ms DESC". Default newest first.</summary>
@@ -339,7 +339,7 @@ public sealed record Span
     public int Depth { get; init; }
     public double SelfTimeMs { get; init; }
     // The next three are left out of the JSON when false or 0, as almost every span of a big trace has them:
-    // 54 of the 253 bytes a span took on the wire (a 20,000-span trace: 5.07 → 3.98 MB to send and parse).
+    // a fifth of what a span takes on the wire, to send and to parse (figures: docs/PERFORMANCE.md).
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool OnCriticalPath { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -430,7 +430,7 @@ public sealed record TracesDeleteTagParams
 public sealed record EmptyResult;
 
 /// <summary>
-/// A new assessment (spec §2.7). Feedback values are a bool, a number or a string (a text or a category);
+/// A new assessment (docs/mlflow-notes.md#assessments). Feedback values are a bool, a number or a string (a text or a category);
 /// expectations may also be JSON objects or arrays. The source is HUMAN (a person writing from the IDE) unless
 /// <see cref="SourceType"/> says otherwise (an agent's log_feedback tool).
 /// </summary>

@@ -42,7 +42,7 @@ public sealed record TracesWindowParams
     public long StartTimeMs { get; init; }
     /// <summary>Inclusive.</summary>
     public long EndTimeMs { get; init; }
-    /// <summary>An MLflow filter string (spec §4), ANDed with the window.</summary>
+    /// <summary>An MLflow filter string (docs/mlflow-notes.md#search-grammar), ANDed with the window.</summary>
     public string? Filter { get; init; }
 }
 

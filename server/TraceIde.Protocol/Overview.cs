@@ -2,9 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace TraceIde.Protocol;
 
-// ---------------------------------------------------------------- overview/* (spec mlflow-tracing.md §5)
+// ---------------------------------------------------------------- overview/* (docs/mlflow-notes.md#overview-tab)
 
-/// <summary>Time units of the Overview tab (spec §5.1): UTC, epoch-aligned; month = 30 days, year = 365 days.</summary>
+/// <summary>Time units of the Overview tab (docs/mlflow-notes.md#overview-tab): UTC, epoch-aligned; month = 30 days, year = 365 days.</summary>
 public static class OverviewTimeUnits
 {
     public const string Second = "second";

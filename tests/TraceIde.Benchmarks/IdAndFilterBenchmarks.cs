@@ -4,7 +4,7 @@ using TraceIde.Core.Spans;
 
 namespace TraceIde.Benchmarks;
 
-/// <summary>ID decoding (spec §3.1): every span and trace ID of every trace goes through it.</summary>
+/// <summary>ID decoding (docs/mlflow-notes.md#identifiers): every span and trace ID of every trace goes through it.</summary>
 [MemoryDiagnoser]
 public class IdCodecBenchmarks
 {

@@ -77,7 +77,7 @@ public sealed class ParityTests : IAsyncLifetime
             Assert.Equal(a.RequestPreview, b.RequestPreview);
             Assert.Equal(a.ResponsePreview, b.ResponsePreview);
             Assert.Equal(a.Tags.OrderBy(kv => kv.Key), b.Tags.OrderBy(kv => kv.Key));
-            // The REST API truncates metadata values to 250 characters (spec §2.6); the store holds them whole.
+            // The REST API truncates metadata values to 250 characters (docs/mlflow-notes.md#tags-and-metadata); the store holds them whole.
             Assert.Equal(a.Metadata.Keys.Order(), b.Metadata.Keys.Order());
             foreach (var (key, value) in a.Metadata)
             {

@@ -45,7 +45,7 @@ public sealed class EditTests
     [Fact]
     public async Task Delete_traces_posts_request_ids_and_reads_traces_deleted()
     {
-        // No recording exists for delete-traces (it would have destroyed the fixture); the body is spec §2.5.
+        // No recording exists for delete-traces (it would have destroyed the fixture); the body is docs/mlflow-notes.md#deletion.
         await using var server = MlflowReplayServer.Start();
         server.Override("/api/3.0/mlflow/traces/delete-traces", ReplayFaults.Respond(200, "application/json", "{\"traces_deleted\": 2}"));
         await using var backend = TestSupport.Backend(server);

@@ -7,7 +7,7 @@ using TraceIde.Testing;
 namespace TraceIde.Mlflow.Tests;
 
 /// <summary>
-/// One request per click on every MLflow release spec §9 names: the replay server plays each release's
+/// One request per click on every MLflow release docs/mlflow-notes.md#versions-and-endpoints names: the replay server plays each release's
 /// endpoint set (<see cref="MlflowVersionRoutes"/>), the backend connects (reads /version) and each
 /// operation is counted. A request the release does not serve would be answered 404 and have no
 /// recording: none may be sent.

@@ -4,14 +4,14 @@ using System.Text.RegularExpressions;
 namespace TraceIde.Testing;
 
 /// <summary>
-/// Which routes an MLflow release serves, from spec mlflow-tracing.md §9 (written apart from the
+/// Which routes an MLflow release serves, from docs/mlflow-notes.md#versions-and-endpoints (written apart from the
 /// backend's own table, so a test compares two readings of the spec, not one with itself). The replay
 /// server uses it to play an older server: a route the release lacks is answered as that release
 /// answers it, the rest from the 3.11 recordings.
 /// </summary>
 public static partial class MlflowVersionRoutes
 {
-    /// <summary>The releases spec §9 names as steps in the REST surface, oldest first.</summary>
+    /// <summary>The releases docs/mlflow-notes.md#versions-and-endpoints names as steps in the REST surface, oldest first.</summary>
     public static readonly IReadOnlyList<string> Simulated = ["2.14.0", "2.20.0", "3.0.0", "3.2.0", "3.6.0", "3.9.0", "3.10.0", "3.11.2.dev0"];
 
     private sealed record Route(string Method, Regex Path, string Since);
@@ -56,7 +56,7 @@ public static partial class MlflowVersionRoutes
     }
 
     /// <summary>
-    /// From 3.2 to 3.6, GET traces/get lands on the trace-info route with the ID "get" (spec §2.4 B): a
+    /// From 3.2 to 3.6, GET traces/get lands on the trace-info route with the ID "get" (docs/mlflow-notes.md#versions-and-endpoints): a
     /// JSON 404, not Flask's page.
     /// </summary>
     public static bool TracesGetIsTraceInfo(string version, string method, string path) =>

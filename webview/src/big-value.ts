@@ -22,7 +22,10 @@ export interface ValueActions {
   };
 }
 
-/** The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only: serialising 5 MiB takes 15–70 ms. */
+/**
+ * The text Copy and Save give for a value: a string as it is, anything else as indented JSON. Made on request only:
+ * serialising a value of megabytes is a long task.
+ */
 export function valueText(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
@@ -42,7 +45,7 @@ export interface ValueSize {
 
 /**
  * The length of a value's compact JSON, without making it: string lengths are O(1) here, while JSON.stringify of a
- * 5 MiB value is a 15–70 ms task on the 2-core CI machine. Resumable, so that a big value is measured in slices
+ * value of megabytes is one long task. Resumable, so that a big value is measured in slices
  * between frames instead of in one long task.
  */
 class SizeWalk {

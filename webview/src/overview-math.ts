@@ -1,4 +1,4 @@
-// Overview time range and time unit (spec mlflow-tracing.md §5.1) and the shaping of overview answers
+// Overview time range and time unit (docs/mlflow-notes.md#overview-tab) and the shaping of overview answers
 // into chart series. Pure functions: tested in test/overview.test.ts.
 import type {
   OverviewQualityResult,
@@ -67,7 +67,7 @@ export function chooseUnit(range: TimeRange, manual: TimeUnit | null): TimeUnit 
   return manual && validUnits(range).includes(manual) ? manual : defaultUnit(range);
 }
 
-/** Avg Value of the quality summary: only when every value parses as a number (spec §5.3; booleans and "yes" → none). */
+/** Avg Value of the quality summary: only when every value parses as a number (docs/mlflow-notes.md#overview-tab; booleans and "yes" → none). */
 export function isNumericAssessment(a: AssessmentQuality): boolean {
   return a.distribution.length > 0 && a.distribution.every((d) => Number.isFinite(parseFloat(d.rawValue)));
 }

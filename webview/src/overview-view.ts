@@ -1,4 +1,4 @@
-// The Overview tab (spec mlflow-tracing.md §5): Usage, Quality and Tool Calls sub-tabs over the host's
+// The Overview tab (docs/mlflow-notes.md#overview-tab): Usage, Quality and Tool Calls sub-tabs over the host's
 // overview/* methods, with the time range and time unit selectors.
 import type { AssessmentQuality, OverviewParams, OverviewQualityResult, OverviewToolCallsResult, OverviewUsageResult } from "./protocol.generated";
 import { RpcError, type Transport } from "./transport";

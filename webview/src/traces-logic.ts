@@ -282,7 +282,7 @@ const FILTER_SYNTAX =
 
 /**
  * What the search box asks: a filter expression as typed, or — for plain words such as `weather` or
- * `refund policy` — MLflow UI's own text search, `trace.text ILIKE '%…%'` (spec §4: full text over span
+ * `refund policy` — MLflow UI's own text search, `trace.text ILIKE '%…%'` (docs/mlflow-notes.md#search-grammar: full text over span
  * content). Quotes in the words pick the other quote character; text with both cannot be quoted and goes
  * as typed (the host then says why it is not a filter).
  */

@@ -1,7 +1,7 @@
 namespace TraceIde.Core.Filtering;
 
 /// <summary>
-/// One comparison of an MLflow trace filter (spec §4), with the entity alias resolved:
+/// One comparison of an MLflow trace filter (docs/mlflow-notes.md#search-grammar), with the entity alias resolved:
 /// Entity is one of "attribute", "tag", "metadata", "span", "feedback", "expectation", "issue".
 /// Key is unquoted (`mlflow.traceName`), Operator upper-case (`=`, `!=`, `<`, `<=`, `>`, `>=`,
 /// `LIKE`, `ILIKE`, `RLIKE`, `IN`, `NOT IN`, `IS NULL`, `IS NOT NULL`).

@@ -6,7 +6,7 @@ using TraceIde.Core.Backends;
 namespace TraceIde.Core.Filtering;
 
 /// <summary>
-/// Parses and validates MLflow trace filter strings exactly as MLflow's grammar allows (spec §4).
+/// Parses and validates MLflow trace filter strings exactly as MLflow's grammar allows (docs/mlflow-notes.md#search-grammar).
 /// Invalid input throws <see cref="Backends.BackendException"/> with code InvalidFilter and a
 /// message that names the offending token and its position.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TraceIde.Core.Overview;
 
-/// <summary>MLflow's QueryTraceMetrics view types (spec mlflow-tracing.md §2.8).</summary>
+/// <summary>MLflow's QueryTraceMetrics view types (docs/mlflow-notes.md#trace-metrics).</summary>
 public static class MetricsViewTypes
 {
     public const string Traces = "TRACES";
@@ -41,7 +41,7 @@ public sealed record MetricsAggregation(string AggregationType, double? Percenti
 }
 
 /// <summary>
-/// One QueryTraceMetrics request, mirroring MLflow's (spec §2.8): the same shape is sent to a
+/// One QueryTraceMetrics request, mirroring MLflow's (docs/mlflow-notes.md#trace-metrics): the same shape is sent to a
 /// tracking server (<c>POST /api/3.0/mlflow/traces/metrics</c>) or answered by the host over a local store.
 /// </summary>
 public sealed record MetricsQuery

@@ -8,7 +8,7 @@ namespace TraceIde.Core.Overview;
 public sealed record MetricsFilter(string Entity, string Field, string? Key, string Value);
 
 /// <summary>
-/// MLflow's validation of QueryTraceMetrics (spec §2.8), with MLflow's own messages, so the host
+/// MLflow's validation of QueryTraceMetrics (docs/mlflow-notes.md#trace-metrics), with MLflow's own messages, so the host
 /// engine rejects exactly what a tracking server rejects. Throws <see cref="BackendException"/> (InvalidParams).
 /// </summary>
 public static partial class MetricsQueryValidator

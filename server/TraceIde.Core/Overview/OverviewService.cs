@@ -6,8 +6,8 @@ using TraceIde.Protocol;
 namespace TraceIde.Core.Overview;
 
 /// <summary>
-/// The Overview tab (spec mlflow-tracing.md §5): issues the QueryTraceMetrics requests the MLflow UI
-/// issues (§5.2–5.4) to an <see cref="ITraceMetricsSource"/> and composes cards, zero-filled series and
+/// The Overview tab (docs/mlflow-notes.md#overview-tab): issues the QueryTraceMetrics requests the MLflow UI
+/// issues (docs/mlflow-notes.md#overview-tab) to an <see cref="ITraceMetricsSource"/> and composes cards, zero-filled series and
 /// tables from the answers. No I/O of its own.
 /// </summary>
 public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? clock = null)
@@ -30,7 +30,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
         _ => throw Invalid($"Unknown timeUnit '{unit}'; use second, minute, hour, day, month (30 days) or year (365 days)."),
     };
 
-    /// <summary>The unit the MLflow UI picks for a range (spec §5.1).</summary>
+    /// <summary>The unit the MLflow UI picks for a range (docs/mlflow-notes.md#overview-tab).</summary>
     public static string DefaultUnit(long rangeMs) => rangeMs switch
     {
         <= 3_600_000L => OverviewTimeUnits.Minute,
@@ -97,7 +97,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
 
     private Task<IReadOnlyList<MetricsDataPoint>> RunAsync(MetricsQuery q, CancellationToken ct) => source.QueryTraceMetricsAsync(q, ct);
 
-    // ------------------------------------------------------------------ usage (§5.2)
+    // ------------------------------------------------------------------ usage (docs/mlflow-notes.md#overview-tab)
 
     public async Task<OverviewUsageResult> UsageAsync(OverviewParams p, CancellationToken ct)
     {
@@ -193,7 +193,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
 
     private static double Rate(long part, long all) => all == 0 ? 0 : part * 100.0 / all;
 
-    // ------------------------------------------------------------------ quality (§5.3)
+    // ------------------------------------------------------------------ quality (docs/mlflow-notes.md#overview-tab)
 
     public async Task<OverviewQualityResult> QualityAsync(OverviewParams p, CancellationToken ct)
     {
@@ -307,7 +307,7 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
         };
     }
 
-    // ------------------------------------------------------------------ tool calls (§5.4)
+    // ------------------------------------------------------------------ tool calls (docs/mlflow-notes.md#overview-tab)
 
     public async Task<OverviewToolCallsResult> ToolCallsAsync(OverviewParams p, CancellationToken ct)
     {

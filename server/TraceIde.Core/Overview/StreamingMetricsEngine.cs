@@ -9,7 +9,7 @@ namespace TraceIde.Core.Overview;
 /// <summary>
 /// The host engine for backends that cannot aggregate (tracking servers &lt; 3.9 or on a file store):
 /// pages through <see cref="ITraceBackend.SearchTracesAsync"/> newest first (stopping below the range),
-/// fetching spans only for the SPANS view, and aggregates with MLflow's SQL semantics (spec §2.8).
+/// fetching spans only for the SPANS view, and aggregates with MLflow's SQL semantics (docs/mlflow-notes.md#trace-metrics).
 /// Memory: one page of traces and one trace's spans at a time, plus one accumulator per group
 /// (percentile groups keep their values). Percentiles: linear interpolation between closest ranks
 /// (rank = p/100·(n−1)), the same definition as MLflow's SQLite aggregate and PERCENTILE_CONT.

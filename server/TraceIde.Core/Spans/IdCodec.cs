@@ -4,7 +4,7 @@ namespace TraceIde.Core.Spans;
 
 /// <summary>Span/trace ID normalisation: base64 or hex (optionally 0x-prefixed, or tr-prefixed) to lowercase hex.</summary>
 /// <remarks>
-/// Spec §3.1: the encoding is decided by length, never by "is valid base64" (16-char hex is valid base64).
+/// docs/mlflow-notes.md#identifiers: the encoding is decided by length, never by "is valid base64" (16-char hex is valid base64).
 /// Span IDs: 16 hex chars (optionally <c>0x</c>), or base64 of 8 bytes (12 chars with <c>=</c>, 11 without).
 /// Trace IDs: <c>tr-</c> + 32 hex, 32 hex, <c>0x</c> + hex, or base64 of 16 bytes (24 chars with <c>==</c>, 22 without).
 /// </remarks>

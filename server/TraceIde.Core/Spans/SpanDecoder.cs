@@ -7,7 +7,7 @@ namespace TraceIde.Core.Spans;
 
 /// <summary>
 /// Decodes MLflow span JSON into <see cref="RawSpan"/>s. Accepts the traces.json / spans.content
-/// format (spec §3.4, every historic variant) and the OTel proto JSON of traces/get (spec §3.5).
+/// format (docs/mlflow-notes.md#span-formats, every historic variant) and the OTel proto JSON of traces/get (docs/mlflow-notes.md#span-formats).
 /// Throws <see cref="Backends.BackendException"/> (BadResponse) on JSON that is not a span.
 /// </summary>
 /// <remarks>

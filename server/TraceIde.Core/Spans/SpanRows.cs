@@ -20,9 +20,9 @@ namespace TraceIde.Core.Spans;
 public sealed class SpanRows : IDisposable
 {
     // Rows are collected in pooled chunks of this size (so that a user's next open finds them resident), then
-    // copied once into the exact array the spans keep. Why not one growing buffer: here a page touched for the
-    // first time costs ~14 µs, and doubling a buffer to 16 MB for a 20,000-span trace (10.7 MB of rows) faulted
-    // in ~30 MB per open once the pool had let the big arrays go. The pool is our own, not the shared one, so
+    // copied once into the exact array the spans keep. Why not one growing buffer: a page touched for the first
+    // time is dear (docs/PERFORMANCE.md), and doubling a buffer for a big trace faulted in about three times the
+    // rows' size per open once the pool had let the big arrays go. The pool is our own, not the shared one, so
     // that the host's deep idle trim can let the chunks go (ReleasePooledChunks): the shared pool keeps an
     // array for a minute after its last use, past the trim.
     private const int ChunkBytes = 1024 * 1024;

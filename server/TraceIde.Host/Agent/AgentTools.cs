@@ -24,7 +24,7 @@ public sealed class AgentTools(HostSession session, bool allowWrites = false)
 {
     /// <summary>
     /// Answers are JSON text for a model, never HTML: only what JSON itself needs is escaped (a quote as \", not
-    /// \u0022), since every escape costs tokens — the default encoder made a 500-span summary's previews 3× longer.
+    /// \u0022), since every escape costs tokens and the default encoder escapes most punctuation of a preview.
     /// </summary>
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -19,9 +19,9 @@ public static class TraceDigest
 
     /// <summary>
     /// Tokens are estimated as characters ÷ 2.5, on the safe side of real tokenizers for this text: English prose is
-    /// about 4 characters per token, but span IDs, numbers and JSON punctuation are far fewer — GPT-4o's tokenizer
-    /// gives 2.7 for the summary of a generated 20,000-span trace, whose names and IDs are nearly all of it, so ÷ 3
-    /// overshot its budget by 3 %. The tests count every budgeted answer with that tokenizer.
+    /// about 4 characters per token, but span IDs, numbers and JSON punctuation are far fewer — a summary made
+    /// nearly all of names and IDs overshot its budget at ÷ 3 (docs/PERFORMANCE.md). The tests count every budgeted
+    /// answer with GPT-4o's tokenizer.
     /// </summary>
     public const double CharsPerToken = 2.5;
 

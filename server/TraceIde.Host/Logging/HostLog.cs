@@ -57,7 +57,7 @@ public sealed partial class HostLog : IDisposable
     /// <summary>Removes credentials from a string: URL user-info, Authorization values, and the configured secrets.</summary>
     public static string Redact(string text)
     {
-        // Most lines hold neither: they skip the regex engine (whose first use cost ~17 ms of the host's start).
+        // Most lines hold neither: they skip the regex engine (whose first use is dear at the host's start).
         if (text.Contains("://", StringComparison.Ordinal)) text = UserInfo().Replace(text, "***@");
         if (text.Contains("authorization", StringComparison.OrdinalIgnoreCase)) text = AuthHeader().Replace(text, "$1$2 ***");
         foreach (var secret in Secrets.Known)

@@ -5,8 +5,7 @@ namespace TraceIde.Host.Services;
 /// <list type="number">
 /// <item>Once no request has been running for <see cref="DefaultDelay"/>: one full compacting GC. The
 /// burst's garbage goes, but the heap keeps its pages, so the next click of a user reading one trace after
-/// another does not run on fresh pages from the OS (a 20,000-span trace re-opened in the browser: p50
-/// 215–267 ms instead of 306–408 ms, docs/PERFORMANCE.md).</item>
+/// another does not run on fresh pages from the OS, which are dear (docs/PERFORMANCE.md).</item>
 /// <item>Once idle for <see cref="DefaultDeepDelay"/>: one aggressive (decommitting) GC that also hands
 /// the free pages and a grown gen0 budget back, after dropping the connection's kept traces (span clicks) and
 /// the span-row chunks kept for the next open (<see cref="TraceIde.Core.Spans.SpanRows"/>), so a host nobody

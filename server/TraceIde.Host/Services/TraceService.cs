@@ -267,7 +267,7 @@ public sealed partial class TraceService
         };
     }
 
-    // ---------------------------------------------------------------- assessments (spec §2.7)
+    // ---------------------------------------------------------------- assessments (docs/mlflow-notes.md#assessments)
 
     /// <summary>assessments/create: a HUMAN assessment by <paramref name="userName"/> unless the request names its writer.</summary>
     public async Task<AssessmentsWriteResult> CreateAssessmentAsync(AssessmentsCreateParams p, string? userName, CancellationToken cancellationToken)

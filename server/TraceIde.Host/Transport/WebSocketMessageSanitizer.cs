@@ -97,10 +97,10 @@ public sealed class WebSocketMessageSanitizer : MessageHandlerBase, IJsonRpcMess
 
     protected override async ValueTask WriteCoreAsync(JsonRpcMessage content, CancellationToken cancellationToken)
     {
-        // Serialized into pooled 64 KB segments, sent as one message of one frame per segment. A 20,000-span
-        // traces/get answer is 5 MB: one growing array allocated 17.8 MB per answer (doubling up to 8 MB, all on
-        // the large-object heap, fresh pages after the idle trim) and ManagedWebSocket copied the whole answer once
-        // more into a send buffer. Pooled segments: 0.9 MB allocated, and a third of the CPU.
+        // Serialized into pooled 64 KB segments, sent as one message of one frame per segment. One growing array
+        // allocated several times a big answer's size per answer (doubling, all on the large-object heap, fresh
+        // pages after the idle trim) and ManagedWebSocket copied the whole answer once more into a send buffer;
+        // pooled segments allocate next to nothing (figures: docs/PERFORMANCE.md).
         using var message = new Sequence<byte>(ArrayPool<byte>.Shared) { MinimumSpanLength = FrameBytes };
         Formatter.Serialize(message, content);
         cancellationToken.ThrowIfCancellationRequested();

@@ -6,7 +6,7 @@ namespace TraceIde.Core.Tests.Spans;
 public class IdCodecTests
 {
     [Theory]
-    // base64 of 8 bytes: 12 chars ending '=' (spec §3.1/§3.4 example; real root span of s1-paris-t1)
+    // base64 of 8 bytes: 12 chars ending '=' (docs/mlflow-notes.md#identifiers example; real root span of s1-paris-t1)
     [InlineData("q83vEjRWeJA=", "abcdef1234567890")]
     [InlineData("OfSRxhLJL0c=", "39f491c612c92f47")]
     [InlineData("OfSRxhLJL0c", "39f491c612c92f47")] // unpadded

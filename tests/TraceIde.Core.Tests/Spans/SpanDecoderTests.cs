@@ -95,7 +95,7 @@ public class SpanDecoderTests
     }
 
     /// <summary>
-    /// The historic traces.json variants of spec §3.4, produced by rewriting the real ≥3.5.1 spans of
+    /// The historic traces.json variants of docs/mlflow-notes.md#span-formats, produced by rewriting the real ≥3.5.1 spans of
     /// s1-paris-t1 into each older layout; each must decode to the same spans.
     /// </summary>
     [Theory]
