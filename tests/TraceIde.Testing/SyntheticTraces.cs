@@ -64,7 +64,11 @@ public static class SyntheticTraces
     /// <c>mlflow.trace.sizeStats</c> MLflow records (the traces.json size and span count), which the REST backend's
     /// route choice reads.
     /// </summary>
-    public static void WriteTraceInfo(Utf8JsonWriter w, string traceId, long artifactBytes, int spans)
+    public static void WriteTraceInfo(Utf8JsonWriter w, string traceId, long artifactBytes, int spans) =>
+        WriteInfo(w, traceId, "agent_0", spans / 1000.0 + 0.4, (artifactBytes, spans));
+
+    /// <summary>TraceInfoV3 as MLflow writes it; <paramref name="size"/> adds the size metadata MLflow records.</summary>
+    private static void WriteInfo(Utf8JsonWriter w, string traceId, string name, double durationSeconds, (long Bytes, int Spans)? size)
     {
         w.WriteStartObject();
         w.WriteString("trace_id", traceId);
@@ -74,16 +78,20 @@ public static class SyntheticTraces
         w.WriteString("experiment_id", ExperimentId);
         w.WriteEndObject();
         w.WriteEndObject();
-        w.WriteString("request_time", DateTimeOffset.FromUnixTimeMilliseconds(TraceStartNs / 1_000_000).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-        w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{spans / 1000.0 + 0.4:0.000}s"));
+        var requestTime = DateTimeOffset.FromUnixTimeMilliseconds(TraceStartNs / 1_000_000);
+        w.WriteString("request_time", requestTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{durationSeconds:0.000}s"));
         w.WriteString("state", "OK");
         w.WriteStartObject("trace_metadata");
         w.WriteString("mlflow.trace_schema.version", "3");
-        w.WriteString("mlflow.trace.sizeBytes", artifactBytes.ToString(CultureInfo.InvariantCulture));
-        w.WriteString("mlflow.trace.sizeStats", string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {artifactBytes}, \"num_spans\": {spans}}}"));
+        if (size is var (bytes, count))
+        {
+            w.WriteString("mlflow.trace.sizeBytes", bytes.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("mlflow.trace.sizeStats", string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {bytes}, \"num_spans\": {count}}}"));
+        }
         w.WriteEndObject();
         w.WriteStartObject("tags");
-        w.WriteString("mlflow.traceName", "agent_0");
+        w.WriteString("mlflow.traceName", name);
         w.WriteString("mlflow.trace.spansLocation", "TRACKING_STORE");
         w.WriteEndObject();
         w.WriteEndObject();
@@ -140,25 +148,8 @@ public static class SyntheticTraces
         {
             w.WriteStartObject();
             w.WriteStartObject("trace");
-            w.WriteStartObject("trace_info");
-            w.WriteString("trace_id", traceId);
-            w.WriteStartObject("trace_location");
-            w.WriteString("type", "MLFLOW_EXPERIMENT");
-            w.WriteStartObject("mlflow_experiment");
-            w.WriteString("experiment_id", ExperimentId);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteString("request_time", DateTimeOffset.FromUnixTimeMilliseconds(TraceStartNs / 1_000_000).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            w.WriteString("execution_duration", string.Create(CultureInfo.InvariantCulture, $"{(spans.Max(s => s.EndNs) - TraceStartNs) / 1e9:0.000}s"));
-            w.WriteString("state", "OK");
-            w.WriteStartObject("trace_metadata");
-            w.WriteString("mlflow.trace_schema.version", "3");
-            w.WriteEndObject();
-            w.WriteStartObject("tags");
-            w.WriteString("mlflow.traceName", spans[0].Name);
-            w.WriteString("mlflow.trace.spansLocation", "TRACKING_STORE");
-            w.WriteEndObject();
-            w.WriteEndObject();
+            w.WritePropertyName("trace_info");
+            WriteInfo(w, traceId, spans[0].Name, (spans.Max(s => s.EndNs) - TraceStartNs) / 1e9, null);
             w.WriteStartArray("spans");
             var traceB64 = Convert.ToBase64String(Convert.FromHexString(traceId[3..]));
             foreach (var s in spans) WriteOtelSpan(w, traceB64, traceId, s);
