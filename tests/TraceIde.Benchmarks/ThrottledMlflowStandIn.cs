@@ -1,14 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace TraceIde.Benchmarks;
 
@@ -23,51 +14,48 @@ public readonly record struct RouteSpeed(TimeSpan FirstByte, double BytesPerSeco
 }
 
 /// <summary>
-/// A stand-in MLflow 3.11 tracking server on loopback (Kestrel, port 0) serving one trace by every route the
-/// REST backend asks for it — `/version`, `POST traces/search` (its info row), `GET traces/{id}` (info),
-/// `GET traces/get` (OTel JSON) and `GET get-trace-artifact` (traces.json) — each answer held back for its
-/// route's time to first byte and then written at its route's rate, in 64 KB writes on a fixed schedule.
+/// The replay server (the one fake MLflow of the tests, <see cref="MlflowReplayServer"/>, playing MLflow 3.11 with
+/// its recorded `/version`) serving one generated trace by every route the REST backend asks for it — `POST
+/// traces/search` (its info row), `GET traces/{id}` (info), `GET traces/get` (OTel JSON) and `GET
+/// get-trace-artifact` (traces.json) — each answer held back for its route's time to first byte and then written at
+/// its route's rate, in 64 KB writes on a fixed schedule.
 /// </summary>
 public sealed class ThrottledMlflowStandIn : IAsyncDisposable
 {
     private const int WriteSize = 64 * 1024;
 
-    private readonly WebApplication _app;
-    private readonly Dictionary<string, (byte[] Body, RouteSpeed Speed)> _routes;
+    private readonly MlflowReplayServer _server;
 
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri => _server.BaseUri;
 
-    private ThrottledMlflowStandIn(WebApplication app, Dictionary<string, (byte[], RouteSpeed)> routes)
-    {
-        _app = app;
-        _routes = routes;
-    }
+    private ThrottledMlflowStandIn(MlflowReplayServer server) => _server = server;
 
-    public static async Task<ThrottledMlflowStandIn> StartAsync(string traceId, byte[] artifact, byte[] tracesGet, int spans,
+    public static Task<ThrottledMlflowStandIn> StartAsync(string traceId, byte[] artifact, byte[] tracesGet, int spans,
         RouteSpeed artifactSpeed, RouteSpeed tracesGetSpeed, RouteSpeed small)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
+        var server = MlflowReplayServer.Start();
+        var searchRow = Json(w =>
         {
-            k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, 0);
+            w.WriteStartObject();
+            w.WriteStartArray("traces");
+            SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans);
+            w.WriteEndArray();
+            w.WriteEndObject();
         });
-        var app = builder.Build();
-        var routes = new Dictionary<string, (byte[], RouteSpeed)>(StringComparer.Ordinal)
+        var info = Json(w =>
         {
-            ["/api/3.0/mlflow/traces/search"] = (Json(w => { w.WriteStartObject(); w.WriteStartArray("traces"); SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans); w.WriteEndArray(); w.WriteEndObject(); }), small),
-            ["/api/3.0/mlflow/traces/" + traceId] = (Json(w => { w.WriteStartObject(); w.WriteStartObject("trace"); w.WritePropertyName("trace_info"); SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans); w.WriteEndObject(); w.WriteEndObject(); }), small),
-            ["/api/3.0/mlflow/traces/get"] = (tracesGet, tracesGetSpeed),
-            ["/ajax-api/3.0/mlflow/get-trace-artifact"] = (artifact, artifactSpeed),
-        };
-        var server = new ThrottledMlflowStandIn(app, routes);
-        app.MapGet("/version", () => Results.Text("3.11.2.dev0"));
-        app.MapGet("/api/3.0/mlflow/server-info", () => Results.Text("{\"store_type\": \"SqlStore\"}", "application/json"));
-        app.MapFallback(server.AnswerAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        server.BaseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-        return server;
+            w.WriteStartObject();
+            w.WriteStartObject("trace");
+            w.WritePropertyName("trace_info");
+            SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        server.Override("/api/3.0/mlflow/traces/search", Throttled(searchRow, small));
+        server.Override("/api/3.0/mlflow/traces/" + traceId, Throttled(info, small));
+        server.Override("/api/3.0/mlflow/traces/get", Throttled(tracesGet, tracesGetSpeed));
+        server.Override("/ajax-api/3.0/mlflow/get-trace-artifact", Throttled(artifact, artifactSpeed));
+        return Task.FromResult(new ThrottledMlflowStandIn(server));
     }
 
     private static byte[] Json(Action<Utf8JsonWriter> write)
@@ -77,19 +65,13 @@ public sealed class ThrottledMlflowStandIn : IAsyncDisposable
         return stream.ToArray();
     }
 
-    private async Task AnswerAsync(HttpContext context)
+    private static ReplayHandler Throttled(byte[] body, RouteSpeed speed) => async ctx =>
     {
-        if (!_routes.TryGetValue(context.Request.Path.Value ?? "", out var route))
-        {
-            context.Response.StatusCode = 404;
-            await context.Response.WriteAsync("{\"error_code\": \"ENDPOINT_NOT_FOUND\"}").ConfigureAwait(false);
-            return;
-        }
-        var (body, speed) = route;
-        var ct = context.RequestAborted;
-        if (context.Request.ContentLength > 0) await context.Request.Body.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = body.Length;
+        var ct = ctx.Stopping;
+        var response = ctx.Response;
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.ContentLength64 = body.Length;
         if (speed.FirstByte > TimeSpan.Zero) await Task.Delay(speed.FirstByte, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         for (var sent = 0; sent < body.Length;)
@@ -98,15 +80,12 @@ public sealed class ThrottledMlflowStandIn : IAsyncDisposable
             var due = TimeSpan.FromSeconds(sent / speed.BytesPerSecond) - clock.Elapsed;
             if (due > TimeSpan.FromMilliseconds(1)) await Task.Delay(due, ct).ConfigureAwait(false);
             var n = Math.Min(WriteSize, body.Length - sent);
-            await context.Response.Body.WriteAsync(body.AsMemory(sent, n), ct).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+            await response.OutputStream.WriteAsync(body.AsMemory(sent, n), ct).ConfigureAwait(false);
+            await response.OutputStream.FlushAsync(ct).ConfigureAwait(false);
             sent += n;
         }
-    }
+        response.Close();
+    };
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
