@@ -15,7 +15,8 @@ namespace TraceIde.Benchmarks;
 /// <summary>How a stand-in route answers: after <see cref="FirstByte"/>, the body at <see cref="BytesPerSecond"/>.</summary>
 public readonly record struct RouteSpeed(TimeSpan FirstByte, double BytesPerSecond)
 {
-    /// <summary>A whole answer of <paramref name="bytes"/> taking <paramref name="total"/>, of which <paramref name="firstByteShare"/> before its first byte.</summary>
+    /// <summary>A whole answer of <paramref name="bytes"/> taking <paramref name="total"/>, of which <paramref name="firstByteShare"/> before its first
+    /// byte.</summary>
     public static RouteSpeed Taking(long bytes, TimeSpan total, double firstByteShare) =>
         new(total * firstByteShare, bytes / Math.Max(total.TotalSeconds * (1 - firstByteShare), 1e-3));
 
@@ -56,8 +57,18 @@ public sealed class ThrottledMlflowStandIn : IAsyncDisposable
         var app = builder.Build();
         var routes = new Dictionary<string, (byte[], RouteSpeed)>(StringComparer.Ordinal)
         {
-            ["/api/3.0/mlflow/traces/search"] = (Json(w => { w.WriteStartObject(); w.WriteStartArray("traces"); SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans); w.WriteEndArray(); w.WriteEndObject(); }), small),
-            ["/api/3.0/mlflow/traces/" + traceId] = (Json(w => { w.WriteStartObject(); w.WriteStartObject("trace"); w.WritePropertyName("trace_info"); SyntheticTraces.WriteTraceInfo(w, traceId, artifact.Length, spans); w.WriteEndObject(); w.WriteEndObject(); }), small),
+            ["/api/3.0/mlflow/traces/search"] = (Json(w => { w.WriteStartObject(); w.WriteStartArray("traces"); SyntheticTraces.WriteTraceInfo(
+                w,
+                traceId,
+                artifact.Length,
+                spans); w.WriteEndArray(); w.WriteEndObject(); }), small),
+            ["/api/3.0/mlflow/traces/" + traceId] = (
+                Json(w => { w.WriteStartObject(); w.WriteStartObject("trace"); w.WritePropertyName("trace_info"); SyntheticTraces.WriteTraceInfo(
+                    w,
+                    traceId,
+                    artifact.Length,
+                    spans); w.WriteEndObject(); w.WriteEndObject(); }),
+                small),
             ["/api/3.0/mlflow/traces/get"] = (tracesGet, tracesGetSpeed),
             ["/ajax-api/3.0/mlflow/get-trace-artifact"] = (artifact, artifactSpeed),
         };
