@@ -42,7 +42,12 @@ namespace TraceIde.VisualStudio.Ui
 
         public void Write(string target, TrackingCredential credential)
         {
-            var blob = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Stored { Username = credential.Username, Password = credential.Password, Token = credential.Token }));
+            var blob = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Stored
+            {
+                Username = credential.Username,
+                Password = credential.Password,
+                Token = credential.Token
+            }));
             var buffer = Marshal.AllocHGlobal(blob.Length);
             try
             {

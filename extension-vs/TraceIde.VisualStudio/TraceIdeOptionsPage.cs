@@ -16,7 +16,10 @@ namespace TraceIde.VisualStudio
         [Category("Backend"), DisplayName("Tracking server URI"), Description("http(s) URL of an MLflow tracking server. Leave empty to use a local store.")]
         public string TrackingUri { get; set; } = "";
 
-        [Category("Backend"), DisplayName("Local store"), Description("A mlflow.db file, a folder holding one, or a sqlite:/// URI. Empty: the solution's mlflow.db.")]
+        [
+            Category("Backend"),
+            DisplayName("Local store"),
+            Description("A mlflow.db file, a folder holding one, or a sqlite:/// URI. Empty: the solution's mlflow.db.")]
         public string Store { get; set; } = "";
 
         [Category("Backend"), DisplayName("Workspace"), Description("MLflow workspace (multi-tenant servers).")]
@@ -66,7 +69,8 @@ namespace TraceIde.VisualStudio
             }
             if (!string.IsNullOrWhiteSpace(TrackingUri) && new[] { Username, Password, Token }.Any(s => !string.IsNullOrEmpty(s)))
             {
-                new Ui.WindowsCredentialStore().Write(CredentialTargets.For(TrackingUri.Trim()), new TrackingCredential { Username = Username, Password = Password, Token = Token });
+                new Ui.WindowsCredentialStore()
+                    .Write(CredentialTargets.For(TrackingUri.Trim()), new TrackingCredential { Username = Username, Password = Password, Token = Token });
                 Username = Password = Token = null;
             }
             base.OnApply(e);

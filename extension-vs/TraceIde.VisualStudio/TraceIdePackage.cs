@@ -19,7 +19,8 @@ namespace TraceIde.VisualStudio
     [PackageRegistration(UseManagedResourcesOnly = true, AllowsBackgroundLoading = true)]
     [Guid(PackageGuidString)]
     [ProvideMenuResource("Menus.ctmenu", 1)]
-    [ProvideToolWindow(typeof(TraceIdeToolWindow), Style = VsDockStyle.Tabbed, Window = "3ae79031-e1bc-11d0-8f78-00a0c9110057")] // tabbed with Solution Explorer
+    // tabbed with Solution Explorer
+    [ProvideToolWindow(typeof(TraceIdeToolWindow), Style = VsDockStyle.Tabbed, Window = "3ae79031-e1bc-11d0-8f78-00a0c9110057")]
     [ProvideOptionPage(typeof(TraceIdeOptionsPage), "TraceIde", "General", 0, 0, true)]
     public sealed class TraceIdePackage : AsyncPackage
     {

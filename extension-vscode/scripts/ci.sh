@@ -16,7 +16,8 @@ fail() { echo "error: $*" >&2; exit 1; }
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || fail "Node.js 20+ and npm are required for extension-vscode/"
 command -v dotnet >/dev/null 2>&1 || fail "the .NET 10 SDK is required (dotnet is not on PATH)"
 [ -f "$repo/server/TraceIde.Host/bin/Release/net10.0/traceide.dll" ] || fail "the host is not built: dotnet build TraceIde.sln -c Release"
-[ -f "$repo/tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll" ] || fail "the MLflow replay server is not built: dotnet build TraceIde.sln -c Release"
+[ -f "$repo/tests/TraceIde.ReplayServer/bin/Release/net10.0/TraceIde.ReplayServer.dll" ] ||
+  fail "the MLflow replay server is not built: dotnet build TraceIde.sln -c Release"
 [ -f "$repo/webview/dist/main.js" ] || fail "webview/dist is missing: webview/scripts/ci.sh (or npm --prefix webview ci && npm --prefix webview run build)"
 
 # apt prerequisites of the e2e (chromium) and of the code-server install (ripgrep, native module builds).

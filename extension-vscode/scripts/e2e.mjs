@@ -195,7 +195,8 @@ const canUnshare = (() => {
 })();
 const noDotnetMode = canUnshare
   ? `a mount namespace with ${dotnetDirs.join(", ") || "(no .NET folder found)"} emptied (unshare --mount)`
-  : "DOTNET_ROOT pointing nowhere and the .NET folders off PATH only (unshare not permitted: they stay readable, a PATH symlink such as /usr/bin/dotnet still works)";
+  : "DOTNET_ROOT pointing nowhere and the .NET folders off PATH only (unshare not permitted: they stay readable, a PATH symlink such as " +
+    "/usr/bin/dotnet still works)";
 log(`code-server runs with no machine-wide .NET: ${noDotnetMode}`);
 /** `cmd args…` in that environment: bind-mounts the empty folder over each .NET folder, then execs (same PID). */
 function withoutDotnet(cmd, args) {
@@ -469,7 +470,8 @@ try {
   const treeState = await selfTest();
   check(
     treeState.tree.loaded.length === 43 && new Set(treeState.tree.loaded).size === 43,
-    `the Traces tree (${sideWidth} px side bar) lists the fixture's 43 traces from the replayed MLflow server, a page at a time ("Load more…" ${treeState.tree.loaded.length})`,
+    `the Traces tree (${sideWidth} px side bar) lists the fixture's 43 traces from the replayed MLflow server, a page at a time ("Load more…" ` +
+      `${treeState.tree.loaded.length})`,
   );
   // A click on TRACE's row (the recorded traces/get) opens it in a tab; from the keyboard, ↓/↑ to another
   // recorded trace and Enter opens that one. The list is virtual: the keyboard brings a row into view.
@@ -547,7 +549,8 @@ try {
   const stacked = !!treeBox && !!detailBox && detailBox.y >= treeBox.y + treeBox.height - 1;
   check(
     !!detailBox && (detailBox.width >= 250 || stacked),
-    `the trace tab beside code is readable: detail pane ${Math.round(detailBox?.width ?? 0)} px wide${stacked ? ", stacked under the tree" : " beside the tree"}`,
+    `the trace tab beside code is readable: detail pane ${Math.round(detailBox?.width ?? 0)} px ` +
+      `wide${stacked ? ", stacked under the tree" : " beside the tree"}`,
   );
   const tab = await page.locator(".tabs-container .tab", { hasText: TRACE }).count();
   check(tab === 1, "the trace panel is an editor tab titled with the trace ID");
@@ -635,7 +638,8 @@ try {
   const unregistered = declared.filter((c) => !registered.includes(c));
   check(
     undeclared.length === 0 && unregistered.length === 0 && declared.length > 30,
-    `the ${declared.length} commands of package.json are exactly the registered ones (undeclared: ${undeclared.join(", ") || "none"}; unregistered: ${unregistered.join(", ") || "none"})`,
+    `the ${declared.length} commands of package.json are exactly the registered ones (undeclared: ${undeclared.join(", ") || "none"}; ` +
+      `unregistered: ${unregistered.join(", ") || "none"})`,
   );
   check(r1.host?.state === "running" && r1.host.backendKind === "mlflowServer", "host running against the (replayed) MLflow server");
   check(r1.experiments === 2 && r1.traces === 43, `host answers through the extension as recorded: 2 experiments, 43 traces (${r1.experiments}, ${r1.traces})`);
@@ -738,7 +742,8 @@ try {
       );
       const st = await selfTest().catch((err) => ({ error: String(err) }));
       throw new Error(
-        `${e.message}; self-test: openTraces=${JSON.stringify(st.openTraces)} host=${JSON.stringify(st.host)} error=${st.error ?? ""}; frames: ${frames.join(" | ")}`,
+        `${e.message}; self-test: openTraces=${JSON.stringify(st.openTraces)} host=${JSON.stringify(st.host)} error=${st.error ?? ""}; frames: ` +
+          `${frames.join(" | ")}`,
       );
     },
   );
@@ -788,7 +793,9 @@ try {
       summary.trace.durationMs === traceTruth.execution_duration_ms &&
       summary.assessments.length === traceTruth.assessment_count &&
       summary.budget.estimatedTokens <= 1000,
-    `vscode.lm.invokeTool("traceide_get_trace") answers MLflow's trace (${summary?.trace?.spans} spans, ${summary?.trace?.durationMs} ms, ${summary?.assessments?.length} assessments, ~${summary?.budget?.estimatedTokens} tokens)${agent.getTraceError ? `: ${agent.getTraceError}` : ""}`,
+    `vscode.lm.invokeTool("traceide_get_trace") answers MLflow's trace (${summary?.trace?.spans} spans, ${summary?.trace?.durationMs} ms, ` +
+      `${summary?.assessments?.length} assessments, ~${summary?.budget?.estimatedTokens} ` +
+      `tokens)${agent.getTraceError ? `: ${agent.getTraceError}` : ""}`,
   );
   check(
     /maxTokens.*must be from 500 to 20000/.test(agent.badCallError ?? ""),
@@ -1211,7 +1218,8 @@ try {
   const r4 = await selfTest();
   check(
     runsOf(r4) === JSON.stringify(runsWanted) && JSON.stringify(restoredRunIds) === JSON.stringify(CELL_EXPECTED[1]),
-    `after a window reload the Runs view still lists the ${runsWanted.length} cell runs and the run list tab shows cell 2's ${restoredRunIds.length} traces again`,
+    `after a window reload the Runs view still lists the ${runsWanted.length} cell runs and the run list tab shows cell 2's ` +
+      `${restoredRunIds.length} traces again`,
   );
   await page.screenshot({ path: join(out, "07c-runs-after-reload.png") });
 

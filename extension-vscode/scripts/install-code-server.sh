@@ -17,7 +17,8 @@ npm rebuild argon2 --dangerously-allow-all-scripts --foreground-scripts --loglev
 cd "$PREFIX/node_modules/code-server/lib/vscode"
 npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "code-server: building native modules from source"
-npm rebuild @parcel/watcher @vscode/spdlog node-pty kerberos native-watchdog @vscode/deviceid --dangerously-allow-all-scripts --foreground-scripts --loglevel=error >/dev/null
+npm rebuild @parcel/watcher @vscode/spdlog node-pty kerberos native-watchdog @vscode/deviceid \
+  --dangerously-allow-all-scripts --foreground-scripts --loglevel=error >/dev/null
 mkdir -p node_modules/@vscode/ripgrep/bin && ln -sf /usr/bin/rg node_modules/@vscode/ripgrep/bin/rg
 rm -rf node_modules.asar && ln -s node_modules node_modules.asar
 (cd bin/remote-cli && rm -f code-server && ln -s code-linux.sh code-server)

@@ -46,7 +46,8 @@ publish_self_contained() {
   [ -f "host/$target/$exe" ] || fail "the publish for $rid made no host/$target/$exe"
   # The app's and a library's code precompiled for exactly this platform, and the runtime inside (no .NET needed).
   for dll in traceide.dll StreamJsonRpc.dll; do node scripts/pe-target.mjs "host/$target/$dll" "$target" >/dev/null; done
-  grep -q '"includedFrameworks"' "host/$target/traceide.runtimeconfig.json" || fail "host/$target is not self-contained (its runtimeconfig names no includedFrameworks)"
+  grep -q '"includedFrameworks"' "host/$target/traceide.runtimeconfig.json" ||
+    fail "host/$target is not self-contained (its runtimeconfig names no includedFrameworks)"
   case "$target" in
     win32-*) [ -f "host/$target/coreclr.dll" ] ;; darwin-*) [ -f "host/$target/libcoreclr.dylib" ] ;; *) [ -f "host/$target/libcoreclr.so" ] ;;
   esac || fail "host/$target lacks the runtime (coreclr)"

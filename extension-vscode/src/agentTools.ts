@@ -112,7 +112,8 @@ export async function addMcpServerToWorkspace(input: McpEntryInput): Promise<str
   await fs.promises.writeFile(file, JSON.stringify(withTraceIdeServer(existing, input), null, 2) + "\n");
   await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   void vscode.window.showInformationMessage(
-    "TraceIde: added the `traceide` MCP server to .vscode/mcp.json. It points at this machine's TraceIde host; credentials are asked for when it starts, never written.",
+    "TraceIde: added the `traceide` MCP server to .vscode/mcp.json. It points at this machine's TraceIde host; credentials are asked for when " +
+      "it starts, never written.",
   );
   return file;
 }

@@ -82,11 +82,16 @@ const PY_TRACE = /^@[ \t]*(?:mlflow\.(?:tracing\.)?)?trace[ \t]*(?:\(|$)/;
 const PY_NAME_ARG = /\bname[ \t]*=[ \t]*(?:"([^"\\]*)"|'([^'\\]*)')/;
 const JS_DEF = [
   /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*[<(]/,
-  /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)/,
+  new RegExp(
+    /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?/.source +
+      /(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)/.source,
+  ),
   /^\s+(?:(?:public|private|protected|static|async|override)\s+)*([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?::\s*[^{;]+)?\{\s*$/,
 ];
-const CS_DEF =
-  /^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract)\s+)+[\w.<>,[\]? ]+?\s+([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\((?!.*;\s*$)/;
+const CS_DEF = new RegExp(
+  /^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract)\s+)+/.source +
+    /[\w.<>,[\]? ]+?\s+([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\((?!.*;\s*$)/.source,
+);
 const NOT_NAMES = new Set(["if", "for", "while", "switch", "catch", "return", "function", "constructor"]);
 
 /**
@@ -176,7 +181,10 @@ export function lensTooltip(spanName: string, s: SpanNameStats | undefined, days
     return `No spans of ${span} from ${fileName} in the last ${plural(days, "day", "days")}${wider ? ` — click to look back ${wider} days` : ""}`;
   }
   if (isByName(s)) {
-    return `Every span named ${span} in the last ${plural(days, "day", "days")}, wherever its code is: the host has no definition of ${span} in ${fileName} (unsaved or not indexed yet), so namesakes in other files may be counted too — click for their traces`;
+    return (
+      `Every span named ${span} in the last ${plural(days, "day", "days")}, wherever its code is: the host has no definition of ${span} in ${fileName} ` +
+      "(unsaved or not indexed yet), so namesakes in other files may be counted too — click for their traces"
+    );
   }
   const sampled = s.sampled ? ` (counted in the newest ${SpanStatsLimits.maxLocatedTraces} traces holding ${span}: there are more)` : "";
   return `Spans of ${span} whose code is in ${fileName}, in the last ${plural(days, "day", "days")}${sampled} — click for their traces`;
@@ -346,7 +354,8 @@ export class SpanLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (!s && !target.traced) return undefined;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(
-      `**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s, this.days())}${s && s.calls > 0 ? ` (last ${plural(this.days(), "day", "days")})` : ""}\n\n`,
+      `**TraceIde** · span \`${target.spanName.replace(/`/g, "")}\`: ${lensText(s, this.days())}` +
+        `${s && s.calls > 0 ? ` (last ${plural(this.days(), "day", "days")})` : ""}\n\n`,
     );
     if (s && s.calls > 0 && isByName(s)) md.appendMarkdown("Counted by span name: namesakes in other files may be included.\n\n");
     if (s?.latestTraceId) {

@@ -1,7 +1,7 @@
 // The TraceIde host as a child process: `<ext>/host/<platform>/traceide serve --parent-pid <pid>` (a platform
 // package's self-contained host, its own .NET inside) or `dotnet <ext>/host/traceide.dll serve …` (the portable
-// host of the universal package, which needs a .NET 10 runtime on the machine); JSON-RPC over stdio (vscode-jsonrpc ⇄ StreamJsonRpc), `initialize` first, restarted with
-// exponential backoff when it dies, stopped on dispose. No `vscode` import: unit-tested with a real host.
+// host of the universal package, which needs a .NET 10 runtime on the machine); JSON-RPC over stdio (vscode-jsonrpc ⇄
+// StreamJsonRpc), `initialize` first, restarted with exponential backoff when it dies, stopped on dispose. No `vscode` import: unit-tested with a real host.
 import * as cp from "node:child_process";
 import {
   CancellationToken,
@@ -302,7 +302,9 @@ export class HostProcess {
     );
     this.crashes++;
     if (this.crashes > (this.options.maxDeathsInARow ?? HostSupervision.maxDeathsInARow)) {
-      const message = `The TraceIde host stopped ${this.crashes} times in a row; not restarting it. ${reason} Run 'TraceIde: Restart Host' after fixing the cause (the log: 'TraceIde: Show Host Log').`;
+      const message =
+        `The TraceIde host stopped ${this.crashes} times in a row; not restarting it. ${reason} Run 'TraceIde: Restart Host' after fixing the ` +
+        "cause (the log: 'TraceIde: Show Host Log').";
       this.options.log(message);
       this.set({ state: "failed", error: message, info: undefined, pid: undefined, nextRetryMs: undefined });
       return;

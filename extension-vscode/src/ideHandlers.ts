@@ -124,7 +124,8 @@ export function ideHandlers(surface: IdeSurface, host: IdeHost): IdeHandlers {
       const found = name ? await surface.findDefinitions(name) : [];
       if (!found.length)
         throw notFound(
-          `No source found for span ${text(p.spanName) ?? spanId}: the host found no code location${name ? `, and the workspace has no definition of ${name}` : ""}.`,
+          `No source found for span ${text(p.spanName) ?? spanId}: the host found no code ` +
+            `location${name ? `, and the workspace has no definition of ${name}` : ""}.`,
         );
       return openBest(surface, found, `Several definitions of ${name}`);
     },

@@ -39,7 +39,8 @@ async function scanDefinitions(name: string, token?: vscode.CancellationToken): 
     new RegExp(`^\\s*(?:export\\s+)?(?:async\\s+)?function\\s*\\*?\\s*${name}\\s*[(<]`), // JS/TS
     // C#/Java: `[modifiers] Type name(` — not a statement (return/await/… or ending in `;`).
     new RegExp(
-      `^(?!\\s*(?:return|await|yield|throw|new|else|case|if|while|for|foreach|using|var|let|const)\\b)(?!.*;\\s*$)\\s*(?:public|private|protected|internal|static|async|override|virtual|\\s)*[\\w<>\\[\\],.?]+\\s+${name}\\s*\\(`,
+      "^(?!\\s*(?:return|await|yield|throw|new|else|case|if|while|for|foreach|using|var|let|const)\\b)(?!.*;\\s*$)" +
+        `\\s*(?:public|private|protected|internal|static|async|override|virtual|\\s)*[\\w<>\\[\\],.?]+\\s+${name}\\s*\\(`,
     ),
     new RegExp(`^\\s*func\\s+(?:\\([^)]*\\)\\s*)?${name}\\s*\\(`), // Go
   ];

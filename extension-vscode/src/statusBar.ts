@@ -14,7 +14,9 @@ export function createStatusBar(context: vscode.ExtensionContext): (s: HostStatu
     if (s.state === "running" && s.info) {
       const where = s.info.backendKind === "localStore" ? path.basename(s.info.backendLocation) : s.info.backendLocation;
       status.text = `$(pulse) TraceIde: ${where}${s.info.mlflowVersion ? ` · MLflow ${s.info.mlflowVersion}` : ""}`;
-      status.tooltip = `${s.info.backendKind} ${s.info.backendLocation}\n${s.info.serverName} ${s.info.serverVersion} (protocol ${s.info.protocolVersion}), pid ${s.pid}${s.restarts ? `, restarted ${s.restarts}×` : ""}\nClick to change the tracking server.`;
+      status.tooltip =
+        `${s.info.backendKind} ${s.info.backendLocation}\n${s.info.serverName} ${s.info.serverVersion} (protocol ${s.info.protocolVersion}), pid ` +
+        `${s.pid}${s.restarts ? `, restarted ${s.restarts}×` : ""}\nClick to change the tracking server.`;
       status.command = "traceide.connect";
       status.backgroundColor = undefined;
     } else if (s.state === "starting") {

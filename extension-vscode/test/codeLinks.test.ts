@@ -44,7 +44,8 @@ describe("code links: pure parts", () => {
     expect(
       lensTargets(
         "typescript",
-        "export async function lookupOrder(id: string) {\n  if (id) {\n    return get(id);\n  }\n}\nconst f = (x: number) => x;\nclass A {\n  run(x: string): void {\n  }\n}\n",
+        "export async function lookupOrder(id: string) {\n  if (id) {\n    return get(id);\n  }\n}\nconst f = (x: number) => x;\nclass A {\n  " +
+          "run(x: string): void {\n  }\n}\n",
       ).map((t) => [t.spanName, t.line]),
     ).toEqual([
       ["lookupOrder", 0],

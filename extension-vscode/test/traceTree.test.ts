@@ -164,7 +164,8 @@ describe("the Traces tree (real host, fixture store)", () => {
     expect(model.isLive).toBe(true);
     const id = "tr-" + "cd".repeat(16);
     const other = "tr-" + "ef".repeat(16);
-    sql(`INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status) VALUES ('${id}', ${experimentId}, ${t0}, NULL, 'IN_PROGRESS');
+    sql(`INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status)
+           VALUES ('${id}', ${experimentId}, ${t0}, NULL, 'IN_PROGRESS');
          INSERT INTO trace_tags (key, value, request_id) VALUES ('mlflow.traceName', 'live', '${id}');
          INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status) VALUES ('${other}', ${experimentId}, ${t0}, 5, 'OK');
          INSERT INTO trace_tags (key, value, request_id) VALUES ('mlflow.traceName', 'not-live', '${other}');`);

@@ -19,7 +19,8 @@ public sealed partial class LocalStoreBackend : ITraceBackend
 {
     private const string SpansLocationTag = "mlflow.trace.spansLocation";
     private const string ArtifactLocationTag = "mlflow.artifactLocation";
-    private const string ReadOnlyMessage = "The local store is opened read-only; use an MLflow tracking server (mlflow server --backend-store-uri ...) to change traces.";
+    private const string ReadOnlyMessage = "The local store is opened read-only; use an MLflow tracking server (mlflow server --backend-store-uri ...) to " +
+        "change traces.";
 
     private readonly string _dbPath;
     private readonly string _storeDir;
@@ -247,7 +248,10 @@ public sealed partial class LocalStoreBackend : ITraceBackend
                     });
                 }
             }
-            return list.OrderBy(e => e.IsGenAi ? 0 : 1).ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
+            return list.OrderBy(e => e.IsGenAi ? 0 : 1)
+                .ThenBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
+                .ThenBy(e => e.Name, StringComparer.Ordinal)
+                .ToList();
         }, cancellationToken);
 
     public Task<TracePage> SearchTracesAsync(TraceQuery query, CancellationToken cancellationToken)
@@ -275,7 +279,8 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         return RunAsync((connection, ct) =>
         {
             RequireTablesFor(connection, query.Clauses);
-            var sql = $"SELECT {TraceColumns(connection)} FROM trace_info t WHERE {string.Join(" AND ", conditions)} ORDER BY {orderBy} LIMIT {limit} OFFSET {off}";
+            var sql = $"SELECT {TraceColumns(connection)} FROM trace_info t WHERE {string.Join(" AND ", conditions)} ORDER BY {orderBy} LIMIT {limit} OFFSET " +
+                $"{off}";
             var rows = new List<TraceRow>();
             using (var cmd = Command(connection, sql, translator.Parameters))
             using (var r = cmd.ExecuteReader())

@@ -135,7 +135,8 @@ internal static class MetricsSql
         if (ids.Count == 0) return false;
         using var cmd = connection.CreateCommand();
         // Both counts are cheap: the first reads only the (experiment_id, timestamp_ms) index, the second the last rowid.
-        cmd.CommandText = $"SELECT (SELECT COUNT(*) FROM trace_info WHERE experiment_id IN ({string.Join(", ", ids.Select((_, i) => "@e" + i.ToString(CultureInfo.InvariantCulture)))})" +
+        cmd.CommandText = "SELECT (SELECT COUNT(*) FROM trace_info WHERE experiment_id IN " +
+            $"({string.Join(", ", ids.Select((_, i) => "@e" + i.ToString(CultureInfo.InvariantCulture)))})" +
                           " AND timestamp_ms >= @start AND timestamp_ms <= @end), (SELECT MAX(rowid) FROM trace_info)";
         for (var i = 0; i < ids.Count; i++) cmd.Parameters.AddWithValue("@e" + i.ToString(CultureInfo.InvariantCulture), ids[i]);
         cmd.Parameters.AddWithValue("@start", q.StartTimeMs ?? long.MinValue);
@@ -178,7 +179,8 @@ internal static class MetricsSql
                 };
                 // CROSS JOIN pins the scan order (SQLite would otherwise go through the trace index anyway).
                 if (valueExpr != "m.value") from.Append(wideRange ? "trace_info t NOT INDEXED" : "trace_info t");
-                else if (wideRange) from.Append("trace_metrics m CROSS JOIN trace_info t ON t.request_id = m.request_id AND m.\"key\" = ").Append(P(q.MetricName));
+                else if (wideRange) from.Append("trace_metrics m CROSS JOIN trace_info t ON t.request_id = m.request_id AND m.\"key\" = ")
+                    .Append(P(q.MetricName));
                 else from.Append("trace_info t JOIN trace_metrics m ON m.request_id = t.request_id AND m.\"key\" = ").Append(P(q.MetricName));
                 if (q.Dimensions.Contains("trace_name"))
                     from.Append(" JOIN trace_tags tn ON tn.request_id = t.request_id AND tn.\"key\" = 'mlflow.traceName'");
@@ -209,7 +211,9 @@ internal static class MetricsSql
                 dimExpr["span_model_provider"] = "json_extract(s.dimension_attributes, '$.\"mlflow.llm.provider\"')";
                 break;
             default:
-                from.Append(wideRange ? "assessments a CROSS JOIN trace_info t ON t.request_id = a.trace_id" : "assessments a JOIN trace_info t ON t.request_id = a.trace_id");
+                from.Append(wideRange
+                    ? "assessments a CROSS JOIN trace_info t ON t.request_id = a.trace_id"
+                    : "assessments a JOIN trace_info t ON t.request_id = a.trace_id");
                 timeSource = "a.created_timestamp";
                 valueExpr = q.MetricName == "assessment_count" ? null : AssessmentNumericValue;
                 dimExpr["assessment_name"] = "a.name";
@@ -228,7 +232,8 @@ internal static class MetricsSql
             {
                 ("trace", "status") => "t.status = " + v,
                 ("trace", "tag") => $"EXISTS (SELECT 1 FROM trace_tags ft WHERE ft.request_id = t.request_id AND ft.\"key\" = {P(f.Key!)} AND ft.value = {v})",
-                ("trace", "metadata") => $"EXISTS (SELECT 1 FROM trace_request_metadata fm WHERE fm.request_id = t.request_id AND fm.\"key\" = {P(f.Key!)} AND fm.value = {v})",
+                ("trace", "metadata") =>
+                    $"EXISTS (SELECT 1 FROM trace_request_metadata fm WHERE fm.request_id = t.request_id AND fm.\"key\" = {P(f.Key!)} AND fm.value = {v})",
                 ("span", "name") => "s.name = " + v,
                 ("span", "status") => "s.status = " + v,
                 ("span", "type") => "s.type = " + v,

@@ -87,14 +87,18 @@ internal sealed class TraceSqlTranslator
                     var negate = c.Operator is "!=" or "NOT IN";
                     var positive = c with { Operator = c.Operator == "!=" ? "=" : c.Operator == "NOT IN" ? "IN" : c.Operator };
                     var sql = $"({KeyValue("trace_request_metadata", "mlflow.sourceRun", positive)} OR EXISTS (SELECT 1 FROM entity_associations ea WHERE " +
-                              $"((ea.source_type = 'trace' AND ea.source_id = t.request_id AND ea.destination_type = 'run' AND {Compare("ea.destination_id", positive)}) OR " +
-                              $"(ea.destination_type = 'trace' AND ea.destination_id = t.request_id AND ea.source_type = 'run' AND {Compare("ea.source_id", positive)}))))";
+                              "((ea.source_type = 'trace' AND ea.source_id = t.request_id AND ea.destination_type = 'run' AND " +
+                                  $"{Compare("ea.destination_id", positive)}) OR " +
+                              "(ea.destination_type = 'trace' AND ea.destination_id = t.request_id AND ea.source_type = 'run' AND " +
+                                  $"{Compare("ea.source_id", positive)}))))";
                     return negate ? $"NOT {sql}" : sql;
                 }
             case "prompt":
                 return "EXISTS (SELECT 1 FROM entity_associations ea WHERE " +
-                       $"((ea.source_type = 'trace' AND ea.source_id = t.request_id AND ea.destination_type = 'prompt_version' AND {Compare("ea.destination_id", c)}) OR " +
-                       $"(ea.destination_type = 'trace' AND ea.destination_id = t.request_id AND ea.source_type = 'prompt_version' AND {Compare("ea.source_id", c)})))";
+                       "((ea.source_type = 'trace' AND ea.source_id = t.request_id AND ea.destination_type = 'prompt_version' AND " +
+                           $"{Compare("ea.destination_id", c)}) OR " +
+                       "(ea.destination_type = 'trace' AND ea.destination_id = t.request_id AND ea.source_type = 'prompt_version' AND " +
+                           $"{Compare("ea.source_id", c)})))";
             default:
                 throw BackendException.InvalidFilter($"Unsupported attribute '{c.Key}' for the local store.");
         }
@@ -247,12 +251,14 @@ internal sealed class TraceSqlTranslator
                         nullsLast = true;
                         break;
                     case "run_id":
-                        expr = $"(SELECT o.value FROM trace_request_metadata o WHERE o.request_id = t.request_id AND o.key = {AddParameter("mlflow.sourceRun")})";
+                        expr = "(SELECT o.value FROM trace_request_metadata o WHERE o.request_id = t.request_id AND o.key = " +
+                            $"{AddParameter("mlflow.sourceRun")})";
                         nullsLast = true;
                         break;
                     default:
                         throw new BackendException(RpcErrorCodes.InvalidFilter,
-                            $"Invalid order_by clause '{raw}': unknown key '{key}' (expected timestamp_ms, execution_time_ms, status, request_id, experiment_id, name, run_id, tag.<key> or request_metadata.<key>).");
+                            $"Invalid order_by clause '{raw}': unknown key '{key}' (expected timestamp_ms, execution_time_ms, status, request_id, " +
+                                "experiment_id, name, run_id, tag.<key> or request_metadata.<key>).");
                 }
             }
             else

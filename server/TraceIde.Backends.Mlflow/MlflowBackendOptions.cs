@@ -5,7 +5,8 @@ public sealed record MlflowBackendOptions
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Tracking URI; a path is the server's static prefix (http://host:5000/p). User info, if any, is used as basic credentials and never shown.</summary>
+    /// <summary>Tracking URI; a path is the server's static prefix (http://host:5000/p). User info, if any, is used as basic credentials and never
+    /// shown.</summary>
     public required Uri TrackingUri { get; init; }
     /// <summary>Basic auth user (MLFLOW_TRACKING_USERNAME). Basic wins over <see cref="Token"/> when both are set.</summary>
     public string? Username { get; init; }

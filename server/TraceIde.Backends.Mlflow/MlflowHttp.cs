@@ -254,7 +254,12 @@ internal sealed class MlflowHttp : IDisposable
                 if (wait is not { } delay)
                 {
                     if (attempt == 1) throw;
-                    throw new BackendException(ex.Code, $"{ex.Message} (gave up after {attempt} attempts)", ex.InnerException, ex.HttpStatus, ex.MlflowErrorCode);
+                    throw new BackendException(
+                        ex.Code,
+                        $"{ex.Message} (gave up after {attempt} attempts)",
+                        ex.InnerException,
+                        ex.HttpStatus,
+                        ex.MlflowErrorCode);
                 }
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
@@ -440,8 +445,10 @@ internal sealed class MlflowHttp : IDisposable
         {
             case 401:
                 return Make(RpcErrorCodes.Unauthorized, _sendsCredentials
-                    ? $"The tracking server at {DisplayLocation} rejected the credentials (401 Unauthorized); check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."
-                    : $"The tracking server at {DisplayLocation} requires authentication (401 Unauthorized); set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN.");
+                    ? $"The tracking server at {DisplayLocation} rejected the credentials (401 Unauthorized); check " +
+                        "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."
+                    : $"The tracking server at {DisplayLocation} requires authentication (401 Unauthorized); set " +
+                        "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN.");
             case 403:
                 return Make(RpcErrorCodes.Forbidden,
                     $"The tracking server at {DisplayLocation} denied access to {endpoint.Name} (403 Forbidden)" +
@@ -466,7 +473,9 @@ internal sealed class MlflowHttp : IDisposable
             case 429:
                 return Make(RpcErrorCodes.ServerError,
                     $"The tracking server at {DisplayLocation} is rate limiting requests (HTTP 429 Too Many Requests on {endpoint.Name})" +
-                    (retryAfter is { } wait ? $"; it asks to wait {Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s." : "; try again shortly."));
+                    (retryAfter is { } wait
+                        ? $"; it asks to wait {Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s."
+                        : "; try again shortly."));
             default:
                 return Make(RpcErrorCodes.ServerError,
                     $"The tracking server at {DisplayLocation} failed on {endpoint.Name} (HTTP {status}{(errorCode != null ? " " + errorCode : "")})" +

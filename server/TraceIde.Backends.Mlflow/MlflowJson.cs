@@ -169,7 +169,11 @@ internal static class MlflowJson
     /// the whole answer, which is then checked to be JSON to its end) lies, if it is an object or array of
     /// the kind wanted; null otherwise.
     /// </summary>
-    private static (int Start, int Length)? LastObjectOrArray(ReadOnlySpan<byte> json, (int Start, int Length)? within, ReadOnlySpan<byte> name, JsonTokenType kind)
+    private static (int Start, int Length)? LastObjectOrArray(
+        ReadOnlySpan<byte> json,
+        (int Start, int Length)? within,
+        ReadOnlySpan<byte> name,
+        JsonTokenType kind)
     {
         var whole = within is null;
         var offset = within?.Start ?? 0;

@@ -12,7 +12,8 @@ public static class IdeMethods
 {
     /// <summary>Opens a file at a line (<see cref="IdeOpenFileParams"/> → <see cref="IdeOpenedResult"/>).</summary>
     public const string OpenFile = "ide/openFile";
-    /// <summary>Opens a span's code: the relay asks the host's `source/locate` and opens the clear winner, or lets the user choose (<see cref="IdeOpenSpanSourceParams"/> → <see cref="IdeOpenedResult"/>).</summary>
+    /// <summary>Opens a span's code: the relay asks the host's `source/locate` and opens the clear winner, or lets the user choose
+    /// (<see cref="IdeOpenSpanSourceParams"/> → <see cref="IdeOpenedResult"/>).</summary>
     public const string OpenSpanSource = "ide/openSpanSource";
     /// <summary>Opens a trace in an editor tab of its own (<see cref="IdeOpenTraceParams"/> → <see cref="EmptyResult"/>).</summary>
     public const string OpenTrace = "ide/openTrace";
@@ -40,7 +41,8 @@ public sealed record IdeOpenFileParams
     public int? Line { get; init; }
     /// <summary>1-based.</summary>
     public int? Column { get; init; }
-    /// <summary>The path was recorded elsewhere (a stack frame, a deployed `code.filepath`): ask the host's `source/mapPath` even when a file exists at it.</summary>
+    /// <summary>The path was recorded elsewhere (a stack frame, a deployed `code.filepath`): ask the host's `source/mapPath` even when a file exists at
+    /// it.</summary>
     public bool? MapToWorkspace { get; init; }
 }
 
@@ -103,7 +105,8 @@ public static class IdeTextLanguages
 /// </summary>
 public static class UiMethods
 {
-    /// <summary>Turns the list's live mode on or off (the "TraceIde: Toggle Live Mode" command): the page's own live mode, which keeps the filter, the selection and the open trace.</summary>
+    /// <summary>Turns the list's live mode on or off (the "TraceIde: Toggle Live Mode" command): the page's own live mode, which keeps the filter, the
+    /// selection and the open trace.</summary>
     public const string ToggleLive = "ui/toggleLive";
 
     public static readonly IReadOnlyList<string> All = [ToggleLive];

@@ -62,7 +62,8 @@ public sealed record TracesSubscribeParams
     public string? Filter { get; init; }
     /// <summary>Report traces whose request time is at or after this; default: now (host clock).</summary>
     public long? SinceMs { get; init; }
-    /// <summary><see cref="LiveLimits.MinPollIntervalMs"/>..<see cref="LiveLimits.MaxPollIntervalMs"/>, default <see cref="LiveLimits.DefaultPollIntervalMs"/>.</summary>
+    /// <summary><see cref="LiveLimits.MinPollIntervalMs"/>..<see cref="LiveLimits.MaxPollIntervalMs"/>, default
+    /// <see cref="LiveLimits.DefaultPollIntervalMs"/>.</summary>
     public int? PollIntervalMs { get; init; }
     /// <summary>0..<see cref="LiveLimits.MaxLatenessMs"/>, default <see cref="LiveLimits.DefaultLatenessMs"/>.</summary>
     public int? LatenessMs { get; init; }

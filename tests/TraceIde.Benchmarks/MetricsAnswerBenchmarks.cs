@@ -23,7 +23,8 @@ public class MetricsAnswerBenchmarks
     private readonly JsonSerializerOptions _wire = new();
     private static readonly MetricsQuery Query = new()
     {
-        ExperimentIds = ["1"], ViewType = MetricsViewTypes.Traces, MetricName = "latency", Aggregations = [MetricsAggregation.P(50), MetricsAggregation.P(90), MetricsAggregation.P(99)],
+        ExperimentIds = ["1"], ViewType = MetricsViewTypes.Traces, MetricName = "latency", Aggregations = [
+            MetricsAggregation.P(50), MetricsAggregation.P(90), MetricsAggregation.P(99)],
         TimeIntervalSeconds = 86_400, StartTimeMs = 1794866400000, EndTimeMs = 1795482000000,
     };
     private static readonly OverviewParams Week = new() { ExperimentIds = ["1"], StartTimeMs = 1794866400000, EndTimeMs = 1795482000000, TimeUnit = "day" };
@@ -32,8 +33,10 @@ public class MetricsAnswerBenchmarks
     public void Setup()
     {
         var dir = AppContext.BaseDirectory;
-        while (!Directory.Exists(Path.Combine(dir, "tests", "fixtures"))) dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("tests/fixtures");
-        var recordings = Directory.GetFiles(Path.Combine(dir, "tests", "fixtures"), "traces_metrics__*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        while (!Directory.Exists(Path.Combine(dir, "tests", "fixtures"))) dir = Path.GetDirectoryName(dir)
+            ?? throw new DirectoryNotFoundException("tests/fixtures");
+        var recordings = Directory.GetFiles(Path.Combine(dir, "tests", "fixtures"), "traces_metrics__*.json", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
             .Select(f => JsonNode.Parse(File.ReadAllText(f))!)
             .ToList();
         _answers = recordings.Select(r => JsonSerializer.SerializeToUtf8Bytes(r["response"]!["body"])).ToArray();
@@ -90,6 +93,8 @@ public class MetricsAnswerBenchmarks
     {
         public string MetricsEngine => "server";
 
-        public Task<IReadOnlyList<MetricsDataPoint>> QueryTraceMetricsAsync(MetricsQuery query, CancellationToken cancellationToken) => Task.FromResult(answer(query));
+        public Task<IReadOnlyList<MetricsDataPoint>> QueryTraceMetricsAsync(
+            MetricsQuery query,
+            CancellationToken cancellationToken) => Task.FromResult(answer(query));
     }
 }

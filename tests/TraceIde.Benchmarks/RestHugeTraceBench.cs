@@ -35,7 +35,8 @@ public static class RestHugeTraceBench
         var spans = IntArg(args, "--spans") ?? (quick ? 2_000 : 20_000);
         var rounds = IntArg(args, "--rounds") ?? (quick ? 2 : 3);
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"rest-huge{(quick ? " --quick" : "")}: {spans:N0} spans, {rounds} rounds (median), {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}, load {LoadAverage()}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"rest-huge{(quick ? " --quick" : "")}: {spans:N0} spans, {rounds} rounds (median), " +
+            $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}, load {LoadAverage()}");
         report.AppendLine();
 
         var artifact = SyntheticTraces.TracesJson(spans);
@@ -46,12 +47,16 @@ public static class RestHugeTraceBench
         // are (fewer nested values), and it is the server's time for the route that the host pays.
         var artifactTime = TimeSpan.FromSeconds(artifact.Length / (ArtifactBytes / ArtifactSeconds));
         var tracesGetTime = artifactTime * (TracesGetSeconds / ArtifactSeconds);
-        report.AppendLine(CultureInfo.InvariantCulture, $"artifact {artifact.Length / 1e6:0.0} MB served in {artifactTime.TotalSeconds:0.00} s; traces/get {tracesGet.Length / 1e6:0.0} MB ({(double)tracesGet.Length / artifact.Length:0.0}× the artifact; MLflow's: 31.6 MB, 3.0×) in {tracesGetTime.TotalSeconds:0.00} s");
+        report.AppendLine(CultureInfo.InvariantCulture, $"artifact {artifact.Length / 1e6:0.0} MB served in {artifactTime.TotalSeconds:0.00} s; traces/get " +
+            $"{tracesGet.Length / 1e6:0.0} MB ({(double)tracesGet.Length / artifact.Length:0.0}× the artifact; MLflow's: 31.6 MB, 3.0×) in " +
+            $"{tracesGetTime.TotalSeconds:0.00} s");
         report.AppendLine();
 
         await WarmUpAsync().ConfigureAwait(false);
         // MLflow's split between rendering (before the first byte) and sending was not measured: both ends.
-        foreach (var (model, firstByteShare) in quick ? [("bytes spread over the whole time", 0.0)] : new[] { ("bytes spread over the whole time", 0.0), ("rendered first: 90 % of the time before the first byte", 0.9) })
+        foreach (var (model, firstByteShare) in quick
+            ? [("bytes spread over the whole time", 0.0)]
+            : new[] { ("bytes spread over the whole time", 0.0), ("rendered first: 90 % of the time before the first byte", 0.9) })
         {
             await using var server = await ThrottledMlflowStandIn.StartAsync(traceId, artifact, tracesGet, spans,
                 RouteSpeed.Taking(artifact.Length, artifactTime, firstByteShare),
@@ -86,9 +91,13 @@ public static class RestHugeTraceBench
             }),
             ("download, then decode the spans (after the last byte)", () => DownloadAndDecodeAsync(http, artifactUri, streaming: false)),
             ("download, decoding the spans while they arrive (TraceDataStream)", () => DownloadAndDecodeAsync(http, artifactUri, streaming: true)),
-            ($"host `traces/get` maxSpans {FirstScreenSpans}, opened from the list (size known: info + artifact)", () => HostAsync(server, traceId, FirstScreenSpans, fromList: true)),
+            (
+                $"host `traces/get` maxSpans {FirstScreenSpans}, opened from the list (size known: info + artifact)",
+                () => HostAsync(server, traceId, FirstScreenSpans, fromList: true)),
             ("host `traces/get` every span, opened from the list", () => HostAsync(server, traceId, null, fromList: true)),
-            ($"host `traces/get` maxSpans {FirstScreenSpans}, opened cold by its ID (size unknown: `traces/get` route)", () => HostAsync(server, traceId, FirstScreenSpans, fromList: false)),
+            (
+                $"host `traces/get` maxSpans {FirstScreenSpans}, opened cold by its ID (size unknown: `traces/get` route)",
+                () => HostAsync(server, traceId, FirstScreenSpans, fromList: false)),
         };
         var times = steps.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round < rounds; round++)
@@ -129,13 +138,15 @@ public static class RestHugeTraceBench
     {
         await using var backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = server.BaseUri });
         await backend.ConnectAsync(default).ConfigureAwait(false);
-        if (fromList) await backend.SearchTracesAsync(new TraceIde.Core.Backends.TraceQuery { ExperimentIds = ["1"], PageSize = 100 }, default).ConfigureAwait(false);
+        if (fromList) await backend.SearchTracesAsync(new TraceIde.Core.Backends.TraceQuery { ExperimentIds = ["1"], PageSize = 100 }, default)
+            .ConfigureAwait(false);
         var service = new TraceService(backend, HostLog.Null);
         var clock = Stopwatch.StartNew();
         var result = await service.GetAsync(new TracesGetParams { TraceId = traceId, MaxSpans = maxSpans }, default).ConfigureAwait(false);
         var written = JsonSerializer.SerializeToUtf8Bytes(result, Wire);
         var ms = clock.Elapsed.TotalMilliseconds;
-        if (result.Spans.Count != Math.Min(maxSpans ?? int.MaxValue, result.TotalSpans) || written.Length == 0) throw new InvalidOperationException("traces/get answered another head");
+        if (result.Spans.Count != Math.Min(maxSpans ?? int.MaxValue, result.TotalSpans)
+            || written.Length == 0) throw new InvalidOperationException("traces/get answered another head");
         return ms;
     }
 
@@ -153,7 +164,9 @@ public static class RestHugeTraceBench
     {
         var artifact = SyntheticTraces.TracesJson(300, seed: 3);
         var traceId = SyntheticTraces.TraceIdFor(300);
-        await using var server = await ThrottledMlflowStandIn.StartAsync(traceId, artifact, SyntheticTraces.TraceGetAnswer(traceId, SyntheticTraces.Generate(300, seed: 3)), 300,
+        await using var server = await ThrottledMlflowStandIn.StartAsync(traceId, artifact, SyntheticTraces.TraceGetAnswer(
+            traceId,
+            SyntheticTraces.Generate(300, seed: 3)), 300,
             RouteSpeed.Unthrottled, RouteSpeed.Unthrottled, RouteSpeed.Unthrottled).ConfigureAwait(false);
         for (var i = 0; i < 3; i++) await MeasureAsync(server, traceId, artifact.Length, 1).ConfigureAwait(false);
     }

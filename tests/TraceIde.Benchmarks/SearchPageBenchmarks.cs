@@ -26,7 +26,8 @@ public class SearchPageBenchmarks
     public void Setup()
     {
         var dir = AppContext.BaseDirectory;
-        while (!Directory.Exists(Path.Combine(dir, "tests", "fixtures"))) dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("tests/fixtures");
+        while (!Directory.Exists(Path.Combine(dir, "tests", "fixtures"))) dir = Path.GetDirectoryName(dir)
+            ?? throw new DirectoryNotFoundException("tests/fixtures");
         var file = Directory.GetFiles(Path.Combine(dir, "tests", "fixtures"), "traces_search_v3__all.json", SearchOption.AllDirectories).Single();
         var recorded = JsonNode.Parse(File.ReadAllText(file))!["response"]!["body"]!["traces"]!.AsArray();
         var traces = new JsonArray();

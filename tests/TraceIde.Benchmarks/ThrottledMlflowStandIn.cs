@@ -6,7 +6,10 @@ namespace TraceIde.Benchmarks;
 /// <summary>How a stand-in route answers: after <see cref="FirstByte"/>, the body at <see cref="BytesPerSecond"/>.</summary>
 public readonly record struct RouteSpeed(TimeSpan FirstByte, double BytesPerSecond)
 {
-    /// <summary>A whole answer of <paramref name="bytes"/> taking <paramref name="total"/>, of which <paramref name="firstByteShare"/> before its first byte.</summary>
+    /// <summary>
+    /// A whole answer of <paramref name="bytes"/> taking <paramref name="total"/>, of which
+    /// <paramref name="firstByteShare"/> before its first byte.
+    /// </summary>
     public static RouteSpeed Taking(long bytes, TimeSpan total, double firstByteShare) =>
         new(total * firstByteShare, bytes / Math.Max(total.TotalSeconds * (1 - firstByteShare), 1e-3));
 

@@ -28,7 +28,9 @@ public sealed class AppendableStore : IDisposable
         using var c = Open();
         using var tx = c.BeginTransaction();
         Exec(c, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview) VALUES ($id, $e, $t, $d, $s, $p)",
-            ("$id", traceId), ("$e", experimentId), ("$t", timestampMs), ("$d", (object?)executionTimeMs ?? DBNull.Value), ("$s", status), ("$p", "{\"question\": \"live\"}"));
+            ("$id", traceId), ("$e", experimentId), ("$t", timestampMs), (
+                "$d",
+                (object?)executionTimeMs ?? DBNull.Value), ("$s", status), ("$p", "{\"question\": \"live\"}"));
         Exec(c, "INSERT INTO trace_tags (key, value, request_id) VALUES ('mlflow.traceName', $n, $id)", ("$n", name), ("$id", traceId));
         Exec(c, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", ("$id", traceId));
         tx.Commit();
@@ -46,7 +48,8 @@ public sealed class AppendableStore : IDisposable
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT request_id, timestamp_ms, status, execution_time_ms FROM trace_info WHERE experiment_id = $e AND timestamp_ms >= $s AND timestamp_ms <= $u";
+        cmd.CommandText = "SELECT request_id, timestamp_ms, status, execution_time_ms FROM trace_info WHERE experiment_id = $e AND timestamp_ms >= $s AND " +
+            "timestamp_ms <= $u";
         cmd.Parameters.AddWithValue("$e", experimentId);
         cmd.Parameters.AddWithValue("$s", sinceMs);
         cmd.Parameters.AddWithValue("$u", untilMs ?? long.MaxValue);

@@ -29,7 +29,8 @@ public sealed class AssessmentsOverHttpTests
 
         var updated = JsonRpcAssert.Result(await host.RequestAsync("assessments/update", new
         {
-            traceId = Tokyo, assessmentId = "a-f9ed3352fc2346df9cea9b3e8354a2ab", kind = "feedback", value = false, rationale = "Changed my mind: the forecast was wrong.",
+            traceId = Tokyo, assessmentId = "a-f9ed3352fc2346df9cea9b3e8354a2ab", kind = "feedback", value = false, rationale = "Changed my mind: the " +
+                "forecast was wrong.",
         }));
         Assert.False((bool)updated["assessment"]!["value"]!);
 
@@ -65,7 +66,9 @@ public sealed class AssessmentsOverHttpTests
         await using var host = HostProcess.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         Assert.False((bool)init["capabilities"]!["editAssessments"]!);
-        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("assessments/create", new { traceId = Tokyo, name = "q", kind = "feedback", value = true, sourceId = "kim" }));
+        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync(
+            "assessments/create",
+            new { traceId = Tokyo, name = "q", kind = "feedback", value = true, sourceId = "kim" }));
         Assert.Equal(RpcErrorCodes.Unsupported, code);
         Assert.Contains("read-only", message);
     }
@@ -94,7 +97,12 @@ public sealed class AssessmentsOverHttpTests
     [InlineData(" ", null, "mlflow", "os", "mlflow")]
     [InlineData(null, null, null, "os", "os")]
     [InlineData(null, null, null, null, null)]
-    public void The_writer_is_the_IDEs_user_then_TRACEIDE_USER_then_the_MLflow_user_then_the_OS_account(string? ide, string? env, string? mlflow, string? os, string? expected)
+    public void The_writer_is_the_IDEs_user_then_TRACEIDE_USER_then_the_MLflow_user_then_the_OS_account(
+        string? ide,
+        string? env,
+        string? mlflow,
+        string? os,
+        string? expected)
     {
         string? Env(string name) => name switch { "TRACEIDE_USER" => env, "MLFLOW_TRACKING_USERNAME" => mlflow, _ => null };
         Assert.Equal(expected, HostSession.UserNameOf(ide, Env, os));

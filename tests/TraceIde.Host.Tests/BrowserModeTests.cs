@@ -31,7 +31,8 @@ public sealed class BrowserModeTests : IAsyncLifetime
         Assert.Contains("<script src=\"main.js\">", await response.Content.ReadAsStringAsync());
         var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
         Assert.Equal(
-            $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_ui.Port} ws://localhost:{_ui.Port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_ui.Port} " +
+                $"ws://localhost:{_ui.Port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             csp);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
@@ -404,7 +405,9 @@ internal sealed class UiProcess : IAsyncDisposable
         File.WriteAllText(Path.Combine(dir, "secret.txt"), SecretOutsideRoot);
         if (withBundle)
         {
-            File.WriteAllText(Path.Combine(root, "index.html"), "<!doctype html><html><head><script src=\"main.js\"></script></head><body>TraceIde</body></html>");
+            File.WriteAllText(
+                Path.Combine(root, "index.html"),
+                "<!doctype html><html><head><script src=\"main.js\"></script></head><body>TraceIde</body></html>");
             File.WriteAllText(Path.Combine(root, "main.js"), "document.body.dataset.ready = '1';");
         }
 
@@ -415,7 +418,18 @@ internal sealed class UiProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { HostProcess.HostDll, "ui", "--store", Path.Combine(Fixtures.ServerStore, "mlflow.db"), "--no-open", "--port", "0", "--webview-root", root })
+        foreach (var a in new[]
+        {
+            HostProcess.HostDll,
+            "ui",
+            "--store",
+            Path.Combine(Fixtures.ServerStore, "mlflow.db"),
+            "--no-open",
+            "--port",
+            "0",
+            "--webview-root",
+            root
+        })
             psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLFLOW_TRACKING_URI");
         var ui = new UiProcess(Process.Start(psi)!, dir);

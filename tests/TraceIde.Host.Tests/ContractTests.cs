@@ -46,14 +46,22 @@ public sealed class ContractTests
             Assert.Contains(name, IdeMethods.All);
             Assert.StartsWith("ide/", name);
             Assert.DoesNotContain(name, hostMethods);
-            Assert.True(vscode.Contains($"[IdeMethods.{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(field.Name)}]", StringComparison.Ordinal), $"{name}: no handler in extension-vscode/src/ideHandlers.ts");
+            Assert.True(
+                vscode.Contains($"[IdeMethods.{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(field.Name)}]", StringComparison.Ordinal),
+                $"{name}: no handler in extension-vscode/src/ideHandlers.ts");
             Assert.True(vs.Contains($"[IdeMethods.{field.Name}] =", StringComparison.Ordinal), $"{name}: no handler in WebviewRelay.cs");
             Assert.True(sent.Contains(name), $"{name}: no case in {casesFile}");
         }
         Assert.Equal(IdeContract.Methods.Select(m => m.Name), IdeMethods.All);
         // Both relay suites run the shared cases.
-        Assert.Contains("ide-methods.json", File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vscode", "test", "relay.test.ts")), StringComparison.Ordinal);
-        Assert.Contains("ide-methods.json", File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "tests", "TraceIde.VisualStudio.Tests", "SharedRelayCasesTests.cs")), StringComparison.Ordinal);
+        Assert.Contains(
+            "ide-methods.json",
+            File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vscode", "test", "relay.test.ts")),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "ide-methods.json",
+            File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "tests", "TraceIde.VisualStudio.Tests", "SharedRelayCasesTests.cs")),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,16 +69,31 @@ public sealed class ContractTests
     {
         var options = new System.Text.Json.JsonSerializerOptions();
         ProtocolJson.Configure(options);
-        var plain = new Span { SpanId = "00000000000000a1", ParentSpanId = "00000000000000a0", Name = "leaf", SpanType = "TOOL", Status = "OK", StartMs = 0, DurationMs = 0, Depth = 0, SelfTimeMs = 0 };
+        var plain = new Span
+        {
+            SpanId = "00000000000000a1",
+            ParentSpanId = "00000000000000a0",
+            Name = "leaf",
+            SpanType = "TOOL",
+            Status = "OK",
+            StartMs = 0,
+            DurationMs = 0,
+            Depth = 0,
+            SelfTimeMs = 0
+        };
         Assert.Equal(
-            """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0}""",
+                """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":""" +
+                """0,"durationMs":0,"depth":0,"selfTimeMs":0}""",
             System.Text.Json.JsonSerializer.Serialize(plain, options));
         var flagged = plain with { OnCriticalPath = true, ChildCount = 3, Orphaned = true };
         Assert.Equal(
-            """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":true,"childCount":3,"orphaned":true}""",
+                """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":""" +
+                """0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":true,"childCount":3,"orphaned":true}""",
             System.Text.Json.JsonSerializer.Serialize(flagged, options));
         // A reader of the old shape still reads both.
-        Assert.Equal(plain, System.Text.Json.JsonSerializer.Deserialize<Span>("""{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":false,"childCount":0,"orphaned":false}""", options));
+        Assert.Equal(plain, System.Text.Json.JsonSerializer.Deserialize<Span>(
+            """{"spanId":"00000000000000a1","parentSpanId":"00000000000000a0","name":"leaf","spanType":"TOOL","status":"OK","startMs":""" +
+            """0,"durationMs":0,"depth":0,"selfTimeMs":0,"onCriticalPath":false,"childCount":0,"orphaned":false}""", options));
     }
 
     [Fact]

@@ -57,7 +57,9 @@ public sealed class CredentialLeakTests
             Assert.Equal(RpcErrorCodes.ServerError, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.Override(SearchPath, ReplayFaults.Respond(403, "text/plain", echo));
             Assert.Equal(RpcErrorCodes.Forbidden, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
-            server.Override(SearchPath, ReplayFaults.Respond(400, "application/json", $"{{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"{echo}\"}}"));
+            server.Override(
+                SearchPath,
+                ReplayFaults.Respond(400, "application/json", $"{{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"{echo}\"}}"));
             Assert.Equal(RpcErrorCodes.InvalidFilter, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.Override(SearchPath, ReplayFaults.HtmlError(502));
             Assert.Equal(RpcErrorCodes.ServerError, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
@@ -67,7 +69,9 @@ public sealed class CredentialLeakTests
             Assert.Equal(RpcErrorCodes.Unreachable, JsonRpcAssert.Error(await Send("traces/search", search)).Code);
             server.RemoveOverride(SearchPath);
             Assert.Equal(RpcErrorCodes.NotFound, JsonRpcAssert.Error(await Send("traces/get", new { traceId = "tr-00000000000000000000000000000000" })).Code);
-            Assert.Equal(RpcErrorCodes.InvalidFilter, JsonRpcAssert.Error(await Send("traces/search", new { experimentIds = new[] { "1" }, filter = $"tag.x = '{Password}' AND AND" })).Code);
+            Assert.Equal(
+                RpcErrorCodes.InvalidFilter,
+                JsonRpcAssert.Error(await Send("traces/search", new { experimentIds = new[] { "1" }, filter = $"tag.x = '{Password}' AND AND" })).Code);
 
             // And the server gone.
             await server.DisposeAsync();

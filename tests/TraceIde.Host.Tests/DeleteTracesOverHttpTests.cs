@@ -21,7 +21,9 @@ public sealed class DeleteTracesOverHttpTests
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         Assert.True((bool)init["capabilities"]!["deleteTraces"]!);
 
-        var result = JsonRpcAssert.Result(await host.RequestAsync("traces/delete", new { experimentId = "1", traceIds = new[] { GuardrailBlocked, ErrorOrdersDb } }));
+        var result = JsonRpcAssert.Result(await host.RequestAsync(
+            "traces/delete",
+            new { experimentId = "1", traceIds = new[] { GuardrailBlocked, ErrorOrdersDb } }));
         Assert.Equal(2, (int)result["deleted"]!);
         var sent = server.Requests.Last();
         Assert.Equal("traces_delete__v3_by_ids.json", sent.MatchedRecording);
@@ -46,7 +48,9 @@ public sealed class DeleteTracesOverHttpTests
         await using var server = MlflowReplayServer.Start(new MlflowReplayOptions { ServerVersion = "2.20.0" });
         await using var host = HostProcess.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
-        var result = JsonRpcAssert.Result(await host.RequestAsync("traces/delete", new { experimentId = "1", traceIds = new[] { "tr-68d5ad2b70b863337a21963d80477789" } }));
+        var result = JsonRpcAssert.Result(await host.RequestAsync(
+            "traces/delete",
+            new { experimentId = "1", traceIds = new[] { "tr-68d5ad2b70b863337a21963d80477789" } }));
         Assert.Equal(1, (int)result["deleted"]!);
         Assert.Equal("traces_delete__v2_by_ids.json", server.Requests.Last().MatchedRecording);
         Assert.DoesNotContain(server.Requests, r => r.Path.Contains("/api/3.0/mlflow/traces/delete-traces", StringComparison.Ordinal));

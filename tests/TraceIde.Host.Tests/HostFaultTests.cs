@@ -46,11 +46,13 @@ public sealed class HostFaultTests
     public static TheoryData<string, int, string> Faults() => new()
     {
         { "html502", RpcErrorCodes.ServerError, "failed on POST /api/3.0/mlflow/traces/search (HTTP 502). (gave up after 3 attempts)" },
-        { "429", RpcErrorCodes.ServerError, "is rate limiting requests (HTTP 429 Too Many Requests on POST /api/3.0/mlflow/traces/search); it asks to wait 120 s." },
+        { "429", RpcErrorCodes.ServerError, "is rate limiting requests (HTTP 429 Too Many Requests on POST /api/3.0/mlflow/traces/search); it asks to wait " +
+            "120 s." },
         { "slow", RpcErrorCodes.Unreachable, "did not answer within 4 s (POST /api/3.0/mlflow/traces/search)." },
         { "midbody", RpcErrorCodes.BadResponse, "was cut off (connection closed mid-body); it was not valid JSON." },
         { "truncated", RpcErrorCodes.BadResponse, "The tracking server's answer to POST /api/3.0/mlflow/traces/search was not valid JSON" },
-        { "notjson", RpcErrorCodes.BadResponse, "The tracking server's answer to POST /api/3.0/mlflow/traces/search was an HTML page, not valid JSON (a proxy or login page? check the tracking URI)." },
+        { "notjson", RpcErrorCodes.BadResponse, "The tracking server's answer to POST /api/3.0/mlflow/traces/search was an HTML page, not valid JSON (a " +
+            "proxy or login page? check the tracking URI)." },
     };
 
     [Theory]

@@ -38,7 +38,15 @@ public sealed class HostFuzzTests
 
     private static readonly Gen<string> RpcMessage = Gen.Select(
         Gen.OneOf(Gen.Const("\"2.0\""), Gen.Const("\"1.0\""), Gen.Const("2"), Gen.Const("null")),
-        Gen.OneOf(Gen.Const("\"fz-1\""), Gen.Const("null"), Gen.Const("{}"), Gen.Const("[]"), Gen.Const("1.5"), Gen.Const("-1"), Gen.Const("1e300"), Gen.Const("true")),
+        Gen.OneOf(
+            Gen.Const("\"fz-1\""),
+            Gen.Const("null"),
+            Gen.Const("{}"),
+            Gen.Const("[]"),
+            Gen.Const("1.5"),
+            Gen.Const("-1"),
+            Gen.Const("1e300"),
+            Gen.Const("true")),
         Gen.Frequency((5, Gen.OneOf(Methods).Select(m => System.Text.Json.JsonSerializer.Serialize(m))), (1, Scalar)),
         Json,
         Gen.Int[0, 4],
@@ -54,7 +62,14 @@ public sealed class HostFuzzTests
 
     private static readonly Gen<byte[]> Item = Gen.Frequency(
         (2, Gen.Byte.Array[1, 200].Select(b => b.Select(x => x == (byte)'C' ? (byte)'c' : x).ToArray())), // garbage (no header start)
-        (1, Gen.OneOf(Gen.Const("-5"), Gen.Const("abc"), Gen.Const("99999999999"), Gen.Const(""), Gen.Const("1e3"), Gen.Const("2147483647"), Gen.Const("268435457"))
+        (1, Gen.OneOf(
+            Gen.Const("-5"),
+            Gen.Const("abc"),
+            Gen.Const("99999999999"),
+            Gen.Const(""),
+            Gen.Const("1e3"),
+            Gen.Const("2147483647"),
+            Gen.Const("268435457"))
             .Select(n => Encoding.ASCII.GetBytes($"Content-Length: {n}\r\n\r\n"))),
         (1, Gen.Select(Json, Gen.Double[0, 1]).Select((body, f) =>
         {
@@ -66,7 +81,9 @@ public sealed class HostFuzzTests
         (2, Json.Select(Frame)),
         (4, RpcMessage.Select(Frame)),
         (1, Gen.Int[1, 5000].Select(n => Frame(new string('[', n) + new string(']', n)))),
-        (1, RpcMessage.Select(m => (byte[])[.. Encoding.ASCII.GetBytes($"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(m)}\r\n\r\n"), .. Encoding.UTF8.GetBytes(m)])));
+        (1, RpcMessage.Select(m => (byte[])[
+            .. Encoding.ASCII.GetBytes($"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: {Encoding.UTF8.GetByteCount(m)}\r\n\r\n"),
+            .. Encoding.UTF8.GetBytes(m)])));
 
     [Fact]
     public async Task Generated_malformed_input_never_kills_the_host_and_a_valid_request_still_answers()

@@ -54,7 +54,9 @@ public sealed class HostOverHttpTests
         const string password = "s3cret-Pa55word";
         await using var server = MlflowReplayServer.Start(new MlflowReplayOptions { BasicAuth = ("alice", password) });
 
-        await using (var good = HostProcess.Start(new Dictionary<string, string?> { ["MLFLOW_TRACKING_USERNAME"] = "alice", ["MLFLOW_TRACKING_PASSWORD"] = password }))
+        await using (var good = HostProcess.Start(
+            new Dictionary<string,
+            string?> { ["MLFLOW_TRACKING_USERNAME"] = "alice", ["MLFLOW_TRACKING_PASSWORD"] = password }))
         {
             JsonRpcAssert.Result(await good.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
             var page = JsonRpcAssert.Result(await good.RequestAsync("traces/search", SearchAll));
@@ -62,7 +64,9 @@ public sealed class HostOverHttpTests
         }
 
         const string wrong = "wrong-Pa55word-123";
-        await using var bad = HostProcess.Start(new Dictionary<string, string?> { ["MLFLOW_TRACKING_USERNAME"] = "alice", ["MLFLOW_TRACKING_PASSWORD"] = wrong });
+        await using var bad = HostProcess.Start(
+            new Dictionary<string,
+            string?> { ["MLFLOW_TRACKING_USERNAME"] = "alice", ["MLFLOW_TRACKING_PASSWORD"] = wrong });
         var response = await bad.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() });
         var (code, message) = JsonRpcAssert.Error(response);
         Assert.Equal(RpcErrorCodes.Unauthorized, code);

@@ -40,7 +40,9 @@ public sealed partial class LayeringTests
         foreach (var name in new[] { "TraceIde.Protocol", "TraceIde.Core" })
         {
             var references = Assembly.Load(name).GetReferencedAssemblies().Select(a => a.Name!).ToList();
-            Assert.DoesNotContain(references, r => r.StartsWith("StreamJsonRpc", StringComparison.Ordinal) || r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                references,
+                r => r.StartsWith("StreamJsonRpc", StringComparison.Ordinal) || r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
         }
     }
 

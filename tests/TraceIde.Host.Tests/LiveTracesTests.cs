@@ -171,7 +171,10 @@ public sealed class LiveTracesTests
         store.Insert(running, ts[10] + 1, Running, null);
         await using var backend = new LocalStoreBackend(store.DbPath);
 
-        var result = await TraceWindow.ReadAsync(backend, new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end }, CancellationToken.None);
+        var result = await TraceWindow.ReadAsync(
+            backend,
+            new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end },
+            CancellationToken.None);
 
         var expected = store.Rows(start, end);
         Assert.Equal(expected.Keys.Order(), result.Traces.Select(t => t.TraceId).Order());
@@ -181,10 +184,16 @@ public sealed class LiveTracesTests
         Assert.False(result.Truncated);
         Assert.InRange(result.ErrorCount, 1, result.Traces.Count); // the fixture's range holds errors: the count is exercised
 
-        var errorsOnly = await TraceWindow.ReadAsync(backend, new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end, Filter = "trace.status = 'ERROR'" }, CancellationToken.None);
+        var errorsOnly = await TraceWindow.ReadAsync(
+            backend,
+            new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end, Filter = "trace.status = 'ERROR'" },
+            CancellationToken.None);
         Assert.Equal(result.ErrorCount, errorsOnly.Traces.Count);
 
-        var bad = await Assert.ThrowsAsync<BackendException>(() => TraceWindow.ReadAsync(backend, new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = end, EndTimeMs = start }, CancellationToken.None));
+        var bad = await Assert.ThrowsAsync<BackendException>(() => TraceWindow.ReadAsync(
+            backend,
+            new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = end, EndTimeMs = start },
+            CancellationToken.None));
         Assert.Equal(RpcErrorCodes.InvalidParams, bad.Code);
     }
 
@@ -195,7 +204,10 @@ public sealed class LiveTracesTests
         var t0 = store.Timestamps()[^1] + 1000;
         for (var i = 0; i < LiveLimits.MaxWindowTraces + 5; i++) store.Insert(AppendableStore.NewTraceId(), t0 + i, Ok, 1);
         await using var backend = new LocalStoreBackend(store.DbPath);
-        var result = await TraceWindow.ReadAsync(backend, new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = t0, EndTimeMs = t0 + 10_000 }, CancellationToken.None);
+        var result = await TraceWindow.ReadAsync(
+            backend,
+            new TracesWindowParams { ExperimentIds = ["1"], StartTimeMs = t0, EndTimeMs = t0 + 10_000 },
+            CancellationToken.None);
         Assert.True(result.Truncated);
         Assert.Equal(LiveLimits.MaxWindowTraces, result.Traces.Count);
         Assert.Equal(t0 + LiveLimits.MaxWindowTraces - 1, result.Traces[^1].RequestTimeMs);
@@ -211,7 +223,9 @@ public sealed class LiveTracesTests
         var sent = new ConcurrentQueue<TracesChangedParams>();
         using var subscriptions = new TraceSubscriptions((_, a) => { sent.Enqueue((TracesChangedParams)a); return Task.CompletedTask; }, HostLog.Null);
 
-        var id = subscriptions.Subscribe(flaky, new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = since, PollIntervalMs = LiveLimits.MinPollIntervalMs });
+        var id = subscriptions.Subscribe(
+            flaky,
+            new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = since, PollIntervalMs = LiveLimits.MinPollIntervalMs });
 
         await WaitUntilAsync(() => sent.Any(m => m.Traces.Count > 0));
         var messages = sent.ToArray();
@@ -223,7 +237,9 @@ public sealed class LiveTracesTests
         // A witness subscription on the same store: once it reports the new trace, a poll has seen it, and the
         // unsubscribed one, had it still run, would have too (no sleep and hope).
         var latest = store.Timestamps()[^1];
-        var witness = subscriptions.Subscribe(inner, new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = latest + 1, PollIntervalMs = LiveLimits.MinPollIntervalMs });
+        var witness = subscriptions.Subscribe(
+            inner,
+            new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = latest + 1, PollIntervalMs = LiveLimits.MinPollIntervalMs });
         Assert.True(subscriptions.Unsubscribe(id));
         Assert.Equal(1, subscriptions.Count);
         var fresh = AppendableStore.NewTraceId();
@@ -245,7 +261,9 @@ public sealed class LiveTracesTests
         var sent = new ConcurrentQueue<TracesChangedParams>();
         using var subscriptions = new TraceSubscriptions((_, a) => { sent.Enqueue((TracesChangedParams)a); return Task.CompletedTask; }, HostLog.Null);
 
-        var id = subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = t0, PollIntervalMs = LiveLimits.MinPollIntervalMs });
+        var id = subscriptions.Subscribe(
+            backend,
+            new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = t0, PollIntervalMs = LiveLimits.MinPollIntervalMs });
         await WaitUntilAsync(() => sent.Sum(m => m.Traces.Count) >= count);
         subscriptions.Unsubscribe(id);
 
@@ -260,9 +278,15 @@ public sealed class LiveTracesTests
     {
         using var subscriptions = new TraceSubscriptions((_, _) => Task.CompletedTask, HostLog.Null);
         var backend = new LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"));
-        Assert.Equal(RpcErrorCodes.InvalidFilter, Assert.Throws<BackendException>(() => subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = ["1"], Filter = "trace.status = " })).Code);
-        Assert.Equal(RpcErrorCodes.InvalidParams, Assert.Throws<BackendException>(() => subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = [] })).Code);
-        Assert.Contains("pollIntervalMs", Assert.Throws<BackendException>(() => subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = ["1"], PollIntervalMs = 1 })).Message);
+        Assert.Equal(RpcErrorCodes.InvalidFilter, Assert.Throws<BackendException>(() => subscriptions.Subscribe(
+            backend,
+            new TracesSubscribeParams { ExperimentIds = ["1"], Filter = "trace.status = " })).Code);
+        Assert.Equal(
+            RpcErrorCodes.InvalidParams,
+            Assert.Throws<BackendException>(() => subscriptions.Subscribe(backend, new TracesSubscribeParams { ExperimentIds = [] })).Code);
+        Assert.Contains("pollIntervalMs", Assert.Throws<BackendException>(() => subscriptions.Subscribe(
+            backend,
+            new TracesSubscribeParams { ExperimentIds = ["1"], PollIntervalMs = 1 })).Message);
         Assert.Equal(0, subscriptions.Count);
     }
 
@@ -275,13 +299,17 @@ public sealed class LiveTracesTests
         await using var host = HostProcess.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = store.DbPath, clientName = "tests" }));
 
-        var window = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesWindow, new { experimentIds = new[] { "1" }, startTimeMs = ts[0], endTimeMs = ts[9] }));
+        var window = JsonRpcAssert.Result(await host.RequestAsync(
+            RpcMethods.TracesWindow,
+            new { experimentIds = new[] { "1" }, startTimeMs = ts[0], endTimeMs = ts[9] }));
         var expected = store.Rows(ts[0], ts[9]);
         Assert.Equal(expected.Keys.Order(), window["traces"]!.AsArray().Select(t => (string)t!["traceId"]!).Order());
         Assert.Equal(expected.Values.Count(v => v.Status == Error), (int?)window["errorCount"] ?? 0);
 
         var since = ts[^1] + 1;
-        var sub = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesSubscribe, new { experimentIds = new[] { "1" }, sinceMs = since, pollIntervalMs = 200 }));
+        var sub = JsonRpcAssert.Result(await host.RequestAsync(
+            RpcMethods.TracesSubscribe,
+            new { experimentIds = new[] { "1" }, sinceMs = since, pollIntervalMs = 200 }));
         var subscriptionId = (string)sub["subscriptionId"]!;
 
         var running = AppendableStore.NewTraceId();
@@ -296,7 +324,9 @@ public sealed class LiveTracesTests
         Assert.Equal(4321, (long)second["durationMs"]!);
 
         // A witness subscription: when it reports the next trace, the host has polled since the insert.
-        var witness = (string)JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesSubscribe, new { experimentIds = new[] { "1" }, sinceMs = since + 15, pollIntervalMs = 200 }))["subscriptionId"]!;
+        var witness = (string)JsonRpcAssert.Result(await host.RequestAsync(
+            RpcMethods.TracesSubscribe,
+            new { experimentIds = new[] { "1" }, sinceMs = since + 15, pollIntervalMs = 200 }))["subscriptionId"]!;
         JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.TracesUnsubscribe, new { subscriptionId }));
         var after = AppendableStore.NewTraceId();
         store.Insert(after, since + 20, Ok, 5);
@@ -304,7 +334,9 @@ public sealed class LiveTracesTests
         Assert.DoesNotContain(ChangedTraces(host, subscriptionId), t => (string)t["traceId"]! == after);
         Assert.Equal(2, ChangedTraces(host, subscriptionId).Count(t => (string)t["traceId"]! == running)); // once per state
 
-        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.TracesSubscribe, new { experimentIds = new[] { "1" }, filter = "trace.nope = 1" }));
+        var (code, message) = JsonRpcAssert.Error(await host.RequestAsync(
+            RpcMethods.TracesSubscribe,
+            new { experimentIds = new[] { "1" }, filter = "trace.nope = 1" }));
         Assert.Equal(RpcErrorCodes.InvalidFilter, code);
         Assert.False(string.IsNullOrEmpty(message));
         Assert.Equal(0, host.StrayStdoutBytes);
@@ -320,7 +352,10 @@ public sealed class LiveTracesTests
     {
         var seen = ChangedTraces(host, subscriptionId).Count(t => (string)t["traceId"]! == traceId);
         JsonNode? found = null;
-        await WaitUntilAsync(() => (found = ChangedTraces(host, subscriptionId).Where(t => (string)t["traceId"]! == traceId).Skip(seen).FirstOrDefault()) != null);
+        await WaitUntilAsync(() => (found = ChangedTraces(host, subscriptionId)
+            .Where(t => (string)t["traceId"]! == traceId)
+            .Skip(seen)
+            .FirstOrDefault()) != null);
         return found!;
     }
 

@@ -26,7 +26,10 @@ public sealed class LoadTests(ITestOutputHelper output)
     private const long OverviewStart = OverviewEnd - 7 * 86_400_000L;
 
     private static TimeSpan Duration =>
-        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("TRACEIDE_LOAD_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 10);
+        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("TRACEIDE_LOAD_SECONDS"), CultureInfo.InvariantCulture, out var s)
+            && s > 0
+            ? s
+            : 10);
 
     [Theory]
     [InlineData("store")]
@@ -64,10 +67,12 @@ public sealed class LoadTests(ITestOutputHelper output)
             for (var i = 0; clock.Elapsed < duration; i++)
             {
                 var page = await Timed(RpcMethods.TracesSearch, search);
-                if (page["result"]?["traces"]?.AsArray().Count != 43) errors.Enqueue($"search: {page.ToJsonString()[..Math.Min(200, page.ToJsonString().Length)]}");
+                if (page["result"]?["traces"]?.AsArray().Count != 43) errors.Enqueue("search: " +
+                    $"{page.ToJsonString()[..Math.Min(200, page.ToJsonString().Length)]}");
                 var id = traceIds[(n + i) % traceIds.Length];
                 var trace = await Timed(RpcMethods.TracesGet, new { traceId = id });
-                if ((string?)trace["result"]?["info"]?["traceId"] != id || trace["result"]?["spans"]?.AsArray().Count is not > 0) errors.Enqueue($"get {id}: wrong answer");
+                if ((string?)trace["result"]?["info"]?["traceId"] != id
+                    || trace["result"]?["spans"]?.AsArray().Count is not > 0) errors.Enqueue($"get {id}: wrong answer");
                 if (i % 4 == n % 4 && server != null)
                 {
                     // The replay server holds only the metrics queries MLflow's UI made, so over HTTP the
@@ -95,11 +100,13 @@ public sealed class LoadTests(ITestOutputHelper output)
         await sampler;
 
         var all = latencies.SelectMany(kv => kv.Value).ToList();
-        output.WriteLine($"{backend}: {all.Count} requests in {clock.Elapsed.TotalSeconds:0.0} s by {Workers} workers ({all.Count / clock.Elapsed.TotalSeconds:0} req/s), {errors.Count} errors");
+        output.WriteLine($"{backend}: {all.Count} requests in {clock.Elapsed.TotalSeconds:0.0} s by {Workers} workers " +
+            $"({all.Count / clock.Elapsed.TotalSeconds:0} req/s), {errors.Count} errors");
         foreach (var (method, values) in latencies.OrderBy(kv => kv.Key))
         {
             var sorted = values.Order().ToArray();
-            output.WriteLine($"  {method,-16} n={sorted.Length,6}  p50 {sorted[sorted.Length / 2],7:0.0} ms  p95 {sorted[(int)(sorted.Length * 0.95)],7:0.0} ms  max {sorted[^1],7:0.0} ms");
+            output.WriteLine($"  {method,-16} n={sorted.Length,6}  p50 {sorted[sorted.Length / 2],7:0.0} ms  p95 {sorted[(int)(sorted.Length * 0.95)],7:0.0} " +
+                $"ms  max {sorted[^1],7:0.0} ms");
         }
         var samples = rss.ToArray();
         Assert.NotEmpty(samples);

@@ -26,7 +26,10 @@ public sealed class OverviewProgressTests
     public async Task A_backend_without_metrics_is_streamed_with_progress_under_the_requests_token()
     {
         using var session = new HostSession(HostLog.Null);
-        await session.InitializeAsync(new WithoutMetrics(new LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"))), "tests", CancellationToken.None);
+        await session.InitializeAsync(
+            new WithoutMetrics(new LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"))),
+            "tests",
+            CancellationToken.None);
         var sent = new ConcurrentQueue<(string Method, object Argument)>();
         var handler = new OverviewHandler(session, (m, a) => { sent.Enqueue((m, a)); return Task.CompletedTask; });
 
@@ -50,7 +53,10 @@ public sealed class OverviewProgressTests
     public async Task No_token_no_progress_and_a_store_that_aggregates_itself_needs_none()
     {
         using var session = new HostSession(HostLog.Null);
-        await session.InitializeAsync(new WithoutMetrics(new LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"))), "tests", CancellationToken.None);
+        await session.InitializeAsync(
+            new WithoutMetrics(new LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"))),
+            "tests",
+            CancellationToken.None);
         var sent = new ConcurrentQueue<object>();
         var handler = new OverviewHandler(session, (_, a) => { sent.Enqueue(a); return Task.CompletedTask; });
         var tools = await handler.ToolCallsAsync(FixtureWeek(null), CancellationToken.None);

@@ -89,7 +89,9 @@ public sealed class ParityTests : IAsyncLifetime
             foreach (var x in a.Assessments)
             {
                 var y = b.Assessments.Single(z => z.AssessmentId == x.AssessmentId);
-                Assert.Equal((x.Name, x.Kind, x.Valid, x.Overrides, x.SourceType, x.SourceId, x.SpanId, x.Rationale), (y.Name, y.Kind, y.Valid, y.Overrides, y.SourceType, y.SourceId, y.SpanId, y.Rationale));
+                Assert.Equal(
+                    (x.Name, x.Kind, x.Valid, x.Overrides, x.SourceType, x.SourceId, x.SpanId, x.Rationale),
+                    (y.Name, y.Kind, y.Valid, y.Overrides, y.SourceType, y.SourceId, y.SpanId, y.Rationale));
                 Assert.Equal((x.CreateTimeMs, x.LastUpdateTimeMs), (y.CreateTimeMs, y.LastUpdateTimeMs));
                 Assert.True(JsonValuesEqual(x.Value, y.Value), $"{x.AssessmentId}: {x.Value} vs {y.Value}");
                 Assert.Equal(x.Error?.Code, y.Error?.Code);
@@ -120,7 +122,9 @@ public sealed class ParityTests : IAsyncLifetime
     public async Task Structured_tag_user_and_time_filters_match_MLflows_answers_on_the_store()
     {
         async Task<IEnumerable<string>> Store(TraceFilters f) =>
-            (await _overStore.SearchAsync(new TracesSearchParams { ExperimentIds = ["1"], Filters = f, OrderBy = ["timestamp_ms ASC"] }, CancellationToken.None)).Traces.Select(t => t.TraceId);
+            (await _overStore.SearchAsync(
+                new TracesSearchParams { ExperimentIds = ["1"], Filters = f, OrderBy = ["timestamp_ms ASC"] },
+                CancellationToken.None)).Traces.Select(t => t.TraceId);
 
         Assert.Equal(RecordedTraceIds("traces_search_v3__filter_tag_environment.json"),
             await Store(new TraceFilters { Tags = new Dictionary<string, string> { ["environment"] = "staging" } }));
@@ -140,7 +144,15 @@ public sealed class ParityTests : IAsyncLifetime
             : [];
     }
 
-    public static TheoryData<string> RecordedTraces() => new() { "s1-paris-t1", "agent-deep-nesting", "error-rate-limit", "batch-digest-500", "live-stream-1", "s2-order-t1" };
+    public static TheoryData<string> RecordedTraces() => new()
+    {
+        "s1-paris-t1",
+        "agent-deep-nesting",
+        "error-rate-limit",
+        "batch-digest-500",
+        "live-stream-1",
+        "s2-order-t1"
+    };
 
     [Theory]
     [MemberData(nameof(RecordedTraces))]

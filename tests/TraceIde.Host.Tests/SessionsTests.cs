@@ -64,7 +64,9 @@ public sealed class SessionsTests
     {
         await using var host = HostProcess.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
-        var alice = JsonRpcAssert.Result(await host.RequestAsync("sessions/list", new { experimentIds = new[] { "1" }, filters = new { user = "alice@example.com" } }));
+        var alice = JsonRpcAssert.Result(await host.RequestAsync(
+            "sessions/list",
+            new { experimentIds = new[] { "1" }, filters = new { user = "alice@example.com" } }));
         Assert.Equal(["sess-paris-trip"], alice["sessions"]!.AsArray().Select(s => (string)s!["sessionId"]!).ToArray());
         Assert.Equal(5, (int)alice["tracesRead"]!); // alice has 5 traces: 4 in her session and 1 without (README)
 

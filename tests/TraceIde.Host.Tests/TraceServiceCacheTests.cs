@@ -53,7 +53,9 @@ public class TraceServiceCacheTests
 
         // An edit of the trace (refused by the read-only store, but asked) drops the head's kept read.
         await traces.GetAsync(new TracesGetParams { TraceId = traceId, MaxSpans = 10 }, CancellationToken.None);
-        await Assert.ThrowsAsync<BackendException>(() => traces.SetTagAsync(new TracesSetTagParams { TraceId = traceId, Key = "k", Value = "v" }, CancellationToken.None));
+        await Assert.ThrowsAsync<BackendException>(() => traces.SetTagAsync(
+            new TracesSetTagParams { TraceId = traceId, Key = "k", Value = "v" },
+            CancellationToken.None));
         await traces.GetAsync(new TracesGetParams { TraceId = traceId }, CancellationToken.None);
         Assert.Equal(7, backend.TraceReads);
     }

@@ -157,7 +157,9 @@ public sealed class TracesCliTests : IDisposable
         Assert.True(exit == 0, stderr);
         Assert.DoesNotContain("—  —", stdout);
         Assert.Contains($"trace {_unnamedTrace} — (no name), root span health_check — 2 spans", stdout);
-        Assert.Contains("(no name)", stdout.Split('\n').Single(l => l.Contains(_unnamedTrace, StringComparison.Ordinal) && !l.StartsWith("trace ", StringComparison.Ordinal)));
+        Assert.Contains(
+            "(no name)",
+            stdout.Split('\n').Single(l => l.Contains(_unnamedTrace, StringComparison.Ordinal) && !l.StartsWith("trace ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -52,7 +52,9 @@ public sealed class WebSocketMessageSanitizerTests : IDisposable
         // Many small values (a span list) fill the pooled segments; one long string asks for one big segment at once.
         var message = oneLongString
             ? Answer(new MarkdownRenderResult(string.Concat(Enumerable.Range(0, 40_000).Select(i => $"<p>row {i}</p>"))))
-            : Answer(new ExperimentsListResult(Enumerable.Range(0, 10_000).Select(i => new Experiment { ExperimentId = $"{i}", Name = $"experiment {i}" }).ToArray()));
+            : Answer(new ExperimentsListResult(Enumerable.Range(0, 10_000)
+                .Select(i => new Experiment { ExperimentId = $"{i}", Name = $"experiment {i}" })
+                .ToArray()));
         var frames = await SendAndReceiveAsync(message);
         Assert.True(frames.Count > 1, $"expected several frames, got {frames.Count}");
         Assert.All(frames, f => Assert.InRange(f.Length, 1, WebSocketMessageSanitizer.FrameBytes));

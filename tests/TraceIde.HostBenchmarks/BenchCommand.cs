@@ -37,25 +37,30 @@ public static class BenchCommand
         bool Runs(string scenario) => only == null || only == scenario;
         var work = Directory.CreateTempSubdirectory("traceide-bench-").FullName;
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"traceide-bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+        report.AppendLine(
+            CultureInfo.InvariantCulture,
+            $"traceide-bench{(quick ? " --quick" : "")} — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
         if (ServedHost != BuiltHost) report.AppendLine(CultureInfo.InvariantCulture, $"`serve` scenarios measure {ServedHost}");
         report.AppendLine();
         try
         {
             if (Runs("overview"))
             {
-                report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | cold CPU ms (usage / quality / tool calls) | peak working set MB | load average |");
+                report.AppendLine("| overview (all three tabs, host engine, SQL over a local store) | traces | cold ms | warm ms | cold CPU ms (usage / " +
+                    "quality / tool calls) | peak working set MB | load average |");
                 report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             }
             foreach (var copies in !Runs("overview") ? [] : quick ? new[] { 1, 5 } : [1, 50])
             {
                 var clock = Stopwatch.StartNew();
                 var db = ScaledStores.Create(gz, Path.Combine(work, $"x{copies}"), copies);
-                await stderr.WriteLineAsync($"bench: store with {copies * ScaledStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"bench: store with {copies * ScaledStores.TracesPerCopy:N0} traces made in {clock.Elapsed.TotalSeconds:0.0} s")
+                    .ConfigureAwait(false);
                 var child = await RunChildAsync(["overview-child", "--store", db]).ConfigureAwait(false);
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"| store-full ×{copies} | {(long)child["traces"]!:N0} | {(long)child["coldMs"]!:N0} | {(long)child["warmMs"]!:N0} | " +
-                    $"{(long)child["coldTabsCpuMs"]!["usage"]!:N0} / {(long)child["coldTabsCpuMs"]!["quality"]!:N0} / {(long)child["coldTabsCpuMs"]!["toolCalls"]!:N0} | " +
+                    $"{(long)child["coldTabsCpuMs"]!["usage"]!:N0} / {(long)child["coldTabsCpuMs"]!["quality"]!:N0} / " +
+                        $"{(long)child["coldTabsCpuMs"]!["toolCalls"]!:N0} | " +
                     $"{(long)child["peakMb"]!} | {child["loadAverage"]} |");
                 File.Delete(db);
             }
@@ -187,7 +192,8 @@ public static class BenchCommand
         using var child = Process.Start(BenchStartInfo(args))!;
         var output = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         await child.WaitForExitAsync().ConfigureAwait(false);
-        if (child.ExitCode != 0) throw new InvalidOperationException($"bench child failed ({child.ExitCode}): {await child.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
+        if (child.ExitCode != 0) throw new InvalidOperationException($"bench child failed ({child.ExitCode}): " +
+            $"{await child.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
         return JsonNode.Parse(output.Trim().Split('\n')[^1])!;
     }
 
@@ -208,7 +214,13 @@ public static class BenchCommand
     internal static ProcessStartInfo HostStartInfo(IEnumerable<string> args, string host)
     {
         var isDll = host.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var psi = new ProcessStartInfo(isDll ? "dotnet" : host) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(isDll ? "dotnet" : host)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
         if (isDll) psi.ArgumentList.Add(host);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("MLFLOW_TRACKING_URI");
@@ -241,7 +253,9 @@ public static class BenchCommand
                 await rpc.CallAsync("markdown/render", new JsonObject { ["text"] = "x" }).ConfigureAwait(false);
                 trips.Add(t.Elapsed.TotalMilliseconds);
             }
-            var page = await rpc.CallAsync("traces/search", new JsonObject { ["experimentIds"] = new JsonArray("1"), ["filter"] = "tags.fixture_case = 'batch-digest-500'" }).ConfigureAwait(false);
+            var page = await rpc.CallAsync(
+                "traces/search",
+                new JsonObject { ["experimentIds"] = new JsonArray("1"), ["filter"] = "tags.fixture_case = 'batch-digest-500'" }).ConfigureAwait(false);
             var bigTrace = (string)page["traces"]![0]!["traceId"]!;
             var gets = new List<double>();
             for (var i = 0; i < 10; i++)
@@ -266,11 +280,15 @@ public static class BenchCommand
             await host.WaitForExitAsync().ConfigureAwait(false);
 
             results.Add(("start → `initialize` answer, median of 5", $"{Median(starts):0} ms"));
-            results.Add(($"JSON-RPC round trip p50 / p90 ({roundTrips} × `markdown/render`)", $"{Percentile(trips, 50):0.000} / {Percentile(trips, 90):0.000} ms"));
+            results.Add((
+                $"JSON-RPC round trip p50 / p90 ({roundTrips} × `markdown/render`)",
+                $"{Percentile(trips, 50):0.000} / {Percentile(trips, 90):0.000} ms"));
             results.Add(("`traces/get` of the 500-span trace with payloads, p50 of 10", $"{Percentile(gets, 50):0.0} ms"));
             results.Add(("resident memory after that, 2 s idle (the idle trimmer's light step)", $"{idleMb} MB"));
             if (deepIdleMb is { } deep)
-                results.Add(($"resident memory after {IdleTrimmer.DefaultDeepDelay.TotalSeconds + 1:0} s idle (its deep step: free pages back to the OS)", $"{deep} MB"));
+                results.Add((
+                    $"resident memory after {IdleTrimmer.DefaultDeepDelay.TotalSeconds + 1:0} s idle (its deep step: free pages back to the OS)",
+                    $"{deep} MB"));
         }
         return results;
     }

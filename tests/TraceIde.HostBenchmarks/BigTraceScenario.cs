@@ -28,7 +28,9 @@ internal static class BigTraceScenario
             var contentBytes = SyntheticTraces.AddToStore(db, traceId, facts);
             var (storeMs, storePeak, storeGrowth) = await TimeHostAsync(new JsonObject { ["store"] = db }, traceId, rounds).ConfigureAwait(false);
             results.Add(($"`traces/get` of a {spans:N0}-span trace, local store ({contentBytes / 1e6:0.0} MB of span JSON), p50 of {rounds}",
-                string.Create(CultureInfo.InvariantCulture, $"{storeMs:0} ms; host peak RSS {storePeak} MB, +{storeGrowth} MB over its idle RSS = {storeGrowth * 1e6 / contentBytes:0.0}× the JSON")));
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{storeMs:0} ms; host peak RSS {storePeak} MB, +{storeGrowth} MB over its idle RSS = {storeGrowth * 1e6 / contentBytes:0.0}× the JSON")));
             File.Delete(db);
 
             // Loopback HTTP: the stand-in answers traces/get with the trace in OTel JSON.
@@ -44,9 +46,11 @@ internal static class BigTraceScenario
                 if (i > 0) raw.Add(clock.Elapsed.TotalMilliseconds); // the first warms the connection up
                 if (bytes.Length != answer.Length) throw new InvalidOperationException("the stand-in answered a different body");
             }
-            var (httpMs, httpPeak, httpGrowth) = await TimeHostAsync(new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }, traceId, rounds).ConfigureAwait(false);
+            var (httpMs, httpPeak, httpGrowth) = await TimeHostAsync(new JsonObject { ["trackingUri"] = server.BaseUri.ToString() }, traceId, rounds)
+                .ConfigureAwait(false);
             results.Add(($"`traces/get` of a {spans:N0}-span trace over loopback HTTP ({answer.Length / 1e6:0.0} MB answer), p50 of {rounds}",
-                string.Create(CultureInfo.InvariantCulture, $"{httpMs:0} ms (raw HTTP fetch {BenchCommand.Percentile(raw, 50):0} ms); host peak RSS {httpPeak} MB, +{httpGrowth} MB over its idle RSS = {httpGrowth * 1e6 / answer.Length:0.0}× the answer")));
+                string.Create(CultureInfo.InvariantCulture, $"{httpMs:0} ms (raw HTTP fetch {BenchCommand.Percentile(raw, 50):0} ms); host peak RSS " +
+                    $"{httpPeak} MB, +{httpGrowth} MB over its idle RSS = {httpGrowth * 1e6 / answer.Length:0.0}× the answer")));
         }
         return results;
     }

@@ -44,16 +44,25 @@ internal static class HostOverheadScenario
             var s = await MeasureAsync(server, http, host, quick ? 30 : 300, warmUp: quick ? 200 : 1000,
                 () => rpc.CallRawAsync("traces/search", (JsonObject)search.DeepClone())).ConfigureAwait(false);
             results.Add(Row($"`traces/search`, 100 rows ({s.Requests} HTTP request per call)", s,
-                string.Create(CultureInfo.InvariantCulture, $"; first {s.First.Count} warm-up calls: host p50 {BenchCommand.Percentile(s.First, 50):0.00} ms")));
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"; first {s.First.Count} warm-up calls: host p50 {BenchCommand.Percentile(s.First, 50):0.00} ms")));
             results.Add(CpuRow("`traces/search`", s.Cpu));
 
             // The tool-calls tab's server work is ~10× the others' (span rows), so it gets fewer rounds.
-            foreach (var (method, tab, rounds) in new[] { ("overview/usage", "usage", 150), ("overview/quality", "quality", 150), ("overview/toolCalls", "tool calls", 50) })
+            foreach (var (method, tab, rounds) in new[]
+            {
+                ("overview/usage", "usage", 150),
+                ("overview/quality", "quality", 150),
+                ("overview/toolCalls", "tool calls", 50)
+            })
             {
                 // Warm-up for half as many rounds as measured, so tiered compilation has settled in every process.
                 var m = await MeasureAsync(server, http, host, quick ? 5 : rounds, warmUp: quick ? 3 : rounds / 2,
                     () => rpc.CallRawAsync(method, (JsonObject)FixtureWeek.DeepClone())).ConfigureAwait(false);
-                results.Add(Row($"`{method}` ({tab} tab) over the server's `traces/metrics` (store-full, {m.Requests} requests per call, sent concurrently by both)", m));
+                results.Add(Row(
+                    $"`{method}` ({tab} tab) over the server's `traces/metrics` (store-full, {m.Requests} requests per call, sent concurrently by both)",
+                    m));
                 results.Add(CpuRow($"`{method}`", m.Cpu));
             }
         }
@@ -69,7 +78,8 @@ internal static class HostOverheadScenario
     {
         var r = BenchCommand.Percentile(m.Raw, 50);
         var h = BenchCommand.Percentile(m.Host, 50);
-        return (what, string.Create(CultureInfo.InvariantCulture, $"wall: raw HTTP {r:0.00} ms, host {h:0.00} ms: **{Math.Round((h - r) / r * 100):+0;-0;0}%** (p50 of {m.Raw.Count}, load {BenchCommand.LoadAverage()}){more}"));
+        return (what, string.Create(CultureInfo.InvariantCulture, $"wall: raw HTTP {r:0.00} ms, host {h:0.00} ms: " +
+            $"**{Math.Round((h - r) / r * 100):+0;-0;0}%** (p50 of {m.Raw.Count}, load {BenchCommand.LoadAverage()}){more}"));
     }
 
     /// <summary>
@@ -81,7 +91,8 @@ internal static class HostOverheadScenario
         ($"{what}: CPU per call", string.Create(CultureInfo.InvariantCulture,
             $"server {c.ServerRawMs:0.00} ms (raw rounds) / {c.ServerHostMs:0.00} ms (host rounds); host {c.HostMs:0.00} ms = " +
             $"**{c.HostMs / c.ServerHostMs * 100:0.0} % of the server's**; clients: raw HTTP {c.RawClientMs:0.00} ms, stdio {c.StdioClientMs:0.00} ms; " +
-            $"host + stdio − raw = {c.HostMs + c.StdioClientMs - c.RawClientMs:0.00} ms = {(c.HostMs + c.StdioClientMs - c.RawClientMs) / c.ServerHostMs * 100:0.0} %"));
+            $"host + stdio − raw = {c.HostMs + c.StdioClientMs - c.RawClientMs:0.00} ms = " +
+                $"{(c.HostMs + c.StdioClientMs - c.RawClientMs) / c.ServerHostMs * 100:0.0} %"));
 
     internal readonly record struct CpuPerCall(double ServerRawMs, double ServerHostMs, double RawClientMs, double StdioClientMs, double HostMs);
 
@@ -158,7 +169,8 @@ internal static class HostOverheadScenario
         {
             var process = Process.Start(BenchCommand.BenchStartInfo(["server-child", "--fixtures", fixturesRoot, "--store", metricsStore]))!;
             var line = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"the stand-in server did not start: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
+                ?? throw new InvalidOperationException("the stand-in server did not start: " +
+                    $"{await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
             return new StandIn { Process = process, BaseUri = new Uri(line) };
         }
 

@@ -31,7 +31,12 @@ public sealed class ConcurrentWriterTests(Xunit.Abstractions.ITestOutputHelper o
         using var tmp = new TempDir();
         tmp.CopyStore(Fixtures.ServerStore);
         var db = Path.Combine(tmp.Path, "mlflow.db");
-        using var writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = db, Pooling = false, DefaultTimeout = (int)WriterBusyTimeout.TotalSeconds }.ToString());
+        using var writer = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = db,
+            Pooling = false,
+            DefaultTimeout = (int)WriterBusyTimeout.TotalSeconds
+        }.ToString());
         writer.Open();
         Exec(writer, $"PRAGMA journal_mode = {journalMode}; PRAGMA busy_timeout = {(int)WriterBusyTimeout.TotalMilliseconds};");
         var sourceTags = Scalar(writer, $"SELECT COUNT(*) FROM trace_tags WHERE request_id = '{SourceTrace}'");
@@ -57,12 +62,14 @@ public sealed class ConcurrentWriterTests(Xunit.Abstractions.ITestOutputHelper o
                 var t = Stopwatch.StartNew();
                 using var tx = writer.BeginTransaction();
                 Exec(writer, $"""
-                    INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview)
+                    INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview,
+                        response_preview)
                       SELECT '{id}', experiment_id, timestamp_ms + {n + 1}, execution_time_ms, status, client_request_id, request_preview, response_preview
                       FROM trace_info WHERE request_id = '{SourceTrace}';
                     INSERT INTO trace_tags (key, value, request_id) SELECT key, value, '{id}' FROM trace_tags WHERE request_id = '{SourceTrace}';
                     INSERT INTO trace_tags (key, value, request_id) VALUES ('load.writer', '{n}', '{id}');
-                    INSERT INTO trace_request_metadata (key, value, request_id) SELECT key, value, '{id}' FROM trace_request_metadata WHERE request_id = '{SourceTrace}';
+                    INSERT INTO trace_request_metadata (key, value, request_id)
+                      SELECT key, value, '{id}' FROM trace_request_metadata WHERE request_id = '{SourceTrace}';
                     """, tx);
                 tx.Commit();
                 commits.Add(t.Elapsed);
@@ -91,7 +98,8 @@ public sealed class ConcurrentWriterTests(Xunit.Abstractions.ITestOutputHelper o
                     if (newest != null)
                     {
                         var info = await backend.GetTraceInfoAsync(newest.TraceId, CancellationToken.None);
-                        if (info.Tags.Count != newest.Tags.Count) readErrors.Enqueue($"{newest.TraceId}: info has {info.Tags.Count} tags, search {newest.Tags.Count}");
+                        if (info.Tags.Count != newest.Tags.Count) readErrors.Enqueue($"{newest.TraceId}: info has {info.Tags.Count} tags, search " +
+                            $"{newest.Tags.Count}");
                     }
                     Interlocked.Increment(ref reads);
                 }
@@ -108,7 +116,8 @@ public sealed class ConcurrentWriterTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.True(reads >= MinReads, $"only {reads} reads finished while writing");
         Assert.True(commits.Count > 10, $"only {commits.Count} commits in {WriteFor}");
         var slowest = commits.Max();
-        output.WriteLine($"{journalMode}: {commits.Count} commits, slowest {slowest.TotalMilliseconds:0.0} ms, median {commits.Order().ElementAt(commits.Count / 2).TotalMilliseconds:0.0} ms; {reads} reads");
+        output.WriteLine($"{journalMode}: {commits.Count} commits, slowest {slowest.TotalMilliseconds:0.0} ms, median " +
+            $"{commits.Order().ElementAt(commits.Count / 2).TotalMilliseconds:0.0} ms; {reads} reads");
         // Not blocked: a reader's shared lock lasts one statement, so no commit waits long (bound: a fifth of the busy timeout).
         Assert.True(slowest < WriterBusyTimeout / 5, $"a commit waited {slowest.TotalMilliseconds:0} ms");
         var finalCount = (await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], PageSize = 500 }, CancellationToken.None)).Traces.Count;

@@ -246,7 +246,9 @@ public class LocalStoreBackendTests
             Assert.Equal(row.GetProperty("fixture_case").GetString(), t.Tags["fixture_case"]);
             Assert.Equal(NullIfEmpty(row, "session"), t.Session);
             Assert.Equal(NullIfEmpty(row, "user"), t.User);
-            Assert.Equal(row.GetProperty("total_tokens").ValueKind == JsonValueKind.Number ? row.GetProperty("total_tokens").GetInt64() : null, t.Tokens?.TotalTokens);
+            Assert.Equal(
+                row.GetProperty("total_tokens").ValueKind == JsonValueKind.Number ? row.GetProperty("total_tokens").GetInt64() : null,
+                t.Tokens?.TotalTokens);
             Assert.Equal("1", t.ExperimentId);
         }
 
@@ -296,7 +298,11 @@ public class LocalStoreBackendTests
 
         // compare with the REST recording of the same trace
         using var rec = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Http, "traces_get_info_v3__rag-seat-fee.json")));
-        var restAssessments = rec.RootElement.GetProperty("response").GetProperty("body").GetProperty("trace").GetProperty("trace_info").GetProperty("assessments");
+        var restAssessments = rec.RootElement.GetProperty("response")
+            .GetProperty("body")
+            .GetProperty("trace")
+            .GetProperty("trace_info")
+            .GetProperty("assessments");
         foreach (var ra in restAssessments.EnumerateArray())
         {
             var mine = Assert.Single(seatFee.Assessments, a => a.AssessmentId == ra.GetProperty("assessment_id").GetString());
@@ -386,12 +392,16 @@ public class LocalStoreBackendTests
     public async Task OrderByTagAndMetadataAndBadToken()
     {
         await using var backend = new LocalStoreBackend(Fixtures.ServerStore);
-        var page = await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], OrderBy = ["tag.`channel` DESC", "request_metadata.mlflow.trace.user ASC"], PageSize = 500 }, Ct);
+        var page = await backend.SearchTracesAsync(
+            new TraceQuery { ExperimentIds = ["1"], OrderBy = ["tag.`channel` DESC", "request_metadata.mlflow.trace.user ASC"], PageSize = 500 },
+            Ct);
         var channels = page.Traces.Select(t => t.Tags["channel"]).ToList();
         Assert.Equal(channels.OrderByDescending(c => c, StringComparer.Ordinal), channels);
         Assert.Null(page.NextPageToken);
 
-        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], PageToken = "not a token" }, Ct));
+        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(
+            new TraceQuery { ExperimentIds = ["1"], PageToken = "not a token" },
+            Ct));
         Assert.Equal(RpcErrorCodes.InvalidParams, ex.Code);
 
         // a full last page still returns a token, and the page after it is empty
@@ -475,7 +485,9 @@ public class LocalStoreBackendTests
         var task = Task.Run(async () =>
         {
             for (var i = 0; i < 1000; i++)
-                await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"], Filter = filter, Clauses = TraceFilterParser.Parse(filter) }, cts2.Token);
+                await backend.SearchTracesAsync(
+                    new TraceQuery { ExperimentIds = ["1"], Filter = filter, Clauses = TraceFilterParser.Parse(filter) },
+                    cts2.Token);
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), sw.Elapsed.ToString());
@@ -518,10 +530,13 @@ public class LocalStoreBackendTests
             cmd.CommandText = """
                 CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
                 INSERT INTO alembic_version VALUES ('867495a8f9d4');
-                CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT, artifact_location TEXT, lifecycle_stage TEXT, creation_time BIGINT, last_update_time BIGINT);
+                CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name TEXT, artifact_location TEXT, lifecycle_stage TEXT, creation_time BIGINT,
+                    last_update_time BIGINT);
                 CREATE TABLE experiment_tags (key TEXT, value TEXT, experiment_id INTEGER);
-                INSERT INTO experiments VALUES (0, 'Default', '/x/0', 'active', 1, 1), (3, 'old-genai', '/x/3', 'active', 1, 1), (4, 'gone', '/x/4', 'deleted', 1, 1);
-                CREATE TABLE trace_info (request_id VARCHAR(50) PRIMARY KEY, experiment_id INTEGER, timestamp_ms BIGINT, execution_time_ms BIGINT, status VARCHAR(50));
+                INSERT INTO experiments VALUES (0, 'Default', '/x/0', 'active', 1, 1), (3, 'old-genai', '/x/3', 'active', 1, 1),
+                    (4, 'gone', '/x/4', 'deleted', 1, 1);
+                CREATE TABLE trace_info (request_id VARCHAR(50) PRIMARY KEY, experiment_id INTEGER, timestamp_ms BIGINT, execution_time_ms BIGINT,
+                    status VARCHAR(50));
                 CREATE TABLE trace_tags (key TEXT, value TEXT, request_id TEXT);
                 CREATE TABLE trace_request_metadata (key TEXT, value TEXT, request_id TEXT);
                 INSERT INTO trace_info VALUES ('aaaa', 3, 100, 5, 'OK'), ('bbbb', 3, 200, NULL, 'IN_PROGRESS');
@@ -605,9 +620,13 @@ public class LocalStoreBackendTests
 
         var any = traces[0];
         Assert.Equal((0, 0), LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string>() }));
-        Assert.Equal((0, 0), LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string> { ["mlflow.trace.sizeStats"] = "{not json" } }));
+        Assert.Equal(
+            (0, 0),
+            LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string> { ["mlflow.trace.sizeStats"] = "{not json" } }));
         Assert.Equal((0, 0), LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string> { ["mlflow.trace.sizeStats"] = "[1,2]" } }));
-        Assert.Equal((0, 0), LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string> { ["mlflow.trace.sizeStats"] = """{"num_spans": 3}""" } }));
+        Assert.Equal(
+            (0, 0),
+            LocalStoreBackend.AnnouncedSize(any with { Metadata = new Dictionary<string, string> { ["mlflow.trace.sizeStats"] = """{"num_spans": 3}""" } }));
     }
 
     /// <summary>
@@ -640,13 +659,15 @@ public class LocalStoreBackendTests
                 cmd.CommandText = "SELECT count(*) FROM spans WHERE trace_id = $id; ";
                 cmd.Parameters.AddWithValue("$id", id);
                 spanCounts[id] = (long)cmd.ExecuteScalar()!;
-                cmd.CommandText = "DELETE FROM trace_tags WHERE request_id = $id AND key = 'mlflow.trace.spansLocation'; DELETE FROM spans WHERE trace_id = $id;";
+                cmd.CommandText = "DELETE FROM trace_tags WHERE request_id = $id AND key = 'mlflow.trace.spansLocation'; DELETE FROM spans WHERE trace_id = " +
+                    "$id;";
                 cmd.ExecuteNonQuery();
             }
             // The recorded location, moved to a folder that is sure not to exist: same tail, new root.
             var marker = $"/{artifactDir}/";
             using var moved = c.CreateCommand();
-            moved.CommandText = "UPDATE trace_tags SET value = $gone || substr(value, instr(value, $marker)) WHERE key = 'mlflow.artifactLocation' AND instr(value, $marker) > 0";
+            moved.CommandText = "UPDATE trace_tags SET value = $gone || substr(value, instr(value, $marker)) WHERE key = 'mlflow.artifactLocation' AND " +
+                "instr(value, $marker) > 0";
             moved.Parameters.AddWithValue("$gone", Path.Combine(tmp.Path, "moved-away").Replace('\\', '/'));
             moved.Parameters.AddWithValue("$marker", marker);
             Assert.True(moved.ExecuteNonQuery() >= ids.Count);

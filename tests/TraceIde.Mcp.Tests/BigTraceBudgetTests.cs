@@ -37,13 +37,16 @@ public sealed class BigTraceBudgetTests(ITestOutputHelper output) : IDisposable
             var answer = JsonDocument.Parse(text).RootElement;
             var estimate = answer.GetProperty("budget").GetProperty("estimatedTokens").GetInt32();
             output.WriteLine($"maxTokens {budget}: {tokens} GPT-4o tokens (estimate {estimate}), {text.Length:N0} chars, {ms} ms; " +
-                $"{answer.GetProperty("errors").GetArrayLength()} of {generated.Count(s => s.Failed)} failing spans, {answer.GetProperty("criticalPath").GetArrayLength()} critical-path spans shown; omitted {answer.GetProperty("omitted").GetRawText()}");
+                $"{answer.GetProperty("errors").GetArrayLength()} of {generated.Count(s => s.Failed)} failing spans, " +
+                    $"{answer.GetProperty("criticalPath").GetArrayLength()} critical-path spans shown; omitted {answer.GetProperty("omitted").GetRawText()}");
             Assert.True(tokens <= budget, $"{tokens} tokens for a budget of {budget}");
             Assert.True(estimate <= budget);
             Assert.Equal(spans, answer.GetProperty("trace").GetProperty("spans").GetInt32());
             // What the model most needs survives every budget: at least one failing span, named, with the count of the rest.
             Assert.True(answer.GetProperty("errors").GetArrayLength() >= 1);
-            Assert.Equal(generated.Count(s => s.Failed), answer.GetProperty("errors").GetArrayLength() + answer.GetProperty("omitted").GetProperty("errorSpans").GetInt32());
+            Assert.Equal(
+                generated.Count(s => s.Failed),
+                answer.GetProperty("errors").GetArrayLength() + answer.GetProperty("omitted").GetProperty("errorSpans").GetInt32());
         }
     }
 

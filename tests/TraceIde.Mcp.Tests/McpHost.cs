@@ -55,7 +55,10 @@ public sealed class McpHost : IAsyncDisposable
             StandardErrorLines = line => { lock (stderr) stderr.AppendLine(line); },
         });
         using var cts = new CancellationTokenSource(Timeout);
-        var client = await McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "traceide-tests", Version = "1" } }, cancellationToken: cts.Token);
+        var client = await McpClient.CreateAsync(
+            transport,
+            new McpClientOptions { ClientInfo = new Implementation { Name = "traceide-tests", Version = "1" } },
+            cancellationToken: cts.Token);
         return new McpHost(client, stderr);
     }
 

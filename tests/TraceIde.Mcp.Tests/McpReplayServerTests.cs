@@ -37,7 +37,9 @@ public sealed class McpReplayServerTests
         var span = await host.JsonAsync("get_span", new { traceId = failedTrace, spanId = deepest.GetProperty("spanId").GetString() });
         Assert.Equal("ERROR", span.GetProperty("status").GetString());
         var exception = span.GetProperty("events").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "exception");
-        Assert.Equal(deepest.GetProperty("exception").GetProperty("type").GetString(), exception.GetProperty("attributes").GetProperty("exception.type").GetString());
+        Assert.Equal(
+            deepest.GetProperty("exception").GetProperty("type").GetString(),
+            exception.GetProperty("attributes").GetProperty("exception.type").GetString());
         Assert.DoesNotContain(server.Requests, r => r.MatchedRecording is null && !r.Path.EndsWith("/server-info", StringComparison.Ordinal));
     }
 }

@@ -105,8 +105,14 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         var weather = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, text = "weather", limit = 100 });
         Assert.Equal(Ids(filters.GetProperty("trace.text ILIKE '%weather%'")), Ids(weather.GetProperty("traces"), "traceId"));
         // Text and a filter together: both hold (MLflow's grammar ANDs them).
-        var okWeather = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, text = "weather", filter = "trace.status = 'OK'", limit = 100 });
-        var okIds = Truth.GetProperty("traces").EnumerateArray().Where(t => t.GetProperty("state").GetString() == "OK").Select(t => t.GetProperty("trace_id").GetString()).ToHashSet();
+        var okWeather = await Host.JsonAsync(
+            "search_traces",
+            new { experimentIds = new[] { "1" }, text = "weather", filter = "trace.status = 'OK'", limit = 100 });
+        var okIds = Truth.GetProperty("traces")
+            .EnumerateArray()
+            .Where(t => t.GetProperty("state").GetString() == "OK")
+            .Select(t => t.GetProperty("trace_id").GetString())
+            .ToHashSet();
         Assert.Equal(Ids(filters.GetProperty("trace.text ILIKE '%weather%'")).Where(okIds.Contains), Ids(okWeather.GetProperty("traces"), "traceId"));
         const string failedWeather = "span.name = 'get_weather' AND span.status = 'ERROR'";
         var failed = await Host.JsonAsync("search_traces", new { experimentIds = new[] { "1" }, filter = failedWeather, limit = 100 });
@@ -116,7 +122,9 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         var all = Truth.GetProperty("traces").EnumerateArray().ToList();
         var start = all.Min(t => t.GetProperty("request_time_ms").GetInt64());
         var end = start + TimeSpan.FromDays(2).Ticks / TimeSpan.TicksPerMillisecond;
-        var inRange = await Host.JsonAsync("search_traces", new { startTime = Iso(start), endTime = Iso(end), limit = 100, orderBy = new[] { "timestamp_ms ASC" } });
+        var inRange = await Host.JsonAsync(
+            "search_traces",
+            new { startTime = Iso(start), endTime = Iso(end), limit = 100, orderBy = new[] { "timestamp_ms ASC" } });
         var expected = all.Where(t => t.GetProperty("request_time_ms").GetInt64() is var ms && ms >= start && ms <= end)
             .OrderBy(t => t.GetProperty("request_time_ms").GetInt64()).Select(t => t.GetProperty("trace_id").GetString()).ToList();
         Assert.Equal(expected, inRange.GetProperty("traces").EnumerateArray().Select(r => r.GetProperty("traceId").GetString()).ToList());
@@ -161,7 +169,9 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         await using var store = new TraceIde.Backends.LocalStore.LocalStoreBackend(Path.Combine(Fixtures.ServerStore, "mlflow.db"));
         var trace = await store.GetTraceAsync(traceId, CancellationToken.None);
         var failing = trace.Spans.Where(s => s.Status == "ERROR").ToList();
-        Assert.Equal(failing.Select(s => s.SpanId).Order(), answer.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("spanId").GetString()).Order());
+        Assert.Equal(
+            failing.Select(s => s.SpanId).Order(),
+            answer.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("spanId").GetString()).Order());
         var first = answer.GetProperty("errors")[0];
         var raised = trace.Spans.Single(s => s.SpanId == first.GetProperty("spanId").GetString());
         var exception = raised.Events.Single(e => e.Name == "exception");
@@ -197,7 +207,9 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         var root = spans.Single(s => s.ParentSpanId is null);
         var answer = await Host.JsonAsync("get_trace", new { traceId, expandSpanId = root.SpanId });
         var expected = spans.Where(s => s.ParentSpanId == root.SpanId).OrderBy(s => s.StartTimeNs).Select(s => (string?)s.SpanId).ToList();
-        Assert.Equal(expected, answer.GetProperty("expanded").GetProperty("children").EnumerateArray().Select(c => c.GetProperty("spanId").GetString()).ToList());
+        Assert.Equal(
+            expected,
+            answer.GetProperty("expanded").GetProperty("children").EnumerateArray().Select(c => c.GetProperty("spanId").GetString()).ToList());
         Assert.Equal(expected.Count, answer.GetProperty("expanded").GetProperty("span").GetProperty("children").GetInt32());
     }
 
@@ -296,7 +308,9 @@ public sealed class McpToolsTests(StoreServer server) : IClassFixture<StoreServe
         }
         var unknown = await Assert.ThrowsAsync<McpProtocolException>(() => Host.CallAsync("drop_database"));
         Assert.Contains("There is no tool 'drop_database'", unknown.Message);
-        var write = await Assert.ThrowsAsync<McpProtocolException>(() => Host.CallAsync("delete_traces", new { experimentId = "1", traceIds = new[] { "tr-1" } }));
+        var write = await Assert.ThrowsAsync<McpProtocolException>(() => Host.CallAsync(
+            "delete_traces",
+            new { experimentId = "1", traceIds = new[] { "tr-1" } }));
         Assert.Contains("--allow-writes", write.Message);
     }
 

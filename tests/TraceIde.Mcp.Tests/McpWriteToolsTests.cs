@@ -50,13 +50,19 @@ public sealed class McpWriteToolsTests
         {
             traceId, name = "user_satisfaction", value = true, rationale = "Quick and accurate.", sourceType = "HUMAN", sourceId = "nina@example.com",
         });
-        Assert.Equal(recorded.GetProperty("response").GetProperty("body").GetProperty("assessment").GetProperty("assessment_id").GetString(), feedback.GetProperty("assessmentId").GetString());
+        Assert.Equal(
+            recorded.GetProperty("response").GetProperty("body").GetProperty("assessment").GetProperty("assessment_id").GetString(),
+            feedback.GetProperty("assessmentId").GetString());
         Assert.Equal("feedback", feedback.GetProperty("kind").GetString());
 
         await host.JsonAsync("set_trace_tag", new { traceId, key = "reviewed_by", value = "kim" });
         await host.JsonAsync("delete_trace_tag", new { traceId, key = "reviewed_by" });
-        var writes = server.Requests.Where(r => r.Method != "GET" && !r.Path.EndsWith("/search", StringComparison.Ordinal) && !r.Path.Contains("experiments", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["assessments_create", "traces_set_tag_v3", "traces_delete_tag_v3"], writes.Select(r => r.MatchedRecording?.Replace(".json", "", StringComparison.Ordinal) ?? "(unmatched)").ToArray());
+        var writes = server.Requests.Where(r => r.Method != "GET"
+            && !r.Path.EndsWith("/search", StringComparison.Ordinal)
+            && !r.Path.Contains("experiments", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            ["assessments_create", "traces_set_tag_v3", "traces_delete_tag_v3"],
+            writes.Select(r => r.MatchedRecording?.Replace(".json", "", StringComparison.Ordinal) ?? "(unmatched)").ToArray());
 
         var bad = await host.CallAsync("log_feedback", new { traceId, name = "x", value = new { nested = 1 } });
         Assert.True(bad.IsError);

@@ -17,7 +17,9 @@ public sealed class VsCodeToolsTests
         using var pkg = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "extension-vscode", "package.json")));
         var declared = pkg.RootElement.GetProperty("contributes").GetProperty("languageModelTools").EnumerateArray().ToList();
         var read = AgentToolCatalog.All.Where(t => !t.Writes).ToList();
-        Assert.Equal(read.Select(t => "traceide_" + t.Name).Order(StringComparer.Ordinal), declared.Select(d => d.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            read.Select(t => "traceide_" + t.Name).Order(StringComparer.Ordinal),
+            declared.Select(d => d.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
         var names = string.Join("|", read.Select(t => t.Name));
         foreach (var tool in read)
         {
@@ -25,7 +27,9 @@ public sealed class VsCodeToolsTests
             Assert.Equal(tool.Title, d.GetProperty("displayName").GetString());
             // The descriptions name the other tools as VS Code lists them.
             Assert.Equal(Regex.Replace(tool.Description, $@"\b({names})\b", "traceide_$1"), d.GetProperty("modelDescription").GetString());
-            Assert.True(JsonElement.DeepEquals(tool.InputSchema, d.GetProperty("inputSchema")), $"{tool.Name}: package.json's inputSchema differs from the host's");
+            Assert.True(
+                JsonElement.DeepEquals(tool.InputSchema, d.GetProperty("inputSchema")),
+                $"{tool.Name}: package.json's inputSchema differs from the host's");
         }
     }
 }

@@ -88,7 +88,11 @@ public sealed class ErrorAndTransportTests
     [Fact]
     public async Task Unresolvable_host_is_unreachable()
     {
-        await using var backend = new MlflowRestBackend(new MlflowBackendOptions { TrackingUri = new Uri("http://no-such-host.invalid:5000"), Timeout = TimeSpan.FromSeconds(10) });
+        await using var backend = new MlflowRestBackend(new MlflowBackendOptions
+        {
+            TrackingUri = new Uri("http://no-such-host.invalid:5000"),
+            Timeout = TimeSpan.FromSeconds(10)
+        });
         var ex = await Assert.ThrowsAsync<BackendException>(() => backend.ListExperimentsAsync(null, CancellationToken.None));
         Assert.Equal(RpcErrorCodes.Unreachable, ex.Code);
         Assert.Contains("http://no-such-host.invalid:5000", ex.Message);

@@ -31,7 +31,9 @@ public sealed class ExperimentsAndConnectTests
     public async Task Connect_reads_store_type_from_server_info()
     {
         await using var server = MlflowReplayServer.Start();
-        server.Override("/api/3.0/mlflow/server-info", ReplayFaults.Respond(200, "application/json", "{\"store_type\": \"FileStore\", \"workspaces_enabled\": false}"));
+        server.Override(
+            "/api/3.0/mlflow/server-info",
+            ReplayFaults.Respond(200, "application/json", "{\"store_type\": \"FileStore\", \"workspaces_enabled\": false}"));
         await using var backend = TestSupport.Backend(server);
         var info = await backend.ConnectAsync(CancellationToken.None);
         Assert.Equal("FileStore", info.Capabilities.StoreType);
@@ -111,6 +113,8 @@ public sealed class ExperimentsAndConnectTests
         Assert.Equal(["1", "0"], list.Select(e => e.ExperimentId).ToArray());
         Assert.Equal(2, server.Requests.Count);
         Assert.True(JsonElement.DeepEquals(TestSupport.Json("{\"max_results\": 100}"), TestSupport.Json(server.Requests[0].Body)));
-        Assert.True(JsonElement.DeepEquals(TestSupport.Json("{\"max_results\": 100, \"page_token\": \"eyJvZmZzZXQiOiAxfQ==\"}"), TestSupport.Json(server.Requests[1].Body)));
+        Assert.True(JsonElement.DeepEquals(
+            TestSupport.Json("{\"max_results\": 100, \"page_token\": \"eyJvZmZzZXQiOiAxfQ==\"}"),
+            TestSupport.Json(server.Requests[1].Body)));
     }
 }

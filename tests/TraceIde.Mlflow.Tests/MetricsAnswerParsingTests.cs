@@ -30,13 +30,27 @@ public sealed class MetricsAnswerParsingTests
         ("empty-object", "{}"),
         ("empty-points", """{"data_points": []}"""),
         ("no-points-key", """{"other": [1, {"a": 2}], "next_page_token": "x"}"""),
-        ("duplicate-points-key", """{"data_points": [{"metric_name": "a", "values": {"COUNT": 1}}], "data_points": [{"metric_name": "b", "values": {"COUNT": 2}}]}"""),
-        ("metric-name-missing-number-or-null", """{"data_points": [{"values": {"SUM": 1}}, {"metric_name": 7, "values": {}}, {"metric_name": null}, {"metric_name": true}]}"""),
-        ("values-as-strings-and-exponents", """{"data_points": [{"metric_name": "m", "values": {"AVG": "2.5", "SUM": "1e3", "P50.0": 1.5E-7, "P99.0": -0.0, "COUNT": 12345678901234567890}}]}"""),
-        ("values-precision", """{"data_points": [{"metric_name": "m", "values": {"AVG": 3942.6279069767443, "P90.0": 3538.2000000000003, "P99.9": 0.1, "X": 1.7976931348623157e308}}]}"""),
-        ("values-or-dimensions-not-objects", """{"data_points": [{"metric_name": "m", "values": [1, 2], "dimensions": "x"}, {"metric_name": "n", "values": null, "dimensions": null}]}"""),
-        ("non-string-dimensions", """{"data_points": [{"metric_name": "m", "dimensions": {"n": 5, "f": 4.0, "b": true, "z": null, "o": {"a": [1, 2]}, "l": [1, "x"], "s": "t\u00e9\"x"}, "values": {"COUNT": 1}}]}"""),
-        ("duplicate-keys", """{"data_points": [{"metric_name": "a", "metric_name": "b", "dimensions": {"k": "1", "j": "2", "k": "3"}, "values": {"SUM": 1, "AVG": 2, "SUM": 3}, "dimensions": {"x": "y", "w": "v", "x": "z"}}]}"""),
+        (
+            "duplicate-points-key",
+            """{"data_points": [{"metric_name": "a", "values": {"COUNT": 1}}], "data_points": [{"metric_name": "b", "values": {"COUNT": 2}}]}"""),
+        (
+            "metric-name-missing-number-or-null",
+            """{"data_points": [{"values": {"SUM": 1}}, {"metric_name": 7, "values": {}}, {"metric_name": null}, {"metric_name": true}]}"""),
+        ("values-as-strings-and-exponents",
+            """{"data_points": [{"metric_name": "m", "values": {"AVG": "2.5", "SUM": "1e3", "P50.0": 1.5E-7, "P99.0": -0.0, "COUNT": """ +
+            """12345678901234567890}}]}"""),
+        ("values-precision",
+            """{"data_points": [{"metric_name": "m", "values": {"AVG": 3942.6279069767443, "P90.0": 3538.2000000000003, "P99.9": 0.1, "X": """ +
+            """1.7976931348623157e308}}]}"""),
+        (
+            "values-or-dimensions-not-objects",
+            """{"data_points": [{"metric_name": "m", "values": [1, 2], "dimensions": "x"}, {"metric_name": "n", "values": null, "dimensions": null}]}"""),
+        ("non-string-dimensions",
+            """{"data_points": [{"metric_name": "m", "dimensions": {"n": 5, "f": 4.0, "b": true, "z": null, "o": {"a": [1, 2]}, "l": [1, "x"], "s":""" +
+            """ "t\u00e9\"x"}, "values": {"COUNT": 1}}]}"""),
+        ("duplicate-keys",
+            """{"data_points": [{"metric_name": "a", "metric_name": "b", "dimensions": {"k": "1", "j": "2", "k": "3"}, "values": {"SUM": 1, "AVG": 2,""" +
+            """ "SUM": 3}, "dimensions": {"x": "y", "w": "v", "x": "z"}}]}"""),
         ("time-bucket-forms", """
             {"data_points": [
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00+00:00"}, "values": {"COUNT": 1}},
@@ -52,21 +66,29 @@ public sealed class MetricsAnswerParsingTests
             {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17"}, "values": {"COUNT": 8}},
             {"metric_name": "m", "dimensions": {"time_bucket": " 2026-11-17T00:00:00+00:00 "}, "values": {"COUNT": 9}},
             {"metric_name": "m", "dimensions": {"time_bucket": "1969-12-31T23:59:59.9995+00:00"}, "values": {"COUNT": 10}},
-            {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00+00:00", "time_bucket": "2026-11-18T00:00:00+00:00"}, "values": {"COUNT": 11}}
+            {"metric_name": "m", "dimensions": {"time_bucket": "2026-11-17T00:00:00+00:00", "time_bucket": "2026-11-18T00:00:00+00:00"},
+             "values": {"COUNT": 11}}
             ]}
             """),
-        ("unknown-keys-skipped", """{"data_points": [{"extra": {"values": {"X": 1}}, "metric_name": "m", "more": [{"dimensions": {}}], "values": {"COUNT": 1}}], "tail": {"data_points": 3}}"""),
+        ("unknown-keys-skipped",
+            """{"data_points": [{"extra": {"values": {"X": 1}}, "metric_name": "m", "more": [{"dimensions": {}}], "values": {"COUNT": 1}}], "tail":""" +
+            """ {"data_points": 3}}"""),
     ];
 
     [Fact]
     public async Task Recorded_and_edge_case_answers_read_exactly_as_the_golden_file()
     {
         var actual = new JsonObject();
-        foreach (var rec in ReplayRecording.All.Where(r => r.Path == "/api/3.0/mlflow/traces/metrics" && r.Status == 200).OrderBy(r => r.FileName, StringComparer.Ordinal))
+        foreach (var rec in ReplayRecording.All.Where(r => r.Path == "/api/3.0/mlflow/traces/metrics" && r.Status == 200)
+            .OrderBy(r => r.FileName, StringComparer.Ordinal))
             actual[rec.FileName] = Serialise(await ParseAsync(rec.ResponseBytes()));
         foreach (var (name, body) in EdgeCases)
             actual["edge:" + name] = Serialise(await ParseAsync(Encoding.UTF8.GetBytes(body)));
-        var text = actual.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        var text = actual.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+        }) + "\n";
         await Golden.AssertMatchesAsync(GoldenPath, text);
         Assert.Equal(66 + EdgeCases.Length, actual.Count);
         Assert.Contains("\"P99.0\": \"3685.62\"", text, StringComparison.Ordinal); // the golden file is not trivially empty
@@ -124,6 +146,8 @@ public sealed class MetricsAnswerParsingTests
             ["metric"] = p.MetricName,
             ["bucket"] = p.TimeBucketMs,
             ["dimensions"] = new JsonObject(p.Dimensions.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))),
-            ["values"] = new JsonObject(p.Values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))),
+            ["values"] = new JsonObject(p.Values.Select(v => KeyValuePair.Create(
+                v.Key,
+                (JsonNode?)v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))),
         }).ToArray());
 }

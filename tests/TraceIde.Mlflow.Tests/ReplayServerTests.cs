@@ -40,7 +40,9 @@ public sealed class ReplayServerTests
         Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
         Assert.Equal("traces_search_v2.json", server.Requests.Single().MatchedRecording);
 
-        using var extra = await http.GetAsync(new Uri(server.BaseUri, "/api/2.0/mlflow/traces?order_by=timestamp_ms%20DESC&max_results=3&experiment_ids=1&experiment_ids=2"));
+        using var extra = await http.GetAsync(new Uri(
+            server.BaseUri,
+            "/api/2.0/mlflow/traces?order_by=timestamp_ms%20DESC&max_results=3&experiment_ids=1&experiment_ids=2"));
         Assert.Equal(HttpStatusCode.NotFound, extra.StatusCode);
     }
 

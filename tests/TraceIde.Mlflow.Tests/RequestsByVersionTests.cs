@@ -63,7 +63,9 @@ public sealed class RequestsByVersionTests
         var page = await backend.SearchTracesAsync(query, CancellationToken.None);
 
         Assert.Equal([recording.FileName], Answered(server, before));
-        Assert.Equal(TestSupport.RecordedTraceIds(recording, AtLeast(version, "3.2.0") ? "trace_id" : "request_id"), page.Traces.Select(t => t.TraceId).ToList());
+        Assert.Equal(
+            TestSupport.RecordedTraceIds(recording, AtLeast(version, "3.2.0") ? "trace_id" : "request_id"),
+            page.Traces.Select(t => t.TraceId).ToList());
     }
 
     [Theory]
@@ -172,7 +174,11 @@ public sealed class RequestsByVersionTests
         var first = server.Requests.Skip(before).Select(r => r.Path).Order(StringComparer.Ordinal).ToArray();
         // traces/get (3.6: the info route's 404 for ID "get"), info v3 + artifact v3 (404) then v2.
         Assert.Equal(
-            ["/ajax-api/2.0/mlflow/get-trace-artifact", "/ajax-api/3.0/mlflow/get-trace-artifact", "/api/3.0/mlflow/traces/get", "/api/3.0/mlflow/traces/" + TestSupport.ParisT1],
+            [
+                "/ajax-api/2.0/mlflow/get-trace-artifact",
+                "/ajax-api/3.0/mlflow/get-trace-artifact",
+                "/api/3.0/mlflow/traces/get",
+                "/api/3.0/mlflow/traces/" + TestSupport.ParisT1],
             first);
 
         before = server.Requests.Count;

@@ -263,7 +263,8 @@ public sealed class RetryAndFaultTests
         Assert.Equal(RpcErrorCodes.ServerError, ex.Code);
         Assert.Equal(429, ex.HttpStatus);
         Assert.Equal("REQUEST_LIMIT_EXCEEDED", ex.MlflowErrorCode);
-        Assert.Equal($"The tracking server at {server.BaseUri.ToString().TrimEnd('/')} is rate limiting requests (HTTP 429 Too Many Requests on POST /api/3.0/mlflow/traces/search); it asks to wait 120 s.", ex.Message);
+        Assert.Equal($"The tracking server at {server.BaseUri.ToString().TrimEnd('/')} is rate limiting requests (HTTP 429 Too Many Requests on POST " +
+            "/api/3.0/mlflow/traces/search); it asks to wait 120 s.", ex.Message);
         Assert.Equal(1, Hits(server, SearchPath));
     }
 
@@ -278,7 +279,8 @@ public sealed class RetryAndFaultTests
         await using var backend = TestSupport.Backend(server, o => o with { Retry = Fast(attempts: 2) });
         var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(All, CancellationToken.None));
         Assert.Equal(RpcErrorCodes.ServerError, ex.Code);
-        Assert.Equal($"The tracking server at {server.BaseUri.ToString().TrimEnd('/')} failed on POST /api/3.0/mlflow/traces/search (HTTP {status}). (gave up after 2 attempts)", ex.Message);
+        Assert.Equal($"The tracking server at {server.BaseUri.ToString().TrimEnd('/')} failed on POST /api/3.0/mlflow/traces/search (HTTP {status}). (gave " +
+            "up after 2 attempts)", ex.Message);
         Assert.DoesNotContain("<", ex.Message);
         Assert.DoesNotContain("script", ex.Message, StringComparison.OrdinalIgnoreCase);
 
@@ -352,7 +354,10 @@ public sealed class RetryAndFaultTests
         var defaults = MlflowBackendOptions.FromEnvironment(new Uri("http://127.0.0.1:5000"), null, _ => null);
         Assert.Equal(MlflowRetryPolicy.Default, defaults.Retry);
         Assert.Equal(3, defaults.Retry.MaxAttempts);
-        var junk = MlflowBackendOptions.FromEnvironment(new Uri("http://127.0.0.1:5000"), null, k => k.StartsWith("MLFLOW_HTTP", StringComparison.Ordinal) ? "-3" : null);
+        var junk = MlflowBackendOptions.FromEnvironment(
+            new Uri("http://127.0.0.1:5000"),
+            null,
+            k => k.StartsWith("MLFLOW_HTTP", StringComparison.Ordinal) ? "-3" : null);
         Assert.Equal(MlflowBackendOptions.DefaultTimeout, junk.Timeout);
         Assert.Equal(3, junk.Retry.MaxAttempts);
     }

@@ -43,7 +43,9 @@ public sealed class TraceInfoParsingTests
                 : [await backend.GetTraceInfoAsync("tr-any", CancellationToken.None)];
             actual[name] = JsonSerializer.SerializeToElement(rows, WireOptions);
         }
-        var text = JsonSerializer.Serialize(actual, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        var text = JsonSerializer.Serialize(
+            actual,
+            new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
         await Golden.AssertMatchesAsync(GoldenPath, text);
         Assert.Contains("\"assessments\": [", text, StringComparison.Ordinal); // the golden file is not trivially empty
     }
@@ -151,8 +153,10 @@ public sealed class TraceInfoParsingTests
                "span_id": "", "overrides": "", "metadata": {"m": 1}},
               {"assessment_id": "a2", "assessment_name": "exp", "expectation": {"serialized_value": {"value": "[1, \"two\"]"}}},
               {"assessment_id": "a3", "assessment_name": "exp-bad", "expectation": {"value": null, "serialized_value": {"value": "not json"}}},
-              {"assessment_id": "a4", "assessment_name": "iss", "issue": {"issue_name": "hallucination"}, "error": {"error_code": "E", "error_message": "m", "stack_trace": "st"}},
-              {"assessment_id": "a5", "feedback": {"value": null, "error": {"error_code": "TIMEOUT"}}, "error": {"error_code": "IGNORED"}, "span_id": "abc", "overrides": "a1", "last_update_time": "2026-11-23T22:52:23Z"},
+              {"assessment_id": "a4", "assessment_name": "iss", "issue": {"issue_name": "hallucination"}, "error": {"error_code": "E", "error_message": "m",
+               "stack_trace": "st"}},
+              {"assessment_id": "a5", "feedback": {"value": null, "error": {"error_code": "TIMEOUT"}}, "error": {"error_code": "IGNORED"}, "span_id": "abc",
+               "overrides": "a1", "last_update_time": "2026-11-23T22:52:23Z"},
               {"assessment_name": "bare", "feedback": "not an object", "valid": true}
             ]}
             """);
@@ -249,7 +253,8 @@ public sealed class TraceInfoParsingTests
             Assert.Empty(page.Traces);
             Assert.Null(page.NextPageToken);
         }
-        await using var backend = BackendAnswering(Encoding.UTF8.GetBytes("""{"next_page_token": "abc", "traces": [{"trace_id": "tr-1"}], "extra": [{"x": 1}]}"""));
+        await using var backend = BackendAnswering(
+            Encoding.UTF8.GetBytes("""{"next_page_token": "abc", "traces": [{"trace_id": "tr-1"}], "extra": [{"x": 1}]}"""));
         var p = await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = ["1"] }, CancellationToken.None);
         Assert.Equal("abc", p.NextPageToken);
         Assert.Equal("tr-1", Assert.Single(p.Traces).TraceId);

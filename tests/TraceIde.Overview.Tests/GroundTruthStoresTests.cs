@@ -85,7 +85,9 @@ public sealed class GroundTruthStoresTests(FullStoreFixture full, ITestOutputHel
         Assert.Equal(expectedTools, tools.Tools.Select(t => (t.Name, t.Calls, t.Failures)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList());
 
         var expectedFeedback = truth.GetProperty("assessments_by_name").EnumerateObject()
-            .Select(n => (n.Name, (long)n.Value.EnumerateObject().Where(k => k.Name.StartsWith("feedback:", StringComparison.Ordinal)).Sum(k => k.Value.GetInt32())))
+            .Select(n => (
+                n.Name,
+                (long)n.Value.EnumerateObject().Where(k => k.Name.StartsWith("feedback:", StringComparison.Ordinal)).Sum(k => k.Value.GetInt32())))
             .Where(x => x.Item2 > 0).OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
         Assert.Equal(expectedFeedback, quality.Assessments.Select(a => (a.Name, a.Count)).ToList());
         var values = truth.GetProperty("assessment_values_by_name");

@@ -83,7 +83,14 @@ public sealed class MetricsEngineParityTests
         await using var server = MlflowReplayServer.Start(); // an unrecorded body → Flask's 404, as a < 3.9 server answers
         await using var backend = RestBackend(server);
         var ex = await Assert.ThrowsAsync<BackendException>(() => backend.QueryTraceMetricsAsync(
-            new MetricsQuery { ExperimentIds = ["1"], ViewType = "TRACES", MetricName = "trace_count", Aggregations = [MetricsAggregation.Count], Dimensions = ["trace_status"] },
+            new MetricsQuery
+            {
+                ExperimentIds = ["1"],
+                ViewType = "TRACES",
+                MetricName = "trace_count",
+                Aggregations = [MetricsAggregation.Count],
+                Dimensions = ["trace_status"]
+            },
             CancellationToken.None));
         Assert.Equal(RpcErrorCodes.Unsupported, ex.Code);
         Assert.Contains("3.9.0", ex.Message);
@@ -97,7 +104,14 @@ public sealed class MetricsEngineParityTests
     {
         await using var store = ServerStore();
         var ex = await Assert.ThrowsAsync<BackendException>(() => store.QueryTraceMetricsAsync(
-            new MetricsQuery { ExperimentIds = ["1"], ViewType = "TRACES", MetricName = "trace_count", Aggregations = [MetricsAggregation.Count], Filters = [filter] },
+            new MetricsQuery
+            {
+                ExperimentIds = ["1"],
+                ViewType = "TRACES",
+                MetricName = "trace_count",
+                Aggregations = [MetricsAggregation.Count],
+                Filters = [filter]
+            },
             CancellationToken.None));
         Assert.Equal(RpcErrorCodes.InvalidParams, ex.Code);
         Assert.Contains(filter, ex.Message);
@@ -115,7 +129,9 @@ public sealed class MetricsEngineParityTests
         Assert.Equal(43, Count(await store.QueryTraceMetricsAsync(Q(), default)));
         Assert.Equal(1, Count(await store.QueryTraceMetricsAsync(Q("trace.tag.environment = 'staging'"), default)));
         Assert.Equal(3, Count(await store.QueryTraceMetricsAsync(Q("trace.metadata.`mlflow.trace.session` = \"sess-budget\""), default)));
-        Assert.Equal(1, Count(await store.QueryTraceMetricsAsync(Q("trace.metadata.`mlflow.trace.session` = \"sess-budget\"", "trace.status = \"ERROR\""), default)));
+        Assert.Equal(
+            1,
+            Count(await store.QueryTraceMetricsAsync(Q("trace.metadata.`mlflow.trace.session` = \"sess-budget\"", "trace.status = \"ERROR\""), default)));
         // No GROUP BY: SQL's COUNT over no rows is one row with 0 (not null, so kept, as MLflow's SQL does).
         Assert.Equal(0, Count(await store.QueryTraceMetricsAsync(Q("trace.tag.environment = \"nowhere\""), default)));
         Assert.Equal(0, Count(await store.QueryTraceMetricsAsync(Q() with { ExperimentIds = ["999"] }, default)));

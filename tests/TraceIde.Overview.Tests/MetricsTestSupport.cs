@@ -66,7 +66,9 @@ internal static class MetricsTestSupport
         {
             var ap = a[key];
             Assert.Equal(ep.MetricName, ap.MetricName);
-            Assert.True(ep.Values.Keys.Order().SequenceEqual(ap.Values.Keys.Order()), $"{what} {key}: value keys {string.Join(",", ep.Values.Keys)} vs {string.Join(",", ap.Values.Keys)}");
+            Assert.True(
+                ep.Values.Keys.Order().SequenceEqual(ap.Values.Keys.Order()),
+                $"{what} {key}: value keys {string.Join(",", ep.Values.Keys)} vs {string.Join(",", ap.Values.Keys)}");
             foreach (var (vk, ev) in ep.Values)
                 Assert.True(Close(ev, ap.Values[vk]), $"{what} {key} {vk}: expected {ev:R}, got {ap.Values[vk]:R}");
         }

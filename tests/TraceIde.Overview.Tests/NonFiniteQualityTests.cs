@@ -42,7 +42,16 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
         }
         var n = 0;
         // Copies of one of the trace's feedback rows with another name and value, created 2 min after the trace (as the judges' are).
-        foreach (var (name, value) in new[] { ("huge_score", "1e308"), ("huge_score", "1e308"), ("wide_score", "-1e308"), ("wide_score", "1e308"), ("nan_score", "\"NaN\""), ("nan_score", "\"Infinity\""), ("nan_score", "\"-Infinity\"") })
+        foreach (var (name, value) in new[]
+        {
+            ("huge_score", "1e308"),
+            ("huge_score", "1e308"),
+            ("wide_score", "-1e308"),
+            ("wide_score", "1e308"),
+            ("nan_score", "\"NaN\""),
+            ("nan_score", "\"Infinity\""),
+            ("nan_score", "\"-Infinity\"")
+        })
         {
             using var cmd = c.CreateCommand();
             cmd.CommandText = """
@@ -156,13 +165,16 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
             var body = metric switch
             {
                 "assessment_count" when doc.RootElement.GetProperty("dimensions").GetArrayLength() == 2 =>
-                    """{"data_points": [{"metric_name": "assessment_count", "dimensions": {"assessment_name": "huge_score", "assessment_value": "1e+308"}, "values": {"COUNT": 2.0}}]}""",
+                        """{"data_points": [{"metric_name": "assessment_count", "dimensions": {"assessment_name": "huge_score", "assessment_value":""" +
+                        """ "1e+308"}, "values": {"COUNT": 2.0}}]}""",
                 "assessment_count" =>
                     """{"data_points": [{"metric_name": "assessment_count", "dimensions": {"assessment_name": "huge_score"}, "values": {"COUNT": 2.0}}]}""",
                 "assessment_value" when bucketed =>
-                    $$$"""{"data_points": [{"metric_name": "assessment_value", "dimensions": {"time_bucket": "{{{bucket}}}", "assessment_name": "huge_score"}, "values": {"AVG": "Infinity"}}]}""",
+                        $$$"""{"data_points": [{"metric_name": "assessment_value", "dimensions": {"time_bucket": "{{{bucket}}}", "assessment_name":""" +
+                        $$$""" "huge_score"}, "values": {"AVG": "Infinity"}}]}""",
                 "assessment_value" =>
-                    """{"data_points": [{"metric_name": "assessment_value", "dimensions": {"assessment_name": "huge_score"}, "values": {"AVG": "Infinity", "P50.0": 1e+308, "P90.0": 1e+308, "P99.0": 1e+308}}]}""",
+                        """{"data_points": [{"metric_name": "assessment_value", "dimensions": {"assessment_name": "huge_score"}, "values": {"AVG":""" +
+                        """ "Infinity", "P50.0": 1e+308, "P90.0": 1e+308, "P99.0": 1e+308}}]}""",
                 _ => """{"data_points": []}""",
             };
             await ReplayFaults.Respond(200, "application/json", body)(ctx);

@@ -214,6 +214,8 @@ public sealed class NonFiniteUsageToolCallsTests : IAsyncLifetime
         var tools = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewToolCalls, range));
         Assert.Equal(NonFiniteNumbers.NotANumber, (string)tools["tools"]![0]!["avgLatencyMs"]!);
         Assert.Equal("get_weather", (string)tools["tools"]![0]!["name"]!);
-        Assert.Contains(tools["series"]![0]!["points"]!.AsArray(), p => p!["avgLatencyMs"] is JsonValue v && v.TryGetValue<string>(out var s) && s == NonFiniteNumbers.NegativeInfinity);
+        Assert.Contains(
+            tools["series"]![0]!["points"]!.AsArray(),
+            p => p!["avgLatencyMs"] is JsonValue v && v.TryGetValue<string>(out var s) && s == NonFiniteNumbers.NegativeInfinity);
     }
 }

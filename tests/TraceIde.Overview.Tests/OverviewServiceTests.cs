@@ -117,7 +117,9 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     {
         var gt = GroundTruth();
         var feedbackCounts = gt.GetProperty("assessments_by_name").EnumerateObject()
-            .Select(n => (n.Name, Count: n.Value.EnumerateObject().Where(k => k.Name.StartsWith("feedback:", StringComparison.Ordinal)).Sum(k => k.Value.GetInt32())))
+            .Select(n => (
+                n.Name,
+                Count: n.Value.EnumerateObject().Where(k => k.Name.StartsWith("feedback:", StringComparison.Ordinal)).Sum(k => k.Value.GetInt32())))
             .Where(x => x.Count > 0).OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
         Assert.Equal(9, feedbackCounts.Count); // expected_* are expectations, not feedback
         foreach (var engine in Engines())
@@ -162,14 +164,16 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     public async Task QualityTrendKeepsTheBucketsOfFeedbackCreatedAfterTheRangeLabelled()
     {
         var info = ReplayRecording.Get("traces_get_info_v3__s1-paris-t1").ResponseBody!.Value.GetProperty("trace").GetProperty("trace_info");
-        var ts = DateTimeOffset.Parse(info.GetProperty("request_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        var ts = DateTimeOffset.Parse(info.GetProperty("request_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            .ToUnixTimeMilliseconds();
         var expected = info.GetProperty("assessments").EnumerateArray()
             .Where(a => a.TryGetProperty("feedback", out _))
             .ToDictionary(
                 a => a.GetProperty("assessment_name").GetString()!,
                 a =>
                 {
-                    var created = DateTimeOffset.Parse(a.GetProperty("create_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+                    var created = DateTimeOffset.Parse(a.GetProperty("create_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                        .ToUnixTimeMilliseconds();
                     var v = a.GetProperty("feedback").GetProperty("value");
                     var value = v.ValueKind switch
                     {
@@ -213,7 +217,11 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     /// </summary>
     [Theory]
     [MemberData(nameof(Windows))]
-    public async Task BothEnginesGiveTheSameAnswers_against_MLflow_in_the_recorded_window_elsewhere_a_self_comparison(string name, long start, long end, string unit)
+    public async Task BothEnginesGiveTheSameAnswers_against_MLflow_in_the_recorded_window_elsewhere_a_self_comparison(
+        string name,
+        long start,
+        long end,
+        string unit)
     {
         var p = new OverviewParams { ExperimentIds = ["1"], StartTimeMs = start, EndTimeMs = end, TimeUnit = unit == "" ? null : unit };
         var host = new OverviewService(_store);
@@ -342,7 +350,9 @@ public sealed class OverviewServiceTests : IAsyncLifetime
             Assert.Equal(5, (await engine.UsageAsync(Week() with { User = "alice@example.com" }, default)).Totals.Requests);
             var budget = Week() with { Session = "sess-budget" };
             Assert.Equal((3L, 1L), ((await engine.UsageAsync(budget, default)).Totals.Requests, (await engine.UsageAsync(budget, default)).Totals.Errors));
-            Assert.Equal(1, (await engine.UsageAsync(Week() with { Tags = new Dictionary<string, string> { ["environment"] = "staging" } }, default)).Totals.Requests);
+            Assert.Equal(
+                1,
+                (await engine.UsageAsync(Week() with { Tags = new Dictionary<string, string> { ["environment"] = "staging" } }, default)).Totals.Requests);
             var ragTools = await engine.ToolCallsAsync(Week() with { TraceName = "rag_answer" }, default);
             Assert.Equal(0, ragTools.Totals.Calls);
         }
@@ -386,13 +396,20 @@ public sealed class OverviewServiceTests : IAsyncLifetime
     [Fact]
     public async Task SingleTraceRange()
     {
-        var ts = GroundTruth().GetProperty("traces").EnumerateArray().Single(t => t.GetProperty("fixture_case").GetString() == "batch-digest-500").GetProperty("request_time_ms").GetInt64();
+        var ts = GroundTruth()
+            .GetProperty("traces")
+            .EnumerateArray()
+            .Single(t => t.GetProperty("fixture_case").GetString() == "batch-digest-500")
+            .GetProperty("request_time_ms")
+            .GetInt64();
         foreach (var engine in Engines())
         {
             var u = await engine.UsageAsync(new OverviewParams { ExperimentIds = ["1"], StartTimeMs = ts, EndTimeMs = ts }, default); // inclusive bounds
             Assert.Equal("minute", u.Axis.TimeUnit);
             Assert.Equal(1, Assert.Single(u.Series).Requests);
-            Assert.Equal((1L, 78_608.0, 78_608.0, 78_608.0), (u.Totals.Requests, u.Totals.AvgLatencyMs!.Value, u.Totals.P50LatencyMs!.Value, u.Totals.P99LatencyMs!.Value));
+            Assert.Equal(
+                (1L, 78_608.0, 78_608.0, 78_608.0),
+                (u.Totals.Requests, u.Totals.AvgLatencyMs!.Value, u.Totals.P50LatencyMs!.Value, u.Totals.P99LatencyMs!.Value));
         }
     }
 
@@ -466,7 +483,9 @@ public sealed class OverviewServiceTests : IAsyncLifetime
                 case JsonValueKind.Object:
                     var ep = e.EnumerateObject().Where(p => p.Name != "engine").ToDictionary(p => p.Name, p => p.Value);
                     var ap = a.EnumerateObject().Where(p => p.Name != "engine").ToDictionary(p => p.Name, p => p.Value);
-                    Assert.True(ep.Keys.Order().SequenceEqual(ap.Keys.Order()), $"{path}: properties {string.Join(",", ep.Keys)} vs {string.Join(",", ap.Keys)}");
+                    Assert.True(
+                        ep.Keys.Order().SequenceEqual(ap.Keys.Order()),
+                        $"{path}: properties {string.Join(",", ep.Keys)} vs {string.Join(",", ap.Keys)}");
                     foreach (var (k, v) in ep) Compare(v, ap[k], path + "." + k);
                     break;
                 case JsonValueKind.Array:

@@ -33,7 +33,9 @@ public sealed class StreamingEngineTests
         Assert.Equal(a.Tools.Select(t => (t.Name, t.Calls, t.Failures)), b.Tools.Select(t => (t.Name, t.Calls, t.Failures)));
         var u1 = await sql.UsageAsync(p, default);
         var u2 = await streaming.UsageAsync(p, default);
-        Assert.Equal((u1.Totals.Requests, u1.Totals.Errors, u1.Totals.InputTokens, u1.Totals.TotalTokens), (u2.Totals.Requests, u2.Totals.Errors, u2.Totals.InputTokens, u2.Totals.TotalTokens));
+        Assert.Equal(
+            (u1.Totals.Requests, u1.Totals.Errors, u1.Totals.InputTokens, u1.Totals.TotalTokens),
+            (u2.Totals.Requests, u2.Totals.Errors, u2.Totals.InputTokens, u2.Totals.TotalTokens));
         Assert.Equal(u1.Totals.P99LatencyMs, u2.Totals.P99LatencyMs);
         var q1 = await sql.QualityAsync(p, default);
         var q2 = await streaming.QualityAsync(p, default);
@@ -48,7 +50,9 @@ public sealed class StreamingEngineTests
         await using var rest = RestBackend(server);
         await using var store = ServerStore();
         var source = new FallbackMetricsSource(rest, new StreamingMetricsEngine(store));
-        var points = await source.QueryTraceMetricsAsync(new MetricsQuery { ExperimentIds = ["1"], ViewType = "TRACES", MetricName = "trace_count", Aggregations = [MetricsAggregation.Count] }, default);
+        var points = await source.QueryTraceMetricsAsync(
+            new MetricsQuery { ExperimentIds = ["1"], ViewType = "TRACES", MetricName = "trace_count", Aggregations = [MetricsAggregation.Count] },
+            default);
         Assert.Equal(43, Assert.Single(points).Values["COUNT"]);
         Assert.Equal("host", source.MetricsEngine);
         // invalid queries are still rejected, by the same validation

@@ -106,7 +106,9 @@ public sealed class LocateTests
     {
         using var ws = new TempWorkspace();
         // A namesake in another module, decorated the same way: only the trace's entry script tells them apart.
-        var decoy = ws.Write("tools/orders.py", "import mlflow\n\n\n@mlflow.trace(name=\"lookup_order\", span_type=\"TOOL\")\ndef lookup_order(order_id):\n    return {}\n");
+        var decoy = ws.Write(
+            "tools/orders.py",
+            "import mlflow\n\n\n@mlflow.trace(name=\"lookup_order\", span_type=\"TOOL\")\ndef lookup_order(order_id):\n    return {}\n");
         var index = new WorkspaceIndex([ws.Root]);
         foreach (var fixtureCase in new[] { "live-s5-t2", "live-s5-t3" })
         {

@@ -57,7 +57,12 @@ public static partial class Evidence
     public static IReadOnlyList<string> LiveCases()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.ServerStore, "cases.json")));
-        return doc.RootElement.GetProperty("cases").EnumerateObject().Select(p => p.Name).Where(n => n.StartsWith("live-", StringComparison.Ordinal)).Order().ToList();
+        return doc.RootElement.GetProperty("cases")
+            .EnumerateObject()
+            .Select(p => p.Name)
+            .Where(n => n.StartsWith("live-", StringComparison.Ordinal))
+            .Order()
+            .ToList();
     }
 
     public static string? Attr(RawSpan span, string key) =>

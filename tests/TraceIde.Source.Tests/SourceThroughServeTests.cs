@@ -45,7 +45,14 @@ public sealed class SourceThroughServeTests
         Assert.Equal(SpanStatsMatches.Name, (string)lens["match"]!);
         // With the file asked: the session's workspace index says whose function the spans are.
         var inFile = Assert.Single(JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.SourceSpanStats,
-            new { experimentIds = new[] { "1" }, startTimeMs = start, endTimeMs = end, spanNames = new[] { "get_weather" }, path = ws.AppPath }))["spans"]!.AsArray())!;
+            new
+            {
+                experimentIds = new[] { "1" },
+                startTimeMs = start,
+                endTimeMs = end,
+                spanNames = new[] { "get_weather" },
+                path = ws.AppPath
+            }))["spans"]!.AsArray())!;
         Assert.Equal((SpanStatsMatches.Located, (long)lens["calls"]!), ((string)inFile["match"]!, (long)inFile["calls"]!));
 
         // A file the IDE reports as created is found without a rescan; a deleted one is gone.
@@ -64,7 +71,9 @@ public sealed class SourceThroughServeTests
         Assert.Equal(RpcErrorCodes.InvalidParams, code);
         (code, _) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.SourceSpanStats, new { experimentIds = Array.Empty<string>() }));
         Assert.Equal(RpcErrorCodes.InvalidParams, code);
-        (code, message) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.SourceSpanStats, new { experimentIds = new[] { "1" }, spanNames = new[] { "get_weather" }, path = "relative.py" }));
+        (code, message) = JsonRpcAssert.Error(await host.RequestAsync(
+            RpcMethods.SourceSpanStats,
+            new { experimentIds = new[] { "1" }, spanNames = new[] { "get_weather" }, path = "relative.py" }));
         Assert.Equal(RpcErrorCodes.InvalidParams, code);
         Assert.Contains("absolute", message);
         await host.NotifyAsync(RpcMethods.WorkspaceDidChangeFiles, new { changed = new[] { "\0bad" } });

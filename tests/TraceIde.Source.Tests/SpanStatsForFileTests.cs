@@ -213,7 +213,9 @@ internal sealed class AsDecorated(ITraceBackend inner) : ITraceBackend
     public Task<IReadOnlyList<Experiment>> ListExperimentsAsync(string? nameQuery, CancellationToken ct) => inner.ListExperimentsAsync(nameQuery, ct);
     public Task<TracePage> SearchTracesAsync(TraceQuery query, CancellationToken ct) => inner.SearchTracesAsync(query, ct);
     public Task<TraceSummary> GetTraceInfoAsync(string traceId, CancellationToken ct) => inner.GetTraceInfoAsync(traceId, ct);
-    public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(TraceSummary info, CancellationToken ct) => [.. (await inner.GetSpansAsync(info, ct)).Select(Decorated)];
+    public async Task<IReadOnlyList<RawSpan>> GetSpansAsync(
+        TraceSummary info,
+        CancellationToken ct) => [.. (await inner.GetSpansAsync(info, ct)).Select(Decorated)];
     private int _traceReads;
 
     /// <summary>How many times <see cref="GetTraceAsync"/> was called.</summary>
@@ -225,7 +227,10 @@ internal sealed class AsDecorated(ITraceBackend inner) : ITraceBackend
         var trace = await inner.GetTraceAsync(traceId, ct);
         return trace with { Spans = [.. trace.Spans.Select(Decorated)] };
     }
-    public Task<int> DeleteTracesAsync(string experimentId, IReadOnlyList<string> traceIds, CancellationToken ct) => inner.DeleteTracesAsync(experimentId, traceIds, ct);
+    public Task<int> DeleteTracesAsync(
+        string experimentId,
+        IReadOnlyList<string> traceIds,
+        CancellationToken ct) => inner.DeleteTracesAsync(experimentId, traceIds, ct);
     public Task SetTraceTagAsync(string traceId, string key, string value, CancellationToken ct) => inner.SetTraceTagAsync(traceId, key, value, ct);
     public Task DeleteTraceTagAsync(string traceId, string key, CancellationToken ct) => inner.DeleteTraceTagAsync(traceId, key, ct);
     public Task<Assessment> CreateAssessmentAsync(AssessmentsCreateParams a, CancellationToken ct) => inner.CreateAssessmentAsync(a, ct);
@@ -235,5 +240,6 @@ internal sealed class AsDecorated(ITraceBackend inner) : ITraceBackend
 
     private static RawSpan Decorated(RawSpan span) =>
         span.Name != "lookup_order" || span.Attributes.ContainsKey(SourceLocator.SpanFunctionNameKey) ? span
-            : span with { Attributes = new Dictionary<string, System.Text.Json.JsonElement>(span.Attributes) { [SourceLocator.SpanFunctionNameKey] = System.Text.Json.JsonSerializer.SerializeToElement("lookup_order") } };
+            : span with { Attributes = new Dictionary<string, System.Text.Json.JsonElement>(span.Attributes) {
+                [SourceLocator.SpanFunctionNameKey] = System.Text.Json.JsonSerializer.SerializeToElement("lookup_order")} };
 }

@@ -10,7 +10,22 @@ public sealed class WorkspaceIndexTests(ITestOutputHelper output)
     public async Task Vendored_and_ignored_folders_are_skipped()
     {
         using var ws = new TempWorkspace();
-        foreach (var folder in new[] { ".git", "node_modules", ".venv", "venv", "env", "__pycache__", "bin", "obj", "dist", "build", "lib/python3.11/site-packages", "generated", "src/out" })
+        foreach (var folder in new[]
+        {
+            ".git",
+            "node_modules",
+            ".venv",
+            "venv",
+            "env",
+            "__pycache__",
+            "bin",
+            "obj",
+            "dist",
+            "build",
+            "lib/python3.11/site-packages",
+            "generated",
+            "src/out"
+        })
             ws.Write(folder + "/vendored.py", "def lookup_order(order_id):\n    pass\n");
         ws.Write(".gitignore", "# comment\ngenerated/\n/src/out\n*.log\n!keep\n");
         var kept = ws.Write("src/tools.py", "def lookup_order(order_id):\n    pass\n");
@@ -84,7 +99,9 @@ public sealed class WorkspaceIndexTests(ITestOutputHelper output)
         {
             var dir = $"pkg{i % 50}/mod{i % 7}";
             if (i % 100 == 0) ws.Write($"{dir}/big_{i}.py", app);
-            else if (i % 3 == 0) ws.Write($"{dir}/f{i}.ts", $"export function handler{i}(e: Event) {{\n  return e;\n}}\nexport const h{i} = (x: number) => x;\n");
+            else if (i % 3 == 0) ws.Write(
+                $"{dir}/f{i}.ts",
+                $"export function handler{i}(e: Event) {{\n  return e;\n}}\nexport const h{i} = (x: number) => x;\n");
             else ws.Write($"{dir}/f{i}.py", body + $"\ndef unique_{i}():\n    pass\n");
         }
         var clock = Stopwatch.StartNew();
@@ -92,7 +109,8 @@ public sealed class WorkspaceIndexTests(ITestOutputHelper output)
         var stats = await index.BuildAsync(CancellationToken.None);
         var view = await index.GetViewAsync(CancellationToken.None);
         clock.Stop();
-        output.WriteLine($"workspace index: {stats.Files:N0} files ({stats.ScannedFiles:N0} scanned), {stats.Definitions:N0} definitions in {stats.Elapsed.TotalMilliseconds:N0} ms (with the view {clock.ElapsedMilliseconds:N0} ms) on {Environment.ProcessorCount} cores");
+        output.WriteLine($"workspace index: {stats.Files:N0} files ({stats.ScannedFiles:N0} scanned), {stats.Definitions:N0} definitions in " +
+            $"{stats.Elapsed.TotalMilliseconds:N0} ms (with the view {clock.ElapsedMilliseconds:N0} ms) on {Environment.ProcessorCount} cores");
         Assert.Equal(Files, stats.Files);
         Assert.Equal(Files, view.FileCount);
         Assert.Single(view.ByName("unique_9998"));

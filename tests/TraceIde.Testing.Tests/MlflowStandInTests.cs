@@ -85,7 +85,9 @@ public sealed class MlflowStandInTests
             {
                 var (a, b) = (storeById[Convert.ToHexStringLower(fact.Id)], httpById[Convert.ToHexStringLower(fact.Id)]);
                 Assert.Equal(fact.Parent is null ? null : Convert.ToHexStringLower(fact.Parent), a.ParentSpanId);
-                Assert.Equal((a.SpanId, a.ParentSpanId, a.Name, a.StartTimeNs, a.EndTimeNs, a.Status, a.SpanType), (b.SpanId, b.ParentSpanId, b.Name, b.StartTimeNs, b.EndTimeNs, b.Status, b.SpanType));
+                Assert.Equal(
+                    (a.SpanId, a.ParentSpanId, a.Name, a.StartTimeNs, a.EndTimeNs, a.Status, a.SpanType),
+                    (b.SpanId, b.ParentSpanId, b.Name, b.StartTimeNs, b.EndTimeNs, b.Status, b.SpanType));
                 Assert.Equal(JsonCanonical.Of(a.Attributes["mlflow.spanInputs"]), JsonCanonical.Of(b.Attributes["mlflow.spanInputs"]));
                 Assert.Equal(JsonCanonical.Of(a.Attributes["mlflow.spanOutputs"]), JsonCanonical.Of(b.Attributes["mlflow.spanOutputs"]));
                 Assert.Equal(a.Events.Select(e => (e.Name, e.TimeNs)), b.Events.Select(e => (e.Name, e.TimeNs)));

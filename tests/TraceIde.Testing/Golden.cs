@@ -19,7 +19,8 @@ public static class Golden
         }
         throw new GoldenFileException(golden is null
             ? $"{path} is missing; write it once with TRACEIDE_WRITE_GOLDEN=1 and review it."
-            : $"the output differs from {path} (first difference at character {FirstDifference(golden, actual)}); if the change is meant, rewrite it with TRACEIDE_WRITE_GOLDEN=1 and review the diff.");
+            : $"the output differs from {path} (first difference at character {FirstDifference(golden, actual)}); if the change is meant, rewrite it with " +
+                "TRACEIDE_WRITE_GOLDEN=1 and review the diff.");
     }
 
     private static int FirstDifference(string a, string b)

@@ -84,7 +84,11 @@ public sealed class MlflowStandIn : IAsyncDisposable
                 row["tags"]!["mlflow.artifactLocation"] = ((string)location!).Replace(oldId, newId, StringComparison.Ordinal);
             traces.Add(row);
         }
-        var body = new JsonObject { ["traces"] = traces, ["next_page_token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("{\"offset\": " + rows.ToString(CultureInfo.InvariantCulture) + "}")) };
+        var body = new JsonObject
+        {
+            ["traces"] = traces,
+            ["next_page_token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("{\"offset\": " + rows.ToString(CultureInfo.InvariantCulture) + "}"))
+        };
         return Encoding.UTF8.GetBytes(body.ToJsonString());
     }
 
@@ -148,7 +152,11 @@ public sealed class MlflowStandIn : IAsyncDisposable
         static IReadOnlyList<string> Strings(JsonElement b, string name) =>
             b.TryGetProperty(name, out var a) ? a.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
         static long? Long(JsonElement b, string name) =>
-            b.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? long.Parse(v.GetString()!, CultureInfo.InvariantCulture) : v.GetInt64() : null;
+            b.TryGetProperty(name, out var v)
+                ? v.ValueKind == JsonValueKind.String
+                ? long.Parse(v.GetString()!, CultureInfo.InvariantCulture)
+                : v.GetInt64()
+                : null;
         return new MetricsQuery
         {
             ExperimentIds = Strings(body, "experiment_ids"),

@@ -50,7 +50,10 @@ public sealed class ReplayRecording
         return new ReplayRecording
         {
             FileName = System.IO.Path.GetFileName(file),
-            Name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : System.IO.Path.GetFileNameWithoutExtension(file),
+            Name = root.TryGetProperty("name", out var n)
+                && n.ValueKind == JsonValueKind.String
+                ? n.GetString()!
+                : System.IO.Path.GetFileNameWithoutExtension(file),
             Description = root.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null,
             Method = req.GetProperty("method").GetString()!.ToUpperInvariant(),
             Path = req.GetProperty("path").GetString()!,

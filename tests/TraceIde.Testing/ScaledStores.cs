@@ -48,18 +48,23 @@ public static class ScaledStores
             string A(string column) => string.Format(aid, column);
             using var tx = connection.BeginTransaction();
             Exec(connection, $"""
-                INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview)
+                INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview,
+                    response_preview)
                   SELECT {T("request_id")}, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview
                   FROM trace_info WHERE request_id IN (SELECT request_id FROM original);
                 INSERT INTO trace_tags (key, value, request_id)
                   SELECT key, value, {T("request_id")} FROM trace_tags WHERE request_id IN (SELECT request_id FROM original);
                 INSERT INTO trace_request_metadata (key, value, request_id)
                   SELECT key, value, {T("request_id")} FROM trace_request_metadata WHERE request_id IN (SELECT request_id FROM original);
-                INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content, dimension_attributes)
-                  SELECT {T("trace_id")}, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content, dimension_attributes
+                INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content,
+                    dimension_attributes)
+                  SELECT {T("trace_id")}, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content,
+                         dimension_attributes
                   FROM spans WHERE trace_id IN (SELECT request_id FROM original);
-                INSERT INTO assessments (assessment_id, trace_id, name, assessment_type, value, error, created_timestamp, last_updated_timestamp, source_type, source_id, run_id, span_id, rationale, overrides, valid, assessment_metadata)
-                  SELECT {A("assessment_id")}, {T("trace_id")}, name, assessment_type, value, error, created_timestamp, last_updated_timestamp, source_type, source_id, run_id, span_id, rationale,
+                INSERT INTO assessments (assessment_id, trace_id, name, assessment_type, value, error, created_timestamp, last_updated_timestamp, source_type,
+                    source_id, run_id, span_id, rationale, overrides, valid, assessment_metadata)
+                  SELECT {A("assessment_id")}, {T("trace_id")}, name, assessment_type, value, error, created_timestamp, last_updated_timestamp, source_type,
+                         source_id, run_id, span_id, rationale,
                          CASE WHEN overrides IS NULL THEN NULL ELSE {A("overrides")} END, valid, assessment_metadata
                   FROM assessments WHERE trace_id IN (SELECT request_id FROM original);
                 INSERT INTO trace_metrics (request_id, key, value)

@@ -34,7 +34,15 @@ public static class SyntheticTraces
             var type = i == 0 ? Types[0] : Types[1 + random.Next(Types.Length - 1)];
             var start = TraceStartNs + i * 1_000_000L + random.Next(1_000_000);
             var parent = i == 0 ? null : spans[Math.Max(0, i - 1 - random.Next(8))].Id;
-            spans[i] = new Span(id, parent, $"{type.ToLowerInvariant()}_{i % 97}", type, start, start + 50_000 + random.Next(400_000_000), i > 0 && i % 53 == 0, i);
+            spans[i] = new Span(
+                id,
+                parent,
+                $"{type.ToLowerInvariant()}_{i % 97}",
+                type,
+                start,
+                start + 50_000 + random.Next(400_000_000),
+                i > 0 && i % 53 == 0,
+                i);
         }
         return spans;
     }
@@ -87,7 +95,8 @@ public static class SyntheticTraces
         if (size is var (bytes, count))
         {
             w.WriteString("mlflow.trace.sizeBytes", bytes.ToString(CultureInfo.InvariantCulture));
-            w.WriteString("mlflow.trace.sizeStats", string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {bytes}, \"num_spans\": {count}}}"));
+            var stats = string.Create(CultureInfo.InvariantCulture, $"{{\"total_size_bytes\": {bytes}, \"num_spans\": {count}}}");
+            w.WriteString("mlflow.trace.sizeStats", stats);
         }
         w.WriteEndObject();
         w.WriteStartObject("tags");
@@ -103,23 +112,54 @@ public static class SyntheticTraces
         using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
         connection.Open();
         using var tx = connection.BeginTransaction();
-        ScaledStores.Exec(connection, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)", tx,
+        ScaledStores.Exec(connection, "INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, request_preview, " +
+            "response_preview) VALUES ($id, $e, $t, $d, 'OK', $req, $res)", tx,
             ("$id", traceId), ("$e", ExperimentId), ("$t", TraceStartNs / 1_000_000), ("$d", (spans.Max(s => s.EndNs) - TraceStartNs) / 1_000_000),
             ("$req", "{\"question\": \"big\"}"), ("$res", "{\"answer\": \"done\"}"));
-        foreach (var (key, value) in new[] { ("mlflow.traceName", spans[0].Name), ("mlflow.trace.spansLocation", "TRACKING_STORE"), ("fixture_case", "bench-big") })
-            ScaledStores.Exec(connection, "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)", tx, ("$k", key), ("$v", value), ("$id", traceId));
-        ScaledStores.Exec(connection, "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)", tx, ("$id", traceId));
+        foreach (var (key, value) in new[]
+        {
+            ("mlflow.traceName", spans[0].Name),
+            ("mlflow.trace.spansLocation", "TRACKING_STORE"),
+            ("fixture_case", "bench-big")
+        })
+            ScaledStores.Exec(
+                connection,
+                "INSERT INTO trace_tags (key, value, request_id) VALUES ($k, $v, $id)",
+                tx,
+                ("$k", key),
+                ("$v", value),
+                ("$id", traceId));
+        ScaledStores.Exec(
+            connection,
+            "INSERT INTO trace_request_metadata (key, value, request_id) VALUES ('mlflow.trace_schema.version', '3', $id)",
+            tx,
+            ("$id", traceId));
 
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, end_time_unix_nano, content) VALUES ($t, $e, $s, $p, $n, $ty, $st, $b, $f, $c)";
-        var p = new[] { "$t", "$e", "$s", "$p", "$n", "$ty", "$st", "$b", "$f", "$c" }.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        insert.CommandText = "INSERT INTO spans (trace_id, experiment_id, span_id, parent_span_id, name, type, status, start_time_unix_nano, " +
+            "end_time_unix_nano, content) VALUES ($t, $e, $s, $p, $n, $ty, $st, $b, $f, $c)";
+        var p = new[]
+        {
+            "$t",
+            "$e",
+            "$s",
+            "$p",
+            "$n",
+            "$ty",
+            "$st",
+            "$b",
+            "$f",
+            "$c"
+        }.Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
         long bytes = 0;
         foreach (var (s, row) in spans.Zip(StoredRows(traceId, spans)))
         {
             var content = System.Text.Encoding.UTF8.GetString(row);
             bytes += row.Length;
-            object?[] values = [traceId, ExperimentId, Convert.ToHexStringLower(s.Id), s.Parent is null ? DBNull.Value : Convert.ToHexStringLower(s.Parent), s.Name, s.Type, s.Failed ? "ERROR" : "OK", s.StartNs, s.EndNs, content];
+            object?[] values = [
+                traceId, ExperimentId, Convert.ToHexStringLower(s.Id), s.Parent is null ? DBNull.Value : Convert.ToHexStringLower(s.Parent), s.Name, s.Type,
+                s.Failed ? "ERROR" : "OK", s.StartNs, s.EndNs, content];
             for (var i = 0; i < p.Length; i++) p[i].Value = values[i];
             insert.ExecuteNonQuery();
         }

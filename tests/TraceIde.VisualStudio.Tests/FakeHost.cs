@@ -59,7 +59,13 @@ public sealed class FakeWebview
     }
 
     public static string Rpc(object id, string method, JsonNode? parameters = null) =>
-        new JsonObject { ["type"] = "rpc", ["id"] = JsonValue.Create(id) is { } v ? JsonNode.Parse(v.ToJsonString()) : null, ["method"] = method, ["params"] = parameters }.ToJsonString();
+        new JsonObject
+        {
+            ["type"] = "rpc",
+            ["id"] = JsonValue.Create(id) is { } v ? JsonNode.Parse(v.ToJsonString()) : null,
+            ["method"] = method,
+            ["params"] = parameters
+        }.ToJsonString();
 
     public static string Cancel(object id) =>
         new JsonObject { ["type"] = "rpc-cancel", ["id"] = JsonNode.Parse(JsonValue.Create(id)!.ToJsonString()) }.ToJsonString();

@@ -189,7 +189,9 @@ public sealed class HostLifecycleTests
     {
         // A stand-in for devenv.exe: the host watches it through --parent-pid.
         using var ide = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
-        await using var window = new Window(() => StartInfo(parentPid: ide.Id), new RestartPolicy { InitialDelay = TimeSpan.FromSeconds(30), MaxConsecutiveFailures = 1 });
+        await using var window = new Window(
+            () => StartInfo(parentPid: ide.Id),
+            new RestartPolicy { InitialDelay = TimeSpan.FromSeconds(30), MaxConsecutiveFailures = 1 });
         await window.Manager.WaitUntilReadyAsync(CancellationToken.None).WaitAsync(Timeout);
         var host = window.Manager.CurrentPid!.Value;
 
@@ -254,8 +256,11 @@ public sealed class HostLifecycleTests
 
         await using (var window = new Window(() => StartInfo()))
         {
-            foreach (var method in RpcMethods.UiCallable.Where(m => m is not RpcMethods.TracesDelete and not RpcMethods.TracesSetTag and not RpcMethods.TracesDeleteTag))
-                await window.RequestAsync(method, new JsonObject { ["experimentIds"] = new JsonArray("1"), ["traceId"] = "tr-x", ["text"] = "**hi**", ["timeUnit"] = "day" });
+            foreach (var method in RpcMethods.UiCallable.Where(
+                m => m is not RpcMethods.TracesDelete and not RpcMethods.TracesSetTag and not RpcMethods.TracesDeleteTag))
+                await window.RequestAsync(
+                    method,
+                    new JsonObject { ["experimentIds"] = new JsonArray("1"), ["traceId"] = "tr-x", ["text"] = "**hi**", ["timeUnit"] = "day" });
             await window.RequestAsync(RpcMethods.Initialize, new JsonObject());
             await window.RequestAsync("traces/bogus", null);
             Assert.True(window.Page.Posted.Count >= RpcMethods.UiCallable.Count - 1);

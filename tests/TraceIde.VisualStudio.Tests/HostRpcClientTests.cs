@@ -61,7 +61,8 @@ public sealed class HostRpcClientTests : IAsyncDisposable
     {
         var call = _client.RequestAsync("traces/get", new JsonObject(), CancellationToken.None);
         var id = (long)(await HostReadsAsync())["id"]!;
-        await HostWritesAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{id},\"error\":{{\"code\":-32004,\"message\":\"Trace tr-x not found\",\"data\":{{\"kind\":\"notFound\"}}}}}}");
+        await HostWritesAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{id},\"error\":{{\"code\":-32004,\"message\":\"Trace tr-x not " +
+            $"found\",\"data\":{{\"kind\":\"notFound\"}}}}}}");
         var outcome = await call.WaitAsync(Timeout);
         Assert.Equal(-32004, outcome.Error!.Code);
         Assert.Equal("Trace tr-x not found", outcome.Error.Message);
@@ -108,7 +109,8 @@ public sealed class HostRpcClientTests : IAsyncDisposable
     [Fact]
     public async Task The_reader_ignores_other_headers_and_rejects_a_bad_length()
     {
-        var ms = new MemoryStream(Encoding.ASCII.GetBytes("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 2\r\n\r\n{}Content-Length: x\r\n\r\n"));
+        var ms = new MemoryStream(Encoding.ASCII.GetBytes("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: " +
+            "2\r\n\r\n{}Content-Length: x\r\n\r\n"));
         var reader = new ContentLengthReader(ms);
         Assert.Equal("{}", Encoding.UTF8.GetString((await reader.ReadAsync(CancellationToken.None))!));
         await Assert.ThrowsAsync<InvalidDataException>(() => reader.ReadAsync(CancellationToken.None));

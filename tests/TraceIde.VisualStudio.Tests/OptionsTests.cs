@@ -48,7 +48,9 @@ public sealed class OptionsTests
     public void Initialize_params_carry_the_backend_and_never_credentials_which_go_to_the_environment()
     {
         var store = new InMemoryCredentialStore();
-        store.Write(CredentialTargets.For("https://MLflow.example.com:8443/some/path"), new TrackingCredential { Username = "ada", Password = "pw-123", Token = "tok-456" });
+        store.Write(
+            CredentialTargets.For("https://MLflow.example.com:8443/some/path"),
+            new TrackingCredential { Username = "ada", Password = "pw-123", Token = "tok-456" });
         var options = new TraceIdeOptions { TrackingUri = " https://mlflow.example.com:8443 ", Workspace = "team-a" };
 
         var start = HostStartInfoFactory.Create(options, store, "/x/traceide.dll", parentPid: 4242, workspaceFolders: ["/repo"]);

@@ -117,7 +117,8 @@ public sealed class SharedRelayCasesTests
             _did.Add(new JsonObject { ["findDefinitions"] = name });
             IReadOnlyList<SourceLocation> found = c["definitions"]?.AsArray().Select(d => new SourceLocation
             {
-                Path = (string)d!["path"]!, Line = (int)d["line"]!, Confidence = (double)d["confidence"]!, Reason = (string)d["reason"]!, Kind = (string)d["kind"]!,
+                Path = (string)d!["path"]!, Line = (int)d["line"]!, Confidence = (double)d["confidence"]!,
+                Reason = (string)d["reason"]!, Kind = (string)d["kind"]!,
             }).ToList() ?? [];
             return Task.FromResult(found);
         }

@@ -51,7 +51,10 @@ public sealed class ThemeMapperTests
     [Fact]
     public void High_contrast_wins_over_the_background_and_uses_high_contrast_defaults()
     {
-        var theme = ThemeMapper.Map(new Dictionary<string, ThemeColor> { ["EnvironmentColors.ToolWindowBackground"] = ThemeColor.Parse("#000000") }, systemHighContrast: true);
+        var theme = ThemeMapper.Map(
+            new Dictionary<string,
+            ThemeColor> { ["EnvironmentColors.ToolWindowBackground"] = ThemeColor.Parse("#000000") },
+            systemHighContrast: true);
         Assert.Equal(ThemeKind.HighContrast, theme.Kind);
         Assert.Equal("vscode-high-contrast", theme.BodyClass);
         Assert.Equal("#f38518", theme.Variables["--vscode-focusBorder"]);
@@ -104,7 +107,12 @@ public sealed class ThemeMapperTests
     [Fact]
     public void A_view_asked_of_the_tool_window_is_the_bundle_with_that_PanelView_in_its_URL()
     {
-        var url = WebviewBootstrap.EntryUrlFor(new TraceIde.Protocol.PanelView { View = TraceIde.Protocol.PanelViews.Trace, TraceId = "tr-1&x=\"<", SpanId = "00000000000000a1" });
+        var url = WebviewBootstrap.EntryUrlFor(new TraceIde.Protocol.PanelView
+        {
+            View = TraceIde.Protocol.PanelViews.Trace,
+            TraceId = "tr-1&x=\"<",
+            SpanId = "00000000000000a1"
+        });
         Assert.StartsWith(WebviewBootstrap.EntryUrl + "?view=", url);
         Assert.True(WebviewBootstrap.IsTrustedSource(url));
         var json = Uri.UnescapeDataString(new Uri(url).Query["?view=".Length..]);

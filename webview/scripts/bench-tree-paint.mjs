@@ -113,7 +113,8 @@ try {
     if (r.spans !== 20_000) throw new Error(`expected 20000 spans, the tree shows ${r.spans}`);
     results.push(r);
     console.log(
-      `bench-tree-paint: ${round === 0 ? "first open" : `re-open ${round}`}: ${r.total} ms click → painted (${r.head} spans: traces/get ${r.get} ms, building the rows ${r.show} ms); all 20000 spans ${r.all} ms`,
+      `bench-tree-paint: ${round === 0 ? "first open" : `re-open ${round}`}: ${r.total} ms click → painted (${r.head} spans: traces/get ` +
+        `${r.get} ms, building the rows ${r.show} ms); all 20000 spans ${r.all} ms`,
     );
     await evaluate(`document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }))`);
     await waitFor("the viewer to close", `document.querySelector(".trace-viewer")?.hidden !== false`);
@@ -121,7 +122,8 @@ try {
   const p50 = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? "—";
   const warm = results.slice(1);
   console.log(
-    `bench-tree-paint: 20000-span tree, first open ${results[0].total} ms (all spans ${results[0].all} ms), re-opens p50 ${p50(warm.map((r) => r.total))} ms (all spans ${p50(warm.map((r) => r.all))} ms) ` +
+    `bench-tree-paint: 20000-span tree, first open ${results[0].total} ms (all spans ${results[0].all} ms), re-opens p50 ` +
+      `${p50(warm.map((r) => r.total))} ms (all spans ${p50(warm.map((r) => r.all))} ms) ` +
       `(${cpus().length} cores, load ${loadavg()[0].toFixed(2)}, host ${dll})`,
   );
 } catch (err) {

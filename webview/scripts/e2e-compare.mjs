@@ -26,7 +26,8 @@ export async function compareSteps({ page, step, fail, out, rowSel }) {
   };
 
   await step(
-    "compare: check two rows, press Compare; the trees align by span path with the fixture's differences; a span's inputs/outputs diff; the address keeps it; Back and Escape",
+    "compare: check two rows, press Compare; the trees align by span path with the fixture's differences; a span's inputs/outputs diff; the " +
+      "address keeps it; Back and Escape",
     async () => {
       if (await page.locator(".compare-selected").isVisible()) fail("Compare shows with no rows checked");
       await page.locator(`${rowSel}[data-trace-id="${COMPARE_B}"] .row-select`).click();

@@ -153,7 +153,10 @@ async function measureBigSelect(page) {
     ...times,
     longTasks: tasks.length,
     longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
-    text: `select → painted ${r(times.selectMs)} ms (click handler ${r(times.handlerMs)} ms), next click → painted ${r(times.nextClickMs)} ms, re-select ${r(times.reselectMs)} ms, long tasks ${tasks.length} (longest ${r(tasks.reduce((m, t) => Math.max(m, t.duration), 0))} ms), detail pane ${times.detailHeight.toLocaleString("en-US")} px tall`,
+    text:
+      `select → painted ${r(times.selectMs)} ms (click handler ${r(times.handlerMs)} ms), next click → painted ${r(times.nextClickMs)} ms, ` +
+      `re-select ${r(times.reselectMs)} ms, long tasks ${tasks.length} (longest ${r(tasks.reduce((m, t) => Math.max(m, t.duration), 0))} ms), ` +
+      `detail pane ${times.detailHeight.toLocaleString("en-US")} px tall`,
   };
 }
 
@@ -249,7 +252,10 @@ try {
     if (inDom > figures.maxRows) fail(`span tree not virtualized: ${inDom} rows in the DOM for a ${viewport}px viewport`);
     figures.rowsInDom = inDom;
     console.log(
-      `e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, viewport ${viewport}px; traces/get of its head ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms, the rest ${phases["rest-of-trace"]} ms later; Playwright has the browser copy each WebSocket frame into CDP, which delays the paint: npm run bench:paint measures without it)`,
+      `e2e-stress:      first paint of the ${count}-span tree: ${Math.round(figures.firstPaintMs)} ms after click (${inDom} rows in the DOM, ` +
+        `viewport ${viewport}px; traces/get of its head ${phases["traces/get"]} ms, building the rows ${phases["show-trace"]} ms, the rest ` +
+        `${phases["rest-of-trace"]} ms later; Playwright has the browser copy each WebSocket frame into CDP, which delays the paint: npm run ` +
+        "bench:paint measures without it)",
     );
     await page.screenshot({ path: join(out, "stress-01-20k-open.png") });
 
@@ -262,7 +268,9 @@ try {
     figures.longestScrollTaskMs = scroll.longest;
     figures.scroll = scroll;
     console.log(
-      `e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(figures.longestScrollTaskMs)} ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`,
+      `e2e-stress:      scrolled ${scroll.frames} frames in ${Math.round(scroll.ms)} ms (worst frame ${Math.round(scroll.worstFrame)} ms, at ` +
+        `most ${scroll.maxRows} rows in the DOM); long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(figures.longestScrollTaskMs)} ` +
+        `ms (opening: longest ${Math.round(figures.longestOpenTaskMs)} ms)`,
     );
     if (scroll.maxRows > figures.maxRows) fail(`rows in the DOM grew to ${scroll.maxRows} while scrolling`);
     if (figures.longestScrollTaskMs > LONG_TASK_LIMIT_MS)
@@ -305,7 +313,8 @@ try {
       fail(`the next click took ${Math.round(after.nextClickMs)} ms (target ${BIG_SELECT_TARGET.nextClickMs} ms, limit ${BIG_SELECT_LIMIT.nextClickMs} ms)`);
     const met = after.longestTaskMs <= BIG_SELECT_TARGET.taskMs && after.nextClickMs <= BIG_SELECT_TARGET.nextClickMs;
     console.log(
-      `e2e-stress:      target (no task over ${BIG_SELECT_TARGET.taskMs} ms, next click within ${BIG_SELECT_TARGET.nextClickMs} ms): ${met ? "met" : "NOT met on this run"}`,
+      `e2e-stress:      target (no task over ${BIG_SELECT_TARGET.taskMs} ms, next click within ${BIG_SELECT_TARGET.nextClickMs} ms): ` +
+        `${met ? "met" : "NOT met on this run"}`,
     );
 
     // What it looks like, on the main page: size stated, a preview, Show more in chunks, Copy and Save of the whole.
@@ -353,14 +362,16 @@ try {
     if (download.suggestedFilename() !== "big_output-outputs.json" || savedValue.rows.length !== 11_000)
       fail(`Save gave ${download.suggestedFilename()} with ${savedValue.rows?.length} rows`);
     console.log(
-      `e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} rows); Save: ${download.suggestedFilename()}`,
+      `e2e-stress:      Copy: the whole value on the clipboard (report ${copied.report.toLocaleString("en-US")} characters, ${copied.rows} ` +
+        `rows); Save: ${download.suggestedFilename()}`,
     );
     await page.keyboard.press("Escape");
     await page.waitForSelector(".trace-viewer", { state: "hidden" });
   });
 
   await step(
-    "bad tree shapes: a self-parent, a two-span cycle and an orphan under the root, flagged; a negative duration flagged; depth 300 readable at 1,400 and 700 px",
+    "bad tree shapes: a self-parent, a two-span cycle and an orphan under the root, flagged; a negative duration flagged; depth 300 readable at " +
+      "1,400 and 700 px",
     async () => {
       await search("trace.name = 'cycle_shapes'", "1 trace");
       await page.locator(rowSel).first().click();
@@ -529,7 +540,8 @@ try {
     const csp = await page.evaluate(() => window.__csp);
     if (csp.length) fail(`CSP violations: ${csp.join(" | ")}`);
     console.log(
-      `e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, tag column, span name and details`,
+      `e2e-stress:      ${names.length} spans selected; window.__xss undefined, 0 dialogs, 0 CSP violations; payload text visible in list row, ` +
+        "tag column, span name and details",
     );
     // The probe's root span has a judge with a long name and source beside a long rationale: they stay on one line,
     // neither squeezed (a rationale used to leave them a letter a line) nor wider than their share.
@@ -559,7 +571,8 @@ try {
     if (cells.rationale.width < cells.name.width)
       fail(`the rationale (${Math.round(cells.rationale.width)} px) is narrower than the name (${Math.round(cells.name.width)} px)`);
     console.log(
-      `e2e-stress:      long judge beside a ${Math.round(cells.detail)} px detail: name ${Math.round(cells.name.width)} of ${cells.name.full} px, source ${Math.round(cells.source.width)} of ${cells.source.full} px, rationale ${Math.round(cells.rationale.width)} px wide`,
+      `e2e-stress:      long judge beside a ${Math.round(cells.detail)} px detail: name ${Math.round(cells.name.width)} of ${cells.name.full} ` +
+        `px, source ${Math.round(cells.source.width)} of ${cells.source.full} px, rationale ${Math.round(cells.rationale.width)} px wide`,
     );
     await page.locator(".detail-pane").evaluate((e) => (e.scrollTop = e.scrollHeight));
     await page.screenshot({ path: join(out, "stress-04-long-assessment.png") });
@@ -629,7 +642,9 @@ try {
       }, rowSel);
       if (oldest !== `tr-${(0x10000000).toString(16).padStart(32, "0")}`) fail(`the bottom row is ${oldest}, expected the oldest trace`);
       console.log(
-        `e2e-stress:      ${LIST_TRACES}-trace list: first page painted ${Math.round(figures.listFirstPaintMs)} ms after choosing the experiment; all ${LIST_TRACES} rows paged in ${Math.round(paging.ms)} ms; scrolled ${scroll.frames} frames with at most ${scroll.maxRows} rows in the DOM; long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(scroll.longest)} ms`,
+        `e2e-stress:      ${LIST_TRACES}-trace list: first page painted ${Math.round(figures.listFirstPaintMs)} ms after choosing the ` +
+          `experiment; all ${LIST_TRACES} rows paged in ${Math.round(paging.ms)} ms; scrolled ${scroll.frames} frames with at most ` +
+          `${scroll.maxRows} rows in the DOM; long tasks while scrolling: ${scroll.tasks}, longest ${Math.round(scroll.longest)} ms`,
       );
       if (scroll.maxRows > 200) fail(`trace list not virtualized: ${scroll.maxRows} rows in the DOM`);
       if (scroll.longest > LONG_TASK_LIMIT_MS)
@@ -694,7 +709,8 @@ try {
     if (tree.selected !== `solid ${focus}`) fail(`selected span outline ${tree.selected}, expected solid --vscode-contrastActiveBorder ${focus}`);
     if (tree.bar !== contrast) fail(`viewer bar border ${tree.bar}`);
     console.log(
-      `e2e-stress:      HC borders ${contrast} (header, toolbar, row, input, button, viewer bar); focus outline solid ${focus}; selected span outline ${tree.selected}`,
+      `e2e-stress:      HC borders ${contrast} (header, toolbar, row, input, button, viewer bar); focus outline solid ${focus}; selected span ` +
+        `outline ${tree.selected}`,
     );
     await page.screenshot({ path: join(out, "stress-05-high-contrast.png") });
     await page.keyboard.press("Escape");
@@ -709,7 +725,10 @@ try {
   });
 
   console.log(
-    `e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks); ${LIST_TRACES}-trace list first paint ${Math.round(figures.listFirstPaintMs)} ms, longest task scrolling it ${Math.round(figures.listLongestScrollTaskMs)} ms`,
+    `e2e-stress: passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${SPANS}-span tree first paint ${Math.round(figures.firstPaintMs)} ` +
+      `ms; longest long task while scrolling ${Math.round(figures.longestScrollTaskMs)} ms (${figures.longTasks} long tasks); ` +
+      `${LIST_TRACES}-trace list first paint ${Math.round(figures.listFirstPaintMs)} ms, longest task scrolling it ` +
+      `${Math.round(figures.listLongestScrollTaskMs)} ms`,
   );
 } catch (e) {
   if (!process.exitCode) console.error(`e2e-stress: FAIL: ${e?.stack ?? e}`);

@@ -16,7 +16,8 @@ export async function timelineSteps({ page, step, fail, out }) {
   const rowOf = (name) => page.locator(".trace-viewer .span-row", { has: page.locator(".span-name", { hasText: name }) });
 
   await step(
-    "timeline: an axis, a legend of the span types, zoom (keys, z on a span, Ctrl+wheel, a drag on the minimap) and pan; the type and status filter hides or dims; 700 and 450 px",
+    "timeline: an axis, a legend of the span types, zoom (keys, z on a span, Ctrl+wheel, a drag on the minimap) and pan; the type and status " +
+      "filter hides or dims; 700 and 450 px",
     async () => {
       const url = new URL(page.url());
       url.searchParams.set("trace", TIMELINE_TRACE);

@@ -184,7 +184,8 @@ try {
     });
 
   await step(
-    "the page's state is in the address bar: F5 keeps the trace, span, search and sort, Back closes a trace and leaves a tab, Forward reopens; a stale token is named",
+    "the page's state is in the address bar: F5 keeps the trace, span, search and sort, Back closes a trace and leaves a tab, Forward reopens; " +
+      "a stale token is named",
     async () => {
       const id = await page.locator(rowSel).first().getAttribute("data-trace-id");
       await page.locator(rowSel).first().click();
@@ -753,7 +754,8 @@ try {
       const why = (await tab.locator(".detail-pane .assessment-readonly").textContent()) ?? "";
       if (!why.includes("local store cannot be changed")) fail(`no reason beside the disabled Add buttons: "${why}"`);
       console.log(
-        `e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ${calculator.map((a) => a.title).join(", ")}`,
+        `e2e:      root span: ${root.map((a) => `${a.title} (${Math.round(a.width)} px)`).join(", ")}; calculator: ` +
+          `${calculator.map((a) => a.title).join(", ")}`,
       );
     },
   );
@@ -837,7 +839,8 @@ try {
   });
 
   console.log(
-    `e2e: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; first paint of the ${BIG_TRACE_SPANS}-span tree ${Math.round(firstPaintMs)} ms; screenshots in ${out}`,
+    `e2e: ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; first paint of the ${BIG_TRACE_SPANS}-span tree ` +
+      `${Math.round(firstPaintMs)} ms; screenshots in ${out}`,
   );
 } catch (e) {
   if (!process.exitCode) console.error(`e2e: FAIL: ${e?.stack ?? e}`);

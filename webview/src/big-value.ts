@@ -180,7 +180,8 @@ export function textPreview(text: string, options: { initial?: number; chunk?: n
   let shown = initial;
   const more = h("button", { class: "link show-more", type: "button" });
   const label = () => {
-    more.textContent = `Show ${formatNumber(Math.min(chunk, text.length - shown))} more (${formatNumber(shown)} of ${formatNumber(text.length)} characters shown)`;
+    more.textContent =
+      `Show ${formatNumber(Math.min(chunk, text.length - shown))} more ` + `(${formatNumber(shown)} of ${formatNumber(text.length)} characters shown)`;
   };
   label();
   more.addEventListener("click", () => {

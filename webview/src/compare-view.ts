@@ -391,7 +391,9 @@ export class CompareView {
         io ? `≠ ${io}` : ioSame ? "=" : "",
       ),
     );
-    el.title = `${row.path}${row.kind === "added" ? " · only in B" : row.kind === "removed" ? " · only in A" : ""}${d.status.changed ? ` · status ${d.status.left} → ${d.status.right}` : ""}`;
+    el.title =
+      `${row.path}${row.kind === "added" ? " · only in B" : row.kind === "removed" ? " · only in A" : ""}` +
+      `${d.status.changed ? ` · status ${d.status.left} → ${d.status.right}` : ""}`;
     el.addEventListener("click", () => this.select(row.index));
     return el;
   }
@@ -629,7 +631,8 @@ export function diffSection(title: string, diff: ValueDiff, differs: boolean | n
     for (let i = shown; i < end; i++) table.append(diffItem(items[i]!));
     shown = end;
     if (shown < items.length) {
-      more.textContent = `Show ${formatNumber(Math.min(DIFF_RENDER_LINES, items.length - shown))} more (${formatNumber(shown)} of ${formatNumber(items.length)})`;
+      more.textContent =
+        `Show ${formatNumber(Math.min(DIFF_RENDER_LINES, items.length - shown))} more ` + `(${formatNumber(shown)} of ${formatNumber(items.length)})`;
       if (!more.isConnected) section.append(more);
     } else more.remove();
   };

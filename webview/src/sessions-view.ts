@@ -117,7 +117,8 @@ export class SessionsView {
         h(
           "p",
           { class: "muted" },
-          'No sessions: no trace of this experiment has a session ID. MLflow groups traces into sessions by their mlflow.trace.session metadata (mlflow.update_current_trace(metadata={"mlflow.trace.session": …})).',
+          "No sessions: no trace of this experiment has a session ID. MLflow groups traces into sessions by their mlflow.trace.session metadata " +
+            '(mlflow.update_current_trace(metadata={"mlflow.trace.session": …})).',
         ),
       );
       return;

@@ -531,7 +531,10 @@ export interface UsageInfo {
   provider: string | null;
 }
 
-/** Tokens, cost and model of a span (mlflow.chat.tokenUsage, mlflow.llm.cost, mlflow.llm.model/provider) or a trace's metadata (mlflow.trace.tokenUsage/cost). */
+/**
+ * Tokens, cost and model of a span (mlflow.chat.tokenUsage, mlflow.llm.cost, mlflow.llm.model/provider) or a trace's metadata
+ * (mlflow.trace.tokenUsage/cost).
+ */
 export function usageInfo(source: Record<string, JsonValue | string>, trace = false): UsageInfo | null {
   const tokens = parsed(source[trace ? "mlflow.trace.tokenUsage" : "mlflow.chat.tokenUsage"]);
   const cost = parsed(source[trace ? "mlflow.trace.cost" : "mlflow.llm.cost"]);
@@ -571,7 +574,8 @@ export function usageText(u: UsageInfo): string {
   if (tok.length) parts.push(`Tokens ${tok.join(" · ")}`);
   if (u.totalCost !== null || u.inputCost !== null)
     parts.push(
-      `Cost ${formatCost(u.totalCost)}${u.inputCost !== null && u.outputCost !== null ? ` (${formatCost(u.inputCost)} in, ${formatCost(u.outputCost)} out)` : ""}`,
+      `Cost ${formatCost(u.totalCost)}` +
+        `${u.inputCost !== null && u.outputCost !== null ? ` (${formatCost(u.inputCost)} in, ${formatCost(u.outputCost)} out)` : ""}`,
     );
   if (u.model || u.provider) parts.push(`Model ${[u.model, u.provider ? `(${u.provider})` : null].filter(Boolean).join(" ")}`);
   return parts.join("  ·  ");
@@ -946,7 +950,8 @@ export class TraceViewer {
         const e = RpcError.from(err);
         if (e.isCancelled) return;
         this.setMessage(
-          `Showing the first ${first.spans.length} of ${first.totalSpans} spans: the rest could not be loaded (${e.message}). Close and open the trace to retry.`,
+          `Showing the first ${first.spans.length} of ${first.totalSpans} spans: the rest could not be loaded (${e.message}). ` +
+            "Close and open the trace to retry.",
           true,
         );
       }
@@ -1160,7 +1165,9 @@ export class TraceViewer {
       h("div", { class: "timeline" }, barEl, edge),
     );
     const problems = [detachedText, durationProblem(s.durationMs)].filter(Boolean).join(" ");
-    row.title = `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${depth > INDENTED_LEVELS ? ` · depth ${depth}` : ""}${s.onCriticalPath ? " · critical path" : ""}${problems ? `\n${problems}` : ""}`;
+    row.title =
+      `${s.name} · ${s.spanType} · ${formatDuration(s.durationMs)}${depth > INDENTED_LEVELS ? ` · depth ${depth}` : ""}` +
+      `${s.onCriticalPath ? " · critical path" : ""}${problems ? `\n${problems}` : ""}`;
     row.addEventListener("click", () => this.select(s.spanId));
     return row;
   }

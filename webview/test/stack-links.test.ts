@@ -12,7 +12,8 @@ const STORE = join(__dirname, "..", "..", "tests", "fixtures", "mlflow-3.11.2.de
 /** Every exception stack trace of the fixture store, read with sqlite3 (the recorded text, unchanged). */
 function recordedStacks(): string[] {
   const sql =
-    "SELECT json_extract(e.value, '$.attributes.\"exception.stacktrace\"') FROM spans, json_each(json_extract(spans.content, '$.events')) e WHERE json_extract(e.value, '$.name') = 'exception'";
+    "SELECT json_extract(e.value, '$.attributes.\"exception.stacktrace\"') FROM spans, json_each(json_extract(spans.content, '$.events')) e " +
+    "WHERE json_extract(e.value, '$.name') = 'exception'";
   const out = execFileSync("sqlite3", ["-json", `file:${STORE}?mode=ro`, sql], { encoding: "utf8" });
   return (JSON.parse(out || "[]") as Array<Record<string, string>>).map((r) => Object.values(r)[0]!).filter(Boolean);
 }

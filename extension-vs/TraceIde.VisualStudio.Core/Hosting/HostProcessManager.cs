@@ -190,7 +190,8 @@ public sealed class HostProcessManager : IHostRpc, IAsyncDisposable, IDisposable
             _restartRequested = false;
             if (_consecutiveFailures > _policy.MaxConsecutiveFailures)
             {
-                var message = $"The TraceIde host stopped {_consecutiveFailures} times in a row; not restarting it. Last log lines:{System.Environment.NewLine}{StderrTail}";
+                var message = $"The TraceIde host stopped {_consecutiveFailures} times in a row; not restarting it. Last log " +
+                    $"lines:{System.Environment.NewLine}{StderrTail}";
                 Note(message);
                 lock (_gate) Volatile.Read(ref _ready).TrySetException(new HostUnavailableException(message));
                 return;

@@ -157,7 +157,9 @@ public sealed class WebviewRelay : IDisposable
         [IdeMethods.OpenOverview] = async (p, ct) =>
         {
             if (_views == null) return NotHere(IdeMethods.OpenOverview);
-            var ids = p["experimentIds"] is JsonArray a ? a.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList() : null;
+            var ids = p["experimentIds"] is JsonArray a
+                ? a.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList()
+                : null;
             await _views.OpenOverviewAsync(ids, ct).ConfigureAwait(false);
             return Empty();
         },
@@ -182,7 +184,8 @@ public sealed class WebviewRelay : IDisposable
             var language = p["language"] is null ? IdeTextLanguages.PlainText : Text(p, "language");
             // The page names the file, never where it goes: a name with a folder in it is refused.
             if (text == null || !IsPlainFileName(fileName) || !TextLanguages.Contains(language))
-                return InvalidParams($"ide/openText needs {{text: string, fileName: a file name without folders, language?: {string.Join(" | ", TextLanguages)}}}.");
+                return InvalidParams($"ide/openText needs {{text: string, fileName: a file name without folders, language?: " +
+                    $"{string.Join(" | ", TextLanguages)}}}.");
             await _navigator.OpenTextAsync(text, fileName!, language!, ct).ConfigureAwait(false);
             return Empty();
         },
@@ -217,14 +220,16 @@ public sealed class WebviewRelay : IDisposable
         var spanId = Text(p, "spanId");
         if (traceId == null || spanId == null) return InvalidParams("ide/openSpanSource needs {traceId: string, spanId: string}.");
         // The host weighs code attributes, stack frames, definitions and the entry script.
-        var located = await HostLocationsAsync(RpcMethods.SourceLocate, new JsonObject { ["traceId"] = traceId, ["spanId"] = spanId }, ct).ConfigureAwait(false);
+        var located = await HostLocationsAsync(RpcMethods.SourceLocate, new JsonObject { ["traceId"] = traceId, ["spanId"] = spanId }, ct)
+            .ConfigureAwait(false);
         if (located.Error is { } error) return RpcOutcome.Failure(error);
         if (located.Locations.Count > 0) return await OpenBestAsync(located.Locations, "Several places may be this span's code", ct).ConfigureAwait(false);
         var spanName = Text(p, "spanName");
         var name = FunctionNameOf(Text(p, "functionName"), spanName);
         var found = name != null && _views != null ? await _views.FindDefinitionsAsync(name, ct).ConfigureAwait(false) : [];
         if (found.Count == 0)
-            return NotFound($"No source found for span {spanName ?? spanId}: the host found no code location{(name != null ? $", and the workspace has no definition of {name}" : "")}.");
+            return NotFound($"No source found for span {spanName ?? spanId}: the host found no code location{(name != null ? ", and the workspace has no " +
+                $"definition of {name}" : "")}.");
         return await OpenBestAsync(found, $"Several definitions of {name}", ct).ConfigureAwait(false);
     }
 
@@ -262,7 +267,10 @@ public sealed class WebviewRelay : IDisposable
     }
 
     /// <summary>The relay's own call to the host (not the page's: never through the allow-list).</summary>
-    private async Task<(IReadOnlyList<SourceLocation> Locations, RpcError? Error)> HostLocationsAsync(string method, JsonObject parameters, CancellationToken ct)
+    private async Task<(IReadOnlyList<SourceLocation> Locations, RpcError? Error)> HostLocationsAsync(
+        string method,
+        JsonObject parameters,
+        CancellationToken ct)
     {
         var outcome = await _host.RequestAsync(method, parameters, ct).ConfigureAwait(false);
         if (outcome.Error is { } error) return ([], error);
@@ -309,7 +317,10 @@ public sealed class WebviewRelay : IDisposable
         RpcOutcome.Failure(new RpcError(RpcErrorCodes.NotFound, message, new JsonObject { ["kind"] = "notFound" }));
 
     private static RpcOutcome NotHere(string method) =>
-        RpcOutcome.Failure(new RpcError(RpcErrorCodes.Unsupported, $"{method} is not available in this Visual Studio window.", new JsonObject { ["kind"] = "unsupported" }));
+        RpcOutcome.Failure(new RpcError(
+            RpcErrorCodes.Unsupported,
+            $"{method} is not available in this Visual Studio window.",
+            new JsonObject { ["kind"] = "unsupported" }));
 
     private static RpcOutcome InvalidParams(string message) =>
         RpcOutcome.Failure(new RpcError(RpcErrorCodes.InvalidParams, message, new JsonObject { ["kind"] = "invalidParams" }));

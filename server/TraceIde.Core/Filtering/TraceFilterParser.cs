@@ -361,7 +361,8 @@ public static class TraceFilterParser
                         }
                         else
                         {
-                            throw Error(identPos, $"unknown attribute '{key}' (expected one of request_id, status, client_request_id, timestamp_ms, execution_time_ms, end_time_ms, name, run_id, prompt, text)");
+                            throw Error(identPos, $"unknown attribute '{key}' (expected one of request_id, status, client_request_id, timestamp_ms, " +
+                                "execution_time_ms, end_time_ms, name, run_id, prompt, text)");
                         }
                         break;
                     }

@@ -4,7 +4,8 @@ using TraceIde.Protocol;
 
 namespace TraceIde.Core.Overview;
 
-/// <summary>One parsed metrics filter: <c>trace.status</c>, <c>trace.tag.&lt;key&gt;</c>, <c>trace.metadata.&lt;key&gt;</c>, <c>span.name|status|type</c>, <c>assessment.name|type</c>.</summary>
+/// <summary>One parsed metrics filter: <c>trace.status</c>, <c>trace.tag.&lt;key&gt;</c>, <c>trace.metadata.&lt;key&gt;</c>, <c>span.name|status|type</c>,
+/// <c>assessment.name|type</c>.</summary>
 public sealed record MetricsFilter(string Entity, string Field, string? Key, string Value);
 
 /// <summary>
@@ -63,13 +64,19 @@ public static partial class MetricsQueryValidator
         if (spec == null)
             throw Invalid($"metric_name must be one of {PyList(metrics.Select(m => m.Key))}, got '{query.MetricName}'");
 
-        var badAggs = query.Aggregations.Select(a => a.AggregationType).Where(a => !spec.Aggregations.Contains(a)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var badAggs = query.Aggregations.Select(a => a.AggregationType)
+            .Where(a => !spec.Aggregations.Contains(a))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (badAggs.Count > 0)
-            throw Invalid($"Found invalid aggregation_type(s): {PyList(badAggs)}. Supported aggregation types: {PyList(spec.Aggregations.Order(StringComparer.Ordinal))}");
+            throw Invalid($"Found invalid aggregation_type(s): {PyList(badAggs)}. Supported aggregation types: " +
+                $"{PyList(spec.Aggregations.Order(StringComparer.Ordinal))}");
         foreach (var a in query.Aggregations)
         {
             if (a.AggregationType == MetricsAggregationTypes.Percentile && (a.PercentileValue is not { } p || double.IsNaN(p) || p < 0 || p > 100))
-                throw Invalid($"percentile_value must be between 0 and 100 for PERCENTILE aggregation, got {a.PercentileValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "None"}");
+                throw Invalid("percentile_value must be between 0 and 100 for PERCENTILE aggregation, got " +
+                    $"{a.PercentileValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "None"}");
         }
 
         var badDims = query.Dimensions.Where(d => !spec.Dimensions.Contains(d)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -87,7 +94,9 @@ public static partial class MetricsQueryValidator
         return query.Filters.Select(f => ParseFilter(f, query.ViewType)).ToList();
     }
 
-    [GeneratedRegex("""^\s*(?<entity>trace|span|assessment)\.(?<field>[A-Za-z_]+)(?:\.(?:`(?<bkey>[^`]+)`|(?<key>[^\s=!<>]+)))?\s*=\s*(?:"(?<dq>[^"]*)"|'(?<sq>[^']*)')\s*$""")]
+    [GeneratedRegex(
+        """^\s*(?<entity>trace|span|assessment)\.(?<field>[A-Za-z_]+)(?:\.(?:`(?<bkey>[^`]+)`|(?<key>[^\s=!<>]+)))?\s*=\s*(?:"(?<dq>[^"]*)"|""" +
+        """'(?<sq>[^']*)')\s*$""")]
     private static partial Regex FilterRegex();
 
     /// <summary>Parses one filter; only the comparisons MLflow's metrics API applies are accepted.</summary>
@@ -95,7 +104,8 @@ public static partial class MetricsQueryValidator
     {
         var m = FilterRegex().Match(filter ?? "");
         if (!m.Success)
-            throw Invalid($"Invalid filter '{filter}': expected <entity>.<field> = \"value\" (trace.status, trace.tag.<key>, trace.metadata.<key>, span.name|status|type, assessment.name|type)");
+            throw Invalid($"Invalid filter '{filter}': expected <entity>.<field> = \"value\" (trace.status, trace.tag.<key>, trace.metadata.<key>, " +
+                "span.name|status|type, assessment.name|type)");
         var entity = m.Groups["entity"].Value;
         var field = m.Groups["field"].Value;
         var key = m.Groups["bkey"].Success ? m.Groups["bkey"].Value : m.Groups["key"].Success ? m.Groups["key"].Value : null;

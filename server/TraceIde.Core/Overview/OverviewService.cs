@@ -53,11 +53,20 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
         var rangeSeconds = (end - start) / 1000.0;
         var needed = (long)Math.Ceiling(rangeSeconds / interval);
         if (needed > OverviewTimeUnits.MaxBuckets)
-            throw Invalid($"timeUnit '{unit}' would give {needed.ToString(CultureInfo.InvariantCulture)} buckets for this range; at most {OverviewTimeUnits.MaxBuckets} are allowed — choose a larger unit or a shorter range.");
+            throw Invalid($"timeUnit '{unit}' would give {needed.ToString(CultureInfo.InvariantCulture)} buckets for this range; at most " +
+                $"{OverviewTimeUnits.MaxBuckets} are allowed — choose a larger unit or a shorter range.");
         var intervalMs = interval * 1000;
         var buckets = new List<long>();
         for (var b = Math.DivRem(start, intervalMs).Quotient * intervalMs; b <= end; b += intervalMs) buckets.Add(b);
-        return new OverviewTimeAxis { StartTimeMs = start, EndTimeMs = end, TimeUnit = unit, IntervalSeconds = interval, BucketsMs = buckets, Engine = source.MetricsEngine };
+        return new OverviewTimeAxis
+        {
+            StartTimeMs = start,
+            EndTimeMs = end,
+            TimeUnit = unit,
+            IntervalSeconds = interval,
+            BucketsMs = buckets,
+            Engine = source.MetricsEngine
+        };
     }
 
     /// <summary>The trace-level filters of <paramref name="p"/> in MLflow's metrics filter syntax.</summary>
@@ -199,7 +208,9 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
     {
         var axis = ResolveAxis(p);
         const string A = MetricsViewTypes.Assessments;
-        var counts = RunAsync(Query(axis, p, A, "assessment_count", [MetricsAggregation.Count], false, ["assessment_name", "assessment_value"], FeedbackFilter), ct);
+        var counts = RunAsync(
+            Query(axis, p, A, "assessment_count", [MetricsAggregation.Count], false, ["assessment_name", "assessment_value"], FeedbackFilter),
+            ct);
         var trend = RunAsync(Query(axis, p, A, "assessment_value", [MetricsAggregation.Avg], true, ["assessment_name"], FeedbackFilter), ct);
         var stats = RunAsync(Query(axis, p, A, "assessment_value", [MetricsAggregation.Avg, .. Percentiles], false, ["assessment_name"], FeedbackFilter), ct);
         await Task.WhenAll(counts, trend, stats).ConfigureAwait(false);
@@ -212,7 +223,12 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
                      .GroupBy(x => x.Dim("assessment_name")!).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var dist = group
-                .Select(x => new AssessmentValueCount { RawValue = x.Dim("assessment_value") ?? "null", Label = Label(x.Dim("assessment_value")), Count = (long)(x.Value("COUNT") ?? 0) })
+                .Select(x => new AssessmentValueCount
+                {
+                    RawValue = x.Dim("assessment_value") ?? "null",
+                    Label = Label(x.Dim("assessment_value")),
+                    Count = (long)(x.Value("COUNT") ?? 0)
+                })
                 .OrderBy(v => v.Label, StringComparer.Ordinal).ToList();
             var valued = dist.Where(v => v.RawValue != "null").ToList();
             var kind = Kind(valued.Select(v => v.RawValue));
@@ -247,7 +263,9 @@ public sealed class OverviewService(ITraceMetricsSource source, TimeProvider? cl
         var outside = false;
         if (list.Count == 0)
         {
-            var anywhere = await RunAsync(Query(axis, p, A, "assessment_count", [MetricsAggregation.Count], false, ["assessment_name"], FeedbackFilter, timeRange: false), ct).ConfigureAwait(false);
+            var anywhere = await RunAsync(
+                Query(axis, p, A, "assessment_count", [MetricsAggregation.Count], false, ["assessment_name"], FeedbackFilter, timeRange: false),
+                ct).ConfigureAwait(false);
             outside = anywhere.Any(x => x.Dim("assessment_name") != IgnoredAssessment && (x.Value("COUNT") ?? 0) > 0);
         }
         return new OverviewQualityResult { Axis = axis with { Engine = source.MetricsEngine }, Assessments = list, HasAssessmentsOutsideRange = outside };

@@ -64,7 +64,9 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
         var done = false;
         do
         {
-            var page = await backend.SearchTracesAsync(new TraceQuery { ExperimentIds = q.ExperimentIds, PageSize = PageSize, PageToken = pageToken }, cancellationToken).ConfigureAwait(false);
+            var page = await backend.SearchTracesAsync(
+                new TraceQuery { ExperimentIds = q.ExperimentIds, PageSize = PageSize, PageToken = pageToken },
+                cancellationToken).ConfigureAwait(false);
             foreach (var t in page.Traces)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -118,7 +120,8 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
 
         void AddSpan(RawSpan s)
         {
-            if (!filters.Where(f => f.Entity == "span").All(f => f.Value == (f.Field switch { "name" => s.Name, "status" => s.Status, _ => s.SpanType }))) return;
+            if (!filters.Where(f => f.Entity == "span")
+                .All(f => f.Value == (f.Field switch { "name" => s.Name, "status" => s.Status, _ => s.SpanType }))) return;
             string? Dim(string d) => d switch
             {
                 "span_name" => s.Name,
@@ -165,7 +168,8 @@ public sealed class StreamingMetricsEngine(ITraceBackend backend, IProgress<long
             groups[""] = (null, [], new Acc());
 
         var result = new List<MetricsDataPoint>();
-        foreach (var (_, (bucket, dims, acc)) in groups.OrderBy(g => g.Value.Bucket ?? 0).ThenBy(g => string.Join("\u0001", g.Value.Dims), StringComparer.Ordinal))
+        foreach (var (_, (bucket, dims, acc)) in groups.OrderBy(g => g.Value.Bucket ?? 0)
+            .ThenBy(g => string.Join("\u0001", g.Value.Dims), StringComparer.Ordinal))
         {
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var agg in q.Aggregations)

@@ -182,20 +182,30 @@ public static partial class DefinitionScanner
     [GeneratedRegex(@"^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:async\s+)?function\s*\*?\s*(?<name>[A-Za-z_$][\w$]*)\s*[<(]")]
     private static partial Regex JsFunction();
 
-    [GeneratedRegex(@"^\s*(?:export\s+)?(?:const|let|var)\s+(?<name>[A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)")]
+    [GeneratedRegex(
+        @"^\s*(?:export\s+)?(?:const|let|var)\s+(?<name>[A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|(?:<[^>]*>\s*)?\([^)]*\)" +
+        @"\s*(?::\s*[^=]+?)?\s*=>|[A-Za-z_$][\w$]*\s*=>)")]
     private static partial Regex JsArrowConst();
 
     /// <summary>A method or arrow-function field, only tried directly inside a class body.</summary>
-    [GeneratedRegex(@"^\s*(?:(?:public|private|protected|static|async|override|readonly|abstract|get|set|declare)\s+)*\*?\s*(?<name>#?[A-Za-z_$][\w$]*)\s*(?:\?\s*)?(?:(?:<[^>]*>)?\s*\(|(?::[^=]+)?=\s*(?:async\s+)?(?:\([^)]*\)|[A-Za-z_$][\w$]*)\s*(?::\s*[^=]+?)?\s*=>)")]
+    [GeneratedRegex(
+        @"^\s*(?:(?:public|private|protected|static|async|override|readonly|abstract|get|set|declare)\s+)*\*?\s*(?<name>#?[A-Za-z_$][\w$]*)\s*(?:\?\s*)" +
+        @"?(?:(?:<[^>]*>)?\s*\(|(?::[^=]+)?=\s*(?:async\s+)?(?:\([^)]*\)|[A-Za-z_$][\w$]*)\s*(?::\s*[^=]+?)?\s*=>)")]
     private static partial Regex JsMethod();
 
     [GeneratedRegex(@"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+(?<name>[A-Za-z_$][\w$]*)")]
     private static partial Regex JsClass();
 
-    [GeneratedRegex(@"^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract|extern|unsafe|new|partial|readonly|required|file)\s+)*(?:class|struct|interface|record(?:\s+(?:class|struct))?)\s+(?<name>[A-Za-z_]\w*)")]
+    [GeneratedRegex(
+        @"^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract|extern|unsafe|new|partial|readonly|" +
+        @"required|file)\s+)*(?:class|struct|interface|record(?:\s+(?:class|struct))?)\s+(?<name>[A-Za-z_]\w*)")]
     private static partial Regex CsType();
 
-    [GeneratedRegex(@"^\s*(?:\[[^\]]*\]\s*)*(?<mods>(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract|extern|unsafe|new|partial|readonly)\s+)*)(?!(?:return|await|yield|throw|new|else|case|if|while|for|foreach|using|var|lock|switch|catch|when|goto|in|is|as|do|try|checked|unchecked|fixed|typeof|sizeof|nameof|default|base|this)\b)(?<type>[A-Za-z_][\w.]*(?:<[^()]*?>)?(?:\[[,\s]*\])*\??)\s+(?<name>[A-Za-z_]\w*)\s*(?:<[^()]*?>)?\s*\(")]
+    [GeneratedRegex(
+        @"^\s*(?:\[[^\]]*\]\s*)*(?<mods>(?:(?:public|private|protected|internal|static|async|override|virtual|sealed|abstract|extern|unsafe|new|partial|" +
+        @"readonly)\s+)*)(?!(?:return|await|yield|throw|new|else|case|if|while|for|foreach|using|var|lock|switch|catch|when|goto|in|is|as|do|try|checked|" +
+        @"unchecked|fixed|typeof|sizeof|nameof|default|base|this)\b)(?<type>[A-Za-z_][\w.]*(?:<[^()]*?>)?(?:\[[,\s]*\])*\??)\s+(?<name>[A-Za-z_]\w*)" +
+        @"\s*(?:<[^()]*?>)?\s*\(")]
     private static partial Regex CsMethod();
 
     [GeneratedRegex(@"^\s*(?:\[[^\]]*\]\s*)*(?:(?:public|private|protected|internal|static)\s+)+(?<name>[A-Za-z_]\w*)\s*\(")]
@@ -223,7 +233,10 @@ public static partial class DefinitionScanner
             depth = Math.Max(0, depth + BraceDelta(line, ref inBlockComment, csharp));
             if (startedInComment) goto popScopes;
             var trimmed = line.TrimStart();
-            if (trimmed.Length == 0 || trimmed.StartsWith("//", StringComparison.Ordinal) || trimmed.StartsWith("/*", StringComparison.Ordinal) || trimmed[0] == '*') goto popScopes;
+            if (trimmed.Length == 0
+                || trimmed.StartsWith("//", StringComparison.Ordinal)
+                || trimmed.StartsWith("/*", StringComparison.Ordinal)
+                || trimmed[0] == '*') goto popScopes;
 
             var typeMatch = csharp ? CsType().Match(line) : JsClass().Match(line);
             if (typeMatch.Success)
@@ -242,7 +255,10 @@ public static partial class DefinitionScanner
                 {
                     Add(m);
                 }
-                else if (!statementEnd && types.Count > 0 && CsConstructor().Match(line) is { Success: true } ctor && ctor.Groups["name"].Value == types[^1].Name)
+                else if (!statementEnd
+                    && types.Count > 0
+                    && CsConstructor().Match(line) is { Success: true } ctor
+                    && ctor.Groups["name"].Value == types[^1].Name)
                 {
                     Add(ctor);
                 }

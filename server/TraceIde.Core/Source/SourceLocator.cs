@@ -42,7 +42,8 @@ public static class SourceLocator
                     Line = Math.Max(1, codeLine ?? 1),
                     Column = codeColumn,
                     Confidence = Math.Round((codeLine == null ? 0.7 : 0.9) + 0.09 * PathMapper.Confidence(m, matches.Count), 3),
-                    Reason = $"OpenTelemetry code attributes: {codePath}{(codeLine == null ? "" : ":" + codeLine.Value.ToString(CultureInfo.InvariantCulture))}",
+                    Reason = $"OpenTelemetry code attributes: {codePath}" +
+                        $"{(codeLine == null ? "" : ":" + codeLine.Value.ToString(CultureInfo.InvariantCulture))}",
                     Kind = SourceLocationKinds.CodeAttribute,
                 });
         }
@@ -76,7 +77,10 @@ public static class SourceLocator
                         Confidence = Math.Round(inSpanFunction
                             ? 0.8 + 0.1 * PathMapper.Confidence(m, matches.Count) // the frame names the span's own function
                             : PathMapper.Confidence(m, matches.Count) * Math.Max(0.3, 0.6 - 0.05 * frameIndex), 3),
-                        Reason = $"{(inSpanFunction ? "where the exception passed through " + functionName : "exception stack frame" + (frame.Function == null ? "" : " in " + frame.Function))} ({frame.Path}:{frame.Line.ToString(CultureInfo.InvariantCulture)})",
+                        Reason = $"{(inSpanFunction
+                            ? "where the exception passed through " + functionName
+                            : "exception stack frame" + (frame.Function == null ? "" : " in " + frame.Function))}" +
+                            $" ({frame.Path}:{frame.Line.ToString(CultureInfo.InvariantCulture)})",
                         Kind = SourceLocationKinds.StackFrame,
                     });
                 frameIndex++;

@@ -103,7 +103,8 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
         }
         if (toLocate.Count == 0) return narrowed;
 
-        var pages = await Task.WhenAll(toLocate.Select(i => NewestTracesAsync(experimentIds, byName[i].SpanName, start, end, MaxLocatedTraces, ct))).ConfigureAwait(false);
+        var pages = await Task.WhenAll(toLocate.Select(i => NewestTracesAsync(experimentIds, byName[i].SpanName, start, end, MaxLocatedTraces, ct)))
+            .ConfigureAwait(false);
         var counts = new Dictionary<string, LocatedCount>(StringComparer.Ordinal);
         for (var k = 0; k < toLocate.Count; k++)
             if (pages[k] is { } page) counts[byName[toLocate[k]].SpanName] = new LocatedCount(page);
@@ -138,7 +139,13 @@ public sealed class SpanStatsService(ITraceMetricsSource metrics, ITraceBackend 
     }
 
     /// <summary>The newest traces in the range holding a span of this name, or null when the backend cannot search by span name.</summary>
-    private async Task<TracePage?> NewestTracesAsync(IReadOnlyList<string> experimentIds, string spanName, long start, long end, int pageSize, CancellationToken ct)
+    private async Task<TracePage?> NewestTracesAsync(
+        IReadOnlyList<string> experimentIds,
+        string spanName,
+        long start,
+        long end,
+        int pageSize,
+        CancellationToken ct)
     {
         if (!TraceFilterBuilder.CanQuote(spanName)) return null; // a name MLflow's grammar cannot express
         var filter = TraceFilterBuilder.Combine("span.name = " + TraceFilterBuilder.Quote(spanName),

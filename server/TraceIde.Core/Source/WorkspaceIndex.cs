@@ -66,7 +66,8 @@ public sealed class WorkspaceIndex
             if (path == null) continue;
             var prefix = path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
             foreach (var key in _files.Keys)
-                if (PathComparer.Equals(key, path) || key.StartsWith(prefix, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
+                if (PathComparer.Equals(key, path)
+                    || key.StartsWith(prefix, OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
                     _files.TryRemove(key, out _);
         }
         foreach (var raw in changedOrCreated)

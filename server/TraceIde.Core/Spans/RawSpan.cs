@@ -20,7 +20,8 @@ public sealed record RawSpan
     public string Status { get; init; } = "UNSET";
     public string? StatusMessage { get; init; }
     /// <summary>JSON-decoded attribute values, including mlflow.spanInputs/Outputs/Type.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = SpanAttributes.Empty; // shared: no dictionary per span that the decoder then replaces
+    // shared: no dictionary per span that the decoder then replaces
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = SpanAttributes.Empty;
     public IReadOnlyList<RawSpanEvent> Events { get; init; } = [];
 
     /// <summary>`mlflow.spanType`, or "UNKNOWN".</summary>

@@ -49,7 +49,8 @@ public static partial class SpanDecoder
             }
         }
 
-        /// <summary>The spans of the whole body <paramref name="utf8"/> (which the spans keep): as <see cref="DecodeTraceData(ReadOnlyMemory{byte}, string)"/> gives them.</summary>
+        /// <summary>The spans of the whole body <paramref name="utf8"/> (which the spans keep): as <see cref="DecodeTraceData(ReadOnlyMemory{byte}, string)"/>
+        /// gives them.</summary>
         public IReadOnlyList<RawSpan> Complete(ReadOnlyMemory<byte> utf8, string what)
         {
             if (_stage != Stage.Fallback)

@@ -105,7 +105,22 @@ public static partial class SpanDecoder
 
     /// <summary>MLflow's span types: read as these strings instead of one new string per span.</summary>
     private static readonly string[] KnownSpanTypes =
-        ["LLM", "CHAT_MODEL", "CHAIN", "AGENT", "TOOL", "RETRIEVER", "PARSER", "EMBEDDING", "RERANKER", "MEMORY", "WORKFLOW", "TASK", "GUARDRAIL", "EVALUATOR", "UNKNOWN"];
+        [
+            "LLM",
+            "CHAT_MODEL",
+            "CHAIN",
+            "AGENT",
+            "TOOL",
+            "RETRIEVER",
+            "PARSER",
+            "EMBEDDING",
+            "RERANKER",
+            "MEMORY",
+            "WORKFLOW",
+            "TASK",
+            "GUARDRAIL",
+            "EVALUATOR",
+            "UNKNOWN"];
 
     /// <summary>The string token the reader is on, as one of <see cref="KnownSpanTypes"/> when it is one.</summary>
     private static string SpanTypeString(ref Utf8JsonReader r)
@@ -238,14 +253,17 @@ public static partial class SpanDecoder
             {
                 if (w is null) return;
                 // proto3 JSON may encode int64 as a string
-                if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) w.WriteNumberValue(l);
+                if (v.ValueKind == JsonValueKind.String
+                    && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) w.WriteNumberValue(l);
                 else v.WriteTo(w);
                 return;
             }
             if (p.NameEquals("double_value"u8) || p.NameEquals("doubleValue"u8))
             {
                 if (w is null) return;
-                if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) w.WriteNumberValue(d);
+                if (v.ValueKind == JsonValueKind.String
+                    && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+                    && double.IsFinite(d)) w.WriteNumberValue(d);
                 else v.WriteTo(w); // numbers, or "NaN"/"Infinity" kept as strings
                 return;
             }

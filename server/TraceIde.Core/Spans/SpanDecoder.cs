@@ -297,7 +297,9 @@ public static partial class SpanDecoder
             case JsonTokenType.StartArray:
                 if (scan.BadEntry) throw BackendException.BadResponse($"Span {spanId}: an OTel attribute must be {{\"key\":…, \"value\":…}}.");
                 if (scan.BadValue is { } bad) throw bad;
-                return scan.Empty ? SpanAttributes.Empty : new SpanAttributes(source.Slice(scan.Value.Start, scan.Value.Length), SpanAttributes.Kind.Otel, scan.SpanTypeAt);
+                return scan.Empty
+                    ? SpanAttributes.Empty
+                    : new SpanAttributes(source.Slice(scan.Value.Start, scan.Value.Length), SpanAttributes.Kind.Otel, scan.SpanTypeAt);
             case JsonTokenType.None or JsonTokenType.Null:
                 return SpanAttributes.Empty;
             default:
@@ -574,7 +576,8 @@ public static partial class SpanDecoder
                 break;
         }
         var bad = SliceOf(ref r);
-        throw BackendException.BadResponse($"Span {what} must be an integer number of nanoseconds, got {System.Text.Encoding.UTF8.GetString(json.Slice(bad.Start, bad.Length))}.");
+        throw BackendException.BadResponse($"Span {what} must be an integer number of nanoseconds, got " +
+            $"{System.Text.Encoding.UTF8.GetString(json.Slice(bad.Start, bad.Length))}.");
     }
 
     /// <summary>"status": a code string, or {code|status_code, message|description}.</summary>

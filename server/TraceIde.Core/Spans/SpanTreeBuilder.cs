@@ -55,7 +55,8 @@ public static class SpanTreeBuilder
         }
     }
 
-    /// <summary>The tree of <paramref name="list"/>[..<paramref name="n"/>] (unique IDs: their positions in <paramref name="index"/>), which are <paramref name="kept"/>.</summary>
+    /// <summary>The tree of <paramref name="list"/>[..<paramref name="n"/>] (unique IDs: their positions in <paramref name="index"/>), which are
+    /// <paramref name="kept"/>.</summary>
     private static SpanTree Build(RawSpan[] list, int n, Dictionary<string, int> index, IReadOnlyList<RawSpan> kept, List<string> warnings)
     {
         // The tree's own arrays (kept by its nodes) are sized once; the rest is rented and returned at the end,
@@ -142,13 +143,15 @@ public static class SpanTreeBuilder
             {
                 for (var k = 0; k < n; k++)
                     if (parent[order[k]] == -1) { primary = order[k]; break; }
-                warnings.Add($"The trace has no root span; showing span '{list[primary].Name}' ({list[primary].SpanId}) as the root ({orphanReason![primary]}).");
+                warnings.Add(
+                    $"The trace has no root span; showing span '{list[primary].Name}' ({list[primary].SpanId}) as the root ({orphanReason![primary]}).");
             }
             for (var i = 0; i < n; i++)
             {
                 if (!orphaned[i] || i == primary) continue;
                 parent[i] = primary;
-                warnings.Add($"Span '{list[i].Name}' ({list[i].SpanId}) is shown under the root '{list[primary].Name}' ({list[primary].SpanId}): {orphanReason![i]}.");
+                warnings.Add($"Span '{list[i].Name}' ({list[i].SpanId}) is shown under the root '{list[primary].Name}' ({list[primary].SpanId}): " +
+                    $"{orphanReason![i]}.");
             }
 
             // 5. Children in CSR form, filled in global order (so already sorted).

@@ -143,7 +143,8 @@ public sealed class AgentTools(HostSession session, bool allowWrites = false)
         var trace = await session.Backend.GetTraceAsync(traceId, ct).ConfigureAwait(false);
         var tree = SpanTreeBuilder.Build(trace.Spans);
         if (expand != null && !tree.Nodes.Any(n => string.Equals(n.Span.SpanId, expand, StringComparison.OrdinalIgnoreCase)))
-            throw new AgentArgumentException($"Trace {traceId} has no span '{AgentText.Clip(expand, 40)}' to expand (span IDs are 16 hex characters, as get_trace lists them).");
+            throw new AgentArgumentException($"Trace {traceId} has no span '{AgentText.Clip(expand, 40)}' to expand (span IDs are 16 hex characters, as " +
+                "get_trace lists them).");
         return TraceDigest.Build(trace.Info, tree, maxTokens, expand);
     }
 
@@ -178,7 +179,8 @@ public sealed class AgentTools(HostSession session, bool allowWrites = false)
                 return (JsonNode)new JsonObject { ["name"] = AgentText.Clip(e.Name, 200), ["time"] = AgentText.Time((long)e.TimeMs), ["attributes"] = attrs };
             }).ToArray()),
             ["eventsOmitted"] = payload.Events.Count > 50 ? payload.Events.Count - 50 : null,
-            ["note"] = "Values longer than maxChars are objects {\"text\": the first maxChars characters of the JSON, \"chars\": its full length, \"truncated\": true}.",
+            ["note"] = "Values longer than maxChars are objects {\"text\": the first maxChars characters of the JSON, \"chars\": its full length, " +
+                "\"truncated\": true}.",
         }.WithoutNulls();
     }
 
@@ -231,8 +233,20 @@ public sealed class AgentTools(HostSession session, bool allowWrites = false)
                 ["requests"] = u.Requests,
                 ["errors"] = u.Errors,
                 ["errorRatePercent"] = Math.Round(u.ErrorRate, 2),
-                ["latencyMs"] = new JsonObject { ["avg"] = R(u.AvgLatencyMs), ["p50"] = R(u.P50LatencyMs), ["p90"] = R(u.P90LatencyMs), ["p99"] = R(u.P99LatencyMs) }.WithoutNulls(),
-                ["tokens"] = new JsonObject { ["input"] = u.InputTokens, ["output"] = u.OutputTokens, ["total"] = u.TotalTokens, ["cacheReadInput"] = u.CacheReadInputTokens },
+                ["latencyMs"] = new JsonObject
+                {
+                    ["avg"] = R(u.AvgLatencyMs),
+                    ["p50"] = R(u.P50LatencyMs),
+                    ["p90"] = R(u.P90LatencyMs),
+                    ["p99"] = R(u.P99LatencyMs)
+                }.WithoutNulls(),
+                ["tokens"] = new JsonObject
+                {
+                    ["input"] = u.InputTokens,
+                    ["output"] = u.OutputTokens,
+                    ["total"] = u.TotalTokens,
+                    ["cacheReadInput"] = u.CacheReadInputTokens
+                },
             },
             ["quality"] = new JsonArray(quality.Assessments.Select(q => (JsonNode)new JsonObject
             {

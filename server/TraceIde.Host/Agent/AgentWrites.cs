@@ -19,14 +19,20 @@ internal sealed class AgentWrites(HostSession session)
             // Refused before anything is read: TraceIde never writes an MLflow database behind MLflow's back.
             throw BackendException.Unsupported(
                 $"{session.Backend.DisplayLocation} is a local store, which TraceIde only reads: it never writes MLflow's database behind MLflow's back. " +
-                "To change traces, start TraceIde's MCP server on an MLflow tracking server (--tracking-uri http://…, e.g. `mlflow server --backend-store-uri sqlite:///mlflow.db`).");
+                "To change traces, start TraceIde's MCP server on an MLflow tracking server (--tracking-uri http://…, e.g. `mlflow server " +
+                    "--backend-store-uri sqlite:///mlflow.db`).");
         }
         var traces = new TracesHandler(session);
         switch (name)
         {
             case AgentToolCatalog.SetTraceTag:
                 {
-                    var p = new TracesSetTagParams { TraceId = a.RequiredString("traceId"), Key = a.RequiredString("key", 250), Value = a.String("value", 8000) ?? throw new AgentArgumentException("'value' is required (a string).") };
+                    var p = new TracesSetTagParams
+                    {
+                        TraceId = a.RequiredString("traceId"),
+                        Key = a.RequiredString("key", 250),
+                        Value = a.String("value", 8000) ?? throw new AgentArgumentException("'value' is required (a string).")
+                    };
                     await traces.SetTagAsync(p, ct).ConfigureAwait(false);
                     return new JsonObject { ["done"] = $"Tag {p.Key} set on {p.TraceId}." };
                 }
@@ -40,7 +46,8 @@ internal sealed class AgentWrites(HostSession session)
                 {
                     var ids = a.StringList("traceIds", 100);
                     if (ids is not { Count: > 0 }) throw new AgentArgumentException("'traceIds' must name at least one trace.");
-                    var result = await traces.DeleteAsync(new TracesDeleteParams { ExperimentId = a.RequiredString("experimentId"), TraceIds = ids }, ct).ConfigureAwait(false);
+                    var result = await traces.DeleteAsync(new TracesDeleteParams { ExperimentId = a.RequiredString("experimentId"), TraceIds = ids }, ct)
+                        .ConfigureAwait(false);
                     return new JsonObject { ["deleted"] = result.Deleted };
                 }
             case AgentToolCatalog.LogFeedback:
@@ -48,7 +55,8 @@ internal sealed class AgentWrites(HostSession session)
                 {
                     var feedback = name == AgentToolCatalog.LogFeedback;
                     var value = a.Raw("value") ?? throw new AgentArgumentException("'value' is required.");
-                    if (feedback && value.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String))
+                    if (feedback && value.ValueKind is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False
+                        or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String))
                         throw new AgentArgumentException("A feedback 'value' is a boolean, a number or a string.");
                     var sourceType = a.String("sourceType", 20) ?? "LLM_JUDGE";
                     if (sourceType is not ("HUMAN" or "LLM_JUDGE" or "CODE"))

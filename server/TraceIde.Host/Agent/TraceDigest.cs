@@ -95,7 +95,11 @@ public static class TraceDigest
             // Deepest first: an error rises through its parents, and the deepest failing span is where it began.
             var failing = nodes.Where(n => n.Span.Status == "ERROR" || n.Span.Events.Any(e => e.Name == "exception")).ToList();
             _errorCount = failing.Count;
-            _errors = failing.OrderByDescending(n => n.Span.Events.Any(e => e.Name == "exception")).ThenByDescending(n => n.Depth).ThenBy(n => n.StartMs).Take(50).ToArray();
+            _errors = failing.OrderByDescending(n => n.Span.Events.Any(e => e.Name == "exception"))
+                .ThenByDescending(n => n.Depth)
+                .ThenBy(n => n.StartMs)
+                .Take(50)
+                .ToArray();
             _critical = nodes.Where(n => n.OnCriticalPath).ToArray();
             _slowest = nodes.OrderByDescending(n => n.SelfTimeMs).Take(8).ToArray();
             _types = nodes.GroupBy(n => n.Span.SpanType).OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count());
@@ -161,7 +165,8 @@ public static class TraceDigest
                 answer["expanded"] = new JsonObject { ["span"] = span.WithoutNulls(), ["children"] = new JsonArray(children) };
             }
             answer["omitted"] = omitted;
-            if (c.Hints) answer["next"] = "get_span(traceId, spanId) for a span's inputs and outputs; get_trace with expandSpanId for its children; locate_span_source for its code.";
+            if (c.Hints) answer["next"] = "get_span(traceId, spanId) for a span's inputs and outputs; get_trace with expandSpanId for its children; " +
+                "locate_span_source for its code.";
             answer["budget"] = new JsonObject { ["maxTokens"] = maxTokens, ["estimatedTokens"] = 0 };
             return answer;
         }
@@ -170,7 +175,8 @@ public static class TraceDigest
         {
             var i = _info;
             var tags = i.Tags.Where(kv => !kv.Key.StartsWith("mlflow.", StringComparison.Ordinal)).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
-            var tagObject = new JsonObject(tags.Take(c.Tags).Select(kv => KeyValuePair.Create(AgentText.Clip(kv.Key, 60)!, (JsonNode?)AgentText.Clip(kv.Value, 80))));
+            var tagObject = new JsonObject(tags.Take(c.Tags)
+                .Select(kv => KeyValuePair.Create(AgentText.Clip(kv.Key, 60)!, (JsonNode?)AgentText.Clip(kv.Value, 80))));
             var header = new JsonObject
             {
                 ["traceId"] = i.TraceId,
@@ -183,7 +189,13 @@ public static class TraceDigest
                 ["depth"] = _tree.Nodes.Count == 0 ? 0 : _tree.MaxDepth + 1,
                 ["session"] = AgentText.Clip(i.Session, 120),
                 ["user"] = AgentText.Clip(i.User, 120),
-                ["tokens"] = i.Tokens is { } t ? new JsonObject { ["input"] = t.InputTokens, ["output"] = t.OutputTokens, ["total"] = t.TotalTokens, ["cacheReadInput"] = t.CacheReadInputTokens }.WithoutNulls() : null,
+                ["tokens"] = i.Tokens is { } t ? new JsonObject
+                {
+                    ["input"] = t.InputTokens,
+                    ["output"] = t.OutputTokens,
+                    ["total"] = t.TotalTokens,
+                    ["cacheReadInput"] = t.CacheReadInputTokens
+                }.WithoutNulls() : null,
                 ["cost"] = Cost(i.Metadata),
                 ["request"] = AgentText.Clip(_request, c.Text),
                 ["response"] = AgentText.Clip(_response, c.Text),
@@ -236,7 +248,9 @@ public static class TraceDigest
                 if (shown.TryGetValue(key, out var sameAs))
                 {
                     o["exception"] = $"the same as span {sameAs}'s";
-                    if (o["message"]?.GetValue<string>() == Str(ex.Attributes, "exception.type") + ": " + Str(ex.Attributes, "exception.message")) o.Remove("message");
+                    if (o["message"]?.GetValue<string>() == Str(ex.Attributes, "exception.type") + ": " + Str(
+                        ex.Attributes,
+                        "exception.message")) o.Remove("message");
                     return o.WithoutNulls();
                 }
                 shown[key] = n.Span.SpanId;
@@ -245,7 +259,8 @@ public static class TraceDigest
                     ["type"] = AgentText.Clip(Str(ex.Attributes, "exception.type"), 120),
                     ["message"] = AgentText.Clip(Str(ex.Attributes, "exception.message"), c.Text),
                     ["framesInnermostFirst"] = c.Frames == 0 || frames.Count == 0 ? null : new JsonArray(frames.Take(c.Frames)
-                        .Select(f => (JsonNode)$"{AgentText.Clip(f.Path, 160)}:{f.Line}{(f.Function is { } fn ? " in " + AgentText.Clip(fn, 80) : "")}").ToArray()),
+                        .Select(f => (JsonNode)$"{AgentText.Clip(f.Path, 160)}:{f.Line}{(f.Function is { } fn ? " in " + AgentText.Clip(fn, 80) : "")}")
+                            .ToArray()),
                     ["framesOmitted"] = frames.Count > c.Frames && c.Frames > 0 ? frames.Count - c.Frames : null,
                 }.WithoutNulls();
             }

@@ -110,13 +110,16 @@ public static class McpCommand
     {
         if (options.Get("--workspace") is { } given)
         {
-            var roots = given.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToList();
+            var roots = given.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(Path.GetFullPath)
+                .ToList();
             foreach (var missing in roots.Where(r => !Directory.Exists(r))) log.Warn($"--workspace {missing}: no such folder");
             return roots.Where(Directory.Exists).ToList();
         }
         var cwd = Path.GetFullPath(Environment.CurrentDirectory);
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        if (Path.GetPathRoot(cwd) == cwd || string.Equals(Path.TrimEndingDirectorySeparator(cwd), Path.TrimEndingDirectorySeparator(home), StringComparison.Ordinal))
+        if (Path.GetPathRoot(cwd) == cwd
+            || string.Equals(Path.TrimEndingDirectorySeparator(cwd), Path.TrimEndingDirectorySeparator(home), StringComparison.Ordinal))
         {
             log.Info("no workspace folder (pass --workspace DIR): locate_span_source will find nothing");
             return [];

@@ -20,10 +20,13 @@ public static class TracesCommand
         try
         {
             var init = await session.InitializeAsync(CommandLineBackend.Choose(options, "traceide traces"), CancellationToken.None).ConfigureAwait(false);
-            await stdout.WriteLineAsync($"{init.BackendKind} {init.BackendLocation}{(init.MlflowVersion is { } v ? $" (MLflow {v})" : "")}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{init.BackendKind} {init.BackendLocation}{(init.MlflowVersion is { } v ? $" (MLflow {v})" : "")}")
+                .ConfigureAwait(false);
 
             var experiments = await session.Backend.ListExperimentsAsync(null, CancellationToken.None).ConfigureAwait(false);
-            var experimentId = options.Get("--experiment") ?? experiments.FirstOrDefault(e => e.IsGenAi)?.ExperimentId ?? experiments.FirstOrDefault()?.ExperimentId;
+            var experimentId = options.Get("--experiment")
+                ?? experiments.FirstOrDefault(e => e.IsGenAi)?.ExperimentId
+                ?? experiments.FirstOrDefault()?.ExperimentId;
             if (experimentId is null)
             {
                 await stderr.WriteLineAsync("This backend has no experiments.").ConfigureAwait(false);
@@ -51,7 +54,8 @@ public static class TracesCommand
                           ?? page.Traces.FirstOrDefault(t => t.State == "ERROR")?.TraceId
                           ?? page.Traces.FirstOrDefault()?.TraceId;
             if (traceId is null) return CommandLine.Ok;
-            var trace = await session.Traces.GetAsync(new TracesGetParams { TraceId = traceId, IncludePayloads = false }, CancellationToken.None).ConfigureAwait(false);
+            var trace = await session.Traces.GetAsync(new TracesGetParams { TraceId = traceId, IncludePayloads = false }, CancellationToken.None)
+                .ConfigureAwait(false);
             await stdout.WriteLineAsync().ConfigureAwait(false);
             WriteSpanTree(stdout, trace);
             return CommandLine.Ok;
@@ -84,9 +88,11 @@ public static class TracesCommand
         var state = Width("state", () => rows.Max(r => r.State.Length));
         var duration = Width("duration", () => rows.Max(r => r.Duration.Length));
         var tokens = Width("tokens", () => rows.Max(r => r.Tokens.Length));
-        w.WriteLine($"{"request time (UTC)",-20} {"trace id".PadRight(id)} {"name".PadRight(name)} {"state".PadRight(state)} {"duration".PadLeft(duration)} {"tokens".PadLeft(tokens)}  session / user");
+        w.WriteLine($"{"request time (UTC)",-20} {"trace id".PadRight(id)} {"name".PadRight(name)} {"state".PadRight(state)} {"duration".PadLeft(duration)} " +
+            $"{"tokens".PadLeft(tokens)}  session / user");
         foreach (var r in rows)
-            w.WriteLine($"{r.Time,-20} {r.Id.PadRight(id)} {r.Name.PadRight(name)} {r.State.PadRight(state)} {r.Duration.PadLeft(duration)} {r.Tokens.PadLeft(tokens)}  {r.Who}");
+            w.WriteLine($"{r.Time,-20} {r.Id.PadRight(id)} {r.Name.PadRight(name)} {r.State.PadRight(state)} {r.Duration.PadLeft(duration)} " +
+                $"{r.Tokens.PadLeft(tokens)}  {r.Who}");
         w.WriteLine($"{traces.Count} traces");
     }
 

@@ -171,7 +171,8 @@ public static class TypeScriptContract
             discovered(t);
             return t.Name;
         }
-        throw new NotSupportedException($"No TypeScript mapping for {t} in the contract; use string, number, bool, JsonElement, IReadOnlyList<T>, IReadOnlyDictionary<string, T> or a contract record.");
+        throw new NotSupportedException($"No TypeScript mapping for {t} in the contract; use string, number, bool, JsonElement, IReadOnlyList<T>, " +
+            "IReadOnlyDictionary<string, T> or a contract record.");
     }
 
     private static string Wrap(string ts) => ts.Contains(' ') ? $"({ts})" : ts;

@@ -35,8 +35,13 @@ public static class HostClock
         ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
         var value = getEnvironmentVariable(NowVariable);
         if (string.IsNullOrWhiteSpace(value)) return system;
-        if (!DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start))
-            throw new ArgumentException($"{NowVariable}='{value}' is not a date and time; use an ISO 8601 instant such as 2026-11-24T12:00:00Z, or unset it for the system clock.");
+        if (!DateTimeOffset.TryParse(
+            value.Trim(),
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+            out var start))
+            throw new ArgumentException($"{NowVariable}='{value}' is not a date and time; use an ISO 8601 instant such as 2026-11-24T12:00:00Z, or unset it " +
+                "for the system clock.");
         return new ShiftedClock(system, start - system.GetUtcNow());
     }
 

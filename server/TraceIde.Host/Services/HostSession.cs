@@ -54,7 +54,9 @@ public sealed class HostSession : IDisposable
                 {
                     ITraceMetricsSource source = backend switch
                     {
-                        ITraceMetricsSource own when backend.Kind == BackendKinds.MlflowServer => new FallbackMetricsSource(own, new StreamingMetricsEngine(backend)),
+                        ITraceMetricsSource own when backend.Kind == BackendKinds.MlflowServer => new FallbackMetricsSource(
+                            own,
+                            new StreamingMetricsEngine(backend)),
                         ITraceMetricsSource own => own,
                         _ => new StreamingMetricsEngine(backend),
                     };
@@ -97,7 +99,11 @@ public sealed class HostSession : IDisposable
     /// <summary>Chooses and connects the backend. A second call replaces the first backend.</summary>
     public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
     {
-        var result = await InitializeAsync(BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log), parameters.ClientName, cancellationToken, parameters.UserName).ConfigureAwait(false);
+        var result = await InitializeAsync(
+            BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log),
+            parameters.ClientName,
+            cancellationToken,
+            parameters.UserName).ConfigureAwait(false);
         UseWorkspaceFolders(parameters.WorkspaceFolders ?? []);
         return result;
     }
@@ -124,7 +130,8 @@ public sealed class HostSession : IDisposable
             CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend; <paramref name="userName"/> is the IDE's (<see cref="UserNameOf"/>).</summary>
+    /// <summary>Connects <paramref name="backend"/> (owned from now on) and makes it the session's backend; <paramref name="userName"/> is the IDE's
+    /// (<see cref="UserNameOf"/>).</summary>
     public async Task<InitializeResult> InitializeAsync(ITraceBackend backend, string? clientName, CancellationToken cancellationToken, string? userName = null)
     {
         BackendInfo info;

@@ -59,7 +59,9 @@ public sealed partial class TraceService
         };
     }
 
-    [GeneratedRegex(@"^\s*(?<key>timestamp(_ms)?|execution_time(_ms)?|status|request_id|experiment_id|name|run_id|(tag|tags|request_metadata|metadata)\.(`[^`]+`|""[^""]+""|[\w.\-]+))\s*(?<dir>ASC|DESC)?\s*$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        @"^\s*(?<key>timestamp(_ms)?|execution_time(_ms)?|status|request_id|experiment_id|name|run_id|(tag|tags|" +
+        @"request_metadata|metadata)\.(`[^`]+`|""[^""]+""|[\w.\-]+))\s*(?<dir>ASC|DESC)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex OrderByPattern();
 
     private static string ValidateOrderBy(string clause)
@@ -68,7 +70,8 @@ public sealed partial class TraceService
         if (!m.Success)
         {
             throw BackendException.InvalidFilter(
-                $"Invalid orderBy '{clause}': use a key (timestamp_ms, execution_time_ms, status, request_id, name, tag.<key>, request_metadata.<key>) optionally followed by ASC or DESC.");
+                $"Invalid orderBy '{clause}': use a key (timestamp_ms, execution_time_ms, status, request_id, name, tag.<key>, request_metadata.<key>) " +
+                    "optionally followed by ASC or DESC.");
         }
         var dir = m.Groups["dir"].Success ? m.Groups["dir"].Value.ToUpperInvariant() : "ASC";
         return $"{m.Groups["key"].Value} {dir}";
@@ -122,7 +125,8 @@ public sealed partial class TraceService
         {
             data = await _backend.GetTraceAsync(traceId, cancellationToken).ConfigureAwait(false);
         }
-        catch (BackendException ex) when (ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden or RpcErrorCodes.Cancelled))
+        catch (BackendException ex) when (
+            ex.Code is not (RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.Forbidden or RpcErrorCodes.Cancelled))
         {
             // The spans are unreadable (an artifact store that lost the file, a span batch the server cannot
             // parse) but the trace may still be there: show what is — its info and assessments, which a
@@ -218,7 +222,13 @@ public sealed partial class TraceService
     /// </summary>
     public async Task<SessionsListResult> ListSessionsAsync(SessionsListParams p, CancellationToken cancellationToken)
     {
-        var query = BuildQuery(new TracesSearchParams { ExperimentIds = p.ExperimentIds, Filter = p.Filter, Filters = p.Filters, PageSize = SessionScanPageSize })
+        var query = BuildQuery(new TracesSearchParams
+        {
+            ExperimentIds = p.ExperimentIds,
+            Filter = p.Filter,
+            Filters = p.Filters,
+            PageSize = SessionScanPageSize
+        })
             with
         { OrderBy = NewestFirst };
         var bySession = new Dictionary<string, List<TraceSummary>>(StringComparer.Ordinal);

@@ -95,7 +95,9 @@ public sealed class TraceSubscriptions : IDisposable
             catch (Exception e)
             {
                 // The poller's state is intact (a failed poll changes nothing), so the next poll catches up.
-                var error = e is BackendException be ? new LiveError(be.Code, be.Message) : new LiveError(RpcErrorCodes.ServerError, "Polling for new traces failed; see the host log.");
+                var error = e is BackendException be
+                    ? new LiveError(be.Code, be.Message)
+                    : new LiveError(RpcErrorCodes.ServerError, "Polling for new traces failed; see the host log.");
                 if (e is not BackendException) _log.Warn($"subscription {s.Id}: {e}");
                 delay = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, delay.Ticks * 2));
                 _log.Warn($"subscription {s.Id}: poll failed ({error.Code}), next try in {delay.TotalMilliseconds:0} ms: {error.Message}");

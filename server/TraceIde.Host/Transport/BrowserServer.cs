@@ -58,7 +58,8 @@ public sealed class BrowserServer : IAsyncDisposable
     // connect-src 'self': the page asks /rpc over HTTP why its WebSocket was refused (a stale token), which a
     // WebSocket failure never says.
     public string ContentSecurityPolicy =>
-        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_port} ws://localhost:{_port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:{_port} " +
+            $"ws://localhost:{_port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>Binds 127.0.0.1:<paramref name="port"/> (0: a free port) and starts serving.</summary>
     public static async Task<BrowserServer> StartAsync(InitializeParams backend, int port, string webviewRoot, HostLog log, CancellationToken cancellationToken)
@@ -259,7 +260,10 @@ public sealed class BrowserServer : IAsyncDisposable
             public void Log<TState>(MsLogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
                 if (!IsEnabled(logLevel)) return;
-                var message = $"{category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}".Replace(token, "***", StringComparison.Ordinal);
+                var message = $"{category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}".Replace(
+                    token,
+                    "***",
+                    StringComparison.Ordinal);
                 log.Write(logLevel >= MsLogLevel.Error ? Logging.LogLevel.Error : Logging.LogLevel.Warn, message);
             }
         }

@@ -25,7 +25,10 @@ public sealed class TraceIdeJsonRpc : JsonRpc
     }
 
     /// <summary>Every request passes here: the idle trimmer counts the running ones.</summary>
-    protected override async ValueTask<JsonRpcMessage> DispatchRequestAsync(JsonRpcRequest request, TargetMethod targetMethod, CancellationToken cancellationToken)
+    protected override async ValueTask<JsonRpcMessage> DispatchRequestAsync(
+        JsonRpcRequest request,
+        TargetMethod targetMethod,
+        CancellationToken cancellationToken)
     {
         _idle.RequestStarted();
         try
@@ -49,7 +52,8 @@ public sealed class TraceIdeJsonRpc : JsonRpc
     {
         if (message is JsonRpcError { Error: { } error } && IsContractCode((int)error.Code) && error.Data is not RpcErrorData)
         {
-            _log.Error($"an internal failure was about to reach the client as {(int)error.Code} ({KindOf((int)error.Code)}): {HostLog.Redact(error.Message ?? "")}");
+            _log.Error($"an internal failure was about to reach the client as {(int)error.Code} ({KindOf((int)error.Code)}): " +
+                $"{HostLog.Redact(error.Message ?? "")}");
             error.Code = JsonRpcErrorCode.InternalError;
             error.Data = null; // StreamJsonRpc's exception details are for the log, not the client
         }
@@ -71,7 +75,8 @@ public sealed class TraceIdeJsonRpc : JsonRpc
         {
             case BackendException be:
                 // A backend out of reach or failing is worth a warning; a bad request or a missing trace is routine.
-                if (be.Code is RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.BadResponse or RpcErrorCodes.ServerError) _log.Warn($"{request.Method} failed ({be.Code}): {be.Message}");
+                if (be.Code is RpcErrorCodes.Unreachable or RpcErrorCodes.Unauthorized or RpcErrorCodes.BadResponse or RpcErrorCodes.ServerError) _log.Warn(
+                    $"{request.Method} failed ({be.Code}): {be.Message}");
                 else _log.Info($"{request.Method} failed ({be.Code}): {be.Message}");
                 return new JsonRpcError.ErrorDetail
                 {

@@ -59,7 +59,9 @@ public class FilterParserTests
     public void RejectionMessagesNameTheProblemAndPosition()
     {
         var ex = Assert.Throws<BackendException>(() => TraceFilterParser.Parse("foo.bar = 'x'"));
-        Assert.Equal("Invalid filter at position 1: unknown entity 'foo' (expected one of attribute, tag, metadata, span, feedback, expectation, issue)", ex.Message);
+        Assert.Equal(
+            "Invalid filter at position 1: unknown entity 'foo' (expected one of attribute, tag, metadata, span, feedback, expectation, issue)",
+            ex.Message);
 
         ex = Assert.Throws<BackendException>(() => TraceFilterParser.Parse("trace.status === 'OK'"));
         Assert.Contains("position 14", ex.Message);

@@ -16,7 +16,16 @@ public sealed class IdAndFilterProperties
         {
             var hex = Convert.ToHexStringLower(bytes);
             var b64 = Convert.ToBase64String(bytes);
-            foreach (var form in new[] { hex, hex.ToUpperInvariant(), "0x" + hex, b64, b64.TrimEnd('='), b64.Replace('+', '-').Replace('/', '_'), " " + hex + " " })
+            foreach (var form in new[]
+            {
+                hex,
+                hex.ToUpperInvariant(),
+                "0x" + hex,
+                b64,
+                b64.TrimEnd('='),
+                b64.Replace('+', '-').Replace('/', '_'),
+                " " + hex + " "
+            })
                 Assert.Equal(hex, IdCodec.NormalizeSpanId(form));
             Assert.Equal(hex, IdCodec.NormalizeSpanId(hex)); // idempotent
         }, iter: 5000);
@@ -29,7 +38,16 @@ public sealed class IdAndFilterProperties
         {
             var hex = Convert.ToHexStringLower(bytes);
             var b64 = Convert.ToBase64String(bytes);
-            foreach (var form in new[] { hex, "tr-" + hex, "TR-" + hex.ToUpperInvariant(), "0x" + hex, b64, b64.TrimEnd('='), b64.Replace('+', '-').Replace('/', '_') })
+            foreach (var form in new[]
+            {
+                hex,
+                "tr-" + hex,
+                "TR-" + hex.ToUpperInvariant(),
+                "0x" + hex,
+                b64,
+                b64.TrimEnd('='),
+                b64.Replace('+', '-').Replace('/', '_')
+            })
                 Assert.Equal("tr-" + hex, IdCodec.NormalizeTraceId(form));
             Assert.Equal("tr-" + hex, IdCodec.NormalizeTraceId("tr-" + hex));
         }, iter: 5000);

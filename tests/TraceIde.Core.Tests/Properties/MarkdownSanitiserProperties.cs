@@ -64,7 +64,11 @@ public sealed partial class MarkdownSanitiserProperties
                     Assert.NotEqual("style", attr);
                     if (attr is "href" or "src" or "action" or "formaction" or "xlink:href")
                     {
-                        var value = WebUtility.HtmlDecode(attribute.Groups[2].Success ? attribute.Groups[2].Value : attribute.Groups[3].Success ? attribute.Groups[3].Value : attribute.Groups[4].Value);
+                        var value = WebUtility.HtmlDecode(attribute.Groups[2].Success
+                            ? attribute.Groups[2].Value
+                            : attribute.Groups[3].Success
+                            ? attribute.Groups[3].Value
+                            : attribute.Groups[4].Value);
                         Assert.True(IsSafe(value), $"{attr}=\"{value}\" in {html}");
                     }
                 }
@@ -84,7 +88,8 @@ public sealed partial class MarkdownSanitiserProperties
     {
         // Guards the regexes above: what they must catch, they catch.
         static bool Flags(string html) => Tag().Matches(html).Any(t => Attribute().Matches(t.Groups[2].Value).Any(a =>
-            a.Groups[1].Value.StartsWith("on", StringComparison.OrdinalIgnoreCase) || (a.Groups[1].Value == "href" && !IsSafe(WebUtility.HtmlDecode(a.Groups[2].Value)))));
+            a.Groups[1].Value.StartsWith("on", StringComparison.OrdinalIgnoreCase)
+                || (a.Groups[1].Value == "href" && !IsSafe(WebUtility.HtmlDecode(a.Groups[2].Value)))));
         Assert.True(Flags("<p><img src=\"x\" onerror=\"alert(1)\"></p>"));
         Assert.True(Flags("<a href=\"&#106;avascript:alert(1)\">x</a>"));
         Assert.False(Flags(MarkdownRenderer.Render("[ok](https://mlflow.org) &lt;img onerror=x&gt;")));

@@ -65,7 +65,8 @@ public sealed class SpanTreeProperties
             {
                 var node = tree.Nodes.Single(n => n.Span.SpanId == s.SpanId);
                 Assert.True(node.Orphaned, $"{s.SpanId} has a missing parent but is not flagged");
-                Assert.Contains(tree.Warnings, w => w.Contains(s.SpanId, StringComparison.Ordinal) && w.Contains($"its parent {s.ParentSpanId} is not in the trace", StringComparison.Ordinal));
+                Assert.Contains(tree.Warnings, w => w.Contains(s.SpanId, StringComparison.Ordinal)
+                    && w.Contains($"its parent {s.ParentSpanId} is not in the trace", StringComparison.Ordinal));
             }
             foreach (var dup in spans.GroupBy(s => s.SpanId).Where(g => g.Count() > 1))
                 Assert.Equal(dup.Count() - 1, tree.Warnings.Count(w => w.StartsWith($"Duplicate span ID {dup.Key}:", StringComparison.Ordinal)));

@@ -69,7 +69,9 @@ public class LazyAttributeTests
         {
             Assert.Equal(fromElement[i].SpanId, fromBytes[i].SpanId);
             Assert.Equal(fromElement[i].SpanType, fromBytes[i].SpanType);
-            Assert.Equal(fromElement[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))), fromBytes[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
+            Assert.Equal(
+                fromElement[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))),
+                fromBytes[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
         }
         Assert.Equal(TraceIde.Protocol.RpcErrorCodes.BadResponse, BackendExceptionCode("{\"spans\":["));
         Assert.Equal(TraceIde.Protocol.RpcErrorCodes.BadResponse, BackendExceptionCode("{\"span\":[]}"));
@@ -129,7 +131,9 @@ public class LazyAttributeTests
             otel = SpanDecoder.DecodeOtelSpans(doc.RootElement.GetProperty("response").GetProperty("body").GetProperty("trace").GetProperty("spans"));
         // Nothing was read before the documents went back to the pool.
         var root = spans.Single(s => s.ParentSpanId is null);
-        Assert.Equal("What's the weather in Paris on June 12?", root.Attributes["mlflow.spanInputs"].GetProperty("messages")[0].GetProperty("content").GetString());
+        Assert.Equal(
+            "What's the weather in Paris on June 12?",
+            root.Attributes["mlflow.spanInputs"].GetProperty("messages")[0].GetProperty("content").GetString());
         var otelRoot = otel.Single(s => s.ParentSpanId is null);
         Assert.Equal(SpanFixtures.Canonical(root.Attributes["mlflow.spanInputs"]), SpanFixtures.Canonical(otelRoot.Attributes["mlflow.spanInputs"]));
         Assert.Equal("AGENT", otelRoot.SpanType);
@@ -261,7 +265,9 @@ public class LazyAttributeTests
                 Assert.Equal(single[i].EndTimeNs, joined[i].EndTimeNs);
                 Assert.Equal(single[i].Status, joined[i].Status);
                 Assert.Equal(single[i].StatusMessage, joined[i].StatusMessage);
-                Assert.Equal(single[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))), joined[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
+                Assert.Equal(
+                    single[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))),
+                    joined[i].Attributes.Select(kv => (kv.Key, SpanFixtures.Canonical(kv.Value))));
                 Assert.Equal(single[i].Events.Count, joined[i].Events.Count);
             }
         }
@@ -317,7 +323,8 @@ public class LazyAttributeTests
         var rowsText = sizes.Select((size, i) =>
         {
             // {"span_id":"…","name":"s<i>","attributes":{"mlflow.spanOutputs":"\"xxx…\""}}
-            var head = $"{{\"span_id\":\"{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}\",\"name\":\"s{i}\",\"attributes\":{{\"mlflow.spanOutputs\":\"\\\"";
+            var head = $"{{\"span_id\":\"{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}\",\"name\":\"s{i}\"," +
+                $"\"attributes\":{{\"mlflow.spanOutputs\":\"\\\"";
             const string tail = "\\\"\"}}";
             return (Json: head + new string('x', size - head.Length - tail.Length) + tail, Xs: size - head.Length - tail.Length);
         }).ToList();
@@ -360,7 +367,8 @@ public class LazyAttributeTests
     public void AnnouncedRows_DecodeLikeUnannounced(double announcedShare, long announcedBytesOverride)
     {
         var utf8 = Enumerable.Range(0, 300).Select(i => Encoding.UTF8.GetBytes(
-            $$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":{"k":"\"{{{new string('v', i % 50)}}}\""}}""")).ToList();
+                $$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":""" +
+                $$$"""{"k":"\"{{{new string('v', i % 50)}}}\""}}""")).ToList();
         var sum = utf8.Sum(b => (long)b.Length);
         var announced = announcedBytesOverride > 0 ? announcedBytesOverride : (long)(sum * announcedShare);
         using var rows = new SpanRows(announced, utf8.Count);
@@ -379,7 +387,9 @@ public class LazyAttributeTests
     public void AnnouncedRows_AreNotCopiedAgain()
     {
         var utf8 = Enumerable.Range(0, 100)
-            .Select(i => Encoding.UTF8.GetBytes($$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":{"out":"\"{{{new string('x', 10_000)}}}\""}}"""))
+            .Select(i => Encoding.UTF8.GetBytes(
+                $$$"""{"span_id":"{{{Convert.ToBase64String(BitConverter.GetBytes((long)i + 1))}}}","name":"s{{{i}}}","attributes":""" +
+                $$$"""{"out":"\"{{{new string('x', 10_000)}}}\""}}"""))
             .ToList();
         var total = utf8.Sum(b => (long)b.Length);
         long Allocated(SpanRows rows)

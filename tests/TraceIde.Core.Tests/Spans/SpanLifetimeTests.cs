@@ -25,7 +25,9 @@ public class SpanLifetimeTests
         {
             if (i > 0) json.Append(',');
             json.Append(CultureInfo.InvariantCulture,
-                $"{{\"span_id\":\"{i + 1:x16}\",\"parent_span_id\":{(i == 0 ? "null" : $"\"{i:x16}\"")},\"name\":\"s{i % 7}\",\"start_time_unix_nano\":{1000 + i},\"end_time_unix_nano\":{1_000_000 - i},\"attributes\":{{\"mlflow.spanType\":\"\\\"CHAIN\\\"\"}}}}");
+                $"{{\"span_id\":\"{i + 1:x16}\",\"parent_span_id\":{(i == 0 ? "null" : $"\"{i:x16}\"")},\"name\":\"s{i % 7}\"," +
+                $"\"start_time_unix_nano\":{1000 + i},\"end_time_unix_nano\":{1_000_000 - i}," +
+                $"\"attributes\":{{\"mlflow.spanType\":\"\\\"CHAIN\\\"\"}}}}");
         }
         return Encoding.UTF8.GetBytes(json.Append("]}").ToString());
     }

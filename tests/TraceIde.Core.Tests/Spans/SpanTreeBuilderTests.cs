@@ -76,7 +76,9 @@ public class SpanTreeBuilderTests
     {
         using var gt = JsonDocument.Parse(File.ReadAllBytes(SpanFixtures.GroundTruthSmall));
         var truth = gt.RootElement.GetProperty("traces").EnumerateArray()
-            .ToDictionary(t => t.GetProperty("trace_id").GetString()!, t => (spans: t.GetProperty("span_count").GetInt32(), depth: t.GetProperty("max_depth").GetInt32()));
+            .ToDictionary(
+                t => t.GetProperty("trace_id").GetString()!,
+                t => (spans: t.GetProperty("span_count").GetInt32(), depth: t.GetProperty("max_depth").GetInt32()));
         var files = Directory.GetFiles(Path.Combine(SpanFixtures.ServerStore, "artifacts"), "traces.json", SearchOption.AllDirectories);
         Assert.Equal(11, files.Length);
         foreach (var file in files)

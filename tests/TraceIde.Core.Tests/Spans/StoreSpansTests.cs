@@ -11,7 +11,16 @@ namespace TraceIde.Core.Tests.Spans;
 /// </summary>
 public class StoreSpansTests
 {
-    internal sealed record Row(string TraceId, string SpanId, string? ParentId, string Name, string? Type, string Status, long Start, long? End, string Content);
+    internal sealed record Row(
+        string TraceId,
+        string SpanId,
+        string? ParentId,
+        string Name,
+        string? Type,
+        string Status,
+        long Start,
+        long? End,
+        string Content);
 
     internal static List<Row> ReadRows()
     {

@@ -47,7 +47,9 @@ public sealed class TraceDataStreamTests
     private static string Describe(RawSpan s) =>
         $"{s.SpanId}|{s.ParentSpanId}|{s.Name}|{s.StartTimeNs}|{s.EndTimeNs}|{s.Status}|{s.StatusMessage}|{s.SpanType}|" +
         string.Join(",", s.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + SpanFixtures.Canonical(a.Value))) + "|" +
-        string.Join(",", s.Events.Select(e => $"{e.Name}@{e.TimeNs}:" + string.Join(";", e.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + SpanFixtures.Canonical(a.Value)))));
+        string.Join(",", s.Events.Select(e => $"{e.Name}@{e.TimeNs}:" + string.Join(
+            ";",
+            e.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + SpanFixtures.Canonical(a.Value)))));
 
     [Theory]
     [MemberData(nameof(RecordedInReads))]
@@ -125,7 +127,8 @@ public sealed class TraceDataStreamTests
     public void Nesting_deeper_than_a_document_allows_is_refused_as_the_whole_body_decode_refuses_it()
     {
         var deep = string.Concat(Enumerable.Repeat("[", 70)) + string.Concat(Enumerable.Repeat("]", 70));
-        var body = Encoding.UTF8.GetBytes($$"""{"spans": [{"span_id": "AAAAAAAAAAE=", "name": "a", "attributes": {"x": {{JsonSerializer.Serialize(deep)}}}, "deep": {{deep}}}]}""");
+        var body = Encoding.UTF8.GetBytes(
+            $$"""{"spans": [{"span_id": "AAAAAAAAAAE=", "name": "a", "attributes": {"x": {{JsonSerializer.Serialize(deep)}}}, "deep": {{deep}}}]}""");
         var expected = Assert.Throws<BackendException>(() => SpanDecoder.DecodeTraceData(body, "the trace artifact"));
         var actual = Assert.Throws<BackendException>(() => Stream(body, 64));
         Assert.Equal(expected.Message, actual.Message);
