@@ -133,7 +133,6 @@ const replayUrl = await new Promise((res, rej) => {
   process.exit(1);
 });
 const STATUS = /TraceIde: http:\/\/127\.0\.0\.1:\d+ · MLflow 3\.11\.2/;
-const CONNECTION = /MLflow server · http:\/\/127\.0\.0\.1:\d+.* · MLflow 3\.11\.2/;
 writeFileSync(
   join(ws, ".vscode/settings.json"),
   JSON.stringify({ "traceide.trackingUri": replayUrl, "traceide.pageSize": 10, "traceide.codeLens.enabled": false }),

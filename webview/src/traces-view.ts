@@ -7,7 +7,7 @@ import { clear, h } from "./dom";
 import { setPressed, type VscodeButton } from "./controls";
 import { formatDuration, formatNumber, formatTime, preview } from "./format";
 import { VirtualList } from "./virtual";
-import { confirmDialog, openDialog } from "./dialog";
+import { confirmDialog } from "./dialog";
 import { openTagEditor, userTags } from "./tag-editor";
 import {
   ASSESSMENT_COLUMNS_KEY,
