@@ -351,7 +351,9 @@ try {
           return true;
         } catch (e) {
           lastTry = e.message.split("\n")[0];
-          if (tries === 1) await page.screenshot({ path: join(out, `quick-open-retry-${fileName}.png`) }).catch(() => {});
+          // The first miss and the latest: a run that never gets there shows what was on screen at the end.
+          const shot = tries === 1 ? "first" : "latest";
+          await page.screenshot({ path: join(out, `quick-open-retry-${fileName}-${shot}.png`) }).catch(() => {});
           return false;
         }
       },
