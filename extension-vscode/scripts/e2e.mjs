@@ -579,7 +579,7 @@ try {
   await page.locator(".tabs-container .tab", { hasText: "gen_traces.py" }).first().locator(".codicon-close").click();
 
   // 3b. A span value whole, in an editor: Open in Editor on get_weather's outputs → `ide/openText` → an untitled
-  //     JSON editor named after the span and part, holding the recorded outputs; closed again without saving.
+  //     read-only JSON editor named after the span and part, holding the recorded outputs; closed again.
   await tracePanel.locator(".value-open[title*='outputs']").click();
   await page.locator(".tabs-container .tab", { hasText: "get_weather-outputs.json" }).first().waitFor({ timeout: 15_000 });
   const valueText = await until(
@@ -603,7 +603,7 @@ try {
   ).trim();
   check(
     /"temp_max_c": 21/.test(valueText) && language === "JSON",
-    `Open in Editor on get_weather's outputs opened them whole in an untitled JSON editor ("get_weather-outputs.json", language ${language})`,
+    `Open in Editor on get_weather's outputs opened them whole in a JSON editor ("get_weather-outputs.json", language ${language})`,
   );
   const opened = await until(
     "the viewer's answer",
@@ -618,7 +618,8 @@ try {
   );
   check(true, `the trace panel says so ("${opened}")`);
   await page.screenshot({ path: join(out, "03b-value-in-editor.png") });
-  await runCommand("View: Revert and Close Editor");
+  // Read-only: it closes without a "save changes?" question.
+  await page.locator(".tabs-container .tab", { hasText: "get_weather-outputs.json" }).first().locator(".codicon-close").click();
   await page.locator(".tabs-container .tab", { hasText: "get_weather-outputs.json" }).first().waitFor({ state: "detached", timeout: 10_000 });
 
   // 3b. Jump to source through the command (self-test drives the real API): span `get_weather` → its definition.

@@ -11,7 +11,7 @@ import { addMcpServerToWorkspace, registerAgentTools } from "./agentTools";
 import { registerCodeLinks } from "./codeLinks";
 import { registerCommands, withErrors } from "./commands";
 import { ideHandlers, openBest } from "./ideHandlers";
-import { vscodeIdeSurface } from "./vscodeIde";
+import { VALUE_SCHEME, valueDocuments, vscodeIdeSurface } from "./vscodeIde";
 import { RunTraces, registerRunTraces } from "./runTraces";
 import { createStatusBar } from "./statusBar";
 import { TraceLists } from "./traceLists";
@@ -77,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks, state: context.workspaceState });
   context.subscriptions.push(webviews);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(VALUE_SCHEME, valueDocuments));
 
   // ---- the side bar: the Traces tree and the Runs view -----------------------------------------
   const tree = new TraceTree({

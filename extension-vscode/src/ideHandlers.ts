@@ -27,7 +27,7 @@ export interface IdeSurface {
   openTrace(traceId: string, spanId?: string): Promise<void>;
   openOverview(experimentIds?: string[]): Promise<void>;
   revealPanel(): Promise<void>;
-  /** Opens text where the user can read and save it (VS Code: an untitled editor named `fileName`). */
+  /** Opens text where the user can read and save it (VS Code: a read-only editor named `fileName`). */
   openText(text: string, fileName: string, language: string): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export function isPlainFileName(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= 200 && !/[\\/:\0]/.test(v) && v !== "." && v !== "..";
 }
 
-/** `name`, or `name-2.ext`, `name-3.ext`…: the first not already open (opening an open untitled name would reuse it). */
+/** `name`, or `name-2.ext`, `name-3.ext`…: the first not already open (two values never share a name). */
 export function uniqueUntitledName(name: string, open: ReadonlySet<string>): string {
   if (!open.has(name)) return name;
   const dot = name.lastIndexOf(".");

@@ -48,22 +48,39 @@ export function vscodeIdeSurface(deps: VsCodeIdeDeps): IdeSurface {
     openOverview: async (experimentIds) => deps.openOverview(experimentIds),
     revealPanel: () => deps.revealPanel(),
     openText: async (text, fileName, language) => {
-      // An untitled editor named after the span and part, so Save offers that name; the text is an edit of it,
-      // which VS Code keeps as unsaved work (nothing is written to disk unless the user saves).
-      const uri = vscode.Uri.from({ scheme: "untitled", path: uniqueUntitledName(fileName, openUntitledNames()) });
-      const doc = await vscode.workspace.openTextDocument(uri);
-      const edit = new vscode.WorkspaceEdit();
-      edit.insert(uri, new vscode.Position(0, 0), text);
-      if (!(await vscode.workspace.applyEdit(edit))) throw { code: RpcErrorCodes.internalError, message: `VS Code did not take the text of ${fileName}.` };
+      const doc = await vscode.workspace.openTextDocument(valueDocuments.add(text, fileName));
       await vscode.languages.setTextDocumentLanguage(doc, language);
       await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     },
   };
 }
 
-function openUntitledNames(): Set<string> {
-  return new Set(vscode.workspace.textDocuments.filter((d) => d.uri.scheme === "untitled").map((d) => d.uri.path));
+/** The scheme of the read-only documents `ide/openText` shows. */
+export const VALUE_SCHEME = "traceide-value";
+
+/**
+ * The texts `ide/openText` shows, as read-only documents named after the span and part: read, searched and saved
+ * with Save As like any file, closed without a "save changes?" question (an untitled editor would ask, and would come
+ * back unsaved after a window reload). Registered once by `activate`.
+ */
+export class ValueDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private count = 0;
+
+  /** A new document of `text`; a name already shown gets -2, -3… so two values never share one. */
+  add(text: string, fileName: string): vscode.Uri {
+    const open = new Set([...this.texts.keys()].map((k) => vscode.Uri.parse(k).path.replace(/^\/\d+\//, "")));
+    const uri = vscode.Uri.from({ scheme: VALUE_SCHEME, path: `/${++this.count}/${uniqueUntitledName(fileName, open)}` });
+    this.texts.set(uri.toString(), text);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? "";
+  }
 }
+
+export const valueDocuments = new ValueDocuments();
 
 /** Quick-pick items for ambiguous locations, best first, with the host's reason and confidence. */
 export function pickItems(locations: readonly SourceLocation[]): Array<vscode.QuickPickItem & { location: SourceLocation }> {

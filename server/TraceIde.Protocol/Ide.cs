@@ -25,7 +25,7 @@ public static class IdeMethods
     public const string RevealPanel = "ide/revealPanel";
     /// <summary>
     /// Opens text (a whole span value) where the user can read, search and save it (<see cref="IdeOpenTextParams"/> →
-    /// <see cref="EmptyResult"/>): an untitled editor in VS Code, a file in the temp folder opened in Visual Studio, a
+    /// <see cref="EmptyResult"/>): a read-only editor in VS Code (Save As keeps it), a file in the temp folder opened in Visual Studio, a
     /// download in browser mode.
     /// </summary>
     public const string OpenText = "ide/openText";

@@ -851,7 +851,7 @@ export class TraceViewer {
 
   /**
    * Copy and Open of a whole span value, both through the IDE contract: `ide/copy` (the IDE's clipboard, or the
-   * browser's) and `ide/openText` (an untitled editor in VS Code, a file opened in Visual Studio, a download in a
+   * browser's) and `ide/openText` (a read-only editor in VS Code, a file opened in Visual Studio, a download in a
    * browser, where a page cannot open an editor).
    */
   private get valueActions(): ValueActions {
