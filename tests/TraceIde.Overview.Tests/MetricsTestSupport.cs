@@ -78,10 +78,12 @@ internal static class MetricsTestSupport
     public static string ToMlflowJson(IReadOnlyList<MetricsDataPoint> points) => MlflowStandIn.ToMlflowJson(points);
 
     /// <summary>
-    /// Lets the replay server stand in for a ≥ 3.9 server on the fixture store for ranges that were not recorded:
-    /// recorded metric requests are answered from the recordings; others from the host engine over the same store.
+    /// A self-comparison where MLflow was not recorded: the replay server answers a metrics request MLflow answered in
+    /// the recordings with that answer, and any other with the host engine over the same store (what a ≥ 3.9 server
+    /// should say). A test using this checks the REST path's plumbing, not MLflow's numbers, for the requests whose
+    /// <see cref="ReceivedRequest.MatchedRecording"/> is null; <see cref="UnrecordedMetricsRequests"/> names them.
     /// </summary>
-    public static void SimulateMetricsEndpoint(MlflowReplayServer server, LocalStoreBackend store)
+    public static void AnswerUnrecordedMetricsWithTheHostEngine(MlflowReplayServer server, LocalStoreBackend store)
     {
         server.Override(MetricsPath, async ctx =>
         {
@@ -94,5 +96,17 @@ internal static class MetricsTestSupport
             var points = await store.QueryTraceMetricsAsync(ToQuery(doc.RootElement), CancellationToken.None);
             await ReplayFaults.Respond(200, "application/json", ToMlflowJson(points))(ctx);
         });
+    }
+
+    /// <summary>The metrics requests the server heard that no MLflow recording answered, as "metric(aggregations)[dimensions]/interval".</summary>
+    public static List<string> UnrecordedMetricsRequests(MlflowReplayServer server) =>
+        server.Requests.Where(r => r.Path == MetricsPath && r.MatchedRecording is null).Select(r => Describe(r.Body)).Order(StringComparer.Ordinal).ToList();
+
+    private static string Describe(string body)
+    {
+        var q = ToQuery(JsonDocument.Parse(body).RootElement);
+        var aggregations = string.Join(",", q.Aggregations.Select(a => a.ValueKey));
+        var dimensions = q.Dimensions.Count > 0 ? "[" + string.Join(",", q.Dimensions) + "]" : "";
+        return $"{q.ViewType}.{q.MetricName}({aggregations}){dimensions}/{q.TimeIntervalSeconds?.ToString(CultureInfo.InvariantCulture) ?? "total"}";
     }
 }

@@ -46,14 +46,16 @@ public sealed class OverviewThroughServeTests
     {
         await using var server = MlflowReplayServer.Start();
         await using var store = MetricsTestSupport.ServerStore();
-        MetricsTestSupport.SimulateMetricsEndpoint(server, store);
+        MetricsTestSupport.AnswerUnrecordedMetricsWithTheHostEngine(server, store);
         await using var host = HostProcess.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
-        // The recorded window: the usage requests are answered from MLflow's own recordings.
+        // The recorded window: the usage requests MLflow's answers were recorded for are answered by them; the three that
+        // were not (a self-comparison) by the host engine.
         var usage = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewUsage,
             new { experimentIds = new[] { "1" }, startTimeMs = 1794866400000, endTimeMs = 1795482000000, timeUnit = "day" }));
         Assert.Equal("server", (string)usage["axis"]!["engine"]!);
         Assert.Equal(43, (long)usage["totals"]!["requests"]!);
         Assert.Contains(server.Requests, r => r.MatchedRecording == "traces_metrics__trace_count_by_status_daily.json");
+        Assert.Equal(3, MetricsTestSupport.UnrecordedMetricsRequests(server).Count);
     }
 }
