@@ -37,7 +37,7 @@ public sealed class HostOverHttpTests
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
 
         var (id, response) = await host.StartRequestAsync("traces/search", SearchAll);
-        await WaitUntilAsync(() => server.Requests.Any(r => r.Path.EndsWith("/traces/search", StringComparison.Ordinal)));
+        await Poll.UntilAsync(() => server.Requests.Any(r => r.Path.EndsWith("/traces/search", StringComparison.Ordinal)), "the host searched");
         var clock = Stopwatch.StartNew();
         await host.NotifyAsync("$/cancelRequest", new { id });
         var (code, _) = JsonRpcAssert.Error(await response);
@@ -105,15 +105,5 @@ public sealed class HostOverHttpTests
         await using var host = HostProcess.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { workspaceFolders = new[] { new Uri(Fixtures.ServerStore).ToString() } }));
         Assert.Equal(BackendKinds.LocalStore, (string)init["backendKind"]!);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > HostProcess.Timeout) throw new TimeoutException("condition not met");
-            await Task.Delay(20);
-        }
     }
 }

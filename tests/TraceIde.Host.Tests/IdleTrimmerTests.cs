@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using TraceIde.Host.Services;
 
 namespace TraceIde.Host.Tests;
@@ -18,24 +19,33 @@ public class IdleTrimmerTests
     }
 
     [Fact]
-    public async Task TrimsOnceAfterTheLastRequestEnds_ThenDeeplyOnceAfterTheLongerDelay()
+    public void TrimsOnceAfterTheLastRequestEnds_ThenDeeplyOnceAfterTheLongerDelay()
     {
+        // A fake clock: Advance runs the timers that fall due, so "nothing yet" and "nothing more" are facts, not sleeps.
+        var time = new FakeTimeProvider();
         var steps = new List<string>();
-        var deep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var idle = new IdleTrimmer(
-            TimeSpan.FromMilliseconds(20), () => { lock (steps) steps.Add("trim"); },
-            TimeSpan.FromMilliseconds(120), () => { lock (steps) steps.Add("deep"); deep.TrySetResult(); });
+            TimeSpan.FromMilliseconds(20), () => steps.Add("trim"),
+            TimeSpan.FromMilliseconds(120), () => steps.Add("deep"),
+            time: time);
 
         idle.RequestStarted();
         idle.RequestStarted();
         idle.RequestEnded(); // one still running: no timer yet
-        await Task.Delay(60);
-        lock (steps) Assert.Empty(steps);
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(steps);
         idle.RequestEnded();
 
-        await deep.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(200); // both timers are one-shot: nothing more without a request in between
-        lock (steps) Assert.Equal(["trim", "deep"], steps);
+        time.Advance(TimeSpan.FromMilliseconds(19));
+        Assert.Empty(steps);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(["trim"], steps);
+        time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.Equal(["trim"], steps);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(["trim", "deep"], steps);
+        time.Advance(TimeSpan.FromDays(1)); // both timers are one-shot: nothing more without a request in between
+        Assert.Equal(["trim", "deep"], steps);
     }
 
     [Fact]

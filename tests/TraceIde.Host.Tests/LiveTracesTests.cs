@@ -227,7 +227,7 @@ public sealed class LiveTracesTests
             flaky,
             new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = since, PollIntervalMs = LiveLimits.MinPollIntervalMs });
 
-        await WaitUntilAsync(() => sent.Any(m => m.Traces.Count > 0));
+        await Poll.UntilAsync(() => sent.Any(m => m.Traces.Count > 0), "traces were pushed");
         var messages = sent.ToArray();
         Assert.Equal(2, messages.Count(m => m.Error != null));
         Assert.All(messages.Where(m => m.Error != null), m => Assert.Equal(RpcErrorCodes.Unreachable, m.Error!.Code));
@@ -244,7 +244,7 @@ public sealed class LiveTracesTests
         Assert.Equal(1, subscriptions.Count);
         var fresh = AppendableStore.NewTraceId();
         store.Insert(fresh, latest + 2, Ok, 5);
-        await WaitUntilAsync(() => sent.Any(m => m.SubscriptionId == witness && m.Traces.Any(t => t.TraceId == fresh)));
+        await Poll.UntilAsync(() => sent.Any(m => m.SubscriptionId == witness && m.Traces.Any(t => t.TraceId == fresh)), "the witness saw the fresh trace");
         Assert.DoesNotContain(sent, m => m.SubscriptionId == id && m.Traces.Any(t => t.TraceId == fresh)); // stopped: not reported
         Assert.True(subscriptions.Unsubscribe(witness));
         Assert.Equal(0, subscriptions.Count);
@@ -264,7 +264,7 @@ public sealed class LiveTracesTests
         var id = subscriptions.Subscribe(
             backend,
             new TracesSubscribeParams { ExperimentIds = ["1"], SinceMs = t0, PollIntervalMs = LiveLimits.MinPollIntervalMs });
-        await WaitUntilAsync(() => sent.Sum(m => m.Traces.Count) >= count);
+        await Poll.UntilAsync(() => sent.Sum(m => m.Traces.Count) >= count, count + " traces were pushed");
         subscriptions.Unsubscribe(id);
 
         var messages = sent.ToArray();
@@ -352,21 +352,11 @@ public sealed class LiveTracesTests
     {
         var seen = ChangedTraces(host, subscriptionId).Count(t => (string)t["traceId"]! == traceId);
         JsonNode? found = null;
-        await WaitUntilAsync(() => (found = ChangedTraces(host, subscriptionId)
+        await Poll.UntilAsync(() => (found = ChangedTraces(host, subscriptionId)
             .Where(t => (string)t["traceId"]! == traceId)
             .Skip(seen)
-            .FirstOrDefault()) != null);
+            .FirstOrDefault()) != null, "the host pushed the change of " + traceId);
         return found!;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HostProcess.Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>The real store behind a backend that is unreachable for its first searches.</summary>

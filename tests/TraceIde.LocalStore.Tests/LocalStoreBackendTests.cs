@@ -161,15 +161,22 @@ public class LocalStoreBackendTests
             begin.CommandText = "BEGIN EXCLUSIVE";
             begin.ExecuteNonQuery();
         }
+        // The order of events proves the wait, not a sleep: the read's end is recorded after the commit's. A read that
+        // failed with SQLITE_BUSY instead of waiting throws below. The pause only lets the read reach the lock first;
+        // the outcome does not depend on its length.
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var read = backend.GetSpansAsync(info, Ct);
-        await Task.Delay(500);
-        Assert.False(read.IsCompleted, "the read should wait for the writer");
+        var readEnded = read.ContinueWith(_ => order.Enqueue("read ended"), TaskScheduler.Default);
+        await Task.Delay(200);
         using (var commit = writer.CreateCommand())
         {
             commit.CommandText = "COMMIT";
+            order.Enqueue("writer committed");
             commit.ExecuteNonQuery();
         }
         var spans = await read.WaitAsync(TimeSpan.FromSeconds(30));
+        await readEnded;
+        Assert.Equal(["writer committed", "read ended"], order);
         Assert.Equal(500, spans.Count);
         Assert.Single(spans, s => s.ParentSpanId == null);
     }

@@ -25,6 +25,23 @@ internal static class TestSupport
     public static MlflowRestBackend BackendAnswering(byte[] body) =>
         new(new MlflowBackendOptions { TrackingUri = new Uri("http://127.0.0.1:9/"), Retry = MlflowRetryPolicy.None }, new FixedAnswer(body));
 
+    /// <summary>
+    /// Counts the requests the backend sends, per path, on the client's side: once a call has returned, no attempt
+    /// of it can still be on its way, so "sent once" is a fact to assert, not a wait for a server to record it.
+    /// </summary>
+    public sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _sent = new(StringComparer.Ordinal);
+
+        public int Sent(string path) => _sent.GetValueOrDefault(path);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            _sent.AddOrUpdate(request.RequestUri!.AbsolutePath, 1, (_, n) => n + 1);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     private sealed class FixedAnswer(byte[] body) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

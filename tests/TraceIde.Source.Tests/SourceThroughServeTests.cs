@@ -58,10 +58,10 @@ public sealed class SourceThroughServeTests
         // A file the IDE reports as created is found without a rescan; a deleted one is gone.
         var created = ws.Write("tools/new_tool.py", "def brand_new_tool():\n    pass\n");
         await host.NotifyAsync(RpcMethods.WorkspaceDidChangeFiles, new { created = new[] { created } });
-        await WaitUntilAsync(async () => (await MapAsync(host, "/srv/tools/new_tool.py")).Count == 1);
+        await Poll.UntilAsync(async () => (await MapAsync(host, "/srv/tools/new_tool.py")).Count == 1, "the host applied the file creation");
         File.Delete(created);
         await host.NotifyAsync(RpcMethods.WorkspaceDidChangeFiles, new { deleted = new[] { created } });
-        await WaitUntilAsync(async () => (await MapAsync(host, "/srv/tools/new_tool.py")).Count == 0);
+        await Poll.UntilAsync(async () => (await MapAsync(host, "/srv/tools/new_tool.py")).Count == 0, "the host applied the file deletion");
 
         // Bad input: a clear error, and the host goes on.
         var (code, message) = JsonRpcAssert.Error(await host.RequestAsync(RpcMethods.SourceLocate, new { traceId, spanId = "0000000000000000" }));
@@ -83,15 +83,4 @@ public sealed class SourceThroughServeTests
 
     private static async Task<JsonArray> MapAsync(HostProcess host, string path) =>
         JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.SourceMapPath, new { path }))["locations"]!.AsArray();
-
-    /// <summary>A notification has no answer: poll (briefly) until the host applied it.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + HostProcess.Timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the host did not apply the file-change notification in time");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -94,16 +94,6 @@ public sealed class HostLifecycleTests
         catch (InvalidOperationException) { return false; }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > Timeout) Assert.Fail("timed out waiting until " + what);
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task A_relayed_traces_search_returns_the_43_traces_of_the_fixture_store()
     {
@@ -198,7 +188,7 @@ public sealed class HostLifecycleTests
         ide.Kill();
         await ide.WaitForExitAsync();
 
-        await WaitUntilAsync(() => !IsRunning(host), "the host noticed its parent is gone");
+        await Poll.UntilAsync(() => !IsRunning(host), "the host noticed its parent is gone", Timeout);
     }
 
     [Fact]
@@ -401,6 +391,6 @@ public sealed class HostLifecycleTests
         var second = window.Started.Take(new CancellationTokenSource(Timeout).Token);
         Assert.NotEqual(first, second);
         Assert.Equal(43, Result(await window.RequestAsync(RpcMethods.TracesSearch, SearchParams()))["traces"]!.AsArray().Count);
-        await WaitUntilAsync(() => !IsRunning(first), "the replaced host is gone");
+        await Poll.UntilAsync(() => !IsRunning(first), "the replaced host is gone", Timeout);
     }
 }

@@ -19,7 +19,7 @@ public sealed class IdleTrimmer : IDisposable
     public static readonly TimeSpan DefaultDeepDelay = TimeSpan.FromSeconds(30);
 
     private readonly Lock _gate = new();
-    private readonly Timer _timer;
+    private readonly ITimer _timer;
     private readonly TimeSpan _delay;
     private readonly TimeSpan _deepDelay;
     private readonly Action _trim;
@@ -31,7 +31,14 @@ public sealed class IdleTrimmer : IDisposable
     private enum Step { None, Trim, DeepTrim }
 
     /// <param name="releaseCaches">Run before the default deep step: the connection's caches (kept traces) go too.</param>
-    public IdleTrimmer(TimeSpan? delay = null, Action? trim = null, TimeSpan? deepDelay = null, Action? deepTrim = null, Action? releaseCaches = null)
+    /// <param name="time">The timers' clock (tests advance a fake one).</param>
+    public IdleTrimmer(
+        TimeSpan? delay = null,
+        Action? trim = null,
+        TimeSpan? deepDelay = null,
+        Action? deepTrim = null,
+        Action? releaseCaches = null,
+        TimeProvider? time = null)
     {
         _delay = delay ?? DefaultDelay;
         _deepDelay = deepDelay ?? DefaultDeepDelay;
@@ -43,7 +50,7 @@ public sealed class IdleTrimmer : IDisposable
             TraceIde.Core.Spans.SpanRows.ReleasePooledChunks();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         });
-        _timer = new Timer(_ => TryTrim(), null, Timeout.Infinite, Timeout.Infinite);
+        _timer = (time ?? TimeProvider.System).CreateTimer(_ => TryTrim(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public void RequestStarted()
@@ -52,7 +59,7 @@ public sealed class IdleTrimmer : IDisposable
         {
             _active++;
             _next = Step.None;
-            if (!_disposed) _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            if (!_disposed) _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 
