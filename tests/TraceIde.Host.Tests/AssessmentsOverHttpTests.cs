@@ -5,7 +5,7 @@ using TraceIde.Testing;
 
 namespace TraceIde.Host.Tests;
 
-/// <summary>assessments/* through the real host process, against the recorded MLflow server and the read-only local store.</summary>
+/// <summary>assessments/* through the host's JSON-RPC server (in process), against the recorded MLflow server and the read-only local store.</summary>
 public sealed class AssessmentsOverHttpTests
 {
     private const string Tokyo = "tr-5b459dd05cb47503871b19889a0dfb57";
@@ -14,7 +14,7 @@ public sealed class AssessmentsOverHttpTests
     public async Task The_IDEs_user_writes_the_assessment_and_the_host_returns_it_as_stored()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString(), userName = "nina@example.com" }));
         Assert.Equal("nina@example.com", (string)init["userName"]!);
         Assert.True((bool)init["capabilities"]!["editAssessments"]!);
@@ -47,7 +47,7 @@ public sealed class AssessmentsOverHttpTests
     public async Task A_bad_assessment_is_refused_before_anything_is_sent(string parameters, string expected)
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString(), userName = "kim" }));
         var sent = server.Requests.Count;
         var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("assessments/create", JsonNode.Parse(parameters)));
@@ -63,7 +63,7 @@ public sealed class AssessmentsOverHttpTests
     [Fact]
     public async Task A_local_store_says_up_front_that_it_cannot_edit_and_refuses_with_the_reason()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         Assert.False((bool)init["capabilities"]!["editAssessments"]!);
         var (code, message) = JsonRpcAssert.Error(await host.RequestAsync(
@@ -79,7 +79,7 @@ public sealed class AssessmentsOverHttpTests
         // The recordings hold Tokyo's TraceInfo (with its assessments) but none of its spans: every span route is
         // unknown to the replay server, as to a server whose artifact store lost the file.
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var trace = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId = Tokyo }));
         Assert.Equal(Tokyo, (string)trace["info"]!["traceId"]!);

@@ -4,7 +4,7 @@ using TraceIde.Testing;
 namespace TraceIde.Host.Tests;
 
 /// <summary>
-/// traces/delete, the one destructive feature, through the real host process against MLflow's recorded answers
+/// traces/delete, the one destructive feature, through the host's JSON-RPC server (in process) against MLflow's recorded answers
 /// (the requests must be exactly the recorded ones, or the replay server answers 404): two IDs deleted, and the
 /// no-op cases MLflow answers with 0 rather than an error (an unknown ID, a trace of another experiment).
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class DeleteTracesOverHttpTests
     public async Task Deleting_two_traces_sends_MLflows_request_and_says_how_many_went()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         Assert.True((bool)init["capabilities"]!["deleteTraces"]!);
 
@@ -35,7 +35,7 @@ public sealed class DeleteTracesOverHttpTests
     public async Task What_MLflow_does_not_delete_is_zero_deleted_not_an_error(string experimentId, string traceId, string recording)
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var result = JsonRpcAssert.Result(await host.RequestAsync("traces/delete", new { experimentId, traceIds = new[] { traceId } }));
         Assert.Equal(0, (int)result["deleted"]!);
@@ -46,7 +46,7 @@ public sealed class DeleteTracesOverHttpTests
     public async Task A_2x_server_is_sent_the_v2_route_MLflow_recorded()
     {
         await using var server = MlflowReplayServer.Start(new MlflowReplayOptions { ServerVersion = "2.20.0" });
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var result = JsonRpcAssert.Result(await host.RequestAsync(
             "traces/delete",
@@ -59,7 +59,7 @@ public sealed class DeleteTracesOverHttpTests
     [Fact]
     public async Task A_local_store_refuses_with_the_reason_and_deletes_nothing()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         Assert.False((bool)init["capabilities"]!["deleteTraces"]!);
         var (code, message) = JsonRpcAssert.Error(await host.RequestAsync("traces/delete", new { experimentId = "1", traceIds = new[] { GuardrailBlocked } }));

@@ -18,7 +18,7 @@ public sealed class GroundTruthThroughServeTests
     {
         var storeDir = Path.Combine(Fixtures.Root, store);
         var truth = GroundTruth(store);
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(storeDir, "mlflow.db") }));
 
         var traces = await SearchAllAsync(host);
@@ -62,7 +62,7 @@ public sealed class GroundTruthThroughServeTests
     public async Task The_recorded_trees_come_out_of_serve_for_the_tracking_server()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
 
         var deep = JsonRpcAssert.Result(await host.RequestAsync("traces/get", new { traceId = FixtureCases.ServerTraceId("agent-deep-nesting") }));
@@ -73,7 +73,7 @@ public sealed class GroundTruthThroughServeTests
         Assert.Equal(500, batch["spans"]!.AsArray().Count);
     }
 
-    private static async Task<List<JsonNode>> SearchAllAsync(HostProcess host)
+    private static async Task<List<JsonNode>> SearchAllAsync(HostConnection host)
     {
         var all = new List<JsonNode>();
         string? token = null;

@@ -5,7 +5,7 @@ using TraceIde.Testing;
 
 namespace TraceIde.Host.Tests;
 
-/// <summary>The real host process against a real loopback server that answers as the MLflow recordings do.</summary>
+/// <summary>The host (the real process where its environment or its staying up is the point; else in process) against a real loopback server that answers as the MLflow recordings do.</summary>
 public sealed class HostOverHttpTests
 {
     private static object SearchAll => new { experimentIds = new[] { "1" }, pageSize = 100 };
@@ -14,7 +14,7 @@ public sealed class HostOverHttpTests
     public async Task Initialize_discovers_the_recorded_MLflow_version_and_search_returns_the_recorded_traces()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         Assert.Equal(BackendKinds.MlflowServer, (string)init["backendKind"]!);
         Assert.Equal("3.11.2.dev0", (string)init["mlflowVersion"]!);
@@ -33,7 +33,7 @@ public sealed class HostOverHttpTests
     {
         await using var server = MlflowReplayServer.Start();
         server.Override("/api/3.0/mlflow/traces/search", ReplayFaults.Delay(TimeSpan.FromSeconds(60)), times: 1);
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
 
         var (id, response) = await host.StartRequestAsync("traces/search", SearchAll);
@@ -94,7 +94,7 @@ public sealed class HostOverHttpTests
     public async Task MLFLOW_TRACKING_URI_is_used_when_initialize_names_no_backend()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start(new Dictionary<string, string?> { ["MLFLOW_TRACKING_URI"] = server.BaseUri.ToString() });
+        await using var host = InProcessHost.Start(new Dictionary<string, string?> { ["MLFLOW_TRACKING_URI"] = server.BaseUri.ToString() });
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { clientName = "tests" }));
         Assert.Equal(BackendKinds.MlflowServer, (string)init["backendKind"]!);
     }
@@ -102,7 +102,7 @@ public sealed class HostOverHttpTests
     [Fact]
     public async Task A_workspace_folder_with_mlflow_db_is_used_when_nothing_else_is_configured()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         var init = JsonRpcAssert.Result(await host.RequestAsync("initialize", new { workspaceFolders = new[] { new Uri(Fixtures.ServerStore).ToString() } }));
         Assert.Equal(BackendKinds.LocalStore, (string)init["backendKind"]!);
     }

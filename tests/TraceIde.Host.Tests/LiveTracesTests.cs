@@ -290,13 +290,13 @@ public sealed class LiveTracesTests
         Assert.Equal(0, subscriptions.Count);
     }
 
-    /// <summary>The three methods through the real `traceide serve` process over its pipes.</summary>
+    /// <summary>The three methods through the host's JSON-RPC server (what `traceide serve` runs), notifications included.</summary>
     [Fact]
-    public async Task Window_subscribe_changed_and_unsubscribe_through_the_real_host()
+    public async Task Window_subscribe_changed_and_unsubscribe_through_the_json_rpc_server()
     {
         using var store = new AppendableStore();
         var ts = store.Timestamps();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = store.DbPath, clientName = "tests" }));
 
         var window = JsonRpcAssert.Result(await host.RequestAsync(
@@ -342,13 +342,13 @@ public sealed class LiveTracesTests
         Assert.Equal(0, host.StrayStdoutBytes);
     }
 
-    private static IEnumerable<JsonNode> ChangedTraces(HostProcess host, string subscriptionId) =>
+    private static IEnumerable<JsonNode> ChangedTraces(HostConnection host, string subscriptionId) =>
         host.Notifications
             .Where(n => (string?)n["method"] == RpcMethods.TracesChanged && (string?)n["params"]?["subscriptionId"] == subscriptionId)
             .SelectMany(n => n["params"]!["traces"]?.AsArray() ?? [])
             .Select(t => t!);
 
-    private static async Task<JsonNode> NextChangeAsync(HostProcess host, string subscriptionId, string traceId)
+    private static async Task<JsonNode> NextChangeAsync(HostConnection host, string subscriptionId, string traceId)
     {
         var seen = ChangedTraces(host, subscriptionId).Count(t => (string)t["traceId"]! == traceId);
         JsonNode? found = null;

@@ -43,7 +43,7 @@ public sealed class SessionsTests
     public async Task Over_the_recorded_server_the_host_asks_what_MLflows_client_asks_and_finds_its_five_sessions()
     {
         await using var server = MlflowReplayServer.Start();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var before = server.Requests.Count;
         var result = JsonRpcAssert.Result(await host.RequestAsync("sessions/list", new { experimentIds = new[] { "1" } }));
@@ -54,7 +54,7 @@ public sealed class SessionsTests
     [Fact]
     public async Task A_local_store_gives_the_same_sessions()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         AssertMlflowsSessions(JsonRpcAssert.Result(await host.RequestAsync("sessions/list", new { experimentIds = new[] { "1" } })));
     }
@@ -62,7 +62,7 @@ public sealed class SessionsTests
     [Fact]
     public async Task A_filter_narrows_the_traces_read_and_a_bad_one_is_the_filters_error()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         var alice = JsonRpcAssert.Result(await host.RequestAsync(
             "sessions/list",

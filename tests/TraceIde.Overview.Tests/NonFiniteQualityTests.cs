@@ -198,7 +198,7 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
     public async Task Through_serve_the_quality_answer_carries_Infinity_as_a_string_instead_of_failing()
     {
         await using var server = ServerWithOverflowingAverage();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var quality = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewQuality,
             new { experimentIds = new[] { "1" }, startTimeMs = Start, endTimeMs = End, timeUnit = "day" }));
@@ -211,7 +211,7 @@ public sealed class NonFiniteQualityTests : IAsyncLifetime
     [Fact]
     public async Task Through_serve_the_local_store_answers_quality_over_huge_and_non_finite_feedback()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = _db }));
         var quality = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewQuality,
             new { experimentIds = new[] { "1" }, startTimeMs = Start, endTimeMs = End, timeUnit = "day" }));

@@ -99,7 +99,7 @@ public sealed class NonFiniteUsageToolCallsTests : IAsyncLifetime
     [Fact]
     public async Task Through_serve_the_local_store_answers_usage_with_Infinity_as_a_string()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = _db }));
         var usage = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewUsage,
             new { experimentIds = new[] { "1" }, startTimeMs = Start, endTimeMs = End, timeUnit = "day" }));
@@ -203,7 +203,7 @@ public sealed class NonFiniteUsageToolCallsTests : IAsyncLifetime
     public async Task Through_serve_usage_and_tool_calls_carry_NaN_and_Infinity_as_strings_instead_of_failing()
     {
         await using var server = ServerWithNonFiniteValues();
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         var range = new { experimentIds = new[] { "1" }, startTimeMs = Start, endTimeMs = End, timeUnit = "day" };
         var usage = JsonRpcAssert.Result(await host.RequestAsync(RpcMethods.OverviewUsage, range));

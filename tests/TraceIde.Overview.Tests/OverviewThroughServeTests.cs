@@ -5,7 +5,7 @@ using TraceIde.Testing;
 
 namespace TraceIde.Overview.Tests;
 
-/// <summary>overview/* through the real `traceide serve` process (local store and tracking server).</summary>
+/// <summary>overview/* through the host's JSON-RPC server, in process (local store and tracking server).</summary>
 public sealed class OverviewThroughServeTests
 {
     private const long End = 1795478400000; // 2026-11-24T00:00Z
@@ -14,7 +14,7 @@ public sealed class OverviewThroughServeTests
     [Fact]
     public async Task OverviewMethodsAnswerOverJsonRpcForALocalStore()
     {
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { store = Path.Combine(Fixtures.ServerStore, "mlflow.db") }));
         var range = new { experimentIds = new[] { "1" }, startTimeMs = Start, endTimeMs = End, timeUnit = "day" };
 
@@ -47,7 +47,7 @@ public sealed class OverviewThroughServeTests
         await using var server = MlflowReplayServer.Start();
         await using var store = MetricsTestSupport.ServerStore();
         MetricsTestSupport.AnswerUnrecordedMetricsWithTheHostEngine(server, store);
-        await using var host = HostProcess.Start();
+        await using var host = InProcessHost.Start();
         JsonRpcAssert.Result(await host.RequestAsync("initialize", new { trackingUri = server.BaseUri.ToString() }));
         // The recorded window: the usage requests MLflow's answers were recorded for are answered by them; the three that
         // were not (a self-comparison) by the host engine.

@@ -23,6 +23,13 @@ public sealed class HostSession : IDisposable
     /// <summary>What "now" is for this session's services (<see cref="HostClock"/>; tests give their own).</summary>
     public TimeProvider Clock { get; init; } = HostClock.Current;
 
+    /// <summary>
+    /// Where the backend's settings and credentials come from when `initialize` leaves them out (MLFLOW_TRACKING_URI,
+    /// its user, password and token, TRACEIDE_USER): the process's environment; a test hosting a session in its own
+    /// process gives it a dictionary instead, so the machine's variables cannot change the outcome.
+    /// </summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
     public HostLog Log => _log;
 
     public ITraceBackend Backend => _backend ?? throw NotInitialized();
@@ -100,7 +107,7 @@ public sealed class HostSession : IDisposable
     public async Task<InitializeResult> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
     {
         var result = await InitializeAsync(
-            BackendSelector.Create(parameters, Environment.GetEnvironmentVariable, _log),
+            BackendSelector.Create(parameters, Environment, _log),
             parameters.ClientName,
             cancellationToken,
             parameters.UserName).ConfigureAwait(false);
@@ -162,7 +169,7 @@ public sealed class HostSession : IDisposable
             BackendLocation = backend.DisplayLocation,
             MlflowVersion = info.MlflowVersion,
             Capabilities = info.Capabilities,
-            UserName = UserNameOf(userName, Environment.GetEnvironmentVariable, Environment.UserName),
+            UserName = UserNameOf(userName, Environment, System.Environment.UserName),
         };
         return Info;
     }

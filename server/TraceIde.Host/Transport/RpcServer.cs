@@ -14,14 +14,20 @@ namespace TraceIde.Host.Transport;
 public static class RpcServer
 {
     /// <summary>Serves until the input ends, `exit` arrives, or <paramref name="cancellationToken"/> fires. Returns the exit code.</summary>
-    public static async Task<int> ServeAsync(Stream input, Stream output, HostLog log, CancellationToken cancellationToken)
+    public static Task<int> ServeAsync(Stream input, Stream output, HostLog log, CancellationToken cancellationToken) =>
+        ServeAsync(input, output, new HostSession(log), cancellationToken);
+
+    /// <summary>Serves <paramref name="session"/> (which it disposes at the end), as <c>traceide serve</c> does over stdio.</summary>
+    public static async Task<int> ServeAsync(Stream input, Stream output, HostSession session, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        var log = session.Log;
         var inbound = new Pipe();
         var sanitizer = new FrameSanitizer(input, inbound.Writer, log);
 
         var handler = new HeaderDelimitedMessageHandler(output, inbound.Reader.AsStream(), CreateFormatter());
 
-        using var session = new HostSession(log);
+        using var sessionScope = session;
         var (rpc, lifecycle) = Listen(handler, session, log);
         using var rpcScope = rpc;
 
