@@ -5,7 +5,10 @@ using TraceIde.Testing;
 
 namespace TraceIde.Host.Tests;
 
-/// <summary>The host (the real process where its environment or its staying up is the point; else in process) against a real loopback server that answers as the MLflow recordings do.</summary>
+/// <summary>
+/// The host (the real process where its environment or its staying up is the point; else in process) against a real
+/// loopback server that answers as the MLflow recordings do.
+/// </summary>
 public sealed class HostOverHttpTests
 {
     private static object SearchAll => new { experimentIds = new[] { "1" }, pageSize = 100 };
