@@ -77,7 +77,12 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks, state: context.workspaceState });
   context.subscriptions.push(webviews);
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(VALUE_SCHEME, valueDocuments));
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(VALUE_SCHEME, valueDocuments),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d.uri.scheme === VALUE_SCHEME) valueDocuments.release(d.uri);
+    }),
+  );
 
   // ---- the side bar: the Traces tree and the Runs view -----------------------------------------
   const tree = new TraceTree({

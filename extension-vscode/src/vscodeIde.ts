@@ -61,7 +61,8 @@ export const VALUE_SCHEME = "traceide-value";
 /**
  * The texts `ide/openText` shows, as read-only documents named after the span and part: read, searched and saved
  * with Save As like any file, closed without a "save changes?" question (an untitled editor would ask, and would come
- * back unsaved after a window reload). Registered once by `activate`.
+ * back unsaved after a window reload). Registered once by `activate`, which also releases a text when VS Code closes
+ * its document (a value can be megabytes; the trace still has it).
  */
 export class ValueDocuments implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
@@ -75,10 +76,23 @@ export class ValueDocuments implements vscode.TextDocumentContentProvider {
     return uri;
   }
 
+  /** Lets the text of a closed document go; reopening it (Reopen Closed Editor) then says where to find it again. */
+  release(uri: vscode.Uri): void {
+    this.texts.delete(uri.toString());
+  }
+
+  /** How many texts are kept (tests). */
+  get size(): number {
+    return this.texts.size;
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? "";
+    return this.texts.get(uri.toString()) ?? RELEASED_VALUE;
   }
 }
+
+/** What a released value's document says when it is opened again. */
+export const RELEASED_VALUE = "This value was closed. Open it again from the trace: Open in Editor on the span's part.\n";
 
 export const valueDocuments = new ValueDocuments();
 

@@ -13,7 +13,14 @@ export class Uri {
     return new Uri("file", p);
   }
   static parse(s: string): Uri {
-    return new Uri(s.split(":")[0]!, s.replace(/^file:\/\//, ""));
+    const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(s);
+    return m ? new Uri(m[1]!, m[2]!) : new Uri(s.split(":")[0]!, s);
+  }
+  static from(parts: { scheme: string; path: string }): Uri {
+    return new Uri(parts.scheme, parts.path);
+  }
+  get path(): string {
+    return this.fsPath;
   }
   static joinPath(base: Uri, ...parts: string[]): Uri {
     return new Uri(base.scheme, [base.fsPath.replace(/\/$/, ""), ...parts].join("/"));

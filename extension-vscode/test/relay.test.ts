@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { IDE_METHODS, RpcErrorCodes, RpcMethods, UI_CALLABLE_METHODS, type InitializeResult, type SourceLocation } from "../../webview/src/protocol.generated";
 import { ideHandlers, isPlainFileName, uniqueUntitledName, type IdeSurface } from "../src/ideHandlers";
 import { METHOD_NOT_FOUND, Relay, redact, toRpcError, type RelayHost } from "../src/relay";
-import { vscodeIdeSurface } from "../src/vscodeIde";
+import { RELEASED_VALUE, ValueDocuments, vscodeIdeSurface } from "../src/vscodeIde";
 import * as fake from "./fake-vscode";
 
 const INFO: InitializeResult = {
@@ -387,6 +387,20 @@ describe("VS Code's side of the IDE methods (vscodeIde.ts)", () => {
     await expect(surface.openFile("/nope.py", 1)).rejects.toMatchObject({ code: RpcErrorCodes.notFound });
     await surface.copy("tr-123");
     expect(fake.clipboardText).toBe("tr-123");
+  });
+});
+
+describe("ide/openText's read-only documents", () => {
+  it("keep each text while its document is open, under a name of its own, and let it go when VS Code closes it", () => {
+    const docs = new ValueDocuments();
+    const a = docs.add("{\"a\": 1}", "get_weather-outputs.json");
+    const b = docs.add("{\"b\": 2}", "get_weather-outputs.json");
+    expect([a.path, b.path]).toEqual(["/1/get_weather-outputs.json", "/2/get_weather-outputs-2.json"]);
+    expect([docs.provideTextDocumentContent(a), docs.provideTextDocumentContent(b)]).toEqual(["{\"a\": 1}", "{\"b\": 2}"]);
+    docs.release(a);
+    expect(docs.size).toBe(1);
+    expect(docs.provideTextDocumentContent(a)).toBe(RELEASED_VALUE); // Reopen Closed Editor says where to find it
+    expect(docs.add("{}", "get_weather-outputs.json").path).toBe("/3/get_weather-outputs.json"); // the name is free again
   });
 });
 
