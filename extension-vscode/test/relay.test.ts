@@ -393,10 +393,10 @@ describe("VS Code's side of the IDE methods (vscodeIde.ts)", () => {
 describe("ide/openText's read-only documents", () => {
   it("keep each text while its document is open, under a name of its own, and let it go when VS Code closes it", () => {
     const docs = new ValueDocuments();
-    const a = docs.add("{\"a\": 1}", "get_weather-outputs.json");
-    const b = docs.add("{\"b\": 2}", "get_weather-outputs.json");
+    const a = docs.add('{"a": 1}', "get_weather-outputs.json");
+    const b = docs.add('{"b": 2}', "get_weather-outputs.json");
     expect([a.path, b.path]).toEqual(["/1/get_weather-outputs.json", "/2/get_weather-outputs-2.json"]);
-    expect([docs.provideTextDocumentContent(a), docs.provideTextDocumentContent(b)]).toEqual(["{\"a\": 1}", "{\"b\": 2}"]);
+    expect([docs.provideTextDocumentContent(a), docs.provideTextDocumentContent(b)]).toEqual(['{"a": 1}', '{"b": 2}']);
     docs.release(a);
     expect(docs.size).toBe(1);
     expect(docs.provideTextDocumentContent(a)).toBe(RELEASED_VALUE); // Reopen Closed Editor says where to find it
