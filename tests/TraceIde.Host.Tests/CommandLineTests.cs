@@ -55,4 +55,15 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("version", Options.Parse(["-v"]).Command);
         Assert.Equal("help", Options.Parse([]).Command);
     }
+
+    [Theory]
+    [InlineData("traces", "--help")]
+    [InlineData("ui", "--port", "0", "-h")]
+    [InlineData("mcp", "--help", "--no-such-option")]
+    public void Help_after_a_command_is_the_usage_not_an_error(params string[] args)
+    {
+        var o = Options.Parse(args);
+        Assert.Null(o.Error);
+        Assert.Equal("help", o.Command);
+    }
 }

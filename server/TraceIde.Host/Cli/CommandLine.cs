@@ -169,6 +169,13 @@ public sealed class Options
         for (var i = 1; i < args.Length; i++)
         {
             var flag = args[i];
+            if (flag is "--help" or "-h")
+            {
+                // `traceide ui --help` is a question, not a mistake: the usage, exit 0.
+                o.Command = "help";
+                o._flags.Clear();
+                return o;
+            }
             if (!allowed.Contains(flag))
             {
                 o.Error = $"Unknown option '{flag}' for '{o.Command}'.";
