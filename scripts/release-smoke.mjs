@@ -11,7 +11,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { dotnetDirs, dotnetHider, pathWithoutDotnet } from "./without-dotnet.mjs";
 
 const archive = process.argv[2] && resolve(process.argv[2]);
 if (!archive || !existsSync(archive) || !archive.endsWith(".tar.gz")) {
@@ -33,42 +34,18 @@ mkdirSync(home);
 execFileSync("tar", ["-xzf", archive, "-C", tmp]);
 const exe = join(tmp, basename(archive, ".tar.gz"), "traceide");
 
-// The machine's .NET folders, hidden from the binary (as in extension-vscode/scripts/e2e.mjs).
-const pathDirs = (process.env.PATH ?? "").split(":").filter(Boolean);
-const dotnetOnPath = pathDirs.map((d) => join(d, "dotnet")).find((f) => existsSync(f));
-const dotnetDirs = [
-  ...new Set([
-    "/usr/share/dotnet",
-    "/usr/lib/dotnet",
-    "/usr/local/share/dotnet",
-    "/opt/dotnet",
-    join(process.env.HOME ?? "/root", ".dotnet"),
-    ...(dotnetOnPath ? [dirname(realpathSync(dotnetOnPath))] : []),
-  ]),
-].filter((d) => existsSync(d));
-const empty = join(tmp, "empty");
-mkdirSync(empty);
-let canUnshare = false;
-try {
-  execFileSync("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", `mount --bind "$0" "$1"`, empty, empty], { stdio: "pipe" });
-  canUnshare = true;
-} catch {}
+// The machine's .NET folders, hidden from the binary (scripts/without-dotnet.mjs).
+const hiddenDirs = dotnetDirs();
+const hider = dotnetHider(hiddenDirs, join(tmp, "empty"));
 const env = {
-  PATH: pathDirs.filter((d) => !dotnetDirs.includes(d)).join(":"),
+  PATH: pathWithoutDotnet(hiddenDirs),
   HOME: home,
   DOTNET_ROOT: join(tmp, "nowhere"),
   DOTNET_CLI_TELEMETRY_OPTOUT: "1",
 };
-const mountAll = `e=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do mount --bind "$e" "$1" || exit 97; shift; n=$((n - 1)); done; exec "$@"`;
-const [cmd, args] = canUnshare
-  ? [
-      "unshare",
-      ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", mountAll, "sh", empty, String(dotnetDirs.length), ...dotnetDirs, exe, "ui", "--no-open"],
-    ]
-  : [exe, ["ui", "--no-open"]];
-log(
-  `${exe} ui --no-open, no .NET: ${canUnshare ? `mount namespace with ${dotnetDirs.join(", ")} emptied` : "DOTNET_ROOT nowhere only (unshare not permitted)"}`,
-);
+const [cmd, args] = hider.launch(exe, ["ui", "--no-open"]);
+const hiding = hider.hidden ? `mount namespace with ${hiddenDirs.join(", ")} emptied` : "DOTNET_ROOT nowhere only (unshare not permitted)";
+log(`${exe} ui --no-open, no .NET: ${hiding}`);
 const child = spawn(cmd, args, { cwd: tmp, env, stdio: ["ignore", "pipe", "pipe"] });
 const stderr = [];
 child.stderr.on("data", (d) => stderr.push(String(d)));
@@ -94,10 +71,10 @@ try {
     .split("\n")
     .map((l) => l.split(/\s+/).slice(5).join(" "))
     .filter((f) => f.startsWith("/"));
-  const fromMachine = [...new Set(maps.filter((f) => dotnetDirs.some((d) => f.startsWith(d + "/"))))];
+  const fromMachine = [...new Set(maps.filter((f) => hiddenDirs.some((d) => f.startsWith(d + "/"))))];
   check(
     fromMachine.length === 0,
-    `nothing mapped from a machine .NET folder (${dotnetDirs.join(", ") || "none found"})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`,
+    `nothing mapped from a machine .NET folder (${hiddenDirs.join(", ") || "none found"})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`,
   );
   check(realpathSync(`/proc/${child.pid}/exe`) === realpathSync(exe), "the process is the release binary itself");
 

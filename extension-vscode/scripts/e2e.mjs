@@ -16,12 +16,13 @@
 // the check's text. Either way /proc/<host pid>/maps must show the runtime (libcoreclr.so) loaded from the package.
 // Screenshots → test-output/. Env: CODE_SERVER (bin), CHROMIUM, REPLAY_DLL, TRACEIDE_STORE, VSIX.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { dotnetDirs, dotnetHider, pathWithoutDotnet } from "../../scripts/without-dotnet.mjs";
 import { FIXTURE_NOW } from "../../webview/scripts/e2e-harness.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -167,45 +168,18 @@ execFileSync(codeServer, ["--user-data-dir", ud, "--extensions-dir", ext, "--ins
 
 // ---- no machine-wide .NET for code-server and everything it starts ----
 // The folders a .NET install lives in: the usual ones and the one `dotnet` on PATH resolves to.
-const pathDirs = (process.env.PATH ?? "").split(":").filter(Boolean);
-const dotnetOnPath = pathDirs.map((d) => join(d, "dotnet")).find((f) => existsSync(f));
-const dotnetDirs = [
-  ...new Set([
-    "/usr/share/dotnet",
-    "/usr/lib/dotnet",
-    "/usr/local/share/dotnet",
-    "/opt/dotnet",
-    join(process.env.HOME ?? "/root", ".dotnet"),
-    ...(dotnetOnPath ? [dirname(realpathSync(dotnetOnPath))] : []),
-  ]),
-].filter((d) => existsSync(d));
+const dotnetFolders = dotnetDirs();
 // PATH keeps its folders (node, sh, chromium's libraries); the install folders themselves leave it.
-const noDotnetEnv = { ...process.env, PATH: pathDirs.filter((d) => !dotnetDirs.includes(d)).join(":"), DOTNET_ROOT: join(tmp, "no-dotnet-root") };
+const noDotnetEnv = { ...process.env, PATH: pathWithoutDotnet(dotnetFolders), DOTNET_ROOT: join(tmp, "no-dotnet-root") };
 for (const k of Object.keys(noDotnetEnv)) if (/^DOTNET_ROOT_|^DOTNET_ROOT\(/.test(k)) delete noDotnetEnv[k];
-const emptyDir = join(tmp, "empty");
-mkdirSync(emptyDir);
-const canUnshare = (() => {
-  try {
-    execFileSync("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", `mount --bind "$0" "$1"`, emptyDir, emptyDir], { stdio: "pipe" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const noDotnetMode = canUnshare
-  ? `a mount namespace with ${dotnetDirs.join(", ") || "(no .NET folder found)"} emptied (unshare --mount)`
+const dotnetHidden = dotnetHider(dotnetFolders, join(tmp, "empty"));
+const noDotnetMode = dotnetHidden.hidden
+  ? `a mount namespace with ${dotnetFolders.join(", ") || "(no .NET folder found)"} emptied (unshare --mount)`
   : "DOTNET_ROOT pointing nowhere and the .NET folders off PATH only (unshare not permitted: they stay readable, a PATH symlink such as " +
     "/usr/bin/dotnet still works)";
 log(`code-server runs with no machine-wide .NET: ${noDotnetMode}`);
-/** `cmd args…` in that environment: bind-mounts the empty folder over each .NET folder, then execs (same PID). */
-function withoutDotnet(cmd, args) {
-  if (!canUnshare) return [cmd, args];
-  const mountAll = `e=$1; n=$2; shift 2; while [ "$n" -gt 0 ]; do mount --bind "$e" "$1" || exit 97; shift; n=$((n - 1)); done; exec "$@"`;
-  return [
-    "unshare",
-    ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", mountAll, "sh", emptyDir, String(dotnetDirs.length), ...dotnetDirs, cmd, ...args],
-  ];
-}
+/** `cmd args…` in that environment: the .NET folders hidden, then exec (same PID). */
+const withoutDotnet = dotnetHidden.launch;
 
 const serverLog = [];
 const server = spawn(
@@ -312,7 +286,9 @@ try {
         const input = page.locator(".quick-input-widget input");
         await input.waitFor({ state: "visible", timeout: 5000 });
         await input.fill(`>${title}`);
-        const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+        // Enter runs the focused row: wait until the list has caught up with the text (its first answer is what
+        // the palette showed before), or Enter runs whatever was on top then.
+        const row = page.locator(".quick-input-list .monaco-list-row.focused", { hasText: title }).first();
         await row.waitFor({ state: "visible", timeout: 3000 });
         await input.press("Enter"); // to the quick input even if a webview took focus meanwhile
         await page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 5000 });
@@ -345,12 +321,29 @@ try {
           const input = page.locator(".quick-input-widget input");
           await input.waitFor({ state: "visible", timeout: 5000 });
           await input.fill(fileName);
-          await page.locator(".quick-input-list .monaco-list-row", { hasText: fileName }).first().waitFor({ timeout: 10_000 });
+          // Enter opens the focused row. Before the list has filtered, it shows the recently opened files, which can
+          // hold fileName further down under another file on top: Enter then opened that file (run 10 of 10, under
+          // load: six tries each opened weather.py). So wait until fileName is the focused row.
+          await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: fileName }).first().waitFor({ timeout: 10_000 });
           await input.press("Enter"); // to the quick input even if a webview took focus meanwhile
           await opened().first().waitFor({ timeout: 10_000 });
           return true;
         } catch (e) {
-          lastTry = e.message.split("\n")[0];
+          // What the screen held when the wait gave up: the quick input (shown? its text, its rows) and who has the focus.
+          const seen = await page
+            .evaluate(() => {
+              const widget = document.querySelector(".quick-input-widget");
+              const shown = !!widget && getComputedStyle(widget).display !== "none";
+              const rows = [...document.querySelectorAll(".quick-input-list .monaco-list-row")].map((r) => r.textContent?.trim()).slice(0, 5);
+              const value = document.querySelector(".quick-input-widget input")?.value;
+              const active = document.activeElement;
+              const focus = active ? `${active.tagName.toLowerCase()}${active.className ? `.${String(active.className).split(" ").join(".")}` : ""}` : "none";
+              const dialog = document.querySelector(".monaco-dialog-box")?.textContent?.trim();
+              const input = shown ? `shown with "${value}", rows ${JSON.stringify(rows)}` : "hidden";
+              return `quick input ${input}; focus ${focus.slice(0, 80)}${dialog ? `; dialog "${dialog}"` : ""}`;
+            })
+            .catch((err) => `(no state: ${err.message})`);
+          lastTry = `${e.message.split("\n")[0]} — ${seen}`;
           // The first miss and the latest: a run that never gets there shows what was on screen at the end.
           const shot = tries === 1 ? "first" : "latest";
           await page.screenshot({ path: join(out, `quick-open-retry-${fileName}-${shot}.png`) }).catch(() => {});
@@ -462,17 +455,23 @@ try {
     }
     await sleep(300);
   };
+  // What the screen says: a row's place among its siblings, as a screen reader reads it ("3 of 43"): the
+  // experiment's children are its traces, and "Load more…" while pages remain.
+  const siblingsOnScreen = async () => Number((await traceRows().first().getAttribute("aria-setsize")) ?? 0);
   for (let i = 0; i < 10 && (await scrollTreeToEnd(), await treeRows().filter({ hasText: "Load more" }).count()) > 0; i++) {
-    const before = (await selfTest()).tree.loaded.length;
+    const before = await siblingsOnScreen();
     await scrollTreeToEnd();
     await treeRows().filter({ hasText: "Load more" }).first().click();
-    await until("the next page", async () => (await selfTest()).tree.loaded.length > before, 20_000);
+    await until("the next page", async () => (await siblingsOnScreen()) > before || (await treeRows().filter({ hasText: "Load more" }).count()) === 0, 20_000);
   }
-  const treeState = await selfTest();
+  await scrollTreeToEnd();
+  const siblings = await siblingsOnScreen();
+  const loadMoreLeft = await treeRows().filter({ hasText: "Load more" }).count();
+  const treeState = await selfTest(); // the IDs in order, for the keyboard steps below
   check(
-    treeState.tree.loaded.length === 43 && new Set(treeState.tree.loaded).size === 43,
-    `the Traces tree (${sideWidth} px side bar) lists the fixture's 43 traces from the replayed MLflow server, a page at a time ("Load more…" ` +
-      `${treeState.tree.loaded.length})`,
+    siblings === 43 && loadMoreLeft === 0 && treeState.tree.loaded.length === 43 && new Set(treeState.tree.loaded).size === 43,
+    `the Traces tree (${sideWidth} px side bar) lists the fixture's 43 traces from the replayed MLflow server, a page at a time: its rows ` +
+      `read "of ${siblings}" with ${loadMoreLeft} "Load more…" left (${new Set(treeState.tree.loaded).size} distinct IDs)`,
   );
   // A click on TRACE's row (the recorded traces/get) opens it in a tab; from the keyboard, ↓/↑ to another
   // recorded trace and Enter opens that one. The list is virtual: the keyboard brings a row into view.
@@ -660,19 +659,19 @@ try {
     coreclr.length === 1 && coreclr[0].startsWith(ext + "/") && coreclr[0].endsWith("/host/linux-x64/libcoreclr.so"),
     `libcoreclr.so is mapped from the package only (${coreclr.map((f) => f.replace(ext, "<extensions>")).join(", ")})`,
   );
-  const fromMachine = [...new Set(maps.filter((f) => dotnetDirs.some((d) => f.startsWith(d + "/"))))];
+  const fromMachine = [...new Set(maps.filter((f) => dotnetFolders.some((d) => f.startsWith(d + "/"))))];
   check(
     fromMachine.length === 0,
-    `nothing mapped from a machine .NET folder (${dotnetDirs.join(", ")})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`,
+    `nothing mapped from a machine .NET folder (${dotnetFolders.join(", ")})${fromMachine.length ? `: ${fromMachine.join(", ")}` : ""}`,
   );
-  if (canUnshare) {
-    const seen = dotnetDirs.map((d) => [d, readdirSync(`/proc/${r1.host.pid}/root${d}`).length]);
+  if (dotnetHidden.hidden) {
+    const seen = dotnetFolders.map((d) => [d, readdirSync(`/proc/${r1.host.pid}/root${d}`).length]);
     check(
       seen.every(([, n]) => n === 0),
       `the host sees no .NET install: ${seen.map(([d, n]) => `${d} holds ${n} entries`).join(", ")} in its mount namespace`,
     );
   }
-  if (canUnshare) {
+  if (dotnetHidden.hidden) {
     // `dotnet` as the host would find it: in its mount namespace, with its environment (PATH, DOTNET_ROOT).
     const hostEnv = readFileSync(`/proc/${r1.host.pid}/environ`, "utf8").split("\0").filter(Boolean);
     let found;
@@ -912,7 +911,7 @@ try {
   await runCommand("TraceIde: Filter Traces…");
   const filterInput = page.locator(".quick-input-widget input");
   await filterInput.fill("trace.status = 'OK'");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Apply: trace.status = 'OK'" }).first().waitFor({ timeout: 10_000 });
+  await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: "Apply: trace.status = 'OK'" }).first().waitFor({ timeout: 10_000 });
   await filterInput.press("Enter");
   await until("the filter in the tree's message", async () => (await treeMessage()).includes("trace.status = 'OK'"), 20_000);
   await until(
@@ -931,11 +930,11 @@ try {
     throw new Error(`${e.message}; message "${await treeMessage()}", tree ${JSON.stringify((await selfTest()).tree).slice(0, 300)}`);
   });
   await sleep(6000); // a live poll (5 s) has run meanwhile
-  const liveState = await selfTest();
+  const liveMessage = await treeMessage(); // what the view says above its rows
   const liveTabs = await liveTab.count();
   check(
-    liveState.tree.live && liveState.tree.filter === "trace.status = 'OK'" && liveTabs === 1 && (await traceRows().count()) > 0,
-    `Toggle Live Mode turns on the tree's live mode and keeps the filter ("${liveState.tree.filter}"), the rows and the open trace (${liveTabs} tab)`,
+    /· live/.test(liveMessage) && liveMessage.includes("trace.status = 'OK'") && liveTabs === 1 && (await traceRows().count()) > 0,
+    `Toggle Live Mode turns on the tree's live mode and keeps the filter ("${liveMessage}"), the rows and the open trace (${liveTabs} tab)`,
   );
   await page.screenshot({ path: join(out, "06a-live-tree.png") });
   await runCommand("TraceIde: Toggle Live Mode");
