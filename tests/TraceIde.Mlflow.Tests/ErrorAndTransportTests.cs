@@ -12,7 +12,8 @@ public sealed class ErrorAndTransportTests
     public static TheoryData<string> SearchErrorRecordings()
     {
         var data = new TheoryData<string>();
-        foreach (var r in ReplayRecording.All.Where(r => r.FileName.StartsWith("error__traces_search_v3_", StringComparison.Ordinal)))
+        // MLflow's 400s; its 500s (ordering by end_time, a duplicate order key) are a server error, not a refused filter
+        foreach (var r in ReplayRecording.All.Where(r => r.FileName.StartsWith("error__traces_search_v3_", StringComparison.Ordinal) && r.Status == 400))
             data.Add(r.FileName);
         return data;
     }
