@@ -260,6 +260,8 @@ public sealed partial class LocalStoreBackend : ITraceBackend
         var pageSize = query.PageSize;
         if (pageSize < 1 || pageSize > TraceLimits.MaxPageSize)
             throw new BackendException(RpcErrorCodes.InvalidParams, $"Page size must be between 1 and {TraceLimits.MaxPageSize}, got {pageSize}.");
+        if (query.ExperimentIds.Count == 0) // as MLflow: "Missing value for required parameter 'locations'"
+            throw new BackendException(RpcErrorCodes.InvalidParams, "A trace search needs at least one experiment ID (MLflow's required 'locations').");
         var offset = DecodePageToken(query.PageToken);
 
         var translator = new TraceSqlTranslator();

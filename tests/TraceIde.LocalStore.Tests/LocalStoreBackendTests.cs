@@ -350,8 +350,8 @@ public class LocalStoreBackendTests
     [InlineData("trace.name LIKE 'rag_answer'", 14)]
     [InlineData("trace.name LIKE 'rag_answe_'", 14)]       // '_' = one char
     [InlineData("trace.name RLIKE '^(rag|trip)_'", 15)]
-    [InlineData("trace.name IN ('rag_answer', 'trip_planner')", 15)]
-    [InlineData("trace.name NOT IN ('rag_answer', 'support_agent')", 4)]
+    [InlineData("trace.name RLIKE '^(rag_answer|trip_planner)$'", 15)] // MLflow refuses IN / NOT IN on the name (RejectedFiltersTests)
+    [InlineData("trace.name != 'rag_answer' AND trace.name != 'support_agent'", 4)]
     [InlineData("trace.name != 'support_agent'", 18)]
     [InlineData("name = 'nightly_digest'", 1)]
     [InlineData("tag.triage IS NOT NULL", 4)]

@@ -9,30 +9,7 @@ namespace TraceIde.Mlflow.Tests;
 
 public sealed class ErrorAndTransportTests
 {
-    public static TheoryData<string> SearchErrorRecordings()
-    {
-        var data = new TheoryData<string>();
-        foreach (var r in ReplayRecording.All.Where(r => r.FileName.StartsWith("error__traces_search_v3_", StringComparison.Ordinal)))
-            data.Add(r.FileName);
-        return data;
-    }
-
     private static string RecordedMessage(ReplayRecording rec) => rec.ResponseBody!.Value.GetProperty("message").GetString()!;
-
-    [Theory]
-    [MemberData(nameof(SearchErrorRecordings))]
-    public async Task Recorded_search_error_is_invalid_filter_with_mlflow_text(string file)
-    {
-        var rec = ReplayRecording.Get(file);
-        await using var server = MlflowReplayServer.Start();
-        await using var backend = TestSupport.Backend(server);
-        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(TestSupport.QueryFromRecording(rec), CancellationToken.None));
-        Assert.Equal(file, server.Requests.Single().MatchedRecording);
-        Assert.Equal(RpcErrorCodes.InvalidFilter, ex.Code);
-        Assert.Contains(RecordedMessage(rec), ex.Message);
-        Assert.Equal(400, ex.HttpStatus);
-        Assert.Equal("INVALID_PARAMETER_VALUE", ex.MlflowErrorCode);
-    }
 
     [Fact]
     public async Task Unknown_trace_info_is_not_found()

@@ -124,6 +124,8 @@ public static class TraceFilterParser
             return $"'{text[at..end]}'";
         }
 
+        private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
         private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
         private string ReadWord()
@@ -136,7 +138,13 @@ public static class TraceFilterParser
         private FilterClause ParseComparison()
         {
             var identStart = _pos;
+            if (!AtEnd && Cur == '(')
+            {
+                var group = Group(_pos);
+                throw Error(identStart, $"parentheses are not supported: '{group}' (MLflow trace filters are comparisons joined by AND only)");
+            }
             var (entityText, key, entityPos, keyQuoted) = ReadIdentifier();
+            var identText = text[identStart.._pos];
             string entity;
             if (entityText == null) entity = Attribute;
             else if (!EntityAliases.TryGetValue(entityText, out entity!))
@@ -145,18 +153,19 @@ public static class TraceFilterParser
 
             SkipWs();
             var opPos = _pos;
-            var op = ReadOperator();
+            var op = ReadOperator(identText);
 
             var values = new List<FilterValue>();
+            SkipWs();
+            var valueStart = _pos;
             if (op is "IN" or "NOT IN")
             {
-                SkipWs();
                 if (AtEnd || Cur != '(') throw Error(_pos, $"expected '(' after {op} but found {Describe(_pos)}");
                 _pos++;
                 while (true)
                 {
                     SkipWs();
-                    values.Add(ReadValue());
+                    values.Add(ReadValue(identStart));
                     SkipWs();
                     if (AtEnd) throw Error(_pos, "unterminated IN list (missing ')')");
                     if (Cur == ',') { _pos++; continue; }
@@ -166,11 +175,30 @@ public static class TraceFilterParser
             }
             else if (op is not ("IS NULL" or "IS NOT NULL"))
             {
-                SkipWs();
-                values.Add(ReadValue());
+                values.Add(ReadValue(identStart));
             }
 
-            return Validate(entity, key, keyQuoted, op, values, identStart, opPos);
+            return Validate(entity, key, keyQuoted, op, values, identStart, opPos, valueStart, text[valueStart.._pos]);
+        }
+
+        /// <summary>The parenthesised group starting at <paramref name="open"/> (quotes respected), or the rest of the filter.</summary>
+        private string Group(int open)
+        {
+            var depth = 0;
+            char? quote = null;
+            for (var i = open; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (quote != null)
+                {
+                    if (c == quote) quote = null;
+                    continue;
+                }
+                if (c is '\'' or '"' or '`') quote = c;
+                else if (c == '(') depth++;
+                else if (c == ')' && --depth == 0) return text[open..(i + 1)];
+            }
+            return text[open..].TrimEnd();
         }
 
         /// <summary>Reads `[entity.]key`; only the first dot splits.</summary>
@@ -229,10 +257,10 @@ public static class TraceFilterParser
             return sb.ToString();
         }
 
-        private string ReadOperator()
+        private string ReadOperator(string identText)
         {
             var start = _pos;
-            if (AtEnd) throw Error(_pos, "expected a comparison operator but found end of filter");
+            if (AtEnd) throw Error(_pos, $"expected a comparison operator after '{identText}' but found end of filter");
             string? sym = null;
             foreach (var candidate in new[] { "!=", "<>", "<=", ">=", "=", "<", ">" })
             {
@@ -243,7 +271,9 @@ public static class TraceFilterParser
                 _pos += sym.Length;
                 if (!AtEnd && Cur is '=' or '<' or '>' or '!')
                     throw Error(start, $"invalid comparison operator {Describe(start)}");
-                return sym == "<>" ? "!=" : sym;
+                // MLflow refuses SQL's <> (a filter must mean the same here and on a tracking server)
+                if (sym == "<>") throw Error(start, "invalid comparison operator '<>' (use != for not equal)");
+                return sym;
             }
             if (!IsWordChar(Cur)) throw Error(start, $"invalid comparison operator {Describe(start)}");
             var word = ReadWord().ToUpperInvariant();
@@ -257,6 +287,9 @@ public static class TraceFilterParser
                         var p = _pos;
                         var next = ReadWord().ToUpperInvariant();
                         if (next == "IN") return "NOT IN";
+                        if (next.Length > 0)
+                            throw Error(start, $"invalid comparison operator 'NOT {next}' (NOT only forms NOT IN; " +
+                                "use != for one value, or the operator without NOT)");
                         throw Error(p, $"expected IN after NOT but found {Describe(p)}");
                     }
                 case "IS":
@@ -279,9 +312,9 @@ public static class TraceFilterParser
             }
         }
 
-        private FilterValue ReadValue()
+        private FilterValue ReadValue(int clauseStart)
         {
-            if (AtEnd) throw Error(_pos, "expected a value but found end of filter");
+            if (AtEnd) throw Error(_pos, $"expected a value after '{text[clauseStart.._pos].TrimEnd()}' but found end of filter");
             var start = _pos;
             var c = Cur;
             if (c is '\'' or '"') return new FilterValue(ReadString(), false);
@@ -306,7 +339,7 @@ public static class TraceFilterParser
             _pos++;
             while (true)
             {
-                if (AtEnd) throw Error(start, $"unterminated string starting with {quote}");
+                if (AtEnd) throw Error(start, $"unterminated string {Clip(text[start..].TrimEnd())} (the closing {quote} is missing)");
                 var c = Cur;
                 if (c == '\\' && _pos + 1 < text.Length && (text[_pos + 1] == quote || text[_pos + 1] == '\\'))
                 {
@@ -323,7 +356,8 @@ public static class TraceFilterParser
             }
         }
 
-        private FilterClause Validate(string entity, string key, bool keyQuoted, string op, List<FilterValue> values, int identPos, int opPos)
+        private FilterClause Validate(string entity, string key, bool keyQuoted, string op, List<FilterValue> values, int identPos, int opPos,
+            int valuePos, string valueText)
         {
             string[] allowed;
             var needString = true;
@@ -339,10 +373,16 @@ public static class TraceFilterParser
                             allowed = NumericOps;
                             needString = false;
                         }
-                        else if (StringAttributes.Contains(k) || k == "name")
+                        else if (StringAttributes.Contains(k))
                         {
                             canonicalKey = k;
                             allowed = StringOps;
+                        }
+                        else if (k == "name")
+                        {
+                            // the tag mlflow.traceName: MLflow refuses IN / NOT IN on it as on any tag
+                            canonicalKey = k;
+                            allowed = ["=", "!=", "LIKE", "ILIKE", "RLIKE"];
                         }
                         else if (k == "run_id")
                         {
@@ -373,6 +413,8 @@ public static class TraceFilterParser
                 case SpanEntity:
                     {
                         var k = key;
+                        if (k.Equals("attributes.", StringComparison.OrdinalIgnoreCase))
+                            throw Error(identPos, "empty span attribute name after 'span.attributes.' (write span.attributes.<name>)");
                         if (k.StartsWith("attributes.", StringComparison.OrdinalIgnoreCase) && k.Length > "attributes.".Length)
                         {
                             canonicalKey = "attributes." + k["attributes.".Length..];
@@ -409,7 +451,19 @@ public static class TraceFilterParser
             }
 
             if (!allowed.Contains(op))
-                throw Error(opPos, $"operator '{op}' is not allowed for {Describe(entity, canonicalKey)} (allowed: {string.Join(", ", allowed)})");
+            {
+                var why = $"operator '{op}' is not allowed for {Describe(entity, canonicalKey)} (allowed: {string.Join(", ", allowed)})";
+                if (op is "IN" or "NOT IN")
+                {
+                    why += $"; compare with one value, not the list {valueText}";
+                    var onTag = entity is Tag or Metadata || (entity == Attribute && canonicalKey == "name");
+                    if (op == "IN" && values.Count > 1 && onTag && values.All(v => !v.Text.Contains('\'')))
+                        why += $", or match several with RLIKE '^({string.Join("|", values.Select(v => Regex.Escape(v.Text)))})$'";
+                }
+                if (needString && values.FirstOrDefault(v => v.IsNumber) is { } number)
+                    why += $"; the value must also be a quoted string, not the number {number.Text}";
+                throw Error(opPos, why);
+            }
             foreach (var v in values)
             {
                 if (needString && v.IsNumber)
@@ -423,6 +477,8 @@ public static class TraceFilterParser
             }
             if (!needString)
                 values = values.Select(v => v with { IsNumber = true }).ToList();
+            if (canonicalKey == "prompt" && entity == Attribute && values.FirstOrDefault(v => !v.Text.Contains('/')) is { } prompt)
+                throw Error(valuePos, $"invalid prompt value '{prompt.Text}': expected 'name/version' (e.g. prompt = 'my-prompt/1')");
             if (op == "RLIKE")
             {
                 // MLflow finds nothing for a pattern its regex engine refuses; saying why is kinder.
