@@ -1360,6 +1360,26 @@ try {
   try {
     const pages = browser?.contexts()[0]?.pages();
     if (pages?.[0]) await pages[0].screenshot({ path: join(out, "failure.png") });
+    // Who had the keyboard, and what the quick input and notifications said: a wait on a quick input that never
+    // showed (or hid at once) is explained by them, not by the screenshot alone.
+    const state = await pages?.[0]
+      ?.evaluate(() => {
+        const describe = (el) =>
+          el
+            ? `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).trim().split(/\s+/).join(".")}` : ""}${el.title ? ` "${el.title}"` : ""}`
+            : "none";
+        const widget = document.querySelector(".quick-input-widget");
+        const input = document.querySelector(".quick-input-widget input");
+        const toasts = [...document.querySelectorAll(".notification-toast")].map((t) => t.textContent?.trim().slice(0, 160));
+        return {
+          focus: describe(document.activeElement),
+          focusParent: describe(document.activeElement?.closest(".part, .pane, .editor-group-container")),
+          quickInput: widget ? `${getComputedStyle(widget).display}; "${input?.getAttribute("aria-label")}" = "${input?.value}"` : "none",
+          toasts,
+        };
+      })
+      .catch((e) => ({ error: e.message }));
+    if (state) console.error(`e2e: at the failure: ${JSON.stringify(state)}`);
   } catch {}
   console.error(serverLog.join("").split("\n").slice(-40).join("\n"));
 } finally {
