@@ -205,6 +205,9 @@ export class TraceTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disp
     input.title = "Filter traces: words to search for, or MLflow's filter syntax";
     input.placeholder = "e.g. weather, or trace.status = 'ERROR' AND span.name = 'get_weather'  (Enter: apply, empty: no filter)";
     input.value = this.model.filter;
+    // A filter being typed is not lost when the user clicks into the tree or an editor to look up a key or value (and
+    // the focus VS Code gives back to the view the palette came from cannot close it): Escape closes it.
+    input.ignoreFocusOut = true;
     const suggest = () => {
       const text = input.value;
       const c = completions(text, text.length, keys);
