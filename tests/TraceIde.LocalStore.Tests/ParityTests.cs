@@ -24,11 +24,13 @@ public class ParityTests
     /// <summary>
     /// The same query on store-local (written without a server, other IDs) finds the same fixture
     /// cases in the same order, except where the stores legitimately differ: numeric assessment
-    /// values are stored as integers by the client (`5`, not `5.0`), and IDs (the tiebreak) differ.
+    /// values are stored as integers by the client (`5`, not `5.0`), and IDs (the tiebreak) differ, so an order by
+    /// request_id orders the same cases differently there.
     /// </summary>
     private static async Task CheckLocalStoreAgreesAsync(string file, TraceQuery query, IReadOnlyList<string> serverIds)
     {
         if (query.PageToken != null || query.PageSize < 43 && query.OrderBy.Count == 0) return; // paging windows depend on tiebreaks
+        if (OrderByParser.Parse(query.OrderBy).Any(k => k.Field == "request_id")) return; // the stores' IDs differ
         var serverCases = CaseByTraceId(Path.Combine(Fixtures.ServerStore, "cases.json"));
         var localCases = CaseByTraceId(Path.Combine(Fixtures.LocalStore, "cases.json"));
         await using var local = new LocalStoreBackend(Fixtures.LocalStore);
@@ -41,7 +43,7 @@ public class ParityTests
     }
 
     [Fact]
-    public void AllRecordingsAreCovered() => Assert.Equal(38, Recordings().Count());
+    public void AllRecordingsAreCovered() => Assert.Equal(59, Recordings().Count());
 
     [Theory]
     [MemberData(nameof(Recordings))]
