@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using TraceIde.Core.Backends;
@@ -216,144 +215,42 @@ internal sealed class TraceSqlTranslator
     }
 
     /// <summary>
-    /// ORDER BY expressions as MLflow builds them: the user's keys, then `timestamp_ms DESC` and `request_id ASC` unless given.
-    /// Refuses (InvalidFilter) what MLflow 3.11 refuses (docs/mlflow-notes.md#ordering-and-paging), and what it fails on with
-    /// a 500 (`end_time[_ms]`, a key given twice): the same order_by must not work here and fail on a tracking server.
+    /// ORDER BY expressions as MLflow builds them: the user's keys (parsed by <see cref="OrderByParser"/>, which refuses what
+    /// MLflow 3.11 refuses), then `timestamp_ms DESC` and `request_id ASC` unless given. A tag, metadata, `name` or `run_id`
+    /// value a trace lacks sorts last in both directions, as MLflow's does.
     /// </summary>
     public string OrderBy(IReadOnlyList<string> orderBy)
     {
         var parts = new List<string>();
         var seen = new HashSet<string>();
-        var given = new Dictionary<string, string>(StringComparer.Ordinal); // canonical key → the clause that named it
-        foreach (var raw in orderBy)
+        foreach (var key in OrderByParser.Parse(orderBy))
         {
-            if (string.IsNullOrWhiteSpace(raw)) continue;
-            var (text, ascending) = SplitOrderClause(raw);
-            var dirSql = ascending ? "ASC" : "DESC";
-            var (entity, key) = SplitOrderKey(text, raw);
-            string expr;
-            var nullsLast = false;
-            string canonical;
-            if (entity == "attribute")
+            var (expr, nullsLast) = key.Entity switch
             {
-                // MLflow's keys are case-sensitive: `TIMESTAMP_MS` is refused.
-                switch (key)
+                TraceFilterParser.Attribute => key.Key switch
                 {
-                    case "timestamp": case "timestamp_ms": expr = "t.timestamp_ms"; canonical = "timestamp_ms"; break;
-                    case "execution_time": case "execution_time_ms": expr = "t.execution_time_ms"; canonical = "execution_time_ms"; break;
-                    case "status": expr = "t.status"; canonical = key; break;
-                    case "request_id": expr = "t.request_id"; canonical = key; break;
-                    case "experiment_id": expr = "t.experiment_id"; canonical = key; break;
-                    case "name":
-                        expr = $"(SELECT o.value FROM trace_tags o WHERE o.request_id = t.request_id AND o.key = {AddParameter("mlflow.traceName")})";
-                        nullsLast = true;
-                        canonical = key;
-                        break;
-                    case "run_id":
-                        expr = "(SELECT o.value FROM trace_request_metadata o WHERE o.request_id = t.request_id AND o.key = " +
-                            $"{AddParameter("mlflow.sourceRun")})";
-                        nullsLast = true;
-                        canonical = key;
-                        break;
-                    case "end_time" or "end_time_ms":
-                        throw OrderByError(raw, $"'{key}' cannot be ordered by: MLflow 3.11 lists it but fails on it (HTTP 500); " +
-                            "order by timestamp_ms or execution_time_ms instead.");
-                    default:
-                        if (OrderKeys.Contains(key.ToLowerInvariant()))
-                            throw OrderByError(raw, $"unknown key '{key}' (keys are case-sensitive: write '{key.ToLowerInvariant()}').");
-                        throw OrderByError(raw, $"unknown key '{key}' (expected timestamp_ms, execution_time_ms, status, request_id, " +
-                            "experiment_id, name, run_id, tag.<key> or request_metadata.<key>).");
-                }
-            }
-            else
-            {
-                var table = entity == "tag" ? "trace_tags" : "trace_request_metadata";
-                expr = $"(SELECT o.value FROM {table} o WHERE o.request_id = t.request_id AND o.key = {AddParameter(key)})";
-                nullsLast = true;
-                canonical = entity + "." + key;
-            }
-            if (given.TryGetValue(canonical, out var first))
-            {
-                // MLflow refuses this too, though as a 500: "`order_by` contains duplicate fields"
-                throw OrderByError(raw, $"it orders by {canonical} again, after '{first}'; give each key once.");
-            }
-            given[canonical] = raw;
+                    "timestamp_ms" => ("t.timestamp_ms", false),
+                    "execution_time_ms" => ("t.execution_time_ms", false),
+                    "status" => ("t.status", false),
+                    "request_id" => ("t.request_id", false),
+                    "experiment_id" => ("t.experiment_id", false),
+                    "name" => (Lookup("trace_tags", "mlflow.traceName"), true),
+                    "run_id" => (Lookup("trace_request_metadata", "mlflow.sourceRun"), true),
+                    _ => throw new InvalidOperationException($"OrderByParser gave an attribute the local store cannot order by: {key.Key}"),
+                },
+                TraceFilterParser.Tag => (Lookup("trace_tags", key.Key), true),
+                TraceFilterParser.Metadata => (Lookup("trace_request_metadata", key.Key), true),
+                _ => throw new InvalidOperationException($"OrderByParser gave an entity the local store cannot order by: {key.Entity}"),
+            };
+            var dirSql = key.Ascending ? "ASC" : "DESC";
             seen.Add(expr);
             parts.Add(nullsLast ? $"({expr} IS NULL) ASC, {expr} {dirSql}" : $"{expr} {dirSql}");
         }
         if (!seen.Contains("t.timestamp_ms")) parts.Add("t.timestamp_ms DESC");
         if (!seen.Contains("t.request_id")) parts.Add("t.request_id ASC");
         return string.Join(", ", parts);
-    }
 
-    private static readonly HashSet<string> OrderKeys =
-        ["timestamp", "timestamp_ms", "execution_time", "execution_time_ms", "status", "request_id", "experiment_id", "name", "run_id"];
-
-    private static BackendException OrderByError(string raw, string why) =>
-        new(RpcErrorCodes.InvalidFilter, $"Invalid order_by clause '{raw}': {why}");
-
-    /// <summary>A clause is a key (backticked or double-quoted parts may hold spaces), optionally followed by ASC or DESC in any case.</summary>
-    private static (string Key, bool Ascending) SplitOrderClause(string raw)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        char? quote = null;
-        foreach (var c in raw.Trim())
-        {
-            if (quote != null)
-            {
-                current.Append(c);
-                if (c == quote) quote = null;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (current.Length > 0) { words.Add(current.ToString()); current.Clear(); }
-            }
-            else
-            {
-                if (c is '`' or '"') quote = c;
-                current.Append(c);
-            }
-        }
-        if (quote != null) throw OrderByError(raw, $"unterminated {quote} quote.");
-        if (current.Length > 0) words.Add(current.ToString());
-        static bool IsDirection(string w) => w.Equals("ASC", StringComparison.OrdinalIgnoreCase) || w.Equals("DESC", StringComparison.OrdinalIgnoreCase);
-        switch (words.Count)
-        {
-            case 1:
-                return (words[0], true);
-            case 2 when IsDirection(words[1]):
-                return (words[0], words[1].Equals("ASC", StringComparison.OrdinalIgnoreCase));
-            case 2:
-                throw OrderByError(raw, $"unknown direction '{words[1]}' (use ASC or DESC).");
-            default:
-                {
-                    var extra = IsDirection(words[1]) ? 2 : 1;
-                    throw OrderByError(raw, $"unexpected '{string.Join(' ', words.Skip(extra))}' after '{string.Join(' ', words.Take(extra))}' " +
-                        "(a key may only be followed by ASC or DESC).");
-                }
-        }
-    }
-
-    private static (string Entity, string Key) SplitOrderKey(string text, string raw)
-    {
-        var dot = text.IndexOf('.');
-        if (dot < 0 || text.StartsWith('`') || text.StartsWith('"')) return ("attribute", Unquote(text));
-        var prefix = text[..dot].ToLowerInvariant();
-        var key = Unquote(text[(dot + 1)..]);
-        return prefix switch
-        {
-            "attribute" or "attributes" or "trace" => ("attribute", key),
-            "tag" or "tags" => ("tag", key),
-            "request_metadata" or "metadata" => ("metadata", key),
-            _ => throw OrderByError(raw, $"unknown entity '{text[..dot]}' (expected attribute, tag or request_metadata)."),
-        };
-    }
-
-    private static string Unquote(string s)
-    {
-        s = s.Trim();
-        if (s.Length >= 2 && (s[0] == '`' || s[0] == '"') && s[^1] == s[0]) return s[1..^1];
-        return s;
+        string Lookup(string table, string key) =>
+            $"(SELECT o.value FROM {table} o WHERE o.request_id = t.request_id AND o.key = {AddParameter(key)})";
     }
 }

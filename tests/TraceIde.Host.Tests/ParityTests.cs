@@ -135,14 +135,7 @@ public sealed class ParityTests : IAsyncLifetime
             await Store(new TraceFilters { StartTimeMs = 1795298400000, EndTimeMs = 1795471200000 - 1 }));
     }
 
-    private static IReadOnlyList<string> RecordedTraceIds(string recording)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Http, recording)));
-        var body = doc.RootElement.GetProperty("response").GetProperty("body");
-        return body.TryGetProperty("traces", out var traces)
-            ? traces.EnumerateArray().Select(t => t.GetProperty("trace_id").GetString()!).ToArray()
-            : [];
-    }
+    private static IReadOnlyList<string> RecordedTraceIds(string recording) => RecordedSearch.TraceIds(ReplayRecording.Get(recording));
 
     public static TheoryData<string> RecordedTraces() => new()
     {
@@ -185,15 +178,13 @@ public sealed class ParityTests : IAsyncLifetime
 
     private static TracesSearchParams ToSearchParams(string recording)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.Http, recording)));
-        var body = doc.RootElement.GetProperty("request").GetProperty("body");
+        var query = RecordedSearch.Query(ReplayRecording.Get(recording));
         return new TracesSearchParams
         {
-            ExperimentIds = body.GetProperty("locations").EnumerateArray()
-                .Select(l => l.GetProperty("mlflow_experiment").GetProperty("experiment_id").GetString()!).ToArray(),
-            Filter = body.TryGetProperty("filter", out var f) ? f.GetString() : null,
-            OrderBy = body.TryGetProperty("order_by", out var o) ? o.EnumerateArray().Select(x => x.GetString()!).ToArray() : null,
-            PageSize = body.TryGetProperty("max_results", out var m) ? m.GetInt32() : null,
+            ExperimentIds = query.ExperimentIds,
+            Filter = query.Filter,
+            OrderBy = query.OrderBy.Count == 0 ? null : query.OrderBy,
+            PageSize = query.PageSize,
         };
     }
 

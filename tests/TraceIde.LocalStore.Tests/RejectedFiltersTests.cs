@@ -123,7 +123,7 @@ public sealed class RejectedFiltersTests
         var mlflowMessage = MlflowMessage(rec);
         Assert.Contains(row.MlflowNames ?? row.Culprit, mlflowMessage);
 
-        var request = SearchRequest.From(rec);
+        var request = RecordedSearch.Query(rec);
         var ex = await RefusalAsync(request);
 
         Assert.Equal(row.Code, ex.Code);
@@ -140,7 +140,7 @@ public sealed class RejectedFiltersTests
         var (mlflowSays, oursNames) = MlflowBugs[name];
         Assert.Contains(mlflowSays, MlflowMessage(rec));
 
-        var request = SearchRequest.From(rec);
+        var request = RecordedSearch.Query(rec);
         var ex = await RefusalAsync(request);
 
         Assert.Equal(RpcErrorCodes.InvalidFilter, ex.Code);
@@ -182,14 +182,11 @@ public sealed class RejectedFiltersTests
         return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(t => t.GetString()!).ToArray());
     });
 
-    private static async Task<BackendException> RefusalAsync(SearchRequest r)
+    private static async Task<BackendException> RefusalAsync(TraceQuery query)
     {
         await using var backend = new LocalStoreBackend(Fixtures.ServerStore);
         // As the host does (TraceService.BuildQuery): the filter is parsed first, then the backend runs the query.
-        return await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(new TraceQuery
-        {
-            ExperimentIds = r.ExperimentIds, Filter = r.Filter, Clauses = TraceFilterParser.Parse(r.Filter), OrderBy = r.OrderBy, PageSize = r.MaxResults,
-        }, CancellationToken.None));
+        return await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(query.WithClauses(), CancellationToken.None));
     }
 
     private static string MlflowMessage(ReplayRecording rec) => rec.ResponseBody!.Value.GetProperty("message").GetString()!;
@@ -198,7 +195,7 @@ public sealed class RejectedFiltersTests
     /// The part of our message that explains: after "Invalid filter at position N: " (which a filter refusal must
     /// have), or after "Invalid order_by clause '…': " (which repeats the whole clause, so it would name anything).
     /// </summary>
-    private static string Reason(string message, SearchRequest r)
+    private static string Reason(string message, TraceQuery r)
     {
         const string filterPrefix = "Invalid filter at position ";
         if (message.StartsWith(filterPrefix, StringComparison.Ordinal))
@@ -227,30 +224,5 @@ public sealed class RejectedFiltersTests
         return false;
 
         static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
-    }
-
-    /// <summary>The recorded search: the v3 JSON body or the v2 query string.</summary>
-    private sealed record SearchRequest(IReadOnlyList<string> ExperimentIds, string? Filter, IReadOnlyList<string> OrderBy, int MaxResults)
-    {
-        public static SearchRequest From(ReplayRecording rec)
-        {
-            if (rec.RequestBody is { } body)
-            {
-                var ids = body.TryGetProperty("locations", out var locs)
-                    ? locs.EnumerateArray().Select(l => l.GetProperty("mlflow_experiment").GetProperty("experiment_id").GetString()!).ToList()
-                    : [];
-                return new SearchRequest(
-                    ids,
-                    body.TryGetProperty("filter", out var f) ? f.GetString() : null,
-                    body.TryGetProperty("order_by", out var o) ? o.EnumerateArray().Select(x => x.GetString()!).ToList() : [],
-                    body.TryGetProperty("max_results", out var m) ? m.GetInt32() : 100);
-            }
-            var q = rec.Query;
-            return new SearchRequest(
-                q.GetValueOrDefault("experiment_ids") ?? [],
-                q.GetValueOrDefault("filter")?.Single(),
-                q.GetValueOrDefault("order_by") ?? [],
-                q.TryGetValue("max_results", out var max) ? int.Parse(max.Single(), System.Globalization.CultureInfo.InvariantCulture) : 100);
-        }
     }
 }

@@ -122,7 +122,7 @@ public sealed class ErrorAndTransportTests
     [MemberData(nameof(BrokenBodies))]
     public async Task Broken_body_is_bad_response_and_the_next_request_works(string kind)
     {
-        var all = TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all"));
+        var all = RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all"));
         await using var server = MlflowReplayServer.Start();
         server.Override("/api/3.0/mlflow/traces/search", kind switch
         {
@@ -317,7 +317,7 @@ public sealed class AuthAndLocationTests
         Assert.Equal($"http://127.0.0.1:{server.Port}/p", backend.DisplayLocation);
         var info = await backend.ConnectAsync(CancellationToken.None);
         Assert.Equal("3.11.2.dev0", info.MlflowVersion);
-        var page = await backend.SearchTracesAsync(TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
+        var page = await backend.SearchTracesAsync(RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
         Assert.Equal(43, page.Traces.Count);
         var traceInfo = await backend.GetTraceInfoAsync(TestSupport.ParisT1, CancellationToken.None);
         Assert.Equal(2210, traceInfo.DurationMs);

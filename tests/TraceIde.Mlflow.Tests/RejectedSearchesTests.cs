@@ -32,7 +32,7 @@ public sealed class RejectedSearchesTests
         if (v2) server.Override(SearchV3, ReplayFaults.HtmlNotFound()); // a server without the v3 search: the backend falls back to v2
         await using var backend = TestSupport.Backend(server);
 
-        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(Query(rec), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SearchTracesAsync(RecordedSearch.Query(rec), CancellationToken.None));
 
         var searches = server.Requests.Where(r => !(v2 && r.Path == SearchV3)).ToList();
         Assert.NotEmpty(searches);
@@ -57,19 +57,5 @@ public sealed class RejectedSearchesTests
                 Assert.Fail($"{file}: status {rec.Status} is neither a refusal nor one of MLflow's failures");
                 break;
         }
-    }
-
-    /// <summary>The recorded search as a backend query: the v3 JSON body, or the v2 query string.</summary>
-    private static TraceQuery Query(ReplayRecording rec)
-    {
-        if (rec.RequestBody != null) return TestSupport.QueryFromRecording(rec);
-        var q = rec.Query;
-        return new TraceQuery
-        {
-            ExperimentIds = q.GetValueOrDefault("experiment_ids") ?? [],
-            Filter = q.GetValueOrDefault("filter")?.Single(),
-            OrderBy = q.GetValueOrDefault("order_by") ?? [],
-            PageSize = int.Parse(q["max_results"].Single(), System.Globalization.CultureInfo.InvariantCulture),
-        };
     }
 }

@@ -57,14 +57,14 @@ public sealed class RequestsByVersionTests
         // Each route with a query its recording answers.
         var recording = ReplayRecording.Get(AtLeast(version, "3.2.0") ? "traces_search_v3__all" : "traces_search_v2");
         var query = AtLeast(version, "3.2.0")
-            ? TestSupport.QueryFromRecording(recording)
+            ? RecordedSearch.Query(recording)
             : new TraceQuery { ExperimentIds = ["1"], PageSize = 3, OrderBy = ["timestamp_ms DESC"] };
 
         var page = await backend.SearchTracesAsync(query, CancellationToken.None);
 
         Assert.Equal([recording.FileName], Answered(server, before));
         Assert.Equal(
-            TestSupport.RecordedTraceIds(recording, AtLeast(version, "3.2.0") ? "trace_id" : "request_id"),
+            RecordedSearch.TraceIds(recording, AtLeast(version, "3.2.0") ? "trace_id" : "request_id"),
             page.Traces.Select(t => t.TraceId).ToList());
     }
 

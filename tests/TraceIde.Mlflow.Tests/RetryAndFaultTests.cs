@@ -14,7 +14,7 @@ namespace TraceIde.Mlflow.Tests;
 public sealed class RetryAndFaultTests
 {
     private const string SearchPath = "/api/3.0/mlflow/traces/search";
-    private static TraceQuery All => TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all"));
+    private static TraceQuery All => RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all"));
 
     private static MlflowRetryPolicy Fast(int attempts = 3) => new()
     {
@@ -35,7 +35,7 @@ public sealed class RetryAndFaultTests
         server.Override(SearchPath, ReplayFaults.MlflowError(status, "TEMPORARILY_UNAVAILABLE", "try later"), times: 2);
         await using var backend = TestSupport.Backend(server, o => o with { Retry = Fast() });
         var page = await backend.SearchTracesAsync(All, CancellationToken.None);
-        Assert.Equal(TestSupport.RecordedTraceIds(ReplayRecording.Get("traces_search_v3__all")), page.Traces.Select(t => t.TraceId).ToList());
+        Assert.Equal(RecordedSearch.TraceIds(ReplayRecording.Get("traces_search_v3__all")), page.Traces.Select(t => t.TraceId).ToList());
         Assert.Equal(3, Hits(server, SearchPath));
         Assert.Equal("traces_search_v3__all.json", server.Requests.Last().MatchedRecording);
     }

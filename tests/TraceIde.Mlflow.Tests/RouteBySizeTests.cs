@@ -17,7 +17,7 @@ public sealed class RouteBySizeTests
         await using var server = MlflowReplayServer.Start();
         await using var backend = TestSupport.Backend(server, o => o with { ArtifactRouteFromBytes = Threshold });
         await backend.ConnectAsync(CancellationToken.None);
-        await backend.SearchTracesAsync(TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
+        await backend.SearchTracesAsync(RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
 
         var before = server.Requests.Count;
         var big = await backend.GetTraceAsync(TestSupport.BatchDigest500, CancellationToken.None);

@@ -26,11 +26,11 @@ public sealed class SearchAndInfoTests
         await using var server = MlflowReplayServer.Start();
         await using var backend = TestSupport.Backend(server);
 
-        var page = await backend.SearchTracesAsync(TestSupport.QueryFromRecording(rec), CancellationToken.None);
+        var page = await backend.SearchTracesAsync(RecordedSearch.Query(rec), CancellationToken.None);
 
         Assert.Equal(file, server.Requests.Single().MatchedRecording);
-        Assert.Equal(TestSupport.RecordedTraceIds(rec), page.Traces.Select(t => t.TraceId).ToList());
-        Assert.Equal(TestSupport.RecordedNextPageToken(rec), page.NextPageToken);
+        Assert.Equal(RecordedSearch.TraceIds(rec), page.Traces.Select(t => t.TraceId).ToList());
+        Assert.Equal(RecordedSearch.NextPageToken(rec), page.NextPageToken);
         Assert.All(page.Traces, t =>
         {
             Assert.Equal("1", t.ExperimentId);
@@ -47,7 +47,7 @@ public sealed class SearchAndInfoTests
     {
         await using var server = MlflowReplayServer.Start();
         await using var backend = TestSupport.Backend(server);
-        var query = TestSupport.QueryFromRecording(ReplayRecording.Get(prefix + "1"));
+        var query = RecordedSearch.Query(ReplayRecording.Get(prefix + "1"));
         var ids = new List<string>();
         var count = 0;
         do
@@ -81,8 +81,8 @@ public sealed class SearchAndInfoTests
 
         Assert.Equal(2, server.Requests.Count);
         Assert.Equal("traces_search_v2.json", server.Requests[1].MatchedRecording);
-        Assert.Equal(TestSupport.RecordedTraceIds(rec, "request_id"), page.Traces.Select(t => t.TraceId).ToList());
-        Assert.Equal(TestSupport.RecordedNextPageToken(rec), page.NextPageToken);
+        Assert.Equal(RecordedSearch.TraceIds(rec, "request_id"), page.Traces.Select(t => t.TraceId).ToList());
+        Assert.Equal(RecordedSearch.NextPageToken(rec), page.NextPageToken);
         var first = page.Traces[0];
         Assert.Equal("tr-68d5ad2b70b863337a21963d80477789", first.TraceId);
         Assert.Equal(1795474319427, first.RequestTimeMs);
@@ -158,7 +158,7 @@ public sealed class SearchAndInfoTests
     {
         await using var server = MlflowReplayServer.Start();
         await using var backend = TestSupport.Backend(server);
-        var page = await backend.SearchTracesAsync(TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
+        var page = await backend.SearchTracesAsync(RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
         var row = page.Traces.Single(t => t.TraceId == TestSupport.ParisT1);
         AssertParisT1(row, withV3Extras: true);
     }
@@ -168,7 +168,7 @@ public sealed class SearchAndInfoTests
     {
         await using var server = MlflowReplayServer.Start();
         await using var backend = TestSupport.Backend(server);
-        var page = await backend.SearchTracesAsync(TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
+        var page = await backend.SearchTracesAsync(RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
         var all = page.Traces.ToDictionary(t => t.Tags["fixture_case"]);
 
         var judgeError = all["rag-no-docs"].Assessments.Single(a => a.Error != null);

@@ -9,7 +9,7 @@ public sealed class SpanTests
 {
     private static async Task<TraceSummary> InfoFromSearchAsync(MlflowReplayServerAndBackend sb, string traceId)
     {
-        var page = await sb.Backend.SearchTracesAsync(TestSupport.QueryFromRecording(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
+        var page = await sb.Backend.SearchTracesAsync(RecordedSearch.Query(ReplayRecording.Get("traces_search_v3__all")), CancellationToken.None);
         sb.Server.ClearRequests();
         return page.Traces.Single(t => t.TraceId == traceId);
     }

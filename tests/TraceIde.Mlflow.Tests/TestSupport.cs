@@ -62,35 +62,6 @@ internal static class TestSupport
         return port;
     }
 
-    /// <summary>The recorded V3 search request turned back into a backend-neutral query.</summary>
-    public static TraceQuery QueryFromRecording(ReplayRecording rec)
-    {
-        var body = rec.RequestBody!.Value;
-        var ids = new List<string>();
-        if (body.TryGetProperty("locations", out var locs))
-            foreach (var l in locs.EnumerateArray())
-                ids.Add(l.GetProperty("mlflow_experiment").GetProperty("experiment_id").GetString()!);
-        return new TraceQuery
-        {
-            ExperimentIds = ids,
-            Filter = body.TryGetProperty("filter", out var f) ? f.GetString() : null,
-            OrderBy = body.TryGetProperty("order_by", out var o) ? o.EnumerateArray().Select(x => x.GetString()!).ToList() : [],
-            PageSize = body.TryGetProperty("max_results", out var m) ? m.GetInt32() : 100,
-            PageToken = body.TryGetProperty("page_token", out var p) ? p.GetString() : null,
-        };
-    }
-
-    public static IReadOnlyList<string> RecordedTraceIds(ReplayRecording rec, string idField = "trace_id")
-    {
-        var body = rec.ResponseBody!.Value;
-        return body.TryGetProperty("traces", out var arr)
-            ? arr.EnumerateArray().Select(t => t.GetProperty(idField).GetString()!).ToList()
-            : [];
-    }
-
-    public static string? RecordedNextPageToken(ReplayRecording rec) =>
-        rec.ResponseBody!.Value.TryGetProperty("next_page_token", out var t) ? t.GetString() : null;
-
     public static JsonElement Json(string text)
     {
         using var doc = JsonDocument.Parse(text);

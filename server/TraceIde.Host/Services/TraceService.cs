@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using TraceIde.Core.Backends;
 using TraceIde.Core.Filtering;
 using TraceIde.Core.Spans;
@@ -13,7 +12,7 @@ namespace TraceIde.Host.Services;
 /// Orchestrates trace requests over one backend: validates and combines filters, builds span
 /// trees, decides what payload to ship, and keeps recently opened traces' spans for spans/get.
 /// </summary>
-public sealed partial class TraceService
+public sealed class TraceService
 {
     private const string InputsKey = "mlflow.spanInputs";
     private const string OutputsKey = "mlflow.spanOutputs";
@@ -47,7 +46,9 @@ public sealed partial class TraceService
 
         var filter = TraceFilterBuilder.Combine(p.Filter, p.Filters);
         var clauses = TraceFilterParser.Parse(filter);
-        var orderBy = (p.OrderBy ?? []).Select(ValidateOrderBy).ToArray();
+        // Checked here for every backend, so a tracking server and a local store refuse the same order_by with the same
+        // message before any request; MLflow gets the clauses as written (trimmed), the local store parses them again.
+        var orderBy = OrderByParser.Parse(p.OrderBy).Select(k => k.Clause).ToArray();
         return new TraceQuery
         {
             ExperimentIds = p.ExperimentIds,
@@ -57,24 +58,6 @@ public sealed partial class TraceService
             PageSize = pageSize,
             PageToken = string.IsNullOrEmpty(p.PageToken) ? null : p.PageToken,
         };
-    }
-
-    [GeneratedRegex(
-        @"^\s*(?<key>timestamp(_ms)?|execution_time(_ms)?|status|request_id|experiment_id|name|run_id|(tag|tags|" +
-        @"request_metadata|metadata)\.(`[^`]+`|""[^""]+""|[\w.\-]+))\s*(?<dir>ASC|DESC)?\s*$", RegexOptions.IgnoreCase)]
-    private static partial Regex OrderByPattern();
-
-    private static string ValidateOrderBy(string clause)
-    {
-        var m = OrderByPattern().Match(clause ?? "");
-        if (!m.Success)
-        {
-            throw BackendException.InvalidFilter(
-                $"Invalid orderBy '{clause}': use a key (timestamp_ms, execution_time_ms, status, request_id, name, tag.<key>, request_metadata.<key>) " +
-                    "optionally followed by ASC or DESC.");
-        }
-        var dir = m.Groups["dir"].Success ? m.Groups["dir"].Value.ToUpperInvariant() : "ASC";
-        return $"{m.Groups["key"].Value} {dir}";
     }
 
     public async Task<TracesGetResult> GetAsync(TracesGetParams p, CancellationToken cancellationToken)
