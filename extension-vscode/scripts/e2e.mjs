@@ -735,7 +735,13 @@ try {
       const frames = await Promise.all(
         page.frames().map(
           async (f) =>
-            `${f.url().slice(0, 60)} view=${await viewOf(f)} rows=${await f
+            `${f.url().slice(0, 60)} view=${await viewOf(f)} generation=${await f
+              .evaluate(() => document.body?.dataset.generation ?? "-")
+              .catch(() => "?")} connection="${await f
+              .locator(".connection")
+              .first()
+              .innerText({ timeout: 1000 })
+              .catch(() => "-")}" rows=${await f
               .locator(".span-row")
               .count()
               .catch(() => "?")}`,

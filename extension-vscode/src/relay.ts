@@ -1,6 +1,7 @@
-// The webview ⇄ host relay. The web UI's PostMessageTransport sends `{type:"rpc", id, method, params}`
-// and `{type:"rpc-cancel", id}`; we answer `{type:"rpc-result", id, result | error}` — for host methods and the
-// contract's IDE methods alike (one envelope).
+// The webview ⇄ host relay. The web UI's PostMessageTransport sends `{type:"rpc", id, method, params, gen}`
+// and `{type:"rpc-cancel", id, gen}`; we answer `{type:"rpc-result", id, result | error, gen}` — for host methods and
+// the contract's IDE methods alike (one envelope). `gen` is the page's load (its body's data-generation): a page
+// numbers its ids from 1 on each load and takes only answers of its own load.
 // Architecture invariant: only UI_CALLABLE_METHODS reach the host (imported from the generated contract,
 // never copied); `session/info` and `ide/*` (ideHandlers.ts) are answered here; nothing secret is ever posted.
 import { CancellationTokenSource, type CancellationToken } from "vscode-jsonrpc/node";
@@ -118,18 +119,23 @@ export class Relay {
       this.pendingNotifications = null;
       for (const m of held) void this.post(m);
     }
+    // A page that says which load it is gets its answers tagged with it and takes only those, so each is answered
+    // even when the reload meant to replace it has not come (yet, or at all). An untagged page (an older bundle) is
+    // the current load, and an answer that outlived a reload is dropped.
+    const gen = typeof message.gen === "number" ? message.gen : undefined;
+    const keyOf = (id: unknown) => (gen !== undefined ? `gen${gen}:${String(id)}` : `${this.page}:${String(id)}`);
     if (message.type === "rpc-cancel") {
-      this.inflight.get(`${this.page}:${String(message.id)}`)?.cancel();
+      this.inflight.get(keyOf(message.id))?.cancel();
       return;
     }
     if (message.type !== "rpc") return;
     const { id, method } = message;
     if (typeof method !== "string" || (typeof id !== "number" && typeof id !== "string")) return;
     const page = this.page;
-    const key = `${page}:${String(id)}`;
+    const key = keyOf(id);
     const cts = new CancellationTokenSource();
     this.inflight.set(key, cts);
-    const answer = (m: unknown) => (page === this.page ? this.post(m) : Promise.resolve());
+    const answer = (m: Record<string, unknown>) => (gen !== undefined ? this.post({ ...m, gen }) : page === this.page ? this.post(m) : Promise.resolve());
     try {
       const result = await this.dispatch(method, message.params, cts.token);
       await answer({ type: "rpc-result", id, result: result ?? null });

@@ -225,6 +225,43 @@ describe("relay across a page reload", () => {
   });
 });
 
+describe("relay across a reload that does not come", () => {
+  it("answers a page that says its load, even after a reload that did not replace it, and keeps loads apart", async () => {
+    const wv = fakeWebview();
+    const host: RelayHost = { request: async (method) => ({ answered: method }), sessionInfo: async () => INFO };
+    const relay = new Relay(wv, host);
+    // The panel was reloaded (load 2), but the page on screen is still load 1: its questions are answered, tagged.
+    relay.pageReloading();
+    await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null, gen: 1 });
+    expect(wv.posted).toEqual([{ type: "rpc-result", id: 1, result: INFO, gen: 1 }]);
+    // Load 2 arrives and numbers from 1 again: its answer is its own.
+    await relay.handle({ type: "rpc", id: 1, method: "experiments/list", params: {}, gen: 2 });
+    expect(wv.posted.at(-1)).toEqual({ type: "rpc-result", id: 1, result: { answered: "experiments/list" }, gen: 2 });
+  });
+
+  it("cancels only the request of the load that asked", async () => {
+    const wv = fakeWebview();
+    const asked: string[] = [];
+    const host: RelayHost = {
+      request: (method, params, token) =>
+        new Promise((resolve) => {
+          asked.push((params as { traceId: string }).traceId);
+          token.onCancellationRequested(() => resolve({ cancelled: (params as { traceId: string }).traceId }));
+          setTimeout(() => resolve({ done: (params as { traceId: string }).traceId }), 50);
+        }),
+      sessionInfo: async () => INFO,
+    };
+    const relay = new Relay(wv, host);
+    const old = relay.handle({ type: "rpc", id: 1, method: "traces/get", params: { traceId: "tr-old" }, gen: 1 });
+    const current = relay.handle({ type: "rpc", id: 1, method: "traces/get", params: { traceId: "tr-new" }, gen: 2 });
+    wv.send({ type: "rpc-cancel", id: 1, gen: 2 });
+    await Promise.all([old, current]);
+    expect(asked).toEqual(["tr-old", "tr-new"]);
+    expect(wv.posted).toContainEqual({ type: "rpc-result", id: 1, result: { cancelled: "tr-new" }, gen: 2 }); // the cancel reached load 2's
+    expect(wv.posted).toContainEqual({ type: "rpc-result", id: 1, result: { done: "tr-old" }, gen: 1 });
+  });
+});
+
 describe("relay cancellation", () => {
   it("forwards rpc-cancel to the host as $/cancelRequest and answers cancelled", async () => {
     // A real vscode-jsonrpc connection pair over in-memory streams: client = relay side, server = host stand-in.

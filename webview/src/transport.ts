@@ -214,8 +214,11 @@ export interface VsCodeApiLike {
 }
 
 /**
- * IDE webview: `{type:"rpc", id, method, params}` out, `{type:"rpc-result", id, result|error}` in — for the host's
- * methods and the IDE's alike (the relay tells them apart by name).
+ * IDE webview: `{type:"rpc", id, method, params, gen}` out, `{type:"rpc-result", id, result|error, gen}` in — for the
+ * host's methods and the IDE's alike (the relay tells them apart by name). `gen` is which load of the page this is (the
+ * IDE's `data-generation` on the body, one more at each reload): ids start from 1 again on each load, so an answer
+ * carries the load it is for and a page takes only its own; the VS Code relay can then answer a page that is still
+ * shown while its reload never came, instead of dropping what it says (a panel stuck on "Connecting…").
  */
 export class PostMessageTransport extends PendingTransport {
   /** What the IDE tells the page (`{type:"rpc", method, params}` without an id: the contract's UiMethods). */
@@ -224,24 +227,33 @@ export class PostMessageTransport extends PendingTransport {
   private readonly listener = (ev: Event) => {
     const data = (ev as MessageEvent).data;
     if (!data || typeof data !== "object") return;
-    if (data.type === "rpc-result") this.settle(data.id, data.result, data.error);
-    else if (data.type === "rpc" && typeof data.method === "string" && data.id === undefined) this.onNotification?.(data.method, data.params);
+    if (data.type === "rpc-result") {
+      // An answer for another load of this page (a relay that tags answers) is not ours, whatever its id.
+      if (this.generation !== undefined && typeof data.gen === "number" && data.gen !== this.generation) return;
+      this.settle(data.id, data.result, data.error);
+    } else if (data.type === "rpc" && typeof data.method === "string" && data.id === undefined) this.onNotification?.(data.method, data.params);
   };
 
+  /** @param generation this load of the page (the body's `data-generation`); undefined: untagged messages. */
   constructor(
     private readonly api: VsCodeApiLike,
     private readonly target: EventTarget = window,
+    private readonly generation?: number,
   ) {
     super();
     target.addEventListener("message", this.listener);
   }
 
   protected send(id: number, method: string, params: unknown): void {
-    this.api.postMessage({ type: "rpc", id, method, params });
+    this.api.postMessage(this.tagged({ type: "rpc", id, method, params }));
   }
 
   protected sendCancel(id: number): void {
-    this.api.postMessage({ type: "rpc-cancel", id });
+    this.api.postMessage(this.tagged({ type: "rpc-cancel", id }));
+  }
+
+  private tagged<T extends object>(message: T): T & { gen?: number } {
+    return this.generation === undefined ? message : { ...message, gen: this.generation };
   }
 
   dispose(): void {
@@ -266,7 +278,8 @@ export interface StartedTransport {
 export function startTransport(win: Window & typeof globalThis = window): StartedTransport {
   if (typeof win.acquireVsCodeApi === "function") {
     const vscode = win.acquireVsCodeApi();
-    return { transport: new PostMessageTransport(vscode, win), mode: "ide", vscode };
+    const generation = Number(win.document?.body?.dataset.generation);
+    return { transport: new PostMessageTransport(vscode, win, Number.isInteger(generation) ? generation : undefined), mode: "ide", vscode };
   }
   const token = takeToken(win);
   const url = `ws://${win.location.host}/rpc?token=${encodeURIComponent(token)}`;

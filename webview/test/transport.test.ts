@@ -130,6 +130,29 @@ describe("PostMessageTransport", () => {
     await expect(b).resolves.toEqual({ spans: [] });
   });
 
+  it("tags its messages with its load of the page and takes only that load's answers", async () => {
+    const posted: any[] = [];
+    const target = new EventTarget();
+    const t = new PostMessageTransport({ postMessage: (m) => posted.push(m) }, target, 3);
+    const deliver = (data: unknown) => target.dispatchEvent(new MessageEvent("message", { data }));
+    const info = t.request("experiments/list", { query: "x" });
+    const ac = new AbortController();
+    const slow = t.request("traces/get", { traceId: "tr-1" }, ac.signal).catch((e) => e);
+    ac.abort();
+    expect(posted).toEqual([
+      { type: "rpc", id: 1, method: "experiments/list", params: { query: "x" }, gen: 3 },
+      { type: "rpc", id: 2, method: "traces/get", params: { traceId: "tr-1" }, gen: 3 },
+      { type: "rpc-cancel", id: 2, gen: 3 },
+    ]);
+    expect(await slow).toMatchObject({ code: -32800 });
+    deliver({ type: "rpc-result", id: 1, result: { from: "the previous load" }, gen: 2 }); // same id, another load: not ours
+    deliver({ type: "rpc-result", id: 1, result: { from: "this load" }, gen: 3 });
+    await expect(info).resolves.toEqual({ from: "this load" });
+    const untagged = t.request("experiments/list", { query: null });
+    deliver({ type: "rpc-result", id: 3, result: { experiments: [] } }); // a relay that does not tag (Visual Studio's)
+    await expect(untagged).resolves.toEqual({ experiments: [] });
+  });
+
   it("maps errors and cancels with {type:rpc-cancel}", async () => {
     const { t, posted, deliver } = setup();
     const p = t.request("traces/get", { traceId: "tr-x" });
