@@ -19,9 +19,7 @@ public sealed class OrderByThroughHostTests
     public static TheoryData<string> Accepted() =>
         new(ReplayRecording.All.Where(r => r.FileName.StartsWith("traces_search_v3__order_", StringComparison.Ordinal)).Select(r => r.FileName));
 
-    public static TheoryData<string> Refused() =>
-        new(ReplayRecording.All.Where(r => r.FileName.StartsWith("error__traces_search_", StringComparison.Ordinal) && r.FileName.Contains("_order"))
-            .Select(r => r.FileName));
+    public static TheoryData<string> Refused() => new(RecordedSearch.RefusedOrderByFiles());
 
     [Fact]
     public void The_recordings_are_there()

@@ -39,6 +39,12 @@ public static class RecordedSearch
         };
     }
 
+    /// <summary>MLflow's recorded refusals of an order_by (http/error__traces_search_*_order_*.json), by file name.</summary>
+    public static IEnumerable<string> RefusedOrderByFiles() =>
+        ReplayRecording.All
+            .Where(r => r.FileName.StartsWith("error__traces_search_", StringComparison.Ordinal) && r.FileName.Contains("_order", StringComparison.Ordinal))
+            .Select(r => r.FileName);
+
     /// <summary>The query with its filter parsed, as the host hands it to a backend (TraceService.BuildQuery).</summary>
     public static TraceQuery WithClauses(this TraceQuery query) => query with { Clauses = TraceFilterParser.Parse(query.Filter) };
 

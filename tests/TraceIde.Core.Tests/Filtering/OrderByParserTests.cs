@@ -20,9 +20,7 @@ public sealed class OrderByParserTests
         new(OrderBys(r => r.FileName.StartsWith("traces_search_", StringComparison.Ordinal) && r.Status == 200)
             .SelectMany(o => o).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
-    public static TheoryData<string> RefusedOrderBys() =>
-        new(ReplayRecording.All.Where(r => r.FileName.StartsWith("error__traces_search_", StringComparison.Ordinal) && r.FileName.Contains("order"))
-            .Select(r => r.FileName));
+    public static TheoryData<string> RefusedOrderBys() => new(RecordedSearch.RefusedOrderByFiles());
 
     [Fact]
     public void The_recordings_hold_the_forms_MLflow_accepts_and_refuses()
