@@ -1377,15 +1377,36 @@ try {
         const widget = document.querySelector(".quick-input-widget");
         const input = document.querySelector(".quick-input-widget input");
         const toasts = [...document.querySelectorAll(".notification-toast")].map((t) => t.textContent?.trim().slice(0, 160));
+        const tabs = [...document.querySelectorAll(".editor-group-container")].map((g, i) =>
+          [...g.querySelectorAll(".tabs-container .tab")].map((t) => `${i}:${t.classList.contains("active") ? "*" : ""}${t.getAttribute("aria-label")}`),
+        );
         return {
           focus: describe(document.activeElement),
           focusParent: describe(document.activeElement?.closest(".part, .pane, .editor-group-container")),
           quickInput: widget ? `${getComputedStyle(widget).display}; "${input?.getAttribute("aria-label")}" = "${input?.value}"` : "none",
           toasts,
+          tabs: tabs.flat(),
         };
       })
       .catch((e) => ({ error: e.message }));
     if (state) console.error(`e2e: at the failure: ${JSON.stringify(state)}`);
+    // Each webview page: which view and load it is, what its connection line says, its theme and its rows. A wait
+    // for a page (a restored panel, a theme change) is explained by these.
+    for (const f of pages?.[0]?.frames() ?? []) {
+      const page = await f
+        .evaluate(() => {
+          const b = document.body;
+          if (!b?.dataset.traceideView) return null;
+          const view = JSON.parse(b.dataset.traceideView);
+          const connection = document.querySelector(".connection")?.textContent?.trim().slice(0, 80);
+          const rows = document.querySelectorAll(".span-row, .trace-row").length;
+          const selected = document.querySelector(".span-row.selected .span-name")?.textContent;
+          const which = `view=${view.view}${view.traceId ? ` ${view.traceId}` : ""} generation=${b.dataset.generation}`;
+          return `${which} body="${b.className}" connection="${connection ?? "-"}" rows=${rows} selected="${selected ?? "-"}"`;
+        })
+        .catch(() => null);
+      if (page) console.error(`e2e: page at the failure: ${page}`);
+    }
   } catch {}
   console.error(serverLog.join("").split("\n").slice(-40).join("\n"));
 } finally {

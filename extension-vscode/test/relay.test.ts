@@ -243,7 +243,7 @@ describe("relay across a reload that does not come", () => {
     const wv = fakeWebview();
     const asked: string[] = [];
     const host: RelayHost = {
-      request: (method, params, token) =>
+      request: (_method, params, token) =>
         new Promise((resolve) => {
           asked.push((params as { traceId: string }).traceId);
           token.onCancellationRequested(() => resolve({ cancelled: (params as { traceId: string }).traceId }));
