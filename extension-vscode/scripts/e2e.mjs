@@ -1407,6 +1407,13 @@ try {
         .catch(() => null);
       if (page) console.error(`e2e: page at the failure: ${page}`);
     }
+    // The extension's own account (the TraceIde output channel: the host, and when each panel loaded its page, why).
+    for (const file of readdirSync(join(ud, "logs"), { recursive: true }).filter((f) => /TraceIde\.log$/.test(String(f)))) {
+      const lines = readFileSync(join(ud, "logs", String(file)), "utf8")
+        .trimEnd()
+        .split("\n");
+      console.error(`e2e: the last ${Math.min(60, lines.length)} lines of ${file}:\n${lines.slice(-60).join("\n")}`);
+    }
   } catch {}
   console.error(serverLog.join("").split("\n").slice(-40).join("\n"));
 } finally {

@@ -172,7 +172,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   });
   reg("traceide.refresh", async () => {
     deps.tree().model.reset();
-    webviews().reloadAll();
+    webviews().reloadAll("Refresh");
   });
   reg("traceide.openOverview", async () => webviews().openOverview());
   reg("traceide.openTraceListTab", async () => webviews().openListTab());
@@ -214,7 +214,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
         void h.restart();
       } else if (e.affectsConfiguration("traceide.experiment") || e.affectsConfiguration("traceide.pageSize")) {
         deps.tree().model.reset();
-        webviews().reloadAll();
+        webviews().reloadAll("the experiment or page size setting changed");
       }
     }),
   );

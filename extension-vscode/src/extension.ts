@@ -75,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     return r.opened && r.path && r.line ? { path: r.path, line: r.line } : undefined;
   };
-  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks, state: context.workspaceState });
+  webviews = new Webviews({ extensionUri: context.extensionUri, host: relayHost, ide, listHooks: lists.hooks, state: context.workspaceState, log });
   context.subscriptions.push(webviews);
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(VALUE_SCHEME, valueDocuments),
@@ -117,11 +117,11 @@ export function activate(context: vscode.ExtensionContext): void {
       renderStatus();
       tree.onHostStatus(s);
       if (s.state === "running") {
-        if (everRan) webviews.reloadAll();
+        if (everRan) webviews.reloadAll("the host connected again");
         everRan = true;
         showing = "running";
       } else if (s.state === "failed") {
-        if (showing !== "failed") webviews.reloadAll();
+        if (showing !== "failed") webviews.reloadAll("the host lost its backend");
         showing = "failed";
       }
     }),

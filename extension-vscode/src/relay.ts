@@ -89,6 +89,8 @@ export class Relay {
     private readonly host: RelayHost,
     private readonly ide: Record<string, IdeHandler> = {},
     private readonly hooks: RelayHooks = {},
+    /** Called when a load of the page sends its first message (the panel's log says so). */
+    private readonly onPageSpoke: () => void = () => {},
   ) {
     this.subscription = target.onDidReceiveMessage((m) => void this.handle(m));
   }
@@ -114,15 +116,17 @@ export class Relay {
   /** Handles one message from the webview; resolves when the answer was posted. */
   async handle(message: unknown): Promise<void> {
     if (!isRecord(message)) return;
-    if (this.pendingNotifications) {
-      const held = this.pendingNotifications;
-      this.pendingNotifications = null;
-      for (const m of held) void this.post(m);
-    }
     // A page that says which load it is gets its answers tagged with it and takes only those, so each is answered
     // even when the reload meant to replace it has not come (yet, or at all). An untagged page (an older bundle) is
     // the current load, and an answer that outlived a reload is dropped.
     const gen = typeof message.gen === "number" ? message.gen : undefined;
+    // The current load is up once it speaks; a late word from the load it replaced says nothing about it.
+    if (this.pendingNotifications && (gen === undefined || gen === this.page)) {
+      const held = this.pendingNotifications;
+      this.pendingNotifications = null;
+      for (const m of held) void this.post(m);
+      this.onPageSpoke();
+    }
     const keyOf = (id: unknown) => (gen !== undefined ? `gen${gen}:${String(id)}` : `${this.page}:${String(id)}`);
     if (message.type === "rpc-cancel") {
       this.inflight.get(keyOf(message.id))?.cancel();

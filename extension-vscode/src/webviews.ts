@@ -83,44 +83,67 @@ class HostedWebview {
     host: RelayHost,
     ide: Record<string, IdeHandler>,
     hooks: RelayHooks,
+    private readonly log: (line: string) => void,
+    private readonly name: string,
   ) {
     webview.options = webviewOptions(extensionUri);
-    this.relay = new Relay(webview, host, ide, hooks);
-    this.reload();
+    this.relay = new Relay(webview, host, ide, hooks, () => this.log(`${this.name}: page load ${this.generation} answered`));
   }
   /** Tells the page something (UiMethods); held until the page is up. */
   notify(method: string, params: unknown = null): void {
     this.relay.notify(method, params);
   }
 
-  /**
-   * A page still silent a few seconds after its panel was shown is loaded again (twice at most): after a
-   * window reload VS Code now and then restores a panel with an empty document, a blank tab until Refresh.
-   */
-  reviveIfSilent(delayMs = 4000): void {
-    clearTimeout(this.silenceTimer);
-    this.silenceTimer = setTimeout(() => {
-      if (!this.relay.pageHasSpoken && this.revivals++ < 2) this.reload();
-    }, delayMs);
+  /** Whether the page of the current load has sent a message. */
+  get pageHasSpoken(): boolean {
+    return this.relay.pageHasSpoken;
   }
-  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
-  private revivals = 0;
 
-  reload(): void {
+  /** Loads the page (again); `reason` goes to the log. */
+  reload(reason: string): void {
     this.relay.cancelAll();
     this.relay.pageReloading();
     this.webview.html = renderHtml(this.webview, this.extensionUri, { ...this.html, generation: ++this.generation });
+    this.log(`${this.name}: page load ${this.generation} (${reason})`);
   }
   dispose(): void {
-    clearTimeout(this.silenceTimer);
     this.relay.dispose();
   }
 }
 
-/** Watches a panel's page whenever the panel is shown (HostedWebview.reviveIfSilent). */
-function reviveWhenShown(panel: vscode.WebviewPanel, hosted: HostedWebview): void {
-  if (panel.visible) hosted.reviveIfSilent();
-  panel.onDidChangeViewState((e) => e.webviewPanel.visible && hosted.reviveIfSilent());
+/**
+ * Loads a panel's page again when it stays silent while the panel is on screen (twice at most): after a window
+ * reload VS Code now and then restores a panel with an empty document, a blank tab until Refresh. Only time on
+ * screen counts: a hidden tab's page may be held back, and loading it again while hidden is not a cure.
+ */
+export class SilentPageWatch {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private revivals = 0;
+  constructor(
+    private readonly page: { readonly pageHasSpoken: boolean; reload(reason: string): void },
+    private readonly delayMs = 4000,
+    private readonly maxRevivals = 2,
+  ) {}
+
+  /** The panel is on screen (shown, or loaded while shown): the page has delayMs from now to speak. */
+  shown(): void {
+    clearTimeout(this.timer);
+    if (this.page.pageHasSpoken || this.revivals >= this.maxRevivals) return;
+    this.timer = setTimeout(() => {
+      if (this.page.pageHasSpoken) return;
+      this.revivals++;
+      this.page.reload(`silent ${this.delayMs / 1000} s on screen; loaded again, ${this.revivals} of ${this.maxRevivals}`);
+      this.shown();
+    }, this.delayMs);
+  }
+
+  hidden(): void {
+    clearTimeout(this.timer);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 export interface WebviewDeps {
@@ -131,6 +154,8 @@ export interface WebviewDeps {
   listHooks: RelayHooks;
   /** Workspace memory: the run list tab's traces, so that it comes back after a window reload. */
   state?: { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> };
+  /** The TraceIde output channel: when each panel loads its page, and why. */
+  log?: (line: string) => void;
 }
 
 type Tab = { panel: vscode.WebviewPanel; hosted: HostedWebview };
@@ -144,38 +169,59 @@ export class Webviews implements vscode.Disposable {
   private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
+  /** Why the panel being adopted gets its page (the log says): a new tab, or one VS Code restored. */
+  private loadReason = "opened";
+
   constructor(private readonly deps: WebviewDeps) {
+    /** A panel serializer: adopts what VS Code restored after a window reload, logged as such. */
+    const restoring = (adopt: (panel: vscode.WebviewPanel, state: unknown) => void): vscode.WebviewPanelSerializer => ({
+      deserializeWebviewPanel: async (panel, state) => {
+        this.loadReason = "restored after a window reload";
+        try {
+          adopt(panel, state);
+        } finally {
+          this.loadReason = "opened";
+        }
+      },
+    });
     this.disposables.push(
-      vscode.window.registerWebviewPanelSerializer(TRACE_PANEL_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => {
+      vscode.window.registerWebviewPanelSerializer(
+        TRACE_PANEL_TYPE,
+        restoring((panel, state) => {
           const kept = keptView(state);
           const id = (kept?.view === PanelViews.trace ? kept.traceId : undefined) ?? panel.title.match(TRACE_ID)?.[0];
           if (id) this.adoptTracePanel(panel, { view: PanelViews.trace, traceId: id, spanId: kept?.traceId === id ? kept.spanId : undefined });
           else panel.dispose();
-        },
-      }),
-      vscode.window.registerWebviewPanelSerializer(OVERVIEW_PANEL_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => {
+        }),
+      ),
+      vscode.window.registerWebviewPanelSerializer(
+        OVERVIEW_PANEL_TYPE,
+        restoring((panel, state) => {
           const kept = keptView(state);
           this.adoptOverview(panel, kept?.view === PanelViews.overview ? kept : { view: PanelViews.overview });
-        },
-      }),
-      vscode.window.registerWebviewPanelSerializer(LIST_PANEL_TYPE, { deserializeWebviewPanel: async (panel) => this.adoptList(panel) }),
-      vscode.window.registerWebviewPanelSerializer(COMPARE_PANEL_TYPE, {
-        deserializeWebviewPanel: async (panel, state) => {
+        }),
+      ),
+      vscode.window.registerWebviewPanelSerializer(
+        LIST_PANEL_TYPE,
+        restoring((panel) => this.adoptList(panel)),
+      ),
+      vscode.window.registerWebviewPanelSerializer(
+        COMPARE_PANEL_TYPE,
+        restoring((panel, state) => {
           const kept = keptView(state);
           if (kept?.view === PanelViews.compare && kept.traceIds?.length === 2) this.adoptCompare(panel, kept.traceIds[0]!, kept.traceIds[1]!);
           else panel.dispose();
-        },
-      }),
+        }),
+      ),
       // A run's list comes back after a window reload with the traces it last showed.
-      vscode.window.registerWebviewPanelSerializer(RUN_LIST_PANEL_TYPE, {
-        deserializeWebviewPanel: async (panel) => {
+      vscode.window.registerWebviewPanelSerializer(
+        RUN_LIST_PANEL_TYPE,
+        restoring((panel) => {
           const kept = this.deps.state?.get<{ title?: unknown; traces?: unknown }>(RUN_LIST_STATE_KEY);
           if (kept && typeof kept.title === "string" && Array.isArray(kept.traces)) this.adoptRunList(panel, kept.title, kept.traces as TraceSummary[]);
           else panel.dispose();
-        },
-      }),
+        }),
+      ),
     );
   }
 
@@ -252,9 +298,18 @@ export class Webviews implements vscode.Disposable {
    */
   private hostPanel(panel: vscode.WebviewPanel, title: string, view: PanelView, hooks: RelayHooks, forget: () => void): HostedWebview {
     panel.title = title;
-    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, hooks);
-    reviveWhenShown(panel, hosted);
+    const log = this.deps.log ?? (() => {});
+    const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, hooks, log, title);
+    hosted.reload(this.loadReason);
+    const watch = new SilentPageWatch(hosted);
+    if (panel.visible) watch.shown();
+    panel.onDidChangeViewState((e) => {
+      if (!e.webviewPanel.visible) return watch.hidden();
+      if (!hosted.pageHasSpoken) log(`${title}: shown, page not heard from yet`);
+      watch.shown();
+    });
     panel.onDidDispose(() => {
+      watch.dispose();
       hosted.dispose();
       forget();
     });
@@ -309,7 +364,7 @@ export class Webviews implements vscode.Disposable {
     if (this.runList) {
       this.runList.traces = traces;
       this.runList.panel.title = title;
-      this.runList.hosted.reload();
+      this.runList.hosted.reload("a new run's traces");
       this.runList.panel.reveal(undefined, true);
       return this.runList.panel;
     }
@@ -366,12 +421,12 @@ export class Webviews implements vscode.Disposable {
     return true;
   }
 
-  /** Every webview re-requests its state (after a host restart or a settings change). */
-  reloadAll(): void {
-    this.list?.hosted.reload();
-    this.overview?.hosted.reload();
-    this.runList?.hosted.reload();
-    for (const t of this.traces.values()) t.hosted.reload();
+  /** Every webview re-requests its state (after a host restart or a settings change); `reason` goes to the log. */
+  reloadAll(reason: string): void {
+    this.list?.hosted.reload(reason);
+    this.overview?.hosted.reload(reason);
+    this.runList?.hosted.reload(reason);
+    for (const t of this.traces.values()) t.hosted.reload(reason);
   }
 
   dispose(): void {

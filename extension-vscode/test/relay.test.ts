@@ -133,6 +133,24 @@ describe("relay: what the IDE tells the page", () => {
     await relay.handle({ type: "rpc", id: 2, method: "session/info", params: null });
     expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(3);
   });
+
+  it("counts only the current load's word as the page being up: a late message of the load it replaced is not", async () => {
+    const wv = fakeWebview();
+    const spoke: number[] = [];
+    const relay = new Relay(wv, fakeHost().host, {}, {}, () => spoke.push(Date.now()));
+    relay.pageReloading(); // load 1
+    relay.pageReloading(); // load 2 replaces it (a silent page loaded again)
+    relay.notify("ui/toggleLive");
+    await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null, gen: 1 });
+    expect(relay.pageHasSpoken).toBe(false); // load 2 may be the blank one: it must still be watched
+    expect(spoke).toHaveLength(0);
+    expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toEqual([]); // held for load 2
+    expect(wv.posted).toContainEqual(expect.objectContaining({ type: "rpc-result", id: 1, gen: 1 })); // load 1 is still answered
+    await relay.handle({ type: "rpc", id: 1, method: "session/info", params: null, gen: 2 });
+    expect(relay.pageHasSpoken).toBe(true);
+    expect(spoke).toHaveLength(1);
+    expect(wv.posted.filter((m) => m.method === "ui/toggleLive")).toHaveLength(1);
+  });
 });
 
 describe("relay intercept", () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { renderHtml, webviewOptions } from "../src/webviews";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SilentPageWatch, renderHtml, webviewOptions } from "../src/webviews";
 import { parsePanelView } from "../../webview/src/panel-view";
 import * as fake from "./fake-vscode";
 
@@ -71,5 +71,61 @@ describe("webview HTML (the CSP every TraceIde webview gets)", () => {
   it("local resources only from media/", () => {
     const roots = webviewOptions(EXT as any).localResourceRoots!.map((u: any) => u.fsPath);
     expect(roots).toEqual(["/ext/media"]);
+  });
+});
+
+describe("a panel's page that stays silent on screen is loaded again (SilentPageWatch)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  /** A page that never speaks unless told to, and counts its loads. */
+  function silentPage() {
+    const page = { pageHasSpoken: false, loads: [] as string[], reload: (reason: string) => page.loads.push(reason) };
+    return page;
+  }
+
+  it("loads a page silent for 4 s on screen again, twice at most", () => {
+    const page = silentPage();
+    const watch = new SilentPageWatch(page);
+    watch.shown();
+    vi.advanceTimersByTime(3999);
+    expect(page.loads).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(page.loads).toEqual(["silent 4 s on screen; loaded again, 1 of 2"]);
+    vi.advanceTimersByTime(4000);
+    expect(page.loads).toHaveLength(2);
+    vi.advanceTimersByTime(60_000);
+    expect(page.loads).toHaveLength(2); // a page that never comes is left to Refresh, not reloaded forever
+    watch.shown();
+    vi.advanceTimersByTime(60_000);
+    expect(page.loads).toHaveLength(2);
+  });
+
+  it("counts only time on screen: a hidden tab's page is not loaded again, and is watched again when shown", () => {
+    const page = silentPage();
+    const watch = new SilentPageWatch(page);
+    watch.shown();
+    vi.advanceTimersByTime(3000);
+    watch.hidden(); // the user switched tabs before the page spoke
+    vi.advanceTimersByTime(60_000);
+    expect(page.loads).toEqual([]);
+    watch.shown(); // back on screen, still silent: it gets its full 4 s again, then a new load
+    vi.advanceTimersByTime(3999);
+    expect(page.loads).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(page.loads).toHaveLength(1);
+  });
+
+  it("leaves a page that spoke alone", () => {
+    const page = silentPage();
+    const watch = new SilentPageWatch(page);
+    watch.shown();
+    vi.advanceTimersByTime(2000);
+    page.pageHasSpoken = true;
+    vi.advanceTimersByTime(60_000);
+    watch.hidden();
+    watch.shown();
+    vi.advanceTimersByTime(60_000);
+    expect(page.loads).toEqual([]);
   });
 });
