@@ -112,15 +112,17 @@ class HostedWebview {
 }
 
 /**
- * Loads a panel's page again when it stays silent while the panel is on screen (twice at most): after a window
- * reload VS Code now and then restores a panel with an empty document, a blank tab until Refresh. Only time on
- * screen counts: a hidden tab's page may be held back, and loading it again while hidden is not a cure.
+ * A panel whose page stays silent while it is on screen: after a window reload VS Code now and then restores a
+ * panel whose webview never shows a page (a blank tab). The page is loaded again after 4 s on screen (twice); if
+ * it is still silent, the webview itself is dead (loading it again never helped in the e2e's runs) and the panel
+ * is replaced by a new one (`replace`). Only time on screen counts: a hidden tab's page may be held back.
  */
 export class SilentPageWatch {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private revivals = 0;
+  private replaced = false;
   constructor(
-    private readonly page: { readonly pageHasSpoken: boolean; reload(reason: string): void },
+    private readonly page: { readonly pageHasSpoken: boolean; reload(reason: string): void; replace(reason: string): void },
     private readonly delayMs = 4000,
     private readonly maxRevivals = 2,
   ) {}
@@ -128,11 +130,17 @@ export class SilentPageWatch {
   /** The panel is on screen (shown, or loaded while shown): the page has delayMs from now to speak. */
   shown(): void {
     clearTimeout(this.timer);
-    if (this.page.pageHasSpoken || this.revivals >= this.maxRevivals) return;
+    if (this.page.pageHasSpoken || this.replaced) return;
     this.timer = setTimeout(() => {
       if (this.page.pageHasSpoken) return;
+      const silent = `silent ${this.delayMs / 1000} s on screen`;
+      if (this.revivals >= this.maxRevivals) {
+        this.replaced = true;
+        this.page.replace(`${silent} after ${this.maxRevivals} loads; its webview is replaced by a new tab`);
+        return;
+      }
       this.revivals++;
-      this.page.reload(`silent ${this.delayMs / 1000} s on screen; loaded again, ${this.revivals} of ${this.maxRevivals}`);
+      this.page.reload(`${silent}; loaded again, ${this.revivals} of ${this.maxRevivals}`);
       this.shown();
     }, this.delayMs);
   }
@@ -263,9 +271,16 @@ export class Webviews implements vscode.Disposable {
 
   private adoptCompare(panel: vscode.WebviewPanel, a: string, b: string): void {
     const key = `${a},${b}`;
-    const hosted = this.hostPanel(panel, compareTitle(a, b), { view: PanelViews.compare, traceIds: [a, b] }, {}, () => {
-      if (this.compares.get(key)?.panel === panel) this.compares.delete(key);
-    });
+    const hosted = this.hostPanel(
+      panel,
+      compareTitle(a, b),
+      { view: PanelViews.compare, traceIds: [a, b] },
+      {},
+      () => {
+        if (this.compares.get(key)?.panel === panel) this.compares.delete(key);
+      },
+      (fresh) => this.adoptCompare(fresh, a, b),
+    );
     this.compares.set(key, { panel, hosted });
   }
 
@@ -286,22 +301,61 @@ export class Webviews implements vscode.Disposable {
 
   private adoptTracePanel(panel: vscode.WebviewPanel, view: PanelView): void {
     const traceId = view.traceId!;
-    const hosted = this.hostPanel(panel, `Trace ${traceId}`, view, {}, () => {
-      if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
-    });
+    const hosted = this.hostPanel(
+      panel,
+      `Trace ${traceId}`,
+      view,
+      {},
+      () => {
+        if (this.traces.get(traceId)?.panel === panel) this.traces.delete(traceId);
+      },
+      (fresh) => this.adoptTracePanel(fresh, view),
+    );
     this.traces.set(traceId, { panel, hosted });
   }
 
   /**
-   * Puts the web UI into a panel as `view`, with its own relay (`hooks`), revived when it shows up blank, and
-   * `forget` called when the panel closes: every TraceIde tab is hosted this one way.
+   * Puts the web UI into a panel as `view`, with its own relay (`hooks`), revived when it shows up blank (and
+   * replaced by a panel `adoptAgain` takes, in the same group, when it stays blank), and `forget` called when the
+   * panel closes: every TraceIde tab is hosted this one way.
    */
-  private hostPanel(panel: vscode.WebviewPanel, title: string, view: PanelView, hooks: RelayHooks, forget: () => void): HostedWebview {
+  private hostPanel(
+    panel: vscode.WebviewPanel,
+    title: string,
+    view: PanelView,
+    hooks: RelayHooks,
+    forget: () => void,
+    adoptAgain: (fresh: vscode.WebviewPanel) => void,
+  ): HostedWebview {
     panel.title = title;
     const log = this.deps.log ?? (() => {});
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, hooks, log, title);
     hosted.reload(this.loadReason);
-    const watch = new SilentPageWatch(hosted);
+    const watch = new SilentPageWatch({
+      get pageHasSpoken() {
+        return hosted.pageHasSpoken;
+      },
+      reload: (reason) => hosted.reload(reason),
+      replace: (reason) => {
+        log(`${title}: ${reason}`);
+        const fresh = vscode.window.createWebviewPanel(
+          panel.viewType,
+          title,
+          { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active },
+          {
+            ...webviewOptions(this.deps.extensionUri),
+            ...panel.options,
+          },
+        );
+        this.loadReason = "replacing a blank tab";
+        try {
+          adoptAgain(fresh);
+        } finally {
+          this.loadReason = "opened";
+        }
+        panel.dispose();
+      },
+    });
     if (panel.visible) watch.shown();
     panel.onDidChangeViewState((e) => {
       if (!e.webviewPanel.visible) return watch.hidden();
@@ -342,16 +396,30 @@ export class Webviews implements vscode.Disposable {
   }
 
   private adoptList(panel: vscode.WebviewPanel): void {
-    const hosted = this.hostPanel(panel, LIST_TITLE, { view: PanelViews.list }, this.deps.listHooks, () => {
-      if (this.list?.panel === panel) this.list = undefined;
-    });
+    const hosted = this.hostPanel(
+      panel,
+      LIST_TITLE,
+      { view: PanelViews.list },
+      this.deps.listHooks,
+      () => {
+        if (this.list?.panel === panel) this.list = undefined;
+      },
+      (fresh) => this.adoptList(fresh),
+    );
     this.list = { panel, hosted };
   }
 
   private adoptOverview(panel: vscode.WebviewPanel, view: PanelView): void {
-    const hosted = this.hostPanel(panel, OVERVIEW_TITLE, view, this.deps.listHooks, () => {
-      if (this.overview?.panel === panel) this.overview = undefined;
-    });
+    const hosted = this.hostPanel(
+      panel,
+      OVERVIEW_TITLE,
+      view,
+      this.deps.listHooks,
+      () => {
+        if (this.overview?.panel === panel) this.overview = undefined;
+      },
+      (fresh) => this.adoptOverview(fresh, view),
+    );
     this.overview = { panel, hosted };
   }
 
@@ -396,9 +464,16 @@ export class Webviews implements vscode.Disposable {
         return only.length ? { ...(result as object), experiments: only } : result;
       },
     };
-    const hosted = this.hostPanel(panel, title, { view: PanelViews.runList }, hooks, () => {
-      if (this.runList?.panel === panel) this.runList = undefined;
-    });
+    const hosted = this.hostPanel(
+      panel,
+      title,
+      { view: PanelViews.runList },
+      hooks,
+      () => {
+        if (this.runList?.panel === panel) this.runList = undefined;
+      },
+      (fresh) => this.adoptRunList(fresh, title, tracesNow()),
+    );
     this.runList = { panel, hosted, traces };
   }
 

@@ -80,11 +80,17 @@ describe("a panel's page that stays silent on screen is loaded again (SilentPage
 
   /** A page that never speaks unless told to, and counts its loads. */
   function silentPage() {
-    const page = { pageHasSpoken: false, loads: [] as string[], reload: (reason: string) => page.loads.push(reason) };
+    const page = {
+      pageHasSpoken: false,
+      loads: [] as string[],
+      replaced: [] as string[],
+      reload: (reason: string) => page.loads.push(reason),
+      replace: (reason: string) => page.replaced.push(reason),
+    };
     return page;
   }
 
-  it("loads a page silent for 4 s on screen again, twice at most", () => {
+  it("loads a page silent for 4 s on screen again, twice, then replaces its panel once", () => {
     const page = silentPage();
     const watch = new SilentPageWatch(page);
     watch.shown();
@@ -94,11 +100,13 @@ describe("a panel's page that stays silent on screen is loaded again (SilentPage
     expect(page.loads).toEqual(["silent 4 s on screen; loaded again, 1 of 2"]);
     vi.advanceTimersByTime(4000);
     expect(page.loads).toHaveLength(2);
-    vi.advanceTimersByTime(60_000);
-    expect(page.loads).toHaveLength(2); // a page that never comes is left to Refresh, not reloaded forever
+    expect(page.replaced).toEqual([]);
+    vi.advanceTimersByTime(4000); // a webview that loads nothing, however often it is told (the e2e's blank tab)
+    expect(page.replaced).toEqual(["silent 4 s on screen after 2 loads; its webview is replaced by a new tab"]);
     watch.shown();
     vi.advanceTimersByTime(60_000);
     expect(page.loads).toHaveLength(2);
+    expect(page.replaced).toHaveLength(1);
   });
 
   it("counts only time on screen: a hidden tab's page is not loaded again, and is watched again when shown", () => {
@@ -127,5 +135,6 @@ describe("a panel's page that stays silent on screen is loaded again (SilentPage
     watch.shown();
     vi.advanceTimersByTime(60_000);
     expect(page.loads).toEqual([]);
+    expect(page.replaced).toEqual([]);
   });
 });
