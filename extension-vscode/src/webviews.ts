@@ -18,6 +18,8 @@ const RUN_LIST_STATE_KEY = "traceide.runList";
 const OVERVIEW_TITLE = "TraceIde Overview";
 const LIST_TITLE = "TraceIde Traces";
 const TRACE_ID = /\btr-[0-9a-f]{8,64}\b/i;
+/** The load reason of a panel made to replace a blank one (SilentPageWatch), which never replaces itself in turn. */
+const REPLACING = "replacing a blank tab";
 
 function nonce(): string {
   const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -121,11 +123,19 @@ export class SilentPageWatch {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private revivals = 0;
   private replaced = false;
+  private readonly delayMs: number;
+  private readonly maxRevivals: number;
+  private readonly mayReplace: boolean;
+  /** @param options.mayReplace false for a panel that is itself a replacement: where no webview ever loads, tabs must
+   *  not replace themselves forever. */
   constructor(
     private readonly page: { readonly pageHasSpoken: boolean; reload(reason: string): void; replace(reason: string): void },
-    private readonly delayMs = 4000,
-    private readonly maxRevivals = 2,
-  ) {}
+    options: { delayMs?: number; maxRevivals?: number; mayReplace?: boolean } = {},
+  ) {
+    this.delayMs = options.delayMs ?? 4000;
+    this.maxRevivals = options.maxRevivals ?? 2;
+    this.mayReplace = options.mayReplace ?? true;
+  }
 
   /** The panel is on screen (shown, or loaded while shown): the page has delayMs from now to speak. */
   shown(): void {
@@ -136,7 +146,7 @@ export class SilentPageWatch {
       const silent = `silent ${this.delayMs / 1000} s on screen`;
       if (this.revivals >= this.maxRevivals) {
         this.replaced = true;
-        this.page.replace(`${silent} after ${this.maxRevivals} loads; its webview is replaced by a new tab`);
+        if (this.mayReplace) this.page.replace(`${silent} after ${this.maxRevivals} loads; its webview is replaced by a new tab`);
         return;
       }
       this.revivals++;
@@ -331,31 +341,34 @@ export class Webviews implements vscode.Disposable {
     const log = this.deps.log ?? (() => {});
     const hosted = new HostedWebview(panel.webview, this.deps.extensionUri, { view }, this.deps.host, this.deps.ide, hooks, log, title);
     hosted.reload(this.loadReason);
-    const watch = new SilentPageWatch({
-      get pageHasSpoken() {
-        return hosted.pageHasSpoken;
+    const watch = new SilentPageWatch(
+      {
+        get pageHasSpoken() {
+          return hosted.pageHasSpoken;
+        },
+        reload: (reason) => hosted.reload(reason),
+        replace: (reason) => {
+          log(`${title}: ${reason}`);
+          const fresh = vscode.window.createWebviewPanel(
+            panel.viewType,
+            title,
+            { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active },
+            {
+              ...webviewOptions(this.deps.extensionUri),
+              ...panel.options,
+            },
+          );
+          this.loadReason = REPLACING;
+          try {
+            adoptAgain(fresh);
+          } finally {
+            this.loadReason = "opened";
+          }
+          panel.dispose();
+        },
       },
-      reload: (reason) => hosted.reload(reason),
-      replace: (reason) => {
-        log(`${title}: ${reason}`);
-        const fresh = vscode.window.createWebviewPanel(
-          panel.viewType,
-          title,
-          { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active },
-          {
-            ...webviewOptions(this.deps.extensionUri),
-            ...panel.options,
-          },
-        );
-        this.loadReason = "replacing a blank tab";
-        try {
-          adoptAgain(fresh);
-        } finally {
-          this.loadReason = "opened";
-        }
-        panel.dispose();
-      },
-    });
+      { mayReplace: this.loadReason !== REPLACING },
+    );
     if (panel.visible) watch.shown();
     panel.onDidChangeViewState((e) => {
       if (!e.webviewPanel.visible) return watch.hidden();

@@ -109,6 +109,15 @@ describe("a panel's page that stays silent on screen is loaded again (SilentPage
     expect(page.replaced).toHaveLength(1);
   });
 
+  it("a panel that is itself a replacement is loaded again but never replaced in turn", () => {
+    const page = silentPage();
+    const watch = new SilentPageWatch(page, { mayReplace: false });
+    watch.shown();
+    vi.advanceTimersByTime(60_000);
+    expect(page.loads).toHaveLength(2);
+    expect(page.replaced).toEqual([]); // where no webview loads at all, tabs do not replace themselves forever
+  });
+
   it("counts only time on screen: a hidden tab's page is not loaded again, and is watched again when shown", () => {
     const page = silentPage();
     const watch = new SilentPageWatch(page);
