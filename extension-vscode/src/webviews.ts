@@ -122,7 +122,7 @@ class HostedWebview {
 export class SilentPageWatch {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private revivals = 0;
-  private replaced = false;
+  private gaveUp = false;
   private readonly delayMs: number;
   private readonly maxRevivals: number;
   private readonly mayReplace: boolean;
@@ -140,12 +140,12 @@ export class SilentPageWatch {
   /** The panel is on screen (shown, or loaded while shown): the page has delayMs from now to speak. */
   shown(): void {
     clearTimeout(this.timer);
-    if (this.page.pageHasSpoken || this.replaced) return;
+    if (this.page.pageHasSpoken || this.gaveUp) return;
     this.timer = setTimeout(() => {
       if (this.page.pageHasSpoken) return;
       const silent = `silent ${this.delayMs / 1000} s on screen`;
       if (this.revivals >= this.maxRevivals) {
-        this.replaced = true;
+        this.gaveUp = true;
         if (this.mayReplace) this.page.replace(`${silent} after ${this.maxRevivals} loads; its webview is replaced by a new tab`);
         return;
       }
@@ -187,20 +187,23 @@ export class Webviews implements vscode.Disposable {
   private runList: { panel: vscode.WebviewPanel; hosted: HostedWebview; traces: TraceSummary[] } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  /** Why the panel being adopted gets its page (the log says): a new tab, or one VS Code restored. */
+  /** Why the panel being adopted gets its page (the log says): a new tab, one VS Code restored, a replacement. */
   private loadReason = "opened";
+
+  /** Runs `adopt` with `reason` as the load reason of the panel it hosts. */
+  private adoptingAs(reason: string, adopt: () => void): void {
+    this.loadReason = reason;
+    try {
+      adopt();
+    } finally {
+      this.loadReason = "opened";
+    }
+  }
 
   constructor(private readonly deps: WebviewDeps) {
     /** A panel serializer: adopts what VS Code restored after a window reload, logged as such. */
     const restoring = (adopt: (panel: vscode.WebviewPanel, state: unknown) => void): vscode.WebviewPanelSerializer => ({
-      deserializeWebviewPanel: async (panel, state) => {
-        this.loadReason = "restored after a window reload";
-        try {
-          adopt(panel, state);
-        } finally {
-          this.loadReason = "opened";
-        }
-      },
+      deserializeWebviewPanel: async (panel, state) => this.adoptingAs("restored after a window reload", () => adopt(panel, state)),
     });
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(
@@ -358,12 +361,7 @@ export class Webviews implements vscode.Disposable {
               ...panel.options,
             },
           );
-          this.loadReason = REPLACING;
-          try {
-            adoptAgain(fresh);
-          } finally {
-            this.loadReason = "opened";
-          }
+          this.adoptingAs(REPLACING, () => adoptAgain(fresh));
           panel.dispose();
         },
       },
